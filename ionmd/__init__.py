@@ -1,0 +1,20 @@
+"""ionmd: batched molecular dynamics and analysis for Li-ion conductivity.
+
+Layers (arrows point at what is used)::
+
+    cli -> campaign -> engine -> calculators
+    campaign -> analysis
+    engine, analysis, vasp_bridge -> fileformat
+
+Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
+documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("ionmd")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+from ionmd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The ``ionmd`` command line: one module per subcommand, each with
+``register(subparsers)`` that adds its parser and sets ``func(args) -> int``.
+
+Subcommand modules are imported lazily so ``ionmd --help`` stays fast and a
+GPU box without analysis-only packages can still ``ionmd run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ionmd import __version__
+
+#: subcommand name -> module that registers it
+SUBCOMMANDS: dict[str, str] = {
+    "run": "ionmd.cli.run",
+    "demo": "ionmd.cli.demo",
+    "analyze": "ionmd.cli.analyze",
+    "vasp": "ionmd.cli.vasp",
+    "bench": "ionmd.cli.bench",
+}
+
+
+class UserError(Exception):
+    """An error caused by the user's input: printed as one line, exit code 2."""
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ionmd",
+        description="Batched MD and analysis for the ionic conductivity of Li solid "
+        "electrolytes.",
+    )
+    parser.add_argument("--version", action="version", version=f"ionmd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=f"(see `ionmd {name} --help`)")
+            continue
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("ionmd.cli."):
+                continue  # subcommand not built yet
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=command if command in SUBCOMMANDS else None)
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0 if args.command is None else 2
+    from ionmd.errors import IonmdError
+
+    try:
+        return int(args.func(args) or 0)
+    except (IonmdError, UserError, FileNotFoundError) as exc:
+        print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ionmd {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

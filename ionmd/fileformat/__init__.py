@@ -1,0 +1,25 @@
+"""The ionmd run file: the documented contract between the engine, the VASP
+bridge and the analysis layer (docs/hdf5_layout.md)."""
+
+from ionmd.fileformat.layout import system_key
+from ionmd.fileformat.reader import (
+    RunFileError,
+    SystemRecord,
+    list_systems,
+    read_run_attrs,
+    read_system,
+)
+from ionmd.fileformat.writer import RunFileWriter, SystemInfo, SystemUpdate, config_to_json
+
+__all__ = [
+    "RunFileError",
+    "RunFileWriter",
+    "SystemInfo",
+    "SystemRecord",
+    "SystemUpdate",
+    "config_to_json",
+    "list_systems",
+    "read_run_attrs",
+    "read_system",
+    "system_key",
+]

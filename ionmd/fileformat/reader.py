@@ -1,0 +1,133 @@
+"""Read the ionmd run file (see docs/hdf5_layout.md).
+
+Errors about the file itself are :class:`RunFileError` with a one-line message
+that names the file, so a CLI can print it without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ionmd.fileformat import layout
+
+
+class RunFileError(ValueError):
+    """The file is missing, truncated or not an ionmd run file."""
+
+
+@dataclass(kw_only=True)
+class SystemRecord:
+    """One system as stored. Shapes: ``positions (F, M, 3)`` Å (only complete
+    frames), ``position_steps (F,)``, ``position_time_ps (F,)``, ``cell (3, 3)``;
+    ``msd[name] (L,)``; ``thermo[name] = (steps, time_ps, values)``.
+    """
+
+    key: str
+    attrs: dict[str, Any]
+    cell: np.ndarray
+    positions: np.ndarray | None
+    position_steps: np.ndarray
+    position_time_ps: np.ndarray
+    mobile_numbers: np.ndarray
+    msd: dict[str, np.ndarray] = field(default_factory=dict)
+    thermo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
+
+    @property
+    def temperature_K(self) -> float:
+        return float(self.attrs["temperature_K"])
+
+    @property
+    def timestep_fs(self) -> float:
+        return float(self.attrs["timestep_fs"])
+
+    @property
+    def n_mobile(self) -> int:
+        return int(self.attrs["n_mobile"])
+
+    @property
+    def volume_A3(self) -> float:
+        return float(self.attrs["volume_A3"])
+
+
+def _open(path: str | os.PathLike[str]) -> h5py.File:
+    p = Path(path)
+    if not p.exists():
+        raise RunFileError(f"{p}: no such file")
+    if p.stat().st_size == 0:
+        raise RunFileError(f"{p}: empty file")
+    try:
+        return h5py.File(p, "r", locking=False)
+    except OSError as exc:
+        raise RunFileError(f"{p}: not a readable HDF5 file ({exc})") from None
+
+
+def _attrs(group: h5py.Group) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in group.attrs.items():
+        if isinstance(v, bytes):
+            v = v.decode()
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "OS":
+            v = [x.decode() if isinstance(x, bytes) else str(x) for x in v.tolist()]
+        out[k] = v
+    return out
+
+
+def read_run_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Run-level attributes (``/parameters/ionmd``), with ``config`` decoded."""
+    with _open(path) as f:
+        if layout.RUN_PARAMETERS not in f:
+            raise RunFileError(f"{path}: not an ionmd run file (no /{layout.RUN_PARAMETERS})")
+        attrs = _attrs(f[layout.RUN_PARAMETERS])
+    attrs["config"] = json.loads(attrs.get("config_json", "{}") or "{}")
+    return attrs
+
+
+def list_systems(path: str | os.PathLike[str]) -> list[str]:
+    """Keys of the systems in the file, in creation order."""
+    with _open(path) as f:
+        if layout.PARAMETERS not in f:
+            raise RunFileError(f"{path}: not an ionmd run file (no /{layout.PARAMETERS})")
+        params = f[layout.PARAMETERS]
+        return [k for k in params if k != "ionmd"]
+
+
+def read_system(path: str | os.PathLike[str], key: str, *,
+                positions: bool = True) -> SystemRecord:
+    """Read one system; ``positions=False`` skips the (large) frame array."""
+    with _open(path) as f:
+        ppath = layout.parameters_path(key)
+        if ppath not in f:
+            raise RunFileError(f"{path}: no system {key!r}")
+        try:
+            attrs = _attrs(f[ppath])
+            part = f[layout.particles_path(key)]
+            n_valid = int(attrs.get("n_frames_valid", part["position/step"].shape[0]))
+            steps = part["position/step"][:n_valid]
+            times = part["position/time"][:n_valid]
+            pos = part["position/value"][:n_valid] if positions else None
+            cell = part["box/edges"][()]
+            mobile = part["species"][()]
+            obs = f[layout.observables_path(key)]
+            msd = {name: obs["msd"][name][()] for name in layout.MSD_DATASETS
+                   if name in obs["msd"]}
+            thermo = {}
+            for name in layout.THERMO_SERIES:
+                if name in obs:
+                    g = obs[name]
+                    n = min(g["step"].shape[0], g["time"].shape[0], g["value"].shape[0])
+                    thermo[name] = (g["step"][:n], g["time"][:n], g["value"][:n])
+        except (KeyError, OSError) as exc:
+            raise RunFileError(f"{path}: system {key!r} is incomplete ({exc})") from None
+    if positions and pos is not None and pos.shape[0] != steps.shape[0]:
+        raise RunFileError(f"{path}: system {key!r} has inconsistent frame counts")
+    return SystemRecord(key=key, attrs=attrs, cell=cell, positions=pos,
+                        position_steps=steps, position_time_ps=times,
+                        mobile_numbers=mobile, msd=msd, thermo=thermo)

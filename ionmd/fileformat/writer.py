@@ -1,0 +1,265 @@
+"""Write the ionmd run file (H5MD 1.1 + ionmd parameters), in blocks.
+
+The file is opened, appended to and closed at every :meth:`RunFileWriter.write`,
+so a reader that opens it between two writes, or after a crash, sees complete
+blocks only. Counters (``steps_done``, ``n_frames_valid``) are written after the
+data they count.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from ionmd import __version__
+from ionmd.fileformat import layout
+
+_STR = h5py.string_dtype()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemInfo:
+    """Static description of one simulated (material, temperature) system.
+
+    Shapes: ``cell (3, 3)`` row vectors in Å; ``species (n_atoms,)`` symbols;
+    ``mobile_numbers (n_mobile,)`` atomic numbers; ``supercell (3, 3)``.
+    """
+
+    key: str
+    material_id: str
+    formula: str
+    temperature_K: float
+    timestep_fs: float
+    steps_total: int
+    equilibration_steps: int
+    sample_every_steps: int
+    cell: np.ndarray
+    species: tuple[str, ...]
+    mobile_species: str = "Li"
+    supercell: np.ndarray = field(default_factory=lambda: np.eye(3, dtype=np.int64))
+    model_name: str = ""
+    model_version: str = ""
+    seed: int = 0
+    source: str = "ionmd-engine"
+
+    @property
+    def n_atoms(self) -> int:
+        return len(self.species)
+
+    @property
+    def n_mobile(self) -> int:
+        return sum(1 for s in self.species if s == self.mobile_species)
+
+    @property
+    def volume_A3(self) -> float:
+        return float(abs(np.linalg.det(np.asarray(self.cell, dtype=float))))
+
+    @property
+    def equilibration_ps(self) -> float:
+        return self.equilibration_steps * self.timestep_fs * 1e-3
+
+
+@dataclass(kw_only=True)
+class SystemUpdate:
+    """What one flush adds for one system; every field is optional.
+
+    Shapes: ``positions (F, n_mobile, 3)`` Å with ``position_steps (F,)``;
+    ``thermo[name] = (steps (T,), values (T,))``; ``msd[name] (L,)`` for the
+    names in :data:`ionmd.fileformat.layout.MSD_DATASETS`.
+    """
+
+    key: str
+    positions: np.ndarray | None = None
+    position_steps: np.ndarray | None = None
+    thermo: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
+    msd: Mapping[str, np.ndarray] | None = None
+    steps_done: int | None = None
+    status: str | None = None
+    failure_reason: str | None = None
+
+
+def _extendable(group: h5py.Group, name: str, shape_tail: tuple[int, ...], dtype: str,
+                unit: str | None = None, chunk_rows: int = 64) -> h5py.Dataset:
+    ds = group.create_dataset(
+        name,
+        shape=(0, *shape_tail),
+        maxshape=(None, *shape_tail),
+        dtype=dtype,
+        chunks=(chunk_rows, *shape_tail),
+    )
+    if unit is not None:
+        ds.attrs["unit"] = unit
+    return ds
+
+
+def _append(ds: h5py.Dataset, rows: np.ndarray) -> None:
+    n = ds.shape[0]
+    ds.resize(n + rows.shape[0], axis=0)
+    ds[n:] = rows
+
+
+def _time_series(parent: h5py.Group, name: str, unit: str) -> None:
+    g = parent.create_group(name)
+    _extendable(g, "step", (), "i8")
+    _extendable(g, "time", (), "f8", unit="ps")
+    _extendable(g, "value", (), "f8", unit=unit)
+
+
+class RunFileWriter:
+    """Creates and appends to an ionmd run file.
+
+    Args:
+        path: the ``.h5`` file.
+        config_json: the run configuration, stored in ``/parameters/ionmd``.
+        position_dtype: storage type of the subsampled positions ("f4" or "f8").
+        append: open an existing file (resume) instead of creating a new one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, config_json: str = "{}",
+                 position_dtype: str = "f8", append: bool = False) -> None:
+        self.path = Path(path)
+        self.position_dtype = position_dtype
+        if append:
+            if not self.path.exists():
+                raise FileNotFoundError(f"cannot resume: {self.path} does not exist")
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with h5py.File(self.path, "w") as f:
+            h5 = f.create_group("h5md")
+            h5.attrs["version"] = np.array(layout.H5MD_VERSION, dtype=np.int32)
+            h5.create_group("author").attrs["name"] = os.environ.get("USER", "ionmd user")
+            creator = h5.create_group("creator")
+            creator.attrs["name"] = "ionmd"
+            creator.attrs["version"] = __version__
+            f.create_group(layout.PARTICLES)
+            f.create_group(layout.OBSERVABLES)
+            run = f.create_group(layout.RUN_PARAMETERS)
+            run.attrs["ionmd_version"] = __version__
+            run.attrs["config_json"] = config_json
+            run.attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat()
+
+    def create_systems(self, infos: Iterable[SystemInfo]) -> None:
+        """Create the groups of new systems (status ``running``, nothing written)."""
+        with h5py.File(self.path, "a") as f:
+            for info in infos:
+                self._create_system(f, info)
+
+    def _create_system(self, f: h5py.File, info: SystemInfo) -> None:
+        key = info.key
+        if layout.parameters_path(key) in f:
+            raise ValueError(f"system {key!r} already exists in {self.path}")
+        mobile_numbers = _atomic_numbers([s for s in info.species
+                                          if s == info.mobile_species])
+        part = f.create_group(layout.particles_path(key))
+        box = part.create_group("box")
+        box.attrs["dimension"] = 3
+        box.attrs["boundary"] = np.array(["periodic"] * 3, dtype=_STR)
+        edges = box.create_dataset("edges", data=np.asarray(info.cell, dtype=np.float64))
+        edges.attrs["unit"] = "Angstrom"
+        pos = part.create_group("position")
+        m = info.n_mobile
+        _extendable(pos, "value", (m, 3), self.position_dtype, unit="Angstrom",
+                    chunk_rows=max(1, min(256, 2**20 // max(1, m * 24))))
+        _extendable(pos, "step", (), "i8")
+        _extendable(pos, "time", (), "f8", unit="ps")
+        part.create_dataset("species", data=mobile_numbers.astype(np.int32))
+
+        obs = f.create_group(layout.observables_path(key))
+        msd = obs.create_group("msd")
+        for name in layout.MSD_DATASETS:
+            dtype = "i8" if name in ("lag_steps", "n_origins") else "f8"
+            msd.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dtype,
+                               chunks=(256,))
+        for name, unit in zip(layout.THERMO_SERIES, ("K", "eV", "eV"), strict=True):
+            _time_series(obs, name, unit)
+
+        p = f.create_group(layout.parameters_path(key))
+        a = p.attrs
+        a["material_id"] = info.material_id
+        a["formula"] = info.formula
+        a["temperature_K"] = float(info.temperature_K)
+        a["timestep_fs"] = float(info.timestep_fs)
+        a["steps_total"] = int(info.steps_total)
+        a["steps_done"] = 0
+        a["equilibration_steps"] = int(info.equilibration_steps)
+        a["equilibration_ps"] = float(info.equilibration_ps)
+        a["sample_every_steps"] = int(info.sample_every_steps)
+        a["mobile_species"] = info.mobile_species
+        a["n_mobile"] = int(info.n_mobile)
+        a["n_atoms"] = int(info.n_atoms)
+        a["volume_A3"] = info.volume_A3
+        a["cell"] = np.asarray(info.cell, dtype=np.float64)
+        a["species"] = np.array(list(info.species), dtype=_STR)
+        a["supercell"] = np.asarray(info.supercell, dtype=np.int64)
+        a["model_name"] = info.model_name
+        a["model_version"] = info.model_version
+        a["seed"] = int(info.seed)
+        a["status"] = "running"
+        a["failure_reason"] = ""
+        a["source"] = info.source
+        a["n_frames_valid"] = 0
+
+    def write(self, updates: Iterable[SystemUpdate]) -> None:
+        """Append one block for each system in ``updates``, then close the file."""
+        with h5py.File(self.path, "a") as f:
+            for up in updates:
+                self._write_one(f, up)
+            f.flush()
+
+    def _write_one(self, f: h5py.File, up: SystemUpdate) -> None:
+        key = up.key
+        params = f[layout.parameters_path(key)]
+        dt_ps = float(params.attrs["timestep_fs"]) * 1e-3
+        if up.positions is not None:
+            if up.position_steps is None:
+                raise ValueError("positions need position_steps")
+            pos = f[layout.particles_path(key)]["position"]
+            valid = int(params.attrs["n_frames_valid"])
+            for name in ("value", "step", "time"):  # drop any incomplete tail
+                if pos[name].shape[0] != valid:
+                    pos[name].resize(valid, axis=0)
+            steps = np.asarray(up.position_steps, dtype=np.int64)
+            _append(pos["value"], np.asarray(up.positions))
+            _append(pos["step"], steps)
+            _append(pos["time"], steps * dt_ps)
+            params.attrs["n_frames_valid"] = valid + len(steps)
+        if up.thermo:
+            obs = f[layout.observables_path(key)]
+            for name, (steps, values) in up.thermo.items():
+                g = obs[name]
+                steps = np.asarray(steps, dtype=np.int64)
+                _append(g["step"], steps)
+                _append(g["time"], steps * dt_ps)
+                _append(g["value"], np.asarray(values, dtype=np.float64))
+        if up.msd is not None:
+            msd = f[layout.observables_path(key)]["msd"]
+            for name in layout.MSD_DATASETS:
+                values = np.asarray(up.msd[name])
+                msd[name].resize(values.shape[0], axis=0)
+                msd[name][:] = values
+        if up.status is not None:
+            if up.status not in layout.STATUS_VALUES:
+                raise ValueError(f"status must be one of {layout.STATUS_VALUES}")
+            params.attrs["status"] = up.status
+        if up.failure_reason is not None:
+            params.attrs["failure_reason"] = up.failure_reason
+        if up.steps_done is not None:
+            params.attrs["steps_done"] = int(up.steps_done)
+
+
+def _atomic_numbers(symbols: list[str]) -> np.ndarray:
+    from ase.data import atomic_numbers
+
+    return np.array([atomic_numbers[s] for s in symbols], dtype=np.int64)
+
+
+def config_to_json(config: Mapping[str, object]) -> str:
+    """Serialise a run configuration for ``/parameters/ionmd``."""
+    return json.dumps(dict(config), sort_keys=True, default=str)

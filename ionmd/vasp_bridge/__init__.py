@@ -1,0 +1,1 @@
+"""ionmd.vasp_bridge."""
