@@ -1,0 +1,272 @@
+"""Read a crystal structure from a file or an object and check it is fit for MD.
+
+Accepted sources: CIF files, VASP POSCAR/CONTCAR files (recognised by extension,
+by name, or else by content), ``pymatgen.core.Structure`` and ``ase.Atoms``.
+
+Checks, each failing with a one-line :class:`ionmd.errors.InputError`:
+
+- the file exists and parses (the message names the file);
+- every site is fully occupied by one species (else the offending sites are named,
+  unless ``round_occupancies=True``, see :mod:`ionmd.structures.occupancy`);
+- no two atoms are closer than ``min_distance_A`` (0.5 Å by default);
+- the mobile species (Li by default) is present (:func:`check_mobile_species`).
+
+Cell convention: row vectors (pymatgen/ASE), Å.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from pymatgen.core import Element, Structure
+
+from ionmd.errors import InputError
+from ionmd.structures.occupancy import (
+    OCCUPANCY_TOL,
+    partial_sites,
+    round_partial_occupancies,
+    site_label,
+)
+
+__all__ = [
+    "DEFAULT_MIN_DISTANCE_A",
+    "check_mobile_species",
+    "check_no_overlaps",
+    "load_structure",
+]
+
+#: Two atoms closer than this (Å) are refused as overlapping.
+DEFAULT_MIN_DISTANCE_A = 0.5
+
+_CIF_SUFFIXES = {".cif", ".mcif"}
+_POSCAR_SUFFIXES = {".vasp", ".poscar", ".contcar"}
+_POSCAR_NAMES = ("POSCAR", "CONTCAR")
+
+
+def load_structure(
+    source: str | os.PathLike | Structure | object,
+    *,
+    round_occupancies: bool = False,
+    mobile_species: str | None = "Li",
+    min_distance_A: float = DEFAULT_MIN_DISTANCE_A,
+) -> Structure:
+    """Read and validate a periodic structure.
+
+    Args:
+        source: path to a CIF or POSCAR/CONTCAR file, a pymatgen ``Structure``
+            or an ``ase.Atoms`` (periodic, with a cell). Objects are copied.
+        round_occupancies: if False, partially occupied or mixed sites are
+            refused; if True they are rounded by the majority rule of
+            :func:`ionmd.structures.occupancy.round_partial_occupancies` and an
+            ``OccupancyRoundingWarning`` says what changed.
+        mobile_species: element that must be present (None: no check).
+        min_distance_A: smallest allowed interatomic distance, Å (periodic).
+
+    Returns:
+        an ordered, fully occupied ``Structure`` (site order as in the source;
+        sites within ``OCCUPANCY_TOL`` of full occupancy are set to exactly 1).
+
+    Raises:
+        InputError: missing/unreadable file, partial occupancy, overlapping
+            atoms, or no ``mobile_species``.
+    """
+    structure, origin = _read_any(source)
+    if len(structure) == 0:
+        raise InputError(f"{origin} contains no atoms")
+    _check_lattice(structure, origin=origin)
+
+    bad = partial_sites(structure)
+    if bad:
+        if not round_occupancies:
+            shown = "; ".join(site_label(structure, i) for i in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            raise InputError(
+                f"{origin} has {len(bad)} partially occupied or mixed site(s): "
+                f"{shown}{more}; MD needs fully occupied sites "
+                "(use round_occupancies=True to round them by plurality)"
+            )
+        structure = round_partial_occupancies(structure, origin=origin)
+        if len(structure) == 0:
+            raise InputError(f"{origin}: no atoms left after rounding occupancies")
+    structure = _snap_full_occupancies(structure)
+
+    check_no_overlaps(structure, min_distance_A=min_distance_A, origin=origin)
+    if mobile_species is not None:
+        check_mobile_species(structure, mobile_species=mobile_species, origin=origin)
+    return structure
+
+
+def check_mobile_species(
+    structure: Structure, *, mobile_species: str = "Li", origin: str = "structure"
+) -> int:
+    """Return the number of ``mobile_species`` atoms; InputError if there are none."""
+    try:
+        element = Element(mobile_species)
+    except ValueError as exc:
+        raise InputError(f"unknown mobile species {mobile_species!r}") from exc
+    n_mobile = sum(
+        1 for site in structure if any(sp.symbol == element.symbol for sp in site.species)
+    )
+    if n_mobile == 0:
+        formula = structure.composition.reduced_formula
+        raise InputError(
+            f"{origin} ({formula}) contains no {mobile_species}: nothing to diffuse "
+            f"(the mobile species is {mobile_species})"
+        )
+    return n_mobile
+
+
+def check_no_overlaps(
+    structure: Structure,
+    *,
+    min_distance_A: float = DEFAULT_MIN_DISTANCE_A,
+    origin: str = "structure",
+) -> None:
+    """InputError naming the closest pair if any two atoms are < ``min_distance_A`` apart.
+
+    Distances are periodic (minimum image over all lattice translations, as
+    pymatgen's ``get_all_neighbors``); an atom meeting its own image also counts.
+    """
+    if min_distance_A <= 0 or len(structure) == 0:
+        return
+    neighbours = structure.get_all_neighbors(min_distance_A)
+    best: tuple[float, int, int] | None = None
+    for i, nbrs in enumerate(neighbours):
+        for nbr in nbrs:
+            if best is None or nbr.nn_distance < best[0]:
+                best = (float(nbr.nn_distance), i, int(nbr.index))
+    if best is None:
+        return
+    distance_A, i, j = best
+    sym_i = structure[i].species_string
+    sym_j = structure[j].species_string
+    what = "its own periodic image" if i == j else f"site {j} ({sym_j})"
+    raise InputError(
+        f"{origin}: overlapping atoms, site {i} ({sym_i}) is {distance_A:.3f} Å from "
+        f"{what} (minimum allowed {min_distance_A} Å)"
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_any(source: object) -> tuple[Structure, str]:
+    """Return (a private copy of the structure, a name for messages)."""
+    if isinstance(source, Structure):
+        return source.copy(), "structure"
+    if _is_ase_atoms(source):
+        return _from_ase(source), "ase.Atoms"
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        return _read_file(path), str(path)
+    raise InputError(
+        f"cannot load a structure from a {type(source).__name__}: "
+        "give a CIF/POSCAR path, a pymatgen Structure or an ase.Atoms"
+    )
+
+
+def _is_ase_atoms(obj: object) -> bool:
+    try:
+        from ase import Atoms
+    except ImportError:  # pragma: no cover - ase is a dependency
+        return False
+    return isinstance(obj, Atoms)
+
+
+def _from_ase(atoms: object) -> Structure:
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    if not all(atoms.pbc) or abs(atoms.cell.volume) < 1e-8:  # type: ignore[attr-defined]
+        raise InputError("ase.Atoms must be periodic in 3D with a cell of non-zero volume")
+    structure = AseAtomsAdaptor.get_structure(atoms)
+    # Drop ASE-specific per-site properties that pymatgen carries along.
+    for key in list(structure.site_properties):
+        structure.remove_site_property(key)
+    return structure
+
+
+def _read_file(path: Path) -> Structure:
+    if not path.exists():
+        raise InputError(f"structure file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"expected a structure file, got a directory: {path}")
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    kind = _guess_format(path, text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kind == "cif":
+                structure = _parse_cif(text)
+            else:
+                structure = _parse_poscar(text)
+    except InputError:
+        raise
+    except Exception as exc:  # pymatgen raises many types on malformed input
+        reason = _one_line(exc)
+        raise InputError(f"cannot parse {path} as {kind.upper()}: {reason}") from exc
+    return structure
+
+
+def _guess_format(path: Path, text: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _CIF_SUFFIXES:
+        return "cif"
+    if suffix in _POSCAR_SUFFIXES or any(n in path.name.upper() for n in _POSCAR_NAMES):
+        return "poscar"
+    lowered = text.lower()
+    if "data_" in lowered and "_cell_length_a" in lowered:
+        return "cif"
+    return "poscar"
+
+
+def _parse_cif(text: str) -> Structure:
+    from pymatgen.io.cif import CifParser
+
+    parser = CifParser.from_str(text)
+    structures = parser.parse_structures(primitive=False)
+    if not structures:
+        raise InputError("no structure in the CIF")
+    return structures[0]
+
+
+def _parse_poscar(text: str) -> Structure:
+    from pymatgen.io.vasp import Poscar
+
+    poscar = Poscar.from_str(text, read_velocities=False)
+    return poscar.structure
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()
+    first = msg[0] if msg else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_lattice(structure: Structure, *, origin: str) -> None:
+    matrix = np.asarray(structure.lattice.matrix, dtype=float)
+    if not np.all(np.isfinite(matrix)) or abs(np.linalg.det(matrix)) < 1e-6:
+        raise InputError(f"{origin}: cell is degenerate (zero volume or non-finite)")
+    frac = np.asarray(structure.frac_coords, dtype=float)
+    if not np.all(np.isfinite(frac)):
+        raise InputError(f"{origin}: non-finite atomic coordinates")
+
+
+def _snap_full_occupancies(structure: Structure) -> Structure:
+    """Set occupancies within ``OCCUPANCY_TOL`` of 1 to exactly 1 (single species)."""
+    if structure.is_ordered:
+        return structure
+    out = structure.copy()
+    for i, site in enumerate(out):
+        (species, occu), *rest = site.species.items()
+        if not rest and abs(occu - 1.0) <= OCCUPANCY_TOL:
+            out.replace(i, species, coords=site.frac_coords, properties=site.properties)
+    return out
