@@ -22,8 +22,9 @@ A3_TO_CM3: Final[float] = 1e-24
 A_TO_CM: Final[float] = 1e-8
 
 
-def nernst_einstein_factor(*, n_ions: int, volume_A3: float, temperature_K: float,
-                           charge_e: float = 1.0) -> float:
+def nernst_einstein_factor(
+    *, n_ions: int, volume_A3: float, temperature_K: float, charge_e: float = 1.0
+) -> float:
     """σ/D for Nernst–Einstein, in (mS/cm)/(cm²/s).
 
     σ = N q² D / (V k_B T); with D in cm²/s, V in cm³, σ comes out in S/cm,

@@ -38,7 +38,8 @@ class SystemRecord:
     mobile_numbers: np.ndarray
     msd: dict[str, np.ndarray] = field(default_factory=dict)
     thermo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
     @property
     def temperature_K(self) -> float:
@@ -84,7 +85,9 @@ def read_run_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Run-level attributes (``/parameters/ionmd``), with ``config`` decoded."""
     with _open(path) as f:
         if layout.RUN_PARAMETERS not in f:
-            raise RunFileError(f"{path}: not an ionmd run file (no /{layout.RUN_PARAMETERS})")
+            raise RunFileError(
+                f"{path}: not an ionmd run file (no /{layout.RUN_PARAMETERS})"
+            )
         attrs = _attrs(f[layout.RUN_PARAMETERS])
     attrs["config"] = json.loads(attrs.get("config_json", "{}") or "{}")
     return attrs
@@ -99,8 +102,9 @@ def list_systems(path: str | os.PathLike[str]) -> list[str]:
         return [k for k in params if k != "ionmd"]
 
 
-def read_system(path: str | os.PathLike[str], key: str, *,
-                positions: bool = True) -> SystemRecord:
+def read_system(
+    path: str | os.PathLike[str], key: str, *, positions: bool = True
+) -> SystemRecord:
     """Read one system; ``positions=False`` skips the (large) frame array."""
     with _open(path) as f:
         ppath = layout.parameters_path(key)
@@ -116,8 +120,11 @@ def read_system(path: str | os.PathLike[str], key: str, *,
             cell = part["box/edges"][()]
             mobile = part["species"][()]
             obs = f[layout.observables_path(key)]
-            msd = {name: obs["msd"][name][()] for name in layout.MSD_DATASETS
-                   if name in obs["msd"]}
+            msd = {
+                name: obs["msd"][name][()]
+                for name in layout.MSD_DATASETS
+                if name in obs["msd"]
+            }
             thermo = {}
             for name in layout.THERMO_SERIES:
                 if name in obs:
@@ -128,6 +135,14 @@ def read_system(path: str | os.PathLike[str], key: str, *,
             raise RunFileError(f"{path}: system {key!r} is incomplete ({exc})") from None
     if positions and pos is not None and pos.shape[0] != steps.shape[0]:
         raise RunFileError(f"{path}: system {key!r} has inconsistent frame counts")
-    return SystemRecord(key=key, attrs=attrs, cell=cell, positions=pos,
-                        position_steps=steps, position_time_ps=times,
-                        mobile_numbers=mobile, msd=msd, thermo=thermo)
+    return SystemRecord(
+        key=key,
+        attrs=attrs,
+        cell=cell,
+        positions=pos,
+        position_steps=steps,
+        position_time_ps=times,
+        mobile_numbers=mobile,
+        msd=msd,
+        thermo=thermo,
+    )

@@ -85,8 +85,14 @@ class SystemUpdate:
     failure_reason: str | None = None
 
 
-def _extendable(group: h5py.Group, name: str, shape_tail: tuple[int, ...], dtype: str,
-                unit: str | None = None, chunk_rows: int = 64) -> h5py.Dataset:
+def _extendable(
+    group: h5py.Group,
+    name: str,
+    shape_tail: tuple[int, ...],
+    dtype: str,
+    unit: str | None = None,
+    chunk_rows: int = 64,
+) -> h5py.Dataset:
     ds = group.create_dataset(
         name,
         shape=(0, *shape_tail),
@@ -122,8 +128,14 @@ class RunFileWriter:
         append: open an existing file (resume) instead of creating a new one.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, config_json: str = "{}",
-                 position_dtype: str = "f8", append: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        config_json: str = "{}",
+        position_dtype: str = "f8",
+        append: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.position_dtype = position_dtype
         if append:
@@ -155,8 +167,9 @@ class RunFileWriter:
         key = info.key
         if layout.parameters_path(key) in f:
             raise ValueError(f"system {key!r} already exists in {self.path}")
-        mobile_numbers = _atomic_numbers([s for s in info.species
-                                          if s == info.mobile_species])
+        mobile_numbers = _atomic_numbers(
+            [s for s in info.species if s == info.mobile_species]
+        )
         part = f.create_group(layout.particles_path(key))
         box = part.create_group("box")
         box.attrs["dimension"] = 3
@@ -165,8 +178,14 @@ class RunFileWriter:
         edges.attrs["unit"] = "Angstrom"
         pos = part.create_group("position")
         m = info.n_mobile
-        _extendable(pos, "value", (m, 3), self.position_dtype, unit="Angstrom",
-                    chunk_rows=max(1, min(256, 2**20 // max(1, m * 24))))
+        _extendable(
+            pos,
+            "value",
+            (m, 3),
+            self.position_dtype,
+            unit="Angstrom",
+            chunk_rows=max(1, min(256, 2**20 // max(1, m * 24))),
+        )
         _extendable(pos, "step", (), "i8")
         _extendable(pos, "time", (), "f8", unit="ps")
         part.create_dataset("species", data=mobile_numbers.astype(np.int32))
@@ -175,8 +194,9 @@ class RunFileWriter:
         msd = obs.create_group("msd")
         for name in layout.MSD_DATASETS:
             dtype = "i8" if name in ("lag_steps", "n_origins") else "f8"
-            msd.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dtype,
-                               chunks=(256,))
+            msd.create_dataset(
+                name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(256,)
+            )
         for name, unit in zip(layout.THERMO_SERIES, ("K", "eV", "eV"), strict=True):
             _time_series(obs, name, unit)
 

@@ -1,0 +1,90 @@
+"""Device-side buffers for what the run file keeps, copied to the host once per
+flush (never per step): the subsampled unwrapped mobile-ion frames and the
+thermodynamics. The MSD lives in :mod:`ionmd.engine.msd`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ionmd.fileformat import SystemUpdate
+
+
+class Recorder:
+    """Collects frames and thermodynamics between flushes.
+
+    Args:
+        keys: system keys, in batch order.
+        system_idx: ``(n_atoms,)`` system of each atom.
+        mobile_mask: ``(n_atoms,)`` True for mobile ions.
+    """
+
+    def __init__(
+        self, *, keys: Sequence[str], system_idx: torch.Tensor, mobile_mask: torch.Tensor
+    ) -> None:
+        self.keys = list(keys)
+        self._mobile_idx = torch.nonzero(mobile_mask).squeeze(-1)
+        mobile_sys = system_idx[self._mobile_idx].cpu().numpy()
+        # slices of each system's mobile ions inside the mobile block
+        counts = np.bincount(mobile_sys, minlength=len(self.keys))
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        self._slices = [
+            slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(self.keys))
+        ]
+        self._frames: list[torch.Tensor] = []
+        self._frame_steps: list[int] = []
+        self._thermo: list[torch.Tensor] = []
+        self._thermo_steps: list[int] = []
+
+    def add_frame(self, *, step: int, positions: torch.Tensor) -> None:
+        """Keep the mobile ions of ``positions (n_atoms, 3)`` (a device copy)."""
+        self._frames.append(positions.index_select(0, self._mobile_idx).detach().clone())
+        self._frame_steps.append(step)
+
+    def add_thermo(
+        self,
+        *,
+        step: int,
+        temperature_K: torch.Tensor,
+        potential_energy_eV: torch.Tensor,
+        conserved_energy_eV: torch.Tensor,
+    ) -> None:
+        """Per-system ``(n_systems,)`` values at ``step``."""
+        row = torch.stack(
+            [temperature_K, potential_energy_eV, conserved_energy_eV]
+        ).detach()
+        self._thermo.append(row.to(torch.float64))
+        self._thermo_steps.append(step)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._frames or self._thermo)
+
+    def drain(self, *, active: Sequence[bool] | None = None) -> list[SystemUpdate]:
+        """Move everything buffered to the host (one copy) as per-system updates."""
+        frames = torch.stack(self._frames).cpu().numpy() if self._frames else None
+        thermo = torch.stack(self._thermo).cpu().numpy() if self._thermo else None
+        fsteps = np.asarray(self._frame_steps, dtype=np.int64)
+        tsteps = np.asarray(self._thermo_steps, dtype=np.int64)
+        updates = []
+        for i, key in enumerate(self.keys):
+            if active is not None and not active[i]:
+                continue
+            up = SystemUpdate(key=key)
+            if frames is not None:
+                up.positions = frames[:, self._slices[i]]
+                up.position_steps = fsteps
+            if thermo is not None:
+                up.thermo = {
+                    "temperature_K": (tsteps, thermo[:, 0, i]),
+                    "potential_energy_eV": (tsteps, thermo[:, 1, i]),
+                    "conserved_energy_eV": (tsteps, thermo[:, 2, i]),
+                }
+            updates.append(up)
+        self._frames.clear()
+        self._frame_steps.clear()
+        self._thermo.clear()
+        self._thermo_steps.clear()
+        return updates

@@ -1,0 +1,23 @@
+"""Shared test fixtures. Tests run on the CPU with one thread."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(int(os.environ.get("IONMD_TEST_THREADS", "1")))
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("IONMD_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture
+def shared() -> Path:
+    path = shared_dir()
+    if not path.is_dir():
+        pytest.skip(f"shared data not found at {path} (set IONMD_SHARED)")
+    return path
