@@ -1,0 +1,218 @@
+# ruff: noqa: N802, N815  (unit suffixes in names: temperature_K, msd_A2, as STYLE.md asks)
+"""Diffusion of one (material, temperature): tracer D from the Einstein relation
+(kinisi's Bayesian fit with its 95 % interval, and a plain least-squares slope
+for comparison), the charge (collective) D and the Haven ratio, the maximum
+MSDs and the reliability flags.
+
+    D = slope of MSD(t) / (2 d),   D_sigma = slope of <|Σ Δr|²>(t) / (2 d M),
+    H_R = D / D_sigma,             d = number of axes (3 for 'xyz').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ionmd.analysis.msd import linear_lag_grid, msd_on_lag_grid
+from ionmd.analysis.reliability import is_framework_mobile, is_reliable
+from ionmd.analysis.trajectory import MobileTrajectory
+from ionmd.errors import InputError
+
+#: Å²/ps → cm²/s.
+_A2_PS_TO_CM2_S = 1e-4
+_AXES = {
+    "x": [0],
+    "y": [1],
+    "z": [2],
+    "xy": [0, 1],
+    "xz": [0, 2],
+    "yz": [1, 2],
+    "xyz": [0, 1, 2],
+}
+
+
+@dataclass(kw_only=True)
+class DiffusionSettings:
+    """How D is obtained; recorded in results.json.
+
+    ``fit_start_ps``: start of the diffusive regime; None = kinisi's documented
+    3 ps, or a quarter of the run when the run is shorter than 12 ps.
+    ``max_frames``: frames analysed at most (uniform thinning beyond).
+    ``max_lags``: lags of the linear lag grid at most.
+    """
+
+    fit_start_ps: float | None = None
+    dimension: str = "xyz"
+    max_frames: int = 2000
+    max_lags: int = 200
+    use_kinisi: bool = True
+    seed: int = 42
+    discard_ps: float = 0.0
+
+    def start_for(self, *, duration_ps: float) -> float:
+        if self.fit_start_ps is not None:
+            return float(self.fit_start_ps)
+        return 3.0 if duration_ps >= 12.0 else duration_ps / 4.0
+
+
+@dataclass(kw_only=True)
+class TemperatureResult:
+    """Everything derived from one trajectory. Arrays: ``lag_ps (L,)``,
+    ``msd_A2 (L,)`` tracer (all three axes), ``msd_collective_A2 (L,)``,
+    ``framework_msd_A2 (L',)`` on ``framework_lag_ps (L',)`` or None."""
+
+    material_id: str
+    temperature_K: float
+    D_cm2_s: float
+    D_ci95_cm2_s: tuple[float, float]
+    D_method: str
+    D_ols_cm2_s: float
+    D_sigma_cm2_s: float
+    haven_ratio: float
+    msd_max_A2: float
+    framework_msd_max_A2: float | None
+    reliable: bool
+    framework_mobile: bool
+    n_mobile: int
+    n_atoms: int
+    volume_A3: float
+    formula: str
+    source: str
+    duration_ps: float
+    frame_interval_ps: float
+    fit_start_ps: float
+    n_lags: int
+    dimension: str
+    lag_ps: np.ndarray
+    msd_A2: np.ndarray
+    msd_collective_A2: np.ndarray
+    framework_lag_ps: np.ndarray | None = None
+    framework_msd_A2: np.ndarray | None = None
+    D_samples_cm2_s: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def used_in_fit(self) -> bool:
+        return (
+            (not self.framework_mobile) and np.isfinite(self.D_cm2_s) and self.D_cm2_s > 0
+        )
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    if x.size < 2:
+        return float("nan")
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def thin(*, traj: MobileTrajectory, max_frames: int) -> MobileTrajectory:
+    """Keep every k-th frame so that at most ``max_frames`` remain."""
+    if traj.n_frames <= max_frames:
+        return traj
+    from dataclasses import replace
+
+    k = int(np.ceil(traj.n_frames / max_frames))
+    fw = None if traj.framework_positions_A is None else traj.framework_positions_A[::k]
+    return replace(
+        traj,
+        positions_A=traj.positions_A[::k],
+        time_ps=traj.time_ps[::k],
+        framework_positions_A=fw,
+        meta={**traj.meta, "analysis_stride": k},
+    )
+
+
+def analyse_trajectory(
+    *, traj: MobileTrajectory, settings: DiffusionSettings | None = None
+) -> TemperatureResult:
+    """Diffusion, reliability and the MSD curves of one trajectory."""
+    s = settings or DiffusionSettings()
+    if s.dimension not in _AXES:
+        raise InputError(f"dimension must be one of {sorted(_AXES)}, got {s.dimension!r}")
+    axes = _AXES[s.dimension]
+    tr = thin(
+        traj=traj.discard_start(discard_ps=s.discard_ps).drift_corrected(),
+        max_frames=s.max_frames,
+    )
+    notes: list[str] = []
+    lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
+    lag_ps = lags * tr.frame_interval_ps
+    start = min(s.start_for(duration_ps=tr.duration_ps), float(lag_ps[-1]))
+    tracer3, coll3, _ = msd_on_lag_grid(positions_A=tr.positions_A, lag_frames=lags)
+    if s.dimension == "xyz":
+        tracer, coll = tracer3, coll3
+    else:
+        tracer, coll, _ = msd_on_lag_grid(
+            positions_A=tr.positions_A[..., axes], lag_frames=lags
+        )
+    d = len(axes)
+    sel = lag_ps >= start - 1e-12
+    D_ols = _slope(lag_ps[sel], tracer[sel]) / (2 * d) * _A2_PS_TO_CM2_S
+    D_sigma = _slope(lag_ps[sel], coll[sel]) / (2 * d * tr.n_mobile) * _A2_PS_TO_CM2_S
+    haven = D_ols / D_sigma if D_sigma > 0 else float("nan")
+    if tr.n_mobile < 20:
+        notes.append(
+            "fewer than 20 mobile ions: the collective D and Haven ratio are noisy"
+        )
+
+    fw_lag, fw_msd = None, None
+    if tr.framework_positions_A is not None:
+        fw_msd, _, _ = msd_on_lag_grid(
+            positions_A=tr.framework_positions_A, lag_frames=lags
+        )
+        fw_lag = lag_ps
+    elif tr.framework_msd_A2 is not None and tr.framework_lag_ps is not None:
+        fw_lag, fw_msd = np.asarray(tr.framework_lag_ps), np.asarray(tr.framework_msd_A2)
+    fw_max = float(np.nanmax(fw_msd)) if fw_msd is not None and fw_msd.size else None
+    if fw_max is None:
+        notes.append("no framework data: framework mobility not checked")
+
+    samples = None
+    if s.use_kinisi:
+        from ionmd.analysis.kinisi_fit import kinisi_diffusion
+
+        kd = kinisi_diffusion(
+            positions_A=tr.positions_A,
+            cell_A=tr.cell_A,
+            frame_interval_ps=tr.frame_interval_ps,
+            lag_frames=lags,
+            start_dt_ps=start,
+            dimension=s.dimension,
+            seed=s.seed,
+        )
+        D, ci, method, samples = kd.D_cm2_s, kd.D_ci95_cm2_s, "kinisi", kd.samples_cm2_s
+    else:
+        D, ci, method = D_ols, (float("nan"), float("nan")), "ols"
+        notes.append("kinisi not used: no uncertainty on D")
+    msd_max = float(np.max(tracer3))
+    return TemperatureResult(
+        material_id=tr.material_id,
+        temperature_K=tr.temperature_K,
+        D_cm2_s=float(D),
+        D_ci95_cm2_s=(float(ci[0]), float(ci[1])),
+        D_method=method,
+        D_ols_cm2_s=D_ols,
+        D_sigma_cm2_s=D_sigma,
+        haven_ratio=haven,
+        msd_max_A2=msd_max,
+        framework_msd_max_A2=fw_max,
+        reliable=is_reliable(msd_max_A2=msd_max),
+        framework_mobile=is_framework_mobile(framework_msd_max_A2=fw_max),
+        n_mobile=tr.n_mobile,
+        n_atoms=tr.n_atoms,
+        volume_A3=tr.volume_A3,
+        formula=tr.formula,
+        source=tr.source,
+        duration_ps=tr.duration_ps,
+        frame_interval_ps=tr.frame_interval_ps,
+        fit_start_ps=start,
+        n_lags=int(lags.size),
+        dimension=s.dimension,
+        lag_ps=lag_ps,
+        msd_A2=tracer3,
+        msd_collective_A2=coll3,
+        framework_lag_ps=fw_lag,
+        framework_msd_A2=fw_msd,
+        D_samples_cm2_s=samples,
+        notes=notes,
+    )

@@ -1,0 +1,101 @@
+"""Pieces shared by the readers: bounded frame collection and the final split
+into mobile ions and framework."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ionmd.analysis.trajectory import MobileTrajectory
+from ionmd.analysis.unwrap import StreamingUnwrapper, to_cartesian
+from ionmd.errors import InputError
+
+#: Frames kept in memory at most (after decimation) unless the caller asks otherwise.
+DEFAULT_MAX_FRAMES = 5000
+
+
+class FrameCollector:
+    """Unwrap every frame as it streams in, keep every ``stride``-th one.
+
+    When more than ``2 * max_frames`` frames are held, every other one is dropped
+    and the stride doubles, so memory stays bounded for any trajectory length and
+    the kept frames stay evenly spaced. ``frames()`` returns ``(K, N, 3)``
+    unwrapped fractional coordinates and the stride (in input frames).
+    """
+
+    def __init__(self, *, max_frames: int = DEFAULT_MAX_FRAMES) -> None:
+        if max_frames < 2:
+            raise InputError("max_frames must be at least 2")
+        self.max_frames = max_frames
+        self.stride = 1
+        self.n_seen = 0
+        self._unwrap = StreamingUnwrapper()
+        self._kept: list[np.ndarray] = []
+
+    def push(self, frac: np.ndarray) -> None:
+        unwrapped = self._unwrap.push(frac)
+        if self.n_seen % self.stride == 0:
+            self._kept.append(unwrapped.copy())
+            if len(self._kept) > 2 * self.max_frames:
+                self._kept = self._kept[::2]
+                self.stride *= 2
+        self.n_seen += 1
+
+    def frames(self) -> tuple[np.ndarray, int]:
+        if not self._kept:
+            return np.empty((0, 0, 3)), self.stride
+        return np.stack(self._kept), self.stride
+
+
+def build_trajectory(
+    *,
+    frac: np.ndarray,
+    symbols: list[str],
+    cell_A: np.ndarray,
+    frame_interval_ps: float,
+    temperature_K: float | None,
+    material_id: str,
+    source: str,
+    mobile_species: str = "Li",
+    meta: dict[str, object] | None = None,
+) -> MobileTrajectory:
+    """Split unwrapped fractional frames ``frac (F, N, 3)`` of all atoms into the
+    mobile species and the framework, in Cartesian Å."""
+    symbols = list(symbols)
+    if frac.ndim != 3 or frac.shape[1] != len(symbols):
+        raise InputError(
+            f"{source}: {len(symbols)} atoms declared but frames hold "
+            f"{frac.shape[1] if frac.ndim == 3 else '?'}"
+        )
+    if temperature_K is None:
+        raise InputError(
+            f"{source}: the file does not state the temperature; pass --temperature-K"
+        )
+    is_mobile = np.array([s == mobile_species for s in symbols])
+    if not is_mobile.any():
+        raise InputError(
+            f"{source}: no {mobile_species} atoms in the trajectory "
+            f"(elements: {' '.join(sorted(set(symbols)))})"
+        )
+    cart = to_cartesian(frac=frac, cell_A=cell_A)
+    time_ps = np.arange(frac.shape[0]) * frame_interval_ps
+    formula = _formula(symbols)
+    return MobileTrajectory(
+        positions_A=cart[:, is_mobile],
+        time_ps=time_ps,
+        cell_A=cell_A,
+        temperature_K=float(temperature_K),
+        material_id=material_id,
+        species=mobile_species,
+        n_atoms=len(symbols),
+        formula=formula,
+        source=source,
+        framework_positions_A=cart[:, ~is_mobile] if (~is_mobile).any() else None,
+        meta=dict(meta or {}),
+    )
+
+
+def _formula(symbols: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for s in symbols:
+        counts[s] = counts.get(s, 0) + 1
+    return "".join(f"{el}{n if n > 1 else ''}" for el, n in counts.items())
