@@ -20,7 +20,7 @@ def read_pmg_analyzer_json(
     material_id: str | None = None,
     temperature_K: float | None = None,
 ) -> MobileTrajectory:
-    """Read the JSON of a pymatgen ``DiffusionAnalyzer`` into a :class:`MobileTrajectory`."""
+    """Read the JSON of a pymatgen ``DiffusionAnalyzer`` as a :class:`MobileTrajectory`."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
