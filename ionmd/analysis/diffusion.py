@@ -1,4 +1,3 @@
-# ruff: noqa: N815  (unit suffixes in names: temperature_K, msd_A2, as STYLE.md asks)
 """Diffusion of one (material, temperature): tracer D from the Einstein relation
 (kinisi's Bayesian fit with its 95 % interval, and a plain least-squares slope
 for comparison), the charge (collective) D and the Haven ratio, the maximum

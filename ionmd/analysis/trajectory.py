@@ -1,4 +1,3 @@
-# ruff: noqa: N802, N815  (unit suffixes in names: temperature_K, msd_A2, as STYLE.md asks)
 """The one internal form every reader produces: :class:`MobileTrajectory`.
 
 Positions are unwrapped Cartesian Å on a uniform time grid; the cell is fixed
