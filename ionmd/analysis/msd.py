@@ -23,8 +23,9 @@ def msd_on_lag_grid(
     ``positions_A (F, M, 3)`` unwrapped positions (or ``(F, M, d)``: only those
     axes); ``lag_frames (L,)`` positive lags in frames (< F). Every frame is an
     origin, or ``max_origins`` evenly spaced ones per lag. Returns
-    ``tracer_A2 (L,)`` = <|r_i(t0+lag) - r_i(t0)|²> over ions and origins, ``collective_A2 (L,)`` = <|Σ_i Δr_i|²> over origins (not divided
-    by M), ``n_origins (L,)``.
+    ``tracer_A2 (L,)`` = <|r_i(t0+lag) - r_i(t0)|²> over ions and origins,
+    ``collective_A2 (L,)`` = <|Σ_i Δr_i|²> over origins (not divided by M),
+    ``n_origins (L,)``.
     """
     pos = np.asarray(positions_A, dtype=np.float64)
     if pos.ndim != 3:
