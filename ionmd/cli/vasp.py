@@ -1,0 +1,137 @@
+"""``ionmd vasp``: prepare, status, submit and collect VASP AIMD runs of a campaign."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``vasp`` parser and its sub-subcommands."""
+    p = subparsers.add_parser("vasp", help="run the study's AIMD reference with VASP")
+    sub = p.add_subparsers(dest="vasp_command", metavar="ACTION")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    prep = sub.add_parser("prepare", help="write one run directory per (material, T)")
+    prep.add_argument("config", nargs="?", help="CONFIG.toml with a [vasp] section")
+    prep.add_argument("--materials", nargs="+", help="OBELiX ids or structure files")
+    prep.add_argument("--temperatures-K", nargs="+", type=float, dest="temperatures_K")
+    prep.add_argument("--obelix-data", help="OBELiX data directory")
+    prep.add_argument("--out", default="vasp_runs", help="campaign directory (vasp_runs)")
+    prep.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite inputs of run directories that have no VASP output",
+    )
+    prep.set_defaults(func=_prepare)
+
+    st = sub.add_parser("status", help="segments done per run")
+    st.add_argument(
+        "runs", nargs="?", default="vasp_runs", help="campaign or run directory"
+    )
+    st.set_defaults(func=_status)
+
+    sb = sub.add_parser("submit", help="submit what is left of each run (resumes)")
+    sb.add_argument(
+        "runs", nargs="?", default="vasp_runs", help="campaign or run directory"
+    )
+    sb.add_argument("--dry-run", action="store_true", help="print, do not call sbatch")
+    sb.add_argument("--sbatch", default="sbatch", help="sbatch executable")
+    sb.set_defaults(func=_submit)
+
+    co = sub.add_parser("collect", help="segments -> one ionmd run file (md.h5 layout)")
+    co.add_argument(
+        "runs", nargs="?", default="vasp_runs", help="campaign or run directory"
+    )
+    co.add_argument("--out", default="vasp_md.h5", help="run file to write (vasp_md.h5)")
+    co.add_argument(
+        "--equilibration-ps",
+        type=float,
+        default=None,
+        help="override the recorded equilibration (ps)",
+    )
+    co.set_defaults(func=_collect)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from ionmd.errors import InputError
+    from ionmd.vasp_bridge.config import campaign_from_dict, load_campaign
+    from ionmd.vasp_bridge.potcar import CONFIGURE_HINT, potcar_library
+    from ionmd.vasp_bridge.prepare import prepare_campaign
+
+    if args.config:
+        campaign = load_campaign(args.config)
+    elif args.materials and args.temperatures_K:
+        campaign = campaign_from_dict(
+            {
+                "materials": args.materials,
+                "temperatures_K": args.temperatures_K,
+                **({"obelix_data": args.obelix_data} if args.obelix_data else {}),
+            }
+        )
+    else:
+        raise InputError("give CONFIG.toml, or --materials and --temperatures-K")
+    if args.config and args.obelix_data:
+        import dataclasses
+
+        campaign = dataclasses.replace(campaign, obelix_data=args.obelix_data)
+    runs = prepare_campaign(campaign, out_dir=args.out, force=args.force)
+    for run in runs:
+        print(run)
+    if potcar_library() is None:
+        print(f"note: wrote POTCAR.spec, not POTCAR ({CONFIGURE_HINT})")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ionmd.vasp_bridge.rundir import find_run_dirs
+    from ionmd.vasp_bridge.submit import status_line
+
+    for run in find_run_dirs(args.runs):
+        print(status_line(run))
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from ionmd.vasp_bridge.rundir import find_run_dirs
+    from ionmd.vasp_bridge.submit import submit_run
+
+    for run in find_run_dirs(args.runs):
+        result = submit_run(run, dry_run=args.dry_run, sbatch=args.sbatch)
+        ids = f" jobs {','.join(result.job_ids)}" if result.job_ids else ""
+        print(f"{result.key}: {result.action}{ids}")
+        if args.dry_run:
+            for script in result.scripts:
+                print(f"  sbatch {script}")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from ionmd.vasp_bridge.collect import collect_run, write_runs
+    from ionmd.vasp_bridge.rundir import find_run_dirs
+
+    runs = [collect_run(run) for run in find_run_dirs(args.runs)]
+    out = write_runs(runs, out_path=args.out, equilibration_ps=args.equilibration_ps)
+    costs = [
+        {
+            "key": r.cost.key,
+            "wall_time_s": r.cost.wall_time_s,
+            "core_hours": r.cost.core_hours,
+            "n_cores": r.cost.n_cores,
+            "steps_done": r.cost.steps_done,
+            "segments": r.cost.n_segments,
+        }
+        for r in runs
+    ]
+    cost_path = Path(out).with_suffix(".cost.json")
+    cost_path.write_text(json.dumps(costs, indent=1) + "\n")
+    for r in runs:
+        for note in r.notes:
+            print(f"note: {note}")
+        print(
+            f"{r.record['key']}: {len(r.steps)} frames, {r.steps_done} steps, "
+            f"{r.cost.wall_time_s / 3600:.1f} h on {r.cost.n_cores or '?'} cores"
+        )
+    print(f"wrote {out} and {cost_path}")
+    return 0

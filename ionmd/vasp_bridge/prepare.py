@@ -1,0 +1,136 @@
+"""``ionmd vasp prepare``: one run directory per (material, temperature) of a campaign."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ionmd.errors import InputError
+from ionmd.fileformat import system_key
+from ionmd.vasp_bridge.config import Campaign, VaspSettings, parse_walltime_s
+from ionmd.vasp_bridge.inputs import build_input_set, segment_incar
+from ionmd.vasp_bridge.jobs import n_nodes, write_job_scripts
+from ionmd.vasp_bridge.potcar import write_potcar
+from ionmd.vasp_bridge.rundir import segment_name, write_record
+from ionmd.vasp_bridge.segments import max_steps_per_segment, plan_segments
+from ionmd.vasp_bridge.structures import build_supercell, load_material
+
+
+def segment_max_steps(settings: VaspSettings, overrides: dict[str, Any]) -> int:
+    """The most steps of one segment for a material (its overrides applied)."""
+    s = settings
+    return max_steps_per_segment(
+        walltime_s=parse_walltime_s(str(overrides.get("walltime", s.walltime))),
+        stop_margin_s=s.stop_margin_s,
+        seconds_per_step=float(overrides.get("seconds_per_step", s.seconds_per_step)),
+        sample_every_steps=s.sample_every_steps,
+    )
+
+
+def _has_outputs(run_dir: Path) -> bool:
+    return any(run_dir.glob("seg_*/OUTCAR")) or any(run_dir.glob("seg_*/OSZICAR"))
+
+
+def prepare_run(
+    campaign: Campaign,
+    *,
+    material_id: str,
+    temperature_K: float,
+    out_dir: str | Path,
+    force: bool = False,
+) -> Path:
+    """Write the run directory of one (material, temperature); returns its path.
+
+    Raises:
+        InputError: the directory exists (without ``force``) or already holds VASP output.
+    """
+    key = system_key(material_id, temperature_K)
+    run_dir = Path(out_dir) / key
+    if run_dir.exists():
+        if _has_outputs(run_dir):
+            raise InputError(f"{run_dir} already holds VASP output: not overwritten")
+        if not force:
+            raise InputError(f"{run_dir} exists (use --force to rewrite its inputs)")
+    settings = campaign.vasp
+    overrides = settings.for_material(material_id)
+    unit = load_material(
+        material_id,
+        obelix_data=campaign.obelix_data,
+        round_occupancies=campaign.round_occupancies,
+    )
+    rule = overrides.get("supercell", "min_length")
+    min_len = float(overrides.get("min_cell_length_A", campaign.min_cell_length_A))
+    cell, matrix = build_supercell(unit, rule=rule, min_cell_length_A=min_len)
+    total = campaign.total_steps
+    inputs = build_input_set(
+        cell,
+        settings=settings,
+        temperature_K=temperature_K,
+        timestep_fs=campaign.timestep_fs,
+        nsw=total,
+        incar_extra=dict(overrides.get("incar", {})),
+    )
+    plan = plan_segments(
+        total_steps=total, max_steps=segment_max_steps(settings, overrides)
+    )
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    inputs.incar.write_file(run_dir / "INCAR")
+    inputs.kpoints.write_file(run_dir / "KPOINTS")
+    inputs.poscar.write_file(run_dir / "POSCAR")
+    for stale in ("POTCAR", "POTCAR.spec"):
+        (run_dir / stale).unlink(missing_ok=True)
+    potcar_path = write_potcar(
+        run_dir, symbols=inputs.potcar_symbols, functional=inputs.potcar_functional
+    )
+    for i, nsw in enumerate(plan):
+        seg = run_dir / segment_name(i)
+        seg.mkdir(exist_ok=True)
+        segment_incar(inputs.incar, nsw=nsw).write_file(seg / "INCAR")
+
+    n_atoms = len(inputs.structure)
+    cores = int(overrides.get("cores_per_node", settings.cores_per_node))
+    record: dict[str, Any] = {
+        "key": key,
+        "material_id": material_id,
+        "temperature_K": float(temperature_K),
+        "timestep_fs": campaign.timestep_fs,
+        "duration_ps": campaign.duration_ps,
+        "equilibration_ps": campaign.equilibration_ps,
+        "total_steps": total,
+        "sample_every_steps": settings.sample_every_steps,
+        "segments": plan,
+        "n_atoms": n_atoms,
+        "formula": inputs.structure.composition.reduced_formula,
+        "species": [site.specie.symbol for site in inputs.structure],
+        "sort_map": inputs.sort_map,
+        "supercell_rule": rule if isinstance(rule, str) else np.asarray(rule).tolist(),
+        "supercell": np.asarray(matrix).tolist(),
+        "cell_A": inputs.structure.lattice.matrix,
+        "potcar_symbols": list(inputs.potcar_symbols),
+        "potcar_functional": inputs.potcar_functional,
+        "potcar_file": potcar_path.name,
+        "incar": {k: v for k, v in inputs.incar.items() if k != "NSW"},
+        "n_nodes": n_nodes(n_atoms=n_atoms, cores_per_node=cores),
+        "cores_per_node": cores,
+        "overrides": overrides,
+        "vasp_command": settings.vasp_command,
+        "vasp_settings": dataclasses.asdict(settings),
+    }
+    write_job_scripts(run_dir, record=record, settings=settings)
+    write_record(run_dir, record)
+    return run_dir
+
+
+def prepare_campaign(
+    campaign: Campaign, *, out_dir: str | Path, force: bool = False
+) -> list[Path]:
+    """Prepare every (material, temperature) of a campaign."""
+    return [
+        prepare_run(campaign, material_id=m, temperature_K=t, out_dir=out_dir, force=force)
+        for m in campaign.materials
+        for t in campaign.temperatures_K
+    ]
