@@ -28,7 +28,7 @@ from pymatgen.core import Structure
 from ionmd.errors import InputError
 
 if TYPE_CHECKING:
-    from obelix import OBELiX
+    from obelix import OBELiX  # type: ignore[import-untyped]
 
 __all__ = [
     "CIF_DIRNAME",
@@ -78,7 +78,7 @@ class ExperimentalValue:
         is_upper_bound: True when the literature only gives an upper bound.
     """
 
-    sigma_mS_cm: float  # noqa: N815 (unit in the name)
+    sigma_mS_cm: float
     raw_text: str
     is_upper_bound: bool
 
@@ -130,7 +130,7 @@ def load_obelix(
     :func:`experimental_sigma_mS_cm` for numbers. Reading all CIFs (``no_cifs=False``)
     takes ~15 s; the package's progress output is silenced.
     """
-    from obelix import OBELiX
+    from obelix import OBELiX  # type: ignore[import-untyped]
 
     path = resolve_obelix_path(data_path)
     with (
@@ -204,7 +204,7 @@ def obelix_structure(
     return load_structure(cif, round_occupancies=round_occupancies)
 
 
-def experimental_sigma_mS_cm(  # noqa: N802 (unit in the name)
+def experimental_sigma_mS_cm(
     material_id: str,
     *,
     data_path: str | os.PathLike | None = None,

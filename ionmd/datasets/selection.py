@@ -51,8 +51,8 @@ __all__ = ["BenchmarkBin", "benchmark_bins", "fully_occupied_ids", "select_bench
 class BenchmarkBin:
     """One log-σ bin: [lo_mS_cm, hi_mS_cm) and the candidate ids in it (sorted)."""
 
-    lo_mS_cm: float  # noqa: N815 (unit in the name)
-    hi_mS_cm: float  # noqa: N815
+    lo_mS_cm: float
+    hi_mS_cm: float
     members: tuple[str, ...]
     is_low_range: bool
 
@@ -104,7 +104,7 @@ def _cif_number(text: str) -> float:
         return 1.0
 
 
-def _dataset_max_mS_cm(  # noqa: N802
+def _dataset_max_mS_cm(
     path_str: str,
 ) -> float:
     values = []

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from ase import Atoms
 from pymatgen.core import Element, Structure
 
 from ionmd.errors import InputError
@@ -47,7 +48,7 @@ _POSCAR_NAMES = ("POSCAR", "CONTCAR")
 
 
 def load_structure(
-    source: str | os.PathLike | Structure | object,
+    source: str | os.PathLike | Structure | Atoms,
     *,
     round_occupancies: bool = False,
     mobile_species: str | None = "Li",
@@ -157,7 +158,7 @@ def _read_any(source: object) -> tuple[Structure, str]:
     """Return (a private copy of the structure, a name for messages)."""
     if isinstance(source, Structure):
         return source.copy(), "structure"
-    if _is_ase_atoms(source):
+    if isinstance(source, Atoms):
         return _from_ase(source), "ase.Atoms"
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -168,18 +169,10 @@ def _read_any(source: object) -> tuple[Structure, str]:
     )
 
 
-def _is_ase_atoms(obj: object) -> bool:
-    try:
-        from ase import Atoms
-    except ImportError:  # pragma: no cover - ase is a dependency
-        return False
-    return isinstance(obj, Atoms)
-
-
-def _from_ase(atoms: object) -> Structure:
+def _from_ase(atoms: Atoms) -> Structure:
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    if not all(atoms.pbc) or abs(atoms.cell.volume) < 1e-8:  # type: ignore[attr-defined]
+    if not all(atoms.pbc) or abs(atoms.cell.volume) < 1e-8:
         raise InputError("ase.Atoms must be periodic in 3D with a cell of non-zero volume")
     structure = AseAtomsAdaptor.get_structure(atoms)
     # Drop ASE-specific per-site properties that pymatgen carries along.
