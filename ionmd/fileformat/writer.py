@@ -226,6 +226,27 @@ class RunFileWriter:
         a["source"] = info.source
         a["n_frames_valid"] = 0
 
+    def truncate_after(self, step: int) -> None:
+        """Drop every frame and thermo row after ``step`` (resume from a checkpoint
+        taken at ``step``); ``steps_done`` becomes ``step``."""
+        with h5py.File(self.path, "a") as f:
+            for key in f[layout.PARAMETERS]:
+                if key == "ionmd":
+                    continue
+                params = f[layout.parameters_path(key)]
+                pos = f[layout.particles_path(key)]["position"]
+                valid = int(params.attrs["n_frames_valid"])
+                keep = int(np.searchsorted(pos["step"][:valid], step, side="right"))
+                _truncate_series(pos, ("value", "step", "time"), keep)
+                params.attrs["n_frames_valid"] = keep
+                obs = f[layout.observables_path(key)]
+                for name in layout.THERMO_SERIES:
+                    n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
+                    _truncate_series(obs[name], ("step", "time", "value"), n)
+                params.attrs["steps_done"] = min(int(params.attrs["steps_done"]), step)
+                if params.attrs["status"] == "done":
+                    params.attrs["status"] = "running"
+
     def write(self, updates: Iterable[SystemUpdate]) -> None:
         """Append one block for each system in ``updates``, then close the file."""
         with h5py.File(self.path, "a") as f:
@@ -272,6 +293,12 @@ class RunFileWriter:
             params.attrs["failure_reason"] = up.failure_reason
         if up.steps_done is not None:
             params.attrs["steps_done"] = int(up.steps_done)
+
+
+def _truncate_series(g: h5py.Group, names: tuple[str, ...], keep: int) -> None:
+    for name in names:
+        if g[name].shape[0] > keep:
+            g[name].resize(keep, axis=0)
 
 
 def _atomic_numbers(symbols: list[str]) -> np.ndarray:

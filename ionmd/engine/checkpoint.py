@@ -1,0 +1,105 @@
+"""Checkpoints: everything needed to continue a batch bit-for-bit.
+
+Written at every flush, after the run file, atomically (write to a temporary
+file, flush, fsync, rename): a crash leaves either the old or the new
+checkpoint, never half of one. The run file may hold data past the checkpoint
+(crash between the two writes); a resume truncates it back to the checkpoint's
+step. A fingerprint of the protocol, the model and the systems is stored so a
+resume with a different model or protocol is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ionmd.errors import InputError
+
+#: configuration keys that do not change the trajectory (may differ on resume)
+_NEUTRAL_KEYS = frozenset({"progress", "flush_every_s", "out", "device", "extra"})
+
+
+def fingerprint(
+    *, config: dict[str, Any], model_name: str, model_version: str, system_keys: list[str]
+) -> str:
+    """sha256 of what determines the trajectory."""
+    relevant = {k: v for k, v in config.items() if k not in _NEUTRAL_KEYS}
+    blob = json.dumps(
+        {"config": relevant, "model": [model_name, model_version], "systems": system_keys},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def save_checkpoint(
+    path: str | Path,
+    *,
+    step: int,
+    state: object,
+    msd_state: dict[str, Any],
+    fingerprint_hex: str,
+) -> None:
+    """Atomically write the NH state (positions, momenta, forces, energy,
+    chain) and the MSD accumulators at ``step``."""
+    st: Any = state
+    chain = st.chain
+    payload = {
+        "step": int(step),
+        "fingerprint": fingerprint_hex,
+        "positions": st.positions.detach().cpu(),
+        "momenta": st.momenta.detach().cpu(),
+        "forces": st.forces.detach().cpu(),
+        "energy": st.energy.detach().cpu(),
+        "chain": {
+            name: getattr(chain, name).detach().cpu()
+            for name in (
+                "positions",
+                "momenta",
+                "masses",
+                "tau",
+                "kinetic_energy",
+                "degrees_of_freedom",
+            )
+        },
+        "msd": msd_state,
+    }
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        torch.save(payload, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]:
+    """Read a checkpoint, refusing one written for another model or protocol."""
+    path = Path(path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise InputError(f"{path}: unreadable checkpoint ({exc})") from None
+    if payload.get("fingerprint") != fingerprint_hex:
+        raise InputError(
+            f"{path}: this checkpoint was written with another model, protocol or set "
+            "of systems; refusing to resume (use a new output directory or --force)"
+        )
+    return payload
+
+
+def restore_into(state: object, payload: dict[str, Any]) -> None:
+    """Overwrite a freshly initialised NH state with the checkpoint's tensors."""
+    st: Any = state
+    device, dtype = st.positions.device, st.positions.dtype
+    st.positions = payload["positions"].to(device=device, dtype=dtype)
+    st.momenta = payload["momenta"].to(device=device, dtype=dtype)
+    st.forces = payload["forces"].to(device=device, dtype=dtype)
+    st.energy = payload["energy"].to(device=device, dtype=dtype)
+    for name, value in payload["chain"].items():
+        setattr(st.chain, name, value.to(device=device, dtype=value.dtype))
