@@ -1,0 +1,213 @@
+"""Figures a scientist checks before trusting a number (matplotlib, Agg backend).
+
+- ``msd_<id>.png``: Li MSD vs lag per temperature, the framework MSD dashed, the
+  20 Å² reliability threshold and the start of the fit.
+- ``arrhenius_<id>.png``: D(T) with 95 % intervals against 1000/T, the fit with
+  its 95 % band extended to 300 K and the extrapolated point.
+- ``parity.png``: predicted vs measured sigma at 300 K, marker size by the count
+  of reliable temperatures (the study's Figure 1).
+- ``log_error.png``: log10(sigma_pred / sigma_exp) per material (its Figure 3).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
+from ionmd.analysis.report import MaterialResult
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    cmap = plt.get_cmap("plasma")
+    n = len(material.temperatures)
+    for k, r in enumerate(material.temperatures):
+        c = cmap(0.85 * k / max(1, n - 1))
+        ax.plot(r.lag_ps, r.msd_A2, color=c, label=f"{r.temperature_K:g} K")
+        if r.framework_msd_A2 is not None and r.framework_lag_ps is not None:
+            ax.plot(r.framework_lag_ps, r.framework_msd_A2, color=c, ls="--", lw=0.8)
+        ax.axvline(r.fit_start_ps, color=c, ls=":", lw=0.6)
+    ax.axhline(
+        LI_MSD_THRESHOLD_A2,
+        color="k",
+        lw=0.8,
+        ls="-.",
+        label=f"{LI_MSD_THRESHOLD_A2:g} Å² threshold",
+    )
+    ax.set_xlabel("lag time (ps)")
+    ax.set_ylabel("MSD (Å²)")
+    ax.set_title(
+        f"{material.material_id} {material.formula}: Li (solid), framework (dashed)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(out_dir) / f"msd_{_safe(material.material_id)}.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for r in material.temperatures:
+        lo, hi = r.D_ci95_cm2_s
+        yerr = None
+        if math.isfinite(lo) and math.isfinite(hi) and r.D_cm2_s > 0:
+            yerr = [[max(r.D_cm2_s - lo, 0)], [max(hi - r.D_cm2_s, 0)]]
+        style = {
+            "mfc": "C0" if r.reliable else "white",
+            "mec": "C0" if r.used_in_fit else "r",
+        }
+        ax.errorbar(
+            [1000 / r.temperature_K], [r.D_cm2_s], yerr=yerr, fmt="o", color="C0", **style
+        )
+    fit = material.arrhenius
+    if fit is not None:
+        t_max = max(r.temperature_K for r in material.temperatures)
+        inv = np.linspace(1000 / t_max, 1000 / material.extrapolate_K, 100)
+        mids, los, his = [], [], []
+        for x in inv:
+            D, (lo, hi) = fit.D_at(temperature_K=1000 / x)
+            mids.append(D)
+            los.append(lo)
+            his.append(hi)
+        ax.plot(inv, mids, "C1-", label=f"Ea = {fit.Ea_eV:.2f} ± {fit.Ea_sigma_eV:.2f} eV")
+        ax.fill_between(inv, los, his, color="C1", alpha=0.25, label="95 % band")
+        lo, hi = material.D_extrap_ci95_cm2_s
+        ax.errorbar(
+            [1000 / material.extrapolate_K],
+            [material.D_extrap_cm2_s],
+            yerr=[[material.D_extrap_cm2_s - lo], [hi - material.D_extrap_cm2_s]],
+            fmt="s",
+            color="C3",
+            label=f"{material.extrapolate_K:g} K extrapolation",
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("1000 / T (1/K)")
+    ax.set_ylabel("D (cm²/s)")
+    ax.set_title(
+        f"{material.material_id}: filled = MSD ≥ {LI_MSD_THRESHOLD_A2:g} Å², "
+        "red edge = excluded",
+        fontsize=9,
+    )
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(out_dir) / f"arrhenius_{_safe(material.material_id)}.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _compared(materials: list[MaterialResult]) -> list[MaterialResult]:
+    return [m for m in materials if math.isfinite(m.log10_error)]
+
+
+def plot_parity(
+    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+) -> Path | None:
+    ms = _compared(materials)
+    if not ms:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    x = np.array([m.sigma_exp_mS_cm for m in ms], dtype=float)
+    y = np.array([m.sigma_extrap_mS_cm for m in ms])
+    lo = np.array([m.sigma_extrap_ci95_mS_cm[0] for m in ms])
+    hi = np.array([m.sigma_extrap_ci95_mS_cm[1] for m in ms])
+    nrel = np.array([m.n_reliable for m in ms])
+    ax.errorbar(
+        x,
+        y,
+        yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)],
+        fmt="none",
+        ecolor="0.6",
+        lw=0.8,
+    )
+    sc = ax.scatter(
+        x,
+        y,
+        s=20 + 30 * nrel,
+        c=nrel,
+        cmap="viridis",
+        vmin=0,
+        vmax=5,
+        edgecolors="k",
+        zorder=3,
+    )
+    for m, xi, yi in zip(ms, x, y, strict=True):
+        ax.annotate(
+            m.material_id, (xi, yi), fontsize=6, xytext=(3, 3), textcoords="offset points"
+        )
+    both = np.concatenate([x, y[y > 0]])
+    lim = (10 ** math.floor(np.log10(both.min())), 10 ** math.ceil(np.log10(both.max())))
+    ax.plot(lim, lim, "k--", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("measured σ (mS/cm, OBELiX)")
+    ax.set_ylabel("predicted σ at 300 K (mS/cm)")
+    fig.colorbar(sc, ax=ax, label="temperatures with MSD ≥ 20 Å²")
+    fig.tight_layout()
+    path = Path(out_dir) / "parity.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_log_error(
+    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+) -> Path | None:
+    ms = sorted(_compared(materials), key=lambda m: m.sigma_exp_mS_cm or 0.0)
+    if not ms:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(max(4, 0.35 * len(ms) + 2), 3.8))
+    nrel = [m.n_reliable for m in ms]
+    colors = plt.get_cmap("viridis")(np.array(nrel) / 5.0)
+    ax.bar(range(len(ms)), [m.log10_error for m in ms], color=colors, edgecolor="k")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(len(ms)), [m.material_id for m in ms], rotation=60, fontsize=7)
+    ax.set_ylabel("log10(σ_pred / σ_exp)")
+    ax.set_title("per-material error (colour: reliable temperatures, 0–5)", fontsize=9)
+    fig.tight_layout()
+    path = Path(out_dir) / "log_error.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_figures(
+    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+) -> list[Path]:
+    """All figures into ``out_dir``; returns their paths."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for m in materials:
+        paths.append(plot_msd(material=m, out_dir=out_dir))
+        paths.append(plot_arrhenius(material=m, out_dir=out_dir))
+    for fn in (plot_parity, plot_log_error):
+        p = fn(materials=materials, out_dir=out_dir)
+        if p is not None:
+            paths.append(p)
+    return paths

@@ -1,0 +1,96 @@
+"""``ionmd analyze PATH... --out DIR``: diffusion, reliability, Arrhenius,
+conductivity and comparison with experiment, written to results.json + figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "analyze",
+        help="D, sigma(300 K) and reliability from MD trajectories",
+        description="Analyse an engine run directory (md.h5) or trajectory files "
+        "(XDATCAR[.gz] — several are restart files of one run, in order —, vasprun.xml, "
+        "a pymatgen DiffusionAnalyzer JSON, or anything ASE reads). Writes "
+        "results.json and figures into --out (see docs/analysis.md).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--temperature-K", type=float, help="temperature where the file lacks it"
+    )
+    p.add_argument("--timestep-fs", type=float, help="MD time step where the file lacks it")
+    p.add_argument("--step-skip", type=int, help="MD steps between saved frames")
+    p.add_argument("--material-id", help="label (OBELiX ID) for trajectory files")
+    p.add_argument(
+        "--obelix-data", help="OBELiX data folder (default: ../shared/data/obelix)"
+    )
+    p.add_argument("--no-compare", action="store_true", help="skip the OBELiX comparison")
+    p.add_argument(
+        "--fit-start-ps",
+        type=float,
+        help="start of the diffusive regime (default 3 ps, or 1/4 of short runs)",
+    )
+    p.add_argument(
+        "--discard-ps",
+        type=float,
+        default=0.0,
+        help="discard this much of the start of trajectory files (default 0)",
+    )
+    p.add_argument("--dimension", default="xyz", help="axes for D: xyz (default), xy, ...")
+    p.add_argument(
+        "--no-kinisi",
+        action="store_true",
+        help="least-squares D only (no uncertainty; kinisi not needed)",
+    )
+    p.add_argument("--no-figures", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ionmd.analysis.diffusion import DiffusionSettings
+    from ionmd.analysis.pipeline import analyse_paths
+    from ionmd.errors import InputError
+
+    if args.temperature_K is not None and args.temperature_K <= 0:
+        raise InputError("--temperature-K must be positive")
+    settings = DiffusionSettings(
+        fit_start_ps=args.fit_start_ps,
+        dimension=args.dimension,
+        use_kinisi=not args.no_kinisi,
+        discard_ps=args.discard_ps,
+    )
+    doc, _ = analyse_paths(
+        paths=args.paths,
+        out_dir=args.out,
+        settings=settings,
+        temperature_K=args.temperature_K,
+        timestep_fs=args.timestep_fs,
+        step_skip=args.step_skip,
+        material_id=args.material_id,
+        obelix_data=args.obelix_data,
+        compare=not args.no_compare,
+        figures=not args.no_figures,
+        verbose=not args.quiet,
+    )
+    if not args.quiet:
+        for mid, m in doc["materials"].items():
+            temps = ", ".join(
+                f"{t['temperature_K']:g} K: D={_fmt(t['D_cm2_s'])}"
+                f"{'' if t['reliable'] else ' (MSD<20)'}"
+                for t in m["temperatures"]
+            )
+            print(
+                f"{mid}: {temps}; sigma300={_fmt(m['sigma_300K_mS_cm'])} mS/cm, "
+                f"exp={_fmt(m['sigma_exp_mS_cm'])}, n_reliable={m['n_reliable']}"
+            )
+        print(json.dumps(doc["summary"] | {"study_reference": "see results.json"}))
+        print(f"wrote {args.out}/results.json")
+    return 0
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
