@@ -1,0 +1,27 @@
+"""Scale-out: a campaign as independent tasks (GPU MD batches, VASP segments,
+analysis) with dependencies, run through Parsl on this machine or on SLURM, and
+resumed from what earlier runs finished. See ``docs/scaleout.md``.
+
+Parsl is imported only when tasks run, so importing this package is cheap.
+"""
+
+from ionmd.scaleout.config import ExecutorConfig, executor_config_from_table
+from ionmd.scaleout.packing import pack_batches
+from ionmd.scaleout.runner import run_tasks
+from ionmd.scaleout.status import CampaignStatus, campaign_status
+from ionmd.scaleout.task import STATES, Task, TaskResult
+from ionmd.scaleout.vasp_segment import nodes_for, vasp_segment_task
+
+__all__ = [
+    "STATES",
+    "CampaignStatus",
+    "ExecutorConfig",
+    "Task",
+    "TaskResult",
+    "campaign_status",
+    "executor_config_from_table",
+    "nodes_for",
+    "pack_batches",
+    "run_tasks",
+    "vasp_segment_task",
+]
