@@ -1,0 +1,72 @@
+"""Lennard-Jones 12-6 pair potential (argon by default): for engine physics tests.
+
+torch-sim's `LennardJonesModel` (energy not shifted at the cutoff) with positions
+wrapped into the cell before the neighbour list; ASE's `LennardJones` as the
+one-system reference (it shifts pair energies to zero at the cutoff, so energies
+differ from torch-sim's by a constant per pair; forces agree).
+"""
+
+import torch
+import torch_sim as ts
+from ase import Atoms
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+from torch_sim.models.lennard_jones import LennardJonesModel
+
+from ionmd.calculators._common import wrapped_positions
+
+#: Argon (Rahman 1964 / common textbook values).
+ARGON_SIGMA_A = 3.405
+ARGON_EPSILON_EV = 0.0104
+#: Cutoff in units of sigma.
+ARGON_CUTOFF_SIGMA = 2.5
+#: fcc lattice constant of solid argon near 0 K, Å.
+ARGON_FCC_A = 5.26
+
+
+class WrappingLennardJones(LennardJonesModel):
+    """torch-sim's LJ, its neighbour list fed positions wrapped into the cell."""
+
+    def forward(self, state: ts.SimState, **kwargs: object) -> dict[str, torch.Tensor]:
+        """Energy (n_systems,) and forces (n_atoms, 3) of `state` (positions may be unwrapped)."""
+        wrapped = state.clone()
+        wrapped.positions = wrapped_positions(state)
+        return super().forward(wrapped, **kwargs)
+
+
+def argon_fcc(*, n_cells: int = 3, a_A: float = ARGON_FCC_A) -> Atoms:
+    """Cubic fcc argon, `n_cells`³ conventional cells (4 atoms each: 108 for 3)."""
+    if n_cells < 1:
+        raise ValueError(f"n_cells must be >= 1, got {n_cells}")
+    return bulk("Ar", "fcc", a=a_A, cubic=True).repeat((n_cells, n_cells, n_cells))
+
+
+def load_lj(
+    *,
+    device: torch.device,
+    dtype: torch.dtype,
+    sigma_A: float = ARGON_SIGMA_A,
+    epsilon_eV: float = ARGON_EPSILON_EV,
+    cutoff_A: float | None = None,
+) -> WrappingLennardJones:
+    """Torch-sim LJ model, stress off; cutoff None → 2.5 σ."""
+    return WrappingLennardJones(
+        sigma=sigma_A,
+        epsilon=epsilon_eV,
+        cutoff=cutoff_A if cutoff_A is not None else ARGON_CUTOFF_SIGMA * sigma_A,
+        device=device,
+        dtype=dtype,
+        compute_forces=True,
+        compute_stress=False,
+    )
+
+
+def lj_ase_calculator(
+    *,
+    sigma_A: float = ARGON_SIGMA_A,
+    epsilon_eV: float = ARGON_EPSILON_EV,
+    cutoff_A: float | None = None,
+) -> LennardJones:
+    """ASE's LJ with the same parameters (not smoothed; energy shifted at rc)."""
+    rc = cutoff_A if cutoff_A is not None else ARGON_CUTOFF_SIGMA * sigma_A
+    return LennardJones(sigma=sigma_A, epsilon=epsilon_eV, rc=rc, smooth=False)
