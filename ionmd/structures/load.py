@@ -27,6 +27,7 @@ from pymatgen.core import Element, Structure
 from ionmd.errors import InputError
 from ionmd.structures.occupancy import (
     OCCUPANCY_TOL,
+    RoundingRule,
     partial_sites,
     round_partial_occupancies,
     site_label,
@@ -51,6 +52,7 @@ def load_structure(
     source: str | os.PathLike | Structure | Atoms,
     *,
     round_occupancies: bool = False,
+    rounding_rule: RoundingRule = "composition",
     mobile_species: str | None = "Li",
     min_distance_A: float = DEFAULT_MIN_DISTANCE_A,
 ) -> Structure:
@@ -60,9 +62,11 @@ def load_structure(
         source: path to a CIF or POSCAR/CONTCAR file, a pymatgen ``Structure``
             or an ``ase.Atoms`` (periodic, with a cell). Objects are copied.
         round_occupancies: if False, partially occupied or mixed sites are
-            refused; if True they are rounded by the majority rule of
-            :func:`ionmd.structures.occupancy.round_partial_occupancies` and an
-            ``OccupancyRoundingWarning`` says what changed.
+            refused; if True they are rounded by ``rounding_rule`` (see
+            :mod:`ionmd.structures.occupancy`) and an ``OccupancyRoundingWarning``
+            says what changed.
+        rounding_rule: "composition" (default: keeps the composition closest)
+            or "plurality" (per site; the obelix package's rule up to ties).
         mobile_species: element that must be present (None: no check).
         min_distance_A: smallest allowed interatomic distance, Å (periodic).
 
@@ -87,9 +91,9 @@ def load_structure(
             raise InputError(
                 f"{origin} has {len(bad)} partially occupied or mixed site(s): "
                 f"{shown}{more}; MD needs fully occupied sites "
-                "(use round_occupancies=True to round them by plurality)"
+                "(use round_occupancies=True to round them)"
             )
-        structure = round_partial_occupancies(structure, origin=origin)
+        structure = round_partial_occupancies(structure, origin=origin, rule=rounding_rule)
         if len(structure) == 0:
             raise InputError(f"{origin}: no atoms left after rounding occupancies")
     structure = _snap_full_occupancies(structure)

@@ -4,35 +4,52 @@ A site is *fully occupied* when it holds one species with occupancy within
 ``OCCUPANCY_TOL`` of 1. Anything else (a vacancy fraction, several species on one
 site, or an occupancy above 1) is *partial*.
 
-Rounding rule (per site, plurality vote, deterministic):
+Two deterministic rounding rules; both never move atoms and keep site order
+(removed sites are left out), and both emit one ``OccupancyRoundingWarning``
+with the composition before and after and what happened to every partial site.
 
-    The candidates are each species on the site with its occupancy, and "vacancy"
-    with 1 - sum(occupancies) (floored at 0). The candidate with the largest share
-    wins: a species winner becomes the sole, fully occupied species of the site; a
-    vacancy winner removes the site. Ties are broken in favour of keeping an atom
-    (so occupancy exactly 0.5 keeps the atom), then by element symbol.
+``rule="composition"`` (default; keeps the composition closest):
+    Partial sites are grouped by their occupancy (same species and occupancies,
+    to 1e-4: in practice one Wyckoff orbit, or several with equal occupancy). A
+    group of m sites with occupancies o_k receives T = round(m * sum_k o_k) atoms,
+    split between species by largest remainder of m * o_k (ties: symbol). The T
+    sites are chosen by farthest-point sampling: each next site is the one
+    farthest (periodic distance) from every atom already placed (the fully
+    occupied sites, then earlier groups, then this group's picks; ties: lowest
+    index), so split positions and neighbouring half-occupied sites are not filled
+    together. Species are assigned to the picks in pick order, most abundant first.
+    Groups are processed by decreasing total occupancy, then by label. Per group
+    the atom count is off by at most 1/2 (rounding m * o_k, once per cell: for
+    exact stoichiometry round the conventional cell, not a primitive one).
 
-Why this rule: it is the per-site most likely configuration (it minimises the
-expected number of wrong sites), it never moves atoms, and it keeps site order.
-It keeps the composition exactly whenever occupancies are near 1 (OBELiX ``joc``,
-Li3PS4 with S at 0.97-0.99, becomes Li6P2S8 = Li3PS4) and when occupancies are at
-or above one half. It does *not* preserve composition for orbits of low-occupancy
-sites (e.g. Li spread over many sites at occupancy 1/3 is removed entirely): the
-warning prints the composition before and after so that such losses are visible.
-The obelix package's own ``round_partial_occ`` uses Python's ``round`` per species,
-so a 0.5-occupied site is *dropped* there (banker's rounding) but kept here;
-otherwise the two agree for single-species sites.
+``rule="plurality"`` (per site):
+    Candidates are each species with its occupancy and "vacancy" with 1 - sum
+    (floored at 0); the largest share wins (a tie keeps the atom, so exactly 0.5
+    keeps it; then by symbol). This is the per-site most likely configuration, but
+    it loses composition for orbits of low-occupancy sites: Li spread at 1/3 over
+    many sites is removed entirely (on the local OBELiX copy, 78 of 249 partially
+    occupied entries lose all their Li this way). The obelix package's own
+    ``round_partial_occ`` is the same rule except that Python's ``round`` sends
+    0.5 to 0, so there a half-occupied site is dropped.
+
+OBELiX ``joc`` (Li3PS4, S at 0.97-0.99) gives Li6P2S8 = Li3PS4 under both rules.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
+from typing import Literal
 
-from pymatgen.core import Composition, Structure
+import numpy as np
+from pymatgen.core import Composition, Element, Lattice, Species, Structure
+
+from ionmd.errors import InputError
 
 __all__ = [
     "OCCUPANCY_TOL",
     "OccupancyRoundingWarning",
+    "RoundingRule",
     "partial_sites",
     "round_partial_occupancies",
     "site_label",
@@ -40,6 +57,9 @@ __all__ = [
 
 #: Occupancies within this of 1 count as full (CIFs often write 0.9999).
 OCCUPANCY_TOL = 1e-3
+
+
+RoundingRule = Literal["composition", "plurality"]
 
 
 class OccupancyRoundingWarning(UserWarning):
@@ -65,46 +85,141 @@ def site_label(structure: Structure, index: int) -> str:
 
 
 def round_partial_occupancies(
-    structure: Structure, *, origin: str = "structure"
+    structure: Structure,
+    *,
+    origin: str = "structure",
+    rule: RoundingRule = "composition",
 ) -> Structure:
-    """Return a fully occupied copy by the plurality rule (module docstring).
+    """Return a fully occupied copy, rounded by ``rule`` (module docstring).
 
-    Emits one ``OccupancyRoundingWarning`` listing every changed site and the
-    composition before and after. Surviving sites keep their order; removed sites
-    are simply left out.
+    Emits one ``OccupancyRoundingWarning`` with the composition before and after
+    and every partial site's fate ("-> Li:1" or "-> removed").
     """
-    before = structure.composition
+    partial = partial_sites(structure)
+    if not partial:
+        return structure.copy()
+    if rule == "composition":
+        decisions = _decide_by_composition(structure, partial)
+    elif rule == "plurality":
+        decisions = {i: _plurality(structure[i]) for i in partial}
+    else:
+        raise InputError(f"unknown rounding rule {rule!r} (composition, plurality)")
     out = structure.copy()
-    changes: list[str] = []
-    to_remove: list[int] = []
-    for i, site in enumerate(structure):
-        items = list(site.species.items())
-        if len(items) == 1 and abs(items[0][1] - 1.0) <= OCCUPANCY_TOL:
-            continue
-        total = sum(occu for _, occu in items)
-        vacancy = max(0.0, 1.0 - total)
-        # Sort: larger share first; an atom beats a vacancy on a tie; then symbol.
-        best_sp, best_occ = min(items, key=lambda kv: (-kv[1], str(kv[0])))
+    changes = []
+    for i in partial:
+        species = decisions[i]
         label = site_label(structure, i)
-        if vacancy > best_occ:
-            to_remove.append(i)
+        if species is None:
             changes.append(f"{label} -> removed")
         else:
-            out.replace(i, best_sp, coords=site.frac_coords, properties=site.properties)
-            changes.append(f"{label} -> {best_sp}:1")
-    if to_remove:
-        out.remove_sites(to_remove)
-    if changes:
-        after = out.composition
-        warnings.warn(
-            OccupancyRoundingWarning(
-                f"{origin}: rounded {len(changes)} partially occupied site(s) by "
-                f"plurality: composition {_formula(before)} -> {_formula(after)}; "
-                + "; ".join(changes)
-            ),
-            stacklevel=3,
-        )
+            site = structure[i]
+            out.replace(i, species, coords=site.frac_coords, properties=site.properties)
+            changes.append(f"{label} -> {species}:1")
+    removed = [i for i in partial if decisions[i] is None]
+    if removed:
+        out.remove_sites(removed)
+    warnings.warn(
+        OccupancyRoundingWarning(
+            f"{origin}: rounded {len(partial)} partially occupied site(s) by {rule}: "
+            f"composition {_formula(structure.composition)} -> {_formula(out.composition)}"
+            "; " + "; ".join(changes)
+        ),
+        stacklevel=3,
+    )
     return out
+
+
+def _plurality(site: object) -> Element | Species | None:
+    items = list(site.species.items())  # type: ignore[attr-defined]
+    vacancy = max(0.0, 1.0 - sum(occu for _, occu in items))
+    best_sp, best_occ = min(items, key=lambda kv: (-kv[1], str(kv[0])))
+    return None if vacancy > best_occ else best_sp
+
+
+def _decide_by_composition(
+    structure: Structure, partial: list[int]
+) -> dict[int, Element | Species | None]:
+    groups: dict[tuple, list[int]] = {}
+    for i in partial:
+        key = tuple(
+            sorted((str(sp), round(occ, 4)) for sp, occ in structure[i].species.items())
+        )
+        groups.setdefault(key, []).append(i)
+    order = sorted(groups, key=lambda k: (-sum(o for _, o in k), k))
+    lattice = structure.lattice
+    partial_set = set(partial)
+    fixed = [
+        structure[i].frac_coords for i in range(len(structure)) if i not in partial_set
+    ]
+    picked: list[np.ndarray] = []
+    decisions: dict[int, Element | Species | None] = {}
+    for key in order:
+        members = groups[key]
+        species_occ = list(structure[members[0]].species.items())
+        counts = _split_counts(len(members), species_occ)
+        frac = np.array([structure[i].frac_coords for i in members])
+        picks = [
+            members[k] for k in _farthest_points(lattice, frac, fixed, picked, sum(counts))
+        ]
+        ranked = sorted(
+            range(len(species_occ)), key=lambda k: (-counts[k], str(species_occ[k][0]))
+        )
+        assignment = [species_occ[k][0] for k in ranked for _ in range(counts[k])]
+        for i in members:
+            decisions[i] = None
+        for i, sp in zip(picks, assignment, strict=True):
+            decisions[i] = sp
+        picked.extend(structure[i].frac_coords for i in picks)
+    return decisions
+
+
+def _split_counts(m: int, species_occ: list) -> list[int]:
+    """Integer atoms per species for m sites: total round(m * sum o), largest remainder."""
+    expected = [m * float(occ) for _, occ in species_occ]
+    total = min(m, int(math.floor(sum(expected) + 0.5)))
+    counts = [min(int(math.floor(e)), total) for e in expected]
+    while sum(counts) > total:  # only if occupancies sum above 1
+        k = max(range(len(counts)), key=lambda k: (counts[k], str(species_occ[k][0])))
+        counts[k] -= 1
+    order = sorted(
+        range(len(expected)),
+        key=lambda k: (-(expected[k] - math.floor(expected[k])), str(species_occ[k][0])),
+    )
+    for k in order[: total - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
+def _farthest_points(
+    lattice: Lattice, frac: np.ndarray, fixed: list, picked: list, n_pick: int
+) -> list[int]:
+    """Greedy farthest-point choice of n_pick rows of frac (m, 3).
+
+    Score of a candidate: its distance to the nearest atom placed so far (fixed
+    sites and all partial picks), to 1e-6 Å; ties go to the candidate farthest from
+    the partial picks alone, then to the lowest index.
+    """
+    m = len(frac)
+    d_all = np.full(m, np.inf)
+    d_picked = np.full(m, np.inf)
+    if fixed:
+        d_all = lattice.get_all_distances(frac, np.array(fixed)).min(axis=1)
+    if picked:
+        d_picked = lattice.get_all_distances(frac, np.array(picked)).min(axis=1)
+        d_all = np.minimum(d_all, d_picked)
+    picks: list[int] = []
+    free = np.ones(m, dtype=bool)
+    for _ in range(n_pick):
+        primary = np.where(free, np.round(np.minimum(d_all, 1e9), 6), -np.inf)
+        secondary = np.where(free, np.minimum(d_picked, 1e9), -np.inf)
+        # lexsort: last key is primary; ascending, so negate; stable -> lowest index
+        k = int(np.lexsort((-secondary, -primary))[0])
+        picks.append(k)
+        free[k] = False
+        d_new = lattice.get_all_distances(frac, frac[k : k + 1])[:, 0]
+        d_all = np.minimum(d_all, d_new)
+        d_picked = np.minimum(d_picked, d_new)
+    return picks
 
 
 def _formula(composition: Composition) -> str:

@@ -1,5 +1,7 @@
 """load_structure: formats, clear one-line errors, occupancy refusal and rounding."""
 
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -205,3 +207,74 @@ def test_obelix_joc_refused_then_rounded_like_the_obelix_package(obelix_cif_dir)
         theirs = round_partial_occ(Structure.from_file(path))
     assert got.composition == theirs.composition
     assert got.composition.reduced_formula == "Li3PS4"
+
+
+def _count(structure: Structure, symbol: str) -> int:
+    return sum(1 for site in structure if site.species_string == symbol)
+
+
+def test_composition_rule_keeps_li_count_where_plurality_loses_it():
+    # 6 Li sites at occupancy 1/3 (2 Li expected) around a fully occupied N
+    lattice = Lattice.cubic(8.0)
+    li_sites = [
+        [0.25, 0, 0],
+        [0.75, 0, 0],
+        [0, 0.25, 0],
+        [0, 0.75, 0],
+        [0, 0, 0.25],
+        [0, 0, 0.75],
+    ]
+    s = Structure(lattice, ["N"] + [{"Li": 1 / 3}] * 6, [[0.5, 0.5, 0.5], *li_sites])
+    with pytest.warns(OccupancyRoundingWarning, match="by composition"):
+        got = load_structure(s, round_occupancies=True)
+    assert _count(got, "Li") == round(6 / 3) and _count(got, "N") == 1
+    with pytest.warns(OccupancyRoundingWarning, match="by plurality"):
+        with pytest.raises(InputError, match="contains no Li"):
+            load_structure(s, round_occupancies=True, rounding_rule="plurality")
+
+
+def test_composition_rule_fills_one_of_a_split_pair():
+    # Li split over two positions 0.36 Å apart, each half occupied: one Li, no overlap
+    lattice = Lattice.cubic(6.0)
+    s = Structure(
+        lattice,
+        ["N", {"Li": 0.5}, {"Li": 0.5}],
+        [[0, 0, 0], [0.5, 0.5, 0.47], [0.5, 0.5, 0.53]],
+    )
+    with pytest.warns(OccupancyRoundingWarning):
+        got = load_structure(s, round_occupancies=True)
+    assert _count(got, "Li") == 1
+    with pytest.warns(OccupancyRoundingWarning):
+        with pytest.raises(InputError, match="overlapping"):
+            load_structure(s, round_occupancies=True, rounding_rule="plurality")
+
+
+def test_composition_rule_picks_far_apart_sites_and_splits_mixed_sites():
+    # 8 sites of a cube (4 Å edges) at occupancy 1/2 around a fixed Li at the
+    # origin, equidistant (3.46 Å) from all 8: 4 kept; the first two picks are the
+    # farthest pair of the cube (a body diagonal, 6.93 Å), not neighbours.
+    lattice = Lattice.cubic(8.0)
+    corners = [list(t) for t in itertools.product([0.25, 0.75], repeat=3)]
+    s = Structure(lattice, ["Li"] + [{"Li": 0.5}] * 8, [[0, 0, 0], *corners])
+    with pytest.warns(OccupancyRoundingWarning):
+        got = load_structure(s, round_occupancies=True)
+    assert _count(got, "Li") == 1 + 4
+    kept = np.array([x.frac_coords for x in got][1:])
+    d = lattice.get_all_distances(kept, kept)
+    # lowest-index ties alone would keep one face of the cube (max 5.66 Å)
+    assert d.max() == pytest.approx(4.0 * math.sqrt(3), abs=1e-6)
+    # mixed S/Se at 1/2 each on 2 sites: one of each
+    mixed = Structure(
+        Lattice.cubic(6.0),
+        ["Li", {"S": 0.5, "Se": 0.5}, {"S": 0.5, "Se": 0.5}],
+        [[0, 0, 0], [0.5, 0.5, 0.5], [0.5, 0, 0]],
+    )
+    with pytest.warns(OccupancyRoundingWarning):
+        got = load_structure(mixed, round_occupancies=True)
+    assert _count(got, "S") == 1 and _count(got, "Se") == 1
+
+
+def test_unknown_rounding_rule():
+    s = Structure(Lattice.cubic(6.0), ["Li", {"S": 0.5}], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    with pytest.raises(InputError, match="unknown rounding rule"):
+        load_structure(s, round_occupancies=True, rounding_rule="nearest")
