@@ -3,7 +3,8 @@
 Procedure, as the study describes it:
 
 1. Keep entries with a CIF whose sites are all fully occupied (one species,
-   occupancy within ``OCCUPANCY_TOL`` of 1).
+   occupancy within ``OCCUPANCY_TOL`` of 1) and that contains Li (added here: the
+   public CIF of ``b4c``, Li4SiS4, holds no Li at all).
 2. Split [sigma_min, sigma_max] (1e-7 mS/cm to the highest conductivity in the
    whole dataset, 25 mS/cm) into ``n_bins`` equal bins in log10 σ; draw one
    material from each non-empty bin.
@@ -57,18 +58,24 @@ class BenchmarkBin:
     is_low_range: bool
 
 
-def fully_occupied_ids(*, data_path: str | os.PathLike | None = None) -> list[str]:
+def fully_occupied_ids(
+    *, data_path: str | os.PathLike | None = None, require_li: bool = True
+) -> list[str]:
     """Ids (``all.csv`` order) with a CIF whose sites are all fully occupied.
+
+    ``require_li``: also drop CIFs without Li (only ``b4c`` in the local copy).
 
     A CIF with any ``_atom_site_occupancy`` below 1 - tol is partial without
     building the structure; the others are parsed with pymatgen and checked site
     by site (catches mixed sites). ~4 s for the local copy; cached per path.
     """
-    return list(_fully_occupied(str(resolve_obelix_path(data_path))))
+    found = _fully_occupied(str(resolve_obelix_path(data_path)))
+    return [mid for mid, has_li in found if has_li or not require_li]
 
 
 @lru_cache(maxsize=4)
-def _fully_occupied(path_str: str) -> tuple[str, ...]:
+def _fully_occupied(path_str: str) -> tuple[tuple[str, bool], ...]:
+    """(id, contains Li) for every fully occupied CIF."""
     from pymatgen.io.cif import CifFile, CifParser
 
     from ionmd.structures.occupancy import OCCUPANCY_TOL, partial_sites
@@ -91,7 +98,7 @@ def _fully_occupied(path_str: str) -> tuple[str, ...]:
             except Exception:  # an unreadable CIF is simply not a candidate
                 continue
         if not partial_sites(structure):
-            keep.append(material_id)
+            keep.append((material_id, "Li" in structure.composition.element_composition))
     return tuple(keep)
 
 
@@ -164,7 +171,7 @@ def benchmark_bins(
     sigma_max = _dataset_max_mS_cm(path_str) if sigma_max_mS_cm is None else sigma_max_mS_cm
     table = _table(path_str)
     sigma = {}
-    for mid in _fully_occupied(path_str):
+    for mid in fully_occupied_ids(data_path=path_str):
         try:
             value = parse_conductivity_text(
                 table[mid].get(IC_COLUMN, ""), study_convention=True

@@ -140,3 +140,15 @@ def test_all_study_materials_but_joc_fully_occupied(obelix_dir):
         for material_id in OBELIX22:
             if material_id != "joc":
                 assert len(obelix_structure(material_id, data_path=obelix_dir)) > 0
+
+
+@pytest.mark.slow
+def test_package_structures_match_ours(obelix_dir):
+    """The package's own parse (all 321 CIFs, ~15 s) gives the same structures."""
+    ds = load_obelix(data_path=obelix_dir)
+    for material_id in ("gvd", "clt", "47i"):
+        theirs = ds[material_id]["structure"]
+        ours = obelix_structure(material_id, data_path=obelix_dir)
+        assert len(theirs) == len(ours)
+        assert theirs.composition == ours.composition
+        assert theirs.lattice.abc == pytest.approx(ours.lattice.abc)

@@ -67,13 +67,17 @@ def test_selection_deterministic_one_per_bin_fully_occupied(obelix_dir, bins):
         warnings.simplefilter("error")  # a rounding warning would fail here
         for mid in first:
             cif = obelix_dir / "all_randomized_cifs" / f"{mid}.cif"
-            assert load_structure(cif, mobile_species=None).is_ordered
+            assert load_structure(cif).is_ordered  # fully occupied, contains Li
 
 
 def test_fully_occupied_excludes_public_joc(obelix_dir):
     ids = fully_occupied_ids(data_path=obelix_dir)
     assert "joc" not in ids
     assert set(OBELIX22) - {"joc"} <= set(ids)
+    # b4c (Li4SiS4) is fully occupied but its public CIF has no Li
+    with_li_free = fully_occupied_ids(data_path=obelix_dir, require_li=False)
+    assert set(with_li_free) - set(ids) == {"b4c"}
+    assert len(with_li_free) == 72
 
 
 def test_include_max_closes_the_last_bin(obelix_dir):
