@@ -1,0 +1,104 @@
+"""Synthetic trajectories with a known answer: a random walk's D is recovered
+within kinisi's interval; a frozen system and a melting framework are flagged."""
+
+import numpy as np
+import pytest
+from analysis_helpers import random_walk
+
+from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
+from ionmd.analysis.report import summarise_material
+from ionmd.analysis.trajectory import MobileTrajectory
+
+CELL = np.diag([22.0, 22.0, 22.0])
+D_TRUE_CM2_S = 1e-5  # = 0.1 A2/ps
+D_TRUE_A2_PS = D_TRUE_CM2_S * 1e4
+
+
+def _traj(li, *, fw=None, T=1000.0, dt_ps=0.1, mid="rw"):
+    return MobileTrajectory(
+        positions_A=li,
+        time_ps=np.arange(li.shape[0]) * dt_ps,
+        cell_A=CELL,
+        temperature_K=T,
+        material_id=mid,
+        framework_positions_A=fw,
+        source="synthetic",
+    )
+
+
+def _vibrating(n_frames, n_atoms, amp_A=0.15, seed=5):
+    rng = np.random.default_rng(seed)
+    sites = rng.uniform(0, 22, size=(1, n_atoms, 3))
+    return sites + rng.normal(scale=amp_A, size=(n_frames, n_atoms, 3))
+
+
+@pytest.fixture(scope="module")
+def walk_result():
+    li = random_walk(n_frames=1001, n_walkers=128, D_A2_ps=D_TRUE_A2_PS, dt_ps=0.1, seed=3)
+    fw = _vibrating(1001, 64)
+    return analyse_trajectory(traj=_traj(li, fw=fw))
+
+
+def test_random_walk_D_recovered_within_uncertainty(walk_result):
+    r = walk_result
+    lo, hi = r.D_ci95_cm2_s
+    assert lo <= D_TRUE_CM2_S <= hi
+    assert r.D_cm2_s == pytest.approx(D_TRUE_CM2_S, rel=0.15)
+    assert r.D_ols_cm2_s == pytest.approx(D_TRUE_CM2_S, rel=0.15)
+    # 100 ps at D = 0.1 A2/ps: MSD reaches 6 D t = 60 A2
+    assert r.reliable and r.msd_max_A2 == pytest.approx(60, rel=0.3)
+    assert not r.framework_mobile and r.framework_msd_max_A2 < 0.5
+    assert r.used_in_fit
+
+
+def test_independent_walkers_have_haven_ratio_one(walk_result):
+    assert walk_result.haven_ratio == pytest.approx(1.0, abs=0.6)
+
+
+def test_frozen_system_is_unreliable():
+    li = _vibrating(400, 32, seed=7)
+    r = analyse_trajectory(
+        traj=_traj(li, fw=_vibrating(400, 16, seed=8)),
+        settings=DiffusionSettings(use_kinisi=False),
+    )
+    assert not r.reliable and r.msd_max_A2 < 0.2
+    m = summarise_material(results=[r])
+    assert m.n_reliable == 0 and not m.all_reliable
+
+
+def test_melting_framework_is_flagged_and_excluded_from_the_fit():
+    temps = [800.0, 1000.0, 1200.0]
+    results = []
+    for k, T in enumerate(temps):
+        D = D_TRUE_A2_PS * np.exp(-0.2 / 8.617333262e-5 * (1 / T - 1 / 1000))
+        li = random_walk(n_frames=301, n_walkers=32, D_A2_ps=D, dt_ps=0.1, seed=10 + k)
+        if T == 1200.0:  # molten framework: its atoms diffuse too
+            fw = random_walk(n_frames=301, n_walkers=16, D_A2_ps=0.05, dt_ps=0.1, seed=99)
+        else:
+            fw = _vibrating(301, 16, seed=20 + k)
+        results.append(
+            analyse_trajectory(
+                traj=_traj(li, fw=fw, T=T), settings=DiffusionSettings(use_kinisi=False)
+            )
+        )
+    flags = [r.framework_mobile for r in results]
+    assert flags == [False, False, True]
+    m = summarise_material(results=results)
+    assert m.arrhenius is not None and m.arrhenius.temperatures_K == [800.0, 1000.0]
+    assert any("excluded" in n for n in m.notes)
+
+
+def test_engine_style_trajectory_uses_stored_framework_msd():
+    li = random_walk(n_frames=201, n_walkers=16, D_A2_ps=0.2, dt_ps=0.1, seed=4)
+    t = MobileTrajectory(
+        positions_A=li,
+        time_ps=np.arange(201) * 0.1,
+        cell_A=CELL,
+        temperature_K=900.0,
+        material_id="x",
+        source="engine",
+        framework_lag_ps=np.array([1.0, 10.0]),
+        framework_msd_A2=np.array([0.5, 7.0]),
+    )
+    r = analyse_trajectory(traj=t, settings=DiffusionSettings(use_kinisi=False))
+    assert r.framework_msd_max_A2 == 7.0 and r.framework_mobile
