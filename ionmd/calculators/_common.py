@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 def resolve_device_dtype(
     *, device: str | torch.device, dtype: torch.dtype | None
 ) -> tuple[torch.device, torch.dtype]:
-    """The device as a `torch.device` and the dtype (None: float32 on CUDA, else float64)."""
+    """`device` as a torch.device and the dtype (None: float32 on CUDA, else float64)."""
     device = torch.device(device)
     if dtype is None:
         dtype = torch.float32 if device.type == "cuda" else torch.float64

@@ -28,7 +28,7 @@ class WrappingLennardJones(LennardJonesModel):
     """torch-sim's LJ, its neighbour list fed positions wrapped into the cell."""
 
     def forward(self, state: ts.SimState, **kwargs: object) -> dict[str, torch.Tensor]:
-        """Energy (n_systems,) and forces (n_atoms, 3) of `state` (positions may be unwrapped)."""
+        """Energy (n_systems,) and forces (n_atoms, 3); positions may be unwrapped."""
         wrapped = state.clone()
         wrapped.positions = wrapped_positions(state)
         return super().forward(wrapped, **kwargs)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from ionmd.calculators._common import import_mace_first
 from ionmd.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,10 @@ _DOWNLOAD_HOSTS = ("github.com", "objects.githubusercontent.com")
 def build_random_mace(name: str, *, dtype: torch.dtype) -> torch.nn.Module:
     """A seeded, randomly initialised `ScaleShiftMACE` with the architecture `name`."""
     import numpy as np
+
+    import_mace_first()  # a call, so that import sorting cannot move it
     from e3nn import o3
-    from mace import modules  # first: mace makes e3nn importable under torch>=2.6
+    from mace import modules
 
     arch = RANDOM_ARCHS[name]
     scale = TINY_ENERGY_SCALE if name == "mace-tiny" else 1.0
@@ -230,8 +233,7 @@ def resolve_foundation(name: str) -> Path:
 
 def load_mace_file(path: str | Path) -> torch.nn.Module:
     """A MACE model from a local ``.model`` file."""
-    import mace  # noqa: F401  (sets torch.load's weights_only default for e3nn)
-
+    import_mace_first()
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelLoadError(

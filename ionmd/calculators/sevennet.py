@@ -89,7 +89,7 @@ class SevenNetTorchSimModel(ModelInterface):
 
     def forward(self, state: ts.SimState, **_kwargs: object) -> dict[str, torch.Tensor]:
         """Energy (n_systems,) and forces (n_atoms, 3) for a batched `state`."""
-        import sevenn._keys as KEY
+        import sevenn._keys as KEY  # noqa: N812 (sevenn's own alias)
 
         state = state.to(self._device, self._dtype)
         missing = set(torch.unique(state.atomic_numbers).tolist()) - set(self.type_map)

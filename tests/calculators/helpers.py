@@ -9,7 +9,7 @@ LI3N_C = 3.875
 
 
 def li3n_cell() -> Atoms:
-    """α-Li3N unit cell: N at 1a (0,0,0), Li at 2c (1/3,2/3,0), (2/3,1/3,0) and 1b (0,0,1/2)."""
+    """α-Li3N cell: N at 1a (0,0,0); Li at 2c (1/3,2/3,0), (2/3,1/3,0) and 1b (0,0,1/2)."""
     a, c = LI3N_A, LI3N_C
     return Atoms(
         "NLi3",
