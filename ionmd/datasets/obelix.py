@@ -30,6 +30,8 @@ from ionmd.errors import InputError
 if TYPE_CHECKING:
     from obelix import OBELiX  # type: ignore[import-untyped]
 
+    from ionmd.structures.occupancy import RoundingRule
+
 __all__ = [
     "CIF_DIRNAME",
     "IC_COLUMN",
@@ -190,6 +192,7 @@ def obelix_structure(
     *,
     data_path: str | os.PathLike | None = None,
     round_occupancies: bool = False,
+    rounding_rule: RoundingRule = "composition",
 ) -> Structure:
     """The structure of an OBELiX entry from ``all_randomized_cifs/<ID>.cif``.
 
@@ -201,7 +204,9 @@ def obelix_structure(
     from ionmd.structures.load import load_structure
 
     cif = obelix_cif_path(material_id, data_path=data_path)
-    return load_structure(cif, round_occupancies=round_occupancies)
+    return load_structure(
+        cif, round_occupancies=round_occupancies, rounding_rule=rounding_rule
+    )
 
 
 def experimental_sigma_mS_cm(
