@@ -17,10 +17,11 @@ with the composition before and after and what happened to every partial site.
     farthest (periodic distance, to 1e-6 Å) from every atom already placed (the
     fully occupied sites, earlier groups, this group's picks; ties: farthest from
     the partial picks alone, then lowest index), so split positions and
-    neighbouring half-occupied sites are not filled together. Species are assigned to the picks in pick order, most abundant first.
-    Groups are processed by decreasing total occupancy, then by label. Per group
-    the atom count is off by at most 1/2 (rounding m * o_k, once per cell: for
-    exact stoichiometry round the conventional cell, not a primitive one).
+    neighbouring half-occupied sites are not filled together. Species are
+    assigned to the picks in pick order, most abundant first. Groups are
+    processed by decreasing total occupancy, then by label. Per group the atom
+    count is off by at most 1/2 (rounding m * o_k, once per cell: for exact
+    stoichiometry round the conventional cell, not a primitive one).
     On the local OBELiX copy (249 partially occupied CIFs of 321) this rule gives
     298 loadable structures; 22 keep no Li (Li occupancies ~0.02 per cell, or no
     Li in the CIF) and 1 (9yt) still has overlapping atoms.
