@@ -51,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="override the recorded equilibration (ps)",
     )
+    co.add_argument(
+        "--no-drift-correction",
+        action="store_true",
+        help="store positions as simulated (default: framework drift removed)",
+    )
     co.set_defaults(func=_collect)
 
 
@@ -112,7 +117,12 @@ def _collect(args: argparse.Namespace) -> int:
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
     runs = [collect_run(run) for run in find_run_dirs(args.runs)]
-    out = write_runs(runs, out_path=args.out, equilibration_ps=args.equilibration_ps)
+    out = write_runs(
+        runs,
+        out_path=args.out,
+        equilibration_ps=args.equilibration_ps,
+        drift_correct=not args.no_drift_correction,
+    )
     costs = [
         {
             "key": r.cost.key,

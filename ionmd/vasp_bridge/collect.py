@@ -72,6 +72,17 @@ class CollectedRun:
         """Unwrapped Cartesian positions ``(F, N, 3)``, Å."""
         return self.frac_unwrapped @ self.cell
 
+    def drift_corrected_positions_A(self, *, mobile_species: str = "Li") -> np.ndarray:
+        """Positions ``(F, N, 3)`` minus the mean displacement of the framework (the
+        atoms other than ``mobile_species``) since the first frame, as the analysis
+        layer (and kinisi, pymatgen-analysis-diffusion) corrects an XDATCAR it reads."""
+        pos = self.positions_A
+        framework = np.array([s != mobile_species for s in self.symbols])
+        if not framework.any():
+            return pos
+        drift = (pos[:, framework] - pos[:1, framework]).mean(axis=1)
+        return pos - drift[:, None, :]
+
 
 def _unwrap(frac: np.ndarray) -> np.ndarray:
     try:
@@ -254,11 +265,19 @@ def system_info(run: CollectedRun, *, equilibration_steps: int) -> SystemInfo:
 
 
 def write_runs(
-    runs: list[CollectedRun], *, out_path: str | Path, equilibration_ps: float | None = None
+    runs: list[CollectedRun],
+    *,
+    out_path: str | Path,
+    equilibration_ps: float | None = None,
+    drift_correct: bool = True,
 ) -> Path:
     """Write collected runs into one run file (one system each).
 
     ``equilibration_ps`` overrides each run's recorded value (the campaign's).
+    ``drift_correct``: store positions (and MSDs) relative to the framework's drift
+    (:meth:`CollectedRun.drift_corrected_positions_A`). The run file holds only the
+    mobile ions, so the analysis cannot apply this correction afterwards, and
+    without it the file would not give the D of the XDATCAR analysed directly.
     """
     if not runs:
         raise InputError("nothing to write: no collected run")
@@ -281,6 +300,7 @@ def write_runs(
             for r in runs
         ],
         "vasp_cost": [asdict(r.cost) for r in runs],
+        "positions": "framework drift removed" if drift_correct else "as simulated",
     }
     writer = RunFileWriter(out_path, config_json=json.dumps(config, default=str))
     infos, updates = [], []
@@ -296,7 +316,10 @@ def write_runs(
         info = system_info(run, equilibration_steps=eq_steps)
         infos.append(info)
         keep = run.steps >= eq_steps
-        pos = run.positions_A[keep]
+        if drift_correct:
+            pos = run.drift_corrected_positions_A(mobile_species=info.mobile_species)[keep]
+        else:
+            pos = run.positions_A[keep]
         mobile = np.array([s == info.mobile_species for s in run.symbols])
         msd = msd_datasets(
             positions_A=pos,
