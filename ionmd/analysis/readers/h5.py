@@ -21,7 +21,8 @@ def read_run_file(
     *,
     material_id: str | None = None,
 ) -> tuple[list[MobileTrajectory], list[str]]:
-    """All usable systems of an ``md.h5``, and one line per skipped system."""
+    """All usable systems of an ``md.h5`` (sorted by material, then temperature),
+    and one line per skipped system."""
     p = Path(path)
     try:
         keys = list_systems(p)
@@ -76,4 +77,5 @@ def read_run_file(
             skipped.append(f"{key}: {exc}")
             continue
         out.append(traj)
+    out.sort(key=lambda t: (t.material_id, t.temperature_K))
     return out, skipped
