@@ -92,6 +92,7 @@ def read_segment(seg_dir: str | Path, *, nblock: int) -> SegmentFrames:
     )
     vasprun = seg_dir / "vasprun.xml"
     if xdatcar is not None:
+        n_calcs = None
         header = read_xdatcar_header(xdatcar)
         symbols, cell, source = header.symbols, header.cell, "XDATCAR"
         frames = [f.frac for f in iter_xdatcar(xdatcar)]
@@ -104,6 +105,7 @@ def read_segment(seg_dir: str | Path, *, nblock: int) -> SegmentFrames:
             raise InputError(f"{vasprun}: no complete ionic step")
         cell = all_frames[0].cell
         start = all_frames[0].frac
+        n_calcs = len(all_frames)
         kept = [f for f in all_frames if f.number > 0 and f.number % nblock == 0]
         frames = [f.frac for f in kept]
         local = np.array([f.number for f in kept], dtype=np.int64)
@@ -123,10 +125,22 @@ def read_segment(seg_dir: str | Path, *, nblock: int) -> SegmentFrames:
     elif summary is not None and summary.ionic_steps:
         steps_done = summary.ionic_steps
     else:
-        steps_done = int(local[-1]) if len(local) else 0
-        steps_known = False
+        steps_done = (
+            n_calcs if n_calcs is not None else (int(local[-1]) if len(local) else 0)
+        )
+        steps_known = n_calcs is not None
     if start is None:
         start = _read_poscar_frac(seg_dir / "POSCAR", n_atoms)
+    end = _read_poscar_frac(seg_dir / "CONTCAR", n_atoms)
+    if (
+        n_calcs is not None
+        and end is not None
+        and steps_done == n_calcs
+        and steps_done % nblock == 0
+    ):
+        # vasprun.xml stops before the last step's result: CONTCAR is that geometry
+        frac = np.concatenate([frac, end[None]])
+        local = np.append(local, steps_done)
     return SegmentFrames(
         name=seg_dir.name,
         source=source,
@@ -137,7 +151,7 @@ def read_segment(seg_dir: str | Path, *, nblock: int) -> SegmentFrames:
         steps_done=steps_done,
         steps_known=steps_known,
         start_frac=start,
-        end_frac=_read_poscar_frac(seg_dir / "CONTCAR", n_atoms),
+        end_frac=end,
         thermo=thermo,
         elapsed_s=summary.elapsed_s if summary else None,
         n_cores=summary.n_cores if summary else None,

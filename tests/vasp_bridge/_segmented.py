@@ -94,6 +94,7 @@ def write_record(
     total_frames: int,
     plan: list[int],
     equilibration_ps: float = 0.0,
+    nblock: int = NBLOCK,
 ) -> None:
     names, counts = header[5].split(), [int(x) for x in header[6].split()]
     species = [s for s, c in zip(names, counts, strict=True) for _ in range(c)]
@@ -103,8 +104,8 @@ def write_record(
         "formula": "Li6PS5Cl",
         "temperature_K": TEMPERATURE_K,
         "timestep_fs": TIMESTEP_FS,
-        "total_steps": total_frames * NBLOCK,
-        "sample_every_steps": NBLOCK,
+        "total_steps": total_frames * nblock,
+        "sample_every_steps": nblock,
         "equilibration_ps": equilibration_ps,
         "segments": plan,
         "species": species,
