@@ -147,7 +147,7 @@ def test_cli_on_xdatcar_without_kinisi(tmp_path):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        ([], "pass --temperature-K"),
+        (["--timestep-fs", "2", "--step-skip", "50"], "pass --temperature-K"),
         (["--temperature-K", "900"], "pass --timestep-fs and --step-skip"),
     ],
 )
