@@ -20,7 +20,7 @@ for b in munged slurmctld slurmd sinfo scontrol; do
     }
 done
 
-t0=$(date +%s)
+t0=$(date +%s.%N)
 host=$(hostname -s)
 cpus=${IONMD_SLURM_CPUS:-$(nproc)}
 partition=${IONMD_SLURM_PARTITION:-debug}
@@ -53,6 +53,7 @@ SelectTypeParameters=CR_Core
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
+MailProg=/bin/true
 ReturnToService=2
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
@@ -123,6 +124,7 @@ if [[ ! "$state" =~ ^(idle|mix|alloc)$ ]]; then
         "see /var/log/slurm/slurmctld.log and slurmd.log" >&2
     exit 1
 fi
-echo "start.sh: SLURM up in $(( $(date +%s) - t0 ))s: node $host, $cpus CPUs," \
+elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+echo "start.sh: SLURM up in ${elapsed}s: node $host, $cpus CPUs," \
     "${real_mem} MB, partition $partition"
 sinfo

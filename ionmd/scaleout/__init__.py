@@ -10,7 +10,7 @@ from ionmd.scaleout.packing import pack_batches
 from ionmd.scaleout.runner import run_tasks
 from ionmd.scaleout.status import CampaignStatus, campaign_status
 from ionmd.scaleout.task import STATES, Task, TaskResult
-from ionmd.scaleout.vasp_segment import nodes_for, vasp_segment_task
+from ionmd.scaleout.vasp_segment import nodes_for, sbatch_segment_task, vasp_segment_task
 
 __all__ = [
     "STATES",
@@ -23,5 +23,6 @@ __all__ = [
     "nodes_for",
     "pack_batches",
     "run_tasks",
+    "sbatch_segment_task",
     "vasp_segment_task",
 ]

@@ -122,9 +122,22 @@ def _slurm_provider(config: ExecutorConfig, *, n_ready: int | None) -> Any:
         min_blocks=0,
         max_blocks=config.max_blocks,
         walltime=config.walltime,
-        scheduler_options=config.scheduler_options,
+        scheduler_options=sbatch_lines(config.scheduler_options),
         worker_init=config.worker_init,
         exclusive=config.exclusive,
         # one worker pool per node: srun across the block's nodes, else run directly
         launcher=SrunLauncher() if config.nodes_per_block > 1 else SingleNodeLauncher(),
     )
+
+
+def sbatch_lines(options: str) -> str:
+    """``scheduler_options`` as ``#SBATCH`` lines: a bare ``--flag`` line gets the
+    ``#SBATCH`` prefix, other lines are kept as they are."""
+    lines = []
+    for line in options.splitlines():
+        line = line.strip()
+        if line.startswith("-"):
+            line = f"#SBATCH {line}"
+        if line:
+            lines.append(line)
+    return "\n".join(lines)

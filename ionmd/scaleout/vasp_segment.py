@@ -14,6 +14,7 @@ VASP bridge prepares the inputs, this module only launches.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from ionmd.errors import InputError
@@ -22,11 +23,13 @@ from ionmd.scaleout.task import Task
 ATOMS_PER_NODE = 64
 
 
-def nodes_for(n_atoms: int) -> int:
+def nodes_for(n_atoms: int, *, atoms_per_node: int = ATOMS_PER_NODE) -> int:
     """Nodes for a VASP run of ``n_atoms`` atoms: one per 64 atoms, at least one."""
-    if n_atoms < 1:
-        raise InputError(f"n_atoms must be >= 1, got {n_atoms}")
-    return max(1, n_atoms // ATOMS_PER_NODE)
+    if n_atoms < 1 or atoms_per_node < 1:
+        raise InputError(
+            f"n_atoms and atoms_per_node must be >= 1, got {n_atoms}, {atoms_per_node}"
+        )
+    return max(1, n_atoms // atoms_per_node)
 
 
 def srun_command(
@@ -56,6 +59,7 @@ def vasp_segment_task(
     n_atoms: int,
     program: str = "vasp_std",
     ranks_per_node: int = 1,
+    atoms_per_node: int = ATOMS_PER_NODE,
     output_name: str = "vasprun.xml",
     after: str | None = None,
     srun: str = "srun",
@@ -68,7 +72,7 @@ def vasp_segment_task(
     directory = Path(directory)
     command = srun_command(
         program=program,
-        n_nodes=nodes_for(n_atoms),
+        n_nodes=nodes_for(n_atoms, atoms_per_node=atoms_per_node),
         ranks_per_node=ranks_per_node,
         srun=srun,
         extra_srun_args=extra_srun_args,
@@ -78,5 +82,31 @@ def vasp_segment_task(
         output=directory / output_name,
         command=command,
         cwd=directory,
+        depends_on=() if after is None else (after,),
+    )
+
+
+def sbatch_segment_task(
+    *,
+    key: str,
+    script: Path,
+    output_name: str = "vasprun.xml",
+    after: str | None = None,
+    sbatch: str = "sbatch",
+) -> Task:
+    """A task that submits a ready job script (e.g. the VASP bridge's ``job.sh``,
+    which holds its own ``#SBATCH`` lines and ``srun``) with ``sbatch --wait`` from
+    the script's directory: it ends when the job ends, failing when the job fails.
+
+    Use it with the ``local``/``threads`` executor: the runner then drives the
+    chain of segments (each after the previous one), with resume and status,
+    while SLURM runs them.
+    """
+    script = Path(script)
+    return Task(
+        key=key,
+        output=script.parent / output_name,
+        command=f"{sbatch} --wait {shlex.quote(script.name)}",
+        cwd=script.parent,
         depends_on=() if after is None else (after,),
     )

@@ -93,3 +93,14 @@ def test_local_table_becomes_local_provider(tmp_path):
     (executor,) = parsl_config.executors
     assert type(executor.provider).__name__ == "LocalProvider"
     assert executor.max_workers_per_node == 2
+
+
+def test_bare_sbatch_flags_get_their_prefix():
+    from ionmd.scaleout.parsl_config import sbatch_lines
+
+    text = "--constraint=a100\n  #SBATCH --exclude=node7\n\n--reservation=r1"
+    assert sbatch_lines(text).splitlines() == [
+        "#SBATCH --constraint=a100",
+        "#SBATCH --exclude=node7",
+        "#SBATCH --reservation=r1",
+    ]

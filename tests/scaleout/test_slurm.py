@@ -19,7 +19,7 @@ from ionmd.scaleout.config import executor_config_from_table
 from ionmd.scaleout.runner import run_tasks
 from ionmd.scaleout.smoke import smoke_campaign
 from ionmd.scaleout.status import campaign_status
-from ionmd.scaleout.vasp_segment import vasp_segment_task
+from ionmd.scaleout.vasp_segment import sbatch_segment_task, vasp_segment_task
 
 from .conftest import our_jobs
 from .reference import outputs
@@ -170,3 +170,46 @@ def test_vasp_segments_through_srun(slurm_cluster, tmp_path):
     first_done = (tmp_path / "s1" / "vasprun.xml").stat().st_mtime
     second_start = markers.read_json(markers.started_path(tmp_path, "seg-2"))["time"]
     assert second_start >= first_done - 1e-3
+
+
+def test_sbatch_segment_chain_resumes(slurm_cluster, tmp_path):
+    """Job scripts chained with ``sbatch --wait``: the second starts after the
+    first job ends; a failing job fails its task and the one after it; re-running
+    after fixing it runs only what is left."""
+    scripts = []
+    for i, body in enumerate(
+        ["echo one > vasprun.xml", "exit 4", "cat ../s1/vasprun.xml > vasprun.xml"]
+    ):
+        seg = tmp_path / f"s{i}"
+        seg.mkdir()
+        script = seg / "job.sh"
+        script.write_text(
+            f"#!/bin/bash\n#SBATCH --partition={slurm_cluster}\n#SBATCH --time=00:02:00\n"
+            f"#SBATCH --ntasks=1\n{body}\n"
+        )
+        scripts.append(script)
+
+    def tasks():
+        return [
+            sbatch_segment_task(
+                key=f"seg-{i}", script=s, after=None if i == 0 else f"seg-{i - 1}"
+            )
+            for i, s in enumerate(scripts)
+        ]
+
+    config = executor_config_from_table({"kind": "threads", "max_workers": 1})
+    first = run_tasks(
+        tasks(), executor_config=config, out_dir=tmp_path, retries=0, timeout_s=120
+    )
+    assert first["seg-0"].state == "done"
+    assert first["seg-1"].state == "failed" and "BashExitFailure" in first["seg-1"].reason
+    assert first["seg-2"].reason == "not run: dependency seg-1 failed"
+    scripts[1].write_text(
+        scripts[1].read_text().replace("exit 4", "cp ../s0/vasprun.xml .")
+    )
+    second = run_tasks(
+        tasks(), executor_config=config, out_dir=tmp_path, retries=0, timeout_s=120
+    )
+    assert [second[f"seg-{i}"].resumed for i in range(3)] == [True, False, False]
+    assert all(r.ok for r in second.values())
+    assert (tmp_path / "s2" / "vasprun.xml").read_text() == "one\n"
