@@ -1,0 +1,1 @@
+"""Benchmarks of ionmd (run as ``python -m benchmarks.<name>``)."""
