@@ -160,9 +160,13 @@ def plot_parity(
         ax.annotate(
             m.material_id, (xi, yi), fontsize=6, xytext=(3, 3), textcoords="offset points"
         )
-    both = np.concatenate([x, y[y > 0]])
-    lim = (10 ** math.floor(np.log10(both.min())), 10 ** math.ceil(np.log10(both.max())))
+    vals = np.concatenate([x, y, lo, hi])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    lim = (10 ** math.floor(np.log10(vals.min())), 10 ** math.ceil(np.log10(vals.max())))
     ax.plot(lim, lim, "k--", lw=0.8)
+    ax.set_xlim(lim)
+    ax.set_ylim(lim)
+    ax.set_aspect("equal")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("measured σ (mS/cm, OBELiX)")
