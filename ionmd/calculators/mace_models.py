@@ -15,6 +15,8 @@ Random models (weights from a fixed seed, identical on every call):
   for benchmarks only (it costs what the real model costs, predicts nothing).
 """
 
+import copy
+import functools
 import logging
 import os
 import socket
@@ -92,7 +94,15 @@ _DOWNLOAD_HOSTS = ("github.com", "objects.githubusercontent.com")
 
 
 def build_random_mace(name: str, *, dtype: torch.dtype) -> torch.nn.Module:
-    """A seeded, randomly initialised `ScaleShiftMACE` with the architecture `name`."""
+    """A seeded, randomly initialised `ScaleShiftMACE` with the architecture `name`.
+
+    Built once per process (seconds: e3nn code generation), then copied.
+    """
+    return copy.deepcopy(_random_mace_template(name)).to(dtype).eval()
+
+
+@functools.cache
+def _random_mace_template(name: str) -> torch.nn.Module:
     import numpy as np
 
     import_mace_first()  # a call, so that import sorting cannot move it
@@ -133,7 +143,7 @@ def build_random_mace(name: str, *, dtype: torch.dtype) -> torch.nn.Module:
             )
     finally:
         torch.set_default_dtype(old_default)
-    return model.to(dtype).eval()
+    return model.eval()
 
 
 def mace_architecture(model: torch.nn.Module) -> dict:
