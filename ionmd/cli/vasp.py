@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -50,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="override the recorded equilibration (ps)",
+    )
+    co.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="write the runs that pass the checks, report the others (exit 1)",
     )
     co.add_argument(
         "--no-drift-correction",
@@ -113,10 +119,24 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from ionmd.vasp_bridge.collect import collect_run, write_runs
+    from ionmd.errors import InputError
+    from ionmd.vasp_bridge.collect import collect_run, has_output, write_runs
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
-    runs = [collect_run(run) for run in find_run_dirs(args.runs)]
+    runs, failed = [], 0
+    for run_dir in find_run_dirs(args.runs):
+        if not has_output(run_dir):
+            print(f"{run_dir.name}: no output yet, skipped")
+            continue
+        try:
+            runs.append(collect_run(run_dir))
+        except InputError as exc:
+            if not args.keep_going:
+                raise InputError(f"{run_dir.name}: {exc}") from None
+            print(f"{run_dir.name}: not collected: {exc}", file=sys.stderr)
+            failed += 1
+    if not runs:
+        raise InputError(f"nothing to collect under {args.runs}")
     out = write_runs(
         runs,
         out_path=args.out,
@@ -144,4 +164,4 @@ def _collect(args: argparse.Namespace) -> int:
             f"{r.cost.wall_time_s / 3600:.1f} h on {r.cost.n_cores or '?'} cores"
         )
     print(f"wrote {out} and {cost_path}")
-    return 0
+    return 1 if failed else 0

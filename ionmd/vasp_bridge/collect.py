@@ -114,6 +114,12 @@ def _finished_segments(run_dir: Path) -> list[Path]:
     return out
 
 
+def has_output(run_dir: str | Path) -> bool:
+    """Whether the first segment of a run has written frames."""
+    seg = Path(run_dir) / segment_name(0)
+    return any((seg / n).exists() for n in ("XDATCAR", "XDATCAR.gz", "vasprun.xml"))
+
+
 def collect_run(run_dir: str | Path) -> CollectedRun:
     """Read, check and stitch the segments of one run directory."""
     run_dir = Path(run_dir)

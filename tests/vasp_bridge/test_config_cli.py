@@ -135,3 +135,21 @@ def test_cli_collect_writes_run_file_and_cost(tmp_path, shared, capsys):
     cost = json.loads(h5.with_suffix(".cost.json").read_text())
     assert cost[0]["wall_time_s"] == pytest.approx(3000.0) and cost[0]["n_cores"] == 64
     assert "140 frames, 7000 steps" in capsys.readouterr().out
+
+
+def test_cli_collect_skips_new_runs_and_names_the_broken_one(tmp_path, shared, capsys):
+    runs = tmp_path / "runs"
+    good = sg.build_run(runs, shared, cuts=[(0, 70), (70, 140)])
+    broken = sg.build_run(tmp_path / "b", shared, cuts=[(0, 50), (53, 140)], starts=[0, 52])
+    broken.rename(runs / "broken_600K")
+    new = runs / "new_800K"
+    new.mkdir()
+    (new / "ionmd_vasp.json").write_text((good / "ionmd_vasp.json").read_text())
+    h5 = tmp_path / "v.h5"
+    assert main(["vasp", "collect", str(runs), "--out", str(h5)]) == 2
+    assert "broken_600K: gap between seg_000 and seg_001" in capsys.readouterr().err
+    assert main(["vasp", "collect", str(runs), "--out", str(h5), "--keep-going"]) == 1
+    captured = capsys.readouterr()
+    assert "new_800K: no output yet, skipped" in captured.out
+    assert "broken_600K: not collected: gap" in captured.err
+    assert list_systems(h5) == ["li6ps5cl_600K"]
