@@ -136,8 +136,9 @@ def executor_config_from_table(
 ) -> ExecutorConfig:
     """Parse the ``[executor]`` table (``None``: the defaults, ``kind = "local"``).
 
-    ``kind`` overrides the table's kind (the CLI's ``--executor``). Unknown keys,
-    wrong types and slurm-only keys under another kind raise :class:`InputError`.
+    ``kind`` overrides the table's kind (the CLI's ``--executor``; the table's
+    slurm-only keys are then ignored when it is not ``slurm``). Unknown keys, wrong
+    types and slurm-only keys under another kind raise :class:`InputError`.
     """
     table = dict(table or {})
     valid = [f.name for f in fields(ExecutorConfig)]
@@ -145,7 +146,10 @@ def executor_config_from_table(
         if key not in _TYPES:
             raise InputError(f"[executor] unknown key '{key}'{_nearest(key, valid)}")
         _check_type(key, value, _TYPES[key])
-    if kind is not None:
+    if kind is not None and kind != table.get("kind", "local"):
+        # --executor local on a cluster config: its slurm settings just do not apply
+        if kind != "slurm":
+            table = {k: v for k, v in table.items() if k not in SLURM_ONLY}
         table["kind"] = kind
     chosen = table.get("kind", "local")
     if chosen not in KINDS:

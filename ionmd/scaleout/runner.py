@@ -98,12 +98,14 @@ class _State:
                 entry[name] = value
                 self.dirty = True
 
-    def flush(self, *, finished: bool = False) -> None:
-        if not self.dirty and not finished:
+    def flush(self, *, ended: str | None = None) -> None:
+        """Write state.json if anything changed; ``ended``: ``"finished"`` or
+        ``"interrupted"`` when the runner stops."""
+        if not self.dirty and ended is None:
             return
         data = {
             "version": 1,
-            "runner": {**self.runner, "finished": finished},
+            "runner": {**self.runner, "ended": ended},
             "updated": time.time(),
             "tasks": self.tasks,
         }
@@ -167,7 +169,7 @@ def run_tasks(
             markers.done_path(out_dir, task.key).unlink(missing_ok=True)
     state.flush()
     if not to_run:
-        state.flush(finished=True)
+        state.flush(ended="finished")
         return results
 
     n_ready = sum(1 for t in to_run if not any(d in rerun for d in t.depends_on))
@@ -187,6 +189,7 @@ def run_tasks(
     from parsl.dataflow.dflow import DataFlowKernel
 
     dfk = DataFlowKernel(parsl_config)
+    ended = "interrupted"
     try:
         py_app = python_app(_run_func, data_flow_kernel=dfk, executors=[EXECUTOR_LABEL])
         sh_app = bash_app(_run_shell, data_flow_kernel=dfk, executors=[EXECUTOR_LABEL])
@@ -216,9 +219,10 @@ def run_tasks(
             timeout_s=timeout_s,
             poll_s=poll_s,
         )
+        ended = "finished"
     finally:
         dfk.cleanup()
-        state.flush(finished=True)
+        state.flush(ended=ended)
     return results
 
 

@@ -67,8 +67,13 @@ def _pid_alive(pid: int) -> bool:
 def _runner_note(runner: dict) -> str:
     where = markers.describe_where(runner) or "?"
     pid = runner.get("pid")
-    if runner.get("finished"):
+    if runner.get("ended") == "finished":
         return f"runner: finished (pid {pid} on {where}); re-run the campaign to retry"
+    if runner.get("ended") == "interrupted":
+        return (
+            f"runner: interrupted (pid {pid} on {where}): pending/running states are "
+            "stale; re-run the campaign command to resume"
+        )
     if runner.get("host") == socket.gethostname() and isinstance(pid, int):
         if not _pid_alive(pid):
             return (

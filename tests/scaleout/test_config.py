@@ -59,6 +59,10 @@ def test_bad_tables_are_refused_in_one_line(table, message):
 def test_cli_kind_overrides_table():
     config = executor_config_from_table({"max_workers": 3}, kind="threads")
     assert config.kind == "threads" and config.workers_per_node == 3
+    cluster = tomllib.loads(CLUSTER_TOML)["executor"]
+    local = executor_config_from_table(cluster, kind="local")  # try a cluster config here
+    assert local.kind == "local" and local.partition is None
+    assert local.gpus_per_node == 4  # kept: it applies to local too
 
 
 def test_slurm_table_becomes_slurm_provider(tmp_path):

@@ -236,3 +236,42 @@ def test_status_while_running(tmp_path):
 def test_status_without_a_campaign_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no scale-out state"):
         campaign_status(tmp_path)
+
+
+def test_interrupted_campaign_resumes(tmp_path):
+    """Stop a campaign part-way (its time limit), re-run it: what finished is kept,
+    the rest runs, and the outputs are the uninterrupted ones."""
+    out = tmp_path / "run"
+    first = run_tasks(
+        smoke_campaign(out, sleep_s=0.6),
+        executor_config=THREADS,
+        out_dir=out,
+        timeout_s=1.0,
+    )
+    done_first = {k for k, r in first.items() if r.ok}
+    assert "md-000" in done_first and "analysis-2" not in done_first
+    assert first["analysis-2"].reason == "timed out after 1 s"
+    tasks = smoke_campaign(out, sleep_s=0.6)  # the same tasks: same inputs
+    second = run_tasks(tasks, executor_config=THREADS, out_dir=out)
+    assert {k for k, r in second.items() if r.resumed} == done_first
+    assert all(r.ok for r in second.values())
+    assert outputs(tasks) == serial_reference(tasks, tmp_path / "serial")
+
+
+def _interrupt(*_: object, **__: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_status_says_when_the_runner_was_interrupted(tmp_path, monkeypatch):
+    import ionmd.scaleout.runner as runner
+
+    monkeypatch.setattr(runner, "_wait", _interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(
+            smoke_campaign(tmp_path, n_batches=2), executor_config=THREADS, out_dir=tmp_path
+        )
+    status = campaign_status(tmp_path)
+    assert status.runner_note.startswith("runner: interrupted")
+    counts = status.counts
+    assert counts["pending"] + counts["running"] == 3  # as the runner last knew them
+    assert counts["done"] == counts["failed"] == 0
