@@ -18,6 +18,8 @@ from ionmd.analysis.reliability import is_framework_mobile, is_reliable
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 
+#: Frames a trajectory needs for a diffusion fit.
+MIN_FRAMES = 10
 #: Å²/ps → cm²/s.
 _A2_PS_TO_CM2_S = 1e-4
 _AXES = {
@@ -133,6 +135,11 @@ def analyse_trajectory(
         traj=traj.discard_start(discard_ps=s.discard_ps).drift_corrected(),
         max_frames=s.max_frames,
     )
+    if tr.n_frames < MIN_FRAMES:
+        raise InputError(
+            f"{tr.source}: {tr.n_frames} frames after thinning/discarding; "
+            f"a diffusion fit needs at least {MIN_FRAMES}"
+        )
     notes: list[str] = []
     lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
     lag_ps = lags * tr.frame_interval_ps

@@ -54,7 +54,7 @@ def read_ase(
                     f"{p}: frame {collector.n_seen} holds {len(atoms)} atoms, "
                     f"the first frame {len(symbols)}"
                 )
-            elif not np.allclose(atoms.cell[:], cell, atol=1e-4):
+            elif cell is not None and not np.allclose(atoms.cell[:], cell, atol=1e-4):
                 raise InputError(
                     f"{p}: the cell changes between frames (NpT); only "
                     "fixed-cell (NVT) trajectories are supported"
