@@ -158,3 +158,12 @@ def test_later_segment_without_earlier_one_is_refused(tmp_path, shared):
     with pytest.raises(InputError, match="seg_001 has no output but later segments do"):
         collect_run(run_dir)
     shutil.rmtree(run_dir)
+
+
+def test_segment_stopped_off_the_frame_grid_is_refused(tmp_path, shared):
+    """A segment that stopped 10 steps after its last frame block (a STOPCAR that
+    missed the block end) puts the next segment's frames off the 50-step grid."""
+    run_dir = sg.build_run(tmp_path, shared, cuts=CUTS)
+    (run_dir / "seg_000" / "OSZICAR").write_text(sg._oszicar_text(50 * sg.NBLOCK + 10))
+    with pytest.raises(InputError, match="seg_001 starts at step 2510, not a multiple"):
+        collect_run(run_dir)

@@ -71,3 +71,43 @@ def test_same_kinisi_D(tmp_path, shared):
     a, b = _analyse(from_h5, use_kinisi=True), _analyse(direct, use_kinisi=True)
     assert a.D_cm2_s == pytest.approx(b.D_cm2_s, rel=5e-3)
     assert a.D_ci95_cm2_s == pytest.approx(b.D_ci95_cm2_s, rel=2e-2)
+
+
+def test_through_ionmd_analyze(tmp_path, shared):
+    """The same through the command line: `ionmd analyze` on the collected run file
+    and on the uncut XDATCAR give the same D, Haven ratio and conductivity."""
+    import json
+
+    from ionmd.cli import main
+
+    run = collect_run(sg.build_run(tmp_path, shared, cuts=[(0, 60), (60, 140)]))
+    h5 = write_runs([run], out_path=tmp_path / "vasp.h5", equilibration_ps=0.0)
+    common = ["--no-kinisi", "--no-figures", "--no-compare", "--dimension", "xy", "--quiet"]
+    assert main(["analyze", str(h5), "--out", str(tmp_path / "a"), *common]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(sg.xdatcar_path(shared)),
+                "--out",
+                str(tmp_path / "b"),
+                "--temperature-K",
+                "600",
+                "--timestep-fs",
+                "2",
+                "--step-skip",
+                "50",
+                *common,
+            ]
+        )
+        == 0
+    )
+
+    def first(path):
+        materials = json.loads((path / "results.json").read_text())["materials"]
+        return next(iter(materials.values()))["temperatures"][0]
+
+    a, b = first(tmp_path / "a"), first(tmp_path / "b")
+    for name in ("D_cm2_s", "haven_ratio", "sigma_mS_cm", "msd_max_A2"):
+        assert a[name] == pytest.approx(b[name], rel=1e-9), name
+    assert a["n_mobile"] == b["n_mobile"] == 192
