@@ -120,3 +120,26 @@ def test_model_info_fields():
         digest = hashlib.sha256(handle.read()).hexdigest()
     assert seven["model_version"].endswith(f"sha256:{digest}")
     assert version("sevenn") in seven["model_version"]
+
+
+def test_dtype_defaults_follow_the_device():
+    from ionmd.calculators._common import resolve_device_dtype
+
+    assert resolve_device_dtype(device="cuda", dtype=None)[1] == torch.float32
+    assert resolve_device_dtype(device="cpu", dtype=None)[1] == torch.float64
+    assert resolve_device_dtype(device="cpu", dtype=torch.float32)[1] == torch.float32
+    with pytest.raises(ModelLoadError, match="dtype must be"):
+        resolve_device_dtype(device="cpu", dtype=torch.float16)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_mace_tiny_on_cuda_float32_matches_cpu_float64():
+    state = ts.io.atoms_to_state(
+        [li3n_supercell((2, 2, 2))], device="cpu", dtype=torch.float64
+    )
+    reference = load_model("mace-tiny")(state)["forces"]
+    gpu_model = load_model("mace-tiny", device="cuda")
+    assert gpu_model.dtype == torch.float32
+    forces = gpu_model(state.to("cuda", torch.float32))["forces"].cpu().double()
+    torch.testing.assert_close(forces, reference, atol=1e-3, rtol=1e-3)
