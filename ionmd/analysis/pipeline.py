@@ -19,6 +19,7 @@ from ionmd.analysis.report import (
     summarise_material,
     write_results_json,
 )
+from ionmd.analysis.report_text import write_text_reports
 from ionmd.errors import InputError
 
 
@@ -91,10 +92,34 @@ def analyse_paths(
     )
     out = Path(out_dir)
     write_results_json(doc=doc, out_dir=out)
+    fig_names: list[str] = []
     if figures:
         from ionmd.analysis.figures import write_figures
 
-        doc_figs = [p.name for p in write_figures(materials=materials, out_dir=out)]
+        fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
         if verbose:
-            print(f"figures: {', '.join(doc_figs)}", file=sys.stderr)
+            print(f"figures: {', '.join(fig_names)}", file=sys.stderr)
+    write_text_reports(doc=doc, out_dir=out, figures=fig_names)
     return doc, materials
+
+
+def analyze_run_dir(
+    run_dir: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    obelix_data: str | os.PathLike[str] | None = None,
+    settings: DiffusionSettings | None = None,
+    figures: bool = True,
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """Analyse an engine run directory (its ``md*.h5``) into ``out_dir`` (default: the
+    run directory itself); returns the results.json document. For the campaign."""
+    doc, _ = analyse_paths(
+        paths=[run_dir],
+        out_dir=out_dir or run_dir,
+        settings=settings,
+        obelix_data=obelix_data,
+        figures=figures,
+        verbose=verbose,
+    )
+    return doc

@@ -171,3 +171,19 @@ def test_cli_error_on_bad_run_file(tmp_path, capsys):
     rc = main(["analyze", str(tmp_path / "md.h5"), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "not a readable HDF5 file" in err and len(err.splitlines()) == 1
+
+
+def test_analyze_run_dir_reads_every_batch_file(tmp_path):
+    """The campaign's entry point: md.h5 and md.1.h5 of one run directory."""
+    from ionmd.analysis.diffusion import DiffusionSettings
+    from ionmd.analysis.pipeline import analyze_run_dir
+
+    _write_run(tmp_path / "md.h5", temps=(800.0, 1000.0))
+    _write_run(tmp_path / "md.1.h5", temps=(1200.0,))
+    doc = analyze_run_dir(
+        tmp_path, settings=DiffusionSettings(use_kinisi=False), figures=False
+    )
+    temps = [t["temperature_K"] for t in doc["materials"]["gvd"]["temperatures"]]
+    assert temps == [800.0, 1000.0, 1200.0]
+    assert (tmp_path / "results.json").is_file() and (tmp_path / "report.md").is_file()
+    assert "gvd" in (tmp_path / "report.html").read_text()

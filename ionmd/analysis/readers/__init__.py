@@ -1,9 +1,9 @@
 """Readers: every input becomes a :class:`~ionmd.analysis.trajectory.MobileTrajectory`.
 
 ``read_trajectories(paths, ...)`` dispatches on what each path is: an engine run
-directory or ``*.h5`` (all its systems), XDATCAR (several files of one run are
-concatenated in the order given), vasprun.xml, a pymatgen DiffusionAnalyzer
-JSON, or anything ASE reads.
+directory (``md.h5``, ``md.1.h5``, ... of its batches) or ``*.h5`` (all systems),
+XDATCAR (several files of one run are concatenated in the order given),
+vasprun.xml, a pymatgen DiffusionAnalyzer JSON, or anything ASE reads.
 """
 
 from __future__ import annotations
@@ -28,6 +28,17 @@ __all__ = [
     "read_vasprun",
     "read_xdatcar",
 ]
+
+
+def run_dir_files(run_dir: Path) -> list[Path]:
+    """The run files of an engine run directory: ``md.h5``, ``md.1.h5``, ... in order."""
+
+    def order(p: Path) -> int:
+        mid = p.name[len("md") : -len(".h5")].strip(".")
+        return int(mid) if mid.isdigit() else 0
+
+    files = [p for p in run_dir.glob("md*.h5") if p.name == "md.h5" or order(p) > 0]
+    return sorted(files, key=order)
 
 
 def _kind(path: Path) -> str:
@@ -65,12 +76,13 @@ def read_trajectories(
             raise InputError(f"{p}: no such file or directory")
         kind = _kind(p)
         if kind == "rundir":
-            h5 = p / "md.h5"
-            if not h5.is_file():
+            files = run_dir_files(p)
+            if not files:
                 raise InputError(f"{p}: a directory without md.h5 (not an engine run dir)")
-            got, skip = read_run_file(h5, material_id=material_id)
-            trajs += got
-            skipped += skip
+            for h5 in files:
+                got, skip = read_run_file(h5, material_id=material_id)
+                trajs += got
+                skipped += skip
         elif kind == "h5":
             got, skip = read_run_file(p, material_id=material_id)
             trajs += got

@@ -1,0 +1,145 @@
+"""Human-readable reports next to results.json: ``report.md`` and ``report.html``
+(the same tables; the HTML embeds the figures by file name)."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _f(x: Any, fmt: str = ".3g") -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (int, float)):
+        return format(x, fmt)
+    return str(x)
+
+
+def _ci(pair: list[float | None] | None) -> str:
+    if not pair or pair[0] is None or pair[1] is None:
+        return "–"
+    return f"[{pair[0]:.3g}, {pair[1]:.3g}]"
+
+
+def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    mats = doc["materials"]
+    rows = []
+    for mid, m in mats.items():
+        rows.append(
+            [
+                mid,
+                m["formula"],
+                _f(m["Ea_eV"], ".3f"),
+                _f(m["sigma_300K_mS_cm"]),
+                _ci(m["sigma_300K_ci95_mS_cm"]),
+                _f(m["sigma_exp_mS_cm"]),
+                _f(m["log10_error"], ".2f"),
+                f"{m['n_reliable']}/{m['n_temperatures']}",
+            ]
+        )
+    per_t = []
+    for mid, m in mats.items():
+        for t in m["temperatures"]:
+            per_t.append(
+                [
+                    mid,
+                    _f(t["temperature_K"], "g"),
+                    _f(t["D_cm2_s"]),
+                    _ci(t["D_ci95_cm2_s"]),
+                    _f(t["D_ols_cm2_s"]),
+                    _f(t["msd_max_A2"], ".1f"),
+                    _f(t["reliable"]),
+                    _f(t["framework_msd_max_A2"], ".2f"),
+                    _f(t["used_in_fit"]),
+                ]
+            )
+    return [
+        (
+            "Materials",
+            [
+                "id",
+                "formula",
+                "Ea (eV)",
+                "σ300 (mS/cm)",
+                "95 %",
+                "σexp (mS/cm)",
+                "log10 err",
+                "reliable T",
+            ],
+            rows,
+        ),
+        (
+            "Temperatures",
+            [
+                "id",
+                "T (K)",
+                "D (cm²/s)",
+                "95 %",
+                "D least-sq.",
+                "MSD max (Å²)",
+                "MSD ≥ 20 Å²",
+                "framework MSD (Å²)",
+                "in fit",
+            ],
+            per_t,
+        ),
+    ]
+
+
+def _summary_lines(doc: dict[str, Any]) -> list[str]:
+    s = doc["summary"]
+    ref = s["study_reference"]
+    return [
+        f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
+        f"{_f(s['mae_log10_all'], '.2f')}; over the "
+        f"{s['n_materials_all_reliable']} reliable at every temperature: "
+        f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
+        f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
+        f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "
+        f"{ref['DFT']['mae_log10_all']} over {ref['DFT']['n_all']}, "
+        f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
+    ]
+
+
+def write_text_reports(
+    *,
+    doc: dict[str, Any],
+    out_dir: str | os.PathLike[str],
+    figures: list[str] | None = None,
+) -> list[Path]:
+    """Write ``report.md`` and ``report.html``; returns their paths."""
+    out = Path(out_dir)
+    md = ["# ionmd analysis", "", *_summary_lines(doc), ""]
+    for title, head, rows in _tables(doc):
+        md += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        md += ["| " + " | ".join(r) + " |" for r in rows]
+        md.append("")
+    for name in figures or []:
+        md.append(f"![{name}]({name})")
+    (out / "report.md").write_text("\n".join(md) + "\n")
+    h = [
+        "<!doctype html><meta charset='utf-8'><title>ionmd analysis</title>",
+        "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
+        "border-bottom:1px solid #ddd}</style><h1>ionmd analysis</h1>",
+    ]
+    h += [f"<p>{html.escape(line)}</p>" for line in _summary_lines(doc)]
+    for title, head, rows in _tables(doc):
+        h.append(
+            f"<h2>{html.escape(title)}</h2><table><tr>"
+            + "".join(f"<th>{html.escape(c)}</th>" for c in head)
+            + "</tr>"
+        )
+        h += [
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+            for r in rows
+        ]
+        h.append("</table>")
+    h += [
+        f"<p><img src='{html.escape(n)}' alt='{html.escape(n)}'></p>" for n in figures or []
+    ]
+    (out / "report.html").write_text("\n".join(h) + "\n")
+    return [out / "report.md", out / "report.html"]
