@@ -61,7 +61,12 @@ def analyse_paths(
                 f"({t.n_frames} frames, {t.n_mobile} {t.species})",
                 file=sys.stderr,
             )
-        results.append(analyse_trajectory(traj=t, settings=s))
+        try:
+            results.append(analyse_trajectory(traj=t, settings=s))
+        except InputError as exc:  # one unusable system must not sink the others
+            skipped.append(f"{t.material_id} {t.temperature_K:g} K: {exc}")
+    if not results:
+        raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
     sigma_exp: dict[str, float] = {}
     if compare:
         from ionmd.analysis.experiment import load_obelix_sigma_mS_cm
