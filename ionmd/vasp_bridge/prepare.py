@@ -16,7 +16,7 @@ from ionmd.vasp_bridge.jobs import n_nodes, write_job_scripts
 from ionmd.vasp_bridge.potcar import write_potcar
 from ionmd.vasp_bridge.rundir import segment_name, write_record
 from ionmd.vasp_bridge.segments import max_steps_per_segment, plan_segments
-from ionmd.vasp_bridge.structures import build_supercell, load_material
+from ionmd.vasp_bridge.structures import build_supercell, load_material, material_label
 
 
 def segment_max_steps(settings: VaspSettings, overrides: dict[str, Any]) -> int:
@@ -47,7 +47,8 @@ def prepare_run(
     Raises:
         InputError: the directory exists (without ``force``) or already holds VASP output.
     """
-    key = system_key(material_id, temperature_K)
+    label = material_label(material_id)
+    key = system_key(label, temperature_K)
     run_dir = Path(out_dir) / key
     if run_dir.exists():
         if _has_outputs(run_dir):
@@ -55,7 +56,7 @@ def prepare_run(
         if not force:
             raise InputError(f"{run_dir} exists (use --force to rewrite its inputs)")
     settings = campaign.vasp
-    overrides = settings.for_material(material_id)
+    overrides = settings.for_material(material_id) or settings.for_material(label)
     unit = load_material(
         material_id,
         obelix_data=campaign.obelix_data,
@@ -95,7 +96,8 @@ def prepare_run(
     cores = int(overrides.get("cores_per_node", settings.cores_per_node))
     record: dict[str, Any] = {
         "key": key,
-        "material_id": material_id,
+        "material_id": label,
+        "material_source": material_id,
         "temperature_K": float(temperature_K),
         "timestep_fs": campaign.timestep_fs,
         "duration_ps": campaign.duration_ps,

@@ -23,6 +23,12 @@ from ionmd.structures import load_structure, min_length_supercell
 SUPERCELL_MODES: tuple[str, ...] = ("min_length", "primitive", "as_is")
 
 
+def material_label(material_id: str) -> str:
+    """The label of a material: its OBELiX id, or the stem of its structure file."""
+    as_path = Path(material_id)
+    return as_path.stem if as_path.suffix and as_path.exists() else material_id
+
+
 def load_material(
     material_id: str,
     *,

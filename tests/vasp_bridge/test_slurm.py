@@ -67,13 +67,14 @@ def test_chain_runs_in_order_under_slurm(tmp_path):
                 "seconds_per_step": 10.0,
                 "sample_every_steps": 1,
                 "vasp_command": str(fake),
-                "overrides": {str(structure): {"supercell": "as_is"}},
+                "overrides": {"li2": {"supercell": "as_is"}},
             },
         }
     )
     run = prepare_run(
         campaign, material_id=str(structure), temperature_K=800, out_dir=tmp_path / "runs"
     )
+    assert run.name == "li2_800K"
     (run / "POTCAR").write_text("fake\n")
     result = submit_run(run)
     assert len(result.job_ids) == 2
