@@ -167,3 +167,16 @@ def test_segment_stopped_off_the_frame_grid_is_refused(tmp_path, shared):
     (run_dir / "seg_000" / "OSZICAR").write_text(sg._oszicar_text(50 * sg.NBLOCK + 10))
     with pytest.raises(InputError, match="seg_001 starts at step 2510, not a multiple"):
         collect_run(run_dir)
+
+
+def test_contcar_one_step_after_the_last_frame_is_accepted(tmp_path, shared):
+    """If VASP's XDATCAR frames were the geometry before each step's update, the
+    CONTCAR would lie one step past the last frame: the seam still holds, because
+    the next segment starts from that CONTCAR."""
+    header, frames = sg.split_xdatcar(sg.xdatcar_path(shared))
+    run_dir = sg.build_run(tmp_path, shared, cuts=CUTS)
+    for k, (_, b) in enumerate(CUTS[:-1]):
+        shifted = sg._poscar_text(header, frames[b])  # "one step later" stand-in
+        (run_dir / f"seg_{k:03d}" / "CONTCAR").write_text(shifted)
+        (run_dir / f"seg_{k + 1:03d}" / "POSCAR").write_text(shifted)
+    assert collect_run(run_dir).frac_unwrapped.shape == (140, 416, 3)
