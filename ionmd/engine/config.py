@@ -54,6 +54,10 @@ class RunConfig:
     #: flush to HDF5 at least this often in simulated time and in wall time
     flush_every_ps: float = 5.0
     flush_every_s: float = 60.0
+    #: atoms per batch (0: all systems in one batch on the CPU; on a GPU, from
+    #: the free memory and the model's measured bytes per atom, then halved on
+    #: out-of-memory)
+    max_atoms_per_batch: int = 0
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 

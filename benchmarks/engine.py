@@ -1,0 +1,247 @@
+"""Engine benchmarks, measured in one run on one device with one model:
+
+- overhead ratio: ionmd engine step time / pure model evaluation time for the
+  same batch (the limit is 1.0; target <= 1.05);
+- the study's way: ASE + the same model as an ASE calculator + ASE's
+  Nosé–Hoover chain, one (material, temperature) after the other, against the
+  batched engine on the same systems: wall-time ratio;
+- memory against run length (the same batch 10x longer);
+- throughput against batch size.
+
+Not timed tests: scripts that print ratios measured in one run.
+    python -m benchmarks.engine --model mace-tiny --steps 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def li3n_systems(
+    *,
+    temperatures_K: tuple[float, ...],
+    min_cell_length_A: float,
+    material_id: str = "alpha-Li3N",
+) -> list:
+    """α-Li3N (built in code) at each temperature on the ≥ L supercell."""
+    from ionmd.campaign.plan import systems_for_material
+    from ionmd.engine.config import RunConfig
+    from ionmd.structures.builders import alpha_li3n
+
+    cfg = RunConfig(
+        materials=(material_id,),
+        temperatures_K=temperatures_K,
+        min_cell_length_A=min_cell_length_A,
+    )
+    return systems_for_material(material_id, alpha_li3n(), config=cfg)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def model_only_step_s(systems: list, model: Any, *, n_steps: int) -> float:
+    """Seconds per evaluation of ``model`` on the whole batch (forces only)."""
+    from ionmd.engine.systems import build_state
+
+    state, _, _ = build_state(systems, device=model.device, dtype=model.dtype)
+    model(state)  # warm-up (neighbour-list buffers, CUDA kernels)
+    _sync(model.device)
+    t0 = time.perf_counter()
+    for _ in range(n_steps):
+        state.positions = state.positions + 1e-4  # new positions each call
+        model(state)
+    _sync(model.device)
+    return (time.perf_counter() - t0) / n_steps
+
+
+def engine_step_s(
+    systems: list, model: Any, *, n_steps: int, timestep_fs: float = 2.0, out_dir: Path
+) -> tuple[float, Any]:
+    """Seconds per engine step (NH + MSD + buffers + HDF5 flushes)."""
+    from ionmd.engine.config import RunConfig
+    from ionmd.engine.runner import run_batch
+
+    duration_ps = n_steps * timestep_fs * 1e-3
+    cfg = RunConfig(
+        materials=("bench",),
+        temperatures_K=(1000.0,),
+        timestep_fs=timestep_fs,
+        duration_ps=duration_ps,
+        equilibration_ps=0.0,
+        sample_every_fs=timestep_fs * 5,
+        msd_every_fs=timestep_fs * 5,
+        thermo_every_fs=timestep_fs * 5,
+        flush_every_ps=duration_ps / 2,
+        progress=False,
+    )
+    summary = run_batch(
+        systems, model, config=cfg, out_path=out_dir / "bench.h5", model_name="bench"
+    )
+    return summary.wall_s / summary.steps, summary
+
+
+def ase_sequential_s(
+    systems: list,
+    calc: Any,
+    *,
+    n_steps: int,
+    timestep_fs: float = 2.0,
+    tdamp_fs: float = 100.0,
+) -> float:
+    """The study's way: each system alone, ASE MD with ASE's NH chain."""
+    from ase import units
+    from ase.md.nose_hoover_chain import NoseHooverChainNVT
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    total = 0.0
+    for s in systems:
+        atoms = s.atoms.copy()
+        atoms.calc = calc
+        MaxwellBoltzmannDistribution(
+            atoms, temperature_K=s.temperature_K, rng=np.random.default_rng(0)
+        )
+        Stationary(atoms)
+        dyn = NoseHooverChainNVT(
+            atoms,
+            timestep=timestep_fs * units.fs,
+            temperature_K=s.temperature_K,
+            tdamp=tdamp_fs * units.fs,
+        )
+        atoms.get_forces()  # setup outside the timing, as the engine's init
+        t0 = time.perf_counter()
+        dyn.run(n_steps)
+        total += time.perf_counter() - t0
+    return total
+
+
+def peak_rss_of_run(*, model: str, n_steps: int, min_cell_length_A: float) -> float:
+    """Peak host RSS (GB) of a fresh process running ``n_steps`` engine steps."""
+    code = (
+        "import sys, resource, tempfile, pathlib, torch;"
+        "torch.set_num_threads(1);"
+        "from benchmarks.engine import li3n_systems, engine_step_s;"
+        "from ionmd.calculators import load_model;"
+        f"m = load_model({model!r}, device='cuda' if torch.cuda.is_available() else 'cpu');"
+        "s = li3n_systems(temperatures_K=(800.,1200.),"
+        f" min_cell_length_A={min_cell_length_A});"
+        f"engine_step_s(s, m, n_steps={n_steps}, out_dir=pathlib.Path(tempfile.mkdtemp()));"
+        "dev = torch.cuda.max_memory_allocated()/1e9 if torch.cuda.is_available() else 0.0;"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e6, dev)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    host, dev = (float(x) for x in out.stdout.split()[-2:])
+    return max(host, dev) if dev > 0 else host
+
+
+def run(
+    *,
+    model_name: str,
+    n_steps: int,
+    temperatures_K: tuple[float, ...],
+    min_cell_length_A: float,
+    device: str,
+    with_ase: bool = True,
+    with_memory: bool = True,
+) -> dict[str, Any]:
+    from ionmd.calculators import load_ase_calculator, load_model
+
+    dev = torch.device(device)
+    model = load_model(model_name, device=dev)
+    systems = li3n_systems(
+        temperatures_K=temperatures_K, min_cell_length_A=min_cell_length_A
+    )
+    n_atoms = sum(len(s.atoms) for s in systems)
+    with tempfile.TemporaryDirectory() as tmp:
+        t_model = model_only_step_s(systems, model, n_steps=n_steps)
+        t_engine, summary = engine_step_s(
+            systems, model, n_steps=n_steps, out_dir=Path(tmp)
+        )
+    result: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "torch_threads": torch.get_num_threads(),
+        "model": model_name,
+        "dtype": str(model.dtype),
+        "n_systems": len(systems),
+        "n_atoms": n_atoms,
+        "n_steps": n_steps,
+        "model_step_s": t_model,
+        "engine_step_s": t_engine,
+        "overhead_ratio": t_engine / t_model,
+        "atom_steps_per_s": n_atoms / t_engine,
+        "ns_per_day_per_system": 2.0e-6 / (t_engine / 86400.0),
+        "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "peak_device_GB": summary.peak_device_bytes / 1e9,
+    }
+    if with_ase:
+        calc = load_ase_calculator(model_name, device=dev, dtype=model.dtype)
+        t_ase = ase_sequential_s(systems, calc, n_steps=n_steps)
+        result["ase_sequential_s"] = t_ase
+        result["engine_s"] = t_engine * n_steps
+        result["batched_vs_ase_ratio"] = t_ase / (t_engine * n_steps)
+    if with_memory:
+        short = peak_rss_of_run(
+            model=model_name, n_steps=n_steps, min_cell_length_A=min_cell_length_A
+        )
+        long = peak_rss_of_run(
+            model=model_name, n_steps=10 * n_steps, min_cell_length_A=min_cell_length_A
+        )
+        result["peak_GB_short"], result["peak_GB_long"] = short, long
+        result["memory_flat_ratio"] = long / short
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--model", default="mace-tiny")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument(
+        "--temperatures-K",
+        type=float,
+        nargs="+",
+        default=[800.0, 900.0, 1000.0, 1100.0, 1200.0],
+    )
+    p.add_argument("--min-cell-length-A", type=float, default=10.0)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--no-ase", action="store_true")
+    p.add_argument("--no-memory", action="store_true")
+    p.add_argument("--out", type=Path)
+    args = p.parse_args(argv)
+    res = run(
+        model_name=args.model,
+        n_steps=args.steps,
+        temperatures_K=tuple(args.temperatures_K),
+        min_cell_length_A=args.min_cell_length_A,
+        device=args.device,
+        with_ase=not args.no_ase,
+        with_memory=not args.no_memory,
+    )
+    print(json.dumps(res, indent=2))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "engine.json").write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

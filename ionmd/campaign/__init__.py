@@ -1,0 +1,1 @@
+"""The campaign: materials × temperatures → batched MD → analysis → report."""

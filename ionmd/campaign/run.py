@@ -1,0 +1,207 @@
+"""``ionmd run``: the whole campaign, resumable.
+
+OUT/
+  campaign.json    what was asked, what failed and why, cost per batch, status
+  md.h5            the run file of batch 0 (md.1.h5, … for further batches)
+  md.ckpt.pt       its checkpoint (resume)
+  results.json, figures, report.{md,html}   from the analysis layer
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ionmd.campaign.materials import load_material, material_sources
+from ionmd.campaign.plan import pack_batches, systems_for_material
+from ionmd.engine.config import RunConfig
+from ionmd.engine.runner import run_batch
+from ionmd.engine.systems import SystemSpec
+from ionmd.errors import InputError, IonmdError
+
+
+@dataclass(kw_only=True)
+class CampaignResult:
+    out_dir: Path
+    run_files: list[Path]
+    failed_materials: dict[str, str] = field(default_factory=dict)
+    failed_systems: dict[str, str] = field(default_factory=dict)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    analysis: dict[str, Any] | None = None
+
+
+def _log(msg: str) -> None:
+    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def resolve_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device {name!r} requested but no CUDA device is available")
+    return name
+
+
+def supported_numbers(model: object) -> set[int] | None:
+    """Atomic numbers a model covers, where the model says (MACE, SevenNet)."""
+    inner = getattr(model, "model", None)
+    z = getattr(inner, "atomic_numbers", None)
+    if z is not None:
+        return {int(x) for x in z}
+    type_map = getattr(model, "type_map", None)
+    if type_map:
+        return {int(x) for x in type_map}
+    return None
+
+
+def run_file_name(i: int) -> str:
+    return "md.h5" if i == 0 else f"md.{i}.h5"
+
+
+def run_campaign(
+    config: RunConfig, *, force: bool = False, analyze: bool = True
+) -> CampaignResult:
+    """Run (or resume) the campaign described by ``config`` into ``config.out``."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    state_path = out / "campaign.json"
+    previous = json.loads(state_path.read_text()) if state_path.exists() else None
+    if previous and previous.get("status") == "done" and not force:
+        raise InputError(
+            f"{out} holds a finished campaign; use --force to run it again "
+            "(its results would be overwritten) or choose another --out"
+        )
+    if force:
+        for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
+            p.unlink()
+    elif previous is None and any(out.glob("md*.h5")):
+        raise InputError(
+            f"{out} holds run files from something else; use --force or another --out"
+        )
+
+    sources = material_sources(config.materials, obelix_data=config.obelix_data)
+    from ionmd.calculators import load_model, model_info
+
+    device = resolve_device(config.device)
+    dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
+    _log(f"loading model {config.model} on {device}")
+    model = load_model(config.model, device=device, dtype=dtype)
+    info = model_info(config.model)
+    known = supported_numbers(model)
+
+    failed: dict[str, str] = {}
+    systems: list[SystemSpec] = []
+    sizes: dict[str, list[int]] = {}
+    for src in sources:
+        try:
+            structure = load_material(
+                src,
+                obelix_data=config.obelix_data,
+                round_occupancies=config.round_occupancies,
+                mobile_species=config.mobile_species,
+            )
+            specs = systems_for_material(src.material_id, structure, config=config)
+            numbers = set(specs[0].atoms.get_atomic_numbers().tolist())  # type: ignore[attr-defined]
+            if known is not None and not numbers <= known:
+                from ase.data import chemical_symbols
+
+                missing = sorted(chemical_symbols[z] for z in numbers - known)
+                raise InputError(
+                    f"model {config.model} does not cover {', '.join(missing)}"
+                )
+        except IonmdError as exc:
+            failed[src.material_id] = str(exc)
+            _log(f"skipping {src.material_id}: {exc}")
+            continue
+        systems.extend(specs)
+        sizes[src.material_id] = [int(x) for x in specs[0].supercell.diagonal()] + [
+            len(specs[0].atoms)
+        ]  # type: ignore[arg-type]
+    if not systems:
+        raise InputError(
+            "no material could be prepared: "
+            + "; ".join(f"{k}: {v}" for k, v in failed.items())
+        )
+
+    batches = pack_batches(systems, max_atoms=config.max_atoms_per_batch)
+    record: dict[str, Any] = {
+        "status": "running",
+        "config": config.as_dict(),
+        "model": info,
+        "device": device,
+        "failed_materials": failed,
+        "supercells": sizes,
+        "batches": previous.get("batches", []) if previous and not force else [],
+    }
+    _write_json(state_path, record)
+    done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
+    result = CampaignResult(out_dir=out, run_files=[], failed_materials=failed)
+    for i, batch in enumerate(batches):
+        path = out / run_file_name(i)
+        result.run_files.append(path)
+        if path.name in done_batches:
+            _log(f"batch {i + 1}/{len(batches)} already done ({path.name})")
+            continue
+        resume = path.exists() and path.with_suffix(".ckpt.pt").exists()
+        _log(
+            f"batch {i + 1}/{len(batches)}: {len(batch)} systems, "
+            f"{sum(len(s.atoms) for s in batch)} atoms" + (" (resuming)" if resume else "")  # type: ignore[arg-type]
+        )
+        t0 = time.perf_counter()
+        summary = run_batch(
+            batch,
+            model,
+            config=config,
+            out_path=path,
+            model_name=info["model_name"],
+            model_version=info["model_version"],
+            resume=resume,
+        )
+        cost = {
+            "file": path.name,
+            "status": "done",
+            "n_systems": summary.n_systems,
+            "n_atoms": summary.n_atoms,
+            "steps": summary.steps,
+            "wall_s": time.perf_counter() - t0,
+            "md_wall_s": summary.wall_s,
+            "atom_steps_per_s": summary.atom_steps_per_s,
+            "ns_per_day": summary.ns_per_day,
+            "peak_device_GB": summary.peak_device_bytes / 1e9,
+            "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+            "failed_systems": summary.failed,
+        }
+        record["batches"] = [b for b in record["batches"] if b["file"] != path.name]
+        record["batches"].append(cost)
+        result.failed_systems.update(summary.failed)
+        _write_json(state_path, record)
+    result.batches = record["batches"]
+    if analyze:
+        result.analysis = _analyze(out, config)
+    record["status"] = "done"
+    _write_json(state_path, record)
+    return result
+
+
+def _analyze(out: Path, config: RunConfig) -> dict[str, Any] | None:
+    """Run the analysis layer on the run files, if it is installed."""
+    try:
+        from ionmd.analysis.pipeline import analyze_run_dir
+    except ImportError as exc:
+        _log(f"analysis skipped ({exc})")
+        return None
+    return analyze_run_dir(out, out_dir=out, obelix_data=config.obelix_data)

@@ -1,0 +1,133 @@
+"""``ionmd bench``: throughput and cost on this machine, side by side with the
+study's way (ASE, one system after the other) and with DFT (measured)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+#: The study's Table 1 (per (material, temperature) simulation of 100 ps).
+STUDY_TABLE1 = {
+    "MACE (ASE, 1x A100)": {
+        "median_h": 47 / 60,
+        "min_h": 20 / 60,
+        "max_h": 2 + 27 / 60,
+        "gpu_mem_GB": 40,
+        "cpu_mem_GB": 1.2,
+    },
+    "DFT (VASP, 64 CPU)": {
+        "median_h": 9 * 24 + 21 + 9 / 60,
+        "min_h": 2 * 24 + 3,
+        "max_h": 42 * 24 + 9 + 27 / 60,
+        "gpu_mem_GB": 0,
+        "cpu_mem_GB": 32,
+    },
+}
+#: The full protocol: 5,716 atoms over the study's 22 materials at the 10 Å rule
+#: (measured with ionmd.structures), x 5 temperatures x 50,000 steps.
+STUDY_ATOM_STEPS = 5716 * 5 * 50_000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench", help="benchmarks: engine vs the study's way, vs DFT", description=__doc__
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few minutes on two CPU cores (small cells, few steps)",
+    )
+    p.add_argument("--out", default="ionmd-bench", help="output directory")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model (default: mace-tiny with --quick, else mace-mpa0-arch)",
+    )
+    p.add_argument("--steps", type=int, default=None)
+    p.add_argument("--no-dft", action="store_true", help="skip the DFT measurement")
+    p.set_defaults(func=main)
+
+
+def projection(atom_steps_per_s: float) -> dict[str, Any]:
+    """Wall time of the full study protocol at the measured throughput."""
+    hours = STUDY_ATOM_STEPS / atom_steps_per_s / 3600.0
+    return {
+        "study_atom_steps": STUDY_ATOM_STEPS,
+        "ionmd_campaign_h": hours,
+        "study_mace_sequential_h_estimate": 105
+        * STUDY_TABLE1["MACE (ASE, 1x A100)"]["median_h"],
+        "study_table1": STUDY_TABLE1,
+    }
+
+
+def markdown(res: dict[str, Any]) -> str:
+    rows = [
+        ("device", res.get("device")),
+        ("model", res.get("model")),
+        ("systems x atoms", f"{res.get('n_systems')} x {res.get('n_atoms')} atoms total"),
+        ("overhead ratio (engine step / model step)", _f(res.get("overhead_ratio"))),
+        (
+            "batched vs ASE sequential (wall-time ratio)",
+            _f(res.get("batched_vs_ase_ratio")),
+        ),
+        ("atom-steps per second", _f(res.get("atom_steps_per_s"))),
+        ("ns/day per system", _f(res.get("ns_per_day_per_system"))),
+        ("memory 10x longer run / short run", _f(res.get("memory_flat_ratio"))),
+        ("DFT / ML step cost", _f(res.get("dft_vs_ml_step_ratio"))),
+        (
+            "full study protocol at this throughput (h)",
+            _f(res.get("projection", {}).get("ionmd_campaign_h")),
+        ),
+    ]
+    lines = ["| quantity | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _f(x: object) -> str:
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    return "n/a" if x is None else str(x)
+
+
+def main(args: argparse.Namespace) -> int:
+    import torch
+
+    from benchmarks.engine import run
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    quick = bool(args.quick)
+    model = args.model or ("mace-tiny" if quick else "mace-mpa0-arch")
+    steps = args.steps or (10 if quick else 50)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    res = run(
+        model_name=model,
+        n_steps=steps,
+        temperatures_K=(800.0, 1000.0, 1200.0)
+        if quick
+        else (800.0, 900.0, 1000.0, 1100.0, 1200.0),
+        min_cell_length_A=6.0 if quick else 10.0,
+        device=device,
+    )
+    res["projection"] = projection(res["atom_steps_per_s"])
+    res["dft_vs_ml_step_ratio"] = None
+    if not args.no_dft:
+        try:
+            from benchmarks.dft import dft_vs_ml
+
+            dft = dft_vs_ml(quick=quick)
+            res["dft"] = dft
+            res["dft_vs_ml_step_ratio"] = dft.get("dft_vs_ml_step_ratio")
+        except Exception as exc:  # DFT code missing or failed: say so, keep the rest
+            res["dft_error"] = f"{type(exc).__name__}: {exc}"
+            print(f"ionmd bench: DFT measurement skipped: {exc}", file=sys.stderr)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(res, indent=2, default=str))
+    (out / "bench.md").write_text(markdown(res))
+    print(markdown(res))
+    print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
+    return 0
