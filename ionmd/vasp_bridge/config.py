@@ -71,7 +71,7 @@ class VaspSettings:
     sample_every_steps: int = 10
     smass: float = 0.0
     encut_eV: float = 520.0
-    ediff_per_atom_eV: float = 5e-5
+    ediff_per_atom_eV: float = 1e-5
     incar: dict[str, Any] = field(default_factory=dict)
     potcar_functional: str = "PBE"
     extra_sbatch: tuple[str, ...] = ()

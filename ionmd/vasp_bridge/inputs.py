@@ -1,8 +1,10 @@
 """INCAR, KPOINTS and POSCAR of the study's AIMD runs, from pymatgen's ``MPMDSet``.
 
 ``MPMDSet`` alone is not the study's setting (pymatgen 2026.10, checked in the tests):
-it drops ENCUT, writes EDIFF = 5e-5 × N together with a literal ``EDIFF_PER_ATOM``
-tag that VASP does not know, and sets no MDALGO, so VASP would use its legacy
+it drops ENCUT, means 1e-5 eV per atom for EDIFF but writes it as a literal
+``EDIFF_PER_ATOM = 1e-05`` tag that VASP does not know while EDIFF itself comes out
+as MPRelaxSet's 5e-5 × N (here: EDIFF = ``ediff_per_atom_eV`` × N, default 1e-5),
+and sets no MDALGO, so VASP would use its legacy
 thermostat (MDALGO = 0), which wraps coordinates back into the cell and makes an
 MSD impossible. :func:`md_incar_settings` fixes all of these; :func:`build_input_set`
 checks the result.

@@ -60,7 +60,7 @@ def test_written_inputs_carry_the_study_settings(tmp_path, obelix, material):
         "LDAU": False,
         "ISYM": 0,
         "NBLOCK": 10,
-        "EDIFF": pytest.approx(5e-5 * n_atoms),
+        "EDIFF": pytest.approx(1e-5 * n_atoms),
     }
     for tag, value in expected.items():
         assert incar[tag] == value, tag
@@ -156,7 +156,8 @@ def test_mpmdset_alone_has_the_known_traps(obelix):
     incar = MPMDSet(s, start_temp=1000, end_temp=1000, nsteps=10, time_step=2).incar
     assert "ENCUT" not in incar
     assert "MDALGO" not in incar
-    assert "EDIFF_PER_ATOM" in incar
+    assert incar["EDIFF_PER_ATOM"] == 1e-5  # what it means, as an invalid tag
+    assert incar["EDIFF"] == pytest.approx(5e-5 * len(s))  # what it writes
 
 
 def test_per_material_incar_and_smass_overrides(tmp_path, obelix):
