@@ -1,6 +1,7 @@
 """Diffusion of one (material, temperature): tracer D from the Einstein relation
 (kinisi's Bayesian fit with its 95 % interval, and a plain least-squares slope
-for comparison), the charge (collective) D and the Haven ratio, the maximum
+for comparison), the charge (collective) D (kinisi's ConductivityAnalyzer, and
+least squares) and the Haven ratio, the maximum
 MSDs and the reliability flags.
 
     D = slope of MSD(t) / (2 d),   D_sigma = slope of <|Σ Δr|²>(t) / (2 d M),
@@ -70,7 +71,10 @@ class TemperatureResult:
     D_method: str
     D_ols_cm2_s: float
     D_sigma_cm2_s: float
+    D_sigma_ci95_cm2_s: tuple[float, float]
+    D_sigma_ols_cm2_s: float
     haven_ratio: float
+    haven_ratio_ci95: tuple[float, float]
     msd_max_A2: float
     framework_msd_max_A2: float | None
     reliable: bool
@@ -174,21 +178,41 @@ def analyse_trajectory(
         notes.append("no framework data: framework mobility not checked")
 
     samples = None
+    nan2 = (float("nan"), float("nan"))
+    D_sig, D_sig_ci, haven_ci = D_sigma, nan2, nan2
     if s.use_kinisi:
-        from ionmd.analysis.kinisi_fit import kinisi_diffusion
+        from ionmd.analysis.kinisi_fit import kinisi_charge_diffusion, kinisi_diffusion
 
-        kd = kinisi_diffusion(
-            positions_A=tr.positions_A,
-            cell_A=tr.cell_A,
-            frame_interval_ps=tr.frame_interval_ps,
-            lag_frames=lags,
-            start_dt_ps=start,
-            dimension=s.dimension,
-            seed=s.seed,
-        )
+        common = {
+            "positions_A": tr.positions_A,
+            "cell_A": tr.cell_A,
+            "frame_interval_ps": tr.frame_interval_ps,
+            "lag_frames": lags,
+            "start_dt_ps": start,
+            "dimension": s.dimension,
+            "seed": s.seed,
+        }
+        kd = kinisi_diffusion(**common)
         D, ci, method, samples = kd.D_cm2_s, kd.D_ci95_cm2_s, "kinisi", kd.samples_cm2_s
+        try:
+            kc = kinisi_charge_diffusion(temperature_K=tr.temperature_K, **common)
+        except Exception as exc:
+            notes.append(
+                f"kinisi charge-diffusion fit failed ({type(exc).__name__}); "
+                "D_sigma from least squares"
+            )
+        else:
+            D_sig, D_sig_ci = kc.D_cm2_s, kc.D_ci95_cm2_s
+            n = min(samples.size, kc.samples_cm2_s.size)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = samples[:n] / kc.samples_cm2_s[:n]
+            ratio = ratio[np.isfinite(ratio)]
+            if ratio.size:
+                lo, hi = np.percentile(ratio, [2.5, 97.5])
+                haven_ci = (float(lo), float(hi))
+            haven = D / D_sig if D_sig > 0 else float("nan")
     else:
-        D, ci, method = D_ols, (float("nan"), float("nan")), "ols"
+        D, ci, method = D_ols, nan2, "ols"
         notes.append("kinisi not used: no uncertainty on D")
     msd_max = float(np.max(tracer3))
     return TemperatureResult(
@@ -198,8 +222,11 @@ def analyse_trajectory(
         D_ci95_cm2_s=(float(ci[0]), float(ci[1])),
         D_method=method,
         D_ols_cm2_s=D_ols,
-        D_sigma_cm2_s=D_sigma,
+        D_sigma_cm2_s=D_sig,
+        D_sigma_ci95_cm2_s=(float(D_sig_ci[0]), float(D_sig_ci[1])),
+        D_sigma_ols_cm2_s=D_sigma,
         haven_ratio=haven,
+        haven_ratio_ci95=haven_ci,
         msd_max_A2=msd_max,
         framework_msd_max_A2=fw_max,
         reliable=is_reliable(msd_max_A2=msd_max),
