@@ -193,7 +193,18 @@ def plot_log_error(
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(range(len(ms)), [m.material_id for m in ms], rotation=60, fontsize=7)
     ax.set_ylabel("log10(σ_pred / σ_exp)")
-    ax.set_title("per-material error (colour: reliable temperatures, 0–5)", fontsize=9)
+    errs = np.abs([m.log10_error for m in ms])
+    rel = np.abs([m.log10_error for m in ms if m.all_reliable])
+    mae_rel = (
+        f"{rel.mean():.2f} over {rel.size} all-reliable"
+        if rel.size
+        else "none all-reliable"
+    )
+    ax.set_title(
+        f"MAE {errs.mean():.2f} over {errs.size}; {mae_rel} "
+        "(colour: reliable temperatures, 0–5)",
+        fontsize=8,
+    )
     fig.tight_layout()
     path = Path(out_dir) / "log_error.png"
     fig.savefig(path, dpi=120)
