@@ -171,7 +171,9 @@ def active_jobs(run_dir: Path, *, squeue: str = "squeue") -> list[str]:
     path = run_dir / JOBS_LOG
     if not path.exists() or shutil.which(squeue) is None:
         return []
-    ids = list(json.loads(path.read_text()).values())
+    ids = [str(i) for i in json.loads(path.read_text()).values()]
+    if not ids:
+        return []
     proc = subprocess.run(
         [squeue, "-h", "-o", "%i", "-j", ",".join(ids)],
         capture_output=True,
