@@ -271,3 +271,12 @@ def test_not_a_trajectory(tmp_path):
     gzip_garbage.write_bytes(gzip.compress(b"\x00\x01 not an xdatcar\n"))
     with pytest.raises(InputError):
         read_trajectories([gzip_garbage], timestep_fs=2, step_skip=1, temperature_K=800)
+
+
+def test_vasprun_without_tebeg_asks_for_temperature(tmp_path):
+    _, wrapped = _frames(n_frames=4)
+    p = tmp_path / "vasprun.xml"
+    p.write_text(_vasprun(wrapped, ["Li"] * 4 + ["O"] * 2, CELL, tebeg=0.0001))
+    with pytest.raises(InputError, match="pass --temperature-K"):
+        read_vasprun(p)
+    assert read_vasprun(p, temperature_K=900.0).temperature_K == 900.0

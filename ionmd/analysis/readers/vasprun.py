@@ -102,7 +102,10 @@ def read_vasprun(
     timestep_fs = timestep_fs if timestep_fs is not None else params.get("POTIM")
     if timestep_fs is None or timestep_fs <= 0:
         raise InputError(f"{p}: no POTIM in vasprun.xml; pass --timestep-fs")
-    temperature_K = temperature_K if temperature_K is not None else params.get("TEBEG")
+    if temperature_K is None:
+        tebeg = params.get("TEBEG")
+        # VASP's default TEBEG (not an MD run's setting) must not pass for a temperature
+        temperature_K = tebeg if tebeg is not None and tebeg >= 1.0 else None
     return build_trajectory(
         frac=frac_all,
         symbols=symbols,
