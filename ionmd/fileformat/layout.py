@@ -6,6 +6,9 @@ from typing import Final
 H5MD_VERSION: Final[tuple[int, int]] = (1, 1)
 PARTICLES: Final[str] = "particles"
 OBSERVABLES: Final[str] = "observables"
+#: the lag-grid MSDs: not under /observables, which H5MD readers (MDAnalysis)
+#: read as per-frame time series; an MSD is indexed by lag, not by frame.
+MSD_ROOT: Final[str] = "msd"
 PARAMETERS: Final[str] = "parameters"
 RUN_PARAMETERS: Final[str] = "parameters/ionmd"
 
@@ -41,6 +44,10 @@ def particles_path(key: str) -> str:
 
 def observables_path(key: str) -> str:
     return f"{OBSERVABLES}/{key}"
+
+
+def msd_path(key: str) -> str:
+    return f"{MSD_ROOT}/{key}"
 
 
 def parameters_path(key: str) -> str:

@@ -117,13 +117,14 @@ def read_system(
             steps = part["position/step"][:n_valid]
             times = part["position/time"][:n_valid]
             pos = part["position/value"][:n_valid] if positions else None
-            cell = part["box/edges"][()]
+            cell = np.asarray(attrs["cell"], dtype=np.float64)
             mobile = part["species"][()]
             obs = f[layout.observables_path(key)]
+            msd_group = f[layout.msd_path(key)]
             msd = {
-                name: obs["msd"][name][()]
+                name: msd_group[name][()]
                 for name in layout.MSD_DATASETS
-                if name in obs["msd"]
+                if name in msd_group
             }
             thermo = {}
             for name in layout.THERMO_SERIES:

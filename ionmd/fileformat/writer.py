@@ -152,6 +152,7 @@ class RunFileWriter:
             creator.attrs["version"] = __version__
             f.create_group(layout.PARTICLES)
             f.create_group(layout.OBSERVABLES)
+            f.create_group(layout.MSD_ROOT)
             run = f.create_group(layout.RUN_PARAMETERS)
             run.attrs["ionmd_version"] = __version__
             run.attrs["config_json"] = config_json
@@ -174,8 +175,12 @@ class RunFileWriter:
         box = part.create_group("box")
         box.attrs["dimension"] = 3
         box.attrs["boundary"] = np.array(["periodic"] * 3, dtype=_STR)
-        edges = box.create_dataset("edges", data=np.asarray(info.cell, dtype=np.float64))
-        edges.attrs["unit"] = "Angstrom"
+        # time-dependent in H5MD terms (one row per frame) although fixed in NVT:
+        # MDAnalysis only reads time-dependent box edges
+        edges = box.create_group("edges")
+        _extendable(edges, "value", (3, 3), "f8", unit="Angstrom")
+        _extendable(edges, "step", (), "i8")
+        _extendable(edges, "time", (), "f8", unit="ps")
         pos = part.create_group("position")
         m = info.n_mobile
         _extendable(
@@ -191,7 +196,7 @@ class RunFileWriter:
         part.create_dataset("species", data=mobile_numbers.astype(np.int32))
 
         obs = f.create_group(layout.observables_path(key))
-        msd = obs.create_group("msd")
+        msd = f.require_group(layout.MSD_ROOT).create_group(key)
         for name in layout.MSD_DATASETS:
             dtype = "i8" if name in ("lag_steps", "n_origins") else "f8"
             msd.create_dataset(
@@ -238,6 +243,8 @@ class RunFileWriter:
                 valid = int(params.attrs["n_frames_valid"])
                 keep = int(np.searchsorted(pos["step"][:valid], step, side="right"))
                 _truncate_series(pos, ("value", "step", "time"), keep)
+                edges = f[layout.particles_path(key)]["box/edges"]
+                _truncate_series(edges, ("value", "step", "time"), keep)
                 params.attrs["n_frames_valid"] = keep
                 obs = f[layout.observables_path(key)]
                 for name in layout.THERMO_SERIES:
@@ -263,13 +270,18 @@ class RunFileWriter:
                 raise ValueError("positions need position_steps")
             pos = f[layout.particles_path(key)]["position"]
             valid = int(params.attrs["n_frames_valid"])
-            for name in ("value", "step", "time"):  # drop any incomplete tail
-                if pos[name].shape[0] != valid:
-                    pos[name].resize(valid, axis=0)
+            edges = f[layout.particles_path(key)]["box/edges"]
+            for g in (pos, edges):  # drop any incomplete tail
+                _truncate_series(g, ("value", "step", "time"), valid)
             steps = np.asarray(up.position_steps, dtype=np.int64)
-            _append(pos["value"], np.asarray(up.positions))
-            _append(pos["step"], steps)
-            _append(pos["time"], steps * dt_ps)
+            cell = np.asarray(params.attrs["cell"], dtype=np.float64)
+            for g, values in (
+                (pos, np.asarray(up.positions)),
+                (edges, np.broadcast_to(cell, (len(steps), 3, 3))),
+            ):
+                _append(g["value"], values)
+                _append(g["step"], steps)
+                _append(g["time"], steps * dt_ps)
             params.attrs["n_frames_valid"] = valid + len(steps)
         if up.thermo:
             obs = f[layout.observables_path(key)]
@@ -280,7 +292,7 @@ class RunFileWriter:
                 _append(g["time"], steps * dt_ps)
                 _append(g["value"], np.asarray(values, dtype=np.float64))
         if up.msd is not None:
-            msd = f[layout.observables_path(key)]["msd"]
+            msd = f[layout.msd_path(key)]
             for name in layout.MSD_DATASETS:
                 values = np.asarray(up.msd[name])
                 msd[name].resize(values.shape[0], axis=0)
