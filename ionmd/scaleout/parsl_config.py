@@ -16,6 +16,7 @@ from ionmd.scaleout.config import ExecutorConfig
 
 #: the one Parsl executor label every ionmd task is sent to
 EXECUTOR_LABEL = "ionmd"
+INTERCHANGE_MODULE = "parsl.executors.high_throughput.interchange"
 
 
 def _import_parsl() -> Any:
@@ -90,6 +91,8 @@ def build_parsl_config(
         address = config.address
     executor = HighThroughputExecutor(
         label=EXECUTOR_LABEL,
+        # the interchange runs here: this interpreter, whatever PATH says
+        interchange_launch_cmd=[sys.executable, "-m", INTERCHANGE_MODULE],
         provider=provider,
         address=address,
         max_workers_per_node=config.workers_per_node,
