@@ -37,9 +37,13 @@ def analyse_paths(
     figures: bool = True,
     extrapolate_K: float = 300.0,
     verbose: bool = True,
+    allow_empty: bool = False,
 ) -> tuple[dict[str, Any], list[MaterialResult]]:
     """Analyse every trajectory under ``paths``; writes ``out_dir/results.json``
-    (and figures) and returns the document and the per-material results."""
+    (and figures) and returns the document and the per-material results.
+
+    Nothing analysable is an :class:`InputError`, unless ``allow_empty``: then
+    results.json lists only what was skipped and why."""
     s = settings or DiffusionSettings()
     trajs, skipped = read_trajectories(
         paths,
@@ -48,7 +52,7 @@ def analyse_paths(
         step_skip=step_skip,
         material_id=material_id,
     )
-    if not trajs:
+    if not trajs and not allow_empty:
         raise InputError(
             "no usable trajectory in the inputs"
             + (f" ({'; '.join(skipped)})" if skipped else "")
@@ -65,7 +69,7 @@ def analyse_paths(
             results.append(analyse_trajectory(traj=t, settings=s))
         except InputError as exc:  # one unusable system must not sink the others
             skipped.append(f"{t.material_id} {t.temperature_K:g} K: {exc}")
-    if not results:
+    if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
     sigma_exp: dict[str, float] = {}
     if compare:
@@ -118,7 +122,8 @@ def analyze_run_dir(
     verbose: bool = False,
 ) -> dict[str, Any]:
     """Analyse an engine run directory (its ``md*.h5``) into ``out_dir`` (default: the
-    run directory itself); returns the results.json document. For the campaign."""
+    run directory itself); returns the results.json document. For the campaign:
+    systems too short to analyse are listed under ``skipped`` instead of raising."""
     doc, _ = analyse_paths(
         paths=[run_dir],
         out_dir=out_dir or run_dir,
@@ -126,5 +131,6 @@ def analyze_run_dir(
         obelix_data=obelix_data,
         figures=figures,
         verbose=verbose,
+        allow_empty=True,
     )
     return doc

@@ -187,3 +187,13 @@ def test_analyze_run_dir_reads_every_batch_file(tmp_path):
     assert temps == [800.0, 1000.0, 1200.0]
     assert (tmp_path / "results.json").is_file() and (tmp_path / "report.md").is_file()
     assert "gvd" in (tmp_path / "report.html").read_text()
+
+
+def test_analyze_run_dir_lists_too_short_runs_instead_of_failing(tmp_path):
+    from ionmd.analysis.pipeline import analyze_run_dir
+
+    _write_run(tmp_path / "md.h5", temps=(900.0,), n_frames=5)
+    doc = analyze_run_dir(tmp_path, figures=True)
+    assert doc["materials"] == {}
+    assert any("at least 10" in line for line in doc["skipped"])
+    assert json.loads((tmp_path / "results.json").read_text())["materials"] == {}
