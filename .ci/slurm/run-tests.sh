@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install (if needed) and start a single-node SLURM, run the SLURM-marked tests,
 # and stop the daemons again whatever happens. Extra arguments go to pytest.
-#   bash .ci/slurm/run-tests.sh              # pytest -m slurm tests/scaleout
-#   bash .ci/slurm/run-tests.sh tests        # every SLURM test in the repo
+#   bash .ci/slurm/run-tests.sh                  # every SLURM test in the repo
+#   bash .ci/slurm/run-tests.sh tests/scaleout   # the scale-out ones only
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -21,6 +21,6 @@ if [[ -x "$repo/.venv/bin/pytest" && -z "${VIRTUAL_ENV:-}" ]]; then
     PYTEST="$repo/.venv/bin/pytest"
 fi
 if [[ $# -eq 0 ]]; then
-    set -- tests/scaleout
+    set -- -q -p no:cacheprovider tests
 fi
 "$PYTEST" -m slurm "$@"

@@ -6,7 +6,6 @@ Parsl is imported only when tasks run, so importing this package is cheap.
 """
 
 from ionmd.scaleout.config import ExecutorConfig, executor_config_from_table
-from ionmd.scaleout.packing import pack_batches
 from ionmd.scaleout.runner import run_tasks
 from ionmd.scaleout.status import CampaignStatus, campaign_status
 from ionmd.scaleout.task import STATES, Task, TaskResult
@@ -21,7 +20,6 @@ __all__ = [
     "campaign_status",
     "executor_config_from_table",
     "nodes_for",
-    "pack_batches",
     "run_tasks",
     "sbatch_segment_task",
     "vasp_segment_task",

@@ -102,7 +102,8 @@ def build_parsl_config(
         heartbeat_threshold=config.heartbeat_threshold_s,
         poll_period=100,
         worker_logdir_root=str(run_dir),
-        encrypted=False,
+        # CurveZMQ between login and compute nodes; loopback only when local
+        encrypted=config.kind == "slurm",
     )
     return Config(executors=[executor], strategy="htex_auto_scale", **common)
 

@@ -87,6 +87,7 @@ def test_slurm_table_becomes_slurm_provider(tmp_path):
     assert "--constraint=a100" in provider.scheduler_options
     assert executor.max_workers_per_node == 4
     assert executor.available_accelerators == ["0", "1", "2", "3"]
+    assert executor.encrypted  # the login node talks to compute nodes over the network
     assert parsl_config.retries == 2
     assert parsl_config.run_dir == str(tmp_path / "runinfo")
 

@@ -1,34 +1,13 @@
-"""GPU batch packing and the VASP segment task kind (no SLURM needed)."""
+"""The VASP segment task kind (no SLURM needed)."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
 from ionmd.errors import InputError
 from ionmd.scaleout.config import executor_config_from_table
-from ionmd.scaleout.packing import pack_batches
 from ionmd.scaleout.runner import run_tasks
 from ionmd.scaleout.vasp_segment import nodes_for, vasp_segment_task
-
-
-def test_packing_respects_budget_and_keeps_every_system():
-    atoms = {"Li3N": 192, "LGPS": 400, "LLZO": 960, "Li3PS4": 256, "LiBH4": 324}
-    systems = [(m, t) for m in atoms for t in (500, 600, 700, 800, 900)]
-    budget = 4000.0
-    batches = pack_batches(systems, cost=lambda s: atoms[s[0]], budget=budget)
-    assert sorted(itertools.chain(*batches)) == sorted(systems)
-    assert all(sum(atoms[m] for m, _ in b) <= budget for b in batches)
-    lower_bound = -(-sum(atoms[m] for m, _ in systems) // budget)
-    assert lower_bound <= len(batches) <= lower_bound + 1
-    again = pack_batches(list(reversed(systems)), cost=lambda s: atoms[s[0]], budget=budget)
-    assert again == batches  # independent of input order: resumable batch keys
-
-
-def test_packing_refuses_a_system_larger_than_a_batch():
-    with pytest.raises(InputError, match="more than one batch holds"):
-        pack_batches(["big"], cost=lambda s: 10.0, budget=5.0)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +60,8 @@ def test_segments_run_in_order_with_a_stand_in_launcher(tmp_path):
     assert (tmp_path / "s2" / "vasprun.xml").read_text() == "one\n"
     assert (tmp_path / "s1" / "srun-args.txt").read_text() == "-N 2 --ntasks-per-node=1\n"
     assert (tmp_path / "s2" / "srun-args.txt").read_text() == "-N 1 --ntasks-per-node=1\n"
+
+
+def test_bad_atom_counts_are_refused():
+    with pytest.raises(InputError, match="n_atoms and atoms_per_node must be >= 1"):
+        nodes_for(0)
