@@ -213,3 +213,25 @@ def test_sbatch_segment_chain_resumes(slurm_cluster, tmp_path):
     assert [second[f"seg-{i}"].resumed for i in range(3)] == [True, False, False]
     assert all(r.ok for r in second.values())
     assert (tmp_path / "s2" / "vasprun.xml").read_text() == "one\n"
+
+
+def test_vasp_segment_as_a_step_inside_a_block(slurm_cluster, tmp_path):
+    """With the slurm executor, the segment's ``srun`` is a job step inside the
+    worker's block (no second allocation): SLURM_JOB_ID is the block's."""
+    (tmp_path / "s1").mkdir()
+    seg = vasp_segment_task(
+        key="seg-1",
+        directory=tmp_path / "s1",
+        n_atoms=64,
+        program="sh -c 'echo $SLURM_NNODES $SLURM_STEP_ID $SLURM_JOB_ID > vasprun.xml'",
+    )
+    results = run_tasks(
+        [seg],
+        executor_config=_slurm_config(slurm_cluster),
+        out_dir=tmp_path,
+        timeout_s=RUN_TIMEOUT_S,
+    )
+    assert results["seg-1"].ok, results["seg-1"].reason
+    nodes, step, job = (tmp_path / "s1" / "vasprun.xml").read_text().split()
+    assert nodes == "1" and step == "0"
+    assert results["seg-1"].where.endswith(f"(job {job})")  # the worker's own job
