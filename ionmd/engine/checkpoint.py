@@ -44,6 +44,7 @@ def save_checkpoint(
     state: object,
     msd_state: dict[str, Any],
     fingerprint_hex: str,
+    active_keys: list[str],
 ) -> None:
     """Atomically write the NH state (positions, momenta, forces, energy,
     chain) and the MSD accumulators at ``step``."""
@@ -68,6 +69,7 @@ def save_checkpoint(
             )
         },
         "msd": msd_state,
+        "active_keys": list(active_keys),
     }
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")

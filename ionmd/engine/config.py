@@ -54,6 +54,12 @@ class RunConfig:
     #: flush to HDF5 at least this often in simulated time and in wall time
     flush_every_ps: float = 5.0
     flush_every_s: float = 60.0
+    #: fault isolation: check every system this often (and before each flush)
+    fault_check_every_fs: float = 20.0
+    #: an atom moving more than this per step (on average between two checks)
+    max_step_displacement_A: float = 1.0
+    #: kinetic temperature above this factor × target
+    max_temperature_factor: float = 3.0
     #: atoms per batch (0: all systems in one batch on the CPU; on a GPU, from
     #: the free memory and the model's measured bytes per atom, then halved on
     #: out-of-memory)
@@ -84,7 +90,12 @@ class RunConfig:
             raise InputError(f"dtype must be auto, float32 or float64, not {self.dtype!r}")
         if self.msd_block_size < 2:
             raise InputError("msd_block_size must be >= 2")
-        for name in ("sample_every_fs", "msd_every_fs", "thermo_every_fs"):
+        for name in (
+            "sample_every_fs",
+            "msd_every_fs",
+            "thermo_every_fs",
+            "fault_check_every_fs",
+        ):
             if getattr(self, name) < self.timestep_fs:
                 raise InputError(f"{name} must be at least one timestep")
 
@@ -111,6 +122,10 @@ class RunConfig:
     @property
     def thermo_every_steps(self) -> int:
         return self._steps(self.thermo_every_fs)
+
+    @property
+    def fault_check_every_steps(self) -> int:
+        return self._steps(self.fault_check_every_fs)
 
     @property
     def flush_every_steps(self) -> int:

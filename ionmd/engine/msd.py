@@ -61,18 +61,9 @@ class MultiWindowMSD:
         self.B = int(block_size)
         self.K = n_levels(n_samples=n_samples, block_size=self.B)
         self.stride_steps = int(stride_steps)
-        self.n_systems = int(n_systems)
-        n_atoms = system_idx.shape[0]
-        self._mobile = mobile_mask.to(device)
-        # group index: 2*system + (0 mobile, 1 framework)
-        self._group = (2 * system_idx + (~self._mobile).long()).to(device)
-        self._mobile_sys = torch.where(
-            self._mobile, system_idx, torch.full_like(system_idx, n_systems)
-        )
-        self.n_mobile = torch.bincount(system_idx[self._mobile], minlength=n_systems)
-        self.n_framework = torch.bincount(system_idx[~self._mobile], minlength=n_systems)
+        self._setup(system_idx=system_idx, mobile_mask=mobile_mask, n_systems=n_systems)
         self._buf: torch.Tensor | None = None
-        self._n_atoms = n_atoms
+        self._n_atoms = int(system_idx.shape[0])
         self.n_taken = 0  # samples taken so far (host counter: no device sync)
         self._stored = [0] * self.K  # entries written per level
         self.sum_group = torch.zeros(
@@ -82,6 +73,38 @@ class MultiWindowMSD:
             (self.K, self.B, n_systems), dtype=torch.float64, device=device
         )
         self.count = np.zeros((self.K, self.B), dtype=np.int64)
+
+    def _setup(
+        self, *, system_idx: torch.Tensor, mobile_mask: torch.Tensor, n_systems: int
+    ) -> None:
+        self.n_systems = int(n_systems)
+        self._system_idx = system_idx
+        self._mobile = mobile_mask.to(system_idx.device)
+        # group index: 2*system + (0 mobile, 1 framework)
+        self._group = 2 * system_idx + (~self._mobile).long()
+        self._mobile_sys = torch.where(
+            self._mobile, system_idx, torch.full_like(system_idx, n_systems)
+        )
+        self.n_mobile = torch.bincount(system_idx[self._mobile], minlength=n_systems)
+        self.n_framework = torch.bincount(system_idx[~self._mobile], minlength=n_systems)
+
+    def select(self, keep: torch.Tensor) -> None:
+        """Keep only the systems where ``keep (n_systems,)`` is True (a failed
+        system leaves the batch); the others' accumulators are untouched."""
+        keep = keep.to(self._system_idx.device)
+        atoms = keep[self._system_idx]
+        remap = torch.cumsum(keep.long(), 0) - 1
+        new_idx = remap[self._system_idx[atoms]]
+        self.sum_group = self.sum_group.view(self.K, self.B, self.n_systems, 2)[
+            :, :, keep
+        ].reshape(self.K, self.B, -1)
+        self.sum_collective = self.sum_collective[:, :, keep]
+        if self._buf is not None:
+            self._buf = self._buf[:, :, atoms]
+        self._n_atoms = int(atoms.sum())
+        self._setup(
+            system_idx=new_idx, mobile_mask=self._mobile[atoms], n_systems=int(keep.sum())
+        )
 
     def sample(self, positions: torch.Tensor) -> None:
         """Take the next sample; ``positions (n_atoms, 3)`` unwrapped, Å."""

@@ -26,7 +26,8 @@ class Recorder:
     ) -> None:
         self.keys = list(keys)
         self._mobile_idx = torch.nonzero(mobile_mask).squeeze(-1)
-        mobile_sys = system_idx[self._mobile_idx].cpu().numpy()
+        self._mobile_sys = system_idx[self._mobile_idx]
+        mobile_sys = self._mobile_sys.cpu().numpy()
         # slices of each system's mobile ions inside the mobile block
         counts = np.bincount(mobile_sys, minlength=len(self.keys))
         offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -57,6 +58,20 @@ class Recorder:
         ).detach()
         self._thermo.append(row.to(torch.float64))
         self._thermo_steps.append(step)
+
+    def select(
+        self, keep: torch.Tensor, *, system_idx: torch.Tensor, mobile_mask: torch.Tensor
+    ) -> None:
+        """Drop the systems where ``keep`` is False, with their pending data;
+        ``system_idx`` and ``mobile_mask`` describe the batch after the drop."""
+        rows = keep[self._mobile_sys]
+        frames = [f[rows] for f in self._frames]
+        thermo = [t[:, keep] for t in self._thermo]
+        fsteps, tsteps = list(self._frame_steps), list(self._thermo_steps)
+        keys = [k for k, ok in zip(self.keys, keep.tolist(), strict=True) if ok]
+        self.__init__(keys=keys, system_idx=system_idx, mobile_mask=mobile_mask)
+        self._frames, self._frame_steps = frames, fsteps
+        self._thermo, self._thermo_steps = thermo, tsteps
 
     @property
     def pending(self) -> bool:

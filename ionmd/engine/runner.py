@@ -10,6 +10,8 @@ trajectory to the host per step.
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from ionmd.engine.checkpoint import (
     save_checkpoint,
 )
 from ionmd.engine.config import RunConfig
+from ionmd.engine.faults import FaultDetector, FaultLimits
 from ionmd.engine.msd import MultiWindowMSD
 from ionmd.engine.progress import Progress
 from ionmd.engine.recorder import Recorder
@@ -78,7 +81,7 @@ def run_batch(
     Args:
         systems: the (cell, temperature) systems of this batch.
         model: a torch-sim model (``model(state)`` → energy, forces).
-        config: protocol (timestep, duration, strides, thermostat).
+        config: protocol (timestep, duration, strides, thermostat, fault limits).
         out_path: the ``.h5`` file to create (checkpoint: ``<out>.ckpt.pt``).
         model_name, model_version: recorded in the file.
         resume: continue from the checkpoint if there is one (the run file is
@@ -87,156 +90,278 @@ def run_batch(
         step_callback: called as ``f(step, state)`` after every step (tests).
         stop_after_step: raise ``KeyboardInterrupt`` after this step, as a kill
             would (tests of resume).
+
+    A system whose forces or positions turn non-finite, whose atoms jump, or
+    whose temperature runs away is marked ``failed`` in the run file with the
+    reason and the step, and leaves the batch; the others carry on, unchanged.
     """
     check_systems(systems, mobile_species=config.mobile_species)
-    device = model.device  # type: ignore[attr-defined]
-    dtype = model.dtype  # type: ignore[attr-defined]
-    state, momenta, kT = build_state(systems, device=device, dtype=dtype)
-    mobile = _mobile_mask(systems, config.mobile_species, device)
-    n_sys, n_atoms = len(systems), int(state.positions.shape[0])  # type: ignore[attr-defined]
-    keys = [s.key for s in systems]
-    eq, total = config.equilibration_steps, config.n_steps
-
-    out_path = Path(out_path)
-    ckpt_path = out_path.with_suffix(".ckpt.pt")
-    fp = fingerprint(
-        config=config.as_dict(),
+    return _BatchRun(
+        systems,
+        model,
+        config=config,
+        out_path=Path(out_path),
         model_name=model_name,
         model_version=model_version,
-        system_keys=keys,
-    )
-    payload = None
-    if resume and ckpt_path.exists() and out_path.exists():
-        payload = load_checkpoint(ckpt_path, fingerprint_hex=fp)
-        writer = RunFileWriter(out_path, append=True)
-        writer.truncate_after(int(payload["step"]))
-    else:
-        writer = RunFileWriter(out_path, config_json=config_to_json(config.as_dict()))
-        writer.create_systems(
-            [
-                s.info(
-                    timestep_fs=config.timestep_fs,
-                    steps_total=total,
-                    equilibration_steps=eq,
-                    sample_every_steps=config.sample_every_steps,
-                    mobile_species=config.mobile_species,
-                    model_name=model_name,
-                    model_version=model_version,
-                )
-                for s in systems
-            ]
-        )
-    msd = MultiWindowMSD(
-        system_idx=state.system_idx,  # type: ignore[attr-defined]
-        mobile_mask=mobile,
-        n_systems=n_sys,
-        stride_steps=config.msd_every_steps,
-        n_samples=(total - eq) // config.msd_every_steps + 1,
-        block_size=config.msd_block_size,
-    )
-    rec = Recorder(
-        keys=keys,
-        system_idx=state.system_idx,  # type: ignore[attr-defined]
-        mobile_mask=mobile,
-    )
-    failed: dict[str, str] = {}
+        resume=resume,
+    ).run(step_callback=step_callback, stop_after_step=stop_after_step)
 
-    def record(step: int, st: Any) -> None:
+
+class _BatchRun:
+    """The mutable state of one batch run (systems can leave it)."""
+
+    def __init__(
+        self,
+        systems: Sequence[SystemSpec],
+        model: Any,
+        *,
+        config: RunConfig,
+        out_path: Path,
+        model_name: str,
+        model_version: str,
+        resume: bool,
+    ) -> None:
+        self.model, self.config = model, config
+        self.device = model.device
+        state, momenta, self.kT = build_state(
+            systems, device=self.device, dtype=model.dtype
+        )
+        self.mobile = _mobile_mask(systems, config.mobile_species, self.device)
+        self.keys = [s.key for s in systems]
+        self.n_atoms_total = int(state.positions.shape[0])
+        eq, total = config.equilibration_steps, config.n_steps
+        self.out_path = out_path
+        self.ckpt_path = out_path.with_suffix(".ckpt.pt")
+        self.fp = fingerprint(
+            config=config.as_dict(),
+            model_name=model_name,
+            model_version=model_version,
+            system_keys=self.keys,
+        )
+        payload = None
+        if resume and self.ckpt_path.exists() and out_path.exists():
+            payload = load_checkpoint(self.ckpt_path, fingerprint_hex=self.fp)
+            self.writer = RunFileWriter(out_path, append=True)
+            self.writer.truncate_after(int(payload["step"]))
+        else:
+            self.writer = RunFileWriter(
+                out_path, config_json=config_to_json(config.as_dict())
+            )
+            self.writer.create_systems(
+                [
+                    s.info(
+                        timestep_fs=config.timestep_fs,
+                        steps_total=total,
+                        equilibration_steps=eq,
+                        sample_every_steps=config.sample_every_steps,
+                        mobile_species=config.mobile_species,
+                        model_name=model_name,
+                        model_version=model_version,
+                    )
+                    for s in systems
+                ]
+            )
+        self.msd = MultiWindowMSD(
+            system_idx=state.system_idx,
+            mobile_mask=self.mobile,
+            n_systems=len(systems),
+            stride_steps=config.msd_every_steps,
+            n_samples=(total - eq) // config.msd_every_steps + 1,
+            block_size=config.msd_block_size,
+        )
+        self.rec = Recorder(
+            keys=self.keys, system_idx=state.system_idx, mobile_mask=self.mobile
+        )
+        self.failed: dict[str, str] = {}
+        self.st = nh.nh_init(
+            state,
+            model,
+            kT=self.kT,
+            momenta=momenta,
+            timestep_fs=config.timestep_fs,
+            tau_fs=config.thermostat_tau_fs,
+            chain_length=config.chain_length,
+        )
+        self.start = 0
+        if payload is not None:
+            active = set(payload.get("active_keys", self.keys))
+            keep = torch.tensor([k in active for k in self.keys], device=self.device)
+            if not bool(keep.all()):
+                self._select(keep)
+            restore_into(self.st, payload)
+            self.msd.load_state_dict(payload["msd"])
+            self.start = int(payload["step"])
+        else:
+            self._record(0)
+        self.faults = FaultDetector(
+            limits=FaultLimits(
+                max_step_displacement_A=config.max_step_displacement_A,
+                max_temperature_factor=config.max_temperature_factor,
+            ),
+            positions=self.st.positions,
+            step=self.start,
+        )
+
+    # --- per step ---------------------------------------------------------------
+    def _record(self, step: int) -> None:
+        cfg, st = self.config, self.st
+        eq = cfg.equilibration_steps
         if step >= eq:
-            if (step - eq) % config.msd_every_steps == 0:
-                msd.sample(st.positions)
-            if (step - eq) % config.sample_every_steps == 0:
-                rec.add_frame(step=step, positions=st.positions)
-        if step % config.thermo_every_steps == 0:
-            rec.add_thermo(
+            if (step - eq) % cfg.msd_every_steps == 0:
+                self.msd.sample(st.positions)
+            if (step - eq) % cfg.sample_every_steps == 0:
+                self.rec.add_frame(step=step, positions=st.positions)
+        if step % cfg.thermo_every_steps == 0:
+            self.rec.add_thermo(
                 step=step,
                 temperature_K=nh.kinetic_temperature_K(st),
                 potential_energy_eV=st.energy,
-                conserved_energy_eV=nh.nh_conserved_energy(st, kT=kT),
+                conserved_energy_eV=nh.nh_conserved_energy(st, kT=self.kT),
             )
 
-    def flush(step: int, st: Any, *, final: bool = False) -> None:
-        updates = rec.drain()
-        res = msd.result() if msd.n_taken > 0 else None
-        bad = (~torch.isfinite(st.positions).all(dim=1)).long()
-        n_bad = torch.zeros(n_sys, dtype=torch.long, device=device)
-        n_bad = n_bad.index_add_(0, st.system_idx, bad).cpu().numpy()
+    def _check(self, step: int) -> None:
+        """Fault check; failed systems leave the batch (their data since the last
+        flush is dropped, their status and reason written)."""
+        from torch_sim.units import MetalUnits
+
+        st = self.st
+        failed = self.faults.check(
+            step=step,
+            positions=st.positions,
+            forces=st.forces,
+            momenta=st.momenta,
+            energy=st.energy,
+            system_idx=st.system_idx,
+            n_systems=len(self.keys),
+            temperature_K=nh.kinetic_temperature_K(st),
+            target_K=self.kT / float(MetalUnits.temperature),
+        )
+        if not failed:
+            return
+        self.writer.write(
+            [
+                SystemUpdate(key=self.keys[i], status="failed", failure_reason=why)
+                for i, why in failed.items()
+            ]
+        )
+        for i, why in failed.items():
+            self.failed[self.keys[i]] = why
+            _log(f"{self.keys[i]} failed: {why}; the rest of the batch carries on")
+        keep = torch.ones(len(self.keys), dtype=torch.bool, device=self.device)
+        keep[list(failed)] = False
+        self._select(keep)
+
+    def _select(self, keep: torch.Tensor) -> None:
+        atoms = keep[self.st.system_idx]
+        idx = torch.nonzero(keep).squeeze(-1).tolist()
+        self.keys = [self.keys[i] for i in idx]
+        if not idx:
+            return
+        old_chain = self.st.chain
+        st = self.st[idx]
+        st.chain = dataclasses.replace(
+            old_chain,
+            **{
+                name: getattr(old_chain, name)[keep]
+                for name in (
+                    "positions",
+                    "momenta",
+                    "masses",
+                    "tau",
+                    "kinetic_energy",
+                    "degrees_of_freedom",
+                )
+            },
+        )
+        self.st, self.kT, self.mobile = st, self.kT[keep], self.mobile[atoms]
+        self.msd.select(keep)
+        self.rec.select(keep, system_idx=st.system_idx, mobile_mask=self.mobile)
+        if hasattr(self, "faults"):
+            self.faults.select(atoms)
+
+    def _flush(self, step: int, *, final: bool = False) -> None:
+        self._check(step)
+        updates = self.rec.drain()
+        res = self.msd.result() if self.msd.n_taken > 0 and self.keys else None
         for i, up in enumerate(updates):
             up.steps_done = step
             if res is not None:
-                up.msd = _msd_for_system(res, i, config.timestep_fs)
-            if n_bad[i] and keys[i] not in failed:
-                failed[keys[i]] = f"non-finite positions by step {step}"
-                up.status, up.failure_reason = "failed", failed[keys[i]]
-            elif final and keys[i] not in failed:
+                up.msd = _msd_for_system(res, i, self.config.timestep_fs)
+            if final:
                 up.status = "done"
-        writer.write(updates)
+        self.writer.write(updates)
         save_checkpoint(
-            ckpt_path, step=step, state=st, msd_state=msd.state_dict(), fingerprint_hex=fp
+            self.ckpt_path,
+            step=step,
+            state=self.st,
+            msd_state=self.msd.state_dict(),
+            fingerprint_hex=self.fp,
+            active_keys=self.keys,
         )
 
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    st = nh.nh_init(
-        state,
-        model,
-        kT=kT,
-        momenta=momenta,
-        timestep_fs=config.timestep_fs,
-        tau_fs=config.thermostat_tau_fs,
-        chain_length=config.chain_length,
-    )
-    start = 0
-    if payload is not None:
-        restore_into(st, payload)
-        msd.load_state_dict(payload["msd"])
-        start = int(payload["step"])
-    else:
-        record(0, st)
-    dt = nh.time_internal(config.timestep_fs)
-    progress = Progress(
-        total_steps=total,
-        timestep_fs=config.timestep_fs,
-        n_atoms=n_atoms,
-        enabled=config.progress and start < total,
-        label=f"MD {n_sys} systems, {n_atoms} atoms",
-    )
-    progress.update(start)
-    t0 = last_flush = time.perf_counter()
-    for step in range(start + 1, total + 1):
-        st = nh.nh_step(st, model, kT=kT, dt=dt)
-        record(step, st)
-        if step_callback is not None:
-            step_callback(step, st)
-        due = time.perf_counter() - last_flush > config.flush_every_s
-        if step < total and (step % config.flush_every_steps == 0 or due):
-            flush(step, st)
-            last_flush = time.perf_counter()
-        progress.update(step)
-        if stop_after_step is not None and step >= stop_after_step:
-            progress.close()
-            raise KeyboardInterrupt(f"stopped after step {step}")
-    if start < total:
-        flush(total, st, final=True)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    wall = time.perf_counter() - t0
-    progress.close()
-    peak = int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else 0
-    done = total - start
-    return RunSummary(
-        path=out_path,
-        n_systems=n_sys,
-        n_atoms=n_atoms,
-        steps=done,
-        wall_s=wall,
-        atom_steps_per_s=n_atoms * done / wall if wall > 0 else float("inf"),
-        ns_per_day=done * config.timestep_fs * 1e-6 / (wall / 86400.0)
-        if wall > 0
-        else float("inf"),
-        peak_device_bytes=peak,
-        failed=failed,
-    )
+    def run(
+        self,
+        *,
+        step_callback: Callable[[int, object], None] | None,
+        stop_after_step: int | None,
+    ) -> RunSummary:
+        cfg, device = self.config, self.device
+        total, start = cfg.n_steps, self.start
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        dt = nh.time_internal(cfg.timestep_fs)
+        progress = Progress(
+            total_steps=total,
+            timestep_fs=cfg.timestep_fs,
+            n_atoms=self.n_atoms_total,
+            enabled=cfg.progress and start < total,
+            label=f"MD {len(self.keys)} systems, {self.n_atoms_total} atoms",
+        )
+        progress.update(start)
+        t0 = last_flush = time.perf_counter()
+        for step in range(start + 1, total + 1):
+            if not self.keys:
+                break
+            self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=dt)
+            self._record(step)
+            if step_callback is not None:
+                step_callback(step, self.st)
+            due = time.perf_counter() - last_flush > cfg.flush_every_s
+            if step < total and (step % cfg.flush_every_steps == 0 or due):
+                self._flush(step)
+                last_flush = time.perf_counter()
+            elif step % cfg.fault_check_every_steps == 0:
+                self._check(step)
+            progress.update(step)
+            if stop_after_step is not None and step >= stop_after_step:
+                progress.close()
+                raise KeyboardInterrupt(f"stopped after step {step}")
+        if start < total and self.keys:
+            self._flush(total, final=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        wall = time.perf_counter() - t0
+        progress.close()
+        peak = int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else 0
+        done = total - start
+        n_sys = len(self.keys) + len(self.failed)
+        return RunSummary(
+            path=self.out_path,
+            n_systems=n_sys,
+            n_atoms=self.n_atoms_total,
+            steps=done,
+            wall_s=wall,
+            atom_steps_per_s=self.n_atoms_total * done / wall if wall > 0 else float("inf"),
+            ns_per_day=done * cfg.timestep_fs * 1e-6 / (wall / 86400.0)
+            if wall > 0
+            else float("inf"),
+            peak_device_bytes=peak,
+            failed=dict(self.failed),
+        )
+
+
+def _log(msg: str) -> None:
+    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
 
 
 def _msd_for_system(

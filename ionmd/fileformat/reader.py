@@ -15,10 +15,11 @@ from typing import Any
 import h5py
 import numpy as np
 
+from ionmd.errors import InputError
 from ionmd.fileformat import layout
 
 
-class RunFileError(ValueError):
+class RunFileError(InputError):
     """The file is missing, truncated or not an ionmd run file."""
 
 
