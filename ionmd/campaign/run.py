@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.plan import pack_batches, systems_for_material
@@ -24,6 +24,10 @@ from ionmd.engine.config import RunConfig
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
+
+if TYPE_CHECKING:
+    from ionmd.engine.runner import RunSummary
+    from ionmd.scaleout import ExecutorConfig
 
 
 @dataclass(kw_only=True)
@@ -34,6 +38,8 @@ class CampaignResult:
     failed_systems: dict[str, str] = field(default_factory=dict)
     batches: list[dict[str, Any]] = field(default_factory=list)
     analysis: dict[str, Any] | None = None
+    #: scale-out tasks that failed (key -> one-line reason); empty in-process
+    failed_tasks: dict[str, str] = field(default_factory=dict)
 
 
 def _log(msg: str) -> None:
@@ -72,10 +78,36 @@ def run_file_name(i: int) -> str:
     return "md.h5" if i == 0 else f"md.{i}.h5"
 
 
+def batch_cost(summary: RunSummary, *, path: Path, wall_s: float) -> dict[str, Any]:
+    """The cost record of one finished batch, as campaign.json keeps it."""
+    return {
+        "file": path.name,
+        "status": "done",
+        "n_systems": summary.n_systems,
+        "n_atoms": summary.n_atoms,
+        "steps": summary.steps,
+        "wall_s": wall_s,
+        "md_wall_s": summary.wall_s,
+        "atom_steps_per_s": summary.atom_steps_per_s,
+        "ns_per_day": summary.ns_per_day,
+        "peak_device_GB": summary.peak_device_bytes / 1e9,
+        "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "failed_systems": summary.failed,
+    }
+
+
 def run_campaign(
-    config: RunConfig, *, force: bool = False, analyze: bool = True
+    config: RunConfig,
+    *,
+    force: bool = False,
+    analyze: bool = True,
+    executor: ExecutorConfig | None = None,
 ) -> CampaignResult:
-    """Run (or resume) the campaign described by ``config`` into ``config.out``."""
+    """Run (or resume) the campaign described by ``config`` into ``config.out``.
+
+    ``executor``: run each batch, then the analysis, as scale-out tasks there
+    (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
+    """
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "campaign.json"
@@ -96,7 +128,9 @@ def run_campaign(
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
     from ionmd.calculators import load_model, model_info
 
-    device = resolve_device(config.device)
+    # with an executor the workers load the model on their devices; here it only
+    # says which elements it covers
+    device = resolve_device(config.device) if executor is None else "cpu"
     dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
     _log(f"loading model {config.model} on {device}")
     model = load_model(config.model, device=device, dtype=dtype)
@@ -142,14 +176,25 @@ def run_campaign(
         "status": "running",
         "config": config.as_dict(),
         "model": info,
-        "device": device,
+        "device": device if executor is None else f"{config.device} ({executor.kind})",
         "failed_materials": failed,
         "supercells": sizes,
         "batches": previous.get("batches", []) if previous and not force else [],
     }
     _write_json(state_path, record)
-    done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
     result = CampaignResult(out_dir=out, run_files=[], failed_materials=failed)
+    if executor is not None:
+        from ionmd.campaign.distributed import run_campaign_tasks
+
+        return run_campaign_tasks(
+            batches,
+            config=config,
+            executor=executor,
+            record=record,
+            result=result,
+            analyze=analyze,
+        )
+    done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
     for i, batch in enumerate(batches):
         path = out / run_file_name(i)
         result.run_files.append(path)
@@ -171,20 +216,7 @@ def run_campaign(
             model_version=info["model_version"],
             resume=resume,
         )
-        cost = {
-            "file": path.name,
-            "status": "done",
-            "n_systems": summary.n_systems,
-            "n_atoms": summary.n_atoms,
-            "steps": summary.steps,
-            "wall_s": time.perf_counter() - t0,
-            "md_wall_s": summary.wall_s,
-            "atom_steps_per_s": summary.atom_steps_per_s,
-            "ns_per_day": summary.ns_per_day,
-            "peak_device_GB": summary.peak_device_bytes / 1e9,
-            "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-            "failed_systems": summary.failed,
-        }
+        cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
         record["batches"] = [b for b in record["batches"] if b["file"] != path.name]
         record["batches"].append(cost)
         result.failed_systems.update(summary.failed)

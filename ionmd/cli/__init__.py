@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "analyze": "ionmd.cli.analyze",
     "vasp": "ionmd.cli.vasp",
     "bench": "ionmd.cli.bench",
+    "status": "ionmd.scaleout.cli",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -11,7 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a campaign from a TOML config (MD → analysis → report)",
         description="Run all (material, temperature) systems of CONFIG in one batched "
         "MD, then analyse them. Re-running the same command resumes an interrupted "
-        "campaign from its last checkpoint.",
+        "campaign from its last checkpoint. With --executor (or an [executor] table) "
+        "each batch and the analysis run as tasks on a local worker pool, threads or "
+        "SLURM jobs (see docs/scaleout.md).",
     )
     p.add_argument("config", help="TOML file (see docs/config.md)")
     p.add_argument("--out", help="output directory (overrides `out` in the config)")
@@ -22,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-analysis", action="store_true", help="MD only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from ionmd.scaleout.cli import add_executor_arguments
+
+    add_executor_arguments(p)
     p.set_defaults(func=main)
 
 
@@ -37,10 +43,28 @@ def main(args: argparse.Namespace) -> int:
         changes["progress"] = False
     if changes:
         config = config.replace(**changes)
-    result = run_campaign(config, force=args.force, analyze=not args.no_analysis)
+    executor = None
+    if args.executor or args.executor_config or "executor" in config.extra:
+        from ionmd.scaleout.cli import executor_config_from_args
+
+        executor = executor_config_from_args(
+            args, campaign_table=config.extra.get("executor")
+        )
+    result = run_campaign(
+        config, force=args.force, analyze=not args.no_analysis, executor=executor
+    )
     print(f"run files: {', '.join(str(p) for p in result.run_files)}")
     for mid, why in result.failed_materials.items():
         print(f"failed: {mid}: {why}")
     for key, why in result.failed_systems.items():
         print(f"failed: {key}: {why}")
+    for key, why in result.failed_tasks.items():
+        print(f"failed: task {key}: {why}")
+    if result.failed_tasks:
+        print(
+            f"{len(result.failed_tasks)} task(s) failed (see `ionmd status "
+            f"{result.out_dir}`); fix the cause and re-run the same command to resume",
+            file=sys.stderr,
+        )
+        return 1
     return 0

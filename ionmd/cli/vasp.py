@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sb.add_argument("--dry-run", action="store_true", help="print, do not call sbatch")
     sb.add_argument("--sbatch", default="sbatch", help="sbatch executable")
+    from ionmd.scaleout.cli import add_executor_arguments
+
+    add_executor_arguments(sb)
     sb.set_defaults(func=_submit)
 
     co = sub.add_parser("collect", help="segments -> one ionmd run file (md.h5 layout)")
@@ -108,6 +111,9 @@ def _submit(args: argparse.Namespace) -> int:
     from ionmd.vasp_bridge.rundir import find_run_dirs
     from ionmd.vasp_bridge.submit import submit_run
 
+    if args.executor is not None or args.executor_config is not None:
+        return _submit_tasks(args)
+
     for run in find_run_dirs(args.runs):
         result = submit_run(run, dry_run=args.dry_run, sbatch=args.sbatch)
         ids = f" jobs {','.join(result.job_ids)}" if result.job_ids else ""
@@ -115,6 +121,122 @@ def _submit(args: argparse.Namespace) -> int:
         if args.dry_run:
             for script in result.scripts:
                 print(f"  sbatch {script}")
+    return 0
+
+
+def _queued_job_names(squeue: str = "squeue") -> set[str]:
+    """Names of this user's jobs SLURM still knows (empty without squeue)."""
+    import getpass
+    import shutil
+    import subprocess
+
+    if shutil.which(squeue) is None:
+        return set()
+    proc = subprocess.run(
+        [squeue, "-h", "-u", getpass.getuser(), "-o", "%j"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    return set(proc.stdout.split())
+
+
+def _segment_tasks(
+    run_dir: Path, *, dry_run: bool, sbatch: str, queued: set[str]
+) -> tuple[str, list]:
+    """What is left of one run as a chain of ``sbatch --wait`` tasks, each after
+    the previous one: (what to print, tasks). Same re-planning as the default."""
+    from ionmd.errors import InputError
+    from ionmd.scaleout import sbatch_segment_task
+    from ionmd.vasp_bridge.jobs import JOB_SCRIPT, active_jobs
+    from ionmd.vasp_bridge.rundir import read_record, segment_name
+    from ionmd.vasp_bridge.submit import progress_of, update_plan
+
+    key = read_record(run_dir)["key"]
+    # jobs of an earlier `submit` (afterok chain, or `sbatch --wait` of a driver
+    # that was stopped: its job names are "<key>-seg_XXX")
+    if active_jobs(run_dir) or any(n.startswith(f"{key}-seg_") for n in queued):
+        return f"{key}: skipped: jobs still in SLURM", []
+    if progress_of(run_dir).complete:
+        return f"{key}: done", []
+    record = read_record(run_dir)
+    if (
+        not dry_run
+        and record.get("potcar_file") != "POTCAR"
+        and not (run_dir / "POTCAR").exists()
+    ):
+        raise InputError(
+            f"{run_dir}: no POTCAR (only POTCAR.spec): configure "
+            "PMG_VASP_PSP_DIR and run `ionmd vasp prepare --force`"
+        )
+    record, first = update_plan(run_dir)
+    tasks, previous = [], None
+    for i in range(first, len(record["segments"])):
+        task_key = f"{key}.{segment_name(i)}"
+        script = (run_dir / segment_name(i) / JOB_SCRIPT).resolve()
+        # VASP writes OUTCAR's closing block last; the bridge reads it as "ended"
+        tasks.append(
+            sbatch_segment_task(
+                key=task_key,
+                script=script,
+                output_name="OUTCAR",
+                after=previous,
+                sbatch=sbatch,
+            )
+        )
+        previous = task_key
+    verb = "would run" if dry_run else "running"
+    return f"{key}: {verb} {len(tasks)} segment(s) one after the other", tasks
+
+
+def _submit_tasks(args: argparse.Namespace) -> int:
+    """``submit --executor slurm``: this process drives each run's segments as
+    scale-out tasks (``sbatch --wait``, each after the previous one), with resume
+    and ``ionmd status RUNS``, instead of handing SLURM an afterok chain."""
+    import shutil
+
+    from ionmd.errors import InputError
+    from ionmd.scaleout import executor_config_from_table, run_tasks
+    from ionmd.scaleout.cli import executor_config_from_args
+    from ionmd.vasp_bridge.rundir import find_run_dirs
+
+    if executor_config_from_args(args).kind != "slurm":
+        raise InputError(
+            "ionmd vasp submit runs segments as SLURM jobs: use --executor slurm "
+            "(or no --executor for a chain of afterok jobs)"
+        )
+    if not args.dry_run and shutil.which(args.sbatch) is None:
+        raise InputError(f"{args.sbatch!r} not found: submit from a SLURM login node")
+    runs = find_run_dirs(args.runs)
+    queued = _queued_job_names()
+    tasks = []
+    for run in runs:
+        line, run_tasks_ = _segment_tasks(
+            run, dry_run=args.dry_run, sbatch=args.sbatch, queued=queued
+        )
+        print(line)
+        if args.dry_run:
+            for task in run_tasks_:
+                print(f"  {task.key}: {task.command} (in {task.cwd})")
+        tasks += run_tasks_
+    if args.dry_run or not tasks:
+        return 0
+    # the work happens in SLURM jobs: threads here only wait on `sbatch --wait`
+    n_chains = len({t.key.rsplit(".", 1)[0] for t in tasks})
+    executor = executor_config_from_table({"kind": "threads", "max_workers": n_chains})
+    out_dir = Path(args.runs).resolve()
+    results = run_tasks(tasks, executor_config=executor, out_dir=out_dir, retries=0)
+    failed = {k: r.reason for k, r in results.items() if not r.ok}
+    for key, result in results.items():
+        print(f"{key}: {result.state}" + (f": {result.reason}" if result.reason else ""))
+    if failed:
+        print(
+            f"{len(failed)} segment(s) not done (see `ionmd status {out_dir}`); "
+            "fix the cause and run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -1,0 +1,177 @@
+"""``ionmd run --executor KIND``: the campaign's batches and analysis as scale-out
+tasks (:mod:`ionmd.scaleout`), on a local worker pool, threads or SLURM.
+
+One task per MD batch (``md-000`` → ``OUT/md.h5``, ``md-001`` → ``OUT/md.1.h5``,
+…), whose worker loads the model on its own device and runs the engine with
+``resume=True``; then one ``analysis`` task that needs every batch. Finished tasks
+are kept (``OUT/scaleout/``), so re-running the same command resumes; an
+interrupted batch continues from its checkpoint. ``ionmd status OUT`` shows the
+tasks while it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ionmd.campaign.run import (
+    CampaignResult,
+    _log,
+    _write_json,
+    batch_cost,
+    resolve_device,
+    run_file_name,
+)
+from ionmd.engine.config import RunConfig
+from ionmd.engine.systems import SystemSpec
+from ionmd.scaleout import ExecutorConfig, Task, run_tasks
+
+ANALYSIS_KEY = "analysis"
+
+
+def md_key(i: int) -> str:
+    """The task key of batch ``i``."""
+    return f"md-{i:03d}"
+
+
+def run_md_batch(
+    *, config: RunConfig, systems: Sequence[SystemSpec], out_path: str
+) -> dict[str, Any]:
+    """Worker side of an MD batch task: load the model here, run (or resume) the
+    batch into ``out_path``; returns the batch's cost record for campaign.json."""
+    import torch
+
+    from ionmd.calculators import load_model, model_info
+    from ionmd.engine.runner import run_batch
+
+    device = resolve_device(config.device)
+    dtype = None if config.dtype == "auto" else getattr(torch, config.dtype)
+    model = load_model(config.model, device=device, dtype=dtype)
+    info = model_info(config.model)
+    path = Path(out_path)
+    t0 = time.perf_counter()
+    summary = run_batch(
+        list(systems),
+        model,
+        config=config,
+        out_path=path,
+        model_name=info["model_name"],
+        model_version=info["model_version"],
+        resume=True,
+    )
+    cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+    cost["device"] = str(device)
+    return cost
+
+
+def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
+    """Worker side of the analysis task: results.json and report from the run files."""
+    from ionmd.analysis.pipeline import analyze_run_dir
+
+    analyze_run_dir(out_dir, out_dir=out_dir, obelix_data=obelix_data)
+    return str(Path(out_dir) / "results.json")
+
+
+def campaign_tasks(
+    batches: Sequence[Sequence[SystemSpec]],
+    *,
+    config: RunConfig,
+    out: Path,
+    model_name: str,
+    model_version: str,
+    analyze: bool,
+) -> list[Task]:
+    """The tasks of a campaign: one per batch, then the analysis of all of them.
+
+    A batch's fingerprint is the engine's checkpoint fingerprint (protocol, model,
+    systems; not progress, device or wall-clock flushing) plus its run file.
+    """
+    from ionmd.engine.checkpoint import fingerprint
+
+    worker_config = config.replace(progress=False)
+    tasks = []
+    for i, batch in enumerate(batches):
+        path = out / run_file_name(i)
+        fp = fingerprint(
+            config=config.as_dict(),
+            model_name=model_name,
+            model_version=model_version,
+            system_keys=[s.key for s in batch] + [str(path)],
+        )
+        tasks.append(
+            Task(
+                key=md_key(i),
+                output=path,
+                func=run_md_batch,
+                kwargs={
+                    "config": worker_config,
+                    "systems": list(batch),
+                    "out_path": str(path),
+                },
+                fingerprint=fp[:16],
+            )
+        )
+    if analyze:
+        tasks.append(
+            Task(
+                key=ANALYSIS_KEY,
+                output=out / "results.json",
+                func=run_analysis,
+                kwargs={"out_dir": str(out), "obelix_data": config.obelix_data},
+                depends_on=tuple(t.key for t in tasks),
+            )
+        )
+    return tasks
+
+
+def run_campaign_tasks(
+    batches: Sequence[Sequence[SystemSpec]],
+    *,
+    config: RunConfig,
+    executor: ExecutorConfig,
+    record: dict[str, Any],
+    result: CampaignResult,
+    analyze: bool,
+    timeout_s: float | None = None,
+) -> CampaignResult:
+    """Run the campaign's tasks on ``executor``, keeping campaign.json up to date:
+    one cost record per finished batch, ``status`` done only when every task is."""
+    out = Path(result.out_dir).resolve()
+    state_path = out / "campaign.json"
+    tasks = campaign_tasks(
+        batches,
+        config=config,
+        out=out,
+        model_name=record["model"]["model_name"],
+        model_version=record["model"]["model_version"],
+        analyze=analyze,
+    )
+    n_md = len(batches)
+    _log(
+        f"{n_md} batch task(s){' + analysis' if analyze else ''} on the "
+        f"{executor.kind} executor (watch: ionmd status {result.out_dir})"
+    )
+    results = run_tasks(tasks, executor_config=executor, out_dir=out, timeout_s=timeout_s)
+
+    result.run_files = [out / run_file_name(i) for i in range(n_md)]
+    costs = []
+    for i in range(n_md):
+        r = results[md_key(i)]
+        if r.ok and isinstance(r.value, dict):
+            costs.append({**r.value, "where": r.where})
+            result.failed_systems.update(r.value.get("failed_systems", {}))
+        elif not r.ok:
+            costs.append({"file": run_file_name(i), "status": "failed", "reason": r.reason})
+    record["batches"] = costs
+    result.batches = costs
+    result.failed_tasks = {k: r.reason or "failed" for k, r in results.items() if not r.ok}
+    record["failed_tasks"] = result.failed_tasks
+    if analyze and results[ANALYSIS_KEY].ok:
+        import json
+
+        result.analysis = json.loads((out / "results.json").read_text())
+    record["status"] = "failed" if result.failed_tasks else "done"
+    _write_json(state_path, record)
+    return result
