@@ -217,17 +217,26 @@ def _run_bounded(
         try:
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            _kill_group(proc)
             raise TimeoutError(
                 f"{cmd[0]} ... did not finish within timeout_s={timeout_s:g}; "
                 f"log: {log_path}"
             ) from None
+        except BaseException:  # Ctrl-C, SIGTERM (see main): never leave ranks behind
+            _kill_group(proc)
+            raise
     return subprocess.CompletedProcess(cmd, proc.returncode)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
 
 
 def _tail(path: Path, n_lines: int = 25) -> str:
@@ -614,6 +623,11 @@ def measure_ml_step(
     on ``n_threads`` torch threads. ``first_step_s`` is the first force call (includes
     model warm-up); ``step_time_s`` is the median of the ``n_steps`` later steps.
     """
+    if "torch" not in sys.modules:
+        # Sleep, don't spin, in OpenMP barriers (read when torch loads libgomp): on a
+        # shared, oversubscribed machine spinning threads cost 3-4x (measured, 32 atoms,
+        # load 8 on 2 cores); the MPI side of the DFT run yields the same way.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     if n_steps < 1:
@@ -650,6 +664,7 @@ def measure_ml_step(
         "settings": {
             "dtype": dtype,
             "device": "cpu",
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(libgomp default)"),
             "md": f"ASE velocity-Verlet NVE, {MD_TIMESTEP_FS} fs, MB start at "
             f"{MD_TEMPERATURE_K:g} K",
             "weights": "random (architecture of MACE medium-mpa-0; same cost)"
@@ -785,13 +800,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, nargs=3, default=None, help="supercell, e.g. 3 3 3"
     )
+    parser.add_argument("--dft-steps", type=int, default=None, help="timed MD steps")
+    parser.add_argument("--timeout-s", type=float, default=None, help="DFT run limit")
     args = parser.parse_args(argv)
+    # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the MPI ranks are killed too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         result = dft_vs_ml(
             quick=args.quick,
             code=args.code,
             n_cores=args.n_cores,
             repeat=tuple(args.repeat) if args.repeat else None,
+            dft_n_steps=args.dft_steps,
+            timeout_s=args.timeout_s,
         )
     except DFTCodeMissingError as exc:
         print(f"error: {exc}", file=sys.stderr)
