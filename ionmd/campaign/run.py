@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from ionmd.campaign.materials import load_material, material_sources
+from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
 from ionmd.campaign.plan import pack_batches, systems_for_material
 from ionmd.engine.config import RunConfig
 from ionmd.engine.runner import run_batch
@@ -171,7 +174,8 @@ def run_campaign(
             + "; ".join(f"{k}: {v}" for k, v in failed.items())
         )
 
-    batches = pack_batches(systems, max_atoms=config.max_atoms_per_batch)
+    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, systems)
+    batches = _plan(systems, previous=None if force else previous, max_atoms=max_atoms)
     record: dict[str, Any] = {
         "status": "running",
         "config": config.as_dict(),
@@ -194,28 +198,58 @@ def run_campaign(
             result=result,
             analyze=analyze,
         )
+    record["plan"] = [[sp.key for sp in b] for b in batches]
+    _write_json(state_path, record)
     done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
-    for i, batch in enumerate(batches):
-        path = out / run_file_name(i)
+    i = 0
+    while i < len(batches):
+        batch, path = batches[i], out / run_file_name(i)
+        i += 1
         result.run_files.append(path)
         if path.name in done_batches:
-            _log(f"batch {i + 1}/{len(batches)} already done ({path.name})")
+            _log(f"batch {i}/{len(batches)} already done ({path.name})")
             continue
         resume = path.exists() and path.with_suffix(".ckpt.pt").exists()
+        n_atoms = sum(len(s.atoms) for s in batch)  # type: ignore[arg-type]
         _log(
-            f"batch {i + 1}/{len(batches)}: {len(batch)} systems, "
-            f"{sum(len(s.atoms) for s in batch)} atoms" + (" (resuming)" if resume else "")  # type: ignore[arg-type]
+            f"batch {i}/{len(batches)}: {len(batch)} systems, {n_atoms} atoms"
+            + (" (resuming)" if resume else "")
         )
         t0 = time.perf_counter()
-        summary = run_batch(
-            batch,
-            model,
-            config=config,
-            out_path=path,
-            model_name=info["model_name"],
-            model_version=info["model_version"],
-            resume=resume,
-        )
+        try:
+            summary = run_batch(
+                batch,
+                model,
+                config=config,
+                out_path=path,
+                model_name=info["model_name"],
+                model_version=info["model_version"],
+                resume=resume,
+            )
+        except (RuntimeError, MemoryError) as exc:
+            if (
+                not (is_out_of_memory(exc) or isinstance(exc, MemoryError))
+                or len(batch) < 2
+            ):
+                raise
+            halves = split_in_two(batch)
+            _log(
+                f"batch {i} ({n_atoms} atoms) ran out of memory: split into "
+                f"{len(halves[0])} + {len(halves[1])} systems and carrying on"
+            )
+            for p in (path, path.with_suffix(".ckpt.pt")):
+                p.unlink(missing_ok=True)
+            result.run_files.pop()
+            batches[i - 1 : i] = halves
+            i -= 1
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            record["plan"] = [[sp.key for sp in b] for b in batches]
+            record.setdefault("oom_splits", []).append(
+                {"n_atoms": n_atoms, "n_systems": len(batch)}
+            )
+            _write_json(state_path, record)
+            continue
         cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
         record["batches"] = [b for b in record["batches"] if b["file"] != path.name]
         record["batches"].append(cost)
@@ -227,6 +261,18 @@ def run_campaign(
     record["status"] = "done"
     _write_json(state_path, record)
     return result
+
+
+def _plan(
+    systems: list[SystemSpec], *, previous: dict[str, Any] | None, max_atoms: int
+) -> list[list[SystemSpec]]:
+    """The batches: the previous run's plan when resuming (it may hold
+    out-of-memory splits), else packed to ``max_atoms``."""
+    by_key = {s.key: s for s in systems}
+    plan = (previous or {}).get("plan")
+    if plan and sorted(k for b in plan for k in b) == sorted(by_key):
+        return [[by_key[k] for k in b] for b in plan]
+    return pack_batches(systems, max_atoms=max_atoms)
 
 
 def _analyze(out: Path, config: RunConfig) -> dict[str, Any] | None:

@@ -1,0 +1,65 @@
+"""How many atoms fit in one batch on this device, and what to do when a batch
+does not fit after all.
+
+The model's memory grows about linearly with the atoms (and their neighbours)
+in a batch. On a CUDA device we measure the peak bytes per atom of one force
+evaluation on a probe system and keep the batch under ``fill`` of the free
+memory. If a batch still runs out of memory, the campaign splits it in two and
+carries on (``is_out_of_memory``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from ionmd.engine.systems import SystemSpec, build_state
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for a device (or host) allocation failure."""
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+def bytes_per_atom(model: Any, systems: Sequence[SystemSpec]) -> float:
+    """Peak device bytes per atom of one force evaluation on the largest system
+    (the engine's buffers add ~100 × 3 floats per atom, negligible)."""
+    probe = max(systems, key=lambda s: len(s.atoms))  # type: ignore[arg-type]
+    state, _, _ = build_state([probe], device=model.device, dtype=model.dtype)
+    torch.cuda.synchronize(model.device)
+    torch.cuda.reset_peak_memory_stats(model.device)
+    base = torch.cuda.memory_allocated(model.device)
+    model(state)
+    torch.cuda.synchronize(model.device)
+    peak = torch.cuda.max_memory_allocated(model.device) - base
+    return max(1.0, peak / len(probe.atoms))  # type: ignore[arg-type]
+
+
+def auto_max_atoms(model: Any, systems: Sequence[SystemSpec], *, fill: float = 0.7) -> int:
+    """Atoms per batch for this device: 0 (no limit) on the CPU."""
+    device = getattr(model, "device", torch.device("cpu"))
+    if device.type != "cuda":
+        return 0
+    free, _ = torch.cuda.mem_get_info(device)
+    return max(1, int(fill * free / bytes_per_atom(model, systems)))
+
+
+def split_in_two(batch: Sequence[SystemSpec]) -> list[list[SystemSpec]]:
+    """Two halves with about equal atoms (a single system cannot be split)."""
+    if len(batch) < 2:
+        return [list(batch)]
+    order = sorted(batch, key=lambda s: -len(s.atoms))  # type: ignore[arg-type]
+    halves: list[list[SystemSpec]] = [[], []]
+    sizes = [0, 0]
+    for s in order:
+        i = 0 if sizes[0] <= sizes[1] else 1
+        halves[i].append(s)
+        sizes[i] += len(s.atoms)  # type: ignore[arg-type]
+    return halves
