@@ -156,14 +156,20 @@ def run_campaign_tasks(
     results = run_tasks(tasks, executor_config=executor, out_dir=out, timeout_s=timeout_s)
 
     result.run_files = [out / run_file_name(i) for i in range(n_md)]
+    # a batch finished by an earlier in-process run is only reopened (0 steps):
+    # its cost is the one recorded then
+    earlier = {b["file"]: b for b in record["batches"] if b.get("status") == "done"}
     costs = []
     for i in range(n_md):
         r = results[md_key(i)]
         if r.ok and isinstance(r.value, dict):
-            costs.append({**r.value, "where": r.where})
+            value = r.value
+            if value.get("steps") == 0 and value["file"] in earlier:
+                value = earlier[value["file"]]
+            costs.append({**value, "where": value.get("where", r.where)})
             result.failed_systems.update(r.value.get("failed_systems", {}))
-        elif not r.ok:
-            costs.append({"file": run_file_name(i), "status": "failed", "reason": r.reason})
+        else:
+            costs.append({"file": run_file_name(i), "status": r.state, "reason": r.reason})
     record["batches"] = costs
     result.batches = costs
     result.failed_tasks = {k: r.reason or "failed" for k, r in results.items() if not r.ok}

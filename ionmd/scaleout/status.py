@@ -64,11 +64,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _runner_note(runner: dict) -> str:
+def _runner_note(runner: dict, *, any_failed: bool = False) -> str:
     where = markers.describe_where(runner) or "?"
     pid = runner.get("pid")
     if runner.get("ended") == "finished":
-        return f"runner: finished (pid {pid} on {where}); re-run the campaign to retry"
+        retry = "; re-run the campaign to retry" if any_failed else ""
+        return f"runner: finished (pid {pid} on {where}){retry}"
     if runner.get("ended") == "interrupted":
         return (
             f"runner: interrupted (pid {pid} on {where}): pending/running states are "
@@ -111,4 +112,6 @@ def campaign_status(out_dir: Path) -> CampaignStatus:
                 reason=entry.get("reason"),
             )
         )
-    return CampaignStatus(rows=rows, runner_note=_runner_note(data.get("runner", {})))
+    any_failed = any(r.state == "failed" for r in rows)
+    note = _runner_note(data.get("runner", {}), any_failed=any_failed)
+    return CampaignStatus(rows=rows, runner_note=note)

@@ -79,7 +79,7 @@ def reference(tmp_path_factory) -> Path:
 
 
 @pytest.mark.timeout(300)
-def test_threads_executor_matches_in_process(tmp_path, reference, monkeypatch):
+def test_threads_executor_matches_in_process(tmp_path, reference, monkeypatch, capsys):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     cfg = write_config(tmp_path, "run")
     out = tmp_path / "run"
@@ -103,6 +103,9 @@ def test_threads_executor_matches_in_process(tmp_path, reference, monkeypatch):
     assert state["md-001"]["resumed"] is False
     assert state["analysis"]["resumed"] is False
     assert results(out) == results(reference)
+    capsys.readouterr()
+    assert main(["status", str(out)]) == 0  # `ionmd status` is registered
+    assert "0 pending, 0 running, 3 done, 0 failed" in capsys.readouterr().out
 
 
 @pytest.mark.slow  # worker processes start slowly on a loaded 2-core machine (~50 s)
