@@ -149,6 +149,12 @@ def run_campaign_tasks(
         analyze=analyze,
     )
     n_md = len(batches)
+    record["plan"] = [[s.key for s in b] for b in batches]  # as in-process: resume
+    if n_md == 1 and config.max_atoms_per_batch == 0 and len(batches[0]) > 1:
+        _log(
+            "all systems are in one batch, so one worker runs them: set "
+            "max_atoms_per_batch (atoms one GPU holds) to spread them over workers"
+        )
     _log(
         f"{n_md} batch task(s){' + analysis' if analyze else ''} on the "
         f"{executor.kind} executor (watch: ionmd status {result.out_dir})"
