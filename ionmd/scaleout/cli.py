@@ -27,7 +27,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
         "--executor",
         choices=KINDS,
         default=None,
-        help="where tasks run (overrides [executor] kind; default: local)",
+        help="run as tasks there (overrides [executor] kind)",
     )
     parser.add_argument(
         "--executor-config",
