@@ -186,4 +186,7 @@ def run_campaign_tasks(
         result.analysis = json.loads((out / "results.json").read_text())
     record["status"] = "failed" if result.failed_tasks else "done"
     _write_json(state_path, record)
+    from ionmd.campaign.report import finish_reports
+
+    finish_reports(out, record)
     return result

@@ -23,6 +23,7 @@ import torch
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
 from ionmd.campaign.plan import pack_batches, systems_for_material
+from ionmd.campaign.report import finish_reports
 from ionmd.engine.config import RunConfig
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
@@ -260,6 +261,7 @@ def run_campaign(
         result.analysis = _analyze(out, config)
     record["status"] = "done"
     _write_json(state_path, record)
+    finish_reports(out, record)
     return result
 
 

@@ -79,6 +79,12 @@ def test_kill_and_resume_gives_same_results(tmp_path):
     out, err = p.communicate(timeout=300)
     assert p.returncode == 0, err[-2000:]
 
+    # the report: self-contained HTML with the campaign tables
+    page = (tmp_path / "ref" / "report.html").read_text()
+    assert "Supercells" in page and "the study" in page
+    assert "data:image/png;base64" in page and ".png'" not in page
+    assert "| lj_li | 2×2×2 | 32 |" in (tmp_path / "ref" / "report.md").read_text()
+
     cfg = _write_config(tmp_path, "run")
     ckpt = tmp_path / "run" / "md.ckpt.pt"
     p = _ionmd("run", str(cfg))
