@@ -51,8 +51,19 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_third_party_warnings() -> None:
+    """Deprecation chatter from torch/e3nn/mace imports says nothing to a user."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*weights_only.*")
+    warnings.filterwarnings("ignore", message=".*cuequivariance.*")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _quiet_third_party_warnings()
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=command if command in SUBCOMMANDS else None)
     args = parser.parse_args(argv)

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEMO_MODEL,
         help=f"force model (default {DEMO_MODEL}: weights ship with sevenn)",
     )
-    p.add_argument("--duration-ps", type=float, default=0.2)
+    p.add_argument("--duration-ps", type=float, default=0.12)
     p.add_argument(
         "--temperatures-K", type=float, nargs="+", default=list(DEMO_TEMPERATURES_K)
     )
@@ -61,8 +61,8 @@ def main(args: argparse.Namespace) -> int:
         duration_ps=duration,
         equilibration_ps=round(duration * 0.2, 6),
         min_cell_length_A=args.min_cell_length_A,
-        sample_every_fs=10.0,
-        thermo_every_fs=10.0,
+        sample_every_fs=4.0,
+        thermo_every_fs=4.0,
         out=args.out,
     )
     result = run_campaign(config, force=args.force)
