@@ -696,7 +696,7 @@ def _version(dist: str) -> str:
 
 #: quick: primitive alpha-Li3N (4 atoms); full: 2x2x2 (32 atoms, 7.3 x 7.3 x 7.75 A),
 #: the largest cell whose AIMD steps take seconds, not minutes, on 2 cores. The study's
-#: 10 A rule needs 3x3x3 (108 atoms): pass ``repeat=(3, 3, 3)`` (~1 h on 2 cores).
+#: 10 A rule needs 3x3x3 (108 atoms): pass ``repeat=(3, 3, 3)`` (15-25 min on 2 cores).
 QUICK_REPEAT = (1, 1, 1)
 FULL_REPEAT = (2, 2, 2)
 
@@ -716,7 +716,7 @@ def dft_vs_ml(
 
     ``quick``: the 4-atom primitive cell (< 1 min on 2 cores). Full: the 2x2x2
     32-atom supercell (a few minutes); ``repeat=(3, 3, 3)`` gives the 108-atom cell of
-    the study's 10 A rule (about an hour of DFT on 2 cores). ``dft_vs_ml_step_ratio`` =
+    the study's 10 A rule (15-25 min of DFT on 2 shared cores). ``dft_vs_ml_step_ratio`` =
     DFT ``step_time_s`` / ML ``step_time_s`` (float64 MACE, as ionmd runs it), both on
     ``n_cores`` CPU cores of this machine; ``ml_float32`` and its ratio are reported too.
     """
