@@ -544,13 +544,18 @@ def _mace_mpa0_arch(*, dtype: str = "float64", seed: int = 0) -> Any:
 
     128x0e+128x1o hidden, max_L 1, correlation 3, r_max 6 A, 2 interactions,
     10 Bessel functions with a p = 5 cutoff, radial MLP [64, 64, 64], 16x0e readout
-    MLP, 89 elements (Z = 1..89). Same cost per step as the published weights,
+    MLP, density interaction blocks, 89 elements (Z 1-83, 89-94): 9,063,204
+    parameters, as listed for MACE-MPA-0. Same cost per step as the published weights,
     which cannot be downloaded here. Private stand-in for
     ``ionmd.calculators.load_ase_calculator("mace-mpa0-arch")``.
     """
+    import importlib
+
+    # mace before e3nn (a call, so import sorting keeps it first): importing mace makes
+    # e3nn's torch.load of its constants work under torch >= 2.6
+    modules = importlib.import_module("mace.modules")
     import torch
     from e3nn import o3
-    from mace import modules
     from mace.calculators import MACECalculator
 
     torch_dtype = getattr(torch, dtype)
@@ -558,17 +563,17 @@ def _mace_mpa0_arch(*, dtype: str = "float64", seed: int = 0) -> Any:
     torch.set_default_dtype(torch_dtype)
     try:
         torch.manual_seed(seed)
-        z_table = list(range(1, 90))
+        z_table = list(range(1, 84)) + list(range(89, 95))  # the 89 MPtrj elements
         model = modules.ScaleShiftMACE(
             r_max=6.0,
             num_bessel=10,
             num_polynomial_cutoff=5,
             max_ell=3,
             interaction_cls=modules.interaction_classes[
-                "RealAgnosticResidualInteractionBlock"
+                "RealAgnosticDensityResidualInteractionBlock"
             ],
             interaction_cls_first=modules.interaction_classes[
-                "RealAgnosticResidualInteractionBlock"
+                "RealAgnosticDensityInteractionBlock"
             ],
             num_interactions=2,
             num_elements=len(z_table),
