@@ -126,8 +126,24 @@ def main(args: argparse.Namespace) -> int:
             print(f"ionmd bench: DFT measurement skipped: {exc}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from benchmarks.scaling import markdown as scaling_md
+    from benchmarks.scaling import plot, scaling
+
+    rows = scaling(
+        model_name=model,
+        sizes=[1, 2, 4] if quick else [1, 2, 4, 8, 16],
+        n_steps=3 if quick else 10,
+        min_cell_length_A=6.0 if quick else 10.0,
+        device=device,
+        probe_limit=not quick,
+    )
+    res["scaling"] = rows
+    fits = [r for r in rows if r.get("fits")]
+    res["largest_batch_atoms"] = max(r["n_atoms"] for r in fits) if fits else None
+    plot(rows, out / "scaling.png", title=f"{model} on {res['device']}")
     (out / "bench.json").write_text(json.dumps(res, indent=2, default=str))
-    (out / "bench.md").write_text(markdown(res))
-    print(markdown(res))
+    text = markdown(res) + "\nScaling with the batch:\n\n" + scaling_md(rows)
+    (out / "bench.md").write_text(text)
+    print(text)
     print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
     return 0
