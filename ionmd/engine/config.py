@@ -17,6 +17,9 @@ from typing import Any
 from ionmd.errors import InputError
 
 STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
+#: sanity bounds on hostile values (far beyond any real campaign)
+MAX_STEPS = 1e9
+MAX_CELL_LENGTH_A = 200.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,8 +80,32 @@ class RunConfig:
                 raise InputError(f"temperatures_K = {t} K is beyond any solid electrolyte")
         if not (0.05 <= self.timestep_fs <= 10.0):
             raise InputError(f"timestep_fs = {self.timestep_fs} is out of range [0.05, 10]")
+        for name in _FLOAT_KEYS:
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(
+                    f"{name} must be a finite number, got {getattr(self, name)}"
+                )
         if self.duration_ps <= 0 or self.equilibration_ps < 0:
             raise InputError("duration_ps must be > 0 and equilibration_ps >= 0")
+        if self.duration_ps * 1000.0 / self.timestep_fs > MAX_STEPS:
+            raise InputError(
+                f"duration_ps = {self.duration_ps} is more than {MAX_STEPS:.0e} steps"
+            )
+        if self.min_cell_length_A > MAX_CELL_LENGTH_A:
+            raise InputError(
+                f"min_cell_length_A = {self.min_cell_length_A} Å is beyond "
+                f"{MAX_CELL_LENGTH_A} Å (the study: 10)"
+            )
+        if self.seed < 0:
+            raise InputError(f"seed must be >= 0, got {self.seed}")
+        if not str(self.out).strip():
+            raise InputError("out (the output directory) is empty")
+        if self.thermostat_tau_fs <= 0 or self.chain_length < 1:
+            raise InputError("thermostat_tau_fs must be > 0 and chain_length >= 1")
+        if self.flush_every_ps <= 0 or self.flush_every_s <= 0:
+            raise InputError("flush_every_ps and flush_every_s must be > 0")
+        if self.max_atoms_per_batch < 0:
+            raise InputError("max_atoms_per_batch must be >= 0")
         if self.equilibration_ps >= self.duration_ps:
             raise InputError(
                 f"equilibration_ps ({self.equilibration_ps}) must be shorter than "
@@ -142,6 +169,44 @@ def _valid_keys() -> list[str]:
     return [f.name for f in dataclasses.fields(RunConfig) if f.name != "extra"]
 
 
+_FLOAT_KEYS = tuple(
+    f.name for f in dataclasses.fields(RunConfig) if isinstance(f.default, float)
+)
+
+
+def _check_type(key: str, value: Any, *, source: str) -> None:
+    """InputError unless ``value`` has the type of ``key``'s default (ints pass as
+    floats; bools never pass as numbers)."""
+    default = next(f.default for f in dataclasses.fields(RunConfig) if f.name == key)
+    if key == "temperatures_K":
+        items = value if isinstance(value, list | tuple) else None
+        ok = items is not None and all(
+            isinstance(t, int | float) and not isinstance(t, bool) for t in items
+        )
+        want = "a list of numbers (K)"
+    elif key == "materials":
+        ok = isinstance(value, str) or (
+            isinstance(value, list | tuple) and all(isinstance(m, str) for m in value)
+        )
+        want = "a name or a list of names/paths"
+    elif key == "obelix_data":
+        ok, want = value is None or isinstance(value, str), "a path"
+    elif isinstance(default, bool):
+        ok, want = isinstance(value, bool), "true or false"
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        want = "a number"
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        want = "an integer"
+    elif isinstance(default, str):
+        ok, want = isinstance(value, str), "a string"
+    else:
+        return
+    if not ok:
+        raise InputError(f"{source}: {key} must be {want}, got {value!r}")
+
+
 def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> RunConfig:
     """Build a :class:`RunConfig`, refusing unknown keys with the nearest name."""
     valid = _valid_keys()
@@ -155,6 +220,7 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> RunC
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(f"{source}: unknown key {key!r}{hint}")
+        _check_type(key, value, source=source)
         kwargs[key] = value
     if "temperatures_K" in kwargs:
         kwargs["temperatures_K"] = tuple(float(t) for t in kwargs["temperatures_K"])
@@ -162,7 +228,9 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "config") -> RunC
         kwargs["materials"] = tuple(str(m) for m in kwargs["materials"])
     try:
         return RunConfig(**kwargs, extra=extra)
-    except TypeError as exc:
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(f"{source}: {exc}") from None
 
 

@@ -6,8 +6,10 @@ that names the file, so a CLI can print it without a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,25 @@ def _open(path: str | os.PathLike[str]) -> h5py.File:
         raise RunFileError(f"{p}: not a readable HDF5 file ({exc})") from None
 
 
+def _guarded[T](fn: Callable[..., T]) -> Callable[..., T]:
+    """A corrupt file makes h5py/numpy raise KeyError, OSError, RuntimeError,
+    ValueError or TypeError from deep inside: all become one-line RunFileErrors."""
+
+    @functools.wraps(fn)
+    def wrapper(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(path, *args, **kwargs)
+        except RunFileError:
+            raise
+        except (KeyError, OSError, RuntimeError, ValueError, TypeError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise RunFileError(
+                f"{path}: corrupt run file ({type(exc).__name__}: {reason})"
+            ) from None
+
+    return wrapper
+
+
 def _attrs(group: h5py.Group) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in group.attrs.items():
@@ -82,6 +103,7 @@ def _attrs(group: h5py.Group) -> dict[str, Any]:
     return out
 
 
+@_guarded
 def read_run_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Run-level attributes (``/parameters/ionmd``), with ``config`` decoded."""
     with _open(path) as f:
@@ -94,6 +116,7 @@ def read_run_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
     return attrs
 
 
+@_guarded
 def list_systems(path: str | os.PathLike[str]) -> list[str]:
     """Keys of the systems in the file, in creation order."""
     with _open(path) as f:
@@ -103,6 +126,7 @@ def list_systems(path: str | os.PathLike[str]) -> list[str]:
         return [k for k in params if k != "ionmd"]
 
 
+@_guarded
 def read_system(
     path: str | os.PathLike[str], key: str, *, positions: bool = True
 ) -> SystemRecord:
@@ -137,6 +161,11 @@ def read_system(
             raise RunFileError(f"{path}: system {key!r} is incomplete ({exc})") from None
     if positions and pos is not None and pos.shape[0] != steps.shape[0]:
         raise RunFileError(f"{path}: system {key!r} has inconsistent frame counts")
+    if cell.shape != (3, 3) or not np.all(np.isfinite(cell)):
+        raise RunFileError(f"{path}: system {key!r} has no valid (3, 3) cell")
+    for name in ("temperature_K", "timestep_fs"):
+        if not np.isfinite(float(attrs.get(name, np.nan))):
+            raise RunFileError(f"{path}: system {key!r} has no valid {name}")
     return SystemRecord(
         key=key,
         attrs=attrs,

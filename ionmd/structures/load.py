@@ -42,6 +42,10 @@ __all__ = [
 
 #: Two atoms closer than this (Å) are refused as overlapping.
 DEFAULT_MIN_DISTANCE_A = 0.5
+#: More volume per atom than this (Å³) is vacuum, not a solid (solids: ~5-50 Å³).
+MAX_VOLUME_PER_ATOM_A3 = 1000.0
+#: A cell vector longer than this (Å) is refused as a huge cell.
+MAX_CELL_LENGTH_A = 1000.0
 
 _CIF_SUFFIXES = {".cif", ".mcif"}
 _POSCAR_SUFFIXES = {".vasp", ".poscar", ".contcar"}
@@ -250,11 +254,25 @@ def _one_line(exc: BaseException) -> str:
 
 def _check_lattice(structure: Structure, *, origin: str) -> None:
     matrix = np.asarray(structure.lattice.matrix, dtype=float)
-    if not np.all(np.isfinite(matrix)) or abs(np.linalg.det(matrix)) < 1e-6:
+    with np.errstate(all="ignore"):
+        volume = (
+            abs(float(np.linalg.det(matrix))) if np.all(np.isfinite(matrix)) else np.nan
+        )
+        lengths = np.linalg.norm(matrix, axis=1)
+    if not np.isfinite(volume) or not np.all(np.isfinite(lengths)) or volume < 1e-6:
         raise InputError(f"{origin}: cell is degenerate (zero volume or non-finite)")
+    if (
+        lengths.max() > MAX_CELL_LENGTH_A
+        or volume / len(structure) > MAX_VOLUME_PER_ATOM_A3
+    ):
+        raise InputError(
+            f"{origin}: huge cell ({lengths.max():.3g} Å longest vector, "
+            f"{volume / len(structure):.3g} Å³ per atom): vacuum, not a solid "
+            f"(limits {MAX_CELL_LENGTH_A:g} Å, {MAX_VOLUME_PER_ATOM_A3:g} Å³ per atom)"
+        )
     frac = np.asarray(structure.frac_coords, dtype=float)
-    if not np.all(np.isfinite(frac)):
-        raise InputError(f"{origin}: non-finite atomic coordinates")
+    if not np.all(np.isfinite(frac)) or np.abs(frac).max(initial=0.0) > 1e4:
+        raise InputError(f"{origin}: non-finite or absurd atomic coordinates")
 
 
 def _snap_full_occupancies(structure: Structure) -> Structure:

@@ -28,6 +28,9 @@ __all__ = ["min_length_supercell", "perpendicular_widths", "supercell_repeats"]
 
 #: Slack when comparing a width with the target, so 2 × 5.0000000001 Å counts as 10 Å.
 _ROUND_TOL = 1e-8
+#: A supercell of more atoms than this is refused before it is built (the study's
+#: largest has a few hundred; 10^5 atoms of MACE do not fit one GPU).
+MAX_SUPERCELL_ATOMS = 100_000
 
 SupercellMode = Literal["diagonal", "diagonal_lengths"]
 
@@ -108,6 +111,14 @@ def min_length_supercell(
     n = supercell_repeats(
         structure.lattice.matrix, min_cell_length_A=min_cell_length_A, mode=mode
     )
+    n_atoms = len(structure) * int(np.prod(n.astype(float)))
+    if n_atoms > MAX_SUPERCELL_ATOMS:
+        raise InputError(
+            f"a {min_cell_length_A:g} Å supercell of "
+            f"{structure.composition.reduced_formula} "
+            f"would hold {n_atoms:.3g} atoms (repeats {' x '.join(map(str, n))}), "
+            f"more than {MAX_SUPERCELL_ATOMS}"
+        )
     scaling = np.diag(n).astype(int)
     new_lattice = Lattice(scaling @ structure.lattice.matrix, pbc=structure.lattice.pbc)
     shifts = np.array(list(itertools.product(*(range(k) for k in n))), dtype=float)

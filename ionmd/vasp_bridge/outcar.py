@@ -75,7 +75,10 @@ def read_outcar_summary(path: str | Path) -> OutcarSummary:
             elif "Elapsed time" in line:
                 m = _ELAPSED.search(line)
                 if m:
-                    elapsed = float(m.group(1))
+                    try:
+                        elapsed = float(m.group(1))
+                    except ValueError:
+                        elapsed = None
     return OutcarSummary(
         complete=complete, ionic_steps=steps, elapsed_s=elapsed, n_cores=cores
     )
@@ -90,7 +93,10 @@ def read_oszicar(path: str | Path) -> OszicarSeries:
                 continue
             m = _OSZICAR_MD.match(line)
             if m:
-                rows.append([float(g) for g in m.groups()])
+                try:
+                    rows.append([float(g) for g in m.groups()])
+                except ValueError:
+                    continue  # a garbled MD line (e.g. "-."): skipped, not fatal
     data = np.array(rows, dtype=float).reshape(-1, 5)
     return OszicarSeries(
         step=data[:, 0].astype(np.int64),

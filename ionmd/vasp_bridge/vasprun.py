@@ -26,9 +26,12 @@ def _varray(elem: ET.Element) -> np.ndarray:
 
 def read_vasprun_symbols(path: str | Path) -> tuple[str, ...]:
     """Element symbol of each atom, from ``<atominfo>``."""
-    for _, elem in ET.iterparse(path, events=("end",)):
-        if elem.tag == "array" and elem.get("name") == "atoms":
-            return tuple(r.find("c").text.strip() for r in elem.iter("rc"))
+    try:
+        for _, elem in ET.iterparse(path, events=("end",)):
+            if elem.tag == "array" and elem.get("name") == "atoms":
+                return tuple((r.findtext("c") or "").strip() for r in elem.iter("rc"))
+    except (ET.ParseError, LookupError, UnicodeError) as exc:  # LookupError: encoding
+        raise InputError(f"{path}: not a readable vasprun.xml ({exc})") from None
     raise InputError(f"{path}: no <atominfo> atoms array")
 
 
@@ -51,7 +54,19 @@ def iter_vasprun(path: str | Path) -> Iterator[XdatcarFrame]:
             if basis is None or positions is None:
                 continue
             number += 1
-            yield XdatcarFrame(number=number, frac=_varray(positions), cell=_varray(basis))
+            try:
+                frac, cell = _varray(positions), _varray(basis)
+            except (ValueError, AttributeError):  # garbled numbers, an empty <v/>
+                raise InputError(
+                    f"{path}: ionic step {number} holds numbers that cannot be read"
+                ) from None
+            if cell.shape != (3, 3) or not (
+                np.all(np.isfinite(frac)) and np.all(np.isfinite(cell))
+            ):
+                raise InputError(f"{path}: ionic step {number} has a bad cell or positions")
+            yield XdatcarFrame(number=number, frac=frac, cell=cell)
             elem.clear()
     except ET.ParseError:
         return  # truncated file: keep the complete calculations read so far
+    except (LookupError, UnicodeError) as exc:  # an unknown encoding declared
+        raise InputError(f"{path}: not a readable vasprun.xml ({exc})") from None

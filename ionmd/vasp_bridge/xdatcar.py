@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,10 @@ class XdatcarFrame:
     cell: np.ndarray
 
 
+#: more atoms than this in a header is a corrupt count, not a system
+_MAX_ATOMS = 1_000_000
+
+
 def _open_text(path: Path) -> TextIO:
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="ascii", errors="replace")
@@ -61,8 +66,14 @@ def _read_header(lines: list[str], path: Path) -> XdatcarHeader:
         raise InputError(f"{path}: not an XDATCAR (unreadable header)") from None
     if len(names) != len(counts):
         raise InputError(f"{path}: element names and counts differ in the header")
-    if scale < 0:  # a negative scale is the volume
-        scale = (-scale / abs(np.linalg.det(cell))) ** (1.0 / 3.0)
+    if any(c < 0 for c in counts) or sum(counts) > _MAX_ATOMS:
+        raise InputError(f"{path}: XDATCAR atom counts {counts} are not plausible")
+    with np.errstate(all="ignore"):
+        if scale < 0:  # a negative scale is the volume
+            scale = (-scale / abs(np.linalg.det(cell))) ** (1.0 / 3.0)
+        det = np.linalg.det(cell * scale) if np.all(np.isfinite(cell * scale)) else 0.0
+    if not (np.isfinite(det) and abs(det) > 1e-6):
+        raise InputError(f"{path}: XDATCAR cell is degenerate or not finite")
     symbols = tuple(
         s.split("/")[0].split("_")[0]
         for s, c in zip(names, counts, strict=True)
@@ -73,9 +84,9 @@ def _read_header(lines: list[str], path: Path) -> XdatcarHeader:
 
 def _parse_block(lines: list[str], n_atoms: int) -> np.ndarray | None:
     values = " ".join(lines).split()
-    if len(values) == 3 * n_atoms:
-        return np.array(values, dtype=float).reshape(n_atoms, 3)
     try:
+        if len(values) == 3 * n_atoms:
+            return np.array(values, dtype=float).reshape(n_atoms, 3)
         return np.array([line.split()[:3] for line in lines], dtype=float)
     except ValueError:
         return None
@@ -84,8 +95,11 @@ def _parse_block(lines: list[str], n_atoms: int) -> np.ndarray | None:
 def read_xdatcar_header(path: str | Path) -> XdatcarHeader:
     """The header of an XDATCAR (cell and symbols) without reading the frames."""
     path = Path(path)
-    with _open_text(path) as fh:
-        lines = [fh.readline() for _ in range(7)]
+    try:
+        with _open_text(path) as fh:
+            lines = [fh.readline() for _ in range(7)]
+    except (EOFError, zlib.error) as exc:  # a corrupt .gz (OSError: the caller's)
+        raise InputError(f"{path}: unreadable ({exc})") from None
     return _read_header(lines, path)
 
 
@@ -94,6 +108,13 @@ def iter_xdatcar(path: str | Path) -> Iterator[XdatcarFrame]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
+    try:
+        yield from _iter_xdatcar(path)
+    except (OSError, EOFError, zlib.error) as exc:  # a corrupt .gz
+        raise InputError(f"{path}: unreadable ({exc})") from None
+
+
+def _iter_xdatcar(path: Path) -> Iterator[XdatcarFrame]:
     with _open_text(path) as fh:
         header = _read_header([fh.readline() for _ in range(7)], path)
         n = header.n_atoms
@@ -120,4 +141,6 @@ def iter_xdatcar(path: str | Path) -> Iterator[XdatcarFrame]:
             frac = _parse_block(block, n)
             if frac is None or frac.shape != (n, 3):
                 return  # truncated or corrupt tail
+            if not np.all(np.isfinite(frac)):
+                raise InputError(f"{path}: frame {number} holds non-finite coordinates")
             yield XdatcarFrame(number=number, frac=frac, cell=cell)

@@ -70,13 +70,21 @@ def build_trajectory(
         raise InputError(
             f"{source}: the file does not state the temperature; pass --temperature-K"
         )
+    cell_A = np.asarray(cell_A, dtype=float)
+    if cell_A.shape != (3, 3) or not np.all(np.isfinite(cell_A)):
+        raise InputError(f"{source}: the cell is missing or not finite")
+    if not np.all(np.isfinite(frac)):
+        raise InputError(f"{source}: non-finite atomic coordinates (NaN or inf)")
     is_mobile = np.array([s == mobile_species for s in symbols])
     if not is_mobile.any():
         raise InputError(
             f"{source}: no {mobile_species} atoms in the trajectory "
             f"(elements: {' '.join(sorted(set(symbols)))})"
         )
-    cart = to_cartesian(frac=frac, cell_A=cell_A)
+    with np.errstate(all="ignore"):
+        cart = to_cartesian(frac=frac, cell_A=cell_A)
+    if not np.all(np.isfinite(cart)):
+        raise InputError(f"{source}: coordinates overflow (absurd values in the file)")
     time_ps = np.arange(frac.shape[0]) * frame_interval_ps
     formula = _formula(symbols)
     return MobileTrajectory(

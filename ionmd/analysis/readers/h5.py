@@ -42,7 +42,10 @@ def read_run_file(
         if rec.positions is None or rec.positions.shape[0] < 2:
             skipped.append(f"{key}: fewer than 2 complete frames")
             continue
-        if attrs.get("status") == "failed":
+        if not np.all(np.isfinite(rec.positions)):
+            skipped.append(f"{key}: non-finite positions in the run file")
+            continue
+        if str(attrs.get("status", "")) == "failed":
             skipped.append(f"{key}: failed ({attrs.get('failure_reason', '')})")
             continue
         fw_lag = rec.msd.get("lag_ps")
@@ -73,7 +76,7 @@ def read_run_file(
                     "source_kind": attrs.get("source", ""),
                 },
             )
-        except InputError as exc:
+        except (InputError, TypeError, ValueError) as exc:  # incl. garbled attributes
             skipped.append(f"{key}: {exc}")
             continue
         out.append(traj)

@@ -72,8 +72,14 @@ def read_vasprun(
                 if arr is not None:
                     symbols = [(rc.findtext("c") or "").strip() for rc in arr.findall("rc")]
             elif tag == "calculation":
-                frac = _varray(elem.find("structure/varray[@name='positions']"))
-                basis = _varray(elem.find("structure/crystal/varray[@name='basis']"))
+                try:
+                    frac = _varray(elem.find("structure/varray[@name='positions']"))
+                    basis = _varray(elem.find("structure/crystal/varray[@name='basis']"))
+                except ValueError:
+                    raise InputError(
+                        f"{p}: ionic step {collector.n_seen + 1} holds numbers that "
+                        "cannot be read"
+                    ) from None
                 elem.clear()
                 if frac is None or basis is None:
                     continue
@@ -82,6 +88,8 @@ def read_vasprun(
                         f"{p}: a step holds {frac.shape[0]} positions, the "
                         f"file declares {len(symbols)} atoms"
                     )
+                if basis.shape != (3, 3):
+                    raise InputError(f"{p}: a step's cell is not 3 x 3 numbers")
                 if cell is None:
                     cell = basis
                 elif not np.allclose(basis, cell, atol=1e-4):
@@ -90,7 +98,7 @@ def read_vasprun(
                         "fixed-cell (NVT) trajectories are supported"
                     )
                 collector.push(frac)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, UnicodeError) as exc:  # LookupError: bad encoding
         if collector.n_seen == 0:
             raise InputError(f"{p}: not a readable vasprun.xml ({exc})") from None
         truncated = True

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -29,6 +31,8 @@ from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 
 _FRAME_MARKERS = (b"direct", b"cartesian")
+#: more atoms than this in a header is a corrupt count, not a system
+MAX_ATOMS = 1_000_000
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -56,9 +60,13 @@ class _Header:
             ) from None
         if lattice.shape != (3, 3):
             raise InputError(f"{path}: not an XDATCAR (bad lattice lines)")
-        if scale < 0:  # VASP: a negative scale is the cell volume
-            scale = (-scale / abs(np.linalg.det(lattice))) ** (1.0 / 3.0)
-        self.cell_A = lattice * scale
+        with np.errstate(all="ignore"):
+            if scale < 0:  # VASP: a negative scale is the cell volume
+                scale = (-scale / abs(np.linalg.det(lattice))) ** (1.0 / 3.0)
+            self.cell_A = lattice * scale
+            det = np.linalg.det(self.cell_A) if np.all(np.isfinite(self.cell_A)) else 0.0
+        if not (np.isfinite(det) and abs(det) > 1e-6):
+            raise InputError(f"{path}: XDATCAR cell is degenerate or not finite")
         symbols = lines[5].decode(errors="replace").split()
         try:
             counts = [int(x) for x in lines[6].split()]
@@ -66,6 +74,8 @@ class _Header:
             raise InputError(
                 f"{path}: XDATCAR without element symbols (VASP 4 format) is not supported"
             ) from None
+        if any(n < 0 for n in counts) or sum(counts) > MAX_ATOMS:
+            raise InputError(f"{path}: XDATCAR atom counts {counts} are not plausible")
         if (
             not symbols
             or len(symbols) != len(counts)
@@ -101,9 +111,13 @@ def _frames(
             block = list(islice(lines, header.n_atoms))
             if len(block) < header.n_atoms:
                 return  # truncated last frame: dropped
-            values = np.fromstring(
-                b" ".join(ln.split(b"!")[0] for ln in block).decode(), sep=" "
-            )
+            text = b" ".join(ln.split(b"!")[0] for ln in block).decode(errors="replace")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", DeprecationWarning)
+                    values = np.fromstring(text, sep=" ")
+            except (ValueError, DeprecationWarning):  # text that is not numbers
+                values = np.empty(0)
             if values.size != 3 * header.n_atoms:
                 if next(lines, None) is None and values.size < 3 * header.n_atoms:
                     return  # truncated last line
@@ -111,6 +125,8 @@ def _frames(
                     f"{path}: a frame does not hold {header.n_atoms} atoms "
                     "with 3 coordinates each"
                 )
+            if not np.all(np.isfinite(values)):
+                raise InputError(f"{path}: a frame holds non-finite coordinates")
             cart = line.lstrip().lower().startswith(b"cartesian")
             yield header, values.reshape(header.n_atoms, 3), cart
         else:
@@ -192,7 +208,7 @@ def read_xdatcar(
                 for hdr, frame, cart in _frames(path, fh, header):
                     header = hdr
                     collector.push(frame @ np.linalg.inv(hdr.cell_A) if cart else frame)
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, zlib.error) as exc:
                 raise InputError(f"{path}: unreadable ({exc})") from None
     frac, stride = collector.frames()
     if header is None or frac.shape[0] == 0:
