@@ -82,7 +82,7 @@ def test_kill_and_resume_gives_same_results(tmp_path):
     # the report: self-contained HTML with the campaign tables
     page = (tmp_path / "ref" / "report.html").read_text()
     assert "Supercells" in page and "the study" in page
-    assert "data:image/png;base64" in page and ".png'" not in page
+    assert "data:image/png;base64" in page and "src='msd_" not in page
     assert "| lj_li | 2×2×2 | 32 |" in (tmp_path / "ref" / "report.md").read_text()
 
     cfg = _write_config(tmp_path, "run")
