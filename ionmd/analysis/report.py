@@ -288,5 +288,7 @@ def write_results_json(*, doc: dict[str, Any], out_dir: str | os.PathLike[str]) 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.json"
-    path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    tmp = path.with_suffix(".json.tmp")  # atomic: never a half-written results.json
+    tmp.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)
     return path

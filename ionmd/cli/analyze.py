@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="least-squares D only (no uncertainty; kinisi not needed)",
     )
     p.add_argument("--no-figures", action="store_true")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite a results.json already in --out"
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -57,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.temperature_K is not None and args.temperature_K <= 0:
         raise InputError("--temperature-K must be positive")
+    from pathlib import Path
+
+    if (Path(args.out) / "results.json").exists() and not args.force:
+        raise InputError(
+            f"{args.out} already holds a results.json; use --force to overwrite it "
+            "or choose another --out"
+        )
     settings = DiffusionSettings(
         fit_start_ps=args.fit_start_ps,
         dimension=args.dimension,

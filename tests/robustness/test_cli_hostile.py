@@ -228,10 +228,6 @@ def test_analyze_material_id_cannot_escape_out(tmp_path, monkeypatch):
     assert (tmp_path / "a" / "b" / "res" / "results.json").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: `ionmd analyze` has no --force and rewrites OUT/results.json",
-)
 def test_analyze_does_not_overwrite_finished_result(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     x = _valid_xdatcar(tmp_path / "XDATCAR")
