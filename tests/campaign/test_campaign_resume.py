@@ -19,7 +19,7 @@ model = "lj"
 temperatures_K = [30, 60]
 min_cell_length_A = 10
 timestep_fs = 5
-duration_ps = 3.0
+duration_ps = {duration_ps}
 equilibration_ps = 0.5
 sample_every_fs = 50
 msd_every_fs = 10
@@ -31,13 +31,13 @@ out = "{out}"
 """
 
 
-def _write_config(tmp_path: Path, name: str) -> Path:
+def _write_config(tmp_path: Path, name: str, duration_ps: float = 3.0) -> Path:
     atoms = bulk("Ar", "fcc", a=5.26, cubic=True)  # 4 atoms, LJ argon
     atoms.set_chemical_symbols(["Li", "Ar", "Ar", "Ar"])
     cif = tmp_path / "lj_li.cif"
     atoms.write(cif)
     cfg = tmp_path / f"{name}.toml"
-    cfg.write_text(CONFIG.format(cif=cif, out=tmp_path / name))
+    cfg.write_text(CONFIG.format(cif=cif, out=tmp_path / name, duration_ps=duration_ps))
     return cfg
 
 
