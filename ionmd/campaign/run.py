@@ -113,7 +113,6 @@ def run_campaign(
     (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
     """
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
     state_path = out / "campaign.json"
     previous = json.loads(state_path.read_text()) if state_path.exists() else None
     if previous and previous.get("status") == "done" and not force:
@@ -186,6 +185,7 @@ def run_campaign(
         "supercells": sizes,
         "batches": previous.get("batches", []) if previous and not force else [],
     }
+    out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
     _write_json(state_path, record)
     result = CampaignResult(out_dir=out, run_files=[], failed_materials=failed)
     if executor is not None:
