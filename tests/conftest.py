@@ -21,3 +21,25 @@ def shared() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data not found at {path} (set IONMD_SHARED)")
     return path
+
+
+def _obelix_dir() -> Path:
+    return (shared_dir() / "data" / "obelix").resolve()
+
+
+@pytest.fixture(scope="session")
+def obelix_cif_dir() -> Path:
+    """The shared OBELiX CIFs (skip if absent)."""
+    path = _obelix_dir() / "all_randomized_cifs"
+    if not path.is_dir():
+        pytest.skip(f"shared OBELiX data not found at {path} (set IONMD_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def obelix_dir() -> Path:
+    """The shared OBELiX copy (skip if absent)."""
+    path = _obelix_dir()
+    if not (path / "all.csv").is_file():
+        pytest.skip(f"shared OBELiX data not found at {path} (set IONMD_SHARED)")
+    return path
