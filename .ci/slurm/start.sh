@@ -3,7 +3,7 @@
 # cgroups: munged (as user munge), slurmctld, slurmd. Waits until the node is idle.
 #
 # Environment (all optional):
-#   IONMD_SLURM_CPUS       CPUs declared for the node (default: nproc)
+#   IONMD_SLURM_CPUS       CPUs declared for the node (default: nproc --all)
 #   IONMD_SLURM_PARTITION  partition name (default: debug)
 #   IONMD_SLURM_TIMEOUT    seconds to wait for the node to become idle (default: 60)
 # Logs and state: /var/log/slurm, /var/spool/slurmctld, /var/spool/slurmd.
@@ -22,7 +22,9 @@ done
 
 t0=$(date +%s.%N)
 host=$(hostname -s)
-cpus=${IONMD_SLURM_CPUS:-$(nproc)}
+# `nproc --all`: plain nproc honours OMP_NUM_THREADS (CI sets it to 1), which would
+# declare a 1-CPU node on which two workers can never run at once
+cpus=${IONMD_SLURM_CPUS:-$(nproc --all)}
 partition=${IONMD_SLURM_PARTITION:-debug}
 timeout=${IONMD_SLURM_TIMEOUT:-60}
 # RealMemory in MB: what `free` reports, less 5 % so slurmd does not mark the node
