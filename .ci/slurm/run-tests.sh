@@ -23,4 +23,4 @@ fi
 if [[ $# -eq 0 ]]; then
     set -- -q -p no:cacheprovider tests
 fi
-"$PYTEST" -m slurm "$@"
+"$PYTEST" -m slurm --timeout=600 "$@"
