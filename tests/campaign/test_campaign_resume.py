@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from ase.build import bulk
 
+from .test_executor import strip as _strip
+
 CONFIG = """
 materials = ["{cif}"]
 model = "lj"
@@ -51,19 +53,6 @@ def _ionmd(*args: str, **kw) -> subprocess.Popen:
         text=True,
         **kw,
     )
-
-
-def _strip(x):
-    """Drop what names the run directory or the clock; keep every number."""
-    if isinstance(x, dict):
-        return {
-            k: _strip(v)
-            for k, v in x.items()
-            if k not in ("created_utc", "inputs", "source")
-        }
-    if isinstance(x, list):
-        return [_strip(v) for v in x]
-    return x
 
 
 def _results(out: Path) -> dict:
