@@ -96,6 +96,11 @@ class TemperatureResult:
     framework_msd_A2: np.ndarray | None = None
     D_samples_cm2_s: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    #: why the trajectory ends before its protocol ("" if it does not): a cut
+    #: vasprun.xml, an engine run still running or killed
+    partial: str = ""
+    #: frames read from the input (before any discard or thinning)
+    n_frames_read: int = 0
 
     @property
     def used_in_fit(self) -> bool:
@@ -248,4 +253,6 @@ def analyse_trajectory(
         framework_msd_A2=fw_msd,
         D_samples_cm2_s=samples,
         notes=notes,
+        partial=str(traj.meta.get("partial", "")),
+        n_frames_read=traj.n_frames,
     )

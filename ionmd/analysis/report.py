@@ -216,6 +216,9 @@ def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
         "dimension": r.dimension,
         "source": r.source,
         "notes": r.notes,
+        "partial": bool(r.partial),
+        "partial_reason": r.partial,
+        "n_frames_read": r.n_frames_read,
     }
 
 

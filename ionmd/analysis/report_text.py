@@ -47,7 +47,13 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
             per_t.append(
                 [
                     mid,
-                    _f(t["temperature_K"], "g"),
+                    _f(t["temperature_K"], "g")
+                    + (
+                        f" (partial: {t.get('n_frames_read')} frames; "
+                        f"{t.get('partial_reason')})"
+                        if t.get("partial")
+                        else ""
+                    ),
                     _f(t["D_cm2_s"]),
                     _ci(t["D_ci95_cm2_s"]),
                     _f(t["D_ols_cm2_s"]),

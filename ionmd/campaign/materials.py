@@ -7,6 +7,7 @@ Accepted: ``"obelix21"`` (the study's 21 OBELiX materials), ``"obelix22"``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +59,43 @@ def material_sources(
             )
         else:
             out.append(MaterialSource(item, "obelix", item))
-    ids = [m.material_id for m in out]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(m.material_id for m in out)
+    dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
-        raise InputError(f"materials named twice: {', '.join(dupes)}")
+        raise InputError(f"materials named twice: {_first_few(dupes)}")
+    _check_obelix_ids([m.material_id for m in out if m.kind == "obelix"], obelix_data)
     return out
+
+
+def _first_few(items: Sequence[str], *, shown: int = 5) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(repr(x)[:60] for x in items[:shown]) + more
+
+
+def _check_obelix_ids(ids: list[str], obelix_data: str | None) -> None:
+    """All OBELiX ids at once: one line for any number of unknown ids (their
+    count, the first few, and the nearest valid names)."""
+    if not ids:
+        return
+    import difflib
+
+    from ionmd.datasets.obelix import obelix_ids
+
+    known = set(obelix_ids(data_path=obelix_data))
+    unknown = [i for i in ids if i.strip().lower() not in known]
+    if not unknown:
+        return
+    hints = []
+    for item in unknown[:3]:
+        close = difflib.get_close_matches(
+            item.strip().lower(), sorted(known), n=1, cutoff=0.5
+        )
+        if close:
+            hints.append(f"{item!r}: {close[0]}?"[:80])
+    hint = f" (nearest: {'; '.join(hints)})" if hints else ""
+    raise InputError(
+        f"{len(unknown)} unknown OBELiX id(s) of {len(ids)}: {_first_few(unknown)}{hint}"
+    )
 
 
 def load_material(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ionmd.campaign.materials import load_material, material_sources
+from ionmd.campaign.materials import MaterialSource, load_material, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
 from ionmd.campaign.plan import pack_batches, systems_for_material
 from ionmd.campaign.report import finish_reports
@@ -28,6 +28,7 @@ from ionmd.engine.config import RunConfig
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
+from ionmd.outdir import check_output_dir
 
 if TYPE_CHECKING:
     from ionmd.engine.runner import RunSummary
@@ -112,7 +113,7 @@ def run_campaign(
     ``executor``: run each batch, then the analysis, as scale-out tasks there
     (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
     """
-    out = Path(config.out)
+    out = check_output_dir(config.out, what="output directory (out)")
     state_path = out / "campaign.json"
     previous = json.loads(state_path.read_text()) if state_path.exists() else None
     if previous and previous.get("status") == "done" and not force:
@@ -120,15 +121,19 @@ def run_campaign(
             f"{out} holds a finished campaign; use --force to run it again "
             "(its results would be overwritten) or choose another --out"
         )
-    if force:
-        for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
-            p.unlink()
-    elif previous is None and any(out.glob("md*.h5")):
+    if not force and previous is None and any(out.glob("md*.h5")):
         raise InputError(
             f"{out} holds run files from something else; use --force or another --out"
         )
 
+    # every structure is read and checked before the model loads (minutes on a
+    # cold GPU node) and before anything is written or removed
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
+    failed: dict[str, str] = {}
+    prepared = _prepare_materials(sources, config=config, failed=failed)
+    if not prepared:
+        raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
+
     from ionmd.calculators import load_model, model_info
 
     # with an executor the workers load the model on their devices; here it only
@@ -140,39 +145,28 @@ def run_campaign(
     info = model_info(config.model)
     known = supported_numbers(model)
 
-    failed: dict[str, str] = {}
     systems: list[SystemSpec] = []
     sizes: dict[str, list[int]] = {}
-    for src in sources:
-        try:
-            structure = load_material(
-                src,
-                obelix_data=config.obelix_data,
-                round_occupancies=config.round_occupancies,
-                mobile_species=config.mobile_species,
-            )
-            specs = systems_for_material(src.material_id, structure, config=config)
-            numbers = set(specs[0].atoms.get_atomic_numbers().tolist())  # type: ignore[attr-defined]
-            if known is not None and not numbers <= known:
-                from ase.data import chemical_symbols
+    for material_id, specs in prepared.items():
+        numbers = set(specs[0].atoms.get_atomic_numbers().tolist())  # type: ignore[attr-defined]
+        if known is not None and not numbers <= known:
+            from ase.data import chemical_symbols
 
-                missing = sorted(chemical_symbols[z] for z in numbers - known)
-                raise InputError(
-                    f"model {config.model} does not cover {', '.join(missing)}"
-                )
-        except IonmdError as exc:
-            failed[src.material_id] = str(exc)
-            _log(f"skipping {src.material_id}: {exc}")
+            missing = sorted(chemical_symbols[z] for z in numbers - known)
+            failed[material_id] = (
+                f"model {config.model} does not cover {', '.join(missing)}"
+            )
+            _log(f"skipping {material_id}: {failed[material_id]}")
             continue
         systems.extend(specs)
-        sizes[src.material_id] = [int(x) for x in specs[0].supercell.diagonal()] + [
+        sizes[material_id] = [int(x) for x in specs[0].supercell.diagonal()] + [
             len(specs[0].atoms)
         ]  # type: ignore[arg-type]
     if not systems:
-        raise InputError(
-            "no material could be prepared: "
-            + "; ".join(f"{k}: {v}" for k, v in failed.items())
-        )
+        raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
+    if force:
+        for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
+            p.unlink()
 
     max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, systems)
     batches = _plan(systems, previous=None if force else previous, max_atoms=max_atoms)
@@ -263,6 +257,44 @@ def run_campaign(
     _write_json(state_path, record)
     finish_reports(out, record)
     return result
+
+
+#: per-material "skipping" lines printed before the rest are only counted
+MAX_SKIP_LINES = 10
+
+
+def _prepare_materials(
+    sources: list[MaterialSource], *, config: RunConfig, failed: dict[str, str]
+) -> dict[str, list[SystemSpec]]:
+    """Read, check and expand every material (no model needed); a material that
+    fails is recorded in ``failed`` with its one-line reason and left out."""
+    prepared: dict[str, list[SystemSpec]] = {}
+    for src in sources:
+        try:
+            structure = load_material(
+                src,
+                obelix_data=config.obelix_data,
+                round_occupancies=config.round_occupancies,
+                mobile_species=config.mobile_species,
+            )
+            prepared[src.material_id] = systems_for_material(
+                src.material_id, structure, config=config
+            )
+        except IonmdError as exc:
+            failed[src.material_id] = str(exc)
+            if len(failed) <= MAX_SKIP_LINES:
+                _log(f"skipping {src.material_id}: {exc}")
+            elif len(failed) == MAX_SKIP_LINES + 1:
+                _log("skipping further materials (counted in campaign.json)")
+    return prepared
+
+
+def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
+    """One line for any number of failed materials: the count and the first few."""
+    items = list(failed.items())
+    text = "; ".join(f"{k}: {v}" for k, v in items[:shown])
+    more = f" (and {len(items) - shown} more)" if len(items) > shown else ""
+    return f"{len(items)} material(s) failed: {text}{more}"
 
 
 def _plan(

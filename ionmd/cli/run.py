@@ -19,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="TOML file (see docs/config.md)")
     p.add_argument("--out", help="output directory (overrides `out` in the config)")
     p.add_argument(
+        "--model",
+        help="force model, e.g. mace:medium-mpa-0, mace:/path/to/file.model, "
+        "sevennet:7net-0, lj (overrides `model` in the config)",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="run again even if OUT holds a finished campaign",
@@ -39,6 +44,8 @@ def main(args: argparse.Namespace) -> int:
     changes = {}
     if args.out:
         changes["out"] = args.out
+    if args.model:
+        changes["model"] = args.model
     if args.no_progress:
         changes["progress"] = False
     if changes:

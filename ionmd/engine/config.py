@@ -125,6 +125,31 @@ class RunConfig:
         ):
             if getattr(self, name) < self.timestep_fs:
                 raise InputError(f"{name} must be at least one timestep")
+        self._check_step_counts()
+
+    def _check_step_counts(self) -> None:
+        """The protocol in steps: at least one step, and a production phase (after
+        equilibration) long enough for two stored frames and one MSD lag; each
+        temperature once (one system per material and temperature)."""
+        seen: set[float] = set()
+        for t in self.temperatures_K:
+            if t in seen:
+                raise InputError(f"temperatures_K lists {t:g} K twice")
+            seen.add(t)
+        if self.n_steps < 1:
+            raise InputError(
+                f"duration_ps = {self.duration_ps} is zero steps of {self.timestep_fs} fs"
+            )
+        production = self.n_steps - self.equilibration_steps
+        need = max(self.sample_every_steps, self.msd_every_steps)
+        if production < need:
+            raise InputError(
+                f"{production} production step(s) after equilibration "
+                f"(duration_ps = {self.duration_ps}, equilibration_ps = "
+                f"{self.equilibration_ps}, timestep_fs = {self.timestep_fs}): fewer than "
+                f"one sample_every_fs/msd_every_fs stride ({need} steps), nothing to "
+                "analyse"
+            )
 
     # --- derived step counts -------------------------------------------------
     def _steps(self, fs: float) -> int:

@@ -137,6 +137,11 @@ def read_system(
             raise RunFileError(f"{path}: no system {key!r}")
         try:
             attrs = _attrs(f[ppath])
+            if isinstance(f[ppath].get("species"), h5py.Dataset):  # since 0.x: dataset
+                attrs["species"] = [
+                    x.decode() if isinstance(x, bytes) else str(x)
+                    for x in f[ppath]["species"][()].tolist()
+                ]
             part = f[layout.particles_path(key)]
             n_valid = int(attrs.get("n_frames_valid", part["position/step"].shape[0]))
             steps = part["position/step"][:n_valid]

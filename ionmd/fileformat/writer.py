@@ -221,7 +221,9 @@ class RunFileWriter:
         a["n_atoms"] = int(info.n_atoms)
         a["volume_A3"] = info.volume_A3
         a["cell"] = np.asarray(info.cell, dtype=np.float64)
-        a["species"] = np.array(list(info.species), dtype=_STR)
+        # a dataset, not an attribute: attributes live in the object header
+        # (64 kB), which ~4,000 symbols overflow ("object header message is too large")
+        p.create_dataset("species", data=np.array(list(info.species), dtype=_STR))
         a["supercell"] = np.asarray(info.supercell, dtype=np.int64)
         a["model_name"] = info.model_name
         a["model_version"] = info.model_version

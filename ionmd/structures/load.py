@@ -9,7 +9,13 @@ Checks, each failing with a one-line :class:`ionmd.errors.InputError`:
 - every site is fully occupied by one species (else the offending sites are named,
   unless ``round_occupancies=True``, see :mod:`ionmd.structures.occupancy`);
 - no two atoms are closer than ``min_distance_A`` (0.5 Å by default);
-- the mobile species (Li by default) is present (:func:`check_mobile_species`).
+- the mobile species (Li by default) is present (:func:`check_mobile_species`);
+- the file holds at most ``MAX_STRUCTURE_SITES`` (10,000) sites, counted by a
+  text scan *before* parsing (pymatgen's CIF parser is superlinear: 4,096 sites
+  8.5 s, 10,648 sites 43 s, 50,000 sites many minutes): the POSCAR counts line; the
+  CIF ``_atom_site`` loop rows times its symmetry operations (an upper bound of
+  the expanded cell; OBELiX's largest is 1,344). Supercells are limited apart
+  (``MAX_SUPERCELL_ATOMS``, 100,000 atoms per system).
 
 Cell convention: row vectors (pymatgen/ASE), Å.
 """
@@ -17,6 +23,7 @@ Cell convention: row vectors (pymatgen/ASE), Å.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -46,6 +53,8 @@ DEFAULT_MIN_DISTANCE_A = 0.5
 MAX_VOLUME_PER_ATOM_A3 = 1000.0
 #: A cell vector longer than this (Å) is refused as a huge cell.
 MAX_CELL_LENGTH_A = 1000.0
+#: Sites a structure file may hold (after symmetry expansion), checked before parsing.
+MAX_STRUCTURE_SITES = 10_000
 
 _CIF_SUFFIXES = {".cif", ".mcif"}
 _POSCAR_SUFFIXES = {".vasp", ".poscar", ".contcar"}
@@ -199,6 +208,14 @@ def _read_file(path: Path) -> Structure:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     kind = _guess_format(path, text)
+    n_sites = count_sites_cif(text) if kind == "cif" else count_sites_poscar(text)
+    if n_sites is not None and n_sites > MAX_STRUCTURE_SITES:
+        how = " (atom_site rows x symmetry operations)" if kind == "cif" else ""
+        raise InputError(
+            f"{path}: {n_sites:,} sites{how} is more than the "
+            f"{MAX_STRUCTURE_SITES:,} a structure file may hold "
+            "(a unit cell; ionmd builds the supercell itself)"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -224,6 +241,54 @@ def _guess_format(path: Path, text: str) -> str:
     if "data_" in lowered and "_cell_length_a" in lowered:
         return "cif"
     return "poscar"
+
+
+_CIF_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\S+")
+_SITE_TAGS = ("_atom_site_fract_x", "_atom_site_cartn_x")
+_SYMOP_TAGS = ("_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz")
+
+
+def count_sites_cif(text: str) -> int | None:
+    """Upper bound of the sites a CIF expands to (rows of its ``_atom_site`` loops
+    times the most symmetry operations listed), by a text scan; None if no
+    ``_atom_site`` loop is found (the parser then says what is wrong)."""
+    lines = text.splitlines()
+    sites = ops = 0
+    found = False
+    i, n = 0, len(lines)
+    while i < n:
+        if not lines[i].strip().lower().startswith("loop_"):
+            i += 1
+            continue
+        i += 1
+        heads = []
+        while i < n and lines[i].strip().startswith("_"):
+            heads.append(lines[i].split()[0].lower())
+            i += 1
+        tokens = 0
+        while i < n:
+            line = lines[i].strip()
+            if line.startswith("_") or line.lower().startswith(("loop_", "data_")):
+                break
+            if line and not line.startswith("#"):
+                tokens += len(_CIF_TOKEN.findall(line))
+            i += 1
+        rows = tokens // max(1, len(heads))
+        if any(h in _SITE_TAGS for h in heads):
+            sites, found = sites + rows, True
+        if any(h in _SYMOP_TAGS for h in heads):
+            ops = max(ops, rows)
+    return sites * max(1, ops) if found else None
+
+
+def count_sites_poscar(text: str) -> int | None:
+    """The atoms a POSCAR declares (its counts line), or None if not found."""
+    lines = text.splitlines()
+    for line in lines[5:7]:
+        parts = line.split()
+        if parts and all(p.isdigit() for p in parts):
+            return sum(int(p) for p in parts)
+    return None
 
 
 def _parse_cif(text: str) -> Structure:

@@ -161,9 +161,26 @@ def build_input_set(
         sort_map=sort_map,
         incar=incar,
         kpoints=input_set.kpoints,
-        potcar_symbols=tuple(input_set.potcar_symbols),
+        potcar_symbols=_potcar_symbols(input_set, sorted_structure),
         potcar_functional=settings.potcar_functional,
     )
+
+
+def _potcar_symbols(input_set: MPMDSet, structure: Structure) -> tuple[str, ...]:
+    """The POTCAR of every element; InputError naming an element the set has no
+    POTCAR choice for (pymatgen raises a bare KeyError)."""
+    try:
+        symbols = tuple(input_set.potcar_symbols)
+    except KeyError as exc:
+        raise InputError(
+            f"no POTCAR choice for element {exc.args[0]} in the Materials Project "
+            "set (elements covered: H-Bi, Ac-Pu)"
+        ) from None
+    elements = Poscar(structure).site_symbols
+    for el, sym in zip(elements, symbols, strict=False):
+        if sym.split("_")[0] != el:
+            raise InputError(f"POTCAR {sym!r} does not match element {el}")
+    return symbols
 
 
 def segment_incar(incar: Incar, *, nsw: int) -> Incar:

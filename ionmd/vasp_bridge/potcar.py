@@ -33,28 +33,44 @@ def potcar_library() -> Path | None:
     return Path(value) if value else None
 
 
-def write_potcar(
-    directory: str | Path, *, symbols: tuple[str, ...] | list[str], functional: str = "PBE"
-) -> Path:
-    """Write POTCAR (library configured) or POTCAR.spec (not configured) into ``directory``.
-
-    Returns the path written.
-    """
-    directory = Path(directory)
+def build_potcar(
+    *, symbols: tuple[str, ...] | list[str], functional: str = "PBE"
+) -> object | None:
+    """The pymatgen ``Potcar`` (library configured), or None (POTCAR.spec will be
+    written). InputError, before anything is written, when the library lacks one."""
     if potcar_library() is None:
-        spec = directory / "POTCAR.spec"
-        spec.write_text("\n".join(symbols) + "\n")
-        return spec
+        return None
     from pymatgen.io.vasp.inputs import Potcar
 
     try:
-        potcar = Potcar(list(symbols), functional=functional)
-    except (OSError, RuntimeError, ValueError) as exc:
+        return Potcar(list(symbols), functional=functional)
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
         raise InputError(
-            f"cannot build POTCAR {list(symbols)} ({functional}): {exc}"
+            f"cannot build POTCAR {list(symbols)} ({functional}) from the library "
+            f"{potcar_library()}: {str(exc).splitlines()[0] if str(exc) else exc!r}"
         ) from None
+
+
+def write_potcar(
+    directory: str | Path,
+    *,
+    symbols: tuple[str, ...] | list[str],
+    functional: str = "PBE",
+    potcar: object | None = None,
+) -> Path:
+    """Write POTCAR (library configured) or POTCAR.spec (not configured) into ``directory``.
+
+    ``potcar``: one already built by :func:`build_potcar`. Returns the path written.
+    """
+    directory = Path(directory)
+    if potcar is None:
+        potcar = build_potcar(symbols=symbols, functional=functional)
+    if potcar is None:
+        spec = directory / "POTCAR.spec"
+        spec.write_text("\n".join(symbols) + "\n")
+        return spec
     path = directory / "POTCAR"
-    potcar.write_file(path)
+    potcar.write_file(path)  # type: ignore[attr-defined]
     return path
 
 

@@ -74,6 +74,7 @@ def read_run_file(
                     "step_skip": int(attrs.get("sample_every_steps", 0)),
                     "model_name": attrs.get("model_name", ""),
                     "source_kind": attrs.get("source", ""),
+                    **_partial(attrs),
                 },
             )
         except (InputError, TypeError, ValueError) as exc:  # incl. garbled attributes
@@ -82,3 +83,16 @@ def read_run_file(
         out.append(traj)
     out.sort(key=lambda t: (t.material_id, t.temperature_K))
     return out, skipped
+
+
+def _partial(attrs: dict) -> dict[str, str]:
+    """``{"partial": reason}`` for a system whose run has not finished (the file
+    of a campaign still running, or killed): its data end before the protocol."""
+    status = str(attrs.get("status", ""))
+    try:
+        done, total = int(attrs.get("steps_done", 0)), int(attrs.get("steps_total", 0))
+    except (TypeError, ValueError):
+        done, total = 0, 0
+    if status == "done" and done >= total:
+        return {}
+    return {"partial": f"run {status or 'unfinished'}: {done} of {total} steps"}

@@ -130,5 +130,10 @@ def read_vasprun(
             "timestep_fs": timestep_fs,
             "step_skip": 1,
             "truncated": truncated,
+            **(
+                {"partial": f"vasprun.xml cut off after {collector.n_seen} ionic steps"}
+                if truncated
+                else {}
+            ),
         },
     )

@@ -1,0 +1,131 @@
+"""One check for every directory ionmd writes into (``ionmd run``'s ``out``,
+``ionmd analyze --out``, ``ionmd vasp prepare --out``, ``ionmd demo --out``,
+``ionmd bench --out``), run before anything is loaded or written.
+
+Refused, each with one :class:`ionmd.errors.InputError` line naming the path:
+an empty name; a path component longer than the file system's ``NAME_MAX``
+(255 bytes) or a whole path longer than ``PATH_MAX``; a symlink loop; an existing
+file (or a path under a file); ``/``, a system directory (``/etc``, ``/usr``, …)
+or the home directory itself; a directory (or nearest existing parent) that is not
+writable. Nothing is created here: callers create the directory only once the rest
+of their input has been validated.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from ionmd.errors import InputError
+
+__all__ = ["SYSTEM_DIRS", "check_output_dir"]
+
+#: directories that are never an output directory themselves
+SYSTEM_DIRS = frozenset(
+    {
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/local",
+        "/var",
+        "/var/tmp",
+    }
+)
+#: nothing is ever written below these
+_VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+_NAME_MAX = 255
+_PATH_MAX = 4096
+
+
+def _limit(name: str, default: int) -> int:
+    try:
+        return int(os.pathconf("/", name))
+    except (OSError, ValueError):
+        return default
+
+
+def check_output_dir(
+    path: str | os.PathLike[str], *, what: str = "output directory"
+) -> Path:
+    """Return ``path`` as a ``Path`` if ionmd may create or fill it, else InputError."""
+    text = os.fspath(path)
+    if not str(text).strip():
+        raise InputError(f"the {what} is empty")
+    if "\0" in str(text):
+        raise InputError(f"the {what} {text!r} contains a NUL byte")
+    raw = os.fsencode(text)
+    name_max = _limit("PC_NAME_MAX", _NAME_MAX)
+    path_max = _limit("PC_PATH_MAX", _PATH_MAX)
+    long_part = next((c for c in raw.split(b"/") if len(c) > name_max), None)
+    if long_part is not None:
+        raise InputError(
+            f"the {what} has a name of {len(long_part)} bytes "
+            f"(the file system allows {name_max}): {os.fsdecode(long_part[:40])}…"
+        )
+    p = Path(text)
+    absolute = os.fsencode(os.path.abspath(text))
+    if len(absolute) >= path_max:
+        raise InputError(
+            f"the {what} path is {len(absolute)} bytes long "
+            f"(the file system allows {path_max - 1})"
+        )
+    try:
+        resolved = p.resolve(strict=False)
+        if os.path.lexists(p):
+            os.stat(p)
+    except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+        raise InputError(f"the {what} {p} is a symlink loop") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"the {what} {p} is a symlink loop") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputError(f"the {what} {p} is too long a path") from None
+        if exc.errno != errno.ENOENT:
+            raise InputError(f"the {what} {p}: {exc.strerror or exc}") from None
+        resolved = Path(os.path.abspath(text))
+    _refuse_system(resolved, shown=p, what=what)
+    if resolved.exists() and not resolved.is_dir():
+        raise InputError(f"the {what} {p} is an existing file, not a directory")
+    existing = resolved
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing != resolved and not existing.is_dir():
+        raise InputError(f"the {what} {p} lies under {existing}, which is a file")
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"the {what} {p} cannot be written ({existing} is not writable)")
+    return p
+
+
+def _refuse_system(resolved: Path, *, shown: Path, what: str) -> None:
+    text = str(resolved)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if text in SYSTEM_DIRS or text == home:
+        kind = "the home directory" if text == home else "a system directory"
+        raise InputError(
+            f"the {what} {shown} is {kind} ({text}); give a directory of its own, "
+            "e.g. ./ionmd-out"
+        )
+    if any(text == r or text.startswith(r + "/") for r in _VIRTUAL_ROOTS):
+        raise InputError(f"the {what} {shown} is inside {text.split('/')[1]!r}, not a disk")
