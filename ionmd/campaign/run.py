@@ -282,10 +282,12 @@ def _prepare_materials(
             )
         except IonmdError as exc:
             failed[src.material_id] = str(exc)
-            if len(failed) <= MAX_SKIP_LINES:
-                _log(f"skipping {src.material_id}: {exc}")
-            elif len(failed) == MAX_SKIP_LINES + 1:
-                _log("skipping further materials (counted in campaign.json)")
+    if prepared:  # else the caller's one-line refusal says it all
+        for i, (material_id, why) in enumerate(failed.items()):
+            if i == MAX_SKIP_LINES:
+                _log(f"skipping {len(failed) - i} more materials (see campaign.json)")
+                break
+            _log(f"skipping {material_id}: {why}")
     return prepared
 
 

@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--temperature-K must be positive")
     from pathlib import Path
 
+    from ionmd.outdir import check_output_dir
+
+    check_output_dir(args.out, what="output directory (--out)")
     if (Path(args.out) / "results.json").exists() and not args.force:
         raise InputError(
             f"{args.out} already holds a results.json; use --force to overwrite it "

@@ -94,6 +94,9 @@ def _f(x: object) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ionmd.outdir import check_output_dir
+
+    check_output_dir(args.out, what="output directory (--out)")  # before minutes of timing
     import torch
 
     from benchmarks.engine import run

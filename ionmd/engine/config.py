@@ -268,4 +268,8 @@ def load_config(path: str | Path) -> RunConfig:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per level of [[[...]]] / {a = {...}}
+        raise InputError(
+            f"{p}: not a run config (arrays or tables nested too deeply)"
+        ) from None
     return config_from_mapping(data, source=str(p))

@@ -223,8 +223,8 @@ def _read_file(path: Path) -> Structure:
                 structure = _parse_cif(text)
             else:
                 structure = _parse_poscar(text)
-    except InputError:
-        raise
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     except Exception as exc:  # pymatgen raises many types on malformed input
         reason = _one_line(exc)
         raise InputError(f"cannot parse {path} as {kind.upper()}: {reason}") from exc
@@ -305,7 +305,42 @@ def _parse_poscar(text: str) -> Structure:
     from pymatgen.io.vasp import Poscar
 
     poscar = Poscar.from_str(text, read_velocities=False)
-    return poscar.structure
+    structure = poscar.structure
+    listed = _poscar_position_lines(text)
+    if listed is not None and listed != len(structure):
+        raise InputError(
+            f"the counts line declares {len(structure)} atoms but {listed} positions "
+            "follow (pymatgen would silently drop or relabel atoms)"
+        )
+    return structure
+
+
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eEdD][-+]?\d+)?$")
+
+
+def _poscar_position_lines(text: str) -> int | None:
+    """How many position lines (three numbers, optionally T/F flags) follow the
+    Direct/Cartesian line, up to a blank line (then velocities may follow) or the
+    end; None if that line is not found."""
+    lines = text.splitlines()
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines[6:10], start=6)
+            if line.strip()[:1].lower() in ("d", "c", "k")
+            and not line.strip().lower().startswith("s")
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    n = 0
+    for line in lines[start + 1 :]:
+        parts = line.split()
+        if len(parts) < 3 or not all(_NUMBER.match(x) for x in parts[:3]):
+            break
+        n += 1
+    return n
 
 
 def _one_line(exc: BaseException) -> str:
