@@ -20,6 +20,10 @@ STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
 #: sanity bounds on hostile values (far beyond any real campaign)
 MAX_STEPS = 1e9
 MAX_CELL_LENGTH_A = 200.0
+#: temperatures per material (the study: 5); each is one system per material
+MAX_TEMPERATURES = 100
+#: a TOML run config larger than this is refused unread
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +77,11 @@ class RunConfig:
     def __post_init__(self) -> None:
         if not self.temperatures_K:
             raise InputError("temperatures_K is empty")
+        if len(self.temperatures_K) > MAX_TEMPERATURES:
+            raise InputError(
+                f"temperatures_K lists {len(self.temperatures_K)} temperatures "
+                f"(at most {MAX_TEMPERATURES}; the study: 5)"
+            )
         for t in self.temperatures_K:
             if not (math.isfinite(t) and t > 0):
                 raise InputError(f"temperatures_K must be positive, got {t}")
@@ -264,6 +273,11 @@ def load_config(path: str | Path) -> RunConfig:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such config file")
+    if p.stat().st_size > MAX_CONFIG_BYTES:
+        raise InputError(
+            f"{p}: {p.stat().st_size / 2**20:.0f} MiB is not a run config "
+            f"(limit {MAX_CONFIG_BYTES // 2**20} MiB)"
+        )
     try:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -55,6 +55,8 @@ MAX_VOLUME_PER_ATOM_A3 = 1000.0
 MAX_CELL_LENGTH_A = 1000.0
 #: Sites a structure file may hold (after symmetry expansion), checked before parsing.
 MAX_STRUCTURE_SITES = 10_000
+#: Bytes a structure file may hold (a 10,000-site CIF is ~0.6 MB).
+MAX_STRUCTURE_BYTES = 64 * 1024 * 1024
 
 _CIF_SUFFIXES = {".cif", ".mcif"}
 _POSCAR_SUFFIXES = {".vasp", ".poscar", ".contcar"}
@@ -203,11 +205,24 @@ def _read_file(path: Path) -> Structure:
         raise InputError(f"structure file not found: {path}")
     if path.is_dir():
         raise InputError(f"expected a structure file, got a directory: {path}")
+    if not path.is_file():  # /dev/zero, a FIFO: reading would never end
+        raise InputError(f"{path} is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_STRUCTURE_BYTES:
+        raise InputError(
+            f"{path} is {size / 2**20:.0f} MiB, more than any structure file "
+            f"({MAX_STRUCTURE_BYTES // 2**20} MiB)"
+        )
     try:
         text = path.read_text(errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     kind = _guess_format(path, text)
+    if kind == "cif" and (blocks := cif_structure_blocks(text)) > 1:
+        raise InputError(
+            f"{path} holds {blocks} structures (data_ blocks with atom sites); "
+            "give one structure per file"
+        )
     n_sites = count_sites_cif(text) if kind == "cif" else count_sites_poscar(text)
     if n_sites is not None and n_sites > MAX_STRUCTURE_SITES:
         how = " (atom_site rows x symmetry operations)" if kind == "cif" else ""
@@ -279,6 +294,20 @@ def count_sites_cif(text: str) -> int | None:
         if any(h in _SYMOP_TAGS for h in heads):
             ops = max(ops, rows)
     return sites * max(1, ops) if found else None
+
+
+def cif_structure_blocks(text: str) -> int:
+    """How many ``data_`` blocks of a CIF hold atom sites (pymatgen would silently
+    take the first)."""
+    blocks, has_sites = 0, False
+    for line in text.splitlines():
+        word = line.strip().lower()
+        if word.startswith("data_"):
+            blocks += has_sites
+            has_sites = False
+        elif word.startswith(_SITE_TAGS):
+            has_sites = True
+    return blocks + has_sites
 
 
 def count_sites_poscar(text: str) -> int | None:

@@ -157,6 +157,21 @@ def _case(tmp_path: Path, name: str, monkeypatch) -> str:
     if name == "poscar_counts_short":  # 3 atoms declared, 4 positions listed
         (tmp_path / "bad.vasp").write_text(LI3N_POSCAR.format(counts="2 1"))
         return f'materials = ["{tmp_path / "bad.vasp"}"]\n' + BASE
+    if name == "poscar_count_1e20":  # the fuzzers' suspected hang
+        text = LI3N_POSCAR.format(counts="99999999999999999999 1")
+        (tmp_path / "huge.vasp").write_text(text)
+        return f'materials = ["{tmp_path / "huge.vasp"}"]\n' + BASE
+    if name == "cif_two_structures":  # pymatgen silently took the first
+        text = Path(_li3n(tmp_path)).read_text()
+        (tmp_path / "two.cif").write_text(text + "\n" + text.replace("data_", "data_b"))
+        return f'materials = ["{tmp_path / "two.cif"}"]\n' + BASE
+    if name == "material_dev_zero":  # reading it would never end
+        return 'materials = ["/dev/zero"]\n' + BASE
+    if name == "temperatures_10000":
+        temps = ", ".join(str(300 + i * 0.1) for i in range(10_000))
+        return ok + BASE.replace("[800]", f"[{temps}]")
+    if name == "config_17_MiB":
+        return ok + BASE + "# " + "x" * (17 * 2**20) + "\n"
     raise ValueError(name)
 
 
@@ -181,6 +196,11 @@ CASES = {
     "cif_symmetry_expands": "11,520 sites",
     "poscar_50000_sites": "50,000 sites",
     "poscar_counts_short": "declares 3 atoms but 4 positions",
+    "poscar_count_1e20": "100,000,000,000,000,000,000 sites",
+    "cif_two_structures": "holds 2 structures",
+    "material_dev_zero": "not a regular file",
+    "temperatures_10000": "10000 temperatures",
+    "config_17_MiB": "is not a run config",
 }
 
 
