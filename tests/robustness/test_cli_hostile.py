@@ -161,6 +161,8 @@ def test_run_refuses_subprocess(tmp_path, name):
         ("XDATCAR.gz", b"\x1f\x8b\x08\x00garbage"),
         ("vasprun.xml", b"<?xml version='1.0'?><modeling><atominfo>"),
         ("traj.extxyz", b"4\nnot a comment line\nLi 0 0\n"),
+        # ASE's extxyz scan called readline() 1e20 times at the end of the file
+        ("traj.extxyz", b"99999999999999999999\ncomment\nLi 0 0 0\n"),
     ],
 )
 def test_analyze_refuses_broken_file(tmp_path, monkeypatch, capsys, fname, data):

@@ -41,6 +41,8 @@ def read_ase(
             f"{p}: the time between frames is not known; pass --timestep-fs "
             "(and --step-skip)"
         )
+    if p.suffix.lower() in (".xyz", ".extxyz"):
+        _check_xyz_atom_counts(p)
     collector = FrameCollector(max_frames=max_frames)
     symbols: list[str] | None = None
     cell: np.ndarray | None = None
@@ -90,3 +92,33 @@ def read_ase(
             "step_skip": skip,
         },
     )
+
+
+#: atoms per frame an (ext)xyz header may declare
+MAX_XYZ_ATOMS = 1_000_000
+
+
+def _check_xyz_atom_counts(p: Path) -> None:
+    """InputError for a frame header declaring more than ``MAX_XYZ_ATOMS`` atoms:
+    ASE's extxyz scan calls ``readline()`` that many times, so a header of
+    ``99999999999999999999`` spins at the end of the file for ever."""
+    with open(p, "rb") as fh:
+        line_no = 0
+        while True:
+            header = fh.readline()
+            line_no += 1
+            if not header.strip():
+                return
+            try:
+                n_atoms = int(header)
+            except ValueError:
+                return  # ASE says what is wrong with it
+            if not 0 <= n_atoms <= MAX_XYZ_ATOMS:
+                raise InputError(
+                    f"{p}: line {line_no} declares {n_atoms} atoms "
+                    f"(at most {MAX_XYZ_ATOMS:,} per frame)"
+                )
+            for _ in range(n_atoms + 1):
+                if not fh.readline():
+                    return
+            line_no += n_atoms + 1
