@@ -214,9 +214,7 @@ def _refused(rc: int, err: str, match: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_refused_before_model_nothing_written(
-    tmp_path, monkeypatch, capsys, no_model, name
-):
+def test_refused_early(tmp_path, monkeypatch, capsys, no_model, name):
     cfg = tmp_path / "run.toml"
     monkeypatch.chdir(tmp_path)
     cfg.write_text(_case(tmp_path, name, monkeypatch))
