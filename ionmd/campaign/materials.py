@@ -52,8 +52,13 @@ def material_sources(
             or Path(item).name in ("POSCAR", "CONTCAR")
         ):
             path = Path(item)
-            if not path.exists():
-                raise InputError(f"material file {path} does not exist")
+            shown = item if len(item) <= 120 else f"{item[:60]}…({len(item)} characters)"
+            try:
+                exists = path.is_file() or path.exists()
+            except OSError as exc:  # a name too long, a loop of symlinks
+                raise InputError(f"material file {shown}: {exc.strerror or exc}") from None
+            if not exists:
+                raise InputError(f"material file {shown} does not exist")
             out.append(
                 MaterialSource(path.stem if path.suffix else path.name, "file", str(path))
             )

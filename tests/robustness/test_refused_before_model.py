@@ -161,6 +161,8 @@ def _case(tmp_path: Path, name: str, monkeypatch) -> str:
         text = LI3N_POSCAR.format(counts="99999999999999999999 1")
         (tmp_path / "huge.vasp").write_text(text)
         return f'materials = ["{tmp_path / "huge.vasp"}"]\n' + BASE
+    if name == "material_path_too_long":  # was an OSError traceback
+        return f'materials = ["{tmp_path}/{"a" * 300}.cif"]\n' + BASE
     if name == "cif_two_structures":  # pymatgen silently took the first
         text = Path(_li3n(tmp_path)).read_text()
         (tmp_path / "two.cif").write_text(text + "\n" + text.replace("data_", "data_b"))
@@ -197,6 +199,7 @@ CASES = {
     "poscar_50000_sites": "50,000 sites",
     "poscar_counts_short": "declares 3 atoms but 4 positions",
     "poscar_count_1e20": "100,000,000,000,000,000,000 sites",
+    "material_path_too_long": "file name too long",
     "cif_two_structures": "holds 2 structures",
     "material_dev_zero": "not a regular file",
     "temperatures_10000": "10000 temperatures",
