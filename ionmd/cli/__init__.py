@@ -8,6 +8,7 @@ GPU box without analysis-only packages can still ``ionmd run``.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -61,6 +62,19 @@ def _quiet_third_party_warnings() -> None:
     warnings.filterwarnings("ignore", message=".*cuequivariance.*")
 
 
+#: OS errors that say a path the user gave is unusable (one line, exit 2)
+_PATH_ERRNOS = frozenset(
+    {errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EISDIR, errno.EACCES}
+)
+
+
+def _path_error(exc: OSError) -> str:
+    name = str(exc.filename) if exc.filename is not None else ""
+    if len(name) > 120:
+        name = f"{name[:60]}…({len(name)} characters)"
+    return f"{name}: {exc.strerror}" if name else str(exc.strerror or exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _quiet_third_party_warnings()
@@ -76,6 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (IonmdError, UserError, FileNotFoundError) as exc:
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            raise
+        print(f"ionmd {args.command}: error: {_path_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"ionmd {args.command}: interrupted", file=sys.stderr)

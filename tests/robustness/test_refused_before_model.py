@@ -272,3 +272,25 @@ def test_force_removes_nothing_when_refused(tmp_path, monkeypatch, capsys, no_mo
     rc = main(["run", str(cfg), "--no-progress", "--force"])
     _refused(rc, capsys.readouterr().err, "does not exist")
     assert (out / "md.h5").read_bytes() == b"old run"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyze", "a" * 300, "--out", "res", "--no-compare", "--quiet"],
+        ["vasp", "prepare", "--materials", "/" + "a" * 300 + ".cif"]
+        + ["--temperatures-K", "800", "--out", "vr"],
+    ],
+    ids=["analyze", "vasp_prepare"],
+)
+def test_input_path_the_os_refuses(tmp_path, monkeypatch, capsys, argv):
+    """Any command given a path the OS refuses (name > 255 bytes, symlink loop,
+    a file used as a directory) says so in one line (was: OSError traceback)."""
+    monkeypatch.chdir(tmp_path)
+    before = _snapshot(tmp_path)
+    rc = main(argv)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert rc == 2 and len(lines) == 1 and "File name too long" in lines[0], err
+    assert lines[0].startswith(f"ionmd {argv[0]}: error: ") and len(lines[0]) < 200
+    assert _snapshot(tmp_path) == before
