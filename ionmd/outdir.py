@@ -57,6 +57,11 @@ _NAME_MAX = 255
 _PATH_MAX = 4096
 
 
+def _short(path: object) -> str:
+    text = str(path)
+    return text if len(text) <= 100 else f"{text[:50]}…({len(text)} characters)"
+
+
 def _limit(name: str, default: int) -> int:
     try:
         return int(os.pathconf("/", name))
@@ -72,7 +77,7 @@ def check_output_dir(
     if not str(text).strip():
         raise InputError(f"the {what} is empty")
     if "\0" in str(text):
-        raise InputError(f"the {what} {text!r} contains a NUL byte")
+        raise InputError(f"the {what} {_short(repr(text))} contains a NUL byte")
     raw = os.fsencode(text)
     name_max = _limit("PC_NAME_MAX", _NAME_MAX)
     path_max = _limit("PC_PATH_MAX", _PATH_MAX)
@@ -94,27 +99,31 @@ def check_output_dir(
         if os.path.lexists(p):
             os.stat(p)
     except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
-        raise InputError(f"the {what} {p} is a symlink loop") from None
+        raise InputError(f"the {what} {_short(p)} is a symlink loop") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError(f"the {what} {p} is a symlink loop") from None
+            raise InputError(f"the {what} {_short(p)} is a symlink loop") from None
         if exc.errno == errno.ENAMETOOLONG:
-            raise InputError(f"the {what} {p} is too long a path") from None
+            raise InputError(f"the {what} {_short(p)} is too long a path") from None
         if exc.errno != errno.ENOENT:
-            raise InputError(f"the {what} {p}: {exc.strerror or exc}") from None
+            raise InputError(f"the {what} {_short(p)}: {exc.strerror or exc}") from None
         resolved = Path(os.path.abspath(text))
     _refuse_system(resolved, shown=p, what=what)
     if resolved.exists() and not resolved.is_dir():
-        raise InputError(f"the {what} {p} is an existing file, not a directory")
+        raise InputError(f"the {what} {_short(p)} is an existing file, not a directory")
     existing = resolved
     while not existing.exists():
         if existing.parent == existing:
             break
         existing = existing.parent
     if existing != resolved and not existing.is_dir():
-        raise InputError(f"the {what} {p} lies under {existing}, which is a file")
+        raise InputError(
+            f"the {what} {_short(p)} lies under {_short(existing)}, which is a file"
+        )
     if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"the {what} {p} cannot be written ({existing} is not writable)")
+        raise InputError(
+            f"the {what} {_short(p)} cannot be written ({_short(existing)} is not writable)"
+        )
     return p
 
 
@@ -124,8 +133,10 @@ def _refuse_system(resolved: Path, *, shown: Path, what: str) -> None:
     if text in SYSTEM_DIRS or text == home:
         kind = "the home directory" if text == home else "a system directory"
         raise InputError(
-            f"the {what} {shown} is {kind} ({text}); give a directory of its own, "
-            "e.g. ./ionmd-out"
+            f"the {what} {_short(shown)} is {kind} ({_short(text)}); "
+            "give a directory of its own, e.g. ./ionmd-out"
         )
     if any(text == r or text.startswith(r + "/") for r in _VIRTUAL_ROOTS):
-        raise InputError(f"the {what} {shown} is inside {text.split('/')[1]!r}, not a disk")
+        raise InputError(
+            f"the {what} {_short(shown)} is inside {text.split('/')[1]!r}, not a disk"
+        )
