@@ -120,8 +120,10 @@ class RunConfig:
                 f"equilibration_ps ({self.equilibration_ps}) must be shorter than "
                 f"duration_ps ({self.duration_ps})"
             )
-        if self.min_cell_length_A < 0:
-            raise InputError("min_cell_length_A must be >= 0")
+        if not self.min_cell_length_A > 0:  # the supercell rule needs a length
+            raise InputError(
+                f"min_cell_length_A must be positive, got {self.min_cell_length_A}"
+            )
         if self.dtype not in ("auto", "float32", "float64"):
             raise InputError(f"dtype must be auto, float32 or float64, not {self.dtype!r}")
         if self.msd_block_size < 2:

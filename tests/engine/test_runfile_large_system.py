@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
+import pytest
 
 from ionmd.fileformat import (
     RunFileWriter,
@@ -70,3 +71,31 @@ def test_species_attribute_of_older_files_still_reads(tmp_path):
         del group["species"]
         group.attrs["species"] = np.array(list(info.species), dtype=h5py.string_dtype())
     assert read_system(path, info.key).attrs["species"] == list(info.species)
+
+
+@pytest.mark.slow  # ~30 s on 2 loaded cores (4,200 LJ atoms, 6 steps)
+def test_4200_atom_poscar_through_ionmd_run(tmp_path, monkeypatch):
+    """The original symptom: ``ionmd run`` on a 4,200-atom POSCAR died creating
+    the run file (HDF5 ``object header message is too large``)."""
+    from pymatgen.core import Lattice, Structure
+
+    from ionmd.cli import main
+    from ionmd.fileformat import list_systems
+
+    axes = [np.arange(n) / n for n in (14, 15, 20)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+    species = ["Li" if i % 4 else "N" for i in range(len(grid))]
+    s = Structure(Lattice.orthorhombic(14 * 2.6, 15 * 2.6, 20 * 2.6), species, grid)
+    s.to(filename=str(tmp_path / "big.vasp"), fmt="poscar")
+    (tmp_path / "run.toml").write_text(
+        'materials = ["big.vasp"]\nmodel = "lj"\ntemperatures_K = [300]\n'
+        "timestep_fs = 1.0\nduration_ps = 0.006\nequilibration_ps = 0.002\n"
+        "sample_every_fs = 2.0\nmsd_every_fs = 1.0\nthermo_every_fs = 2.0\n"
+        'fault_check_every_fs = 2.0\nmin_cell_length_A = 1\nout = "out"\n'
+        "progress = false\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "run.toml", "--no-analysis"]) == 0
+    (key,) = list_systems(tmp_path / "out" / "md.h5")
+    rec = read_system(tmp_path / "out" / "md.h5", key)
+    assert len(rec.attrs["species"]) == N_ATOMS == len(s)

@@ -136,6 +136,8 @@ def _case(tmp_path: Path, name: str, monkeypatch) -> str:
         return ok + BASE.replace("equilibration_ps = 0.004", "equilibration_ps = 0.019")
     if name == "production_under_stride":  # 8 production steps, 50-step frames
         return ok + BASE.replace("sample_every_fs = 4.0", "sample_every_fs = 100.0")
+    if name == "min_cell_length_0":  # was accepted, then every material failed
+        return ok + BASE + "min_cell_length_A = 0\n"
     if name == "duplicate_T":
         return ok + BASE.replace("[800]", "[800, 900, 800]")
     if name == "toml_deep_array":
@@ -190,6 +192,7 @@ CASES = {
     "zero_steps": "zero steps",
     "zero_production": "production step",
     "production_under_stride": "production step",
+    "min_cell_length_0": "min_cell_length_A must be positive, got 0",
     "duplicate_T": "800 K twice",
     "toml_deep_array": "nested too deeply",
     "toml_deep_table": "nested too deeply",
