@@ -178,7 +178,7 @@ def _potcar_symbols(input_set: MPMDSet, structure: Structure) -> tuple[str, ...]
         ) from None
     elements = Poscar(structure).site_symbols
     for el, sym in zip(elements, symbols, strict=False):
-        if sym.split("_")[0] != el:
+        if sym.split("_")[0] != {"D": "H", "T": "H"}.get(el, el):  # isotopes: H
             raise InputError(f"POTCAR {sym!r} does not match element {el}")
     return symbols
 
