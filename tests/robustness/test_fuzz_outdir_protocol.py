@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,12 +35,10 @@ PARTS = st.one_of(
 )
 @given(parts=st.lists(PARTS, min_size=1, max_size=30), absolute=st.booleans())
 def test_fuzz_output_dir(tmp_path, parts, absolute):
-    root = tmp_path / "w"
-    if not root.exists():
-        root.mkdir()
-        (root / "afile").write_text("x")
-        os.symlink("loop_b", root / "loop_a")
-        os.symlink("loop_a", root / "loop_b")
+    root = Path(tempfile.mkdtemp(dir=tmp_path))  # a fresh tree per example
+    (root / "afile").write_text("x")
+    os.symlink("loop_b", root / "loop_a")
+    os.symlink("loop_a", root / "loop_b")
     text = "/".join(parts)
     path = str(root / text) if absolute else text
     cwd = os.getcwd()
@@ -50,9 +50,8 @@ def test_fuzz_output_dir(tmp_path, parts, absolute):
             msg = str(exc)
             assert msg and "\n" not in msg and len(msg) < 600, msg
             return
-        if not p.is_dir():
-            p.mkdir(parents=True)  # accepted means creatable
-            assert p.is_dir()
+        p.mkdir(parents=True, exist_ok=True)  # accepted means creatable, as callers do
+        assert p.is_dir()
     finally:
         os.chdir(cwd)
 
