@@ -21,6 +21,7 @@ import ionmd.campaign.run as campaign_run
 import ionmd.engine.runner as engine_runner
 from ionmd.engine import integrator
 
+from .test_executor import strip
 from .tiny import (
     ionmd,
     keep_signal_handlers,  # noqa: F401  (fixture)
@@ -100,9 +101,9 @@ def test_sigterm_from_outside_to_a_real_ionmd_run(tmp_path, capsys):
     assert 0 < step < 200
     assert not (out / "results.json").exists()
     assert ionmd("run", str(cfg)) == 0
-    strip = json.loads((tmp_path / "ref" / "results.json").read_text())
-    got = json.loads((out / "results.json").read_text())
-    assert got["materials"] == strip["materials"]
+    ref = strip(json.loads((tmp_path / "ref" / "results.json").read_text()))
+    got = strip(json.loads((out / "results.json").read_text()))
+    assert got["materials"] == ref["materials"]
 
 
 class _Killed(BaseException):
