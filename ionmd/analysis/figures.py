@@ -20,6 +20,7 @@ import numpy as np
 
 from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
 from ionmd.analysis.report import MaterialResult
+from ionmd.outputs import atomic_output
 
 
 def _plt():
@@ -29,6 +30,17 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(fig: object, path: Path) -> None:
+    """Save ``fig`` as PNG whole or not at all (a full disk: one-line OutputError),
+    and close it either way."""
+    plt = _plt()
+    try:
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=120, format="png")  # type: ignore[attr-defined]
+    finally:
+        plt.close(fig)
 
 
 def _safe(name: str) -> str:
@@ -62,8 +74,7 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
     ax.legend(fontsize=7)
     fig.tight_layout()
     path = Path(out_dir) / f"msd_{_safe(material.material_id)}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -115,8 +126,7 @@ def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str])
         ax.legend(fontsize=7)
     fig.tight_layout()
     path = Path(out_dir) / f"arrhenius_{_safe(material.material_id)}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -174,8 +184,7 @@ def plot_parity(
     fig.colorbar(sc, ax=ax, label="temperatures with MSD ≥ 20 Å²")
     fig.tight_layout()
     path = Path(out_dir) / "parity.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -207,8 +216,7 @@ def plot_log_error(
     )
     fig.tight_layout()
     path = Path(out_dir) / "log_error.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 

@@ -26,6 +26,7 @@ from ionmd.analysis.diffusion import DiffusionSettings, TemperatureResult
 from ionmd.analysis.experiment import log10_error, mae_log10
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2, LI_MSD_THRESHOLD_A2
 from ionmd.errors import InputError
+from ionmd.outputs import write_text_atomic
 
 #: The study's headline figures, for side-by-side reading in results.json.
 STUDY_REFERENCE = {
@@ -291,7 +292,6 @@ def write_results_json(*, doc: dict[str, Any], out_dir: str | os.PathLike[str]) 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.json"
-    tmp = path.with_suffix(".json.tmp")  # atomic: never a half-written results.json
-    tmp.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    write_text_atomic(path, text)  # never a half-written results.json
     return path

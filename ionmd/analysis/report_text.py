@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ionmd.outputs import write_text_atomic
+
 
 def _f(x: Any, fmt: str = ".3g") -> str:
     if x is None:
@@ -126,7 +128,7 @@ def write_text_reports(
         md.append("")
     for name in figures or []:
         md.append(f"![{name}]({name})")
-    (out / "report.md").write_text("\n".join(md) + "\n")
+    write_text_atomic(out / "report.md", "\n".join(md) + "\n")
     h = [
         "<!doctype html><meta charset='utf-8'><title>ionmd analysis</title>",
         "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
@@ -147,5 +149,5 @@ def write_text_reports(
     h += [
         f"<p><img src='{html.escape(n)}' alt='{html.escape(n)}'></p>" for n in figures or []
     ]
-    (out / "report.html").write_text("\n".join(h) + "\n")
+    write_text_atomic(out / "report.html", "\n".join(h) + "\n")
     return [out / "report.md", out / "report.html"]

@@ -19,8 +19,8 @@ from typing import Any
 from ionmd.campaign.run import (
     CampaignResult,
     _log,
-    _write_json,
     batch_cost,
+    mark_done,
     resolve_device,
     run_file_name,
 )
@@ -85,20 +85,26 @@ def campaign_tasks(
 ) -> list[Task]:
     """The tasks of a campaign: one per batch, then the analysis of all of them.
 
-    A batch's fingerprint is the engine's checkpoint fingerprint (protocol, model,
-    systems; not progress, device or wall-clock flushing) plus its run file.
+    A batch's fingerprint is the engine's checkpoint fingerprint (an allow-list:
+    protocol, model, the batch's own systems and their content) plus its run file,
+    so adding a material leaves the other batches' tasks done; the analysis's is
+    that of all batches (it is redone when any batch changes or is added).
     """
-    from ionmd.engine.checkpoint import fingerprint
+    import hashlib
+
+    from ionmd.engine.checkpoint import batch_inputs, fingerprint
 
     worker_config = config.replace(progress=False)
     tasks = []
     for i, batch in enumerate(batches):
         path = out / run_file_name(i)
         fp = fingerprint(
-            config=config.as_dict(),
-            model_name=model_name,
-            model_version=model_version,
-            system_keys=[s.key for s in batch] + [str(path)],
+            batch_inputs(
+                protocol=config.protocol(),
+                model_name=model_name,
+                model_version=model_version,
+                systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
+            )
         )
         tasks.append(
             Task(
@@ -121,6 +127,9 @@ def campaign_tasks(
                 func=run_analysis,
                 kwargs={"out_dir": str(out), "obelix_data": config.obelix_data},
                 depends_on=tuple(t.key for t in tasks),
+                fingerprint=hashlib.sha256(
+                    ("".join(t.digest() for t in tasks) + str(config.obelix_data)).encode()
+                ).hexdigest()[:16],
             )
         )
     return tasks
@@ -184,9 +193,14 @@ def run_campaign_tasks(
         import json
 
         result.analysis = json.loads((out / "results.json").read_text())
-    record["status"] = "failed" if result.failed_tasks else "done"
-    _write_json(state_path, record)
     from ionmd.campaign.report import finish_reports
 
     finish_reports(out, record)
+    # the last write: "done" only once everything above is written
+    mark_done(
+        state_path,
+        record,
+        status="failed" if result.failed_tasks else "done",
+        analysed=analyze,
+    )
     return result

@@ -11,6 +11,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from ionmd.outputs import write_text_atomic
+
 #: The study's Table 1: per (material, temperature) simulation of 100 ps.
 STUDY_COST_ROWS = [
     [
@@ -159,7 +161,7 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
     md += "\n<!-- campaign -->\n\n# Campaign\n\n"
     for t in tables:
         md += "\n".join(_md_table(*t)) + "\n"
-    md_path.write_text(md)
+    write_text_atomic(md_path, md)
     page = (
         html_path.read_text()
         if html_path.exists()
@@ -171,4 +173,4 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
         + "".join(_html_table(*t) for t in tables)
         + "\n"
     )
-    html_path.write_text(_inline_images(page, out))
+    write_text_atomic(html_path, _inline_images(page, out))

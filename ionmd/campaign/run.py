@@ -10,16 +10,18 @@ OUT/
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
+from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, load_material, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
 from ionmd.campaign.plan import pack_batches, systems_for_material
@@ -29,6 +31,7 @@ from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
 from ionmd.outdir import check_output_dir
+from ionmd.outputs import write_text_atomic
 
 if TYPE_CHECKING:
     from ionmd.engine.runner import RunSummary
@@ -52,9 +55,7 @@ def _log(msg: str) -> None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def resolve_device(name: str) -> str:
@@ -112,20 +113,99 @@ def run_campaign(
 
     ``executor``: run each batch, then the analysis, as scale-out tasks there
     (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
+
+    OUT is locked for the whole run (``OUT/.lock``, :mod:`ionmd.campaign.lock`).
+    Data already in OUT is only continued with the inputs it was made from
+    (:mod:`ionmd.campaign.inputs`). ``status: done`` is the last thing written,
+    after the run files, results.json, figures and the report with its campaign
+    tables: a campaign killed before it is completed by the next run.
     """
     out = check_output_dir(config.out, what="output directory (out)")
-    state_path = out / "campaign.json"
-    previous = json.loads(state_path.read_text()) if state_path.exists() else None
-    if previous and previous.get("status") == "done" and not force:
-        raise InputError(
-            f"{out} holds a finished campaign; use --force to run it again "
-            "(its results would be overwritten) or choose another --out"
+    with ExitStack() as stack:
+        locked = out.is_dir()
+        if locked:
+            stack.enter_context(lock_out_dir(out))
+        previous = _previous_record(out, force=force)
+        prepared = _prepare(
+            config,
+            out=out,
+            previous=previous,
+            analyze=analyze,
+            executor=executor,
+            force=force,
         )
-    if not force and previous is None and any(out.glob("md*.h5")):
+        out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
+        if not locked:
+            stack.enter_context(lock_out_dir(out))
+            if _read_record(out) is not None:
+                raise InputError(
+                    f"{out} was written by another ionmd run while this one was "
+                    "starting; re-run the command"
+                )
+        return _run_prepared(
+            prepared, config=config, out=out, analyze=analyze, executor=executor
+        )
+
+
+@dataclass(kw_only=True)
+class _Prepared:
+    """A campaign ready to run: its model, batches and the record to keep."""
+
+    model: Any
+    batches: list[list[SystemSpec]]
+    record: dict[str, Any]
+    failed: dict[str, str]
+
+
+def _read_record(out: Path) -> dict[str, Any] | None:
+    path = out / "campaign.json"
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{path}: unreadable ({exc}); re-run with --force to start again, or "
+            "choose another --out"
+        ) from None
+    if not isinstance(record, dict):
+        raise InputError(f"{path}: not a campaign record; use --force or another --out")
+    return record
+
+
+def _previous_record(out: Path, *, force: bool) -> dict[str, Any] | None:
+    """The record of the campaign already in OUT (``None`` with ``force``: its run
+    files and checkpoints are removed once the new campaign is prepared)."""
+    previous = _read_record(out)
+    if force:
+        return None
+    if previous is None and any(out.glob("md*.h5")):
         raise InputError(
             f"{out} holds run files from something else; use --force or another --out"
         )
+    return previous
 
+
+def _keys_with_data(out: Path, previous: dict[str, Any] | None) -> set[str]:
+    """Systems of the previous plan whose batch has a run file in OUT."""
+    plan = (previous or {}).get("plan") or []
+    return {
+        k for i, keys in enumerate(plan) if (out / run_file_name(i)).exists() for k in keys
+    }
+
+
+def _prepare(
+    config: RunConfig,
+    *,
+    out: Path,
+    previous: dict[str, Any] | None,
+    analyze: bool,
+    executor: ExecutorConfig | None,
+    force: bool = False,
+) -> _Prepared:
+    """Read every structure, load the model, build the systems, check them against
+    the data in OUT and plan the batches; raises InputError (nothing written or
+    removed) when refused."""
     # every structure is read and checked before the model loads (minutes on a
     # cold GPU node) and before anything is written or removed
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
@@ -136,13 +216,22 @@ def run_campaign(
 
     from ionmd.calculators import load_model, model_info
 
+    with_data = _keys_with_data(out, previous)
+    previous_inputs = (previous or {}).get("inputs")
+    info: dict[str, str] | None = None
+    if with_data:  # before loading a model that would not be used
+        info = model_info(config.model)
+        check_protocol_and_model(
+            previous_inputs, protocol=config.protocol(), model=info, out=out
+        )
     # with an executor the workers load the model on their devices; here it only
     # says which elements it covers
     device = resolve_device(config.device) if executor is None else "cpu"
     dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
     _log(f"loading model {config.model} on {device}")
     model = load_model(config.model, device=device, dtype=dtype)
-    info = model_info(config.model)
+    if info is None:
+        info = model_info(config.model)
     known = supported_numbers(model)
 
     systems: list[SystemSpec] = []
@@ -164,24 +253,58 @@ def run_campaign(
         ]  # type: ignore[arg-type]
     if not systems:
         raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
-    if force:
+    inputs = campaign_inputs(
+        protocol=config.protocol(),
+        model=info,
+        systems={s.key: s.content_sha256() for s in systems},
+    )
+    check_systems(
+        previous_inputs, systems=inputs["systems"], keys_with_data=with_data, out=out
+    )
+    planned = {k for b in (previous or {}).get("plan") or [] for k in b}
+    finished = (
+        previous is not None
+        and previous.get("status") == "done"
+        and (previous.get("analysed", True) or not analyze)
+    )
+    if finished and set(inputs["systems"]) <= planned:
+        raise InputError(
+            f"{out} holds a finished campaign; use --force to run it again "
+            "(its results would be overwritten) or choose another --out"
+        )
+
+    if force:  # only now: a refused campaign removes nothing
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
-
     max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, systems)
-    batches = _plan(systems, previous=None if force else previous, max_atoms=max_atoms)
+    batches = _plan(systems, previous=previous, max_atoms=max_atoms, out=out)
     record: dict[str, Any] = {
         "status": "running",
         "config": config.as_dict(),
         "model": info,
+        "inputs": inputs,
         "device": device if executor is None else f"{config.device} ({executor.kind})",
         "failed_materials": failed,
         "supercells": sizes,
-        "batches": previous.get("batches", []) if previous and not force else [],
+        "batches": previous.get("batches", []) if previous else [],
+        "plan": [[sp.key for sp in b] for b in batches],
     }
-    out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
+    return _Prepared(model=model, batches=batches, record=record, failed=failed)
+
+
+def _run_prepared(
+    prepared: _Prepared,
+    *,
+    config: RunConfig,
+    out: Path,
+    analyze: bool,
+    executor: ExecutorConfig | None,
+) -> CampaignResult:
+    model, batches, record = prepared.model, prepared.batches, prepared.record
+    info = record["model"]
+    state_path = out / "campaign.json"
     _write_json(state_path, record)
-    result = CampaignResult(out_dir=out, run_files=[], failed_materials=failed)
+    result = CampaignResult(out_dir=out, run_files=[], failed_materials=prepared.failed)
     if executor is not None:
         from ionmd.campaign.distributed import run_campaign_tasks
 
@@ -193,8 +316,6 @@ def run_campaign(
             result=result,
             analyze=analyze,
         )
-    record["plan"] = [[sp.key for sp in b] for b in batches]
-    _write_json(state_path, record)
     done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
     i = 0
     while i < len(batches):
@@ -253,9 +374,8 @@ def run_campaign(
     result.batches = record["batches"]
     if analyze:
         result.analysis = _analyze(out, config)
-    record["status"] = "done"
-    _write_json(state_path, record)
     finish_reports(out, record)
+    mark_done(state_path, record, status="done", analysed=analyze)
     return result
 
 
@@ -299,16 +419,54 @@ def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
     return f"{len(items)} material(s) failed: {text}{more}"
 
 
+def mark_done(
+    state_path: Path, record: dict[str, Any], *, status: str, analysed: bool
+) -> None:
+    """Write the campaign's final status: the last write of a run (after the run
+    files, results.json, figures and the report), so that a campaign marked done
+    is complete and one killed before this is completed by the next run."""
+    _before_done_hook()
+    record["status"] = status
+    record["analysed"] = analysed
+    _write_json(state_path, record)
+
+
+def _before_done_hook() -> None:
+    """Tests patch this to simulate a kill between the report and ``done``."""
+
+
 def _plan(
-    systems: list[SystemSpec], *, previous: dict[str, Any] | None, max_atoms: int
+    systems: list[SystemSpec],
+    *,
+    previous: dict[str, Any] | None,
+    max_atoms: int,
+    out: Path,
 ) -> list[list[SystemSpec]]:
-    """The batches: the previous run's plan when resuming (it may hold
-    out-of-memory splits), else packed to ``max_atoms``."""
+    """The batches: the previous run's (they may hold out-of-memory splits, and
+    their run files are named by position), less the systems no longer asked
+    for (only batches without data can lose any), then new systems packed to
+    ``max_atoms`` after them. A finished batch keeps its position and file."""
     by_key = {s.key: s for s in systems}
-    plan = (previous or {}).get("plan")
-    if plan and sorted(k for b in plan for k in b) == sorted(by_key):
-        return [[by_key[k] for k in b] for b in plan]
-    return pack_batches(systems, max_atoms=max_atoms)
+    plan = (previous or {}).get("plan") or []
+    batches: list[list[SystemSpec]] = []
+    placed: set[str] = set()
+    for i, keys in enumerate(plan):
+        kept = [by_key[k] for k in keys if k in by_key]
+        placed.update(keys)
+        if kept:
+            batches.append(kept)
+            continue
+        later = [j for j in range(i + 1, len(plan)) if (out / run_file_name(j)).exists()]
+        if later:
+            raise InputError(
+                f"{out}: the systems of batch {run_file_name(i)} are no longer asked "
+                "for while later batches hold data; re-run with --force or choose "
+                "another --out"
+            )
+    new = [s for s in systems if s.key not in placed]
+    if new:
+        batches += pack_batches(new, max_atoms=max_atoms)
+    return batches
 
 
 def _analyze(out: Path, config: RunConfig) -> dict[str, Any] | None:

@@ -84,13 +84,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2
+    from ionmd import interrupts
     from ionmd.errors import IonmdError
+    from ionmd.outputs import OutputError
 
+    interrupts.install()
     try:
         return int(args.func(args) or 0)
+    except OutputError as exc:  # disk full, read-only: not the input's fault
+        print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except (IonmdError, UserError, FileNotFoundError) as exc:
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except interrupts.Interrupted as exc:
+        print(f"ionmd {args.command}: {exc.message}", file=sys.stderr)
+        return exc.exit_status
     except OSError as exc:
         if exc.errno not in _PATH_ERRNOS:
             raise

@@ -12,27 +12,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ionmd.errors import InputError
-
-#: configuration keys that do not change the trajectory (may differ on resume)
-_NEUTRAL_KEYS = frozenset({"progress", "flush_every_s", "out", "device", "extra"})
+from ionmd.outputs import atomic_output
 
 
-def fingerprint(
-    *, config: dict[str, Any], model_name: str, model_version: str, system_keys: list[str]
-) -> str:
-    """sha256 of what determines the trajectory."""
-    relevant = {k: v for k, v in config.items() if k not in _NEUTRAL_KEYS}
+def batch_inputs(
+    *,
+    protocol: Mapping[str, Any],
+    model_name: str,
+    model_version: str,
+    systems: Mapping[str, str],
+) -> dict[str, Any]:
+    """What a batch is made from: the protocol (``RunConfig.protocol()``), the
+    model (name, and version with package versions and the weights' sha256) and
+    its own systems (key -> ``SystemSpec.content_sha256()``), in batch order."""
+    return {
+        "protocol": dict(protocol),
+        "model": {"model_name": model_name, "model_version": model_version},
+        "systems": dict(systems),
+    }
+
+
+def fingerprint(inputs: Mapping[str, Any]) -> str:
+    """sha256 of :func:`batch_inputs` (an allow-list: nothing else enters it, so
+    adding a material to a campaign leaves the other batches' fingerprints alone)."""
     blob = json.dumps(
-        {"config": relevant, "model": [model_name, model_version], "systems": system_keys},
-        sort_keys=True,
-        default=str,
+        {**inputs, "order": list(inputs["systems"])}, sort_keys=True, default=str
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -71,13 +82,8 @@ def save_checkpoint(
         "msd": msd_state,
         "active_keys": list(active_keys),
     }
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        torch.save(payload, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with atomic_output(path, fsync=True) as tmp:
+        torch.save(payload, tmp)
 
 
 def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]:
@@ -90,7 +96,8 @@ def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]
     if payload.get("fingerprint") != fingerprint_hex:
         raise InputError(
             f"{path}: this checkpoint was written with another model, protocol or set "
-            "of systems; refusing to resume (use a new output directory or --force)"
+            "of systems (or other structures); refusing to resume (use a new output "
+            "directory or --force)"
         )
     return payload
 

@@ -26,6 +26,30 @@ MAX_TEMPERATURES = 100
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
+#: The MD protocol: the RunConfig keys that change what a batch computes for its
+#: systems with its model. Not in it: which materials and temperatures (the
+#: systems' own content is fingerprinted instead), model (fingerprinted with its
+#: version and weights), where and how it runs (device, out, batching, flush
+#: cadence, progress), and the data folders.
+PROTOCOL_KEYS = (
+    "timestep_fs",
+    "duration_ps",
+    "equilibration_ps",
+    "dtype",
+    "seed",
+    "mobile_species",
+    "thermostat_tau_fs",
+    "chain_length",
+    "sample_every_fs",
+    "msd_every_fs",
+    "msd_block_size",
+    "thermo_every_fs",
+    "fault_check_every_fs",
+    "max_step_displacement_A",
+    "max_temperature_factor",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunConfig:
     """Everything a run needs. Defaults reproduce the reference study:
@@ -196,6 +220,11 @@ class RunConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def protocol(self) -> dict[str, Any]:
+        """The settings that determine a trajectory, given its system and model
+        (an allow-list: :data:`PROTOCOL_KEYS`)."""
+        return {k: getattr(self, k) for k in PROTOCOL_KEYS}
 
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)

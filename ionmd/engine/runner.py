@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from ionmd import interrupts
 from ionmd.engine import integrator as nh
 from ionmd.engine.checkpoint import (
+    batch_inputs,
     fingerprint,
     load_checkpoint,
     restore_into,
@@ -133,10 +135,12 @@ class _BatchRun:
         self.out_path = out_path
         self.ckpt_path = out_path.with_suffix(".ckpt.pt")
         self.fp = fingerprint(
-            config=config.as_dict(),
-            model_name=model_name,
-            model_version=model_version,
-            system_keys=self.keys,
+            batch_inputs(
+                protocol=config.protocol(),
+                model_name=model_name,
+                model_version=model_version,
+                systems={s.key: s.content_sha256() for s in systems},
+            )
         )
         payload = None
         if resume and self.ckpt_path.exists() and out_path.exists():
@@ -319,25 +323,36 @@ class _BatchRun:
         )
         progress.update(start)
         t0 = last_flush = time.perf_counter()
-        for step in range(start + 1, total + 1):
-            if not self.keys:
-                break
-            self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=dt)
-            self._record(step)
-            if step_callback is not None:
-                step_callback(step, self.st)
-            due = time.perf_counter() - last_flush > cfg.flush_every_s
-            if step < total and (step % cfg.flush_every_steps == 0 or due):
-                self._flush(step)
-                last_flush = time.perf_counter()
-            elif step % cfg.fault_check_every_steps == 0:
-                self._check(step)
-            progress.update(step)
-            if stop_after_step is not None and step >= stop_after_step:
-                progress.close()
-                raise KeyboardInterrupt(f"stopped after step {step}")
-        if start < total and self.keys:
-            self._flush(total, final=True)
+        with interrupts.deferred():  # SIGINT/SIGTERM: stop at the end of a step
+            for step in range(start + 1, total + 1):
+                if not self.keys:
+                    break
+                self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=dt)
+                self._record(step)
+                if step_callback is not None:
+                    step_callback(step, self.st)
+                due = time.perf_counter() - last_flush > cfg.flush_every_s
+                if step < total and (step % cfg.flush_every_steps == 0 or due):
+                    self._flush(step)
+                    last_flush = time.perf_counter()
+                elif step % cfg.fault_check_every_steps == 0:
+                    self._check(step)
+                progress.update(step)
+                signum = interrupts.pending_signal()
+                if signum is not None:
+                    self._flush(step)
+                    progress.close()
+                    raise interrupts.Interrupted(
+                        signum,
+                        f"{self.out_path.name}: checkpoint written at step {step}",
+                    )
+                if stop_after_step is not None and step >= stop_after_step:
+                    progress.close()
+                    raise KeyboardInterrupt(f"stopped after step {step}")
+            # also when a resume starts at the last step (killed after the last
+            # checkpoint, before or while the systems were marked done)
+            if self.keys:
+                self._flush(total, final=True)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         wall = time.perf_counter() - t0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,6 +41,28 @@ class SystemSpec:
             material_id=self.material_id,
             temperature_K=self.temperature_K,
         )
+
+    def content_sha256(self) -> str:
+        """sha256 of what this system is made of: atomic numbers, positions, cell,
+        periodicity, supercell, temperature and seed (a changed structure file,
+        supercell rule or occupancy choice changes it)."""
+        import hashlib
+
+        atoms: Any = self.atoms
+        h = hashlib.sha256()
+        h.update(self.material_id.encode())
+        for arr in (
+            np.asarray(atoms.get_atomic_numbers(), dtype=np.int64),
+            np.asarray(atoms.get_positions(), dtype=np.float64),
+            np.asarray(atoms.cell[:], dtype=np.float64),
+            np.asarray(atoms.pbc, dtype=np.int8),
+            np.asarray(self.supercell, dtype=np.int64),
+            np.asarray([self.temperature_K], dtype=np.float64),
+            np.asarray([self.seed], dtype=np.int64),
+        ):
+            h.update(repr(arr.shape).encode())
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
 
     def info(
         self,

@@ -9,17 +9,21 @@ data they count.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
 
 from ionmd import __version__
 from ionmd.fileformat import layout
+from ionmd.fileformat.reader import RunFileError
+from ionmd.outputs import OutputError, is_no_space, output_error
 
 _STR = h5py.string_dtype()
 
@@ -85,6 +89,36 @@ class SystemUpdate:
     failure_reason: str | None = None
 
 
+class _MisuseError(ValueError):
+    """A call the writer does not accept (a bug in the caller, not in the file)."""
+
+
+def _guarded_write[T](fn: Callable[..., T]) -> Callable[..., T]:
+    """One mapping of everything a write can raise to a one-line error: a full
+    disk is an :class:`OutputError` naming the file; an existing file that h5py
+    cannot open or that lacks what it should hold (cut, overwritten) is a
+    :class:`RunFileError` saying how to go on."""
+
+    @functools.wraps(fn)
+    def wrapper(self: RunFileWriter, *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        except (OutputError, RunFileError, _MisuseError):
+            raise
+        except (KeyError, OSError, RuntimeError, ValueError, TypeError) as exc:
+            if is_no_space(exc):
+                raise output_error(self.path, exc) from None
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise RunFileError(
+                f"{self.path}: corrupt run file ({type(exc).__name__}: {reason}); "
+                "its trajectory cannot be rebuilt from the checkpoint: delete "
+                f"{self.path.name} and {self.path.with_suffix('.ckpt.pt').name} to run "
+                "this batch again from the start, or re-run with --force"
+            ) from None
+
+    return wrapper
+
+
 def _extendable(
     group: h5py.Group,
     name: str,
@@ -142,6 +176,10 @@ class RunFileWriter:
             if not self.path.exists():
                 raise FileNotFoundError(f"cannot resume: {self.path} does not exist")
             return
+        self._create(config_json)
+
+    @_guarded_write
+    def _create(self, config_json: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(self.path, "w") as f:
             h5 = f.create_group("h5md")
@@ -158,6 +196,7 @@ class RunFileWriter:
             run.attrs["config_json"] = config_json
             run.attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat()
 
+    @_guarded_write
     def create_systems(self, infos: Iterable[SystemInfo]) -> None:
         """Create the groups of new systems (status ``running``, nothing written)."""
         with h5py.File(self.path, "a") as f:
@@ -167,7 +206,7 @@ class RunFileWriter:
     def _create_system(self, f: h5py.File, info: SystemInfo) -> None:
         key = info.key
         if layout.parameters_path(key) in f:
-            raise ValueError(f"system {key!r} already exists in {self.path}")
+            raise _MisuseError(f"system {key!r} already exists in {self.path}")
         mobile_numbers = _atomic_numbers(
             [s for s in info.species if s == info.mobile_species]
         )
@@ -233,6 +272,7 @@ class RunFileWriter:
         a["source"] = info.source
         a["n_frames_valid"] = 0
 
+    @_guarded_write
     def truncate_after(self, step: int) -> None:
         """Drop every frame and thermo row after ``step`` (resume from a checkpoint
         taken at ``step``); ``steps_done`` becomes ``step``."""
@@ -256,6 +296,7 @@ class RunFileWriter:
                 if params.attrs["status"] == "done":
                     params.attrs["status"] = "running"
 
+    @_guarded_write
     def write(self, updates: Iterable[SystemUpdate]) -> None:
         """Append one block for each system in ``updates``, then close the file."""
         with h5py.File(self.path, "a") as f:
@@ -269,7 +310,7 @@ class RunFileWriter:
         dt_ps = float(params.attrs["timestep_fs"]) * 1e-3
         if up.positions is not None:
             if up.position_steps is None:
-                raise ValueError("positions need position_steps")
+                raise _MisuseError("positions need position_steps")
             pos = f[layout.particles_path(key)]["position"]
             valid = int(params.attrs["n_frames_valid"])
             edges = f[layout.particles_path(key)]["box/edges"]
@@ -301,7 +342,7 @@ class RunFileWriter:
                 msd[name][:] = values
         if up.status is not None:
             if up.status not in layout.STATUS_VALUES:
-                raise ValueError(f"status must be one of {layout.STATUS_VALUES}")
+                raise _MisuseError(f"status must be one of {layout.STATUS_VALUES}")
             params.attrs["status"] = up.status
         if up.failure_reason is not None:
             params.attrs["failure_reason"] = up.failure_reason
