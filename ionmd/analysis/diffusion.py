@@ -145,6 +145,12 @@ def analyse_trajectory(
             f"a diffusion fit needs at least {MIN_FRAMES}"
         )
     notes: list[str] = []
+    if tr.meta.get("position_frame") == "as_simulated" and tr.framework_positions_A is None:
+        notes.append(
+            "positions in the total-momentum frame (a run file from before ionmd "
+            "stored them relative to the framework): the Li MSD is biased low by "
+            "about (2c + c^2)/(N_Li H_R), c = M_Li/M_framework"
+        )
     lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
     lag_ps = lags * tr.frame_interval_ps
     start = min(s.start_for(duration_ps=tr.duration_ps), float(lag_ps[-1]))

@@ -1,7 +1,10 @@
 """The engine's run file (docs/hdf5_layout.md) via :mod:`ionmd.fileformat`.
 
 Positions there are already unwrapped and hold the mobile ions only; the
-framework's mobility comes from ``msd/framework_A2``.
+framework's mobility comes from ``msd/framework_A2``. Files written since the
+``position_frame`` attribute exist hold positions relative to the framework's
+centre of mass (``framework_com``); older ones (``as_simulated``) are read as
+they are, and the analysis says so in the notes of each temperature.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def read_run_file(
                     "step_skip": int(attrs.get("sample_every_steps", 0)),
                     "model_name": attrs.get("model_name", ""),
                     "source_kind": attrs.get("source", ""),
+                    "position_frame": rec.position_frame,
                 },
             )
         except (InputError, TypeError, ValueError) as exc:  # incl. garbled attributes
