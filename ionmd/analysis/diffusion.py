@@ -16,6 +16,7 @@ import numpy as np
 
 from ionmd.analysis.msd import linear_lag_grid, msd_on_lag_grid
 from ionmd.analysis.reliability import is_framework_mobile, is_reliable
+from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 
@@ -140,7 +141,7 @@ def analyse_trajectory(
         max_frames=s.max_frames,
     )
     if tr.n_frames < MIN_FRAMES:
-        raise InputError(
+        raise TooFewFramesError(
             f"{tr.source}: {tr.n_frames} frames after thinning/discarding; "
             f"a diffusion fit needs at least {MIN_FRAMES}"
         )

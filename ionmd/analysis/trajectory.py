@@ -144,7 +144,9 @@ class MobileTrajectory:
             return self
         keep = self.time_ps >= self.time_ps[0] + discard_ps - 1e-9
         if keep.sum() < 2:
-            raise InputError(
+            from ionmd.analysis.skips import TooFewFramesError
+
+            raise TooFewFramesError(
                 f"{self.source}: discarding {discard_ps} ps leaves fewer than "
                 f"2 frames of a {self.duration_ps:.3g} ps run"
             )
