@@ -263,6 +263,12 @@ def material_dict(m: MaterialResult) -> dict[str, Any]:
         "arrhenius_temperatures_K": fit.temperatures_K if fit else [],
         "arrhenius_weighted": fit.weighted if fit else None,
         "arrhenius_chi2_reduced": fit.chi2_reduced if fit else None,
+        "Ea_ci95_eV": list(fit.Ea_ci95_eV) if fit else None,
+        "arrhenius_interval": (
+            {"quantile": fit.interval, "value": fit.quantile95, "dof": fit.dof}
+            if fit
+            else None
+        ),
         "extrapolation_K": m.extrapolate_K,
         "D_300K_cm2_s": m.D_extrap_cm2_s,
         "D_300K_ci95_cm2_s": list(m.D_extrap_ci95_cm2_s),
@@ -320,7 +326,10 @@ def build_results(
             "li_msd_threshold_A2": LI_MSD_THRESHOLD_A2,
             "framework_msd_threshold_A2": FRAMEWORK_MSD_THRESHOLD_A2,
             "arrhenius": "weighted least squares in ln D (weights from the 95 % "
-            "intervals), covariance scaled by reduced chi2 when > 1; normal 95 % interval",
+            "intervals), covariance scaled by reduced chi2 when > 1; 95 % intervals "
+            "use Student's t(0.975, n-2) when the covariance was scaled by the "
+            "residuals (unweighted, or chi2_red > 1), else the normal 1.96",
+            "D_estimator": _d_estimator(settings),
         },
         "materials": {m.material_id: material_dict(m) for m in materials},
         "summary": summary_dict(materials),
@@ -340,6 +349,14 @@ def build_results(
     doc["summary"]["n_materials_fitted"] = statuses.count("fitted")
     doc["summary"]["n_materials_without_fit"] = len(statuses) - statuses.count("fitted")
     return _clean(doc)
+
+
+def _d_estimator(settings: DiffusionSettings) -> str:
+    if not settings.use_kinisi:
+        return "least-squares slope of the tracer MSD (no kinisi)"
+    from ionmd.analysis.kinisi_fit import D_ESTIMATOR
+
+    return "kinisi " + D_ESTIMATOR
 
 
 def write_results_json(*, doc: dict[str, Any], out_dir: str | os.PathLike[str]) -> Path:
