@@ -123,3 +123,25 @@ def test_results_json_lists_every_requested_material_of_a_short_run(tmp_path, ob
     assert [t["status"] for t in req["gvd"]["temperatures"]] == ["not_simulated"] * 3
     on_disk = json.loads((tmp_path / "results.json").read_text())
     assert on_disk["requested_materials"]["gvd"]["status"] == "not_simulated"
+
+
+def test_old_run_file_without_position_frame_is_read_and_flagged(tmp_path):
+    """Files from before the framework-relative frame stay readable; each
+    temperature says its MSD is in the total-momentum frame."""
+    import h5py
+
+    _run_file(tmp_path / "md.h5", [("gvd", 800.0, "done")])
+    with h5py.File(tmp_path / "md.h5", "a") as f:
+        del f["parameters/gvd_800K"].attrs["position_frame"]
+        del f["observables/gvd_800K/framework_com_displacement_A"]
+    doc, _ = analyse_paths(
+        paths=[tmp_path / "md.h5"],
+        out_dir=tmp_path / "out",
+        settings=NO_KINISI,
+        compare=False,
+        figures=False,
+        verbose=False,
+    )
+    (t,) = doc["materials"]["gvd"]["temperatures"]
+    assert t["D_cm2_s"] > 0
+    assert any("total-momentum frame" in n for n in t["notes"])
