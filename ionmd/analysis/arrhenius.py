@@ -6,12 +6,20 @@ variance of its ln D, taken from its 95 % interval as
 ``(Xᵀ W X)⁻¹`` is scaled by the reduced chi² when that exceeds 1 and there are
 more points than parameters (the scatter is then larger than the stated
 uncertainties). Without uncertainties the fit is unweighted and the covariance
-comes from the residuals (at least 3 points). Extrapolations carry a normal 95 %
-interval in ln D (``± 1.96 σ``).
+comes from the residuals (at least 3 points).
+
+95 % intervals (of Ea and of an extrapolated ln D) are ``± q σ``: q = 1.96 (the
+normal quantile) when the covariance comes from the stated uncertainties alone;
+q = Student's t(0.975, n − 2) when it was scaled by the fit's own residuals (an
+unweighted fit, or a weighted one whose reduced χ² exceeded 1), because σ is
+then itself estimated from n − 2 degrees of freedom. With five temperatures
+that is t(0.975, 3) = 3.18: z = 1.96 would cover ~86 %, not 95 % (simulated in
+tests/analysis/test_interval_coverage.py).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +41,20 @@ class ArrheniusFit:
     temperatures_K: list[float]
     weighted: bool
     chi2_reduced: float
+    #: degrees of freedom of the residuals (n − 2)
+    dof: int = 0
+    #: "t" when the covariance was scaled by the residuals, else "z"
+    interval: str = "z"
+
+    @property
+    def quantile95(self) -> float:
+        """The two-sided 95 % quantile the intervals use (see the module doc)."""
+        return t_quantile_95(dof=self.dof) if self.interval == "t" else Z95
+
+    @property
+    def Ea_ci95_eV(self) -> tuple[float, float]:
+        q = self.quantile95 * self.Ea_sigma_eV
+        return float(self.Ea_eV - q), float(self.Ea_eV + q)
 
     @property
     def D0_cm2_s(self) -> float:
@@ -48,10 +70,25 @@ class ArrheniusFit:
     def D_at(self, *, temperature_K: float) -> tuple[float, tuple[float, float]]:
         """D in cm²/s at ``temperature_K`` and its 95 % interval."""
         mean, sd = self.ln_D(temperature_K=temperature_K)
+        q = self.quantile95
         return float(np.exp(mean)), (
-            float(np.exp(mean - Z95 * sd)),
-            float(np.exp(mean + Z95 * sd)),
+            float(np.exp(mean - q * sd)),
+            float(np.exp(mean + q * sd)),
         )
+
+
+def t_quantile_95(*, dof: int) -> float:
+    """Student's t quantile for a two-sided 95 % interval (NaN for dof < 1)."""
+    return _t_quantile_95(int(dof))
+
+
+@functools.lru_cache(maxsize=64)
+def _t_quantile_95(dof: int) -> float:
+    if dof < 1:
+        return float("nan")
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, dof))
 
 
 def sigma_ln_from_interval(*, D_cm2_s: float, ci95_cm2_s: tuple[float, float]) -> float:
@@ -95,11 +132,12 @@ def fit_arrhenius(
     resid = y - X @ beta
     dof = T.size - 2
     chi2_red = float((w * resid**2).sum() / dof) if dof > 0 else float("nan")
+    scaled = False
     if weighted:
         if dof > 0 and chi2_red > 1.0:
-            cov = cov * chi2_red
+            cov, scaled = cov * chi2_red, True
     elif dof > 0:
-        cov = cov * chi2_red
+        cov, scaled = cov * chi2_red, True
     else:
         cov = np.full((2, 2), np.nan)
     return ArrheniusFit(
@@ -110,4 +148,6 @@ def fit_arrhenius(
         temperatures_K=T.tolist(),
         weighted=weighted,
         chi2_reduced=chi2_red,
+        dof=int(dof),
+        interval="t" if scaled else "z",
     )

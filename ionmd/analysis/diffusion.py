@@ -16,6 +16,7 @@ import numpy as np
 
 from ionmd.analysis.msd import linear_lag_grid, msd_on_lag_grid
 from ionmd.analysis.reliability import is_framework_mobile, is_reliable
+from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 
@@ -145,11 +146,17 @@ def analyse_trajectory(
         max_frames=s.max_frames,
     )
     if tr.n_frames < MIN_FRAMES:
-        raise InputError(
+        raise TooFewFramesError(
             f"{tr.source}: {tr.n_frames} frames after thinning/discarding; "
             f"a diffusion fit needs at least {MIN_FRAMES}"
         )
     notes: list[str] = []
+    if tr.meta.get("position_frame") == "as_simulated" and tr.framework_positions_A is None:
+        notes.append(
+            "positions in the total-momentum frame (a run file from before ionmd "
+            "stored them relative to the framework): the Li MSD is biased low by "
+            "about (2c + c^2)/(N_Li H_R), c = M_Li/M_framework"
+        )
     lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
     lag_ps = lags * tr.frame_interval_ps
     start = min(s.start_for(duration_ps=tr.duration_ps), float(lag_ps[-1]))

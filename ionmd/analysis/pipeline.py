@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,20 @@ from ionmd.analysis.report import (
     write_results_json,
 )
 from ionmd.analysis.report_text import write_text_reports
+from ionmd.analysis.requested import requested_materials, requested_temperatures
+from ionmd.analysis.skips import (
+    STATUS_TOO_SHORT,
+    STATUS_UNREADABLE,
+    SkippedSystem,
+    TooFewFramesError,
+)
+from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
+
+
+def _requested_of(t: MobileTrajectory) -> tuple[float, ...] | None:
+    temps = t.meta.get("requested_temperatures_K")
+    return tuple(temps) if isinstance(temps, list | tuple) else None
 
 
 def analyse_paths(
@@ -38,9 +51,17 @@ def analyse_paths(
     extrapolate_K: float = 300.0,
     verbose: bool = True,
     allow_empty: bool = False,
+    requested: Mapping[str, Sequence[float] | None] | None = None,
+    unprepared: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[MaterialResult]]:
     """Analyse every trajectory under ``paths``; writes ``out_dir/results.json``
     (and figures) and returns the document and the per-material results.
+
+    ``requested``: material → temperatures the run was asked for (added to what
+    the run files' configs state); ``unprepared``: material → why it was never
+    simulated. Both end up in ``results.json["requested_materials"]``, and a
+    requested temperature without a result keeps its material out of the
+    "reliable at every temperature" subset.
 
     Nothing analysable is an :class:`InputError`, unless ``allow_empty``: then
     results.json lists only what was skipped and why."""
@@ -68,7 +89,18 @@ def analyse_paths(
         try:
             results.append(analyse_trajectory(traj=t, settings=s))
         except InputError as exc:  # one unusable system must not sink the others
-            skipped.append(f"{t.material_id} {t.temperature_K:g} K: {exc}")
+            skipped.append(
+                SkippedSystem(
+                    f"{t.material_id} {t.temperature_K:g} K: {exc}",
+                    material_id=t.material_id,
+                    temperature_K=t.temperature_K,
+                    status=STATUS_TOO_SHORT
+                    if isinstance(exc, TooFewFramesError)
+                    else STATUS_UNREADABLE,
+                    reason=str(exc),
+                    requested_temperatures_K=_requested_of(t),
+                )
+            )
     if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
     sigma_exp: dict[str, float] = {}
@@ -81,12 +113,27 @@ def analyse_paths(
             if obelix_data is not None:
                 raise
             skipped.append("OBELiX data not found: no comparison with experiment")
+    req = requested_temperatures(
+        trajectories_meta=[(t.material_id, _requested_of(t)) for t in trajs],
+        skipped=skipped,
+        explicit=requested,
+    )
     materials = [
         summarise_material(
-            results=rs, sigma_exp_mS_cm=sigma_exp.get(mid), extrapolate_K=extrapolate_K
+            results=rs,
+            sigma_exp_mS_cm=sigma_exp.get(mid),
+            extrapolate_K=extrapolate_K,
+            temperatures_requested_K=req.get(mid),
         )
         for mid, rs in group_by_material(results).items()
     ]
+    listed = requested_materials(
+        materials=materials,
+        skipped=skipped,
+        requested=req,
+        unprepared=unprepared,
+        sigma_exp_mS_cm=sigma_exp,
+    )
     kinisi_settings = None
     if s.use_kinisi:
         from ionmd.analysis.kinisi_fit import KINISI_DOCUMENTED_SETTINGS
@@ -98,6 +145,7 @@ def analyse_paths(
         inputs=[str(p) for p in paths],
         skipped=skipped,
         kinisi_settings=kinisi_settings,
+        requested_materials=listed,
     )
     out = Path(out_dir)
     write_results_json(doc=doc, out_dir=out)
@@ -123,7 +171,12 @@ def analyze_run_dir(
 ) -> dict[str, Any]:
     """Analyse an engine run directory (its ``md*.h5``) into ``out_dir`` (default: the
     run directory itself); returns the results.json document. For the campaign:
-    systems too short to analyse are listed under ``skipped`` instead of raising."""
+    systems too short to analyse are listed under ``skipped`` instead of raising.
+
+    A ``campaign.json`` in ``run_dir`` (written by ``ionmd run``) adds the materials
+    that could not be prepared (its ``failed_materials``) and the requested
+    temperatures (its ``config.temperatures_K``) to ``requested_materials``."""
+    requested, unprepared = _campaign_request(Path(run_dir))
     doc, _ = analyse_paths(
         paths=[run_dir],
         out_dir=out_dir or run_dir,
@@ -132,5 +185,24 @@ def analyze_run_dir(
         figures=figures,
         verbose=verbose,
         allow_empty=True,
+        requested=requested,
+        unprepared=unprepared,
     )
     return doc
+
+
+def _campaign_request(run_dir: Path) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """(material → requested temperatures, material → why not prepared) from the
+    run directory's campaign.json; empty when there is none or it is unreadable."""
+    import json
+
+    path = run_dir / "campaign.json"
+    try:
+        doc = json.loads(path.read_text())
+        failed = doc.get("failed_materials") or {}
+        temps = (doc.get("config") or {}).get("temperatures_K") or []
+        temps = [float(t) for t in temps]
+        unprepared = {str(k): str(v) for k, v in dict(failed).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}, {}
+    return {mid: temps for mid in unprepared}, unprepared

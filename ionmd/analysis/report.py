@@ -61,14 +61,37 @@ class MaterialResult:
     sigma_exp_mS_cm: float | None
     log10_error: float
     notes: list[str] = field(default_factory=list)
+    #: the temperatures the run was asked for (None: not stated, = the analysed ones)
+    temperatures_requested_K: list[float] | None = None
 
     @property
     def n_reliable(self) -> int:
         return sum(r.reliable for r in self.temperatures)
 
     @property
+    def temperatures_analysed_K(self) -> list[float]:
+        return [float(r.temperature_K) for r in self.temperatures]
+
+    @property
+    def temperatures_missing_K(self) -> list[float]:
+        """Requested temperatures without an analysed result (failed, too short,
+        never run)."""
+        have = self.temperatures_analysed_K
+        return [
+            t
+            for t in self.temperatures_requested_K or []
+            if not any(abs(t - a) < 1e-6 for a in have)
+        ]
+
+    @property
     def all_reliable(self) -> bool:
-        return bool(self.temperatures) and self.n_reliable == len(self.temperatures)
+        """The study's subset: every *requested* temperature analysed and reliable
+        (a failed or missing temperature disqualifies the material)."""
+        return (
+            bool(self.temperatures)
+            and self.n_reliable == len(self.temperatures)
+            and not self.temperatures_missing_K
+        )
 
 
 def summarise_material(
@@ -76,8 +99,13 @@ def summarise_material(
     results: list[TemperatureResult],
     sigma_exp_mS_cm: float | None = None,
     extrapolate_K: float = 300.0,
+    temperatures_requested_K: list[float] | None = None,
 ) -> MaterialResult:
-    """Arrhenius fit and 300 K (``extrapolate_K``) conductivity of one material."""
+    """Arrhenius fit and 300 K (``extrapolate_K``) conductivity of one material.
+
+    ``temperatures_requested_K``: what the run was asked for; a requested
+    temperature without a result keeps the material out of the "reliable at every
+    temperature" subset (None: the analysed temperatures are all there was)."""
     if not results:
         raise InputError("no temperature results to summarise")
     mid = results[0].material_id
@@ -148,6 +176,11 @@ def summarise_material(
         sigma_exp_mS_cm=sigma_exp_mS_cm,
         log10_error=err,
         notes=notes,
+        temperatures_requested_K=(
+            None
+            if temperatures_requested_K is None
+            else sorted(float(t) for t in temperatures_requested_K)
+        ),
     )
 
 
@@ -234,6 +267,12 @@ def material_dict(m: MaterialResult) -> dict[str, Any]:
         "arrhenius_temperatures_K": fit.temperatures_K if fit else [],
         "arrhenius_weighted": fit.weighted if fit else None,
         "arrhenius_chi2_reduced": fit.chi2_reduced if fit else None,
+        "Ea_ci95_eV": list(fit.Ea_ci95_eV) if fit else None,
+        "arrhenius_interval": (
+            {"quantile": fit.interval, "value": fit.quantile95, "dof": fit.dof}
+            if fit
+            else None
+        ),
         "extrapolation_K": m.extrapolate_K,
         "D_300K_cm2_s": m.D_extrap_cm2_s,
         "D_300K_ci95_cm2_s": list(m.D_extrap_ci95_cm2_s),
@@ -243,6 +282,13 @@ def material_dict(m: MaterialResult) -> dict[str, Any]:
         "log10_error": m.log10_error,
         "n_reliable": m.n_reliable,
         "n_temperatures": len(m.temperatures),
+        "temperatures_requested_K": (
+            m.temperatures_requested_K
+            if m.temperatures_requested_K is not None
+            else m.temperatures_analysed_K
+        ),
+        "temperatures_analysed_K": m.temperatures_analysed_K,
+        "temperatures_missing_K": m.temperatures_missing_K,
         "all_reliable": m.all_reliable,
         "notes": m.notes,
     }
@@ -267,8 +313,12 @@ def build_results(
     inputs: list[str],
     skipped: list[str],
     kinisi_settings: dict[str, object] | None = None,
+    requested_materials: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The whole results.json document (JSON-able; NaN written as null)."""
+    """The whole results.json document (JSON-able; NaN written as null).
+
+    ``requested_materials``: every requested material with its status
+    (:mod:`ionmd.analysis.requested`); default: the analysed ones."""
     doc = {
         "ionmd_version": __version__,
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -280,12 +330,37 @@ def build_results(
             "li_msd_threshold_A2": LI_MSD_THRESHOLD_A2,
             "framework_msd_threshold_A2": FRAMEWORK_MSD_THRESHOLD_A2,
             "arrhenius": "weighted least squares in ln D (weights from the 95 % "
-            "intervals), covariance scaled by reduced chi2 when > 1; normal 95 % interval",
+            "intervals), covariance scaled by reduced chi2 when > 1; 95 % intervals "
+            "use Student's t(0.975, n-2) when the covariance was scaled by the "
+            "residuals (unweighted, or chi2_red > 1), else the normal 1.96",
+            "D_estimator": _d_estimator(settings),
         },
         "materials": {m.material_id: material_dict(m) for m in materials},
         "summary": summary_dict(materials),
     }
+    if requested_materials is None:
+        from ionmd.analysis.requested import requested_materials as _requested
+
+        requested_materials = _requested(
+            materials=materials,
+            skipped=skipped,
+            requested={},
+            sigma_exp_mS_cm={m.material_id: m.sigma_exp_mS_cm for m in materials},
+        )
+    doc["requested_materials"] = requested_materials
+    statuses = [v["status"] for v in requested_materials.values()]
+    doc["summary"]["n_materials_requested"] = len(statuses)
+    doc["summary"]["n_materials_fitted"] = statuses.count("fitted")
+    doc["summary"]["n_materials_without_fit"] = len(statuses) - statuses.count("fitted")
     return _clean(doc)
+
+
+def _d_estimator(settings: DiffusionSettings) -> str:
+    if not settings.use_kinisi:
+        return "least-squares slope of the tracer MSD (no kinisi)"
+    from ionmd.analysis.kinisi_fit import D_ESTIMATOR
+
+    return "kinisi " + D_ESTIMATOR
 
 
 def write_results_json(*, doc: dict[str, Any], out_dir: str | os.PathLike[str]) -> Path:

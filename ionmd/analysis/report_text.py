@@ -27,6 +27,19 @@ def _ci(pair: list[float | None] | None) -> str:
     return f"[{pair[0]:.3g}, {pair[1]:.3g}]"
 
 
+def _temps(values: list[float] | None) -> str:
+    return ", ".join(f"{t:g}" for t in values or []) or "none"
+
+
+def _requested_vs_analysed(m: dict[str, Any]) -> str:
+    """``800, 1000 of 800, 1000, 1200`` (analysed of requested)."""
+    analysed = m.get("temperatures_analysed_K")
+    if analysed is None:  # a results.json from before these keys existed
+        analysed = [t["temperature_K"] for t in m.get("temperatures", [])]
+    requested = m.get("temperatures_requested_K") or analysed
+    return f"{_temps(analysed)} of {_temps(requested)}"
+
+
 def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     mats = doc["materials"]
     rows = []
@@ -41,6 +54,8 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
                 _f(m["sigma_exp_mS_cm"]),
                 _f(m["log10_error"], ".2f"),
                 f"{m['n_reliable']}/{m['n_temperatures']}",
+                _requested_vs_analysed(m),
+                _f(m.get("all_reliable")),
             ]
         )
     per_t = []
@@ -77,6 +92,8 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
                 "σexp (mS/cm)",
                 "log10 err",
                 "reliable T",
+                "analysed of requested T (K)",
+                "reliable at every requested T",
             ],
             rows,
         ),
@@ -95,16 +112,38 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
             ],
             per_t,
         ),
+        (
+            "Requested materials",
+            ["id", "status", "σexp (mS/cm)", "analysed of requested T (K)", "reason"],
+            [
+                [
+                    mid,
+                    r["status"],
+                    _f(r.get("sigma_exp_mS_cm")),
+                    _requested_vs_analysed(r),
+                    r.get("reason") or "",
+                ]
+                for mid, r in doc.get("requested_materials", {}).items()
+            ],
+        ),
     ]
 
 
 def _summary_lines(doc: dict[str, Any]) -> list[str]:
     s = doc["summary"]
     ref = s["study_reference"]
-    return [
+    counts = (
+        [
+            f"{s['n_materials_fitted']} of {s['n_materials_requested']} requested "
+            "materials have a fit (the others: see Requested materials)."
+        ]
+        if "n_materials_requested" in s
+        else []
+    )
+    return counts + [
         f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
         f"{_f(s['mae_log10_all'], '.2f')}; over the "
-        f"{s['n_materials_all_reliable']} reliable at every temperature: "
+        f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
         f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
         f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
         f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "

@@ -21,7 +21,9 @@ class MobileTrajectory:
     ``time_ps (F,)`` uniformly spaced; ``cell_A (3, 3)`` row vectors;
     ``framework_positions_A (F, N_fw, 3)`` unwrapped positions of all other atoms,
     or None when the source does not hold them (the engine file: its
-    ``framework_msd_A2 (L,)`` on ``framework_lag_ps (L,)`` is given instead).
+    ``framework_msd_A2 (L,)`` on ``framework_lag_ps (L,)`` is given instead, and
+    its positions are already relative to the framework's centre of mass);
+    ``framework_masses_amu (N_fw,)`` their masses (None: unknown, equal weights).
     """
 
     positions_A: np.ndarray
@@ -36,6 +38,7 @@ class MobileTrajectory:
     framework_positions_A: np.ndarray | None = None
     framework_lag_ps: np.ndarray | None = None
     framework_msd_A2: np.ndarray | None = None
+    framework_masses_amu: np.ndarray | None = None
     meta: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,12 +110,27 @@ class MobileTrajectory:
     def duration_ps(self) -> float:
         return float(self.time_ps[-1] - self.time_ps[0])
 
-    def drift_corrected(self) -> MobileTrajectory:
-        """Positions relative to the framework's mean displacement (as kinisi and
-        pymatgen-analysis-diffusion do); unchanged when no framework is held."""
+    def framework_com_displacement_A(self) -> np.ndarray | None:
+        """``(F, 3)`` the framework's centre-of-mass displacement since the first
+        frame, mass-weighted when the masses are known; None without framework."""
         if self.framework_positions_A is None:
+            return None
+        disp = self.framework_positions_A - self.framework_positions_A[:1]
+        w = self.framework_masses_amu
+        if w is None or len(w) != disp.shape[1]:
+            return disp.mean(axis=1)
+        w = np.asarray(w, dtype=np.float64)
+        return np.einsum("fnd,n->fd", disp, w / w.sum())
+
+    def drift_corrected(self) -> MobileTrajectory:
+        """Positions relative to the framework's centre of mass (the frame kinisi,
+        pymatgen-analysis-diffusion and the study measure the ions in; total
+        momentum is conserved, so the framework recoils against the ions and the
+        MSD in the total-momentum frame is biased low); unchanged when no
+        framework is held (engine files store framework-relative positions)."""
+        drift = self.framework_com_displacement_A()
+        if drift is None:
             return self
-        drift = (self.framework_positions_A - self.framework_positions_A[:1]).mean(axis=1)
         return replace(
             self,
             positions_A=self.positions_A - drift[:, None, :],
@@ -126,7 +144,9 @@ class MobileTrajectory:
             return self
         keep = self.time_ps >= self.time_ps[0] + discard_ps - 1e-9
         if keep.sum() < 2:
-            raise InputError(
+            from ionmd.analysis.skips import TooFewFramesError
+
+            raise TooFewFramesError(
                 f"{self.source}: discarding {discard_ps} ps leaves fewer than "
                 f"2 frames of a {self.duration_ps:.3g} ps run"
             )

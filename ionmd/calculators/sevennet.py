@@ -7,6 +7,16 @@ for torch-sim: torch-sim's neighbour list on positions wrapped into the cell,
 edge vectors built here, sevenn's own layers from the edge embedding on, forces
 from the gradient of the energy with respect to the edge vectors (sevenn's
 `ForceStressOutputFromEdge`, batched mode).
+
+Precision (why float32 through ionmd was further from float64 than sevenn's own
+float32 ASE calculator): (1) sevenn's batched energy reduction is a sequential
+`scatter_reduce_` sum of the atomic energies in float32, whose round-off grows
+with the number of atoms, while its one-structure mode uses `torch.sum`
+(pairwise); (2) the geometry (wrapping unwrapped positions into the cell, cell
+shifts, edge vectors) was done in float32, while sevenn's calculator builds edge
+vectors in float64 and rounds them once. Here the geometry is done in float64
+and the per-system energy is the float64 sum of sevenn's atomic energies,
+rounded once to the model's dtype; only the network runs in float32.
 """
 
 import torch
@@ -80,6 +90,7 @@ class SevenNetTorchSimModel(ModelInterface):
         for param in network.parameters():
             param.requires_grad_(False)
         self.network = network.to(device)
+        self._energy_reduce = _energy_reduce(network)
         self.cutoff = float(config["cutoff"])
         self.type_map = dict(network.type_map)
         self._device = device
@@ -91,24 +102,29 @@ class SevenNetTorchSimModel(ModelInterface):
         """Energy (n_systems,) and forces (n_atoms, 3) for a batched `state`."""
         import sevenn._keys as KEY  # noqa: N812 (sevenn's own alias)
 
+        # geometry in float64 whatever the network's dtype (module docstring); a
+        # float64 state keeps its positions, a float32 one is widened
+        geo = state.to(self._device, torch.float64)
         state = state.to(self._device, self._dtype)
         missing = set(torch.unique(state.atomic_numbers).tolist()) - set(self.type_map)
         if missing:
             raise ModelLoadError(
                 f"SevenNet-0 does not know atomic numbers {sorted(missing)}"
             )
-        positions = wrapped_positions(state)
-        row_cell = state.row_vector_cell
-        pbc = state.pbc
+        positions = wrapped_positions(geo)
+        row_cell = geo.row_vector_cell
+        pbc = geo.pbc
         if pbc.ndim == 1:
             pbc = pbc.unsqueeze(0).expand(state.n_systems, -1)
-        cutoff = torch.as_tensor(self.cutoff, device=self._device, dtype=self._dtype)
+        cutoff = torch.as_tensor(self.cutoff, device=self._device, dtype=torch.float64)
         mapping, system_mapping, unit_shifts = ts.neighbors.torchsim_nl(
-            positions, row_cell, pbc, cutoff, state.system_idx
+            positions, row_cell, pbc, cutoff, geo.system_idx
         )
         shifts = ts.transforms.compute_cell_shifts(row_cell, unit_shifts, system_mapping)
         # sevenn's edge_vec = pos[dst] - pos[src] + shift, edge_index = (src, dst).
-        edge_vec = positions[mapping[1]] - positions[mapping[0]] + shifts
+        edge_vec = (positions[mapping[1]] - positions[mapping[0]] + shifts).to(self._dtype)
+        positions = positions.to(self._dtype)
+        row_cell = row_cell.to(self._dtype)
         n_atoms_per_system = torch.bincount(state.system_idx, minlength=state.n_systems)
         data = {
             KEY.NODE_FEATURE: state.atomic_numbers.long(),
@@ -123,8 +139,24 @@ class SevenNetTorchSimModel(ModelInterface):
             KEY.BATCH: state.system_idx,
         }
         out = self.network(data)
-        energy = out[KEY.PRED_TOTAL_ENERGY].detach().reshape(-1)
+        key_in, constant = self._energy_reduce
+        atomic = out[key_in].detach().reshape(-1).to(torch.float64)
+        energy = torch.zeros(state.n_systems, dtype=torch.float64, device=self._device)
+        energy.index_add_(0, state.system_idx, atomic)
+        energy = (energy * constant).to(self._dtype)
         return {"energy": energy, "forces": out[KEY.PRED_FORCE].detach()}
+
+
+def _energy_reduce(network: torch.nn.Module) -> tuple[str, float]:
+    """(key of the atomic energies, constant) of sevenn's atomic → total energy
+    reduction, so the total can be summed in float64 here."""
+    import sevenn._keys as KEY  # noqa: N812 (sevenn's own alias)
+    from sevenn.nn.linear import AtomReduce
+
+    for module in network.modules():
+        if isinstance(module, AtomReduce) and module.key_output == KEY.PRED_TOTAL_ENERGY:
+            return module.key_input, float(module.constant)
+    raise ModelLoadError("SevenNet-0: no atomic-energy reduction found in the network")
 
 
 def sevennet_ase_calculator(

@@ -100,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
                 f"{mid}: {temps}; sigma300={_fmt(m['sigma_300K_mS_cm'])} mS/cm, "
                 f"exp={_fmt(m['sigma_exp_mS_cm'])}, n_reliable={m['n_reliable']}"
             )
+        for mid, r in doc.get("requested_materials", {}).items():
+            if r["status"] != "fitted" and mid not in doc["materials"]:
+                print(f"{mid}: {r['status']} ({r['reason']})")
         print(json.dumps(doc["summary"] | {"study_reference": "see results.json"}))
         print(f"wrote {args.out}/results.json")
     return 0

@@ -71,8 +71,11 @@ class RunConfig:
     obelix_data: str | None = None
     mobile_species: str = "Li"
     round_occupancies: bool = False
-    #: Nosé–Hoover chain relaxation time (the study does not state it; 100 fs
-    #: = 50 steps of 2 fs is the common choice, e.g. ASE's and LAMMPS' docs).
+    #: Nosé–Hoover chain relaxation time (the study does not state it). 100 fs =
+    #: 50 steps of 2 fs. The rules of thumb are in time steps, not fs: ASE's
+    #: NoseHooverChainNVT docstring (ase 3.2x) says tdamp is "typically 100 times
+    #: the timestep" (200 fs at 2 fs); we keep the tighter 100 fs, which also
+    #: equilibrates the sub-ps demo runs (docs/engine.md).
     thermostat_tau_fs: float = 100.0
     chain_length: int = 3
     #: stride of the stored unwrapped mobile-ion trajectory (kinisi needs it)

@@ -1,6 +1,8 @@
 """Device-side buffers for what the run file keeps, copied to the host once per
-flush (never per step): the subsampled unwrapped mobile-ion frames and the
-thermodynamics. The MSD lives in :mod:`ionmd.engine.msd`."""
+flush (never per step): the subsampled unwrapped mobile-ion frames (relative to
+the framework's centre of mass, :mod:`ionmd.engine.frame`), the framework's
+centre-of-mass displacement of each frame, and the thermodynamics. The MSD
+lives in :mod:`ionmd.engine.msd`."""
 
 from __future__ import annotations
 
@@ -35,13 +37,19 @@ class Recorder:
             slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(self.keys))
         ]
         self._frames: list[torch.Tensor] = []
+        self._coms: list[torch.Tensor] = []
         self._frame_steps: list[int] = []
         self._thermo: list[torch.Tensor] = []
         self._thermo_steps: list[int] = []
 
-    def add_frame(self, *, step: int, positions: torch.Tensor) -> None:
-        """Keep the mobile ions of ``positions (n_atoms, 3)`` (a device copy)."""
+    def add_frame(
+        self, *, step: int, positions: torch.Tensor, framework_com: torch.Tensor
+    ) -> None:
+        """Keep the mobile ions of ``positions (n_atoms, 3)`` (a device copy) and
+        the framework centre-of-mass displacement ``framework_com (n_systems, 3)``
+        that was subtracted from them."""
         self._frames.append(positions.index_select(0, self._mobile_idx).detach().clone())
+        self._coms.append(framework_com.detach().to(torch.float64).clone())
         self._frame_steps.append(step)
 
     def add_thermo(
@@ -66,11 +74,12 @@ class Recorder:
         ``system_idx`` and ``mobile_mask`` describe the batch after the drop."""
         rows = keep[self._mobile_sys]
         frames = [f[rows] for f in self._frames]
+        coms = [c[keep] for c in self._coms]
         thermo = [t[:, keep] for t in self._thermo]
         fsteps, tsteps = list(self._frame_steps), list(self._thermo_steps)
         keys = [k for k, ok in zip(self.keys, keep.tolist(), strict=True) if ok]
         self.__init__(keys=keys, system_idx=system_idx, mobile_mask=mobile_mask)
-        self._frames, self._frame_steps = frames, fsteps
+        self._frames, self._frame_steps, self._coms = frames, fsteps, coms
         self._thermo, self._thermo_steps = thermo, tsteps
 
     @property
@@ -80,6 +89,7 @@ class Recorder:
     def drain(self, *, active: Sequence[bool] | None = None) -> list[SystemUpdate]:
         """Move everything buffered to the host (one copy) as per-system updates."""
         frames = torch.stack(self._frames).cpu().numpy() if self._frames else None
+        coms = torch.stack(self._coms).cpu().numpy() if self._coms else None
         thermo = torch.stack(self._thermo).cpu().numpy() if self._thermo else None
         fsteps = np.asarray(self._frame_steps, dtype=np.int64)
         tsteps = np.asarray(self._thermo_steps, dtype=np.int64)
@@ -91,6 +101,7 @@ class Recorder:
             if frames is not None:
                 up.positions = frames[:, self._slices[i]]
                 up.position_steps = fsteps
+                up.framework_com = None if coms is None else coms[:, i]
             if thermo is not None:
                 up.thermo = {
                     "temperature_K": (tsteps, thermo[:, 0, i]),
@@ -99,6 +110,7 @@ class Recorder:
                 }
             updates.append(up)
         self._frames.clear()
+        self._coms.clear()
         self._frame_steps.clear()
         self._thermo.clear()
         self._thermo_steps.clear()

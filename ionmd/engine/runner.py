@@ -32,6 +32,7 @@ from ionmd.engine.checkpoint import (
 )
 from ionmd.engine.config import RunConfig
 from ionmd.engine.faults import FaultDetector, FaultLimits
+from ionmd.engine.frame import FrameworkFrame
 from ionmd.engine.msd import MultiWindowMSD
 from ionmd.engine.progress import Progress
 from ionmd.engine.recorder import Recorder
@@ -136,7 +137,9 @@ class _BatchRun:
         self.ckpt_path = out_path.with_suffix(".ckpt.pt")
         self.fp = fingerprint(
             batch_inputs(
-                protocol=config.protocol(),
+                # the frame of the stored positions/MSD is part of what a checkpoint
+                # continues: one written before they were framework-relative is refused
+                protocol={**config.protocol(), "position_frame": "framework_com"},
                 model_name=model_name,
                 model_version=model_version,
                 systems={s.key: s.content_sha256() for s in systems},
@@ -172,6 +175,13 @@ class _BatchRun:
             stride_steps=config.msd_every_steps,
             n_samples=(total - eq) // config.msd_every_steps + 1,
             block_size=config.msd_block_size,
+        )
+        self.frame = FrameworkFrame(
+            positions0=state.positions,
+            masses=state.masses,
+            system_idx=state.system_idx,
+            framework_mask=~self.mobile,
+            n_systems=len(systems),
         )
         self.rec = Recorder(
             keys=self.keys, system_idx=state.system_idx, mobile_mask=self.mobile
@@ -211,10 +221,15 @@ class _BatchRun:
         cfg, st = self.config, self.st
         eq = cfg.equilibration_steps
         if step >= eq:
-            if (step - eq) % cfg.msd_every_steps == 0:
-                self.msd.sample(st.positions)
-            if (step - eq) % cfg.sample_every_steps == 0:
-                self.rec.add_frame(step=step, positions=st.positions)
+            due_msd = (step - eq) % cfg.msd_every_steps == 0
+            due_frame = (step - eq) % cfg.sample_every_steps == 0
+            if due_msd or due_frame:
+                # relative to the framework's centre of mass (ionmd.engine.frame)
+                rel, shift = self.frame.relative(st.positions)
+                if due_msd:
+                    self.msd.sample(rel)
+                if due_frame:
+                    self.rec.add_frame(step=step, positions=rel, framework_com=shift)
         if step % cfg.thermo_every_steps == 0:
             self.rec.add_thermo(
                 step=step,
@@ -279,6 +294,9 @@ class _BatchRun:
         )
         self.st, self.kT, self.mobile = st, self.kT[keep], self.mobile[atoms]
         self.msd.select(keep)
+        self.frame.select(
+            keep, masses=st.masses, system_idx=st.system_idx, framework_mask=~self.mobile
+        )
         self.rec.select(keep, system_idx=st.system_idx, mobile_mask=self.mobile)
         if hasattr(self, "faults"):
             self.faults.select(atoms)

@@ -79,7 +79,7 @@ class SystemSpec:
         return SystemInfo(
             key=self.key,
             material_id=self.material_id,
-            formula=atoms.get_chemical_formula(mode="reduce"),  # type: ignore[attr-defined]
+            formula=_reduced_formula(atoms.get_chemical_symbols()),  # type: ignore[attr-defined]
             temperature_K=float(self.temperature_K),
             timestep_fs=float(timestep_fs),
             steps_total=int(steps_total),
@@ -93,6 +93,13 @@ class SystemSpec:
             model_version=model_version,
             seed=self.seed,
         )
+
+
+def _reduced_formula(symbols: Sequence[str]) -> str:
+    """``Li3N`` for a 3×3×3 supercell of Li3N (ASE's mode="reduce" only merges runs)."""
+    from ase.formula import Formula
+
+    return str(Formula.from_list(list(symbols)).reduce()[0])
 
 
 def check_systems(systems: Sequence[SystemSpec], *, mobile_species: str) -> None:

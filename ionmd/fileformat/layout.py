@@ -26,6 +26,13 @@ THERMO_SERIES: Final[tuple[str, ...]] = (
     "conserved_energy_eV",
 )
 STATUS_VALUES: Final[tuple[str, ...]] = ("running", "done", "failed")
+#: per-frame (F, 3) series under /observables/<key>: the framework's centre-of-mass
+#: displacement R_fw(t) - R_fw(0) already subtracted from the stored positions
+FRAMEWORK_COM: Final[str] = "framework_com_displacement_A"
+#: ``position_frame`` attribute values: positions relative to the framework's
+#: centre of mass, or as simulated (files written before this attribute existed)
+FRAME_FRAMEWORK: Final[str] = "framework_com"
+FRAME_AS_SIMULATED: Final[str] = "as_simulated"
 
 _BAD_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -29,7 +29,9 @@ class RunFileError(InputError):
 class SystemRecord:
     """One system as stored. Shapes: ``positions (F, M, 3)`` Å (only complete
     frames), ``position_steps (F,)``, ``position_time_ps (F,)``, ``cell (3, 3)``;
-    ``msd[name] (L,)``; ``thermo[name] = (steps, time_ps, values)``.
+    ``msd[name] (L,)``; ``thermo[name] = (steps, time_ps, values)``;
+    ``framework_com_A (F, 3)`` the framework centre-of-mass displacement already
+    subtracted from ``positions`` (None in files written before it was stored).
     """
 
     key: str
@@ -43,6 +45,14 @@ class SystemRecord:
     thermo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict
     )
+    framework_com_A: np.ndarray | None = None
+
+    @property
+    def position_frame(self) -> str:
+        """``framework_com`` (relative to the framework's centre of mass) or
+        ``as_simulated`` (total-momentum frame; every file written before the
+        attribute existed)."""
+        return str(self.attrs.get("position_frame", layout.FRAME_AS_SIMULATED))
 
     @property
     def temperature_K(self) -> float:
@@ -162,6 +172,11 @@ def read_system(
                     g = obs[name]
                     n = min(g["step"].shape[0], g["time"].shape[0], g["value"].shape[0])
                     thermo[name] = (g["step"][:n], g["time"][:n], g["value"][:n])
+            com = None
+            if layout.FRAMEWORK_COM in obs:
+                com = obs[layout.FRAMEWORK_COM]["value"][:n_valid]
+                if com.shape[0] != n_valid:
+                    com = None
         except (KeyError, OSError) as exc:
             raise RunFileError(f"{path}: system {key!r} is incomplete ({exc})") from None
     if positions and pos is not None and pos.shape[0] != steps.shape[0]:
@@ -181,4 +196,5 @@ def read_system(
         mobile_numbers=mobile,
         msd=msd,
         thermo=thermo,
+        framework_com_A=com,
     )

@@ -52,6 +52,9 @@ class SystemInfo:
     model_version: str = ""
     seed: int = 0
     source: str = "ionmd-engine"
+    #: ``framework_com``: positions (and MSDs) relative to the framework's centre of
+    #: mass; ``as_simulated``: not (see docs/hdf5_layout.md)
+    position_frame: str = layout.FRAME_FRAMEWORK
 
     @property
     def n_atoms(self) -> int:
@@ -76,12 +79,14 @@ class SystemUpdate:
 
     Shapes: ``positions (F, n_mobile, 3)`` Å with ``position_steps (F,)``;
     ``thermo[name] = (steps (T,), values (T,))``; ``msd[name] (L,)`` for the
-    names in :data:`ionmd.fileformat.layout.MSD_DATASETS`.
+    names in :data:`ionmd.fileformat.layout.MSD_DATASETS`; ``framework_com (F, 3)``
+    Å, the framework centre-of-mass displacement subtracted from ``positions``.
     """
 
     key: str
     positions: np.ndarray | None = None
     position_steps: np.ndarray | None = None
+    framework_com: np.ndarray | None = None
     thermo: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
     msd: Mapping[str, np.ndarray] | None = None
     steps_done: int | None = None
@@ -243,6 +248,10 @@ class RunFileWriter:
             )
         for name, unit in zip(layout.THERMO_SERIES, ("K", "eV", "eV"), strict=True):
             _time_series(obs, name, unit)
+        com = obs.create_group(layout.FRAMEWORK_COM)
+        _extendable(com, "step", (), "i8")
+        _extendable(com, "time", (), "f8", unit="ps")
+        _extendable(com, "value", (3,), "f8", unit="Angstrom")
 
         p = f.create_group(layout.parameters_path(key))
         a = p.attrs
@@ -271,6 +280,9 @@ class RunFileWriter:
         a["failure_reason"] = ""
         a["source"] = info.source
         a["n_frames_valid"] = 0
+        if info.position_frame not in (layout.FRAME_FRAMEWORK, layout.FRAME_AS_SIMULATED):
+            raise ValueError(f"unknown position_frame {info.position_frame!r}")
+        a["position_frame"] = info.position_frame
 
     @_guarded_write
     def truncate_after(self, step: int) -> None:
@@ -287,8 +299,11 @@ class RunFileWriter:
                 _truncate_series(pos, ("value", "step", "time"), keep)
                 edges = f[layout.particles_path(key)]["box/edges"]
                 _truncate_series(edges, ("value", "step", "time"), keep)
-                params.attrs["n_frames_valid"] = keep
                 obs = f[layout.observables_path(key)]
+                if layout.FRAMEWORK_COM in obs:
+                    com = obs[layout.FRAMEWORK_COM]
+                    _truncate_series(com, ("value", "step", "time"), keep)
+                params.attrs["n_frames_valid"] = keep
                 for name in layout.THERMO_SERIES:
                     n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
                     _truncate_series(obs[name], ("step", "time", "value"), n)
@@ -314,14 +329,26 @@ class RunFileWriter:
             pos = f[layout.particles_path(key)]["position"]
             valid = int(params.attrs["n_frames_valid"])
             edges = f[layout.particles_path(key)]["box/edges"]
-            for g in (pos, edges):  # drop any incomplete tail
+            obs = f[layout.observables_path(key)]
+            series = [pos, edges]
+            if layout.FRAMEWORK_COM in obs:
+                series.append(obs[layout.FRAMEWORK_COM])
+            for g in series:  # drop any incomplete tail
                 _truncate_series(g, ("value", "step", "time"), valid)
             steps = np.asarray(up.position_steps, dtype=np.int64)
             cell = np.asarray(params.attrs["cell"], dtype=np.float64)
-            for g, values in (
+            com = (
+                np.zeros((len(steps), 3))
+                if up.framework_com is None
+                else np.asarray(up.framework_com, dtype=np.float64).reshape(len(steps), 3)
+            )
+            blocks = [
                 (pos, np.asarray(up.positions)),
                 (edges, np.broadcast_to(cell, (len(steps), 3, 3))),
-            ):
+            ]
+            if layout.FRAMEWORK_COM in obs:
+                blocks.append((obs[layout.FRAMEWORK_COM], com))
+            for g, values in blocks:
                 _append(g["value"], values)
                 _append(g["step"], steps)
                 _append(g["time"], steps * dt_ps)

@@ -72,16 +72,25 @@ class CollectedRun:
         """Unwrapped Cartesian positions ``(F, N, 3)``, Å."""
         return self.frac_unwrapped @ self.cell
 
-    def drift_corrected_positions_A(self, *, mobile_species: str = "Li") -> np.ndarray:
-        """Positions ``(F, N, 3)`` minus the mean displacement of the framework (the
-        atoms other than ``mobile_species``) since the first frame, as the analysis
-        layer (and kinisi, pymatgen-analysis-diffusion) corrects an XDATCAR it reads."""
+    def framework_com_displacement_A(self, *, mobile_species: str = "Li") -> np.ndarray:
+        """``(F, 3)`` the mass-weighted centre-of-mass displacement of the framework
+        (the atoms other than ``mobile_species``) since the first frame."""
+        from ase.data import atomic_masses, atomic_numbers
+
         pos = self.positions_A
         framework = np.array([s != mobile_species for s in self.symbols])
         if not framework.any():
-            return pos
-        drift = (pos[:, framework] - pos[:1, framework]).mean(axis=1)
-        return pos - drift[:, None, :]
+            return np.zeros((pos.shape[0], 3))
+        m = np.array([atomic_masses[atomic_numbers[s]] for s in self.symbols])[framework]
+        disp = pos[:, framework] - pos[:1, framework]
+        return np.einsum("fnd,n->fd", disp, m / m.sum())
+
+    def drift_corrected_positions_A(self, *, mobile_species: str = "Li") -> np.ndarray:
+        """Positions ``(F, N, 3)`` relative to the framework's centre of mass
+        (:meth:`framework_com_displacement_A`), the frame the analysis layer measures
+        an XDATCAR it reads in (and the engine its own runs)."""
+        drift = self.framework_com_displacement_A(mobile_species=mobile_species)
+        return self.positions_A - drift[:, None, :]
 
 
 def _unwrap(frac: np.ndarray) -> np.ndarray:
@@ -247,7 +256,9 @@ def msd_datasets(
     }
 
 
-def system_info(run: CollectedRun, *, equilibration_steps: int) -> SystemInfo:
+def system_info(
+    run: CollectedRun, *, equilibration_steps: int, position_frame: str = "framework_com"
+) -> SystemInfo:
     """The run file's description of a collected run."""
     rec = run.record
     return SystemInfo(
@@ -267,6 +278,7 @@ def system_info(run: CollectedRun, *, equilibration_steps: int) -> SystemInfo:
         model_version=f"VASP {rec.get('potcar_functional', 'PBE')} PAW, ENCUT "
         f"{rec.get('incar', {}).get('ENCUT', '')} eV",
         source="vasp",
+        position_frame=position_frame,
     )
 
 
@@ -280,10 +292,11 @@ def write_runs(
     """Write collected runs into one run file (one system each).
 
     ``equilibration_ps`` overrides each run's recorded value (the campaign's).
-    ``drift_correct``: store positions (and MSDs) relative to the framework's drift
-    (:meth:`CollectedRun.drift_corrected_positions_A`). The run file holds only the
-    mobile ions, so the analysis cannot apply this correction afterwards, and
-    without it the file would not give the D of the XDATCAR analysed directly.
+    ``drift_correct``: store positions (and MSDs) relative to the framework's centre
+    of mass (:meth:`CollectedRun.drift_corrected_positions_A`), as the engine does.
+    The run file holds only the mobile ions, so the analysis cannot apply this
+    correction afterwards, and without it the file would not give the D of the
+    XDATCAR analysed directly.
     """
     if not runs:
         raise InputError("nothing to write: no collected run")
@@ -319,13 +332,20 @@ def write_runs(
         )
         nblock = int(rec["sample_every_steps"])
         eq_steps = round(eq_ps * 1000.0 / float(rec["timestep_fs"]))
-        info = system_info(run, equilibration_steps=eq_steps)
+        info = system_info(
+            run,
+            equilibration_steps=eq_steps,
+            position_frame="framework_com" if drift_correct else "as_simulated",
+        )
         infos.append(info)
         keep = run.steps >= eq_steps
         if drift_correct:
-            pos = run.drift_corrected_positions_A(mobile_species=info.mobile_species)[keep]
+            com = run.framework_com_displacement_A(mobile_species=info.mobile_species)
+            pos = (run.positions_A - com[:, None, :])[keep]
+            com = com[keep]
         else:
             pos = run.positions_A[keep]
+            com = np.zeros((pos.shape[0], 3))
         mobile = np.array([s == info.mobile_species for s in run.symbols])
         msd = msd_datasets(
             positions_A=pos,
@@ -339,6 +359,7 @@ def write_runs(
                 key=info.key,
                 positions=pos[:, mobile],
                 position_steps=run.steps[keep],
+                framework_com=com,
                 thermo=run.thermo or None,
                 msd=msd,
                 steps_done=run.steps_done,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from analysis_helpers import random_walk
+from analysis_helpers import random_walk, write_xdatcar
 from test_readers import _vasprun
 
 from ionmd.cli import main
@@ -41,6 +41,22 @@ def test_cut_vasprun_is_marked_partial(tmp_path):
     assert t["partial"] is True and 2 <= t["n_frames_read"] < 80
     assert f"cut off after {t['n_frames_read']} ionic steps" in t["partial_reason"]
     assert f"partial: {t['n_frames_read']} frames" in (out / "report.md").read_text()
+
+
+def test_cut_xdatcar_is_marked_partial(tmp_path):
+    pos = random_walk(n_frames=50, n_walkers=8, D_A2_ps=0.5, dt_ps=0.002, seed=4)
+    frac = np.concatenate([np.mod(pos / 12.0, 1.0), np.full((50, 2, 3), 0.25)], axis=1)
+    x = write_xdatcar(
+        tmp_path / "XDATCAR", frac=frac, symbols=["Li", "S"], counts=[8, 2], cell=CELL
+    )
+    lines = x.read_text().splitlines()
+    x.write_text("\n".join(lines[:-4]) + "\n")  # the last frame cut in the middle
+    out = tmp_path / "res"
+    args = ["--timestep-fs", "2", "--step-skip", "1", "--temperature-K", "900"]
+    assert main(["analyze", str(x), "--out", str(out), *args, *FLAGS]) == 0
+    t = _temperature_entry(out)
+    assert t["partial"] is True and t["n_frames_read"] == 49
+    assert "cut off after 49 complete frames" in t["partial_reason"]
 
 
 def test_complete_vasprun_is_not_partial(tmp_path):

@@ -86,7 +86,7 @@ def build_trajectory(
     if not np.all(np.isfinite(cart)):
         raise InputError(f"{source}: coordinates overflow (absurd values in the file)")
     time_ps = np.arange(frac.shape[0]) * frame_interval_ps
-    formula = _formula(symbols)
+    formula = reduced_formula(symbols)
     return MobileTrajectory(
         positions_A=cart[:, is_mobile],
         time_ps=time_ps,
@@ -98,12 +98,25 @@ def build_trajectory(
         formula=formula,
         source=source,
         framework_positions_A=cart[:, ~is_mobile] if (~is_mobile).any() else None,
+        framework_masses_amu=masses_amu([s for s in symbols if s != mobile_species]),
         meta=dict(meta or {}),
     )
 
 
-def _formula(symbols: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for s in symbols:
-        counts[s] = counts.get(s, 0) + 1
-    return "".join(f"{el}{n if n > 1 else ''}" for el, n in counts.items())
+def reduced_formula(symbols: list[str]) -> str:
+    """Reduced formula, elements in order of first appearance (``Li10GeP2S12``)."""
+    from ase.formula import Formula
+
+    if not symbols:
+        return ""
+    return str(Formula.from_list(list(symbols)).reduce()[0])
+
+
+def masses_amu(symbols: list[str]) -> np.ndarray | None:
+    """Standard atomic masses of ``symbols`` (None if one is not an element)."""
+    from ase.data import atomic_masses, atomic_numbers
+
+    try:
+        return np.array([atomic_masses[atomic_numbers[s]] for s in symbols])
+    except KeyError:
+        return None

@@ -1,7 +1,10 @@
 """The engine's run file (docs/hdf5_layout.md) via :mod:`ionmd.fileformat`.
 
 Positions there are already unwrapped and hold the mobile ions only; the
-framework's mobility comes from ``msd/framework_A2``.
+framework's mobility comes from ``msd/framework_A2``. Files written since the
+``position_frame`` attribute exist hold positions relative to the framework's
+centre of mass (``framework_com``); older ones (``as_simulated``) are read as
+they are, and the analysis says so in the notes of each temperature.
 """
 
 from __future__ import annotations
@@ -11,9 +14,25 @@ from pathlib import Path
 
 import numpy as np
 
+from ionmd.analysis import skips
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
-from ionmd.fileformat import RunFileError, list_systems, read_system
+from ionmd.fileformat import RunFileError, list_systems, read_run_attrs, read_system
+
+
+def requested_temperatures_K(path: str | os.PathLike[str]) -> tuple[float, ...] | None:
+    """The temperatures the run that wrote ``path`` was asked for (its config's
+    ``temperatures_K``), or None when the file does not say (VASP bridge, old or
+    garbled config)."""
+    try:
+        config = read_run_attrs(path).get("config", {})
+        temps = config.get("temperatures_K") if isinstance(config, dict) else None
+        if not isinstance(temps, list | tuple) or not temps:
+            return None
+        out = tuple(sorted({float(t) for t in temps}))
+    except (InputError, TypeError, ValueError, AttributeError):
+        return None
+    return out if all(np.isfinite(out)) else None
 
 
 def read_run_file(
@@ -32,21 +51,43 @@ def read_run_file(
         raise InputError(f"{p}: the run file holds no systems")
     out: list[MobileTrajectory] = []
     skipped: list[str] = []
+    requested = requested_temperatures_K(p)
+
+    def skip(key: str, reason: str, status: str, attrs: dict | None = None) -> None:
+        attrs = attrs or {}
+        try:
+            temp = float(attrs.get("temperature_K", np.nan))
+        except (TypeError, ValueError):
+            temp = float("nan")
+        skipped.append(
+            skips.SkippedSystem(
+                f"{key}: {reason}",
+                material_id=material_id or str(attrs.get("material_id", key)),
+                temperature_K=temp,
+                status=status,
+                reason=reason,
+                requested_temperatures_K=requested,
+            )
+        )
+
     for key in keys:
         try:
             rec = read_system(p, key)
         except RunFileError as exc:
-            skipped.append(f"{key}: {exc}")
+            skip(key, str(exc), skips.STATUS_UNREADABLE)
             continue
         attrs = rec.attrs
+        if str(attrs.get("status", "")) == "failed":
+            why = str(attrs.get("failure_reason", ""))
+            skip(key, f"failed ({why})", skips.STATUS_FAILED, attrs)
+            continue
         if rec.positions is None or rec.positions.shape[0] < 2:
-            skipped.append(f"{key}: fewer than 2 complete frames")
+            skip(key, "fewer than 2 complete frames", skips.STATUS_TOO_SHORT, attrs)
             continue
         if not np.all(np.isfinite(rec.positions)):
-            skipped.append(f"{key}: non-finite positions in the run file")
-            continue
-        if str(attrs.get("status", "")) == "failed":
-            skipped.append(f"{key}: failed ({attrs.get('failure_reason', '')})")
+            skip(
+                key, "non-finite positions in the run file", skips.STATUS_UNREADABLE, attrs
+            )
             continue
         fw_lag = rec.msd.get("lag_ps")
         fw_msd = rec.msd.get("framework_A2")
@@ -75,10 +116,12 @@ def read_run_file(
                     "model_name": attrs.get("model_name", ""),
                     "source_kind": attrs.get("source", ""),
                     **_partial(attrs),
+                    "position_frame": rec.position_frame,
+                    "requested_temperatures_K": requested,
                 },
             )
         except (InputError, TypeError, ValueError) as exc:  # incl. garbled attributes
-            skipped.append(f"{key}: {exc}")
+            skip(key, str(exc), skips.STATUS_UNREADABLE, attrs)
             continue
         out.append(traj)
     out.sort(key=lambda t: (t.material_id, t.temperature_K))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ionmd.analysis.readers._common import masses_amu, reduced_formula
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 
@@ -58,8 +59,9 @@ def read_pmg_analyzer_json(
         species=species,
         n_atoms=len(symbols),
         source=str(p),
-        formula="".join(sorted(set(symbols))),
+        formula=reduced_formula(symbols),
         framework_positions_A=pos[:, ~mobile] if (~mobile).any() else None,
+        framework_masses_amu=masses_amu([s for s in symbols if s != species]),
         meta={
             "reader": "pymatgen-json",
             "timestep_fs": float(d["time_step"]),

@@ -95,9 +95,11 @@ class _Header:
 
 
 def _frames(
-    path: Path, fh: IO[bytes], header: _Header | None
+    path: Path, fh: IO[bytes], header: _Header | None, cut: list[str] | None = None
 ) -> Iterator[tuple[_Header, np.ndarray, bool]]:
-    """Yield (header, frame (N, 3), cartesian?) for each complete frame of one file."""
+    """Yield (header, frame (N, 3), cartesian?) for each complete frame of one file;
+    an incomplete last frame is dropped and the file noted in ``cut``."""
+    cut = [] if cut is None else cut
     lines = iter(fh)
     while True:
         line = next(lines, None)
@@ -110,6 +112,7 @@ def _frames(
                 raise InputError(f"{path}: frame before any XDATCAR header")
             block = list(islice(lines, header.n_atoms))
             if len(block) < header.n_atoms:
+                cut.append(str(path))
                 return  # truncated last frame: dropped
             text = b" ".join(ln.split(b"!")[0] for ln in block).decode(errors="replace")
             try:
@@ -120,6 +123,7 @@ def _frames(
                 values = np.empty(0)
             if values.size != 3 * header.n_atoms:
                 if next(lines, None) is None and values.size < 3 * header.n_atoms:
+                    cut.append(str(path))
                     return  # truncated last line
                 raise InputError(
                     f"{path}: a frame does not hold {header.n_atoms} atoms "
@@ -202,10 +206,11 @@ def read_xdatcar(
         raise InputError("--timestep-fs must be positive and --step-skip at least 1")
     collector = FrameCollector(max_frames=max_frames)
     header: _Header | None = None
+    cut: list[str] = []
     for path in plist:
         with _open(path) as fh:
             try:
-                for hdr, frame, cart in _frames(path, fh, header):
+                for hdr, frame, cart in _frames(path, fh, header, cut):
                     header = hdr
                     collector.push(frame @ np.linalg.inv(hdr.cell_A) if cart else frame)
             except (OSError, EOFError, zlib.error) as exc:
@@ -232,6 +237,11 @@ def read_xdatcar(
             "frame_stride": stride,
             "timestep_fs": timestep_fs,
             "step_skip": step_skip,
+            **(
+                {"partial": f"{cut[-1]} cut off after {collector.n_seen} complete frames"}
+                if cut
+                else {}
+            ),
         },
     )
 
