@@ -7,8 +7,7 @@ import torch
 import torch_sim as ts
 from pymatgen.io.ase import AseAtomsAdaptor
 
-from ionmd.calculators import load_ase_calculator, load_model, model_info
-from ionmd.calculators import toy
+from ionmd.calculators import load_ase_calculator, load_model, model_info, toy
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.errors import ModelLoadError
 from ionmd.structures.builders import TOY_FCC_A_A, TOY_FRAMEWORK_ELEMENT, toy_conductor
