@@ -52,7 +52,7 @@ class PairParams:
 FRAMEWORK_ELEMENT = {"toy-fast": "Kr", "toy-slow": "Xe", "toy-melt": "Ar"}
 
 #: Framework–framework LJ: (ε eV, σ Å).
-FRAMEWORK_LJ = {"Kr": (0.30, 3.40), "Xe": (0.30, 3.40), "Ar": (0.045, 3.40)}
+FRAMEWORK_LJ = {"Kr": (0.30, 3.40), "Xe": (0.60, 3.40), "Ar": (0.045, 3.40)}
 #: Li–framework WCA: (ε eV, σ Å).
 LI_FRAMEWORK_WCA = {"Kr": (0.10, 2.20), "Xe": (0.10, 2.30), "Ar": (0.10, 2.20)}
 #: Li–Li WCA: (ε eV, σ Å): weak, keeps two Li off one site.
