@@ -153,6 +153,14 @@ def test_uncovered_element_is_refused(model):
         model(_state([bulk("Cu", "fcc", a=3.6, cubic=True).repeat(3)]))
 
 
+def test_campaign_knows_what_the_toy_model_covers(model):
+    """The campaign's element check (supported_numbers) sees the toy model's
+    coverage, so a non-toy material is skipped with one line before any MD."""
+    from ionmd.campaign.run import supported_numbers
+
+    assert supported_numbers(model) == {3, 18, 36, 54}
+
+
 # --- short MD: real diffusion, a framework that holds or melts ------------------
 
 
