@@ -141,7 +141,13 @@ class ToyConductorModel(PairPotentialModel):
         device = device or torch.device("cpu")
         table = toy_pair_table()
         shape = (119, 119)
-        tables = {k: torch.zeros(shape, dtype=dtype, device=device) for k in "esc"}
+        # undefined pairs: ε = 0 (no interaction); σ = r_c = 1 keeps their
+        # (masked) arithmetic finite
+        tables = {
+            "e": torch.zeros(shape, dtype=dtype, device=device),
+            "s": torch.ones(shape, dtype=dtype, device=device),
+            "c": torch.ones(shape, dtype=dtype, device=device),
+        }
         for (a, b), p in table.items():
             za, zb = atomic_numbers[a], atomic_numbers[b]
             tables["e"][za, zb] = p.epsilon_eV
