@@ -11,6 +11,8 @@ Names (``load_model``, ``load_ase_calculator``, ``model_info``):
   benchmarks only (same cost as the real model, meaningless forces).
 - ``sevennet-0``: SevenNet-0 (11Jul2024), weights shipped in sevenn 0.10.x.
 - ``lj``: Lennard-Jones, argon parameters unless given.
+- ``toy`` (alias ``toy-conductor``): the toy conductor (Li hopping in an fcc
+  LJ framework, ``docs/toy_conductor.md``): real diffusion on a CPU, for tests.
 
 Importing this package imports neither mace, sevenn nor e3nn: each loader
 imports what it needs. Every torch-sim model returned has stress off and gives
@@ -52,8 +54,10 @@ MODEL_NAMES = (
     "mace-mpa0-arch",
     "sevennet-0",
     "lj",
+    "toy (alias toy-conductor)",
 )
-_FIXED_NAMES = ("mace-tiny", "mace-mpa0-arch", "sevennet-0", "lj")
+_FIXED_NAMES = ("mace-tiny", "mace-mpa0-arch", "sevennet-0", "lj", "toy")
+_TOY_NAMES = ("toy", "toy-conductor")
 
 
 class _Spec(NamedTuple):
@@ -77,6 +81,8 @@ def _parse(name: str) -> _Spec:
         return _Spec("sevennet", name)
     if name == "lj":
         return _Spec("lj", name)
+    if name in _TOY_NAMES:
+        return _Spec("toy", "toy")
     candidates = [*_FIXED_NAMES, "mace:medium-mpa-0", "mace:small", "mace:medium"]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
@@ -164,6 +170,13 @@ def load_model(
         from ionmd.calculators.lj import load_lj
 
         return load_lj(device=device, dtype=dtype, **lj_params)
+    if spec.kind == "toy":
+        from ase.data import atomic_numbers
+
+        from ionmd.calculators.toy import ELEMENTS, load_toy
+
+        _check_elements([atomic_numbers[el] for el in ELEMENTS], elements, name)
+        return load_toy(device=device, dtype=dtype)
     if spec.kind == "sevennet":
         from ionmd.calculators.sevennet import SevenNetTorchSimModel
 
@@ -202,6 +215,10 @@ def load_ase_calculator(
         from ionmd.calculators.lj import lj_ase_calculator
 
         return lj_ase_calculator(**lj_params)
+    if spec.kind == "toy":
+        raise ModelLoadError(
+            "the 'toy' model has no ASE calculator: use it with the batched engine"
+        )
     if spec.kind == "sevennet":
         from ionmd.calculators.sevennet import sevennet_ase_calculator
 
@@ -259,6 +276,13 @@ def model_info(
             "model_name": "sevennet-0",
             "model_version": f"sevenn {version('sevenn')}; SevenNet-0 11Jul2024; "
             f"sha256:{_sha256(path)}",
+        }
+    if spec.kind == "toy":
+        from ionmd.calculators.toy import parameters_text
+
+        return {
+            "model_name": "toy",
+            "model_version": f"ionmd toy conductor; {parameters_text()}",
         }
     mace_version = f"mace-torch {version('mace-torch')}"
     if spec.kind == "mace-random":

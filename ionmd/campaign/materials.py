@@ -2,7 +2,9 @@
 
 Accepted: ``"obelix21"`` (the study's 21 OBELiX materials), ``"obelix22"``
 (with goi), a list whose items are OBELiX ids, CIF/POSCAR paths, or
-``"builtin:alpha-Li3N"`` (built in code, no data needed).
+``"builtin:alpha-Li3N"`` (built in code, no data needed), or the toy
+conductor's ``"builtin:toy-fast"``, ``"builtin:toy-slow"``, ``"builtin:toy-melt"``
+(for ``model = "toy"``, docs/toy_conductor.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from pathlib import Path
 
 from ionmd.errors import InputError
 
-BUILTINS = ("builtin:alpha-Li3N",)
+BUILTINS = (
+    "builtin:alpha-Li3N",
+    "builtin:toy-fast",
+    "builtin:toy-slow",
+    "builtin:toy-melt",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,10 @@ def load_material(
     mobile_species: str,
 ) -> object:
     """The pymatgen Structure of one material (InputError with a clear reason)."""
+    if source.kind == "builtin" and source.material_id.startswith("toy-"):
+        from ionmd.structures.builders import toy_conductor
+
+        return toy_conductor(source.material_id)
     if source.kind == "builtin":
         from ionmd.structures.builders import alpha_li3n
 

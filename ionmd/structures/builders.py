@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pymatgen.core import Lattice, Structure
 
-__all__ = ["ALPHA_LI3N_A_A", "ALPHA_LI3N_C_A", "alpha_li3n"]
+__all__ = ["ALPHA_LI3N_A_A", "ALPHA_LI3N_C_A", "alpha_li3n", "toy_conductor"]
 
 #: α-Li3N lattice parameters, Å (hexagonal P6/mmm, No. 191; Rabenau & Schulz,
 #: J. Less-Common Met. 50, 155 (1976): a = 3.648 Å, c = 3.875 Å).
@@ -35,3 +35,50 @@ def alpha_li3n(*, a_A: float = ALPHA_LI3N_A_A, c_A: float = ALPHA_LI3N_C_A) -> S
         [0.0, 0.0, 0.5],
     ]
     return Structure(lattice, species, frac)
+
+
+# --- toy conductor (ionmd/calculators/toy.py; docs/toy_conductor.md) ----------
+
+#: Variant → framework element; must match ``ionmd.calculators.toy``.
+TOY_FRAMEWORK_ELEMENT = {"toy-fast": "Kr", "toy-slow": "Xe", "toy-melt": "Ar"}
+#: fcc lattice constant of the toy framework, Å: the zero-pressure minimum of
+#: its shifted-force LJ (σ = 3.4 Å, cutoff 2σ) at 0 K (tests check it).
+TOY_FCC_A_A = 5.36
+#: Conventional fcc cells per edge (3: 108 framework atoms, 15.9 Å).
+TOY_N_CELLS = 3
+#: Li on this many of the 108 octahedral interstices (random, seeded).
+TOY_N_LI = 27
+
+
+def toy_conductor(
+    variant: str, *, n_cells: int = TOY_N_CELLS, n_li: int = TOY_N_LI, seed: int = 0
+) -> Structure:
+    """A toy-conductor cell: fcc framework + Li on octahedral interstices.
+
+    ``variant``: ``"toy-fast"``, ``"toy-slow"`` or ``"toy-melt"`` (the framework
+    element differs, see ``TOY_FRAMEWORK_ELEMENT``). The cell is already the
+    simulation cell (``n_cells``³ conventional cells, ≥ 10 Å per edge for
+    ``n_cells`` ≥ 2); ``n_li`` of the ``4 n_cells³`` octahedral sites (fcc
+    (½,0,0)-type) hold Li, chosen with ``seed``; the empty ones let Li hop.
+    Framework atoms first, then Li.
+    """
+    import numpy as np
+
+    if variant not in TOY_FRAMEWORK_ELEMENT:
+        raise ValueError(
+            f"unknown toy variant {variant!r}: one of {', '.join(TOY_FRAMEWORK_ELEMENT)}"
+        )
+    n_sites = 4 * n_cells**3
+    if not 0 < n_li <= n_sites:
+        raise ValueError(f"n_li must be in 1..{n_sites}, got {n_li}")
+    fcc = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    octa = np.array([[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5], [0.5, 0.5, 0.5]])
+    shifts = np.array(
+        [[i, j, k] for i in range(n_cells) for j in range(n_cells) for k in range(n_cells)]
+    )
+    frame = ((fcc[None, :, :] + shifts[:, None, :]) / n_cells).reshape(-1, 3)
+    sites = ((octa[None, :, :] + shifts[:, None, :]) / n_cells).reshape(-1, 3)
+    chosen = np.sort(np.random.default_rng(seed).choice(n_sites, size=n_li, replace=False))
+    lattice = Lattice.cubic(TOY_FCC_A_A * n_cells)
+    species = [TOY_FRAMEWORK_ELEMENT[variant]] * len(frame) + ["Li"] * n_li
+    return Structure(lattice, species, np.vstack([frame, sites[chosen]]))
