@@ -17,4 +17,18 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["Results", "__version__", "analyze", "run"]
+
+
+def __getattr__(name: str) -> object:
+    """The public API, imported on first use so ``import ionmd`` stays light
+    (and the engine runs where the analysis packages are not installed)."""
+    if name in ("run", "analyze"):
+        from ionmd import api
+
+        return getattr(api, name)
+    if name == "Results":
+        from ionmd.results import Results
+
+        return Results
+    raise AttributeError(f"module 'ionmd' has no attribute {name!r}")

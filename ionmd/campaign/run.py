@@ -106,11 +106,14 @@ def run_campaign(
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
+    model_object: object | None = None,
 ) -> CampaignResult:
     """Run (or resume) the campaign described by ``config`` into ``config.out``.
 
     ``executor``: run each batch, then the analysis, as scale-out tasks there
     (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
+    ``model_object``: a torch-sim model to use instead of loading ``config.model``
+    by name (in-process only; ``config.model`` is then only its label).
     """
     out = Path(config.out)
     state_path = out / "campaign.json"
@@ -135,9 +138,19 @@ def run_campaign(
     # says which elements it covers
     device = resolve_device(config.device) if executor is None else "cpu"
     dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
-    _log(f"loading model {config.model} on {device}")
-    model = load_model(config.model, device=device, dtype=dtype)
-    info = model_info(config.model)
+    if model_object is not None:
+        if executor is not None:
+            raise InputError("a model object runs in this process only: give a model name")
+        model = model_object
+        info = {
+            "model_name": config.model,
+            "model_version": f"python object {type(model_object).__module__}."
+            f"{type(model_object).__qualname__}",
+        }
+    else:
+        _log(f"loading model {config.model} on {device}")
+        model = load_model(config.model, device=device, dtype=dtype)
+        info = model_info(config.model)
     known = supported_numbers(model)
 
     failed: dict[str, str] = {}
