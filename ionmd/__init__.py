@@ -6,6 +6,10 @@ Layers (arrows point at what is used)::
     campaign -> analysis
     engine, analysis, vasp_bridge -> fileformat
 
+The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
+:class:`ionmd.Results` (``ionmd/api.py``, ``ionmd/results.py``; docs/python_api.md):
+``cli -> api -> campaign``.
+
 Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
 documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``.
 """

@@ -191,7 +191,7 @@ class Results:
         run_files: tuple[Path, ...] = (),
         failed: Mapping[str, str] | None = None,
     ) -> Results:
-        out = Path(out_dir)
+        out = Path(out_dir).absolute()  # still right after the caller's chdir
         mats = doc.get("materials") or {}
         materials = {
             str(mid): MaterialResult.from_json(str(mid), m)
@@ -204,7 +204,7 @@ class Results:
             results_json=out / "results.json",
             report_md=md if md.is_file() else None,
             report_html=html if html.is_file() else None,
-            run_files=tuple(run_files),
+            run_files=tuple(Path(p).absolute() for p in run_files),
             materials=materials,
             summary=dict(doc.get("summary") or {}),
             skipped=tuple(str(s) for s in doc.get("skipped") or ()),
