@@ -6,6 +6,10 @@ Layers (arrows point at what is used)::
     campaign -> analysis
     engine, analysis, vasp_bridge -> fileformat
 
+The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
+:class:`ionmd.Results` (``ionmd/api.py``, ``ionmd/results.py``; docs/python_api.md):
+``cli -> api -> campaign``.
+
 Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
 documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``.
 """
@@ -17,4 +21,18 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["Results", "__version__", "analyze", "run"]
+
+
+def __getattr__(name: str) -> object:
+    """The public API, imported on first use so ``import ionmd`` stays light
+    (and the engine runs where the analysis packages are not installed)."""
+    if name in ("run", "analyze"):
+        from ionmd import api
+
+        return getattr(api, name)
+    if name == "Results":
+        from ionmd.results import Results
+
+        return Results
+    raise AttributeError(f"module 'ionmd' has no attribute {name!r}")

@@ -8,8 +8,6 @@ differ from torch-sim's by a constant per pair; forces agree).
 
 import torch
 import torch_sim as ts
-from ase import Atoms
-from ase.build import bulk
 from ase.calculators.lj import LennardJones
 from torch_sim.models.lennard_jones import LennardJonesModel
 
@@ -20,8 +18,6 @@ ARGON_SIGMA_A = 3.405
 ARGON_EPSILON_EV = 0.0104
 #: Cutoff in units of sigma.
 ARGON_CUTOFF_SIGMA = 2.5
-#: fcc lattice constant of solid argon near 0 K, Å.
-ARGON_FCC_A = 5.26
 
 
 class WrappingLennardJones(LennardJonesModel):
@@ -32,13 +28,6 @@ class WrappingLennardJones(LennardJonesModel):
         wrapped = state.clone()
         wrapped.positions = wrapped_positions(state)
         return super().forward(wrapped, **kwargs)
-
-
-def argon_fcc(*, n_cells: int = 3, a_A: float = ARGON_FCC_A) -> Atoms:
-    """Cubic fcc argon, `n_cells`³ conventional cells (4 atoms each: 108 for 3)."""
-    if n_cells < 1:
-        raise ValueError(f"n_cells must be >= 1, got {n_cells}")
-    return bulk("Ar", "fcc", a=a_A, cubic=True).repeat((n_cells, n_cells, n_cells))
 
 
 def load_lj(

@@ -108,11 +108,14 @@ def run_campaign(
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
+    model_object: object | None = None,
 ) -> CampaignResult:
     """Run (or resume) the campaign described by ``config`` into ``config.out``.
 
     ``executor``: run each batch, then the analysis, as scale-out tasks there
     (:mod:`ionmd.campaign.distributed`); ``None``: everything in this process.
+    ``model_object``: a torch-sim model to use instead of loading ``config.model``
+    by name (in-process only; ``config.model`` is then only its label).
 
     OUT is locked for the whole run (``OUT/.lock``, :mod:`ionmd.campaign.lock`).
     Data already in OUT is only continued with the inputs it was made from
@@ -133,6 +136,7 @@ def run_campaign(
             analyze=analyze,
             executor=executor,
             force=force,
+            model_object=model_object,
         )
         out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
         if not locked:
@@ -202,6 +206,7 @@ def _prepare(
     analyze: bool,
     executor: ExecutorConfig | None,
     force: bool = False,
+    model_object: object | None = None,
 ) -> _Prepared:
     """Read every structure, load the model, build the systems, check them against
     the data in OUT and plan the batches; raises InputError (nothing written or
@@ -219,8 +224,16 @@ def _prepare(
     with_data = _keys_with_data(out, previous)
     previous_inputs = (previous or {}).get("inputs")
     info: dict[str, str] | None = None
+    if model_object is not None:
+        if executor is not None:
+            raise InputError("a model object runs in this process only: give a model name")
+        info = {
+            "model_name": config.model,
+            "model_version": f"python object {type(model_object).__module__}."
+            f"{type(model_object).__qualname__}",
+        }
     if with_data:  # before loading a model that would not be used
-        info = model_info(config.model)
+        info = info or model_info(config.model)
         check_protocol_and_model(
             previous_inputs, protocol=config.protocol(), model=info, out=out
         )
@@ -228,8 +241,11 @@ def _prepare(
     # says which elements it covers
     device = resolve_device(config.device) if executor is None else "cpu"
     dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
-    _log(f"loading model {config.model} on {device}")
-    model = load_model(config.model, device=device, dtype=dtype)
+    if model_object is not None:
+        model = model_object
+    else:
+        _log(f"loading model {config.model} on {device}")
+        model = load_model(config.model, device=device, dtype=dtype)
     if info is None:
         info = model_info(config.model)
     known = supported_numbers(model)

@@ -54,41 +54,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ionmd.analysis.diffusion import DiffusionSettings
-    from ionmd.analysis.pipeline import analyse_paths
-    from ionmd.errors import InputError
+    from ionmd.api import analyze
 
-    if args.temperature_K is not None and args.temperature_K <= 0:
-        raise InputError("--temperature-K must be positive")
-    from pathlib import Path
-
-    from ionmd.outdir import check_output_dir
-
-    check_output_dir(args.out, what="output directory (--out)")
-    if (Path(args.out) / "results.json").exists() and not args.force:
-        raise InputError(
-            f"{args.out} already holds a results.json; use --force to overwrite it "
-            "or choose another --out"
-        )
-    settings = DiffusionSettings(
-        fit_start_ps=args.fit_start_ps,
-        dimension=args.dimension,
-        use_kinisi=not args.no_kinisi,
-        discard_ps=args.discard_ps,
-    )
-    doc, _ = analyse_paths(
-        paths=args.paths,
-        out_dir=args.out,
-        settings=settings,
+    res = analyze(
+        args.paths,
+        out=args.out,
+        obelix_data=args.obelix_data,
         temperature_K=args.temperature_K,
         timestep_fs=args.timestep_fs,
         step_skip=args.step_skip,
         material_id=args.material_id,
-        obelix_data=args.obelix_data,
+        fit_start_ps=args.fit_start_ps,
+        discard_ps=args.discard_ps,
+        dimension=args.dimension,
+        use_kinisi=not args.no_kinisi,
         compare=not args.no_compare,
         figures=not args.no_figures,
+        force=args.force,
         verbose=not args.quiet,
     )
+    doc = res.document
     if not args.quiet:
         for mid, m in doc["materials"].items():
             temps = ", ".join(

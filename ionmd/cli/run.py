@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ionmd.campaign.run import run_campaign
+    from ionmd.api import run_config
     from ionmd.engine.config import load_config
 
     config = load_config(args.config)
@@ -57,19 +57,16 @@ def main(args: argparse.Namespace) -> int:
         executor = executor_config_from_args(
             args, campaign_table=config.extra.get("executor")
         )
-    result = run_campaign(
+    result = run_config(
         config, force=args.force, analyze=not args.no_analysis, executor=executor
     )
     print(f"run files: {', '.join(str(p) for p in result.run_files)}")
-    for mid, why in result.failed_materials.items():
-        print(f"failed: {mid}: {why}")
-    for key, why in result.failed_systems.items():
+    for key, why in result.failed.items():
         print(f"failed: {key}: {why}")
-    for key, why in result.failed_tasks.items():
-        print(f"failed: task {key}: {why}")
-    if result.failed_tasks:
+    n_tasks = sum(k.startswith("task ") for k in result.failed)
+    if n_tasks:
         print(
-            f"{len(result.failed_tasks)} task(s) failed (see `ionmd status "
+            f"{n_tasks} task(s) failed (see `ionmd status "
             f"{result.out_dir}`); fix the cause and re-run the same command to resume",
             file=sys.stderr,
         )

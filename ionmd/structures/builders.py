@@ -6,9 +6,21 @@ machine without the shared data.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymatgen.core import Lattice, Structure
 
-__all__ = ["ALPHA_LI3N_A_A", "ALPHA_LI3N_C_A", "alpha_li3n", "toy_conductor"]
+if TYPE_CHECKING:
+    from ase import Atoms
+
+__all__ = [
+    "ALPHA_LI3N_A_A",
+    "ALPHA_LI3N_C_A",
+    "ARGON_FCC_A",
+    "alpha_li3n",
+    "argon_fcc",
+    "toy_conductor",
+]
 
 #: α-Li3N lattice parameters, Å (hexagonal P6/mmm, No. 191; Rabenau & Schulz,
 #: J. Less-Common Met. 50, 155 (1976): a = 3.648 Å, c = 3.875 Å).
@@ -82,3 +94,17 @@ def toy_conductor(
     lattice = Lattice.cubic(TOY_FCC_A_A * n_cells)
     species = [TOY_FRAMEWORK_ELEMENT[variant]] * len(frame) + ["Li"] * n_li
     return Structure(lattice, species, np.vstack([frame, sites[chosen]]))
+
+
+#: fcc lattice constant of solid argon near 0 K, Å.
+ARGON_FCC_A = 5.26
+
+
+def argon_fcc(*, n_cells: int = 3, a_A: float = ARGON_FCC_A) -> Atoms:
+    """Cubic fcc argon, `n_cells`³ conventional cells (4 atoms each: 108 for 3), as
+    ASE ``Atoms``: the Lennard-Jones test system."""
+    from ase.build import bulk
+
+    if n_cells < 1:
+        raise ValueError(f"n_cells must be >= 1, got {n_cells}")
+    return bulk("Ar", "fcc", a=a_A, cubic=True).repeat((n_cells, n_cells, n_cells))

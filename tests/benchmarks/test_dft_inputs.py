@@ -93,8 +93,8 @@ def test_resolve_code_rejects_unknown():
 
 
 def test_missing_code_names_the_apt_package(monkeypatch):
-    monkeypatch.setattr(dft, "_gpaw_available", lambda: False)
-    monkeypatch.setattr(dft, "_cp2k_available", lambda: False)
+    monkeypatch.setattr(dft.codes, "_gpaw_available", lambda: False)
+    monkeypatch.setattr(dft.codes, "_cp2k_available", lambda: False)
     with pytest.raises(dft.DFTCodeMissingError, match="apt-get install.*gpaw gpaw-data"):
         dft.resolve_code(code="gpaw")
     with pytest.raises(dft.DFTCodeMissingError, match="cp2k cp2k-data"):

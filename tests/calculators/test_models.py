@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch_sim as ts
 
-from ionmd.calculators import argon_fcc, load_ase_calculator, load_model
+from ionmd.calculators import load_ase_calculator, load_model
+from ionmd.structures.builders import argon_fcc
 
 from .helpers import li3n_supercell
 

@@ -1,0 +1,254 @@
+"""The Python API: ``ionmd.run`` and ``ionmd.analyze`` (what the CLI calls).
+
+>>> import ionmd
+>>> res = ionmd.run([atoms], temperatures_K=[800, 1200], model="lj",
+...                 out="li3n-run", duration_ps=2.0)          # doctest: +SKIP
+>>> res["alpha-Li3N"].at(1200).D_cm2_s, res.report_html      # doctest: +SKIP
+
+Structures may be OBELiX ids (``"gvd"``), the study's set (``"obelix21"``),
+CIF/POSCAR paths, ``"builtin:alpha-Li3N"``, pymatgen ``Structure`` or ASE
+``Atoms`` objects (a dict ``{name: structure}`` names them). In-memory
+structures are written to ``OUT/inputs/`` as POSCAR (CIF where partially
+occupied), so the run file points at something on disk and a re-run resumes.
+The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
+Every other keyword is a protocol/campaign key of the TOML config with its unit
+in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md);
+unknown keywords are refused with the nearest valid name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ionmd.errors import InputError
+from ionmd.results import Results
+
+if TYPE_CHECKING:
+    from ionmd.engine.config import RunConfig
+    from ionmd.scaleout import ExecutorConfig
+
+STUDY_TEMPERATURES_K = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
+
+_NAME_OK = re.compile(r"[^A-Za-z0-9_.+-]+")
+
+
+def _is_structure(obj: object) -> bool:
+    from ase import Atoms
+    from pymatgen.core import Structure
+
+    return isinstance(obj, Structure | Atoms)
+
+
+def _default_name(obj: object, i: int) -> str:
+    info = getattr(obj, "info", None)  # ase.Atoms
+    props = getattr(obj, "properties", None)  # pymatgen Structure
+    for d in (info, props):
+        if isinstance(d, Mapping) and d.get("name"):
+            return str(d["name"])
+    if hasattr(obj, "get_chemical_formula"):
+        formula = obj.get_chemical_formula()  # type: ignore[attr-defined]
+    else:
+        formula = obj.composition.reduced_formula  # type: ignore[attr-defined]
+    return f"{formula}-{i}" if i else str(formula)
+
+
+def _write_input(obj: object, *, name: str, folder: Path) -> Path:
+    """Write one in-memory structure into ``folder`` (unchanged if identical)."""
+    from ionmd.structures.load import _read_any
+
+    structure, _ = _read_any(obj)
+    safe = _NAME_OK.sub("_", name).strip("._") or "structure"
+    folder.mkdir(parents=True, exist_ok=True)
+    if structure.is_ordered:
+        from pymatgen.io.vasp import Poscar
+
+        path = folder / f"{safe}.vasp"
+        text = Poscar(structure, comment=name).get_str(significant_figures=16)
+    else:
+        from pymatgen.io.cif import CifWriter
+
+        path = folder / f"{safe}.cif"
+        text = str(CifWriter(structure))
+    if not (path.is_file() and path.read_text() == text):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return path
+
+
+def _material_items(materials: object, *, out: Path) -> list[str] | str:
+    """Config ``materials`` from whatever the user gave."""
+    if isinstance(materials, str | os.PathLike):
+        return str(materials)
+    if _is_structure(materials):
+        materials = [materials]
+    if isinstance(materials, Mapping):
+        items = list(materials.items())
+    elif isinstance(materials, Sequence):
+        items = [(None, m) for m in materials]
+    else:
+        raise InputError(
+            "materials must be an OBELiX id, a path, a Structure/Atoms, or a list or "
+            f"dict of them, not a {type(materials).__name__}"
+        )
+    names: list[str] = []
+    for i, (name, item) in enumerate(items):
+        if isinstance(item, str | os.PathLike):
+            names.append(str(item))
+        elif _is_structure(item):
+            label = str(name) if name is not None else _default_name(item, i)
+            names.append(str(_write_input(item, name=label, folder=out / "inputs")))
+        else:
+            raise InputError(
+                f"materials[{i}] is a {type(item).__name__}: give an OBELiX id, a "
+                "CIF/POSCAR path, a pymatgen Structure or an ase.Atoms"
+            )
+    return names
+
+
+def run(
+    materials: object,
+    *,
+    temperatures_K: Sequence[float] = STUDY_TEMPERATURES_K,
+    model: str | object = "mace:medium-mpa-0",
+    out: str | os.PathLike[str] = "ionmd-out",
+    obelix_data: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    analyze: bool = True,
+    executor: ExecutorConfig | None = None,
+    **protocol: Any,
+) -> Results:
+    """Run (or resume) a campaign and return its results.
+
+    Args:
+        materials: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
+            ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a
+            dict name → any of these).
+        temperatures_K: MD temperatures (default: the study's 800–1200 K).
+        model: a model name (``"mace:medium-mpa-0"``, ``"sevennet-0"``,
+            ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
+            model object (in-process only).
+        out: the campaign directory (run files, results.json, report).
+        obelix_data: a local OBELiX copy (for ids and experimental σ).
+        force: run again over a finished campaign in ``out``.
+        analyze: run the analysis after the MD.
+        executor: run batches as scale-out tasks (see docs/scaleout.md).
+        **protocol: any other config key (``timestep_fs``, ``duration_ps``,
+            ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
+            ``seed``, ``progress``, ...); unknown keys are refused.
+    """
+    from ionmd.engine.config import config_from_mapping
+
+    model_object = None if isinstance(model, str) else model
+    if model_object is not None and executor is not None:
+        raise InputError("a model object runs in this process only: give a model name")
+    model_name = model if isinstance(model, str) else f"object:{type(model).__name__}"
+    out_path = Path(out)
+    mapping: dict[str, Any] = {
+        **protocol,
+        "materials": _material_items(materials, out=out_path),
+        "temperatures_K": [float(t) for t in temperatures_K],
+        "model": model_name,
+        "out": str(out_path),
+    }
+    if obelix_data is not None:
+        mapping["obelix_data"] = str(obelix_data)
+    config = config_from_mapping(mapping, source="ionmd.run")
+    return run_config(
+        config, force=force, analyze=analyze, executor=executor, model_object=model_object
+    )
+
+
+def run_config(
+    config: RunConfig,
+    *,
+    force: bool = False,
+    analyze: bool = True,
+    executor: ExecutorConfig | None = None,
+    model_object: object | None = None,
+) -> Results:
+    """Run the campaign described by a :class:`~ionmd.engine.config.RunConfig`
+    (what ``ionmd run CONFIG.toml`` calls) and return its results."""
+    from ionmd.campaign.run import run_campaign
+
+    result = run_campaign(
+        config, force=force, analyze=analyze, executor=executor, model_object=model_object
+    )
+    failed = {**result.failed_materials, **result.failed_systems}
+    failed.update({f"task {k}": v for k, v in result.failed_tasks.items()})
+    run_files = tuple(result.run_files)
+    if (result.out_dir / "results.json").is_file():
+        return Results.from_dir(result.out_dir, run_files=run_files, failed=failed)
+    return Results.from_document(
+        {}, out_dir=result.out_dir, run_files=run_files, failed=failed
+    )
+
+
+def analyze(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    out: str | os.PathLike[str],
+    obelix_data: str | os.PathLike[str] | None = None,
+    temperature_K: float | None = None,
+    timestep_fs: float | None = None,
+    step_skip: int | None = None,
+    material_id: str | None = None,
+    fit_start_ps: float | None = None,
+    discard_ps: float = 0.0,
+    dimension: str = "xyz",
+    use_kinisi: bool = True,
+    compare: bool = True,
+    figures: bool = True,
+    force: bool = False,
+    verbose: bool = False,
+) -> Results:
+    """Analyse run directories or trajectory files (run files, XDATCAR[.gz],
+    vasprun.xml, pymatgen DiffusionAnalyzer JSON, anything ASE reads) into
+    ``out`` (results.json, figures, report) and return the results.
+
+    ``temperature_K``, ``timestep_fs``, ``step_skip``: for files that lack them;
+    ``material_id``: a label (OBELiX id) for trajectory files. A results.json
+    already in ``out`` is kept unless ``force``.
+    """
+    from ionmd.analysis.diffusion import DiffusionSettings
+    from ionmd.analysis.pipeline import analyse_paths
+
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if temperature_K is not None and not temperature_K > 0:
+        raise InputError("temperature_K must be positive")
+    from ionmd.outdir import check_output_dir
+
+    check_output_dir(out, what="output directory (--out)")
+    if (Path(out) / "results.json").exists() and not force:
+        raise InputError(
+            f"{out} already holds a results.json; use --force (force=True) to "
+            "overwrite it or choose another output directory"
+        )
+    settings = DiffusionSettings(
+        fit_start_ps=fit_start_ps,
+        dimension=dimension,
+        use_kinisi=use_kinisi,
+        discard_ps=discard_ps,
+    )
+    doc, _ = analyse_paths(
+        paths=list(paths),
+        out_dir=out,
+        settings=settings,
+        temperature_K=temperature_K,
+        timestep_fs=timestep_fs,
+        step_skip=step_skip,
+        material_id=material_id,
+        obelix_data=obelix_data,
+        compare=compare,
+        figures=figures,
+        verbose=verbose,
+    )
+    return Results.from_document(doc, out_dir=Path(out))
+
+
+__all__ = ["Results", "analyze", "run", "run_config"]

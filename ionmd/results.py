@@ -1,0 +1,216 @@
+"""The result object of :func:`ionmd.run` and :func:`ionmd.analyze`.
+
+A typed, read-only view of ``results.json`` (the analysis layer's contract,
+keys documented in ``docs/analysis.md``) plus the paths of what was written.
+Units are in the names, as in results.json: D in cm²/s, σ in mS/cm, Ea in eV.
+A value that could not be computed is ``nan`` (``None`` in results.json).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ionmd.errors import InputError
+
+NAN = float("nan")
+
+
+def _f(x: Any) -> float:
+    return NAN if x is None else float(x)
+
+
+def _pair(x: Any) -> tuple[float, float]:
+    if not x:
+        return (NAN, NAN)
+    return (_f(x[0]), _f(x[1]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemperatureResult:
+    """One (material, temperature) system."""
+
+    temperature_K: float
+    D_cm2_s: float
+    D_ci95_cm2_s: tuple[float, float]
+    sigma_mS_cm: float
+    sigma_ci95_mS_cm: tuple[float, float]
+    msd_max_A2: float
+    reliable: bool
+    used_in_fit: bool
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> TemperatureResult:
+        return cls(
+            temperature_K=_f(d.get("temperature_K")),
+            D_cm2_s=_f(d.get("D_cm2_s")),
+            D_ci95_cm2_s=_pair(d.get("D_ci95_cm2_s")),
+            sigma_mS_cm=_f(d.get("sigma_mS_cm")),
+            sigma_ci95_mS_cm=_pair(d.get("sigma_ci95_mS_cm")),
+            msd_max_A2=_f(d.get("msd_max_A2")),
+            reliable=bool(d.get("reliable", False)),
+            used_in_fit=bool(d.get("used_in_fit", False)),
+            notes=tuple(str(n) for n in d.get("notes") or ()),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaterialResult:
+    """One material: its temperatures, the Arrhenius fit and σ at 300 K."""
+
+    material_id: str
+    formula: str
+    temperatures: tuple[TemperatureResult, ...]
+    Ea_eV: float
+    Ea_sigma_eV: float
+    D_300K_cm2_s: float
+    D_300K_ci95_cm2_s: tuple[float, float]
+    sigma_300K_mS_cm: float
+    sigma_300K_ci95_mS_cm: tuple[float, float]
+    sigma_exp_mS_cm: float
+    log10_error: float
+    n_reliable: int
+    all_reliable: bool
+    status: str
+    notes: tuple[str, ...] = ()
+
+    def at(self, temperature_K: float) -> TemperatureResult:
+        """The result at one temperature (KeyError naming the ones there are)."""
+        for t in self.temperatures:
+            if abs(t.temperature_K - temperature_K) < 1e-6:
+                return t
+        have = ", ".join(f"{t.temperature_K:g}" for t in self.temperatures)
+        raise KeyError(
+            f"{self.material_id}: no result at {temperature_K:g} K (have {have})"
+        )
+
+    @property
+    def D_cm2_s(self) -> dict[float, float]:
+        """D per temperature (K → cm²/s)."""
+        return {t.temperature_K: t.D_cm2_s for t in self.temperatures}
+
+    @classmethod
+    def from_json(cls, material_id: str, d: Mapping[str, Any]) -> MaterialResult:
+        temps = tuple(TemperatureResult.from_json(t) for t in d.get("temperatures") or ())
+        status = d.get("status")
+        if status is None:
+            status = "ok" if math.isfinite(_f(d.get("sigma_300K_mS_cm"))) else "no-fit"
+        return cls(
+            material_id=material_id,
+            formula=str(d.get("formula") or ""),
+            temperatures=temps,
+            Ea_eV=_f(d.get("Ea_eV")),
+            Ea_sigma_eV=_f(d.get("Ea_sigma_eV")),
+            D_300K_cm2_s=_f(d.get("D_300K_cm2_s")),
+            D_300K_ci95_cm2_s=_pair(d.get("D_300K_ci95_cm2_s")),
+            sigma_300K_mS_cm=_f(d.get("sigma_300K_mS_cm")),
+            sigma_300K_ci95_mS_cm=_pair(d.get("sigma_300K_ci95_mS_cm")),
+            sigma_exp_mS_cm=_f(d.get("sigma_exp_mS_cm")),
+            log10_error=_f(d.get("log10_error")),
+            n_reliable=int(d.get("n_reliable") or 0),
+            all_reliable=bool(d.get("all_reliable", False)),
+            status=str(status),
+            notes=tuple(str(n) for n in d.get("notes") or ()),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Results:
+    """What a run or an analysis produced: per material and temperature results,
+    the summary (MAE against experiment) and the paths written.
+
+    ``results["gvd"]`` is one :class:`MaterialResult`; iterating gives them all.
+    """
+
+    out_dir: Path
+    results_json: Path
+    report_md: Path | None
+    report_html: Path | None
+    run_files: tuple[Path, ...]
+    materials: Mapping[str, MaterialResult]
+    summary: Mapping[str, Any]
+    skipped: tuple[str, ...] = ()
+    failed: Mapping[str, str] = field(default_factory=dict)
+    document: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, material_id: str) -> MaterialResult:
+        try:
+            return self.materials[material_id]
+        except KeyError:
+            have = ", ".join(self.materials) or "none"
+            raise KeyError(
+                f"no material {material_id!r} in the results (have {have})"
+            ) from None
+
+    def __iter__(self) -> Iterator[MaterialResult]:
+        return iter(self.materials.values())
+
+    def __len__(self) -> int:
+        return len(self.materials)
+
+    @property
+    def mae_log10_all(self) -> float:
+        """Mean absolute log10 error of σ(300 K) against experiment, all materials."""
+        return _f(self.summary.get("mae_log10_all"))
+
+    @property
+    def mae_log10_reliable(self) -> float:
+        """The same over the materials reliable at every temperature."""
+        return _f(self.summary.get("mae_log10_all_reliable"))
+
+    @classmethod
+    def from_dir(
+        cls,
+        out_dir: str | Path,
+        *,
+        run_files: tuple[Path, ...] = (),
+        failed: Mapping[str, str] | None = None,
+    ) -> Results:
+        """Read ``out_dir/results.json`` (and note the reports next to it)."""
+        out = Path(out_dir)
+        path = out / "results.json"
+        if not path.is_file():
+            raise InputError(f"{out} holds no results.json (was the analysis run?)")
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: not a readable results.json ({exc})") from None
+        return cls.from_document(doc, out_dir=out, run_files=run_files, failed=failed)
+
+    @classmethod
+    def from_document(
+        cls,
+        doc: Mapping[str, Any],
+        *,
+        out_dir: str | Path,
+        run_files: tuple[Path, ...] = (),
+        failed: Mapping[str, str] | None = None,
+    ) -> Results:
+        out = Path(out_dir).absolute()  # still right after the caller's chdir
+        mats = doc.get("materials") or {}
+        materials = {
+            str(mid): MaterialResult.from_json(str(mid), m)
+            for mid, m in mats.items()
+            if isinstance(m, Mapping)
+        }
+        md, html = out / "report.md", out / "report.html"
+        return cls(
+            out_dir=out,
+            results_json=out / "results.json",
+            report_md=md if md.is_file() else None,
+            report_html=html if html.is_file() else None,
+            run_files=tuple(Path(p).absolute() for p in run_files),
+            materials=materials,
+            summary=dict(doc.get("summary") or {}),
+            skipped=tuple(str(s) for s in doc.get("skipped") or ()),
+            failed=dict(failed or {}),
+            document=doc,
+        )
+
+
+__all__ = ["MaterialResult", "Results", "TemperatureResult"]

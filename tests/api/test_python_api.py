@@ -1,0 +1,139 @@
+"""The Python API as a notebook user meets it: ASE structure in, results object
+out; the CLI and the API give the same results.json."""
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase import Atoms
+
+import ionmd
+from ionmd.errors import InputError
+
+PROTOCOL = dict(
+    timestep_fs=2.0,
+    duration_ps=0.4,
+    equilibration_ps=0.1,
+    min_cell_length_A=6.0,
+    thermostat_tau_fs=25.0,
+    sample_every_fs=4.0,
+    thermo_every_fs=4.0,
+    progress=False,
+    seed=3,
+)
+
+
+def alpha_li3n_ase() -> Atoms:
+    """α-Li3N built with ASE alone (P6/mmm, a = 3.648 Å, c = 3.875 Å)."""
+    a, c = 3.648, 3.875
+    cell = [[a, 0, 0], [-a / 2, a * np.sqrt(3) / 2, 0], [0, 0, c]]
+    frac = [[0, 0, 0], [1 / 3, 2 / 3, 0], [2 / 3, 1 / 3, 0], [0, 0, 0.5]]
+    return Atoms("NLi3", scaled_positions=frac, cell=cell, pbc=True)
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "python_api.md"
+
+
+def doc_examples() -> list[str]:
+    """The ```python blocks of docs/python_api.md."""
+    return re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def notebook_run(tmp_path_factory):
+    """docs/python_api.md's notebook example, run as written (in a scratch dir)."""
+    work = tmp_path_factory.mktemp("api")
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        scope: dict = {}
+        exec(compile(doc_examples()[0], str(DOC), "exec"), scope)
+    finally:
+        os.chdir(cwd)
+    return work / "li3n-run", scope["res"]
+
+
+def test_notebook_use_returns_d_and_report(notebook_run):
+    out, res = notebook_run
+    assert isinstance(res, ionmd.Results)
+    assert res.out_dir.resolve() == out.resolve()
+    m = res["alpha-Li3N"]
+    assert [t.temperature_K for t in m.temperatures] == [600.0, 900.0]
+    for t in m.temperatures:
+        assert t.D_cm2_s > 0 and math.isfinite(t.D_cm2_s)
+        lo, hi = t.D_ci95_cm2_s
+        assert not t.reliable  # 0.2 ps: far below 20 Å2
+    assert m.at(900).D_cm2_s == m.D_cm2_s[900.0]
+    assert res.report_html is not None and res.report_html.is_file()
+    assert res.results_json.resolve() == (out / "results.json").resolve()
+    assert res.run_files and all(p.is_file() for p in res.run_files)
+    # the same numbers as results.json (the contract between layers)
+    doc = json.loads((out / "results.json").read_text())
+    temps = doc["materials"]["alpha-Li3N"]["temperatures"]
+    d900 = [t for t in temps if t["temperature_K"] == 900]
+    assert d900[0]["D_cm2_s"] == m.at(900).D_cm2_s
+    # the structure was written where a re-run finds it
+    assert (out / "inputs" / "alpha-Li3N.vasp").is_file()
+    with pytest.raises(KeyError, match="have 600, 900"):
+        m.at(1200)
+
+
+def test_rerun_of_finished_campaign_is_refused(notebook_run):
+    out, _ = notebook_run
+    with pytest.raises(InputError, match="finished campaign"):
+        ionmd.run(
+            {"alpha-Li3N": alpha_li3n_ase()},
+            temperatures_K=[600, 900],
+            model="mace-tiny",
+            out=out,
+            **PROTOCOL,
+        )
+
+
+def test_analyze_returns_the_same_type(notebook_run, tmp_path):
+    out, res = notebook_run
+    again = ionmd.analyze(
+        out, out=tmp_path / "again", use_kinisi=False, figures=False, compare=False
+    )
+    assert isinstance(again, ionmd.Results)
+    assert set(again.materials) == {"alpha-Li3N"}
+    assert again["alpha-Li3N"].at(600).msd_max_A2 == res["alpha-Li3N"].at(600).msd_max_A2
+
+
+def test_unknown_protocol_key_is_refused_with_a_hint(tmp_path):
+    with pytest.raises(InputError, match="did you mean 'timestep_fs'"):
+        ionmd.run("builtin:alpha-Li3N", model="lj", out=tmp_path / "x", timestep_f=2.0)
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_material_object_is_one_line(tmp_path):
+    with pytest.raises(InputError, match="materials\\[0\\] is a int"):
+        ionmd.run([42], model="lj", out=tmp_path / "x")
+
+
+def test_model_object_is_used_as_given(tmp_path):
+    from ionmd.calculators import load_model
+
+    model = load_model("mace-tiny")
+    calls = []
+    real = model.forward
+
+    def counting(state, **kw):
+        calls.append(1)
+        return real(state, **kw)
+
+    model.forward = counting
+    res = ionmd.run(
+        "builtin:alpha-Li3N",
+        temperatures_K=[700, 800],
+        model=model,
+        out=tmp_path / "obj",
+        analyze=False,
+        **{**PROTOCOL, "duration_ps": 0.05, "equilibration_ps": 0.01},
+    )
+    assert calls, "the given model object was not called"
+    assert res.run_files and len(res) == 0  # no analysis asked
