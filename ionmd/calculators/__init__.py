@@ -26,10 +26,12 @@ from ionmd.calculators.registry import (
     load_model,
     model_info,
 )
+from ionmd.errors import ModelLoadError
 
 __all__ = [
     "DEFAULT_MODEL",
     "MODEL_NAMES",
+    "ModelLoadError",
     "load_ase_calculator",
     "load_model",
     "model_info",

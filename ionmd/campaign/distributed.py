@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ionmd.campaign.run import (
+from ionmd.campaign.records import (
     CampaignResult,
     _log,
     batch_cost,

@@ -10,11 +10,9 @@ OUT/
 from __future__ import annotations
 
 import json
-import resource
-import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,81 +23,25 @@ from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, load_material, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
 from ionmd.campaign.plan import pack_batches, systems_for_material
+from ionmd.campaign.records import (
+    CampaignResult,
+    _log,
+    _write_json,
+    batch_cost,
+    mark_done,
+    resolve_device,
+    run_file_name,
+    supported_numbers,
+)
 from ionmd.campaign.report import finish_reports
 from ionmd.engine.config import RunConfig
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
 from ionmd.outdir import check_output_dir
-from ionmd.outputs import write_text_atomic
 
 if TYPE_CHECKING:
-    from ionmd.engine.runner import RunSummary
     from ionmd.scaleout import ExecutorConfig
-
-
-@dataclass(kw_only=True)
-class CampaignResult:
-    out_dir: Path
-    run_files: list[Path]
-    failed_materials: dict[str, str] = field(default_factory=dict)
-    failed_systems: dict[str, str] = field(default_factory=dict)
-    batches: list[dict[str, Any]] = field(default_factory=list)
-    analysis: dict[str, Any] | None = None
-    #: scale-out tasks that failed (key -> one-line reason); empty in-process
-    failed_tasks: dict[str, str] = field(default_factory=dict)
-
-
-def _log(msg: str) -> None:
-    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=str))
-
-
-def resolve_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {name!r} requested but no CUDA device is available")
-    return name
-
-
-def supported_numbers(model: object) -> set[int] | None:
-    """Atomic numbers a model covers, where the model says (MACE, SevenNet)."""
-    inner = getattr(model, "model", None)
-    z = getattr(inner, "atomic_numbers", None)
-    if z is not None:
-        return {int(x) for x in z}
-    type_map = getattr(model, "type_map", None)
-    if type_map:
-        return {int(x) for x in type_map}
-    return None
-
-
-def run_file_name(i: int) -> str:
-    return "md.h5" if i == 0 else f"md.{i}.h5"
-
-
-def batch_cost(summary: RunSummary, *, path: Path, wall_s: float) -> dict[str, Any]:
-    """The cost record of one finished batch, as campaign.json keeps it."""
-    return {
-        "file": path.name,
-        "status": "done",
-        "n_systems": summary.n_systems,
-        "n_atoms": summary.n_atoms,
-        "steps": summary.steps,
-        "wall_s": wall_s,
-        "md_wall_s": summary.wall_s,
-        "atom_steps_per_s": summary.atom_steps_per_s,
-        "ns_per_day": summary.ns_per_day,
-        "peak_device_GB": summary.peak_device_bytes / 1e9,
-        "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-        "failed_systems": summary.failed,
-    }
 
 
 def run_campaign(
@@ -433,22 +375,6 @@ def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
     text = "; ".join(f"{k}: {v}" for k, v in items[:shown])
     more = f" (and {len(items) - shown} more)" if len(items) > shown else ""
     return f"{len(items)} material(s) failed: {text}{more}"
-
-
-def mark_done(
-    state_path: Path, record: dict[str, Any], *, status: str, analysed: bool
-) -> None:
-    """Write the campaign's final status: the last write of a run (after the run
-    files, results.json, figures and the report), so that a campaign marked done
-    is complete and one killed before this is completed by the next run."""
-    _before_done_hook()
-    record["status"] = status
-    record["analysed"] = analysed
-    _write_json(state_path, record)
-
-
-def _before_done_hook() -> None:
-    """Tests patch this to simulate a kill between the report and ``done``."""
 
 
 def _plan(

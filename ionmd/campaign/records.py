@@ -1,0 +1,108 @@
+"""What both campaign runners share (the in-process one in :mod:`.run`, the
+scale-out one in :mod:`.distributed`): the result type, campaign.json writes,
+batch cost records, run-file names, device choice and the final ``done`` mark."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ionmd.errors import InputError
+from ionmd.outputs import write_text_atomic
+
+if TYPE_CHECKING:
+    from ionmd.engine.runner import RunSummary
+
+
+@dataclass(kw_only=True)
+class CampaignResult:
+    out_dir: Path
+    run_files: list[Path]
+    failed_materials: dict[str, str] = field(default_factory=dict)
+    failed_systems: dict[str, str] = field(default_factory=dict)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    analysis: dict[str, Any] | None = None
+    #: scale-out tasks that failed (key -> one-line reason); empty in-process
+    failed_tasks: dict[str, str] = field(default_factory=dict)
+
+
+def _log(msg: str) -> None:
+    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
+
+
+def resolve_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device {name!r} requested but no CUDA device is available")
+    return name
+
+
+def supported_numbers(model: object) -> set[int] | None:
+    """Atomic numbers a model covers, where the model says (MACE, SevenNet)."""
+    inner = getattr(model, "model", None)
+    z = getattr(inner, "atomic_numbers", None)
+    if z is not None:
+        return {int(x) for x in z}
+    type_map = getattr(model, "type_map", None)
+    if type_map:
+        return {int(x) for x in type_map}
+    return None
+
+
+def run_file_name(i: int) -> str:
+    return "md.h5" if i == 0 else f"md.{i}.h5"
+
+
+def batch_cost(summary: RunSummary, *, path: Path, wall_s: float) -> dict[str, Any]:
+    """The cost record of one finished batch, as campaign.json keeps it."""
+    return {
+        "file": path.name,
+        "status": "done",
+        "n_systems": summary.n_systems,
+        "n_atoms": summary.n_atoms,
+        "steps": summary.steps,
+        "wall_s": wall_s,
+        "md_wall_s": summary.wall_s,
+        "atom_steps_per_s": summary.atom_steps_per_s,
+        "ns_per_day": summary.ns_per_day,
+        "peak_device_GB": summary.peak_device_bytes / 1e9,
+        "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "failed_systems": summary.failed,
+    }
+
+
+def mark_done(
+    state_path: Path, record: dict[str, Any], *, status: str, analysed: bool
+) -> None:
+    """Write the campaign's final status: the last write of a run (after the run
+    files, results.json, figures and the report), so that a campaign marked done
+    is complete and one killed before this is completed by the next run."""
+    _before_done_hook()
+    record["status"] = status
+    record["analysed"] = analysed
+    _write_json(state_path, record)
+
+
+def _before_done_hook() -> None:
+    """Tests patch this to simulate a kill between the report and ``done``."""
+
+
+__all__ = [
+    "CampaignResult",
+    "batch_cost",
+    "mark_done",
+    "resolve_device",
+    "run_file_name",
+    "supported_numbers",
+]
