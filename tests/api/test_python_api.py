@@ -16,8 +16,8 @@ from ionmd.errors import InputError
 
 PROTOCOL = dict(
     timestep_fs=2.0,
-    duration_ps=0.4,
-    equilibration_ps=0.1,
+    duration_ps=0.2,
+    equilibration_ps=0.05,
     min_cell_length_A=6.0,
     thermostat_tau_fs=25.0,
     sample_every_fs=4.0,
@@ -83,7 +83,17 @@ def test_notebook_use_returns_d_and_report(notebook_run):
 
 
 def test_rerun_of_finished_campaign_is_refused(notebook_run):
+    """The doc's call again: finished, refused; with another protocol: refused
+    as made from other inputs (nothing is relabelled)."""
     out, _ = notebook_run
+    with pytest.raises(InputError, match="another protocol"):
+        ionmd.run(
+            {"alpha-Li3N": alpha_li3n_ase()},
+            temperatures_K=[600, 900],
+            model="mace-tiny",
+            out=out,
+            **{**PROTOCOL, "duration_ps": 0.4},
+        )
     with pytest.raises(InputError, match="finished campaign"):
         ionmd.run(
             {"alpha-Li3N": alpha_li3n_ase()},
