@@ -136,7 +136,9 @@ def run_campaign(
     device = resolve_device(config.device) if executor is None else "cpu"
     dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
     _log(f"loading model {config.model} on {device}")
-    model = load_model(config.model, device=device, dtype=dtype)
+    # (the fast paths are for the device that runs the MD: not for this probe)
+    fast = config.fast_paths() if executor is None else {}
+    model = load_model(config.model, device=device, dtype=dtype, **fast)
     info = model_info(config.model)
     known = supported_numbers(model)
 
