@@ -105,12 +105,8 @@ def test_float32_matches_float64_li3n(tmp_path, model_name, replicas, steps):
         )
         for dtype in (torch.float32, torch.float64)
     }
-    _assert_all(
-        compare(
-            st[torch.float32],
-            st[torch.float64],
-            temperature_K=T,
-            timestep_fs=dt,
-            run_ps=run_ps,
-        )
+    res = compare(
+        st[torch.float32], st[torch.float64], temperature_K=T, timestep_fs=dt, run_ps=run_ps
     )
+    print(f"{model_name}: (difference, bound) {res}")
+    _assert_all(res)
