@@ -8,8 +8,13 @@
 - memory against run length (the same batch 10x longer);
 - throughput against batch size.
 
+The timed parts are interleaved (model, engine, ASE, model, engine, ASE, ...)
+``repeats`` times; each ratio is the median of the per-repeat ratios, with its
+spread and a warning when the spread is too large to trust
+(:mod:`benchmarks.timing`).
+
 Not timed tests: scripts that print ratios measured in one run.
-    python -m benchmarks.engine --model mace-tiny --steps 20
+    python -m benchmarks.engine --model mace-tiny --steps 20 --repeats 3
 """
 
 from __future__ import annotations
@@ -94,9 +99,9 @@ def engine_step_s(
         flush_every_ps=duration_ps / 2,
         progress=False,
     )
-    summary = run_batch(
-        systems, model, config=cfg, out_path=out_dir / "bench.h5", model_name="bench"
-    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_path = out_dir / f"bench-{len(list(out_dir.glob('bench-*.h5')))}.h5"
+    summary = run_batch(systems, model, config=cfg, out_path=out_path, model_name="bench")
     return summary.wall_s / summary.steps, summary
 
 
@@ -173,7 +178,9 @@ def run(
     device: str,
     with_ase: bool = True,
     with_memory: bool = True,
+    repeats: int = 3,
 ) -> dict[str, Any]:
+    from benchmarks.timing import interleave, ratio_stats
     from ionmd.calculators import load_ase_calculator, load_model
 
     dev = torch.device(device)
@@ -182,11 +189,26 @@ def run(
         temperatures_K=temperatures_K, min_cell_length_A=min_cell_length_A
     )
     n_atoms = sum(len(s.atoms) for s in systems)
+    summaries: list[Any] = []
+
+    def engine() -> float:
+        t, summary = engine_step_s(systems, model, n_steps=n_steps, out_dir=Path(tmp))
+        summaries.append(summary)
+        return t
+
+    parts = {
+        "model": lambda: model_only_step_s(systems, model, n_steps=n_steps),
+        "engine": engine,
+    }
+    if with_ase:
+        calc = load_ase_calculator(model_name, device=dev, dtype=model.dtype)
+        parts["ase"] = lambda: ase_sequential_s(systems, calc, n_steps=n_steps)
     with tempfile.TemporaryDirectory() as tmp:
-        t_model = model_only_step_s(systems, model, n_steps=n_steps)
-        t_engine, summary = engine_step_s(
-            systems, model, n_steps=n_steps, out_dir=Path(tmp)
-        )
+        times = interleave(parts, repeats=repeats)
+    overhead = ratio_stats(times["engine"], times["model"])
+    t_model = float(np.median(times["model"]))
+    t_engine = float(np.median(times["engine"]))
+    summary = summaries[-1]
     result: dict[str, Any] = {
         "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
         "torch_threads": torch.get_num_threads(),
@@ -197,18 +219,29 @@ def run(
         "n_steps": n_steps,
         "model_step_s": t_model,
         "engine_step_s": t_engine,
-        "overhead_ratio": t_engine / t_model,
+        "repeats": repeats,
+        "times_s": times,
+        "overhead_ratio": overhead["median"],
+        "overhead": overhead,
         "atom_steps_per_s": n_atoms / t_engine,
         "ns_per_day_per_system": 2.0e-6 / (t_engine / 86400.0),
         "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
         "peak_device_GB": summary.peak_device_bytes / 1e9,
     }
     if with_ase:
-        calc = load_ase_calculator(model_name, device=dev, dtype=model.dtype)
-        t_ase = ase_sequential_s(systems, calc, n_steps=n_steps)
-        result["ase_sequential_s"] = t_ase
+        vs_ase = ratio_stats(times["ase"], [t * n_steps for t in times["engine"]])
+        result["ase_sequential_s"] = float(np.median(times["ase"]))
         result["engine_s"] = t_engine * n_steps
-        result["batched_vs_ase_ratio"] = t_ase / (t_engine * n_steps)
+        result["batched_vs_ase_ratio"] = vs_ase["median"]
+        result["batched_vs_ase"] = vs_ase
+    result["warnings"] = [
+        f"{name}: {stats['warning']}"
+        for name, stats in (
+            ("overhead", overhead),
+            ("batched/ASE", result.get("batched_vs_ase")),
+        )
+        if stats and stats.get("warning")
+    ]
     if with_memory:
         short = peak_rss_of_run(
             model=model_name, n_steps=n_steps, min_cell_length_A=min_cell_length_A
@@ -237,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--no-ase", action="store_true")
     p.add_argument("--no-memory", action="store_true")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved repeats")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     res = run(
@@ -247,8 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         device=args.device,
         with_ase=not args.no_ase,
         with_memory=not args.no_memory,
+        repeats=args.repeats,
     )
     print(json.dumps(res, indent=2))
+    for line in res["warnings"]:
+        print(f"WARNING {line}", file=sys.stderr)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "engine.json").write_text(json.dumps(res, indent=2))

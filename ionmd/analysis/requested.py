@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ionmd.analysis import skips
-from ionmd.analysis.report import MaterialResult
+
+if TYPE_CHECKING:
+    from ionmd.analysis.report import MaterialResult
 
 MATERIAL_FITTED = "fitted"  # a value at the extrapolation temperature
 MATERIAL_NO_FIT = "no_fit"  # simulated (or partly), but no value: see reason

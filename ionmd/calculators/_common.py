@@ -48,5 +48,42 @@ def sha256_file(path: str | Path) -> str:
 
 
 def import_mace_first() -> None:
-    """Import mace before e3nn/sevenn: e3nn 0.4.4 fails under torch>=2.6 otherwise."""
+    """Import mace before e3nn/sevenn: e3nn 0.4.4 fails under torch>=2.6 otherwise.
+
+    mace 0.3.16's ``mace.tools`` imports its training code, which imports
+    ``mace.cli.visualise_train`` (matplotlib and pandas) at import time. Where
+    those are not installed (the GPU machine: no analysis packages) a stand-in
+    module is registered first, so the models load without them; plotting a
+    training run is the only thing that then fails (with ImportError).
+    """
+    _stub_mace_training_plots()
     import mace  # noqa: F401
+
+
+def _module_missing(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is None
+    except (ImportError, ValueError):
+        return True
+
+
+def _stub_mace_training_plots() -> None:
+    import sys
+    import types
+
+    name = "mace.cli.visualise_train"
+    if name in sys.modules or not (
+        _module_missing("matplotlib") or _module_missing("pandas")
+    ):
+        return
+
+    class TrainingPlotter:  # the only name mace.tools.train takes from it
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise ImportError("plotting MACE training needs matplotlib and pandas")
+
+    stub = types.ModuleType(name)
+    stub.TrainingPlotter = TrainingPlotter  # type: ignore[attr-defined]
+    stub.__doc__ = "ionmd's stand-in: matplotlib or pandas is not installed"
+    sys.modules[name] = stub

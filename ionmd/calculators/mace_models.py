@@ -153,6 +153,7 @@ def _random_mace_template(name: str) -> torch.nn.Module:
 
 def mace_architecture(model: torch.nn.Module) -> dict:
     """Hyperparameters of a `ScaleShiftMACE` (mace's own extractor), to compare models."""
+    import_mace_first()
     from mace.tools.scripts_utils import extract_config_mace_model
 
     config = extract_config_mace_model(model)
@@ -176,6 +177,7 @@ def mace_architecture(model: torch.nn.Module) -> dict:
 
 
 def _cache_dir() -> str:
+    import_mace_first()
     from mace.tools.utils import get_cache_dir
 
     return get_cache_dir()
@@ -200,6 +202,7 @@ def _online(*, timeout_s: float = 3.0) -> bool:
 
 def foundation_names() -> list[str]:
     """The MACE-MP foundation names mace 0.3.x knows (e.g. ``medium-mpa-0``)."""
+    import_mace_first()
     from mace.calculators.foundations_models import mace_mp_urls
 
     return list(mace_mp_urls)
@@ -210,6 +213,7 @@ def resolve_foundation(name: str) -> Path:
 
     Raises ModelLoadError when the file is neither cached nor downloadable.
     """
+    import_mace_first()
     from mace.calculators import foundations_models as fm
 
     if name not in fm.mace_mp_urls:
@@ -273,24 +277,80 @@ def _cueq_available() -> bool:
     return True
 
 
+def resolve_cueq(cueq: str, *, device: torch.device) -> bool:
+    """Whether to convert MACE to cuEquivariance kernels.
+
+    ``auto``: on CUDA when cuequivariance is installed (a logged line otherwise);
+    ``on``: required (ModelLoadError on the CPU or when not installed); ``off``.
+    """
+    if cueq not in ("auto", "on", "off"):
+        raise ModelLoadError(f"cueq must be auto, on or off, not {cueq!r}")
+    if cueq == "off":
+        return False
+    if device.type != "cuda":
+        if cueq == "on":
+            raise ModelLoadError("cueq = on needs a CUDA device (cuEquivariance kernels)")
+        return False
+    if not _cueq_available():
+        if cueq == "on":
+            raise ModelLoadError(
+                "cueq = on but cuequivariance-torch is not installed "
+                "(pip install cuequivariance-torch cuequivariance-ops-torch-cu12)"
+            )
+        log.warning("cuequivariance is not installed: MACE runs with plain e3nn")
+        return False
+    return True
+
+
+#: torch.compile modes accepted for MACE (mace's MaceTorchSimModel pads atoms and
+#: edges to fixed budgets when compiling, so the shapes stay fixed in MD)
+COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")
+
+
 def mace_torchsim_model(
-    module: torch.nn.Module, *, device: torch.device, dtype: torch.dtype
+    module: torch.nn.Module,
+    *,
+    device: torch.device,
+    dtype: torch.dtype,
+    cueq: str = "auto",
+    compile_mode: str = "off",
+    neighbor_skin_A: float = 0.0,
 ) -> "torch_sim.models.interface.ModelInterface":  # noqa: F821
-    """mace's torch-sim wrapper around `module`: stress off, cuEquivariance on CUDA."""
+    """mace's torch-sim wrapper around `module`, stress off, with the fast paths:
+
+    - ``cueq``: cuEquivariance kernels (:func:`resolve_cueq`);
+    - ``compile_mode``: ``torch.compile`` of the model with padded atom/edge
+      budgets (mace's own option); ``reduce-overhead`` / ``max-autotune`` also
+      CUDA-graph it and need CUDA (ModelLoadError on the CPU);
+    - ``neighbor_skin_A`` > 0: the neighbour list is rebuilt only when an atom
+      has moved more than half the skin (:mod:`ionmd.calculators.skin_nl`).
+    """
+    import_mace_first()
     from mace.calculators.mace_torchsim import MaceTorchSimModel
 
-    enable_cueq = False
-    if device.type == "cuda":
-        enable_cueq = _cueq_available()
-        if not enable_cueq:
-            log.warning("cuequivariance is not installed: MACE runs with plain e3nn")
+    if compile_mode not in COMPILE_MODES:
+        raise ModelLoadError(
+            f"compile_mode must be one of {', '.join(COMPILE_MODES)}, not {compile_mode!r}"
+        )
+    if compile_mode in ("reduce-overhead", "max-autotune") and device.type != "cuda":
+        raise ModelLoadError(
+            f"compile_mode = {compile_mode} makes CUDA graphs and needs a CUDA device "
+            "(on the CPU use default or off)"
+        )
+    nl = None
+    if neighbor_skin_A > 0:
+        from ionmd.calculators.skin_nl import SkinNeighborList
+
+        nl = SkinNeighborList(skin_A=neighbor_skin_A)
     return MaceTorchSimModel(
         module,
         device=device,
         dtype=dtype,
         compute_forces=True,
         compute_stress=False,
-        enable_cueq=enable_cueq,
+        enable_cueq=resolve_cueq(cueq, device=device),
+        compile_mode=None if compile_mode == "off" else compile_mode,
+        neighbor_list_fn=nl,
     )
 
 
@@ -298,6 +358,7 @@ def mace_ase_calculator(
     module: torch.nn.Module, *, device: torch.device, dtype: torch.dtype
 ) -> "ase.calculators.calculator.Calculator":  # noqa: F821
     """mace's ASE calculator around `module` (same weights as the torch-sim model)."""
+    import_mace_first()
     from mace.calculators import MACECalculator
 
     enable_cueq = device.type == "cuda" and _cueq_available()

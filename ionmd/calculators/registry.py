@@ -126,6 +126,9 @@ def load_model(
     sigma_A: float | None = None,
     epsilon_eV: float | None = None,
     cutoff_A: float | None = None,
+    cueq: str = "auto",
+    compile_mode: str = "off",
+    neighbor_skin_A: float = 0.0,
 ) -> "ModelInterface":
     """A torch-sim model by name (see the module docstring), stress off.
 
@@ -134,12 +137,26 @@ def load_model(
     (symbols): raise ModelLoadError unless the model covers them all.
     `sigma_A`, `epsilon_eV`, `cutoff_A`: only for "lj" (argon by default,
     cutoff 2.5 σ).
+
+    Fast paths (MACE only; see docs/gpu.md): `cueq` ("auto", "on", "off"),
+    `compile_mode` ("off", "default", "reduce-overhead", "max-autotune"),
+    `neighbor_skin_A` (> 0: Verlet-skin neighbour list). Asking for one with
+    another model is a ModelLoadError (one line), as is a CUDA-only path on the CPU.
     """
     from ionmd.calculators._common import resolve_device_dtype
 
     spec = _parse(name)
     lj_params = _lj_params(spec, sigma_A, epsilon_eV, cutoff_A)
     device, dtype = resolve_device_dtype(device=device, dtype=dtype)
+    if not spec.kind.startswith("mace") and (
+        cueq == "on" or compile_mode != "off" or neighbor_skin_A > 0
+    ):
+        raise ModelLoadError(
+            f"cueq, compile_mode and neighbor_skin_A are MACE fast paths; "
+            f"'{name}' does not have them"
+        )
+    if neighbor_skin_A < 0 or neighbor_skin_A > 3.0:
+        raise ModelLoadError(f"neighbor_skin_A must be in [0, 3] Å, got {neighbor_skin_A}")
     if spec.kind == "lj":
         from ionmd.calculators.lj import load_lj
 
@@ -161,7 +178,14 @@ def load_model(
 
     module = _mace_module(spec, dtype=dtype)
     _check_elements([int(z) for z in module.atomic_numbers], elements, name)
-    return mace_torchsim_model(module, device=device, dtype=dtype)
+    return mace_torchsim_model(
+        module,
+        device=device,
+        dtype=dtype,
+        cueq=cueq,
+        compile_mode=compile_mode,
+        neighbor_skin_A=neighbor_skin_A,
+    )
 
 
 def load_ase_calculator(

@@ -48,7 +48,7 @@ def run_md_batch(
 
     device = resolve_device(config.device)
     dtype = None if config.dtype == "auto" else getattr(torch, config.dtype)
-    model = load_model(config.model, device=device, dtype=dtype)
+    model = load_model(config.model, device=device, dtype=dtype, **config.fast_paths())
     info = model_info(config.model)
     path = Path(out_path)
     t0 = time.perf_counter()

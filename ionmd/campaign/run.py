@@ -187,7 +187,9 @@ def _prepare(
         model = model_object
     else:
         _log(f"loading model {config.model} on {device}")
-        model = load_model(config.model, device=device, dtype=dtype)
+        # (the fast paths are for the device that runs the MD: not for this probe)
+        fast = config.fast_paths() if executor is None else {}
+        model = load_model(config.model, device=device, dtype=dtype, **fast)
     if info is None:
         info = model_info(config.model)
     known = supported_numbers(model)

@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--no-dft", action="store_true", help="skip the DFT measurement")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="interleaved repeats of the timed parts (median ratio and spread)",
+    )
     p.set_defaults(func=main)
 
 
@@ -68,11 +74,8 @@ def markdown(res: dict[str, Any]) -> str:
         ("device", res.get("device")),
         ("model", res.get("model")),
         ("systems x atoms", f"{res.get('n_systems')} x {res.get('n_atoms')} atoms total"),
-        ("overhead ratio (engine step / model step)", _f(res.get("overhead_ratio"))),
-        (
-            "batched vs ASE sequential (wall-time ratio)",
-            _f(res.get("batched_vs_ase_ratio")),
-        ),
+        ("overhead ratio (engine step / model step)", _ratio(res.get("overhead"))),
+        ("batched vs ASE sequential (wall-time ratio)", _ratio(res.get("batched_vs_ase"))),
         ("atom-steps per second", _f(res.get("atom_steps_per_s"))),
         ("ns/day per system", _f(res.get("ns_per_day_per_system"))),
         ("memory 10x longer run / short run", _f(res.get("memory_flat_ratio"))),
@@ -84,7 +87,19 @@ def markdown(res: dict[str, Any]) -> str:
     ]
     lines = ["| quantity | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", *(f"WARNING {w}" for w in res.get("warnings", []))]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(stats: dict[str, Any] | None) -> str:
+    """``median (min–max, spread s over n repeats)``, flagged when not trusted."""
+    if not stats or stats.get("median") is None:
+        return "n/a"
+    text = (
+        f"{stats['median']:.3g} (range {stats['min']:.3g}–{stats['max']:.3g}, "
+        f"spread {stats['spread']:.0%} over {stats['repeats']} repeats)"
+    )
+    return text if stats.get("trusted") else text + " NOT TRUSTED: too noisy"
 
 
 def _f(x: object) -> str:
@@ -114,6 +129,7 @@ def main(args: argparse.Namespace) -> int:
         else (800.0, 900.0, 1000.0, 1100.0, 1200.0),
         min_cell_length_A=6.0 if quick else 10.0,
         device=device,
+        repeats=args.repeats,
     )
     res["projection"] = projection(res["atom_steps_per_s"])
     res["dft_vs_ml_step_ratio"] = None

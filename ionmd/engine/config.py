@@ -99,6 +99,15 @@ class RunConfig:
     #: out-of-memory)
     max_atoms_per_batch: int = 0
     progress: bool = True
+    #: fast paths (MACE; docs/gpu.md). cuEquivariance kernels: auto (on CUDA when
+    #: installed), on (required), off
+    cueq: str = "auto"
+    #: torch.compile of the model with padded atom/edge budgets: off, default,
+    #: reduce-overhead or max-autotune (these two CUDA-graph it: CUDA only)
+    compile_mode: str = "off"
+    #: Verlet skin of the neighbour list, Å (0: rebuilt at every step, as
+    #: torch-sim does; > 0: rebuilt when an atom moved more than half of it)
+    neighbor_skin_A: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -153,6 +162,17 @@ class RunConfig:
             )
         if self.dtype not in ("auto", "float32", "float64"):
             raise InputError(f"dtype must be auto, float32 or float64, not {self.dtype!r}")
+        if self.cueq not in ("auto", "on", "off"):
+            raise InputError(f"cueq must be auto, on or off, not {self.cueq!r}")
+        if self.compile_mode not in ("off", "default", "reduce-overhead", "max-autotune"):
+            raise InputError(
+                "compile_mode must be off, default, reduce-overhead or max-autotune, "
+                f"not {self.compile_mode!r}"
+            )
+        if not (0.0 <= self.neighbor_skin_A <= 3.0):
+            raise InputError(
+                f"neighbor_skin_A must be in [0, 3] Å, got {self.neighbor_skin_A}"
+            )
         if self.msd_block_size < 2:
             raise InputError("msd_block_size must be >= 2")
         for name in (
@@ -220,6 +240,14 @@ class RunConfig:
     @property
     def flush_every_steps(self) -> int:
         return self._steps(self.flush_every_ps * 1000.0)
+
+    def fast_paths(self) -> dict[str, Any]:
+        """The fast-path keys as ``load_model`` keyword arguments."""
+        return {
+            "cueq": self.cueq,
+            "compile_mode": self.compile_mode,
+            "neighbor_skin_A": self.neighbor_skin_A,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

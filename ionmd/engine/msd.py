@@ -73,6 +73,14 @@ class MultiWindowMSD:
             (self.K, self.B, n_systems), dtype=torch.float64, device=device
         )
         self.count = np.zeros((self.K, self.B), dtype=np.int64)
+        # ring-buffer slots j = 1 … B−1 back from each head, on the device: a
+        # sample indexes with a slice of this, not a host list (no host → device
+        # copy per sample)
+        self._back = torch.tensor(
+            [[(h - j) % self.B for j in range(1, self.B)] for h in range(self.B)],
+            dtype=torch.long,
+            device=device,
+        )
 
     def _setup(
         self, *, system_idx: torch.Tensor, mobile_mask: torch.Tensor, n_systems: int
@@ -121,8 +129,8 @@ class MultiWindowMSD:
             n_prev = min(self._stored[k], self.B - 1)
             head = self._stored[k] % self.B
             if n_prev > 0:
-                back = [(head - j) % self.B for j in range(1, n_prev + 1)]
-                prev = self._buf[k, back]  # (J, n_atoms, 3)
+                back = self._back[head, :n_prev]
+                prev = self._buf[k].index_select(0, back)  # (J, n_atoms, 3)
                 dr = positions.unsqueeze(0) - prev
                 sq = (dr * dr).sum(-1).to(torch.float64)  # (J, n_atoms)
                 grp = torch.zeros(

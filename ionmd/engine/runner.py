@@ -37,6 +37,7 @@ from ionmd.engine.msd import MultiWindowMSD
 from ionmd.engine.progress import Progress
 from ionmd.engine.recorder import Recorder
 from ionmd.engine.systems import SystemSpec, build_state, check_systems
+from ionmd.engine.thermo import Thermo
 from ionmd.fileformat import RunFileWriter, SystemUpdate, config_to_json
 
 
@@ -196,6 +197,7 @@ class _BatchRun:
             tau_fs=config.thermostat_tau_fs,
             chain_length=config.chain_length,
         )
+        self.thermo = Thermo.of_state(self.st, n_systems=len(self.keys))
         self.start = 0
         if payload is not None:
             active = set(payload.get("active_keys", self.keys))
@@ -233,9 +235,9 @@ class _BatchRun:
         if step % cfg.thermo_every_steps == 0:
             self.rec.add_thermo(
                 step=step,
-                temperature_K=nh.kinetic_temperature_K(st),
+                temperature_K=self.thermo.temperature_K(st),
                 potential_energy_eV=st.energy,
-                conserved_energy_eV=nh.nh_conserved_energy(st, kT=self.kT),
+                conserved_energy_eV=self.thermo.conserved_energy_eV(st, kT=self.kT),
             )
 
     def _check(self, step: int) -> None:
@@ -252,7 +254,7 @@ class _BatchRun:
             energy=st.energy,
             system_idx=st.system_idx,
             n_systems=len(self.keys),
-            temperature_K=nh.kinetic_temperature_K(st),
+            temperature_K=self.thermo.temperature_K(st),
             target_K=self.kT / float(MetalUnits.temperature),
         )
         if not failed:
@@ -293,6 +295,7 @@ class _BatchRun:
             },
         )
         self.st, self.kT, self.mobile = st, self.kT[keep], self.mobile[atoms]
+        self.thermo = Thermo.of_state(st, n_systems=len(idx))
         self.msd.select(keep)
         self.frame.select(
             keep, masses=st.masses, system_idx=st.system_idx, framework_mask=~self.mobile

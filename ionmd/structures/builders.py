@@ -6,18 +6,21 @@ machine without the shared data.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
-from pymatgen.core import Lattice, Structure
+import numpy as np
 
 if TYPE_CHECKING:
-    from ase import Atoms
+    import ase
+    from pymatgen.core import Structure
 
 __all__ = [
     "ALPHA_LI3N_A_A",
     "ALPHA_LI3N_C_A",
     "ARGON_FCC_A",
     "alpha_li3n",
+    "alpha_li3n_atoms",
     "argon_fcc",
     "toy_conductor",
 ]
@@ -38,15 +41,44 @@ def alpha_li3n(*, a_A: float = ALPHA_LI3N_A_A, c_A: float = ALPHA_LI3N_C_A) -> S
     Args:
         a_A, c_A: hexagonal lattice parameters, Å.
     """
-    lattice = Lattice.hexagonal(a_A, c_A)
-    species = ["N", "Li", "Li", "Li"]
-    frac = [
-        [0.0, 0.0, 0.0],
-        [1 / 3, 2 / 3, 0.0],
-        [2 / 3, 1 / 3, 0.0],
-        [0.0, 0.0, 0.5],
+    from pymatgen.core import Lattice, Structure
+
+    return Structure(Lattice.hexagonal(a_A, c_A), list(_SPECIES), _FRAC.tolist())
+
+
+_SPECIES = ("N", "Li", "Li", "Li")
+_FRAC = np.array(
+    [[0.0, 0.0, 0.0], [1 / 3, 2 / 3, 0.0], [2 / 3, 1 / 3, 0.0], [0.0, 0.0, 0.5]]
+)
+
+
+def alpha_li3n_atoms(
+    *,
+    min_cell_length_A: float = 0.0,
+    a_A: float = ALPHA_LI3N_A_A,
+    c_A: float = ALPHA_LI3N_C_A,
+) -> ase.Atoms:
+    """α-Li3N as ``ase.Atoms`` on the smallest diagonal supercell whose
+    perpendicular widths are all >= ``min_cell_length_A`` (ASE and numpy only:
+    no pymatgen, for the engine's benchmarks on a machine without it).
+
+    Same cell, sites and order as :func:`alpha_li3n` (repeated with ``ase``'s
+    ``repeat``); for this hexagonal cell the diagonal supercell is also the one
+    :func:`ionmd.structures.supercell.min_length_supercell` picks (tested).
+    """
+    from ase import Atoms
+
+    cell = np.array(
+        [[a_A, 0.0, 0.0], [-a_A / 2, a_A * math.sqrt(3) / 2, 0.0], [0.0, 0.0, c_A]]
+    )
+    atoms = Atoms(symbols=list(_SPECIES), scaled_positions=_FRAC, cell=cell, pbc=True)
+    volume = abs(np.linalg.det(cell))
+    widths = [
+        volume / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3]))
+        for i in range(3)
     ]
-    return Structure(lattice, species, frac)
+    reps = [max(1, math.ceil(min_cell_length_A / w - 1e-9)) for w in widths]
+    return atoms.repeat(reps)
 
 
 # --- toy conductor (ionmd/calculators/toy.py; docs/toy_conductor.md) ----------
@@ -74,7 +106,7 @@ def toy_conductor(
     (½,0,0)-type) hold Li, chosen with ``seed``; the empty ones let Li hop.
     Framework atoms first, then Li.
     """
-    import numpy as np
+    from pymatgen.core import Lattice, Structure
 
     if variant not in TOY_FRAMEWORK_ELEMENT:
         raise ValueError(
@@ -100,7 +132,7 @@ def toy_conductor(
 ARGON_FCC_A = 5.26
 
 
-def argon_fcc(*, n_cells: int = 3, a_A: float = ARGON_FCC_A) -> Atoms:
+def argon_fcc(*, n_cells: int = 3, a_A: float = ARGON_FCC_A) -> ase.Atoms:
     """Cubic fcc argon, `n_cells`³ conventional cells (4 atoms each: 108 for 3), as
     ASE ``Atoms``: the Lennard-Jones test system."""
     from ase.build import bulk

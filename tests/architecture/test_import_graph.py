@@ -26,6 +26,10 @@ def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
     """ionmd modules imported anywhere in the file (package imports resolved to
     the package's __init__; ``from pkg import mod`` to the submodule)."""
     tree = ast.parse(path.read_text())
+    # imports under ``if TYPE_CHECKING:`` never run: not edges of the graph
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
     is_pkg = path.name == "__init__.py"
     base = name if is_pkg else name.rpartition(".")[0]
     out: set[str] = set()

@@ -31,3 +31,26 @@ def test_alpha_li3n_passes_checks_and_nearest_li_n():
     d = s.distance_matrix
     assert np.isclose(d[0, 3], 3.875 / 2)
     assert np.isclose(d[0, 1], 3.648 / np.sqrt(3))
+
+
+def test_alpha_li3n_atoms_is_the_pymatgen_supercell():
+    """The ASE-only builder (for the GPU machine, no pymatgen) gives the same
+    supercell as alpha_li3n + min_length_supercell: cell, counts and sites."""
+    import numpy as np
+
+    from ionmd.structures import min_length_supercell
+    from ionmd.structures.builders import alpha_li3n_atoms
+
+    for length in (6.0, 10.0, 14.0):
+        atoms = alpha_li3n_atoms(min_cell_length_A=length)
+        sc, matrix = min_length_supercell(alpha_li3n(), min_cell_length_A=length)
+        np.testing.assert_allclose(atoms.cell[:], sc.lattice.matrix, atol=1e-12)
+        assert len(atoms) == len(sc)
+
+        def key(symbols, frac):
+            frac = np.round(np.mod(frac, 1.0), 6) % 1.0
+            return sorted(zip(symbols, map(tuple, frac), strict=True))
+
+        assert key(atoms.get_chemical_symbols(), atoms.get_scaled_positions()) == key(
+            [s.symbol for s in sc.species], sc.frac_coords
+        )

@@ -1,0 +1,136 @@
+"""The device check (issue 16) runs end to end on the CPU before any GPU sees it,
+and the engine path imports nothing the GPU machine lacks.
+
+Default: a reduced dry run (the parts that exercise the engine, the ASE
+comparison, the fast paths and the host-read count) in-process, and the
+import-cleanliness run in a subprocess that sees only the GPU machine's packages
+plus the carried wheels. Slow: the full ``bash benchmarks/gpu_check.sh --dry-run``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import gpu_check
+from benchmarks.gpu_check_imports import run_without
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def check_schema(res: dict, *, parts: tuple[str, ...]) -> None:
+    assert res["schema"] == gpu_check.SCHEMA
+    assert isinstance(res["dry_run"], bool)
+    assert "random weights" in res["model_note"] or res["dry_run"]
+    assert "alpha-Li3N" in res["standin_note"]
+    for name in parts:
+        e = res["parts"][name]
+        assert e["status"] in gpu_check.STATUSES, (name, e)
+        assert e["wall_s"] >= 0 and e["limit_s"] > 0
+        if e["status"] != "ok":
+            assert e["reason"], name
+
+
+def test_reduced_dry_run_writes_the_json(tmp_path, capsys):
+    parts = ("environment", "engine_vs_ase", "host_syncs", "compile", "projection")
+    # engine_vs_ase and the rest at the dry-run sizes; model_load always runs
+    assert gpu_check.main(["--dry-run", "--out", str(tmp_path), "--only", *parts]) == 0
+    res = json.loads((tmp_path / "gpu_check.json").read_text())
+    check_schema(res, parts=("model_load", *parts))
+    p = res["parts"]
+    for name in ("environment", "model_load", "engine_vs_ase", "host_syncs"):
+        assert p[name]["status"] == "ok", (name, p[name])
+    e = p["engine_vs_ase"]
+    assert e["overhead"]["repeats"] == 3 and e["engine_us_per_atom_step"] > 0
+    assert e["engine_speedup_vs_ase"]["median"] > 0
+    # ionmd reads nothing on the host on ordinary steps
+    assert p["host_syncs"]["python_reads_per_ordinary_step_ionmd"] == 0
+    assert p["compile"]["status"] == "skipped"
+    assert p["projection"]["status"] == "skipped"  # no study batch measured
+    out = capsys.readouterr().out
+    assert "| quantity | value |" in out and "DRY RUN" in out
+
+
+def test_a_part_that_runs_out_of_time_is_recorded_and_the_rest_goes_on(tmp_path):
+    check = gpu_check.Check(out_dir=tmp_path, dry_run=True, budget_s=60)
+
+    def slow(_limit):
+        import time
+
+        while True:
+            time.sleep(0.05)
+
+    def broken(_limit):
+        raise RuntimeError("boom\nsecond line")
+
+    gpu_check.LIMITS_S["slow"] = 1.0
+    gpu_check.LIMITS_S["broken"] = 10.0
+    try:
+        check.part("slow", slow)
+        check.part("broken", broken)
+        check.part("environment", check.environment)
+    finally:
+        del gpu_check.LIMITS_S["slow"], gpu_check.LIMITS_S["broken"]
+    res = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert res["parts"]["slow"]["status"] == "timeout"
+    assert res["parts"]["broken"]["status"] == "error"
+    assert res["parts"]["broken"]["reason"] == "RuntimeError: boom"
+    assert res["parts"]["environment"]["status"] == "ok"
+
+
+def test_engine_path_imports_nothing_the_gpu_machine_lacks():
+    """Only the GPU machine's packages and the carried wheels are importable
+    (no pymatgen, kinisi, scipp, matplotlib, pandas, nvalchemiops): the engine,
+    the calculators and the benchmark modules import and run MD steps."""
+    code = """
+import sys
+import torch
+import benchmarks.engine, benchmarks.gpu_check, benchmarks.timing
+import ionmd.calculators, ionmd.engine.runner, ionmd.campaign.memory
+from pathlib import Path
+import tempfile
+from ionmd.calculators import load_model
+from ionmd.engine.config import RunConfig
+from ionmd.engine.runner import run_batch
+s = benchmarks.gpu_check.ase_systems(min_cell_length_A=6.0, temperatures_K=(800.0,))
+cfg = RunConfig(materials=("x",), temperatures_K=(800.0,), duration_ps=0.008,
+    equilibration_ps=0.0, sample_every_fs=2.0, msd_every_fs=2.0, thermo_every_fs=2.0,
+    progress=False)
+for name in ("mace-tiny",):
+    m = load_model(name)
+    r = run_batch(s, m, config=cfg, out_path=Path(tempfile.mkdtemp()) / "r.h5",
+        model_name=name)
+    assert r.steps == 4 and not r.failed, r
+bad = sorted({k.split(".")[0] for k in sys.modules} & {"pymatgen", "kinisi", "scipp",
+    "matplotlib", "pandas", "nvalchemiops", "warp"})
+print("LOADED-BAD", bad)
+"""
+    proc = run_without(["-c", code], timeout_s=300, as_device=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "LOADED-BAD []" in proc.stdout
+
+
+@pytest.mark.slow
+def test_full_dry_run_through_the_shell_script(tmp_path):
+    """``bash benchmarks/gpu_check.sh --dry-run --out DIR`` (~2 min on 2 cores)."""
+    env = dict(os.environ, PYTHON=sys.executable)
+    proc = subprocess.run(
+        ["bash", "benchmarks/gpu_check.sh", "--dry-run", "--out", str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((tmp_path / "gpu_check.json").read_text())
+    check_schema(res, parts=gpu_check.PARTS)
+    for name in ("engine_vs_ase", "study_batch", "largest_batch", "float64", "skin"):
+        assert res["parts"][name]["status"] == "ok", res["parts"][name]
+    assert res["parts"]["projection"]["status"] == "ok"
+    skin = res["parts"]["skin"]
+    assert skin["force_max_abs_diff_eV_A"] < 1e-8
+    assert skin["neighbor_list_builds"] < skin["neighbor_list_calls"]
