@@ -87,15 +87,18 @@ def engine_step_s(
     from ionmd.engine.runner import run_batch
 
     duration_ps = n_steps * timestep_fs * 1e-3
+    # strides of 5 steps, or the whole run when it is shorter (a config whose
+    # production holds no stride is refused)
+    stride_fs = timestep_fs * max(1, min(5, round(duration_ps * 1000.0 / timestep_fs)))
     cfg = RunConfig(
         materials=("bench",),
         temperatures_K=(1000.0,),
         timestep_fs=timestep_fs,
         duration_ps=duration_ps,
         equilibration_ps=0.0,
-        sample_every_fs=timestep_fs * 5,
-        msd_every_fs=timestep_fs * 5,
-        thermo_every_fs=timestep_fs * 5,
+        sample_every_fs=stride_fs,
+        msd_every_fs=stride_fs,
+        thermo_every_fs=stride_fs,
         flush_every_ps=duration_ps / 2,
         progress=False,
     )
