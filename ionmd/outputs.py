@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from ionmd.errors import IonmdError
 
@@ -44,6 +47,57 @@ def output_error(path: str | os.PathLike[str], exc: BaseException) -> OutputErro
         )
     reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
     return OutputError(f"cannot write {path}: {reason}")
+
+
+#: free space kept in hand before an in-place (HDF5) write: HDF5 cannot undo a
+#: write that fails half-way, and allocates whole chunks (up to 1 MiB each)
+RESERVE_BYTES = 1 << 20
+
+
+def free_bytes(path: str | os.PathLike[str]) -> int | None:
+    """Free bytes for an unprivileged writer on the file system of ``path``."""
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        st = os.statvfs(p)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def ensure_free_space(path: str | os.PathLike[str], *, need_bytes: int) -> None:
+    """Refuse (OutputError, before anything is written) when fewer than
+    ``need_bytes`` + :data:`RESERVE_BYTES` are free for ``path``."""
+    free = free_bytes(path)
+    if free is not None and free < need_bytes + RESERVE_BYTES:
+        raise output_error(path, OSError(errno.ENOSPC, "No space left on device"))
+
+
+def disk_nearly_full(path: str | os.PathLike[str]) -> bool:
+    """Whether the disk of ``path`` has less than :data:`RESERVE_BYTES` free (a
+    failed write there is taken for a full disk, whatever the library said)."""
+    free = free_bytes(path)
+    return free is not None and free < RESERVE_BYTES
+
+
+@contextmanager
+def collect_unraisable() -> Iterator[list[Any]]:
+    """Collect the exceptions Python would print as "Exception ignored in ..."
+    (h5py prints dozens when HDF5 objects are freed after a failed write) instead
+    of printing them; the caller decides. Main use: :func:`writing` callers."""
+    caught: list[Any] = []
+    previous, previous_except = sys.unraisablehook, sys.excepthook
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        # Cython prints a destructor's error in full through sys.excepthook
+        caught.append(SimpleNamespace(exc_value=value))
+
+    sys.unraisablehook, sys.excepthook = caught.append, excepthook
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook, sys.excepthook = previous, previous_except
 
 
 @contextmanager
@@ -80,8 +134,13 @@ def atomic_output(path: str | os.PathLike[str], *, fsync: bool = False) -> Itera
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+        if isinstance(exc, OutputError):
+            raise
+        if isinstance(exc, OSError):
             raise output_error(target, exc) from None
+        if isinstance(exc, Exception) and (is_no_space(exc) or disk_nearly_full(target)):
+            # torch.save says "file write failed" in a RuntimeError
+            raise output_error(target, OSError(errno.ENOSPC, "disk full")) from None
         raise
 
 

@@ -9,9 +9,12 @@ data they count.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import functools
+import gc
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,14 @@ import numpy as np
 from ionmd import __version__
 from ionmd.fileformat import layout
 from ionmd.fileformat.reader import RunFileError
-from ionmd.outputs import OutputError, is_no_space, output_error
+from ionmd.outputs import (
+    OutputError,
+    collect_unraisable,
+    disk_nearly_full,
+    ensure_free_space,
+    is_no_space,
+    output_error,
+)
 
 _STR = h5py.string_dtype()
 
@@ -106,22 +116,52 @@ def _guarded_write[T](fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(self: RunFileWriter, *args: Any, **kwargs: Any) -> T:
-        try:
-            return fn(self, *args, **kwargs)
-        except (OutputError, RunFileError, _MisuseError):
-            raise
-        except (KeyError, OSError, RuntimeError, ValueError, TypeError) as exc:
-            if is_no_space(exc):
-                raise output_error(self.path, exc) from None
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise RunFileError(
-                f"{self.path}: corrupt run file ({type(exc).__name__}: {reason}); "
-                "its trajectory cannot be rebuilt from the checkpoint: delete "
-                f"{self.path.name} and {self.path.with_suffix('.ckpt.pt').name} to run "
-                "this batch again from the start, or re-run with --force"
-            ) from None
+        failure: BaseException | None = None
+        with collect_unraisable() as ignored:
+            try:
+                result = fn(self, *args, **kwargs)
+            except (OutputError, RunFileError, _MisuseError):
+                raise
+            except (KeyError, OSError, RuntimeError, ValueError, TypeError) as exc:
+                failure = exc.with_traceback(None)  # frees h5py's objects now...
+                gc.collect()  # ...so their complaints are collected, not printed
+        causes = (failure, *(u.exc_value for u in ignored))
+        if failure is None and not any(is_no_space(e) for e in causes):
+            for u in ignored:
+                if hasattr(u, "exc_type"):
+                    sys.unraisablehook(u)
+            return result
+        # a write h5py called a success while HDF5 complained of a full disk
+        # while freeing its objects is a failure too
+        # HDF5 may report a full disk as anything (e.g. "Slist already enabled?")
+        if any(is_no_space(e) for e in causes) or disk_nearly_full(self.path):
+            raise output_error(self.path, OSError(errno.ENOSPC, "disk full")) from None
+        reason = str(failure).strip().splitlines()[0] if str(failure).strip() else ""
+        raise RunFileError(
+            f"{self.path}: corrupt run file ({type(failure).__name__}: {reason}); "
+            "its trajectory cannot be rebuilt from the checkpoint: delete "
+            f"{self.path.name} and {self.path.with_suffix('.ckpt.pt').name} to run "
+            "this batch again from the start, or re-run with --force"
+        ) from None
 
     return wrapper
+
+
+def _payload_bytes(updates: Iterable[SystemUpdate]) -> int:
+    """What a block of updates adds to the file, with a new chunk per system."""
+    total = 0
+    for up in updates:
+        for arr in (up.positions, up.position_steps):
+            if arr is not None:
+                total += np.asarray(arr).nbytes
+        if up.positions is not None:
+            rows = max(1, np.asarray(up.positions).shape[1] * 3 * 8)
+            total += min(2**20, 256 * rows)  # a newly allocated position chunk
+        for _steps, values in (up.thermo or {}).values():
+            total += 3 * np.asarray(values).nbytes
+        for arr in (up.msd or {}).values():
+            total += np.asarray(arr).nbytes
+    return 2 * total
 
 
 def _extendable(
@@ -186,6 +226,7 @@ class RunFileWriter:
     @_guarded_write
     def _create(self, config_json: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_free_space(self.path, need_bytes=0)
         with h5py.File(self.path, "w") as f:
             h5 = f.create_group("h5md")
             h5.attrs["version"] = np.array(layout.H5MD_VERSION, dtype=np.int32)
@@ -313,7 +354,13 @@ class RunFileWriter:
 
     @_guarded_write
     def write(self, updates: Iterable[SystemUpdate]) -> None:
-        """Append one block for each system in ``updates``, then close the file."""
+        """Append one block for each system in ``updates``, then close the file.
+
+        Refused before anything is written when the disk lacks room for the block
+        and a reserve (:func:`ionmd.outputs.ensure_free_space`): HDF5 cannot undo
+        a write that fails half-way."""
+        updates = list(updates)
+        ensure_free_space(self.path, need_bytes=_payload_bytes(updates))
         with h5py.File(self.path, "a") as f:
             for up in updates:
                 self._write_one(f, up)

@@ -164,16 +164,16 @@ def test_disk_full_while_saving_a_figure(tmp_path, monkeypatch, capsys):
     os.geteuid() != 0 or shutil.which("mount") is None, reason="needs root to mount"
 )
 def test_a_really_full_disk(tmp_path, capsys):
-    """On a 300 kB tmpfs: one line, no .tmp, and the run resumes on a bigger one."""
+    """On a 1.2 MB tmpfs: one line, no .tmp, and the run resumes on a bigger one."""
     disk = tmp_path / "disk"
     disk.mkdir()
     if subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)]
+        ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(disk)]
     ).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
         out = disk / "run"
-        cfg = write_config(tmp_path, "run", out=out, duration_ps=1.0)
+        cfg = write_config(tmp_path, "run", out=out, duration_ps=2.0)
         capsys.readouterr()
         assert ionmd("run", str(cfg), "--no-analysis") == 1
         line = one_line(capsys.readouterr().err)
