@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ionmd.analysis.trajectory import MobileTrajectory
-from ionmd.analysis.unwrap import StreamingUnwrapper, to_cartesian
 from ionmd.errors import InputError
+from ionmd.numerics.unwrap import StreamingUnwrapper, to_cartesian
 
 #: Frames kept in memory at most (after decimation) unless the caller asks otherwise.
 DEFAULT_MAX_FRAMES = 5000
