@@ -146,40 +146,22 @@ def _segment_tasks(
     run_dir: Path, *, dry_run: bool, sbatch: str, queued: set[str]
 ) -> tuple[str, list]:
     """What is left of one run as a chain of ``sbatch --wait`` tasks, each after
-    the previous one: (what to print, tasks). Same re-planning as the default."""
-    from ionmd.errors import InputError
+    the previous one: (what to print, tasks). Same plan as the default
+    (:func:`ionmd.vasp_bridge.submit.plan_submission`)."""
     from ionmd.scaleout import sbatch_segment_task
-    from ionmd.vasp_bridge.jobs import JOB_SCRIPT, active_jobs
-    from ionmd.vasp_bridge.rundir import read_record, segment_name
-    from ionmd.vasp_bridge.submit import progress_of, update_plan
+    from ionmd.vasp_bridge.submit import plan_submission
 
-    key = read_record(run_dir)["key"]
-    # jobs of an earlier `submit` (afterok chain, or `sbatch --wait` of a driver
-    # that was stopped: its job names are "<key>-seg_XXX")
-    if active_jobs(run_dir) or any(n.startswith(f"{key}-seg_") for n in queued):
-        return f"{key}: skipped: jobs still in SLURM", []
-    if progress_of(run_dir).complete:
-        return f"{key}: done", []
-    record = read_record(run_dir)
-    if (
-        not dry_run
-        and record.get("potcar_file") != "POTCAR"
-        and not (run_dir / "POTCAR").exists()
-    ):
-        raise InputError(
-            f"{run_dir}: no POTCAR (only POTCAR.spec): configure "
-            "PMG_VASP_PSP_DIR and run `ionmd vasp prepare --force`"
-        )
-    record, first = update_plan(run_dir)
+    plan = plan_submission(run_dir, dry_run=dry_run, queued_names=queued)
+    if plan.skip is not None:
+        return f"{plan.key}: {plan.skip}", []
     tasks, previous = [], None
-    for i in range(first, len(record["segments"])):
-        task_key = f"{key}.{segment_name(i)}"
-        script = (run_dir / segment_name(i) / JOB_SCRIPT).resolve()
+    for script in plan.scripts:
+        task_key = f"{plan.key}.{script.parent.name}"
         # VASP writes OUTCAR's closing block last; the bridge reads it as "ended"
         tasks.append(
             sbatch_segment_task(
                 key=task_key,
-                script=script,
+                script=script.resolve(),
                 output_name="OUTCAR",
                 after=previous,
                 sbatch=sbatch,
@@ -187,7 +169,7 @@ def _segment_tasks(
         )
         previous = task_key
     verb = "would run" if dry_run else "running"
-    return f"{key}: {verb} {len(tasks)} segment(s) one after the other", tasks
+    return f"{plan.key}: {verb} {len(tasks)} segment(s) one after the other", tasks
 
 
 def _submit_tasks(args: argparse.Namespace) -> int:
