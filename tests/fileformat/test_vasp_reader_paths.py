@@ -231,3 +231,30 @@ def test_real_li6ps5cl_same_through_both_paths(tmp_path, name):
     assert analysis.shape == bridge.shape == (140, 416, 3)
     # the analysis puts the Li first; the file orders Li Cl S P: Li are first there too
     np.testing.assert_allclose(analysis, bridge, rtol=0, atol=1e-9)
+
+
+def test_cartesian_blocks_same_frames_both_paths(tmp_path):
+    """``Cartesian configuration=`` blocks are converted with the cell (the bridge
+    used to take them as fractional)."""
+    frames = _frames()
+    lines = _header()
+    for k, frame in enumerate(frames @ CELL, start=1):
+        lines += [f"Cartesian configuration= {k:6d}"]
+        lines += [" ".join(f"{x:.8f}" for x in r) for r in frame]
+    seg, path = _segment(tmp_path, "XDATCAR", ("\n".join(lines) + "\n").encode())
+    ref = _reference(frames)
+    np.testing.assert_allclose(through_analysis([path]), ref, atol=1e-6)
+    np.testing.assert_allclose(through_bridge(seg), ref, atol=1e-6)
+
+
+def test_repeated_header_cut_short_is_a_cut_last_frame(tmp_path):
+    """A variable-cell layout killed while writing the next frame's header: the
+    complete frames are kept by both paths, and the analysis marks it partial."""
+    frames = _frames()
+    text = xdatcar_text(frames, repeat_header=True) + "\n".join(_header()[:3]) + "\n"
+    seg, path = _segment(tmp_path, "XDATCAR", text.encode())
+    ref = _reference(frames)
+    tr = read_xdatcar([path], timestep_fs=2.0, step_skip=1, temperature_K=800)
+    assert f"cut off after {N_FRAMES} complete frames" in tr.meta["partial"]
+    np.testing.assert_allclose(through_analysis([path]), ref, atol=1e-6)
+    np.testing.assert_allclose(through_bridge(seg), ref, atol=1e-6)
