@@ -19,7 +19,6 @@ from ionmd.vasp_bridge.segments_read import read_segment
 from tests.conftest import shared_dir
 
 CELL = np.array([[8.0, 0.0, 0.0], [0.5, 8.5, 0.0], [0.2, 0.3, 9.0]])  # triclinic
-SYMBOLS = ["Li"] * 5 + ["S"] * 3
 N_FRAMES = 12
 
 
@@ -180,37 +179,26 @@ def test_header_with_other_atoms_mid_file_refused_by_both(tmp_path):
             read()
 
 
-def _vasprun(frames: np.ndarray, *, cut: bool = False) -> str:
-    out = ['<?xml version="1.0" encoding="ISO-8859-1"?>', "<modeling>", "<incar>"]
-    out += ['<i name="POTIM"> 2.0 </i>', '<i name="TEBEG"> 800.0 </i>', "</incar>"]
-    out += ["<atominfo>", '<array name="atoms">', "<set>"]
-    out += [f"<rc><c>{s}</c><c>1</c></rc>" for s in SYMBOLS]
-    out += ["</set>", "</array>", "</atominfo>"]
-    basis = "".join(f"<v> {r[0]} {r[1]} {r[2]} </v>" for r in CELL)
-    for f in frames:
-        pos = "".join(f"<v> {r[0]:.8f} {r[1]:.8f} {r[2]:.8f} </v>" for r in f)
-        out.append(
-            f'<calculation><structure><crystal><varray name="basis">{basis}</varray>'
-            f'</crystal><varray name="positions">{pos}</varray></structure>'
-            "</calculation>"
-        )
-    text = "\n".join(out) + "\n</modeling>\n"
-    return text[: text.rindex("<calculation>") + 120] if cut else text
-
-
 @pytest.mark.parametrize("cut", [False, True], ids=["complete", "cut"])
 def test_vasprun_same_frames_through_both_paths(tmp_path, cut):
-    frames = _frames()
-    seg, path = _segment(tmp_path, "vasprun.xml", _vasprun(frames, cut=cut).encode())
+    from tests.robustness.test_fuzz_trajectories import CELL as CELL4
+    from tests.robustness.test_fuzz_trajectories import FRAMES, _vasprun_text
+
+    text = _vasprun_text(FRAMES).decode()
+    if cut:  # killed while writing the last step
+        text = text[: text.rindex("<calculation>") + 120]
+    seg, path = _segment(tmp_path, "vasprun.xml", text.encode())
     tr = read_vasprun(path, material_id="x")
     assert tr.meta["truncated"] is cut
-    n = N_FRAMES - 1 if cut else N_FRAMES
-    ref = _reference(frames)[:n]
+    n = len(FRAMES) - 1 if cut else len(FRAMES)
+    d = np.diff(FRAMES[:n], axis=0)
+    d -= np.round(d)
+    ref = np.concatenate([FRAMES[:1], FRAMES[0] + np.cumsum(d, axis=0)]) @ CELL4
     got = np.concatenate([tr.positions_A, tr.framework_positions_A], axis=1)
     np.testing.assert_allclose(got, ref, atol=1e-6)
     bridge = read_segment(seg, nblock=1)  # frames after 1, 2, ... steps
-    np.testing.assert_allclose(bridge.start_frac, frames[0], atol=1e-8)
-    np.testing.assert_allclose(bridge.frac, frames[1:n], atol=1e-8)
+    np.testing.assert_allclose(bridge.start_frac, FRAMES[0], atol=1e-8)
+    np.testing.assert_allclose(bridge.frac, FRAMES[1:n], atol=1e-8)
 
 
 def _real_xdatcar() -> Path:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from ionmd.analysis.readers._common import (
     DEFAULT_MAX_FRAMES,
     FrameCollector,
@@ -38,20 +36,12 @@ def read_vasprun(
     """Read the ionic steps of a vasprun.xml into a :class:`MobileTrajectory`."""
     p = Path(path)
     reader = VasprunReader(p)
-    cell: np.ndarray | None = None
     collector = FrameCollector(max_frames=max_frames)
     for frame in reader:
-        if cell is None:
-            cell = frame.cell
-        elif not np.allclose(frame.cell, cell, atol=1e-4):
-            raise InputError(
-                f"{p}: the cell changes between steps (NpT); only "
-                "fixed-cell (NVT) trajectories are supported"
-            )
-        collector.push(frame.frac)
+        collector.push(frame.frac, cell=frame.cell, source=p, unit="steps")
     if reader.truncated and collector.n_seen == 0:
         raise InputError(f"{p}: not a readable vasprun.xml ({reader.parse_error})")
-    truncated = reader.truncated
+    truncated, cell = reader.truncated, collector.cell
     params, symbols = reader.params, list(reader.symbols)
     frac_all, stride = collector.frames()
     if not symbols:

@@ -17,8 +17,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ionmd.analysis.readers._common import (
     DEFAULT_MAX_FRAMES,
     FrameCollector,
@@ -78,18 +76,10 @@ def read_xdatcar(
         raise InputError("--timestep-fs must be positive and --step-skip at least 1")
     collector = FrameCollector(max_frames=max_frames)
     reader = XdatcarReader(plist)
-    cell: np.ndarray | None = None
     for frame in reader:
-        if cell is None:
-            cell = frame.cell
-        elif not np.allclose(frame.cell, cell, atol=1e-4):
-            raise InputError(
-                f"{reader.path}: the cell changes between frames (NpT); only "
-                "fixed-cell (NVT) trajectories are supported"
-            )
-        collector.push(frame.frac)
+        collector.push(frame.frac, cell=frame.cell, source=reader.path)
     frac, stride = collector.frames()
-    header = reader.header
+    header, cell = reader.header, collector.cell
     if header is None or cell is None or frac.shape[0] == 0:
         raise InputError(f"{plist[-1]}: no complete frame in the XDATCAR")
     if frac.shape[0] < 2:
