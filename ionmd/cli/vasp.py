@@ -124,24 +124,6 @@ def _submit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _queued_job_names(squeue: str = "squeue") -> set[str]:
-    """Names of this user's jobs SLURM still knows (empty without squeue)."""
-    import getpass
-    import shutil
-    import subprocess
-
-    if shutil.which(squeue) is None:
-        return set()
-    proc = subprocess.run(
-        [squeue, "-h", "-u", getpass.getuser(), "-o", "%j"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    return set(proc.stdout.split())
-
-
 def _segment_tasks(
     run_dir: Path, *, dry_run: bool, sbatch: str, queued: set[str]
 ) -> tuple[str, list]:
@@ -181,6 +163,7 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     from ionmd.errors import InputError
     from ionmd.scaleout import executor_config_from_table, run_tasks
     from ionmd.scaleout.cli import executor_config_from_args
+    from ionmd.vasp_bridge.jobs import queued_job_names
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
     if executor_config_from_args(args).kind != "slurm":
@@ -191,7 +174,7 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     if not args.dry_run and shutil.which(args.sbatch) is None:
         raise InputError(f"{args.sbatch!r} not found: submit from a SLURM login node")
     runs = find_run_dirs(args.runs)
-    queued = _queued_job_names()
+    queued = queued_job_names()
     tasks = []
     for run in runs:
         line, run_tasks_ = _segment_tasks(
