@@ -21,6 +21,7 @@ Every refusal is an :class:`~ionmd.errors.InputError` with a one-line message.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import warnings
 import zlib
@@ -72,8 +73,8 @@ def open_maybe_gzip(path: str | os.PathLike[str]) -> IO[bytes]:
         raise InputError(f"{path}: empty file")
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    if magic == _GZIP_MAGIC:
-        return cast(IO[bytes], gzip.open(path, "rb"))
+    if magic == _GZIP_MAGIC:  # buffered: GzipFile's own readline is slow Python
+        return cast(IO[bytes], io.BufferedReader(gzip.open(path, "rb"), 1 << 20))
     return open(path, "rb")
 
 
@@ -147,11 +148,13 @@ def _frame_number(line: bytes, count: int, path: Path) -> int:
 def _parse_block(block: list[bytes], n_atoms: int) -> np.ndarray:
     """The ``3 n_atoms`` numbers of a coordinate block (fewer or more when it is
     not one; a ``!`` comment on a line is ignored)."""
-    text = b" ".join(ln.split(b"!")[0] for ln in block).decode(errors="replace")
+    data = b"".join(block)
+    if b"!" in data:
+        data = b" ".join(ln.split(b"!")[0] for ln in block)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", DeprecationWarning)
-            return np.fromstring(text, sep=" ")
+            return np.fromstring(data.decode(errors="replace"), sep=" ")
     except (ValueError, DeprecationWarning):  # text that is not numbers
         return np.empty(0)
 
