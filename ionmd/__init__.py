@@ -5,13 +5,16 @@ Layers (arrows point at what is used)::
     cli -> campaign -> engine -> calculators
     campaign -> analysis
     engine, analysis, vasp_bridge -> fileformat
+    analysis, vasp_bridge -> numerics
 
 The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
 :class:`ionmd.Results` (``ionmd/api.py``, ``ionmd/results.py``; docs/python_api.md):
 ``cli -> api -> campaign``.
 
 Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
-documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``.
+documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``, which
+also holds the one VASP XDATCAR/vasprun.xml parser that analysis and vasp_bridge share
+(with the numpy unwrapping and MSD of ``ionmd.numerics``).
 """
 
 from importlib.metadata import PackageNotFoundError, version

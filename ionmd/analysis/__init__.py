@@ -1,17 +1,18 @@
 """ionmd.analysis: from trajectories (engine run files, VASP, ASE) to D, the
 Arrhenius fit, sigma(300 K), reliability and the comparison with experiment.
 
-Layers (one file each): ``readers/`` → :class:`MobileTrajectory` → ``msd`` →
+Layers (one file each): ``readers/`` → :class:`MobileTrajectory` → MSD
+(:mod:`ionmd.numerics.msd`, shared with the VASP bridge) →
 ``diffusion`` (kinisi via ``kinisi_fit``) → ``arrhenius`` → ``conductivity`` →
 ``experiment`` → ``report`` / ``figures``; ``pipeline.analyse_paths`` runs them
 all. kinisi, scipp and matplotlib are imported only where used, so the readers
 and the MSD import without them. See docs/analysis.md.
 """
 
-from ionmd.analysis.msd import linear_lag_grid, log_lag_grid, msd_on_lag_grid
 from ionmd.analysis.readers import read_trajectories
 from ionmd.analysis.trajectory import MobileTrajectory
-from ionmd.analysis.unwrap import unwrap_fractional
+from ionmd.numerics.msd import linear_lag_grid, log_lag_grid, msd_on_lag_grid
+from ionmd.numerics.unwrap import unwrap_fractional
 
 __all__ = [
     "MobileTrajectory",

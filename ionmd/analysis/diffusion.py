@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ionmd.analysis.msd import linear_lag_grid, msd_on_lag_grid
 from ionmd.analysis.reliability import is_framework_mobile, is_reliable
 from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
+from ionmd.numerics.msd import linear_lag_grid, msd_on_lag_grid
 
 #: Frames a trajectory needs for a diffusion fit.
 MIN_FRAMES = 10

@@ -124,62 +124,26 @@ def _submit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _queued_job_names(squeue: str = "squeue") -> set[str]:
-    """Names of this user's jobs SLURM still knows (empty without squeue)."""
-    import getpass
-    import shutil
-    import subprocess
-
-    if shutil.which(squeue) is None:
-        return set()
-    proc = subprocess.run(
-        [squeue, "-h", "-u", getpass.getuser(), "-o", "%j"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    return set(proc.stdout.split())
-
-
 def _segment_tasks(
     run_dir: Path, *, dry_run: bool, sbatch: str, queued: set[str]
 ) -> tuple[str, list]:
     """What is left of one run as a chain of ``sbatch --wait`` tasks, each after
-    the previous one: (what to print, tasks). Same re-planning as the default."""
-    from ionmd.errors import InputError
+    the previous one: (what to print, tasks). Same plan as the default
+    (:func:`ionmd.vasp_bridge.submit.plan_submission`)."""
     from ionmd.scaleout import sbatch_segment_task
-    from ionmd.vasp_bridge.jobs import JOB_SCRIPT, active_jobs
-    from ionmd.vasp_bridge.rundir import read_record, segment_name
-    from ionmd.vasp_bridge.submit import progress_of, update_plan
+    from ionmd.vasp_bridge.submit import plan_submission
 
-    key = read_record(run_dir)["key"]
-    # jobs of an earlier `submit` (afterok chain, or `sbatch --wait` of a driver
-    # that was stopped: its job names are "<key>-seg_XXX")
-    if active_jobs(run_dir) or any(n.startswith(f"{key}-seg_") for n in queued):
-        return f"{key}: skipped: jobs still in SLURM", []
-    if progress_of(run_dir).complete:
-        return f"{key}: done", []
-    record = read_record(run_dir)
-    if (
-        not dry_run
-        and record.get("potcar_file") != "POTCAR"
-        and not (run_dir / "POTCAR").exists()
-    ):
-        raise InputError(
-            f"{run_dir}: no POTCAR (only POTCAR.spec): configure "
-            "PMG_VASP_PSP_DIR and run `ionmd vasp prepare --force`"
-        )
-    record, first = update_plan(run_dir)
+    plan = plan_submission(run_dir, dry_run=dry_run, queued_names=queued)
+    if plan.skip is not None:
+        return f"{plan.key}: {plan.skip}", []
     tasks, previous = [], None
-    for i in range(first, len(record["segments"])):
-        task_key = f"{key}.{segment_name(i)}"
-        script = (run_dir / segment_name(i) / JOB_SCRIPT).resolve()
+    for script in plan.scripts:
+        task_key = f"{plan.key}.{script.parent.name}"
         # VASP writes OUTCAR's closing block last; the bridge reads it as "ended"
         tasks.append(
             sbatch_segment_task(
                 key=task_key,
-                script=script,
+                script=script.resolve(),
                 output_name="OUTCAR",
                 after=previous,
                 sbatch=sbatch,
@@ -187,7 +151,7 @@ def _segment_tasks(
         )
         previous = task_key
     verb = "would run" if dry_run else "running"
-    return f"{key}: {verb} {len(tasks)} segment(s) one after the other", tasks
+    return f"{plan.key}: {verb} {len(tasks)} segment(s) one after the other", tasks
 
 
 def _submit_tasks(args: argparse.Namespace) -> int:
@@ -199,6 +163,7 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     from ionmd.errors import InputError
     from ionmd.scaleout import executor_config_from_table, run_tasks
     from ionmd.scaleout.cli import executor_config_from_args
+    from ionmd.vasp_bridge.jobs import queued_job_names
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
     if executor_config_from_args(args).kind != "slurm":
@@ -209,7 +174,7 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     if not args.dry_run and shutil.which(args.sbatch) is None:
         raise InputError(f"{args.sbatch!r} not found: submit from a SLURM login node")
     runs = find_run_dirs(args.runs)
-    queued = _queued_job_names()
+    queued = queued_job_names()
     tasks = []
     for run in runs:
         line, run_tasks_ = _segment_tasks(

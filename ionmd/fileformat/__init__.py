@@ -1,5 +1,7 @@
 """The ionmd run file: the documented contract between the engine, the VASP
-bridge and the analysis layer (docs/hdf5_layout.md)."""
+bridge and the analysis layer (docs/hdf5_layout.md); and the VASP trajectory
+formats both the analysis and the bridge read (:mod:`~ionmd.fileformat.vasp_xdatcar`,
+:mod:`~ionmd.fileformat.vasprun`; not imported here)."""
 
 from ionmd.fileformat.layout import system_key
 from ionmd.fileformat.reader import (

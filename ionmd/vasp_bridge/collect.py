@@ -3,10 +3,12 @@
 For each run directory the finished segments are read in order
 (:mod:`ionmd.vasp_bridge.segments_read`), every seam is checked (a gap or an overlap
 is an error, never a silent join), the frames are put on one global step grid,
-unwrapped across all segments with the minimum-image rule in fractional coordinates,
+unwrapped across all segments with the minimum-image rule in fractional coordinates
+(:mod:`ionmd.numerics.unwrap`, as the analysis unwraps),
 and written with :class:`ionmd.fileformat.RunFileWriter` exactly as the engine writes
 its runs (``source = "vasp"``, ``model_name = "vasp-pbe"``): mobile-ion positions
-from the end of equilibration on, the MSD datasets on the analysis' lag grid, and
+from the end of equilibration on, the MSD datasets on the analysis' lag grid
+(:mod:`ionmd.numerics.msd`), and
 the OSZICAR thermo series. The cost (wall time and cores from each OUTCAR) is kept
 in :class:`RunCost` and stored in the file's ``config_json`` under ``vasp_cost``.
 """
@@ -22,6 +24,8 @@ import numpy as np
 
 from ionmd.errors import InputError
 from ionmd.fileformat import RunFileWriter, SystemInfo, SystemUpdate
+from ionmd.numerics.msd import linear_lag_grid, msd_on_lag_grid
+from ionmd.numerics.unwrap import unwrap_fractional
 from ionmd.vasp_bridge.rundir import read_record, segment_name
 from ionmd.vasp_bridge.segments_read import (
     SegmentFrames,
@@ -91,19 +95,6 @@ class CollectedRun:
         an XDATCAR it reads in (and the engine its own runs)."""
         drift = self.framework_com_displacement_A(mobile_species=mobile_species)
         return self.positions_A - drift[:, None, :]
-
-
-def _unwrap(frac: np.ndarray) -> np.ndarray:
-    try:
-        from ionmd.analysis.unwrap import unwrap_fractional
-    except ImportError:
-        out = np.asarray(frac, dtype=np.float64).copy()
-        if len(out) > 1:
-            d = np.diff(out, axis=0)
-            d -= np.round(d)
-            out[1:] = out[0] + np.cumsum(d, axis=0)
-        return out
-    return unwrap_fractional(frac=frac)
 
 
 def _finished_segments(run_dir: Path) -> list[Path]:
@@ -196,36 +187,12 @@ def collect_run(run_dir: str | Path) -> CollectedRun:
         symbols=symbols,
         cell=segs[0].cell,
         steps=all_steps,
-        frac_unwrapped=_unwrap(frac),
+        frac_unwrapped=unwrap_fractional(frac=frac),
         steps_done=offset,
         thermo=thermo,
         cost=cost,
         notes=tuple(n for s in segs for n in s.notes),
     )
-
-
-def _msd(positions_A: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, ...]:
-    try:
-        from ionmd.analysis.msd import msd_on_lag_grid
-    except ImportError:  # analysis layer absent: same definition, plain numpy
-        tracer, coll, n_orig = [], [], []
-        for lag in lags:
-            d = positions_A[lag:] - positions_A[:-lag]
-            tracer.append(float(np.mean(np.sum(d * d, axis=-1))))
-            s = d.sum(axis=1)
-            coll.append(float(np.mean(np.sum(s * s, axis=-1))))
-            n_orig.append(len(d))
-        return np.array(tracer), np.array(coll), np.array(n_orig, dtype=np.int64)
-    return msd_on_lag_grid(positions_A=positions_A, lag_frames=lags)
-
-
-def _lag_grid(n_frames: int) -> np.ndarray:
-    try:
-        from ionmd.analysis.msd import linear_lag_grid
-    except ImportError:
-        stride = max(1, int(np.ceil((n_frames - 1) / 200)))
-        return np.arange(stride, n_frames, stride, dtype=np.int64)
-    return linear_lag_grid(n_frames=n_frames)
 
 
 def msd_datasets(
@@ -239,10 +206,14 @@ def msd_datasets(
     n_frames = positions_A.shape[0]
     if n_frames < 2:
         raise InputError("fewer than 2 frames after equilibration: nothing to analyse")
-    lags = _lag_grid(n_frames)
-    tracer, coll, n_orig = _msd(positions_A[:, mobile], lags)
+    lags = linear_lag_grid(n_frames=n_frames)
+    tracer, coll, n_orig = msd_on_lag_grid(
+        positions_A=positions_A[:, mobile], lag_frames=lags
+    )
     if np.any(~mobile):
-        framework, _, _ = _msd(positions_A[:, ~mobile], lags)
+        framework, _, _ = msd_on_lag_grid(
+            positions_A=positions_A[:, ~mobile], lag_frames=lags
+        )
     else:
         framework = np.full(len(lags), np.nan)
     lag_steps = lags * nblock

@@ -182,3 +182,19 @@ def active_jobs(run_dir: Path, *, squeue: str = "squeue") -> list[str]:
     )
     alive = set(proc.stdout.split())
     return [i for i in ids if i in alive]
+
+
+def queued_job_names(*, squeue: str = "squeue") -> set[str]:
+    """Names of this user's jobs SLURM still knows (empty without squeue)."""
+    import getpass
+
+    if shutil.which(squeue) is None:
+        return set()
+    proc = subprocess.run(
+        [squeue, "-h", "-u", getpass.getuser(), "-o", "%j"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    return set(proc.stdout.split())

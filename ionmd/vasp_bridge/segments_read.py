@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from ionmd.errors import InputError
+from ionmd.fileformat.vasp_xdatcar import iter_xdatcar, read_xdatcar_header
+from ionmd.fileformat.vasprun import iter_vasprun, read_vasprun_symbols
 from ionmd.vasp_bridge.outcar import OszicarSeries, read_oszicar, read_outcar_summary
-from ionmd.vasp_bridge.vasprun import iter_vasprun, read_vasprun_symbols
-from ionmd.vasp_bridge.xdatcar import iter_xdatcar, read_xdatcar_header
 
 #: largest Cartesian difference (Å) for two geometries to count as the same
 SEAM_TOL_A: float = 1e-3
@@ -88,7 +88,9 @@ def same_geometry(
 def read_segment(seg_dir: str | Path, *, nblock: int) -> SegmentFrames:
     """Frames, steps, thermo and cost of one segment directory.
 
-    Frames come from XDATCAR (streamed), else vasprun.xml (truncation tolerated).
+    Frames come from XDATCAR (streamed, plain or gzip by content; a truncated last
+    frame dropped), else vasprun.xml (truncation tolerated), both read by
+    :mod:`ionmd.fileformat` exactly as the analysis reads them.
     ``steps_done`` from OSZICAR, else OUTCAR, else the frames themselves.
     """
     seg_dir = Path(seg_dir)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +100,33 @@ def update_plan(run_dir: Path) -> tuple[dict, int]:
     return record, first
 
 
-def submit_run(
-    run_dir: str | Path, *, dry_run: bool = False, sbatch: str = "sbatch"
-) -> SubmitResult:
-    """Submit what is left of one run (see the module docstring)."""
+@dataclass(frozen=True, kw_only=True)
+class SubmissionPlan:
+    """What is left of one run: ``skip`` says why nothing is (``done``, or jobs
+    still in SLURM); else ``scripts`` are the job scripts of the segments to run,
+    in order (the plan already rewritten by :func:`update_plan`)."""
+
+    key: str
+    skip: str | None = None
+    scripts: tuple[Path, ...] = ()
+
+
+def plan_submission(
+    run_dir: str | Path, *, dry_run: bool = False, queued_names: Iterable[str] = ()
+) -> SubmissionPlan:
+    """Decide what to submit for one run (see the module docstring), the same for
+    the afterok chain (:func:`submit_run`) and for ``submit --executor slurm``.
+
+    ``queued_names``: names of jobs SLURM still knows; one called
+    ``<key>-seg_...`` (an ``sbatch --wait`` of a stopped driver) counts as active.
+    """
     run_dir = Path(run_dir)
     record = read_record(run_dir)
     key = record["key"]
-    if active_jobs(run_dir):
-        return SubmitResult(key=key, action="skipped: jobs still in SLURM")
+    if active_jobs(run_dir) or any(n.startswith(f"{key}-seg_") for n in queued_names):
+        return SubmissionPlan(key=key, skip="skipped: jobs still in SLURM")
     if progress_of(run_dir).complete:
-        return SubmitResult(key=key, action="done")
+        return SubmissionPlan(key=key, skip="done")
     if (
         not dry_run
         and record.get("potcar_file") != "POTCAR"
@@ -124,6 +141,18 @@ def submit_run(
         run_dir / segment_name(i) / JOB_SCRIPT
         for i in range(first, len(record["segments"]))
     )
+    return SubmissionPlan(key=key, scripts=scripts)
+
+
+def submit_run(
+    run_dir: str | Path, *, dry_run: bool = False, sbatch: str = "sbatch"
+) -> SubmitResult:
+    """Submit what is left of one run as a chain of afterok jobs."""
+    run_dir = Path(run_dir)
+    plan = plan_submission(run_dir, dry_run=dry_run)
+    key, scripts = plan.key, plan.scripts
+    if plan.skip is not None:
+        return SubmitResult(key=key, action=plan.skip)
     if dry_run:
         return SubmitResult(
             key=key, action=f"would submit {len(scripts)} segment(s)", scripts=scripts

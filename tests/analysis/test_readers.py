@@ -11,8 +11,8 @@ from ionmd.analysis.readers import read_trajectories
 from ionmd.analysis.readers.ase_traj import read_ase
 from ionmd.analysis.readers.vasprun import read_vasprun
 from ionmd.analysis.readers.xdatcar import read_xdatcar
-from ionmd.analysis.unwrap import to_fractional
 from ionmd.errors import InputError
+from ionmd.numerics.unwrap import to_fractional
 
 CELL = np.array([[10.0, 0.0, 0.0], [1.0, 9.0, 0.0], [0.5, -0.8, 11.0]])
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ionmd.analysis.unwrap import (
+from ionmd.numerics.unwrap import (
     StreamingUnwrapper,
     to_cartesian,
     to_fractional,

@@ -21,9 +21,9 @@ from ionmd.analysis.readers import read_trajectories
 from ionmd.analysis.readers.ase_traj import read_ase
 from ionmd.analysis.readers.vasprun import read_vasprun
 from ionmd.analysis.readers.xdatcar import read_xdatcar
+from ionmd.fileformat.vasp_xdatcar import iter_xdatcar, read_xdatcar_header
+from ionmd.fileformat.vasprun import iter_vasprun, read_vasprun_symbols
 from ionmd.vasp_bridge.outcar import read_oszicar, read_outcar_summary
-from ionmd.vasp_bridge.vasprun import iter_vasprun, read_vasprun_symbols
-from ionmd.vasp_bridge.xdatcar import iter_xdatcar, read_xdatcar_header
 from tests.robustness.mutate import broken, broken_text, check_clean
 
 FUZZ = settings(

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ionmd.errors import InputError
+from ionmd.fileformat.vasprun import iter_vasprun
 from ionmd.vasp_bridge.collect import collect_run
-from ionmd.vasp_bridge.vasprun import iter_vasprun
 from tests.vasp_bridge import _segmented as sg
 
 

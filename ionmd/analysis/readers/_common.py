@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ionmd.analysis.trajectory import MobileTrajectory
-from ionmd.analysis.unwrap import StreamingUnwrapper, to_cartesian
 from ionmd.errors import InputError
+from ionmd.numerics.unwrap import StreamingUnwrapper, to_cartesian
 
 #: Frames kept in memory at most (after decimation) unless the caller asks otherwise.
 DEFAULT_MAX_FRAMES = 5000
@@ -28,10 +28,28 @@ class FrameCollector:
         self.max_frames = max_frames
         self.stride = 1
         self.n_seen = 0
+        self.cell: np.ndarray | None = None
         self._unwrap = StreamingUnwrapper()
         self._kept: list[np.ndarray] = []
 
-    def push(self, frac: np.ndarray) -> None:
+    def push(
+        self,
+        frac: np.ndarray,
+        *,
+        cell: np.ndarray | None = None,
+        source: object = "",
+        unit: str = "frames",
+    ) -> None:
+        """Add the next frame ``frac (N, 3)``; with ``cell (3, 3)``, refuse a cell
+        that differs from the first frame's (NpT): :attr:`cell` keeps that one."""
+        if cell is not None:
+            if self.cell is None:
+                self.cell = np.asarray(cell, dtype=float)
+            elif not np.allclose(cell, self.cell, atol=1e-4):
+                raise InputError(
+                    f"{source}: the cell changes between {unit} (NpT); only "
+                    "fixed-cell (NVT) trajectories are supported"
+                )
         unwrapped = self._unwrap.push(frac)
         if self.n_seen % self.stride == 0:
             self._kept.append(unwrapped.copy())

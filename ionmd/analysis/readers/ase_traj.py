@@ -45,23 +45,18 @@ def read_ase(
         _check_xyz_atom_counts(p)
     collector = FrameCollector(max_frames=max_frames)
     symbols: list[str] | None = None
-    cell: np.ndarray | None = None
     try:
         for atoms in ase.io.iread(str(p), index=":"):
             if symbols is None:
                 symbols = atoms.get_chemical_symbols()
-                cell = np.array(atoms.cell[:])
             elif len(atoms) != len(symbols):
                 raise InputError(
                     f"{p}: frame {collector.n_seen} holds {len(atoms)} atoms, "
                     f"the first frame {len(symbols)}"
                 )
-            elif cell is not None and not np.allclose(atoms.cell[:], cell, atol=1e-4):
-                raise InputError(
-                    f"{p}: the cell changes between frames (NpT); only "
-                    "fixed-cell (NVT) trajectories are supported"
-                )
-            collector.push(atoms.get_scaled_positions(wrap=False))
+            collector.push(
+                atoms.get_scaled_positions(wrap=False), cell=atoms.cell[:], source=p
+            )
     except InputError:
         raise
     except Exception as exc:  # ASE raises many types for unreadable files
@@ -70,6 +65,7 @@ def read_ase(
                 f"{p}: not a trajectory ASE can read ({type(exc).__name__}: {exc})"
             ) from None
     frac, stride = collector.frames()
+    cell = collector.cell
     if symbols is None or cell is None or frac.shape[0] < 2:
         raise InputError(f"{p}: fewer than 2 frames")
     if abs(np.linalg.det(cell)) < 1e-6:

@@ -1,8 +1,8 @@
 """Host (numpy) mean-squared displacements with multiple time origins on a given
 lag grid, and the bounded lag grids used throughout the analysis.
 
-``msd_on_lag_grid`` is also what the VASP bridge uses to fill the run file's MSD
-datasets for AIMD: keep its signature stable.
+The analysis and the VASP bridge (the run file's MSD datasets for AIMD) both use
+these: keep the signatures stable.
 """
 
 from __future__ import annotations
