@@ -11,11 +11,13 @@ cell), and all graphs go through ONE `CHGNet.forward(graphs, task="ef")` call
 per atom in eV/Å, stress never computed.
 
 Precision: chgnet hard-codes float32 for the graph tensors it builds
-(`TORCH_DTYPE`) and for its composition features (`AtomRef`). Here the fractional coordinates, lattice and image vectors are
-replaced in every graph by ones computed in the model's dtype from the state,
-the composition features are cast to that dtype (`composition_in_dtype`), so with dtype float64 the whole calculation (geometry and network) runs in
-float64; the graph topology (which pairs and triplets) comes from the
-converter, which computes distances in float64 numpy either way.
+(`TORCH_DTYPE`) and for its composition features (`AtomRef`). Here the
+fractional coordinates, lattice and image vectors are replaced in every graph by
+ones computed in the model's dtype from the state, and the composition features
+are cast to that dtype (`composition_in_dtype`), so with dtype float64 the whole
+calculation (geometry and network) runs in float64; the graph topology (which
+pairs and triplets) comes from the converter, which computes distances in
+float64 numpy either way.
 """
 
 import contextlib
