@@ -6,9 +6,9 @@ Names: ``orb:<pretrained name>`` (e.g. ``orb:orb-v3-conservative-inf-omat``),
 ``mattersim:<checkpoint>`` (e.g. ``mattersim:mattersim-v1.0.0-1M.pth`` or a path),
 ``fairchem:<model name or checkpoint path>`` (e.g. ``fairchem:uma-s-1p1``; task
 ``omat``), ``nequip:/path/to/compiled.nequip.pt2``. Where the package is
-missing, loading gives one line naming the extra to install
-(``pip install ionmd[orb]``) and, for those that cannot share ionmd's base
-environment, where the README says how to run them (README, "Models and extras").
+missing, loading gives one line: the extra to install where the package shares
+ionmd's base environment (``pip install ionmd[orb]``), else why it cannot and
+where the README says how to run it (README, "Models and extras").
 
 Every model returned wraps positions into the cell on a copy before the
 package's own code sees them (the engine keeps unwrapped positions; torch-sim
@@ -31,29 +31,46 @@ class Extra(NamedTuple):
     """One optional model family."""
 
     prefix: str  # the model-name prefix, "orb" in "orb:<name>"
-    extra: str  # ionmd's extra: pip install ionmd[<extra>]
     module: str  # the import that must succeed
     distribution: str  # the PyPI distribution (for its version)
-    shares_base: bool  # installs next to mace-torch 0.3.x + sevenn 0.10 (measured)
+    #: how to get it: an ionmd extra where it shares the base environment
+    #: (measured, docs/models.md), else why not and where the recipe is
+    install: str
     example: str  # an example name for messages
 
 
+_SECOND_ENV = "see README 'Models and extras' for the second environment"
 EXTRAS: dict[str, Extra] = {
     extra.prefix: extra
     for extra in (
         Extra(
-            "orb", "orb", "orb_models", "orb-models", True, "orb-v3-conservative-inf-omat"
+            "orb",
+            "orb_models",
+            "orb-models",
+            "pip install ionmd[orb]",
+            "orb-v3-conservative-inf-omat",
         ),
         Extra(
             "mattersim",
             "mattersim",
             "mattersim",
-            "mattersim",
-            False,
+            f"it needs e3nn >= 0.5, which mace-torch 0.3 forbids: {_SECOND_ENV}",
             "mattersim-v1.0.0-1M.pth",
         ),
-        Extra("fairchem", "fairchem", "fairchem.core", "fairchem-core", False, "uma-s-1p1"),
-        Extra("nequip", "nequip", "nequip", "nequip", False, "/path/to/model.nequip.pt2"),
+        Extra(
+            "fairchem",
+            "fairchem.core",
+            "fairchem-core",
+            f"fairchem-core >= 2.2 needs e3nn >= 0.5 and torch 2.13: {_SECOND_ENV}",
+            "uma-s-1p1",
+        ),
+        Extra(
+            "nequip",
+            "nequip",
+            "nequip",
+            f"nequip >= 0.7 needs e3nn >= 0.5, which mace-torch 0.3 forbids: {_SECOND_ENV}",
+            "/path/to/model.nequip.pt2",
+        ),
     )
 }
 
@@ -80,18 +97,12 @@ def _module_present(module: str) -> bool:
 
 
 def require(extra: Extra, *, name: str) -> None:
-    """ModelLoadError (one line) naming the extra when its package is missing."""
+    """ModelLoadError (one line) saying how to install the package when missing."""
     if _module_present(extra.module):
         return
-    where = (
-        ""
-        if extra.shares_base
-        else " (it cannot share ionmd's base environment: install it in a second"
-        " environment, see README 'Models and extras')"
-    )
     raise ModelLoadError(
         f"model '{name}' needs the {extra.distribution} package, not installed here: "
-        f"pip install ionmd[{extra.extra}]{where}"
+        f"{extra.install}"
     )
 
 
