@@ -157,18 +157,37 @@ class CHGNetTorchSimModel(ModelInterface):
 
     def forward(self, state: ts.SimState, **_kwargs: object) -> dict[str, torch.Tensor]:
         """Energy (n_systems,) in eV and forces (n_atoms, 3) in eV/Å, one call."""
+        from chgnet.model.model import BatchedGraph
+
         z = torch.unique(state.atomic_numbers)
         if bool((z < 1).any()) or bool((z > CHGNET_MAX_Z).any()):
             raise ModelLoadError(
                 f"CHGNet covers atomic numbers 1-{CHGNET_MAX_Z}, got {sorted(z.tolist())}"
             )
         graphs = self._graphs(state)
+        network = self.network
+        # CHGNet.forward with task "ef", less its create_graph=True (kept by chgnet
+        # for training; doubles the cost of the force backward in MD)
         with torch.enable_grad():
-            out = self.network(graphs, task="ef")
-        energy = out["e"].detach()
-        if self.network.is_intensive:
-            energy = energy * out["atoms_per_graph"].to(energy.dtype)
-        forces = torch.cat([f.detach() for f in out["f"]], dim=0)
+            batched = BatchedGraph.from_graphs(
+                graphs,
+                bond_basis_expansion=network.bond_basis_expansion,
+                angle_basis_expansion=network.angle_basis_expansion,
+                compute_stress=False,
+            )
+            out = network._compute(batched, compute_force=False)
+            energy = out["e"]  # per atom where the model is intensive
+            if network.is_intensive:
+                energy = energy * out["atoms_per_graph"].to(energy.dtype)
+            if network.composition_model is not None:
+                n_atoms = out["atoms_per_graph"].to(energy.dtype)
+                composition = network.composition_model(graphs)
+                energy = energy + (
+                    composition * n_atoms if network.is_intensive else composition
+                )
+            grads = torch.autograd.grad(energy.sum(), batched.atom_positions)
+        forces = -torch.cat(grads, dim=0)
+        energy = energy.detach()
         return {"energy": energy.to(self._dtype), "forces": forces.to(self._dtype)}
 
 
