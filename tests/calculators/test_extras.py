@@ -1,6 +1,7 @@
 """Optional model extras (ORB, MatterSim, fairchem, NequIP): names, one-line
 errors naming the extra when the package is missing, wrapping of positions."""
 
+import importlib.util
 import sys
 
 import numpy as np
@@ -89,3 +90,23 @@ def test_wrapper_feeds_the_package_model_wrapped_positions_and_drops_stress():
     frac = inner.seen @ torch.linalg.inv(state.row_vector_cell[0])
     assert frac.min() >= -1e-12 and frac.max() < 1 + 1e-12
     torch.testing.assert_close(inner.seen, state.positions, atol=1e-9, rtol=0)
+
+
+def test_cli_run_with_a_missing_package_is_one_line_exit_2(tmp_path, capsys):
+    from ionmd.cli import main
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'materials = "builtin:alpha-Li3N"\n'
+        'model = "mattersim:mattersim-v1.0.0-1M.pth"\n'
+        "temperatures_K = [800]\nduration_ps = 0.2\nequilibration_ps = 0.0\n"
+        f'out = "{tmp_path / "out"}"\n'
+    )
+    if importlib.util.find_spec("mattersim") is not None:
+        pytest.skip("mattersim is installed here")
+    rc = main(["run", str(config)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert len(errors) == 1 and "second environment" in errors[0]
+    assert not (tmp_path / "out" / "md.h5").exists()
