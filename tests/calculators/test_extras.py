@@ -2,6 +2,7 @@
 errors naming the extra when the package is missing, wrapping of positions."""
 
 import importlib.util
+import subprocess
 import sys
 
 import numpy as np
@@ -110,3 +111,18 @@ def test_cli_run_with_a_missing_package_is_one_line_exit_2(tmp_path, capsys):
     errors = [line for line in err.splitlines() if "error" in line]
     assert len(errors) == 1 and "second environment" in errors[0]
     assert not (tmp_path / "out" / "md.h5").exists()
+
+
+def test_names_resolve_without_importing_the_packages():
+    code = (
+        "import sys\n"
+        "from ionmd.calculators.registry import _parse\n"
+        "for n in ('chgnet', 'chgnet:r2scan', 'orb:x', 'mattersim:y', 'fairchem:z', "
+        "'nequip:/m.pt2'): _parse(n)\n"
+        "mods = ('chgnet', 'orb_models', 'mattersim', 'fairchem', 'nequip', 'mace')\n"
+        "print(sorted(m for m in mods if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
