@@ -27,16 +27,21 @@ MODEL_NAMES = (
     "mace-tiny",
     "mace-mpa0-arch",
     "sevennet-0",
+    "chgnet (CHGNet 0.3.0; chgnet:0.2.0, chgnet:r2scan)",
+    "orb:<name>, mattersim:<checkpoint>, fairchem:<name>, nequip:/path "
+    "(optional extras: pip install ionmd[orb], ...)",
     "lj",
     "toy (alias toy-conductor)",
 )
-_FIXED_NAMES = ("mace-tiny", "mace-mpa0-arch", "sevennet-0", "lj", "toy")
+_FIXED_NAMES = ("mace-tiny", "mace-mpa0-arch", "sevennet-0", "chgnet", "lj", "toy")
 _TOY_NAMES = ("toy", "toy-conductor")
 
 
 class _Spec(NamedTuple):
-    kind: str  # "mace-foundation" | "mace-file" | "mace-random" | "sevennet" | "lj"
-    arg: str  # foundation name, file path or the fixed name
+    kind: str  # "mace-foundation" | "mace-file" | "mace-random" | "sevennet" |
+    # "chgnet" | "extra" | "lj" | "toy"
+    arg: str  # foundation name, file path, CHGNet weights, extra argument or fixed name
+    prefix: str = ""  # the optional family ("orb", ...) for kind "extra"
 
 
 def _parse(name: str) -> _Spec:
@@ -53,6 +58,21 @@ def _parse(name: str) -> _Spec:
         return _Spec("mace-random", name)
     if name == "sevennet-0":
         return _Spec("sevennet", name)
+    if name == "chgnet" or name.startswith("chgnet:"):
+        from ionmd.calculators.chgnet import CHGNET_WEIGHTS, DEFAULT_CHGNET_WEIGHTS
+
+        weights = name.removeprefix("chgnet").removeprefix(":") or DEFAULT_CHGNET_WEIGHTS
+        if weights not in CHGNET_WEIGHTS:
+            raise ModelLoadError(
+                f"unknown CHGNet weights '{weights}': valid: "
+                + ", ".join(f"chgnet:{w}" for w in CHGNET_WEIGHTS)
+            )
+        return _Spec("chgnet", weights)
+    from ionmd.calculators.extras import split_name
+
+    extra = split_name(name)
+    if extra is not None:
+        return _Spec("extra", extra[1], extra[0].prefix)
     if name == "lj":
         return _Spec("lj", name)
     if name in _TOY_NAMES:
@@ -174,6 +194,18 @@ def load_model(
         model = SevenNetTorchSimModel(device=device, dtype=dtype)
         _check_elements(list(model.type_map), elements, name)
         return model
+    if spec.kind == "chgnet":
+        from ionmd.calculators.chgnet import CHGNetTorchSimModel
+
+        model = CHGNetTorchSimModel(device=device, dtype=dtype, weights=spec.arg)
+        _check_elements(list(model.type_map), elements, name)
+        return model
+    if spec.kind == "extra":
+        from ionmd.calculators.extras import EXTRAS, load_extra_model
+
+        return load_extra_model(
+            EXTRAS[spec.prefix], spec.arg, name=name, device=device, dtype=dtype
+        )
     from ionmd.calculators.mace_models import mace_torchsim_model
 
     module = _mace_module(spec, dtype=dtype)
@@ -201,7 +233,8 @@ def load_ase_calculator(
 
     Same weights as `load_model(name)`: MACE through mace's `MACECalculator`
     (random models rebuilt from the same seed), SevenNet-0 through sevenn's
-    `SevenNetCalculator` (always float32, whatever `dtype`), LJ through ASE's
+    `SevenNetCalculator` (always float32, whatever `dtype`), CHGNet through
+    chgnet's `CHGNetCalculator` (float32), LJ through ASE's
     `LennardJones` (its energies are shifted to zero at the cutoff).
     """
     from ionmd.calculators._common import resolve_device_dtype
@@ -221,6 +254,14 @@ def load_ase_calculator(
         from ionmd.calculators.sevennet import sevennet_ase_calculator
 
         return sevennet_ase_calculator(device=device)
+    if spec.kind == "chgnet":
+        from ionmd.calculators.chgnet import chgnet_ase_calculator
+
+        return chgnet_ase_calculator(device=device, weights=spec.arg)
+    if spec.kind == "extra":
+        raise ModelLoadError(
+            f"'{name}' has no ASE calculator through ionmd: use it with the batched engine"
+        )
     from ionmd.calculators.mace_models import mace_ase_calculator
 
     return mace_ase_calculator(_mace_module(spec, dtype=dtype), device=device, dtype=dtype)
@@ -275,6 +316,24 @@ def model_info(
             "model_version": f"sevenn {version('sevenn')}; SevenNet-0 11Jul2024; "
             f"sha256:{_sha256(path)}",
         }
+    if spec.kind == "chgnet":
+        from ionmd.calculators.chgnet import chgnet_weights_path
+
+        path = chgnet_weights_path(weights=spec.arg)
+        return {
+            "model_name": "chgnet" if spec.arg == "0.3.0" else f"chgnet:{spec.arg}",
+            "model_version": f"chgnet {version('chgnet')}; CHGNet {spec.arg}; "
+            f"{path.name}; sha256:{_sha256(path)}",
+        }
+    if spec.kind == "extra":
+        from ionmd.calculators.extras import EXTRAS, package_version, require
+
+        extra = EXTRAS[spec.prefix]
+        require(extra, name=name)
+        text = f"{package_version(extra)}; {spec.arg}"
+        if Path(spec.arg).expanduser().is_file():
+            text += f"; sha256:{_sha256(Path(spec.arg).expanduser())}"
+        return {"model_name": name, "model_version": text}
     if spec.kind == "toy":
         from ionmd.calculators.toy import parameters_text
 
