@@ -7,8 +7,8 @@ import torch
 from ase.build import bulk
 
 import ionmd.campaign.run as campaign_run
+from ionmd.campaign.config import RunConfig
 from ionmd.campaign.memory import is_out_of_memory, split_in_two
-from ionmd.engine.config import RunConfig
 from ionmd.fileformat import list_systems, read_system
 
 
