@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
-from ionmd.campaign.memory import is_out_of_memory
+from ionmd.campaign.memory import BatchOutOfMemoryError, is_out_of_memory
 from ionmd.campaign.record import CampaignRecord
 from ionmd.campaign.records import batch_cost, resolve_device, run_file_name
 from ionmd.campaign.runners import Batch, OutOfMemory, Report
@@ -41,9 +41,9 @@ def run_md_batch(
     *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str
 ) -> dict[str, Any]:
     """Worker side of an MD batch task: load the model here, run (or resume) the
-    batch into ``out_path``; returns the batch's cost record for campaign.json, or
-    ``status: out_of_memory`` when a batch of two or more systems did not fit (the
-    driver splits it, as the in-process runner does)."""
+    batch into ``out_path``; returns the batch's cost record for campaign.json.
+    A batch of two or more systems that does not fit raises
+    :class:`BatchOutOfMemoryError` (the driver splits it, as in-process)."""
     import torch
 
     from ionmd.calculators import load_model, model_info
@@ -69,13 +69,10 @@ def run_md_batch(
     except (RuntimeError, MemoryError) as exc:
         if not (is_out_of_memory(exc) or isinstance(exc, MemoryError)) or len(systems) < 2:
             raise
-        return {
-            "file": path.name,
-            "status": "out_of_memory",
-            "n_atoms": sum(len(s.atoms) for s in systems),  # type: ignore[arg-type]
-            "n_systems": len(systems),
-            "reason": str(exc).splitlines()[0][:200] if str(exc) else "out of memory",
-        }
+        n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
+        raise BatchOutOfMemoryError(
+            f"{len(systems)} systems, {n_atoms} atoms: {str(exc).strip()[:150]}"
+        ) from None
     cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
     cost["device"] = str(device)
     return cost
@@ -207,15 +204,11 @@ class ExecutorRunner:
 
     def _outcome(self, i: int, earlier: dict[str, dict[str, Any]]) -> Any:
         r = self.results[md_key(i)]
+        if (r.reason or "").startswith(BatchOutOfMemoryError.__name__):
+            return OutOfMemory(reason=r.reason or "")
         if not (r.ok and isinstance(r.value, dict)):
             return {"file": run_file_name(i), "status": r.state, "reason": r.reason}
         value = r.value
-        if value.get("status") == "out_of_memory":
-            return OutOfMemory(
-                n_atoms=int(value["n_atoms"]),
-                n_systems=int(value["n_systems"]),
-                reason=str(value.get("reason", "")),
-            )
         if value.get("steps") == 0 and value["file"] in earlier:
             value = earlier[value["file"]]
         return {**value, "where": value.get("where", r.where)}

@@ -360,7 +360,7 @@ class InProcessRunner:
                 raise
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-            return OutOfMemory(n_atoms=n_atoms, n_systems=len(batch), reason=str(exc))
+            return OutOfMemory(reason=str(exc))
         return batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
 
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:

@@ -30,10 +30,9 @@ Batch = list[SystemSpec]
 
 @dataclass(frozen=True, kw_only=True)
 class OutOfMemory:
-    """A batch of two or more systems that did not fit on its device."""
+    """A batch of two or more systems that did not fit on its device (the driver
+    splits it)."""
 
-    n_atoms: int
-    n_systems: int
     reason: str = ""
 
 
