@@ -28,7 +28,7 @@ from ionmd.errors import InputError
 from ionmd.results import Results
 
 if TYPE_CHECKING:
-    from ionmd.campaign.config import RunConfig
+    from ionmd.campaign.config import CampaignConfig
     from ionmd.scaleout import ExecutorConfig
 
 STUDY_TEMPERATURES_K = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
@@ -164,14 +164,14 @@ def run(
 
 
 def run_config(
-    config: RunConfig,
+    config: CampaignConfig,
     *,
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
     model_object: object | None = None,
 ) -> Results:
-    """Run the campaign described by a :class:`~ionmd.campaign.config.RunConfig`
+    """Run the campaign described by a :class:`~ionmd.campaign.config.CampaignConfig`
     (what ``ionmd run CONFIG.toml`` calls) and return its results."""
     from ionmd.campaign.run import run_campaign
 

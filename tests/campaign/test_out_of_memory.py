@@ -32,9 +32,10 @@ def _config(tmp_path):
     )
 
 
-def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
-    config = _config(tmp_path)
-    real = campaign_run.run_batch
+def _small_device(module, monkeypatch) -> list[int]:
+    """Make ``module.run_batch`` run out of memory above 64 atoms; the atoms of
+    each call are appended to the list returned."""
+    real = module.run_batch
     calls = []
 
     def small_device(batch, model, **kw):
@@ -44,7 +45,13 @@ def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
         return real(batch, model, **kw)
 
-    monkeypatch.setattr(campaign_run, "run_batch", small_device)
+    monkeypatch.setattr(module, "run_batch", small_device)
+    return calls
+
+
+def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
+    config = _config(tmp_path)
+    calls = _small_device(campaign_run, monkeypatch)
     result = campaign_run.run_campaign(config, analyze=False)
     assert calls == [128, 64, 64]
     record = json.loads((tmp_path / "out" / "campaign.json").read_text())
@@ -78,17 +85,7 @@ def test_the_executor_path_splits_on_oom_too(tmp_path, monkeypatch):
     from ionmd.scaleout.config import executor_config_from_table
 
     config = _config(tmp_path)
-    real = distributed.run_batch
-    calls = []
-
-    def small_device(batch, model, **kw):
-        n = sum(len(s.atoms) for s in batch)
-        calls.append(n)
-        if n > 64:
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
-        return real(batch, model, **kw)
-
-    monkeypatch.setattr(distributed, "run_batch", small_device)
+    calls = _small_device(distributed, monkeypatch)
     executor = executor_config_from_table({"kind": "threads", "max_workers": 1})
     result = campaign_run.run_campaign(config, analyze=False, executor=executor)
     assert calls[0] == 128 and sorted(calls[1:]) == [64, 64]
