@@ -300,7 +300,7 @@ def _run_prepared(
     batches = run_batches(prepared.plan.batches, runner=runner, record=record, out=out)
     result.run_files = [out / run_file_name(i) for i in range(len(batches))]
     result.batches = record.batches
-    for cost in getattr(runner, "costs", []):
+    for cost in runner.costs:
         result.failed_systems.update(cost.get("failed_systems") or {})
     result.analysis = runner.finish(analyze=analyze)
     result.failed_tasks = dict(record.failed_tasks or {})

@@ -44,6 +44,9 @@ Report = Callable[[int, BatchOutcome], None]
 class BatchRunner(Protocol):
     """Runs a campaign's batches (in this process, or as scale-out tasks)."""
 
+    #: the cost records of the batches it ran (their failed systems are reported)
+    costs: list[dict[str, Any]]
+
     def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
         """Run (or resume) every batch whose run file is not in ``done``, calling
         ``report`` with each one's outcome."""
