@@ -40,8 +40,8 @@ def li3n_systems(
     material_id: str = "alpha-Li3N",
 ) -> list:
     """α-Li3N (built in code) at each temperature on the ≥ L supercell."""
+    from ionmd.campaign.config import RunConfig
     from ionmd.campaign.plan import systems_for_material
-    from ionmd.engine.config import RunConfig
     from ionmd.structures.builders import alpha_li3n
 
     cfg = RunConfig(
@@ -83,7 +83,7 @@ def engine_step_s(
     systems: list, model: Any, *, n_steps: int, timestep_fs: float = 2.0, out_dir: Path
 ) -> tuple[float, Any]:
     """Seconds per engine step (NH + MSD + buffers + HDF5 flushes)."""
-    from ionmd.engine.config import RunConfig
+    from ionmd.campaign.config import RunConfig
     from ionmd.engine.runner import run_batch
 
     duration_ps = n_steps * timestep_fs * 1e-3
@@ -104,7 +104,9 @@ def engine_step_s(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"bench-{len(list(out_dir.glob('bench-*.h5')))}.h5"
-    summary = run_batch(systems, model, config=cfg, out_path=out_path, model_name="bench")
+    summary = run_batch(
+        systems, model, protocol=cfg.protocol, out_path=out_path, model_name="bench"
+    )
     return summary.wall_s / summary.steps, summary
 
 

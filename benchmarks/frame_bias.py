@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
     from ionmd.analysis.readers import read_run_file
     from ionmd.calculators import load_model
+    from ionmd.campaign.config import RunConfig
     from ionmd.campaign.plan import systems_for_material
-    from ionmd.engine.config import RunConfig
     from ionmd.engine.runner import run_batch
     from ionmd.fileformat import read_system
     from ionmd.structures.builders import alpha_li3n
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     out = Path(tempfile.mkdtemp(prefix="frame_bias_")) / "md.h5"
     t0 = time.perf_counter()
-    run_batch(systems, model, config=cfg, out_path=out, model_name="lj")
+    run_batch(systems, model, protocol=cfg.protocol, out_path=out, model_name="lj")
     wall = time.perf_counter() - t0
     settings = DiffusionSettings(use_kinisi=not args.no_kinisi, discard_ps=0.0)
     trajs, _ = read_run_file(out)

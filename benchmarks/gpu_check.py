@@ -540,7 +540,7 @@ class Check:
         import warnings
 
         from benchmarks.host_reads import count_host_reads
-        from ionmd.engine.config import RunConfig
+        from ionmd.campaign.config import RunConfig
         from ionmd.engine.runner import run_batch
 
         sz = self.size
@@ -564,7 +564,11 @@ class Check:
         out: dict[str, Any] = {"steps": cfg.n_steps}
         with count_host_reads() as counter:
             run_batch(
-                systems, model, config=cfg, out_path=self.tmp / "sync1.h5", model_name="x"
+                systems,
+                model,
+                protocol=cfg.protocol,
+                out_path=self.tmp / "sync1.h5",
+                model_name="x",
             )
         for owner in ("ionmd", "integrator+model"):
             per = counter.per_step(owner)

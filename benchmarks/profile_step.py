@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     from benchmarks.engine import li3n_systems
     from ionmd.calculators import load_model
+    from ionmd.campaign.config import RunConfig
     from ionmd.engine import integrator, runner
-    from ionmd.engine.config import RunConfig
 
     kw = {"neighbor_skin_A": args.skin_A} if args.skin_A else {}
     model = load_model("mace-tiny", **kw)
@@ -76,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         runner.run_batch(
-            systems, model, config=cfg, out_path=Path(tmp) / "p.h5", model_name="p"
+            systems,
+            model,
+            protocol=cfg.protocol,
+            out_path=Path(tmp) / "p.h5",
+            model_name="p",
         )
         total = time.perf_counter() - t0
     per_call_forward = spent["forward"] / (args.steps + 1)  # + the set-up's call

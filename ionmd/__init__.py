@@ -6,6 +6,10 @@ Layers (arrows point at what is used)::
     campaign -> analysis
     engine, analysis, vasp_bridge -> fileformat
     analysis, vasp_bridge -> numerics
+    campaign, vasp_bridge, scaleout -> settings (one TOML reader and key checker)
+
+The engine gets a protocol (``ionmd.engine.protocol.Protocol``) and nothing else;
+the campaign's config (``ionmd.campaign.config.CampaignConfig``) contains one.
 
 The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
 :class:`ionmd.Results` (``ionmd/api.py``, ``ionmd/results.py``; docs/python_api.md):

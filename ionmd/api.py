@@ -28,7 +28,7 @@ from ionmd.errors import InputError
 from ionmd.results import Results
 
 if TYPE_CHECKING:
-    from ionmd.engine.config import RunConfig
+    from ionmd.campaign.config import CampaignConfig
     from ionmd.scaleout import ExecutorConfig
 
 STUDY_TEMPERATURES_K = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
@@ -141,7 +141,7 @@ def run(
             ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
             ``seed``, ``progress``, ...); unknown keys are refused.
     """
-    from ionmd.engine.config import config_from_mapping
+    from ionmd.campaign.config import config_from_mapping
 
     model_object = None if isinstance(model, str) else model
     if model_object is not None and executor is not None:
@@ -164,14 +164,14 @@ def run(
 
 
 def run_config(
-    config: RunConfig,
+    config: CampaignConfig,
     *,
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
     model_object: object | None = None,
 ) -> Results:
-    """Run the campaign described by a :class:`~ionmd.engine.config.RunConfig`
+    """Run the campaign described by a :class:`~ionmd.campaign.config.CampaignConfig`
     (what ``ionmd run CONFIG.toml`` calls) and return its results."""
     from ionmd.campaign.run import run_campaign
 

@@ -30,7 +30,8 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.setStream(sys.stderr)
+        # not setStream: it flushes the old stream, which may be closed by now
+        self.stream = sys.stderr
         super().emit(record)
 
 

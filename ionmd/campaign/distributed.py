@@ -11,22 +11,23 @@ tasks while it runs.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ionmd.campaign.records import (
-    CampaignResult,
-    _log,
-    batch_cost,
-    mark_done,
-    resolve_device,
-    run_file_name,
-)
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.config import CampaignConfig
+from ionmd.campaign.memory import BatchOutOfMemoryError, is_out_of_memory
+from ionmd.campaign.record import CampaignRecord
+from ionmd.campaign.records import batch_cost, resolve_device, run_file_name
+from ionmd.campaign.runners import Batch, OutOfMemory, Report
+from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
-from ionmd.scaleout import ExecutorConfig, Task, run_tasks
+from ionmd.log import get_logger
+from ionmd.scaleout import ExecutorConfig, Task, TaskResult, run_tasks
+
+log = get_logger(__name__)
 
 ANALYSIS_KEY = "analysis"
 
@@ -37,30 +38,41 @@ def md_key(i: int) -> str:
 
 
 def run_md_batch(
-    *, config: RunConfig, systems: Sequence[SystemSpec], out_path: str
+    *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str
 ) -> dict[str, Any]:
     """Worker side of an MD batch task: load the model here, run (or resume) the
-    batch into ``out_path``; returns the batch's cost record for campaign.json."""
+    batch into ``out_path``; returns the batch's cost record for campaign.json.
+    A batch of two or more systems that does not fit raises
+    :class:`BatchOutOfMemoryError` (the driver splits it, as in-process)."""
     import torch
 
     from ionmd.calculators import load_model, model_info
-    from ionmd.engine.runner import run_batch
 
+    protocol = config.protocol
     device = resolve_device(config.device)
-    dtype = None if config.dtype == "auto" else getattr(torch, config.dtype)
-    model = load_model(config.model, device=device, dtype=dtype, **config.fast_paths())
+    dtype = None if protocol.dtype == "auto" else getattr(torch, protocol.dtype)
+    model = load_model(config.model, device=device, dtype=dtype, **protocol.fast_paths())
     info = model_info(config.model)
     path = Path(out_path)
     t0 = time.perf_counter()
-    summary = run_batch(
-        list(systems),
-        model,
-        config=config,
-        out_path=path,
-        model_name=info["model_name"],
-        model_version=info["model_version"],
-        resume=True,
-    )
+    try:
+        summary = run_batch(
+            list(systems),
+            model,
+            protocol=protocol,
+            out_path=path,
+            model_name=info["model_name"],
+            model_version=info["model_version"],
+            resume=True,
+            run_config=config.as_dict(),
+        )
+    except (RuntimeError, MemoryError) as exc:
+        if not (is_out_of_memory(exc) or isinstance(exc, MemoryError)) or len(systems) < 2:
+            raise
+        n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
+        raise BatchOutOfMemoryError(
+            f"{len(systems)} systems, {n_atoms} atoms: {str(exc).strip()[:150]}"
+        ) from None
     cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
     cost["device"] = str(device)
     return cost
@@ -77,7 +89,7 @@ def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
 def campaign_tasks(
     batches: Sequence[Sequence[SystemSpec]],
     *,
-    config: RunConfig,
+    config: CampaignConfig,
     out: Path,
     model_name: str,
     model_version: str,
@@ -100,7 +112,7 @@ def campaign_tasks(
         path = out / run_file_name(i)
         fp = fingerprint(
             batch_inputs(
-                protocol=config.protocol(),
+                protocol=config.protocol.fingerprint_fields(),
                 model_name=model_name,
                 model_version=model_version,
                 systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
@@ -135,72 +147,74 @@ def campaign_tasks(
     return tasks
 
 
-def run_campaign_tasks(
-    batches: Sequence[Sequence[SystemSpec]],
-    *,
-    config: RunConfig,
-    executor: ExecutorConfig,
-    record: dict[str, Any],
-    result: CampaignResult,
-    analyze: bool,
-    timeout_s: float | None = None,
-) -> CampaignResult:
-    """Run the campaign's tasks on ``executor``, keeping campaign.json up to date:
-    one cost record per finished batch, ``status`` done only when every task is."""
-    out = Path(result.out_dir).resolve()
-    state_path = out / "campaign.json"
-    tasks = campaign_tasks(
-        batches,
-        config=config,
-        out=out,
-        model_name=record["model"]["model_name"],
-        model_version=record["model"]["model_version"],
-        analyze=analyze,
-    )
-    n_md = len(batches)
-    record["plan"] = [[s.key for s in b] for b in batches]  # as in-process: resume
-    if n_md == 1 and config.max_atoms_per_batch == 0 and len(batches[0]) > 1:
-        _log(
-            "all systems are in one batch, so one worker runs them: set "
-            "max_atoms_per_batch (atoms one GPU holds) to spread them over workers"
+class ExecutorRunner:
+    """Runs the batches as scale-out tasks (one per batch, then the analysis) on an
+    executor; finished tasks are kept in ``OUT/scaleout/``, so a re-run resumes."""
+
+    def __init__(
+        self,
+        *,
+        config: CampaignConfig,
+        executor: ExecutorConfig,
+        record: CampaignRecord,
+        out: Path,
+        analyze: bool,
+        timeout_s: float | None = None,
+    ) -> None:
+        self.config, self.executor, self.record = config, executor, record
+        self.out, self.analyze, self.timeout_s = Path(out).resolve(), analyze, timeout_s
+        #: the cost records of the batches of the last round
+        self.costs: list[dict[str, Any]] = []
+        self.results: dict[str, TaskResult] = {}
+
+    def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
+        tasks = campaign_tasks(
+            batches,
+            config=self.config,
+            out=self.out,
+            model_name=self.record.model["model_name"],
+            model_version=self.record.model["model_version"],
+            analyze=self.analyze,
         )
-    _log(
-        f"{n_md} batch task(s){' + analysis' if analyze else ''} on the "
-        f"{executor.kind} executor (watch: ionmd status {result.out_dir})"
-    )
-    results = run_tasks(tasks, executor_config=executor, out_dir=out, timeout_s=timeout_s)
+        n_md = len(batches)
+        if n_md == 1 and self.config.max_atoms_per_batch == 0 and len(batches[0]) > 1:
+            log.info(
+                "all systems are in one batch, so one worker runs them: set "
+                "max_atoms_per_batch (atoms one GPU holds) to spread them over workers"
+            )
+        log.info(
+            f"{n_md} batch task(s){' + analysis' if self.analyze else ''} on the "
+            f"{self.executor.kind} executor (watch: ionmd status {self.out})"
+        )
+        self.results = run_tasks(
+            tasks, executor_config=self.executor, out_dir=self.out, timeout_s=self.timeout_s
+        )
+        # a batch finished by an earlier in-process run is only reopened (0 steps):
+        # its cost is the one recorded then
+        earlier = {b["file"]: b for b in self.record.batches if b["file"] in done}
+        self.costs = []
+        for i in range(n_md):
+            outcome = self._outcome(i, earlier)
+            if isinstance(outcome, dict) and outcome.get("status") == "done":
+                self.costs.append(outcome)
+            report(i, outcome)
+        self.record.failed_tasks = {
+            k: r.reason or "failed" for k, r in self.results.items() if not r.ok
+        }
 
-    result.run_files = [out / run_file_name(i) for i in range(n_md)]
-    # a batch finished by an earlier in-process run is only reopened (0 steps):
-    # its cost is the one recorded then
-    earlier = {b["file"]: b for b in record["batches"] if b.get("status") == "done"}
-    costs = []
-    for i in range(n_md):
-        r = results[md_key(i)]
-        if r.ok and isinstance(r.value, dict):
-            value = r.value
-            if value.get("steps") == 0 and value["file"] in earlier:
-                value = earlier[value["file"]]
-            costs.append({**value, "where": value.get("where", r.where)})
-            result.failed_systems.update(r.value.get("failed_systems", {}))
-        else:
-            costs.append({"file": run_file_name(i), "status": r.state, "reason": r.reason})
-    record["batches"] = costs
-    result.batches = costs
-    result.failed_tasks = {k: r.reason or "failed" for k, r in results.items() if not r.ok}
-    record["failed_tasks"] = result.failed_tasks
-    if analyze and results[ANALYSIS_KEY].ok:
-        import json
+    def _outcome(self, i: int, earlier: dict[str, dict[str, Any]]) -> Any:
+        r = self.results[md_key(i)]
+        if (r.reason or "").startswith(BatchOutOfMemoryError.__name__):
+            return OutOfMemory(reason=r.reason or "")
+        if not (r.ok and isinstance(r.value, dict)):
+            return {"file": run_file_name(i), "status": r.state, "reason": r.reason}
+        value = r.value
+        if value.get("steps") == 0 and value["file"] in earlier:
+            value = earlier[value["file"]]
+        return {**value, "where": value.get("where", r.where)}
 
-        result.analysis = json.loads((out / "results.json").read_text())
-    from ionmd.campaign.report import finish_reports
-
-    finish_reports(out, record)
-    # the last write: "done" only once everything above is written
-    mark_done(
-        state_path,
-        record,
-        status="failed" if result.failed_tasks else "done",
-        analysed=analyze,
-    )
-    return result
+    def finish(self, *, analyze: bool) -> dict[str, Any] | None:
+        result = self.results.get(ANALYSIS_KEY)
+        if analyze and result is not None and result.ok:
+            return json.loads((self.out / "results.json").read_text())
+        return None

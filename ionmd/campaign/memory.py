@@ -16,6 +16,13 @@ from typing import Any
 import torch
 
 from ionmd.engine.systems import SystemSpec, build_state
+from ionmd.errors import IonmdError
+
+
+class BatchOutOfMemoryError(IonmdError):
+    """A batch of two or more systems did not fit on its device: split it. Raised
+    by an executor's worker (a task's failure carries only its one-line reason,
+    which starts with this class's name; IonmdErrors are not retried)."""
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -1,20 +1,18 @@
 """What both campaign runners share (the in-process one in :mod:`.run`, the
-scale-out one in :mod:`.distributed`): the result type, campaign.json writes,
-batch cost records, run-file names, device choice and the final ``done`` mark."""
+scale-out one in :mod:`.distributed`): the result type, batch cost records,
+run-file names, device choice and the final ``done`` mark."""
 
 from __future__ import annotations
 
-import json
 import resource
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ionmd.errors import InputError
-from ionmd.outputs import write_text_atomic
 
 if TYPE_CHECKING:
+    from ionmd.campaign.record import CampaignRecord
     from ionmd.engine.runner import RunSummary
 
 
@@ -28,14 +26,6 @@ class CampaignResult:
     analysis: dict[str, Any] | None = None
     #: scale-out tasks that failed (key -> one-line reason); empty in-process
     failed_tasks: dict[str, str] = field(default_factory=dict)
-
-
-def _log(msg: str) -> None:
-    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def resolve_device(name: str) -> str:
@@ -83,15 +73,15 @@ def batch_cost(summary: RunSummary, *, path: Path, wall_s: float) -> dict[str, A
 
 
 def mark_done(
-    state_path: Path, record: dict[str, Any], *, status: str, analysed: bool
+    state_path: Path, record: CampaignRecord, *, status: str, analysed: bool
 ) -> None:
     """Write the campaign's final status: the last write of a run (after the run
     files, results.json, figures and the report), so that a campaign marked done
     is complete and one killed before this is completed by the next run."""
     _before_done_hook()
-    record["status"] = status
-    record["analysed"] = analysed
-    _write_json(state_path, record)
+    record.status = status
+    record.analysed = analysed
+    record.save(state_path)
 
 
 def _before_done_hook() -> None:

@@ -5,12 +5,17 @@ OUT/
   md.h5            the run file of batch 0 (md.1.h5, … for further batches)
   md.ckpt.pt       its checkpoint (resume)
   results.json, figures, report.{md,html}   from the analysis layer
+
+One path for both runners: prepare (structures, model, :class:`CampaignPlan`,
+the checks against OUT's data), then :func:`ionmd.campaign.runners.run_batches`
+with this module's :class:`InProcessRunner` or the executor's
+(:mod:`ionmd.campaign.distributed`), then the report and ``status: done``.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
 from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, load_material, material_sources
-from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory, split_in_two
-from ionmd.campaign.plan import pack_batches, systems_for_material
+from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory
+from ionmd.campaign.plan import (
+    CampaignPlan,
+    plan_batches,
+    plan_systems,
+    systems_for_material,
+)
+from ionmd.campaign.record import CampaignRecord, read_record
 from ionmd.campaign.records import (
     CampaignResult,
-    _log,
-    _write_json,
     batch_cost,
     mark_done,
     resolve_device,
@@ -34,18 +44,21 @@ from ionmd.campaign.records import (
     supported_numbers,
 )
 from ionmd.campaign.report import finish_reports
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
+from ionmd.log import get_logger
 from ionmd.outdir import check_output_dir
 
 if TYPE_CHECKING:
     from ionmd.scaleout import ExecutorConfig
 
+log = get_logger(__name__)
+
 
 def run_campaign(
-    config: RunConfig,
+    config: CampaignConfig,
     *,
     force: bool = False,
     analyze: bool = True,
@@ -83,7 +96,7 @@ def run_campaign(
         out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
         if not locked:
             stack.enter_context(lock_out_dir(out))
-            if _read_record(out) is not None:
+            if read_record(out) is not None:
                 raise InputError(
                     f"{out} was written by another ionmd run while this one was "
                     "starting; re-run the command"
@@ -95,34 +108,17 @@ def run_campaign(
 
 @dataclass(kw_only=True)
 class _Prepared:
-    """A campaign ready to run: its model, batches and the record to keep."""
+    """A campaign ready to run: its model, plan and the record to keep."""
 
     model: Any
-    batches: list[list[SystemSpec]]
-    record: dict[str, Any]
-    failed: dict[str, str]
+    plan: CampaignPlan
+    record: CampaignRecord
 
 
-def _read_record(out: Path) -> dict[str, Any] | None:
-    path = out / "campaign.json"
-    if not path.exists():
-        return None
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"{path}: unreadable ({exc}); re-run with --force to start again, or "
-            "choose another --out"
-        ) from None
-    if not isinstance(record, dict):
-        raise InputError(f"{path}: not a campaign record; use --force or another --out")
-    return record
-
-
-def _previous_record(out: Path, *, force: bool) -> dict[str, Any] | None:
+def _previous_record(out: Path, *, force: bool) -> CampaignRecord | None:
     """The record of the campaign already in OUT (``None`` with ``force``: its run
     files and checkpoints are removed once the new campaign is prepared)."""
-    previous = _read_record(out)
+    previous = read_record(out)
     if force:
         return None
     if previous is None and any(out.glob("md*.h5")):
@@ -132,19 +128,19 @@ def _previous_record(out: Path, *, force: bool) -> dict[str, Any] | None:
     return previous
 
 
-def _keys_with_data(out: Path, previous: dict[str, Any] | None) -> set[str]:
+def _keys_with_data(out: Path, previous: CampaignRecord | None) -> set[str]:
     """Systems of the previous plan whose batch has a run file in OUT."""
-    plan = (previous or {}).get("plan") or []
+    plan = (previous.plan if previous else None) or []
     return {
         k for i, keys in enumerate(plan) if (out / run_file_name(i)).exists() for k in keys
     }
 
 
 def _prepare(
-    config: RunConfig,
+    config: CampaignConfig,
     *,
     out: Path,
-    previous: dict[str, Any] | None,
+    previous: CampaignRecord | None,
     analyze: bool,
     executor: ExecutorConfig | None,
     force: bool = False,
@@ -160,183 +156,215 @@ def _prepare(
     prepared = _prepare_materials(sources, config=config, failed=failed)
     if not prepared:
         raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
-
-    from ionmd.calculators import load_model, model_info
-
     with_data = _keys_with_data(out, previous)
-    previous_inputs = (previous or {}).get("inputs")
-    info: dict[str, str] | None = None
-    if model_object is not None:
-        if executor is not None:
-            raise InputError("a model object runs in this process only: give a model name")
-        info = {
-            "model_name": config.model,
-            "model_version": f"python object {type(model_object).__module__}."
-            f"{type(model_object).__qualname__}",
-        }
+    previous_inputs = previous.inputs if previous else None
+    info = _early_model_info(
+        config, model_object=model_object, executor=executor, check=bool(with_data)
+    )
     if with_data:  # before loading a model that would not be used
-        info = info or model_info(config.model)
         check_protocol_and_model(
-            previous_inputs, protocol=config.protocol(), model=info, out=out
+            previous_inputs,
+            protocol=config.protocol.fingerprint_fields(),
+            model=info,
+            out=out,
         )
-    # with an executor the workers load the model on their devices; here it only
-    # says which elements it covers
-    device = resolve_device(config.device) if executor is None else "cpu"
-    dtype = None if config.dtype == "auto" else getattr(__import__("torch"), config.dtype)
-    if model_object is not None:
-        model = model_object
-    else:
-        _log(f"loading model {config.model} on {device}")
-        # (the fast paths are for the device that runs the MD: not for this probe)
-        fast = config.fast_paths() if executor is None else {}
-        model = load_model(config.model, device=device, dtype=dtype, **fast)
+    model, device = _load_model(config, executor=executor, model_object=model_object)
     if info is None:
+        from ionmd.calculators import model_info
+
         info = model_info(config.model)
-    known = supported_numbers(model)
-
-    systems: list[SystemSpec] = []
-    sizes: dict[str, list[int]] = {}
-    for material_id, specs in prepared.items():
-        numbers = set(specs[0].atoms.get_atomic_numbers().tolist())  # type: ignore[attr-defined]
-        if known is not None and not numbers <= known:
-            from ase.data import chemical_symbols
-
-            missing = sorted(chemical_symbols[z] for z in numbers - known)
-            failed[material_id] = (
-                f"model {config.model} does not cover {', '.join(missing)}"
-            )
-            _log(f"skipping {material_id}: {failed[material_id]}")
-            continue
-        systems.extend(specs)
-        sizes[material_id] = [int(x) for x in specs[0].supercell.diagonal()] + [
-            len(specs[0].atoms)
-        ]  # type: ignore[arg-type]
-    if not systems:
+    plan = plan_systems(
+        prepared, known=supported_numbers(model), model_label=config.model, failed=failed
+    )
+    if not plan.systems:
         raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
     inputs = campaign_inputs(
-        protocol=config.protocol(),
+        protocol=config.protocol.fingerprint_fields(),
         model=info,
-        systems={s.key: s.content_sha256() for s in systems},
+        systems={s.key: s.content_sha256() for s in plan.systems},
     )
     check_systems(
         previous_inputs, systems=inputs["systems"], keys_with_data=with_data, out=out
     )
-    planned = {k for b in (previous or {}).get("plan") or [] for k in b}
-    finished = (
-        previous is not None
-        and previous.get("status") == "done"
-        and (previous.get("analysed", True) or not analyze)
+    _refuse_finished(previous, systems=inputs["systems"], analyze=analyze, out=out)
+    if force:  # only now: a refused campaign removes nothing
+        for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
+            p.unlink()
+    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
+    plan.batches = plan_batches(
+        plan.systems,
+        previous_plan=(previous.plan if previous else None) or [],
+        max_atoms=max_atoms,
+        out=out,
     )
-    if finished and set(inputs["systems"]) <= planned:
+    record = CampaignRecord(
+        config=config.as_dict(),
+        model=info,
+        inputs=inputs,
+        device=device if executor is None else f"{config.device} ({executor.kind})",
+        failed_materials=failed,
+        supercells=plan.supercells,
+        batches=previous.batches if previous else [],
+        plan=plan.keys,
+    )
+    return _Prepared(model=model, plan=plan, record=record)
+
+
+def _early_model_info(
+    config: CampaignConfig,
+    *,
+    model_object: object | None,
+    executor: ExecutorConfig | None,
+    check: bool,
+) -> dict[str, str] | None:
+    """The model's name and version before it loads: for a model object, or when
+    OUT's data must be checked against it (None otherwise)."""
+    if model_object is not None:
+        if executor is not None:
+            raise InputError("a model object runs in this process only: give a model name")
+        return {
+            "model_name": config.model,
+            "model_version": f"python object {type(model_object).__module__}."
+            f"{type(model_object).__qualname__}",
+        }
+    if check:
+        from ionmd.calculators import model_info
+
+        return model_info(config.model)
+    return None
+
+
+def _load_model(
+    config: CampaignConfig,
+    *,
+    executor: ExecutorConfig | None,
+    model_object: object | None,
+) -> tuple[Any, str]:
+    """The model and the device it runs on here. With an executor the workers
+    load the model on their devices; here it only says which elements it covers
+    (on the CPU, without the fast paths)."""
+    device = resolve_device(config.device) if executor is None else "cpu"
+    if model_object is not None:
+        return model_object, device
+    from ionmd.calculators import load_model
+
+    dtype = (
+        None if config.protocol.dtype == "auto" else getattr(torch, config.protocol.dtype)
+    )
+    log.info(f"loading model {config.model} on {device}")
+    fast = config.protocol.fast_paths() if executor is None else {}
+    return load_model(config.model, device=device, dtype=dtype, **fast), device
+
+
+def _refuse_finished(
+    previous: CampaignRecord | None, *, systems: dict[str, str], analyze: bool, out: Path
+) -> None:
+    """Refuse to re-run a finished campaign that asks for nothing new."""
+    if previous is None or previous.status != "done":
+        return
+    if previous.analysed is False and analyze:
+        return
+    planned = {k for b in previous.plan or [] for k in b}
+    if set(systems) <= planned:
         raise InputError(
             f"{out} holds a finished campaign; use --force to run it again "
             "(its results would be overwritten) or choose another --out"
         )
 
-    if force:  # only now: a refused campaign removes nothing
-        for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
-            p.unlink()
-    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, systems)
-    batches = _plan(systems, previous=previous, max_atoms=max_atoms, out=out)
-    record: dict[str, Any] = {
-        "status": "running",
-        "config": config.as_dict(),
-        "model": info,
-        "inputs": inputs,
-        "device": device if executor is None else f"{config.device} ({executor.kind})",
-        "failed_materials": failed,
-        "supercells": sizes,
-        "batches": previous.get("batches", []) if previous else [],
-        "plan": [[sp.key for sp in b] for b in batches],
-    }
-    return _Prepared(model=model, batches=batches, record=record, failed=failed)
-
 
 def _run_prepared(
     prepared: _Prepared,
     *,
-    config: RunConfig,
+    config: CampaignConfig,
     out: Path,
     analyze: bool,
     executor: ExecutorConfig | None,
 ) -> CampaignResult:
-    model, batches, record = prepared.model, prepared.batches, prepared.record
-    info = record["model"]
+    record = prepared.record
     state_path = out / "campaign.json"
-    _write_json(state_path, record)
-    result = CampaignResult(out_dir=out, run_files=[], failed_materials=prepared.failed)
+    record.save(state_path)
+    result = CampaignResult(
+        out_dir=out, run_files=[], failed_materials=prepared.plan.failed_materials
+    )
+    runner: BatchRunner
     if executor is not None:
-        from ionmd.campaign.distributed import run_campaign_tasks
+        from ionmd.campaign.distributed import ExecutorRunner
 
-        return run_campaign_tasks(
-            batches,
-            config=config,
-            executor=executor,
-            record=record,
-            result=result,
-            analyze=analyze,
+        runner = ExecutorRunner(
+            config=config, executor=executor, record=record, out=out, analyze=analyze
         )
-    done_batches = {b["file"] for b in record["batches"] if b.get("status") == "done"}
-    i = 0
-    while i < len(batches):
-        batch, path = batches[i], out / run_file_name(i)
-        i += 1
-        result.run_files.append(path)
-        if path.name in done_batches:
-            _log(f"batch {i}/{len(batches)} already done ({path.name})")
-            continue
+    else:
+        runner = InProcessRunner(
+            model=prepared.model, config=config, record=record, out=out
+        )
+    batches = run_batches(prepared.plan.batches, runner=runner, record=record, out=out)
+    result.run_files = [out / run_file_name(i) for i in range(len(batches))]
+    result.batches = record.batches
+    for cost in runner.costs:
+        result.failed_systems.update(cost.get("failed_systems") or {})
+    result.analysis = runner.finish(analyze=analyze)
+    result.failed_tasks = dict(record.failed_tasks or {})
+    finish_reports(out, record.to_json())
+    # the last write: "done" only once everything above is written
+    status = "failed" if result.failed_tasks else "done"
+    mark_done(state_path, record, status=status, analysed=analyze)
+    return result
+
+
+class InProcessRunner:
+    """Runs the batches one after the other in this process, on its model."""
+
+    def __init__(
+        self, *, model: Any, config: CampaignConfig, record: CampaignRecord, out: Path
+    ) -> None:
+        self.model, self.config, self.out = model, config, out
+        self.info = record.model
+        #: the cost records of the batches this runner ran
+        self.costs: list[dict[str, Any]] = []
+
+    def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
+        for i, batch in enumerate(batches):
+            path = self.out / run_file_name(i)
+            if path.name in done:
+                log.info(f"batch {i + 1}/{len(batches)} already done ({path.name})")
+                continue
+            outcome = self._run_one(batch, path=path, label=f"{i + 1}/{len(batches)}")
+            if isinstance(outcome, dict):
+                self.costs.append(outcome)
+            report(i, outcome)
+
+    def _run_one(
+        self, batch: list[SystemSpec], *, path: Path, label: str
+    ) -> dict[str, Any] | OutOfMemory:
         resume = path.exists() and path.with_suffix(".ckpt.pt").exists()
         n_atoms = sum(len(s.atoms) for s in batch)  # type: ignore[arg-type]
-        _log(
-            f"batch {i}/{len(batches)}: {len(batch)} systems, {n_atoms} atoms"
+        log.info(
+            f"batch {label}: {len(batch)} systems, {n_atoms} atoms"
             + (" (resuming)" if resume else "")
         )
         t0 = time.perf_counter()
         try:
             summary = run_batch(
                 batch,
-                model,
-                config=config,
+                self.model,
+                protocol=self.config.protocol,
                 out_path=path,
-                model_name=info["model_name"],
-                model_version=info["model_version"],
+                model_name=self.info["model_name"],
+                model_version=self.info["model_version"],
                 resume=resume,
+                run_config=self.config.as_dict(),
             )
         except (RuntimeError, MemoryError) as exc:
-            if (
-                not (is_out_of_memory(exc) or isinstance(exc, MemoryError))
-                or len(batch) < 2
-            ):
+            oom = is_out_of_memory(exc) or isinstance(exc, MemoryError)
+            if not oom or len(batch) < 2:
                 raise
-            halves = split_in_two(batch)
-            _log(
-                f"batch {i} ({n_atoms} atoms) ran out of memory: split into "
-                f"{len(halves[0])} + {len(halves[1])} systems and carrying on"
-            )
-            for p in (path, path.with_suffix(".ckpt.pt")):
-                p.unlink(missing_ok=True)
-            result.run_files.pop()
-            batches[i - 1 : i] = halves
-            i -= 1
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-            record["plan"] = [[sp.key for sp in b] for b in batches]
-            record.setdefault("oom_splits", []).append(
-                {"n_atoms": n_atoms, "n_systems": len(batch)}
-            )
-            _write_json(state_path, record)
-            continue
-        cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
-        record["batches"] = [b for b in record["batches"] if b["file"] != path.name]
-        record["batches"].append(cost)
-        result.failed_systems.update(summary.failed)
-        _write_json(state_path, record)
-    result.batches = record["batches"]
-    if analyze:
-        result.analysis = _analyze(out, config)
-    finish_reports(out, record)
-    mark_done(state_path, record, status="done", analysed=analyze)
-    return result
+            return OutOfMemory(reason=str(exc))
+        return batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+
+    def finish(self, *, analyze: bool) -> dict[str, Any] | None:
+        return _analyze(self.out, self.config) if analyze else None
 
 
 #: per-material "skipping" lines printed before the rest are only counted
@@ -344,7 +372,7 @@ MAX_SKIP_LINES = 10
 
 
 def _prepare_materials(
-    sources: list[MaterialSource], *, config: RunConfig, failed: dict[str, str]
+    sources: list[MaterialSource], *, config: CampaignConfig, failed: dict[str, str]
 ) -> dict[str, list[SystemSpec]]:
     """Read, check and expand every material (no model needed); a material that
     fails is recorded in ``failed`` with its one-line reason and left out."""
@@ -355,7 +383,7 @@ def _prepare_materials(
                 src,
                 obelix_data=config.obelix_data,
                 round_occupancies=config.round_occupancies,
-                mobile_species=config.mobile_species,
+                mobile_species=config.protocol.mobile_species,
             )
             prepared[src.material_id] = systems_for_material(
                 src.material_id, structure, config=config
@@ -365,9 +393,9 @@ def _prepare_materials(
     if prepared:  # else the caller's one-line refusal says it all
         for i, (material_id, why) in enumerate(failed.items()):
             if i == MAX_SKIP_LINES:
-                _log(f"skipping {len(failed) - i} more materials (see campaign.json)")
+                log.info(f"skipping {len(failed) - i} more materials (see campaign.json)")
                 break
-            _log(f"skipping {material_id}: {why}")
+            log.info(f"skipping {material_id}: {why}")
     return prepared
 
 
@@ -379,45 +407,14 @@ def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
     return f"{len(items)} material(s) failed: {text}{more}"
 
 
-def _plan(
-    systems: list[SystemSpec],
-    *,
-    previous: dict[str, Any] | None,
-    max_atoms: int,
-    out: Path,
-) -> list[list[SystemSpec]]:
-    """The batches: the previous run's (they may hold out-of-memory splits, and
-    their run files are named by position), less the systems no longer asked
-    for (only batches without data can lose any), then new systems packed to
-    ``max_atoms`` after them. A finished batch keeps its position and file."""
-    by_key = {s.key: s for s in systems}
-    plan = (previous or {}).get("plan") or []
-    batches: list[list[SystemSpec]] = []
-    placed: set[str] = set()
-    for i, keys in enumerate(plan):
-        kept = [by_key[k] for k in keys if k in by_key]
-        placed.update(keys)
-        if kept:
-            batches.append(kept)
-            continue
-        later = [j for j in range(i + 1, len(plan)) if (out / run_file_name(j)).exists()]
-        if later:
-            raise InputError(
-                f"{out}: the systems of batch {run_file_name(i)} are no longer asked "
-                "for while later batches hold data; re-run with --force or choose "
-                "another --out"
-            )
-    new = [s for s in systems if s.key not in placed]
-    if new:
-        batches += pack_batches(new, max_atoms=max_atoms)
-    return batches
-
-
-def _analyze(out: Path, config: RunConfig) -> dict[str, Any] | None:
+def _analyze(out: Path, config: CampaignConfig) -> dict[str, Any] | None:
     """Run the analysis layer on the run files, if it is installed."""
     try:
         from ionmd.analysis.pipeline import analyze_run_dir
     except ImportError as exc:
-        _log(f"analysis skipped ({exc})")
+        log.info(f"analysis skipped ({exc})")
         return None
     return analyze_run_dir(out, out_dir=out, obelix_data=config.obelix_data)
+
+
+__all__ = ["InProcessRunner", "run_campaign", "summarize_failures", "supported_numbers"]

@@ -86,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if args.command is None else 2
     from ionmd import interrupts
     from ionmd.errors import IonmdError
+    from ionmd.log import configure
     from ionmd.outputs import OutputError
 
+    configure()  # the one handler: ionmd's log messages as "ionmd: ..." on stderr
     interrupts.install()
     try:
         return int(args.func(args) or 0)

@@ -51,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ionmd.campaign.config import RunConfig
     from ionmd.campaign.run import run_campaign
-    from ionmd.engine.config import RunConfig
 
     duration = float(args.duration_ps)
     config = RunConfig(

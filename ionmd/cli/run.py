@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ionmd.api import run_config
-    from ionmd.engine.config import load_config
+    from ionmd.campaign.config import load_config
 
     config = load_config(args.config)
     changes = {}

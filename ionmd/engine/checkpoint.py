@@ -29,7 +29,7 @@ def batch_inputs(
     model_version: str,
     systems: Mapping[str, str],
 ) -> dict[str, Any]:
-    """What a batch is made from: the protocol (``RunConfig.protocol()``), the
+    """What a batch is made from: the protocol (``Protocol.fingerprint_fields()``), the
     model (name, and version with package versions and the weights' sha256) and
     its own systems (key -> ``SystemSpec.content_sha256()``), in batch order."""
     return {

@@ -11,9 +11,8 @@ trajectory to the host per step.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,15 +29,18 @@ from ionmd.engine.checkpoint import (
     restore_into,
     save_checkpoint,
 )
-from ionmd.engine.config import RunConfig
 from ionmd.engine.faults import FaultDetector, FaultLimits
 from ionmd.engine.frame import FrameworkFrame
 from ionmd.engine.msd import MultiWindowMSD
 from ionmd.engine.progress import Progress
+from ionmd.engine.protocol import Protocol
 from ionmd.engine.recorder import Recorder
 from ionmd.engine.systems import SystemSpec, build_state, check_systems
 from ionmd.engine.thermo import Thermo
 from ionmd.fileformat import RunFileWriter, SystemUpdate, config_to_json
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,11 +74,12 @@ def run_batch(
     systems: Sequence[SystemSpec],
     model: object,
     *,
-    config: RunConfig,
+    protocol: Protocol,
     out_path: str | Path,
     model_name: str,
     model_version: str = "",
     resume: bool = False,
+    run_config: Mapping[str, Any] | None = None,
     step_callback: Callable[[int, object], None] | None = None,
     stop_after_step: int | None = None,
 ) -> RunSummary:
@@ -85,7 +88,8 @@ def run_batch(
     Args:
         systems: the (cell, temperature) systems of this batch.
         model: a torch-sim model (``model(state)`` → energy, forces).
-        config: protocol (timestep, duration, strides, thermostat, fault limits).
+        protocol: timestep, duration, strides, thermostat, fault limits, flush
+            policy and fast paths (:class:`~ionmd.engine.protocol.Protocol`).
         out_path: the ``.h5`` file to create (checkpoint: ``<out>.ckpt.pt``).
         model_name, model_version: recorded in the file.
         resume: continue from the checkpoint if there is one (the run file is
@@ -94,20 +98,23 @@ def run_batch(
         step_callback: called as ``f(step, state)`` after every step (tests).
         stop_after_step: raise ``KeyboardInterrupt`` after this step, as a kill
             would (tests of resume).
+        run_config: the settings recorded in the file as the run's config (the
+            campaign's flat config; default: the protocol).
 
     A system whose forces or positions turn non-finite, whose atoms jump, or
     whose temperature runs away is marked ``failed`` in the run file with the
     reason and the step, and leaves the batch; the others carry on, unchanged.
     """
-    check_systems(systems, mobile_species=config.mobile_species)
+    check_systems(systems, mobile_species=protocol.mobile_species)
     return _BatchRun(
         systems,
         model,
-        config=config,
+        config=protocol,
         out_path=Path(out_path),
         model_name=model_name,
         model_version=model_version,
         resume=resume,
+        run_config=protocol.as_dict() if run_config is None else dict(run_config),
     ).run(step_callback=step_callback, stop_after_step=stop_after_step)
 
 
@@ -119,11 +126,12 @@ class _BatchRun:
         systems: Sequence[SystemSpec],
         model: Any,
         *,
-        config: RunConfig,
+        config: Protocol,
         out_path: Path,
         model_name: str,
         model_version: str,
         resume: bool,
+        run_config: dict[str, Any],
     ) -> None:
         self.model, self.config = model, config
         self.device = model.device
@@ -140,7 +148,7 @@ class _BatchRun:
             batch_inputs(
                 # the frame of the stored positions/MSD is part of what a checkpoint
                 # continues: one written before they were framework-relative is refused
-                protocol={**config.protocol(), "position_frame": "framework_com"},
+                protocol={**config.fingerprint_fields(), "position_frame": "framework_com"},
                 model_name=model_name,
                 model_version=model_version,
                 systems={s.key: s.content_sha256() for s in systems},
@@ -152,9 +160,7 @@ class _BatchRun:
             self.writer = RunFileWriter(out_path, append=True)
             self.writer.truncate_after(int(payload["step"]))
         else:
-            self.writer = RunFileWriter(
-                out_path, config_json=config_to_json(config.as_dict())
-            )
+            self.writer = RunFileWriter(out_path, config_json=config_to_json(run_config))
             self.writer.create_systems(
                 [
                     s.info(
@@ -267,7 +273,7 @@ class _BatchRun:
         )
         for i, why in failed.items():
             self.failed[self.keys[i]] = why
-            _log(f"{self.keys[i]} failed: {why}; the rest of the batch carries on")
+            log.info(f"{self.keys[i]} failed: {why}; the rest of the batch carries on")
         keep = torch.ones(len(self.keys), dtype=torch.bool, device=self.device)
         keep[list(failed)] = False
         self._select(keep)
@@ -394,10 +400,6 @@ class _BatchRun:
             peak_device_bytes=peak,
             failed=dict(self.failed),
         )
-
-
-def _log(msg: str) -> None:
-    print(f"ionmd: {msg}", file=sys.stderr, flush=True)
 
 
 def _msd_for_system(

@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ionmd.errors import InputError
 from ionmd.scaleout.config import KINDS, ExecutorConfig, executor_config_from_table
+from ionmd.settings import read_toml
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +40,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_executor_table(path: Path) -> Mapping[str, Any]:
     """The ``[executor]`` table of a TOML file (empty when it has none)."""
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, what="executor config")  # the one reader (ionmd.settings)
     table = data.get("executor", {})
     if not isinstance(table, dict):
         raise InputError(f"{path}: [executor] must be a table")

@@ -7,19 +7,21 @@ Three kinds:
   ``srun``);
 * ``slurm``: Parsl blocks submitted as SLURM jobs (``sbatch``), workers inside them.
 
-Only parsing and validation live here; :mod:`ionmd.scaleout.parsl_config` turns an
-:class:`ExecutorConfig` into a ``parsl.config.Config``.
+Only parsing and validation live here (unknown keys are refused by the one
+checker of :mod:`ionmd.settings`, as for the campaign keys and ``[vasp]``);
+:mod:`ionmd.scaleout.parsl_config` turns an :class:`ExecutorConfig` into a
+``parsl.config.Config``.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ionmd.errors import InputError
+from ionmd.settings import check_keys, nearest
 
 KINDS = ("local", "threads", "slurm")
 
@@ -92,11 +94,6 @@ class ExecutorConfig:
         return self.workers_per_node
 
 
-def _nearest(key: str, valid: list[str]) -> str:
-    match = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-    return f"; did you mean '{match[0]}'?" if match else f"; valid keys: {', '.join(valid)}"
-
-
 def _check_type(key: str, value: Any, expected: type | tuple[type, ...]) -> None:
     ok = isinstance(value, expected) and not (
         isinstance(value, bool) and expected in (int, (int, float))
@@ -141,10 +138,16 @@ def executor_config_from_table(
     types and slurm-only keys under another kind raise :class:`InputError`.
     """
     table = dict(table or {})
-    valid = [f.name for f in fields(ExecutorConfig)]
+    check_keys(
+        table,
+        [f.name for f in fields(ExecutorConfig)],
+        where="[executor]",
+        message="{where} unknown key '{key}'{hint}",
+        hint="; did you mean '{match}'?",
+        no_match="; valid keys: {valid}",
+        cutoff=0.5,
+    )
     for key, value in table.items():
-        if key not in _TYPES:
-            raise InputError(f"[executor] unknown key '{key}'{_nearest(key, valid)}")
         _check_type(key, value, _TYPES[key])
     if kind is not None and kind != table.get("kind", "local"):
         # --executor local on a cluster config: its slurm settings just do not apply
@@ -153,8 +156,8 @@ def executor_config_from_table(
         table["kind"] = kind
     chosen = table.get("kind", "local")
     if chosen not in KINDS:
-        match = difflib.get_close_matches(str(chosen), KINDS, n=1, cutoff=0.5)
-        hint = f"; did you mean '{match[0]}'?" if match else ""
+        match = nearest(str(chosen), KINDS, cutoff=0.5)
+        hint = f"; did you mean '{match}'?" if match else ""
         raise InputError(
             f"[executor] kind must be one of {', '.join(KINDS)}, got '{chosen}'{hint}"
         )

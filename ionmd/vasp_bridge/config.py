@@ -1,8 +1,10 @@
 """The settings of a VASP AIMD campaign: the campaign keys plus a ``[vasp]`` section.
 
 A CONFIG.toml shared with ``ionmd run`` may hold other top-level keys (the engine's);
-they are ignored here. Inside ``[vasp]`` every key is checked and an unknown one is
-refused with the nearest valid name.
+they are ignored here. The campaign keys and their defaults are ``ionmd run``'s
+(:mod:`ionmd.campaign.config`); the file is read and the keys of ``[vasp]`` are
+checked by :mod:`ionmd.settings` (an unknown one is refused with the nearest
+valid name).
 
 Example::
 
@@ -28,13 +30,16 @@ Example::
 
 from __future__ import annotations
 
-import difflib
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ionmd.campaign.config import flat_defaults
 from ionmd.errors import InputError
+from ionmd.settings import check_keys, nearest, read_toml
+
+#: the flat TOML's keys the bridge reads, with ``ionmd run``'s defaults
+_SHARED = flat_defaults()
 
 #: keys of a per-material override table ``[vasp.overrides.<id>]``
 OVERRIDE_KEYS: tuple[str, ...] = (
@@ -88,12 +93,12 @@ class Campaign:
 
     materials: tuple[str, ...]
     temperatures_K: tuple[float, ...]
-    timestep_fs: float = 2.0
-    duration_ps: float = 100.0
-    equilibration_ps: float = 5.0
-    min_cell_length_A: float = 10.0
-    obelix_data: str | None = None
-    round_occupancies: bool = False
+    timestep_fs: float = _SHARED["timestep_fs"]
+    duration_ps: float = _SHARED["duration_ps"]
+    equilibration_ps: float = _SHARED["equilibration_ps"]
+    min_cell_length_A: float = _SHARED["min_cell_length_A"]
+    obelix_data: str | None = _SHARED["obelix_data"]
+    round_occupancies: bool = _SHARED["round_occupancies"]
     vasp: VaspSettings = field(default_factory=VaspSettings)
 
     @property
@@ -106,15 +111,16 @@ CAMPAIGN_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Campaign) if f.nam
 VASP_KEYS: tuple[str, ...] = tuple(f.name for f in fields(VaspSettings))
 
 
-def _nearest(key: str, valid: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else f" (valid: {', '.join(valid)})"
-
-
 def _check_keys(table: dict[str, Any], valid: tuple[str, ...], where: str) -> None:
-    for key in table:
-        if key not in valid:
-            raise InputError(f"unknown key {key!r} in {where}{_nearest(key, valid)}")
+    check_keys(
+        table,
+        valid,
+        where=where,
+        message="unknown key {key!r} in {where}{hint}",
+        hint=" (did you mean {match!r}?)",
+        no_match=" (valid: {valid})",
+        cutoff=0.5,
+    )
 
 
 def vasp_settings_from_dict(table: dict[str, Any]) -> VaspSettings:
@@ -147,8 +153,8 @@ def campaign_from_dict(config: dict[str, Any]) -> Campaign:
     values = {k: config[k] for k in CAMPAIGN_KEYS if k in config}
     for required in ("materials", "temperatures_K"):
         if required not in values:
-            typo = difflib.get_close_matches(required, list(config), n=1, cutoff=0.6)
-            hint = f" (found {typo[0]!r})" if typo else ""
+            typo = nearest(required, config)
+            hint = f" (found {typo!r})" if typo else ""
             raise InputError(f"the configuration has no {required!r}{hint}")
     materials = values["materials"]
     if isinstance(materials, str):
@@ -180,12 +186,7 @@ def campaign_from_dict(config: dict[str, Any]) -> Campaign:
 
 def load_campaign(path: str | Path) -> Campaign:
     """Read a CONFIG.toml into a :class:`Campaign`."""
-    path = Path(path)
-    try:
-        config = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}") from None
-    return campaign_from_dict(config)
+    return campaign_from_dict(read_toml(path, what="campaign config"))
 
 
 def parse_walltime_s(text: str) -> int:

@@ -93,7 +93,7 @@ import ionmd.calculators, ionmd.engine.runner, ionmd.campaign.memory
 from pathlib import Path
 import tempfile
 from ionmd.calculators import load_model
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.config import RunConfig
 from ionmd.engine.runner import run_batch
 s = benchmarks.gpu_check.ase_systems(min_cell_length_A=6.0, temperatures_K=(800.0,))
 cfg = RunConfig(materials=("x",), temperatures_K=(800.0,), duration_ps=0.008,
@@ -101,7 +101,7 @@ cfg = RunConfig(materials=("x",), temperatures_K=(800.0,), duration_ps=0.008,
     progress=False)
 for name in ("mace-tiny",):
     m = load_model(name)
-    r = run_batch(s, m, config=cfg, out_path=Path(tempfile.mkdtemp()) / "r.h5",
+    r = run_batch(s, m, protocol=cfg.protocol, out_path=Path(tempfile.mkdtemp()) / "r.h5",
         model_name=name)
     assert r.steps == 4 and not r.failed, r
 bad = sorted({k.split(".")[0] for k in sys.modules} & {"pymatgen", "kinisi", "scipp",

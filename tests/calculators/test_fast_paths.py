@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from ionmd.calculators import load_model
-from ionmd.engine.config import RunConfig, config_from_mapping
+from ionmd.campaign.config import RunConfig, config_from_mapping
 from ionmd.engine.systems import SystemSpec, build_state
 from ionmd.errors import InputError, ModelLoadError
 
@@ -89,7 +89,11 @@ def test_skin_trajectory_matches_plain(tmp_path):
     for name, skin in (("plain", 0.0), ("skin", 1.0)):
         model = load_model("mace-tiny", neighbor_skin_A=skin)
         run_batch(
-            systems, model, config=cfg, out_path=tmp_path / f"{name}.h5", model_name="t"
+            systems,
+            model,
+            protocol=cfg.protocol,
+            out_path=tmp_path / f"{name}.h5",
+            model_name="t",
         )
         out[name] = [read_system(tmp_path / f"{name}.h5", s.key) for s in systems]
         if skin:

@@ -250,7 +250,7 @@ def _tracer_D_A2_ps(positions, *, frame_ps, fit_start_ps):
 @pytest.fixture(scope="module")
 def arrhenius_D(tmp_path_factory):
     """{variant: [(T, D Å²/ps, max MSD Å²)]} from ionmd's engine (run_batch)."""
-    from ionmd.engine.config import RunConfig
+    from ionmd.campaign.config import RunConfig
     from ionmd.engine.runner import run_batch
     from ionmd.engine.systems import SystemSpec
     from ionmd.fileformat.reader import list_systems, read_system
@@ -276,7 +276,13 @@ def arrhenius_D(tmp_path_factory):
             for t in temps
         ]
         path = tmp_path_factory.mktemp(variant) / "md.h5"
-        run_batch(specs, load_model("toy"), config=config, out_path=path, model_name="toy")
+        run_batch(
+            specs,
+            load_model("toy"),
+            protocol=config.protocol,
+            out_path=path,
+            model_name="toy",
+        )
         rows = []
         for key in list_systems(path):
             rec = read_system(path, key)

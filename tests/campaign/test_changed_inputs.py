@@ -121,8 +121,8 @@ def test_adding_a_material_keeps_the_finished_batch_and_its_file(tmp_path, capsy
 def test_fingerprint_is_an_allow_list_over_the_batch_itself(tmp_path):
     """The engine's and the executor's fingerprint of a batch depend on the
     protocol, the model and the batch's own systems only."""
+    from ionmd.campaign.config import load_config
     from ionmd.campaign.distributed import campaign_tasks
-    from ionmd.engine.config import load_config
     from ionmd.engine.systems import SystemSpec
 
     write_cif(tmp_path / "lj_li.cif")

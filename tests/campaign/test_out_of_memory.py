@@ -7,17 +7,17 @@ import torch
 from ase.build import bulk
 
 import ionmd.campaign.run as campaign_run
+from ionmd.campaign.config import RunConfig
 from ionmd.campaign.memory import is_out_of_memory, split_in_two
-from ionmd.engine.config import RunConfig
 from ionmd.fileformat import list_systems, read_system
 
 
-def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
+def _config(tmp_path):
     atoms = bulk("Ar", "fcc", a=5.26, cubic=True)
     atoms.set_chemical_symbols(["Li", "Ar", "Ar", "Ar"])
     cif = tmp_path / "lj_li.cif"
     atoms.write(cif)
-    config = RunConfig(
+    return RunConfig(
         materials=(str(cif),),
         model="lj",
         temperatures_K=(20.0, 30.0, 40.0, 50.0),
@@ -30,7 +30,12 @@ def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
         progress=False,
         out=str(tmp_path / "out"),
     )
-    real = campaign_run.run_batch
+
+
+def _small_device(module, monkeypatch) -> list[int]:
+    """Make ``module.run_batch`` run out of memory above 64 atoms; the atoms of
+    each call are appended to the list returned."""
+    real = module.run_batch
     calls = []
 
     def small_device(batch, model, **kw):
@@ -40,7 +45,13 @@ def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
         return real(batch, model, **kw)
 
-    monkeypatch.setattr(campaign_run, "run_batch", small_device)
+    monkeypatch.setattr(module, "run_batch", small_device)
+    return calls
+
+
+def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
+    config = _config(tmp_path)
+    calls = _small_device(campaign_run, monkeypatch)
     result = campaign_run.run_campaign(config, analyze=False)
     assert calls == [128, 64, 64]
     record = json.loads((tmp_path / "out" / "campaign.json").read_text())
@@ -64,3 +75,27 @@ def test_oom_detection_and_split():
 
     halves = split_in_two([S(100), S(60), S(50), S(10)])
     assert sorted(sum(len(s.atoms) for s in h) for h in halves) == [110, 110]
+
+
+def test_the_executor_path_splits_on_oom_too(tmp_path, monkeypatch):
+    """The same injected OOM on the ``threads`` executor: the worker reports it,
+    the campaign splits the batch in two as in-process and every system finishes
+    (before: the task failed and the campaign ended ``failed``)."""
+    import ionmd.campaign.distributed as distributed
+    from ionmd.scaleout.config import executor_config_from_table
+
+    config = _config(tmp_path)
+    calls = _small_device(distributed, monkeypatch)
+    executor = executor_config_from_table({"kind": "threads", "max_workers": 1})
+    result = campaign_run.run_campaign(config, analyze=False, executor=executor)
+    assert calls[0] == 128 and sorted(calls[1:]) == [64, 64]
+    record = json.loads((tmp_path / "out" / "campaign.json").read_text())
+    assert record["oom_splits"] == [{"n_atoms": 128, "n_systems": 4}]
+    assert len(record["plan"]) == 2 and record["status"] == "done"
+    assert [b["file"] for b in record["batches"]] == ["md.h5", "md.1.h5"]
+    assert all(b["status"] == "done" for b in record["batches"])
+    keys = [k for p in result.run_files for k in list_systems(p)]
+    assert sorted(keys) == sorted(f"lj_li_{t}K" for t in (20, 30, 40, 50))
+    for p in result.run_files:
+        for k in list_systems(p):
+            assert read_system(p, k, positions=False).attrs["status"] == "done"

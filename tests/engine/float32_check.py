@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.config import RunConfig
 from ionmd.engine.runner import run_batch
 from ionmd.fileformat import read_system
 
@@ -48,7 +48,7 @@ class Stats:
 def run_stats(
     systems: list, model: object, *, config: RunConfig, out: Path, msd_lag_ps: float
 ) -> Stats:
-    run_batch(systems, model, config=config, out_path=out, model_name="f32check")
+    run_batch(systems, model, protocol=config.protocol, out_path=out, model_name="f32check")
     eq_ps = config.equilibration_ps
     T, drift, msd, energy = [], [], [], []
     for s in systems:

@@ -6,7 +6,7 @@ from ase import Atoms
 from ase.build import bulk
 from torch_sim.models.interface import ModelInterface
 
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.config import RunConfig
 from ionmd.engine.systems import SystemSpec
 
 AR_SIGMA, AR_EPS = 3.405, 0.0104

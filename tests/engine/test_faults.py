@@ -48,7 +48,11 @@ class FaultyModel(ModelInterface):
 
 def _good_alone(cfg, tmp_path, good):
     run_batch(
-        [good], lj_model(), config=cfg, out_path=tmp_path / "alone.h5", model_name="lj"
+        [good],
+        lj_model(),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "alone.h5",
+        model_name="lj",
     )
     return read_system(tmp_path / "alone.h5", good.key)
 
@@ -77,7 +81,7 @@ def test_nan_forces_and_runaway_temperature(tmp_path):
     summary = run_batch(
         [nan, good, heat],
         model,
-        config=cfg,
+        protocol=cfg.protocol,
         out_path=tmp_path / "b.h5",
         model_name="faulty",
     )
@@ -101,7 +105,11 @@ def test_jumping_atom(tmp_path):
     jump = spec(argon(2, li_every=2).repeat((2, 1, 1)), 50.0, "jump")  # 64 atoms
     model = FaultyModel({64: "jump"}, after_call=40)
     summary = run_batch(
-        [good, jump], model, config=cfg, out_path=tmp_path / "b.h5", model_name="faulty"
+        [good, jump],
+        model,
+        protocol=cfg.protocol,
+        out_path=tmp_path / "b.h5",
+        model_name="faulty",
     )
     assert "moved" in summary.failed[jump.key]
     _check(summary, tmp_path / "b.h5", cfg, [jump], good, _good_alone(cfg, tmp_path, good))
@@ -116,13 +124,17 @@ def test_resume_after_a_system_failed(tmp_path):
         return FaultyModel({108: "nan"}, after_call=30)
 
     ref = run_batch(
-        [nan, good], model(), config=cfg, out_path=tmp_path / "ref.h5", model_name="faulty"
+        [nan, good],
+        model(),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "ref.h5",
+        model_name="faulty",
     )
     with pytest.raises(KeyboardInterrupt):
         run_batch(
             [nan, good],
             model(),
-            config=cfg,
+            protocol=cfg.protocol,
             out_path=tmp_path / "run.h5",
             model_name="faulty",
             stop_after_step=70,
@@ -130,7 +142,7 @@ def test_resume_after_a_system_failed(tmp_path):
     run_batch(
         [nan, good],
         model(),
-        config=cfg,
+        protocol=cfg.protocol,
         out_path=tmp_path / "run.h5",
         model_name="faulty",
         resume=True,

@@ -79,7 +79,7 @@ def test_float32_matches_float64_li3n(tmp_path, model_name, replicas, steps):
     on one shared core; SevenNet-0: 3 × 0.2 ps, ~1.5 s per batched force call),
     first 20 % discarded; Li MSD at 0.1 ps."""
     from ionmd.calculators import load_model
-    from ionmd.engine.config import RunConfig
+    from ionmd.campaign.config import RunConfig
 
     T, dt = 1000.0, 2.0
     run_ps = steps * dt / 1000.0

@@ -20,7 +20,7 @@ def _run(tmp_path, **cfg):
         run_batch(
             systems,
             model,
-            config=config,
+            protocol=config.protocol,
             out_path=tmp_path / "r.h5",
             model_name="lj",
             step_callback=counter.step_done,

@@ -23,7 +23,13 @@ def test_ballistic_msd_is_v_squared_t_squared(tmp_path):
     cfg = quick_config(
         temperatures_K=(300.0,), duration_ps=0.5, equilibration_ps=0.0, msd_every_fs=5.0
     )
-    run_batch([s], ZeroModel(), config=cfg, out_path=tmp_path / "b.h5", model_name="zero")
+    run_batch(
+        [s],
+        ZeroModel(),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "b.h5",
+        model_name="zero",
+    )
     rec = read_system(tmp_path / "b.h5", s.key)
     p = maxwell_boltzmann_momenta(
         masses_amu=atoms.get_masses(), temperature_K=300.0, seed=s.seed
@@ -50,7 +56,7 @@ def _trajectory(systems, cfg, tmp_path, name, watch: int):
     run_batch(
         systems,
         lj_model(),
-        config=cfg,
+        protocol=cfg.protocol,
         out_path=tmp_path / name,
         model_name="lj",
         step_callback=cb,
@@ -87,7 +93,13 @@ def test_stored_msd_equals_naive_msd_of_stored_positions(tmp_path):
         msd_block_size=4,
     )
     systems = [spec(argon(2), 80.0, "a"), spec(argon(2, li_every=3), 40.0, "b")]
-    run_batch(systems, lj_model(), config=cfg, out_path=tmp_path / "m.h5", model_name="lj")
+    run_batch(
+        systems,
+        lj_model(),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "m.h5",
+        model_name="lj",
+    )
     for s in systems:
         rec = read_system(tmp_path / "m.h5", s.key)
         x = rec.positions

@@ -36,13 +36,13 @@ def _assert_same_file(p, q):
 def test_kill_and_resume_is_bit_identical(tmp_path, kill_at):
     cfg = quick_config(**CFG)
     ref = tmp_path / "ref.h5"
-    run_batch(_systems(), lj_model(), config=cfg, out_path=ref, model_name="lj")
+    run_batch(_systems(), lj_model(), protocol=cfg.protocol, out_path=ref, model_name="lj")
     out = tmp_path / "run.h5"
     with pytest.raises(KeyboardInterrupt):
         run_batch(
             _systems(),
             lj_model(),
-            config=cfg,
+            protocol=cfg.protocol,
             out_path=out,
             model_name="lj",
             stop_after_step=kill_at,
@@ -52,7 +52,12 @@ def test_kill_and_resume_is_bit_identical(tmp_path, kill_at):
         steps_done = f["parameters/a_40K"].attrs["steps_done"]
         assert 0 < steps_done <= kill_at
     summary = run_batch(
-        _systems(), lj_model(), config=cfg, out_path=out, model_name="lj", resume=True
+        _systems(),
+        lj_model(),
+        protocol=cfg.protocol,
+        out_path=out,
+        model_name="lj",
+        resume=True,
     )
     assert summary.steps == cfg.n_steps - (kill_at // 10) * 10  # flush every 10 steps
     _assert_same_file(ref, out)
@@ -65,7 +70,7 @@ def test_resume_with_another_protocol_is_refused(tmp_path):
         run_batch(
             _systems(),
             lj_model(),
-            config=cfg,
+            protocol=cfg.protocol,
             out_path=out,
             model_name="lj",
             stop_after_step=25,
@@ -73,5 +78,10 @@ def test_resume_with_another_protocol_is_refused(tmp_path):
     other = quick_config(**{**CFG, "timestep_fs": 4.0})
     with pytest.raises(InputError, match="another model, protocol"):
         run_batch(
-            _systems(), lj_model(), config=other, out_path=out, model_name="lj", resume=True
+            _systems(),
+            lj_model(),
+            protocol=other.protocol,
+            out_path=out,
+            model_name="lj",
+            resume=True,
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ionmd.engine.config import RunConfig
+from ionmd.campaign.config import RunConfig
 from ionmd.errors import InputError
 from ionmd.outdir import check_output_dir
 

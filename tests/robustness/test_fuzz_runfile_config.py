@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ionmd.analysis.readers.h5 import read_run_file
-from ionmd.engine.config import config_from_mapping, load_config
+from ionmd.campaign.config import config_from_mapping, load_config
 from ionmd.errors import InputError
 from ionmd.fileformat import (
     RunFileWriter,

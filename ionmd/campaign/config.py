@@ -1,0 +1,230 @@
+"""The campaign's settings: what to run where, around the engine's protocol.
+
+A campaign config names the materials, temperatures, model, device, output
+directory, occupancy policy and batching, and *contains* a
+:class:`~ionmd.engine.protocol.Protocol` (what the engine runs). The TOML stays
+flat for users: :func:`config_from_mapping` routes each key to its layer
+(:data:`CAMPAIGN_KEYS` here, :data:`~ionmd.engine.protocol.PROTOCOL_FIELDS` to the
+protocol), refuses unknown ones with the nearest name and leaves other layers'
+tables (``[executor]``, ``[vasp]``) in ``extra``. Defaults reproduce the
+reference study: 800–1200 K in 100 K steps, supercells >= 10 Å, MACE
+medium-mpa-0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
+from ionmd.errors import InputError
+from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
+
+STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
+#: sanity bound on hostile values (far beyond any real campaign)
+MAX_CELL_LENGTH_A = 200.0
+#: temperatures per material (the study: 5); each is one system per material
+MAX_TEMPERATURES = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignSettings:
+    """The campaign layer's own keys (shared with ``ionmd vasp``)."""
+
+    materials: tuple[str, ...] | str = ()
+    temperatures_K: tuple[float, ...] = STUDY_TEMPERATURES_K
+    model: str = "mace:medium-mpa-0"
+    min_cell_length_A: float = 10.0
+    device: str = "auto"
+    out: str = "ionmd-out"
+    obelix_data: str | None = None
+    #: occupancy policy of disordered structures
+    round_occupancies: bool = False
+    #: atoms per batch (0: all systems in one batch on the CPU; on a GPU, from
+    #: the free memory and the model's measured bytes per atom, then halved on
+    #: out-of-memory)
+    max_atoms_per_batch: int = 0
+
+    def __post_init__(self) -> None:
+        _check_temperatures(self.temperatures_K)
+        if not math.isfinite(self.min_cell_length_A):
+            raise InputError(
+                f"min_cell_length_A must be a finite number, got {self.min_cell_length_A}"
+            )
+        if self.min_cell_length_A > MAX_CELL_LENGTH_A:
+            raise InputError(
+                f"min_cell_length_A = {self.min_cell_length_A} Å is beyond "
+                f"{MAX_CELL_LENGTH_A} Å (the study: 10)"
+            )
+        if not str(self.out).strip():
+            raise InputError("out (the output directory) is empty")
+        if self.max_atoms_per_batch < 0:
+            raise InputError("max_atoms_per_batch must be >= 0")
+        if not self.min_cell_length_A > 0:  # the supercell rule needs a length
+            raise InputError(
+                f"min_cell_length_A must be positive, got {self.min_cell_length_A}"
+            )
+
+
+def _check_temperatures(temperatures_K: tuple[float, ...]) -> None:
+    if not temperatures_K:
+        raise InputError("temperatures_K is empty")
+    if len(temperatures_K) > MAX_TEMPERATURES:
+        raise InputError(
+            f"temperatures_K lists {len(temperatures_K)} temperatures "
+            f"(at most {MAX_TEMPERATURES}; the study: 5)"
+        )
+    seen: set[float] = set()
+    for t in temperatures_K:
+        if not (math.isfinite(t) and t > 0):
+            raise InputError(f"temperatures_K must be positive, got {t}")
+        if t > 5000:
+            raise InputError(f"temperatures_K = {t} K is beyond any solid electrolyte")
+        if t in seen:  # one system per material and temperature
+            raise InputError(f"temperatures_K lists {t:g} K twice")
+        seen.add(t)
+
+
+#: the campaign layer's keys, as the flat TOML names them
+CAMPAIGN_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CampaignSettings))
+#: every key of the flat TOML, in the order docs/config.md and campaign.json list them
+FLAT_KEYS: tuple[str, ...] = (
+    "materials", "temperatures_K", "model", "timestep_fs", "duration_ps",
+    "equilibration_ps", "min_cell_length_A", "device", "dtype", "seed", "out",
+    "obelix_data", "mobile_species", "round_occupancies", "thermostat_tau_fs",
+    "chain_length", "sample_every_fs", "msd_every_fs", "msd_block_size",
+    "thermo_every_fs", "flush_every_ps", "flush_every_s", "fault_check_every_fs",
+    "max_step_displacement_A", "max_temperature_factor", "max_atoms_per_batch",
+    "progress", "cueq", "compile_mode", "neighbor_skin_A",
+)  # fmt: skip
+assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS)
+
+
+def flat_defaults() -> dict[str, Any]:
+    """Every flat key with its default."""
+    defaults = {f.name: f.default for f in dataclasses.fields(CampaignSettings)}
+    defaults |= {f.name: f.default for f in dataclasses.fields(Protocol)}
+    return {k: defaults[k] for k in FLAT_KEYS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignConfig(CampaignSettings):
+    """A campaign: its own keys, its protocol and other layers' tables
+    (``extra``: ``[executor]``, ``[vasp]``). Flat reads (``config.timestep_fs``)
+    reach the protocol."""
+
+    protocol: Protocol = field(default_factory=Protocol)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in PROTOCOL_FIELDS or name in _PROTOCOL_DERIVED:
+            return getattr(self.protocol, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def fast_paths(self) -> dict[str, Any]:
+        return self.protocol.fast_paths()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The flat form (the TOML's keys and ``extra``), as campaign.json and the
+        run files record it."""
+        flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
+        return {k: flat[k] for k in FLAT_KEYS} | {"extra": dict(self.extra)}
+
+    def replace(self, **changes: Any) -> CampaignConfig:
+        """A copy with flat keys changed (each routed to its layer)."""
+        protocol_changes = {
+            k: changes.pop(k) for k in list(changes) if k in PROTOCOL_FIELDS
+        }
+        if protocol_changes:
+            changes["protocol"] = self.protocol.replace(**protocol_changes)
+        return dataclasses.replace(self, **changes)
+
+
+_PROTOCOL_DERIVED = frozenset(
+    n for n, v in vars(Protocol).items() if isinstance(v, property)
+) | {"fingerprint_fields"}
+
+
+def RunConfig(**flat: Any) -> CampaignConfig:
+    """A campaign config from flat keys (the TOML's), each routed to its layer:
+    ``RunConfig(materials=("gvd",), timestep_fs=1.0)``. Unknown keys: TypeError,
+    as for a dataclass."""
+    extra = flat.pop("extra", None) or {}
+    unknown = sorted(set(flat) - set(FLAT_KEYS))
+    if unknown:
+        raise TypeError(f"RunConfig() got an unexpected keyword argument {unknown[0]!r}")
+    protocol = Protocol(**{k: v for k, v in flat.items() if k in PROTOCOL_FIELDS})
+    own = {k: v for k, v in flat.items() if k in CAMPAIGN_KEYS}
+    return CampaignConfig(**own, protocol=protocol, extra=dict(extra))
+
+
+def _check_flat_type(key: str, value: Any, *, source: str) -> None:
+    """InputError unless ``value`` has the type of ``key``'s default."""
+    if key == "temperatures_K":
+        items = value if isinstance(value, list | tuple) else None
+        ok = items is not None and all(
+            isinstance(t, int | float) and not isinstance(t, bool) for t in items
+        )
+        want = "a list of numbers (K)"
+    elif key == "materials":
+        ok = isinstance(value, str) or (
+            isinstance(value, list | tuple) and all(isinstance(m, str) for m in value)
+        )
+        want = "a name or a list of names/paths"
+    elif key == "obelix_data":
+        ok, want = value is None or isinstance(value, str), "a path"
+    else:
+        check_type(key, value, default=_DEFAULTS[key], source=source)
+        return
+    if not ok:
+        raise InputError(f"{source}: {key} must be {want}, got {value!r}")
+
+
+_DEFAULTS = flat_defaults()
+
+
+def config_from_mapping(
+    data: Mapping[str, Any], *, source: str = "config"
+) -> CampaignConfig:
+    """A :class:`CampaignConfig` from the flat TOML keys, refusing unknown keys
+    with the nearest name; tables of other layers go to ``extra``."""
+    keys = {
+        k: v for k, v in data.items() if not (isinstance(v, dict) and k not in _DEFAULTS)
+    }
+    extra = {k: v for k, v in data.items() if k not in keys}
+    check_keys(keys, FLAT_KEYS, where=source)
+    for key, value in keys.items():
+        _check_flat_type(key, value, source=source)
+    if "temperatures_K" in keys:
+        keys["temperatures_K"] = tuple(float(t) for t in keys["temperatures_K"])
+    if "materials" in keys and not isinstance(keys["materials"], str):
+        keys["materials"] = tuple(str(m) for m in keys["materials"])
+    try:
+        return RunConfig(**keys, extra=extra)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def load_config(path: str | Path) -> CampaignConfig:
+    """Read a flat TOML run configuration."""
+    return config_from_mapping(read_toml(path), source=str(path))
+
+
+__all__ = [
+    "CAMPAIGN_KEYS",
+    "FLAT_KEYS",
+    "MAX_CONFIG_BYTES",
+    "PROTOCOL_KEYS",
+    "CampaignConfig",
+    "CampaignSettings",
+    "RunConfig",
+    "config_from_mapping",
+    "flat_defaults",
+    "load_config",
+]

@@ -1,0 +1,92 @@
+"""One TOML reader and one key checker for every layer's settings.
+
+``ionmd run`` (:mod:`ionmd.campaign.config`, whose protocol part is
+:mod:`ionmd.engine.protocol`), ``ionmd vasp`` (:mod:`ionmd.vasp_bridge.config`) and
+the ``[executor]`` table (:mod:`ionmd.scaleout.config`) read the same flat TOML
+file through :func:`read_toml`, refuse unknown keys through :func:`check_keys`
+(with the nearest valid name) and check value types against their dataclass
+defaults through :func:`check_type`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ionmd.errors import InputError
+
+#: a TOML config larger than this is refused unread
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def read_toml(path: str | Path, *, what: str = "run config") -> dict[str, Any]:
+    """The parsed TOML file, or one-line InputError (missing, too large, not TOML,
+    nested too deeply)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such config file")
+    if p.stat().st_size > MAX_CONFIG_BYTES:
+        raise InputError(
+            f"{p}: {p.stat().st_size / 2**20:.0f} MiB is not a {what} "
+            f"(limit {MAX_CONFIG_BYTES // 2**20} MiB)"
+        )
+    try:
+        return tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per level of [[[...]]] / {a = {...}}
+        raise InputError(
+            f"{p}: not a {what} (arrays or tables nested too deeply)"
+        ) from None
+
+
+def nearest(key: str, valid: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The valid name closest to ``key`` (a typo's likely meaning), if any."""
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def check_keys(
+    table: Mapping[str, Any],
+    valid: Iterable[str],
+    *,
+    message: str = "{where}: unknown key {key!r}{hint}",
+    where: str = "config",
+    hint: str = "; did you mean {match!r}?",
+    no_match: str = "",
+    cutoff: float = 0.6,
+) -> None:
+    """InputError for the first key of ``table`` not in ``valid``, naming the
+    nearest valid key (``hint``) or, without one, ``no_match`` (``{valid}``: the
+    valid keys). The templates keep each table's established wording."""
+    names = list(valid)
+    for key in table:
+        if key in names:
+            continue
+        match = nearest(key, names, cutoff=cutoff)
+        tail = (
+            hint.format(match=match) if match else no_match.format(valid=", ".join(names))
+        )
+        raise InputError(message.format(where=where, key=key, hint=tail))
+
+
+def check_type(key: str, value: Any, *, default: Any, source: str) -> None:
+    """InputError unless ``value`` has the type of ``default`` (ints pass as
+    floats; bools never pass as numbers); other defaults are not checked."""
+    if isinstance(default, bool):
+        ok, want = isinstance(value, bool), "true or false"
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        want = "a number"
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        want = "an integer"
+    elif isinstance(default, str):
+        ok, want = isinstance(value, str), "a string"
+    else:
+        return
+    if not ok:
+        raise InputError(f"{source}: {key} must be {want}, got {value!r}")

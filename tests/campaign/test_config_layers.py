@@ -1,0 +1,82 @@
+"""The config by layer: the engine's Protocol holds the MD protocol only, the
+campaign config contains one, the flat TOML is routed to both by one parser, and
+campaign.json is a typed record that round-trips."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from ionmd.campaign.config import (
+    CAMPAIGN_KEYS,
+    FLAT_KEYS,
+    CampaignConfig,
+    config_from_mapping,
+    load_config,
+)
+from ionmd.campaign.record import CampaignRecord, read_record
+from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
+from ionmd.errors import InputError
+
+
+def test_the_protocol_holds_no_campaign_key():
+    assert not set(PROTOCOL_FIELDS) & {
+        "materials", "temperatures_K", "model", "device", "out", "obelix_data",
+        "round_occupancies", "max_atoms_per_batch", "min_cell_length_A",
+    }  # fmt: skip
+    assert set(PROTOCOL_KEYS) <= set(PROTOCOL_FIELDS)
+    assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS)
+    assert not set(CAMPAIGN_KEYS) & set(PROTOCOL_FIELDS)
+
+
+def test_flat_toml_is_routed_to_its_layers(tmp_path):
+    p = tmp_path / "run.toml"
+    p.write_text(
+        'materials = ["a"]\ntemperatures_K = [600]\ntimestep_fs = 1.0\n'
+        'device = "cpu"\ncueq = "off"\n[executor]\nkind = "threads"\n'
+    )
+    cfg = load_config(p)
+    assert isinstance(cfg, CampaignConfig) and isinstance(cfg.protocol, Protocol)
+    assert cfg.protocol.timestep_fs == 1.0 and cfg.protocol.cueq == "off"
+    assert cfg.device == "cpu" and cfg.temperatures_K == (600.0,)
+    assert cfg.extra == {"executor": {"kind": "threads"}}
+    flat = cfg.as_dict()
+    assert list(flat) == [*FLAT_KEYS, "extra"]  # campaign.json's "config", as before
+    assert cfg.replace(timestep_fs=2.0).protocol.timestep_fs == 2.0
+    assert cfg.replace(out="x").protocol == cfg.protocol
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"timestep": 2.0}, "did you mean 'timestep_fs'"),  # a protocol key
+        ({"devise": "cpu"}, "did you mean 'device'"),  # a campaign key
+        ({"chain_length": 2.5}, "chain_length must be an integer"),
+        ({"round_occupancies": 1}, "round_occupancies must be true or false"),
+    ],
+)
+def test_one_checker_for_both_layers(data, match):
+    with pytest.raises(InputError, match=match):
+        config_from_mapping(data, source="t.toml")
+
+
+def test_the_campaign_record_round_trips(tmp_path):
+    rec = CampaignRecord(
+        config={"out": "x"},
+        model={"model_name": "lj", "model_version": "1"},
+        plan=[["a_600K"]],
+        batches=[{"file": "md.h5", "status": "done"}],
+        other={"future_key": 1},
+    )
+    rec.save(tmp_path / "campaign.json")
+    data = json.loads((tmp_path / "campaign.json").read_text())
+    # the keys ionmd status, the analysis and older records use; optional ones absent
+    assert set(data) == {
+        "status", "config", "model", "inputs", "device", "failed_materials",
+        "supercells", "batches", "plan", "future_key",
+    }  # fmt: skip
+    back = read_record(tmp_path)
+    assert back == rec and back.done_files() == {"md.h5"}
+    assert dataclasses.replace(back, analysed=True).to_json()["analysed"] is True
