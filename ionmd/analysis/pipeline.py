@@ -147,6 +147,11 @@ def analyse_paths(
         kinisi_settings=kinisi_settings,
         requested_materials=listed,
     )
+    from ionmd.analysis.pooling import pool_orderings
+
+    pooled = pool_orderings(doc["materials"])  # orderings of disordered materials
+    if pooled:
+        doc["pooled_orderings"] = pooled
     out = Path(out_dir)
     write_results_json(doc=doc, out_dir=out)
     fig_names: list[str] = []

@@ -22,6 +22,8 @@ MAX_STEPS = 1e9
 MAX_CELL_LENGTH_A = 200.0
 #: temperatures per material (the study: 5); each is one system per material
 MAX_TEMPERATURES = 100
+#: ordered supercells per partially occupied material (occupancy = "order")
+MAX_ORDERINGS = 64
 #: a TOML run config larger than this is refused unread
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
@@ -71,6 +73,11 @@ class RunConfig:
     obelix_data: str | None = None
     mobile_species: str = "Li"
     round_occupancies: bool = False
+    #: partially occupied structures: "refuse" (default), "round" (as
+    #: round_occupancies = true) or "order" (n_orderings ordered supercells,
+    #: docs/disorder.md)
+    occupancy: str = "refuse"
+    n_orderings: int = 4
     #: Nosé–Hoover chain relaxation time (the study does not state it). 100 fs =
     #: 50 steps of 2 fs. The rules of thumb are in time steps, not fs: ASE's
     #: NoseHooverChainNVT docstring (ase 3.2x) says tdamp is "typically 100 times
@@ -173,6 +180,18 @@ class RunConfig:
             raise InputError(
                 f"neighbor_skin_A must be in [0, 3] Å, got {self.neighbor_skin_A}"
             )
+        if self.occupancy not in ("refuse", "round", "order"):
+            raise InputError(
+                f"occupancy must be refuse, round or order, not {self.occupancy!r}"
+            )
+        if self.round_occupancies and self.occupancy == "order":
+            raise InputError(
+                'round_occupancies = true and occupancy = "order" contradict each other'
+            )
+        if not (1 <= self.n_orderings <= MAX_ORDERINGS):
+            raise InputError(
+                f"n_orderings must be in [1, {MAX_ORDERINGS}], got {self.n_orderings}"
+            )
         if self.msd_block_size < 2:
             raise InputError("msd_block_size must be >= 2")
         for name in (
@@ -240,6 +259,11 @@ class RunConfig:
     @property
     def flush_every_steps(self) -> int:
         return self._steps(self.flush_every_ps * 1000.0)
+
+    @property
+    def occupancy_mode(self) -> str:
+        """ "refuse", "round" or "order" (round_occupancies = true means "round")."""
+        return "round" if self.round_occupancies else self.occupancy
 
     def fast_paths(self) -> dict[str, Any]:
         """The fast-path keys as ``load_model`` keyword arguments."""
