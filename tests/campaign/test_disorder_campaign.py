@@ -118,3 +118,45 @@ def test_obelix_cif_names_every_entry_with_li():
         pytest.skip("no local OBELiX copy")
     ids = obelix_cif_ids()
     assert len(ids) == 314 and "joc" in ids and len(set(ids)) == len(ids)
+
+
+SMOKE = """
+materials = ["bnh", "pa1"]
+occupancy = "order"
+n_orderings = 2
+model = "mace-tiny"
+temperatures_K = [800]
+timestep_fs = 1
+duration_ps = 0.2
+equilibration_ps = 0.05
+sample_every_fs = 10
+msd_every_fs = 5
+thermo_every_fs = 10
+fault_check_every_fs = 5
+flush_every_ps = 0.1
+progress = false
+seed = 1
+out = "{out}"
+"""
+
+
+@pytest.mark.slow
+def test_smoke_campaign_over_disordered_obelix_materials(tmp_path):
+    """bnh (Li24.4 Si0.4 P3.6 S20 Br4: Li vacancies, Si/P on one site) and pa1
+    (Li26.46 Ge2.46 P1.54 S20 I4: Ge/P): two orderings each, one batch, pooled."""
+    from ionmd.datasets.obelix import default_obelix_path
+
+    if default_obelix_path() is None:
+        pytest.skip("no local OBELiX copy")
+    cfg = tmp_path / "smoke.toml"
+    cfg.write_text(SMOKE.format(out=tmp_path / "out"))
+    assert main(["run", str(cfg)]) == 0
+    record = json.loads((tmp_path / "out" / "campaign.json").read_text())
+    assert record["failed_materials"] == {} and len(record["plan"]) == 1
+    for base in ("bnh", "pa1"):
+        made = record["orderings"][base]["orderings"]
+        assert len(made) == 2 and all(m["charge_e"] == 0 for m in made.values())
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    for base in ("bnh", "pa1"):
+        (t,) = results["pooled_orderings"][base]["temperatures"]
+        assert t["n_orderings"] == 2 and t["D_cm2_s"] > 0
