@@ -149,7 +149,9 @@ def analyse_paths(
     )
     from ionmd.analysis.pooling import pool_orderings
 
-    pooled = pool_orderings(doc["materials"])  # orderings of disordered materials
+    pooled = pool_orderings(  # the orderings of disordered materials
+        doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
+    )
     if pooled:
         doc["pooled_orderings"] = pooled
     out = Path(out_dir)

@@ -20,6 +20,9 @@ def _material(d_by_t: dict[float, float], half_width: float) -> dict:
                 "sigma_mS_cm": 10 * d,
                 "sigma_ci95_mS_cm": [10 * (d - half_width), 10 * (d + half_width)],
                 "reliable": True,
+                "used_in_fit": True,
+                "n_mobile": 24,
+                "volume_A3": 1000.0,
             }
             for t, d in d_by_t.items()
         ]
@@ -57,3 +60,22 @@ def test_one_ordering_and_unfinite_values():
     assert v["ci95"] == pytest.approx([4.0, 6.0])
     doc = {"x#o1": _material({800.0: float("nan")}, 0.0)}
     assert pool_orderings(doc)["x"]["temperatures"] == []
+
+
+def test_pooled_arrhenius_and_comparison_with_experiment():
+    from ionmd.analysis.arrhenius import KB_EV_PER_K
+
+    def d(t: float) -> float:  # Ea = 0.3 eV exactly
+        return 1e-3 * math.exp(-0.3 / (KB_EV_PER_K * t))
+
+    doc = {
+        f"m#o{k}": _material({t: d(t) * f for t in (800.0, 1000.0, 1200.0)}, 1e-9)
+        for k, f in ((1, 0.9), (2, 1.1))
+    }
+    pooled = pool_orderings(doc, sigma_exp_mS_cm={"m": 1.0})["m"]
+    assert pooled["Ea_eV"] == pytest.approx(0.3, rel=1e-6)
+    assert pooled["D_300K_cm2_s"] == pytest.approx(d(300.0), rel=1e-6)
+    assert pooled["sigma_exp_mS_cm"] == 1.0
+    assert pooled["log10_error"] == pytest.approx(math.log10(pooled["sigma_300K_mS_cm"]))
+    lo, hi = pooled["sigma_300K_ci95_mS_cm"]
+    assert lo < pooled["sigma_300K_mS_cm"] < hi
