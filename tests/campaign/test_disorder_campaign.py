@@ -118,6 +118,11 @@ def test_obelix_cif_names_every_entry_with_li():
         pytest.skip("no local OBELiX copy")
     ids = obelix_cif_ids()
     assert len(ids) == 314 and "joc" in ids and len(set(ids)) == len(ids)
+    from ionmd.campaign.materials import material_sources
+
+    sources = material_sources("obelix-cif", obelix_data=None)
+    assert [s.material_id for s in sources] == ids
+    assert {s.kind for s in sources} == {"obelix"}
 
 
 SMOKE = """
