@@ -139,7 +139,9 @@ def run(
         executor: run batches as scale-out tasks (see docs/scaleout.md).
         **protocol: any other config key (``timestep_fs``, ``duration_ps``,
             ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
-            ``seed``, ``progress``, ...); unknown keys are refused.
+            ``seed``, ``progress``, ``occupancy`` ("refuse", "round" or "order":
+            ordered supercells of partially occupied structures, docs/disorder.md),
+            ``n_orderings``, ...); unknown keys are refused.
     """
     from ionmd.campaign.config import config_from_mapping
 

@@ -147,6 +147,13 @@ def analyse_paths(
         kinisi_settings=kinisi_settings,
         requested_materials=listed,
     )
+    from ionmd.analysis.pooling import pool_orderings
+
+    pooled = pool_orderings(  # the orderings of disordered materials
+        doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
+    )
+    if pooled:
+        doc["pooled_orderings"] = pooled
     out = Path(out_dir)
     write_results_json(doc=doc, out_dir=out)
     fig_names: list[str] = []

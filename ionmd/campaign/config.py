@@ -29,6 +29,8 @@ STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
 MAX_CELL_LENGTH_A = 200.0
 #: temperatures per material (the study: 5); each is one system per material
 MAX_TEMPERATURES = 100
+#: ordered supercells per partially occupied material (occupancy = "order")
+MAX_ORDERINGS = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,8 +44,13 @@ class CampaignSettings:
     device: str = "auto"
     out: str = "ionmd-out"
     obelix_data: str | None = None
-    #: occupancy policy of disordered structures
+    #: occupancy policy of disordered structures (kept: true means "round")
     round_occupancies: bool = False
+    #: partially occupied structures: "refuse" (default), "round" (as
+    #: round_occupancies = true) or "order" (n_orderings ordered supercells,
+    #: docs/disorder.md)
+    occupancy: str = "refuse"
+    n_orderings: int = 4
     #: atoms per batch (0: all systems in one batch on the CPU; on a GPU, from
     #: the free memory and the model's measured bytes per atom, then halved on
     #: out-of-memory)
@@ -68,6 +75,23 @@ class CampaignSettings:
             raise InputError(
                 f"min_cell_length_A must be positive, got {self.min_cell_length_A}"
             )
+        if self.occupancy not in ("refuse", "round", "order"):
+            raise InputError(
+                f"occupancy must be refuse, round or order, not {self.occupancy!r}"
+            )
+        if self.round_occupancies and self.occupancy == "order":
+            raise InputError(
+                'round_occupancies = true and occupancy = "order" contradict each other'
+            )
+        if not (1 <= self.n_orderings <= MAX_ORDERINGS):
+            raise InputError(
+                f"n_orderings must be in [1, {MAX_ORDERINGS}], got {self.n_orderings}"
+            )
+
+    @property
+    def occupancy_mode(self) -> str:
+        """ "refuse", "round" or "order" (round_occupancies = true means "round")."""
+        return "round" if self.round_occupancies else self.occupancy
 
 
 def _check_temperatures(temperatures_K: tuple[float, ...]) -> None:
@@ -95,7 +119,8 @@ CAMPAIGN_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Campai
 FLAT_KEYS: tuple[str, ...] = (
     "materials", "temperatures_K", "model", "timestep_fs", "duration_ps",
     "equilibration_ps", "min_cell_length_A", "device", "dtype", "seed", "out",
-    "obelix_data", "mobile_species", "round_occupancies", "thermostat_tau_fs",
+    "obelix_data", "mobile_species", "round_occupancies", "occupancy", "n_orderings",
+    "thermostat_tau_fs",
     "chain_length", "sample_every_fs", "msd_every_fs", "msd_block_size",
     "thermo_every_fs", "flush_every_ps", "flush_every_s", "fault_check_every_fs",
     "max_step_displacement_A", "max_temperature_factor", "max_atoms_per_batch",

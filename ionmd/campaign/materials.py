@@ -1,7 +1,8 @@
 """Resolve the ``materials`` of a config into (material id, structure) pairs.
 
 Accepted: ``"obelix21"`` (the study's 21 OBELiX materials), ``"obelix22"``
-(with goi), a list whose items are OBELiX ids, CIF/POSCAR paths, or
+(with goi), ``"obelix-cif"`` (every OBELiX entry with a CIF that contains Li),
+a list whose items are OBELiX ids, CIF/POSCAR paths, or
 ``"builtin:alpha-Li3N"`` (built in code, no data needed), or the toy
 conductor's ``"builtin:toy-fast"``, ``"builtin:toy-slow"``, ``"builtin:toy-melt"``
 (for ``model = "toy"``, docs/toy_conductor.md).
@@ -42,7 +43,11 @@ def material_sources(
 
     if isinstance(materials, str):
         named = {"obelix21": OBELIX21, "obelix22": OBELIX22}
-        if materials.lower() in named:
+        if materials.lower() == "obelix-cif":  # every OBELiX entry whose CIF has Li
+            from ionmd.datasets.obelix import obelix_cif_ids
+
+            materials = obelix_cif_ids(data_path=obelix_data)
+        elif materials.lower() in named:
             materials = list(named[materials.lower()])
         else:
             materials = [materials]

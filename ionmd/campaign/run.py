@@ -26,13 +26,13 @@ import torch
 from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
 from ionmd.campaign.lock import lock_out_dir
-from ionmd.campaign.materials import MaterialSource, load_material, material_sources
+from ionmd.campaign.materials import MaterialSource, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory
+from ionmd.campaign.orderings import material_systems
 from ionmd.campaign.plan import (
     CampaignPlan,
     plan_batches,
     plan_systems,
-    systems_for_material,
 )
 from ionmd.campaign.record import CampaignRecord, read_record
 from ionmd.campaign.records import (
@@ -153,7 +153,10 @@ def _prepare(
     # cold GPU node) and before anything is written or removed
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
     failed: dict[str, str] = {}
-    prepared = _prepare_materials(sources, config=config, failed=failed)
+    orderings: dict[str, Any] = {}
+    prepared = _prepare_materials(
+        sources, config=config, failed=failed, orderings=orderings
+    )
     if not prepared:
         raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
     with_data = _keys_with_data(out, previous)
@@ -206,6 +209,7 @@ def _prepare(
         supercells=plan.supercells,
         batches=previous.batches if previous else [],
         plan=plan.keys,
+        other={"orderings": orderings} if orderings else {},
     )
     return _Prepared(model=model, plan=plan, record=record)
 
@@ -372,22 +376,21 @@ MAX_SKIP_LINES = 10
 
 
 def _prepare_materials(
-    sources: list[MaterialSource], *, config: CampaignConfig, failed: dict[str, str]
+    sources: list[MaterialSource],
+    *,
+    config: CampaignConfig,
+    failed: dict[str, str],
+    orderings: dict[str, Any] | None = None,
 ) -> dict[str, list[SystemSpec]]:
     """Read, check and expand every material (no model needed); a material that
     fails is recorded in ``failed`` with its one-line reason and left out."""
     prepared: dict[str, list[SystemSpec]] = {}
     for src in sources:
-        try:
-            structure = load_material(
-                src,
-                obelix_data=config.obelix_data,
-                round_occupancies=config.round_occupancies,
-                mobile_species=config.protocol.mobile_species,
-            )
-            prepared[src.material_id] = systems_for_material(
-                src.material_id, structure, config=config
-            )
+        try:  # occupancy = "order": one material per ordering (docs/disorder.md)
+            systems, note = material_systems(src, config=config)
+            prepared.update(systems)
+            if note is not None and orderings is not None:
+                orderings[src.material_id] = note
         except IonmdError as exc:
             failed[src.material_id] = str(exc)
     if prepared:  # else the caller's one-line refusal says it all

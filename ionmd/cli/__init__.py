@@ -18,6 +18,7 @@ from ionmd import __version__
 #: subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
     "run": "ionmd.cli.run",
+    "plan": "ionmd.cli.plan",
     "demo": "ionmd.cli.demo",
     "analyze": "ionmd.cli.analyze",
     "vasp": "ionmd.cli.vasp",

@@ -42,6 +42,7 @@ __all__ = [
     "default_obelix_path",
     "experimental_sigma_mS_cm",
     "load_obelix",
+    "obelix_cif_ids",
     "obelix_cif_path",
     "obelix_ids",
     "obelix_structure",
@@ -185,6 +186,30 @@ def obelix_cif_path(
     if row.get("Cif ID") != "done" or not cif.is_file():
         raise InputError(f"OBELiX entry {key!r} has no CIF in {path / CIF_DIRNAME}")
     return cif
+
+
+def obelix_cif_ids(
+    *, data_path: str | os.PathLike | None = None, element: str = "Li"
+) -> list[str]:
+    """Ids (``all.csv`` order) of every entry with a CIF whose atoms include
+    ``element`` (``materials = "obelix-cif"``). Read from the CIF text: the
+    ``_chemical_formula_sum`` line when present, else the atom-site symbols."""
+    import re
+
+    path = resolve_obelix_path(data_path)
+    table = _table(str(path))
+    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(element)}(?![a-z])")
+    out = []
+    for key, row in table.items():
+        cif = path / CIF_DIRNAME / f"{key}.cif"
+        if row.get("Cif ID") != "done" or not cif.is_file():
+            continue
+        text = cif.read_text(errors="replace")
+        formula = re.search(r"^_chemical_formula_sum\s+(.+)$", text, re.MULTILINE)
+        where = formula.group(1) if formula else text
+        if pattern.search(where):
+            out.append(key)
+    return out
 
 
 def obelix_structure(

@@ -70,6 +70,7 @@ def load_structure(
     rounding_rule: RoundingRule = "composition",
     mobile_species: str | None = "Li",
     min_distance_A: float = DEFAULT_MIN_DISTANCE_A,
+    allow_partial: bool = False,
 ) -> Structure:
     """Read and validate a periodic structure.
 
@@ -84,6 +85,9 @@ def load_structure(
             or "plurality" (per site; the obelix package's rule up to ties).
         mobile_species: element that must be present (None: no check).
         min_distance_A: smallest allowed interatomic distance, Å (periodic).
+        allow_partial: return a partially occupied structure as it is (for
+            :mod:`ionmd.structures.ordering`; the overlap check is then left to
+            the ordered supercells, since split sites overlap by design).
 
     Returns:
         an ordered, fully occupied ``Structure`` (site order as in the source;
@@ -99,6 +103,11 @@ def load_structure(
     _check_lattice(structure, origin=origin)
 
     bad = partial_sites(structure)
+    if bad and allow_partial:
+        structure = _snap_full_occupancies(structure)
+        if mobile_species is not None:
+            check_mobile_species(structure, mobile_species=mobile_species, origin=origin)
+        return structure
     if bad:
         if not round_occupancies:
             shown = "; ".join(site_label(structure, i) for i in bad[:3])

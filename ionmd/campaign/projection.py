@@ -1,0 +1,164 @@
+"""``ionmd plan``: what a campaign would run and cost, without any MD.
+
+Per material: the supercell, its atoms, the orderings (``occupancy = "order"``),
+the systems and batches they fall in, the atom-steps of the protocol and the
+projected GPU-hours; or a one-line reason why it cannot be run (unparseable,
+too large, ordering impossible within tolerance, element not covered by the
+model). The ordering is only planned (counts, tolerance, charge), not placed:
+the Ewald ranking runs in ``ionmd run``.
+
+Cost: ``atom-steps x us_per_atom_step``. Default: 3.0 us per atom-step, the
+published figure for batched MACE-MP-0b2 large on one H100 (NVIDIA NIM docs;
+docs/disorder.md); pass a measured figure (``ionmd bench``) for another model
+or device.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ionmd.campaign.config import CampaignConfig as RunConfig
+from ionmd.campaign.materials import load_material, material_sources
+from ionmd.campaign.orderings import load_disordered
+from ionmd.campaign.plan import pack_batches
+from ionmd.errors import IonmdError
+
+PUBLISHED_US_PER_ATOM_STEP = 3.0
+PUBLISHED_SOURCE = "published batched MACE-MP-0b2 large on one H100 (3 us/atom-step)"
+#: models cheap enough to load just to check which elements they cover
+CHEAP_MODELS = ("lj", "toy", "toy-conductor", "mace-tiny")
+
+
+@dataclass(frozen=True)
+class _Sized:
+    """Stands in for a SystemSpec in :func:`pack_batches` (only its size counts)."""
+
+    material_id: str
+    atoms: range
+
+
+def plan_campaign(
+    config: RunConfig, *, us_per_atom_step: float | None = None
+) -> dict[str, Any]:
+    """The plan of ``config`` as a JSON-able dict (rows per material, totals)."""
+    from ionmd.structures.load import load_structure
+    from ionmd.structures.occupancy import partial_sites
+    from ionmd.structures.ordering import plan_ordering
+    from ionmd.structures.supercell import MAX_SUPERCELL_ATOMS, supercell_repeats
+
+    us = PUBLISHED_US_PER_ATOM_STEP if us_per_atom_step is None else us_per_atom_step
+    source = PUBLISHED_SOURCE if us_per_atom_step is None else "given (measured)"
+    known, model_note = _model_elements(config.model)
+    n_steps, n_temps = config.n_steps, len(config.temperatures_K)
+    rows: list[dict[str, Any]] = []
+    for src in material_sources(config.materials, obelix_data=config.obelix_data):
+        row: dict[str, Any] = {"material": src.material_id}
+        try:
+            if config.occupancy_mode == "order":
+                structure: Any = load_disordered(src, config=config)
+            else:
+                structure = load_material(
+                    src,
+                    obelix_data=config.obelix_data,
+                    round_occupancies=config.occupancy_mode == "round",
+                    mobile_species=config.mobile_species,
+                )
+            elements = {el.symbol for el in structure.composition.elements}
+            if partial_sites(structure):
+                plan = plan_ordering(
+                    structure,
+                    min_cell_length_A=config.min_cell_length_A,
+                    mobile_species=config.mobile_species,
+                    origin=src.material_id,
+                )
+                row |= {
+                    "supercell": [int(x) for x in np.diag(plan.scaling)],
+                    "atoms": plan.n_atoms,
+                    "orderings": config.n_orderings,
+                    "rounding": {k: v for k, v in plan.rounding().items() if v},
+                    "charge": plan.charge_source,
+                }
+                elements = set(plan.composition_ordered)
+            else:
+                structure = load_structure(structure, mobile_species=config.mobile_species)
+                n = supercell_repeats(
+                    structure.lattice.matrix, min_cell_length_A=config.min_cell_length_A
+                )
+                atoms = len(structure) * int(np.prod(n))
+                if atoms > MAX_SUPERCELL_ATOMS:
+                    raise IonmdError(
+                        f"too large: {atoms} atoms (limit {MAX_SUPERCELL_ATOMS})"
+                    )
+                row |= {"supercell": [int(x) for x in n], "atoms": atoms, "orderings": 1}
+            if known is not None and not elements <= known:
+                missing = ", ".join(sorted(elements - known))
+                raise IonmdError(f"model {config.model} does not cover {missing}")
+        except IonmdError as exc:
+            row = {"material": src.material_id, "reason": str(exc)}
+        if "atoms" in row:
+            row["systems"] = row["orderings"] * n_temps
+            row["atom_steps"] = row["atoms"] * row["systems"] * n_steps
+            row["gpu_hours"] = row["atom_steps"] * us * 1e-6 / 3600.0
+        rows.append(row)
+    ok = [r for r in rows if "atoms" in r]
+    sized = [
+        _Sized(r["material"], range(r["atoms"])) for r in ok for _ in range(r["systems"])
+    ]
+    batches = pack_batches(sized, max_atoms=config.max_atoms_per_batch) if sized else []
+    where: dict[str, set[int]] = {}
+    for b, batch in enumerate(batches):
+        for s in batch:
+            where.setdefault(s.material_id, set()).add(b)
+    for r in ok:
+        r["batches"] = sorted(where.get(r["material"], set()))
+    atoms = [r["atoms"] for r in ok]
+    atom_steps = sum(r["atom_steps"] for r in ok)
+    return {
+        "config": {
+            "materials": config.materials,
+            "occupancy": config.occupancy_mode,
+            "n_orderings": config.n_orderings,
+            "temperatures_K": list(config.temperatures_K),
+            "n_steps": n_steps,
+            "min_cell_length_A": config.min_cell_length_A,
+            "model": config.model,
+            "max_atoms_per_batch": config.max_atoms_per_batch,
+        },
+        "cost_source": source,
+        "us_per_atom_step": us,
+        "model_elements": model_note,
+        "materials": rows,
+        "totals": {
+            "n_materials": len(rows),
+            "n_runnable": len(ok),
+            "n_skipped": len(rows) - len(ok),
+            "n_ordered_from_disorder": sum(1 for r in ok if "charge" in r),
+            "atoms_median": statistics.median(atoms) if atoms else 0,
+            "atoms_max": max(atoms) if atoms else 0,
+            "atoms_sum_over_systems": sum(r["atoms"] * r["systems"] for r in ok),
+            "n_systems": sum(r["systems"] for r in ok),
+            "n_batches": len(batches),
+            "atom_steps": atom_steps,
+            "gpu_hours": atom_steps * us * 1e-6 / 3600.0,
+        },
+    }
+
+
+def _model_elements(model: str) -> tuple[set[str] | None, str]:
+    """(elements the model covers, a note); None when the model is not loaded
+    (only the cheap test models are loaded by the plan)."""
+    if model not in CHEAP_MODELS:
+        return None, f"not checked ({model} is not loaded by the plan)"
+    from ase.data import chemical_symbols
+
+    from ionmd.calculators import load_model
+    from ionmd.campaign.records import supported_numbers
+
+    numbers = supported_numbers(load_model(model, device="cpu"))
+    if numbers is None:
+        return None, f"{model} covers every element"
+    return {chemical_symbols[z] for z in numbers}, f"checked against {model}"

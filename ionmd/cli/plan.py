@@ -1,0 +1,67 @@
+"""``ionmd plan CONFIG.toml``: per material the supercell, atoms, orderings,
+batches and projected cost, or why it cannot be run; no MD."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="list what a campaign would run and cost (no MD)",
+        description="Read every material of CONFIG, build its supercell (and with "
+        'occupancy = "order" plan its orderings), pack the systems into batches '
+        "and project the cost; one line per material that cannot be run, with why.",
+    )
+    p.add_argument("config", help="TOML file (see docs/config.md)")
+    p.add_argument(
+        "--us-per-atom-step",
+        type=float,
+        default=None,
+        help="measured cost of the model on the device, microseconds per atom-step "
+        "(default: 3.0, the published batched-MACE figure on one H100)",
+    )
+    p.add_argument("--json", help="also write the whole plan to this JSON file")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ionmd.campaign.config import load_config
+    from ionmd.campaign.projection import plan_campaign
+    from ionmd.errors import InputError
+
+    if args.us_per_atom_step is not None and not args.us_per_atom_step > 0:
+        raise InputError("--us-per-atom-step must be positive")
+    config = load_config(args.config)
+    plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
+    print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'sys':>4} "
+          f"{'atom-steps':>10} {'GPU-h':>7}  batches / note")  # fmt: skip
+    for r in plan["materials"]:
+        if "atoms" not in r:
+            print(f"{r['material']:<12} cannot run: {r['reason']}")
+            continue
+        sc = "x".join(str(x) for x in r["supercell"])
+        note = ",".join(str(b) for b in r["batches"])
+        if r.get("rounding"):
+            note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
+        print(
+            f"{r['material']:<12} {sc:<9} {r['atoms']:>6} {r['orderings']:>3} "
+            f"{r['systems']:>4} {r['atom_steps']:>10.3g} {r['gpu_hours']:>7.3f}  {note}"
+        )
+    t = plan["totals"]
+    print(
+        f"{t['n_runnable']} of {t['n_materials']} materials runnable "
+        f"({t['n_ordered_from_disorder']} as orderings of a disordered structure), "
+        f"{t['n_skipped']} skipped; atoms per supercell median {t['atoms_median']:g}, "
+        f"max {t['atoms_max']}; {t['n_systems']} systems in {t['n_batches']} batch(es); "
+        f"{t['atom_steps']:.3g} atom-steps = {t['gpu_hours']:.1f} GPU-hours at "
+        f"{plan['us_per_atom_step']:g} us/atom-step ({plan['cost_source']}); "
+        f"model elements: {plan['model_elements']}"
+    )
+    if args.json:
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps(plan, indent=1, default=str))
+    return 0

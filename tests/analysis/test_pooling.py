@@ -1,0 +1,81 @@
+"""Pooling the orderings of a disordered material per temperature
+(ionmd.analysis.pooling) on a constructed results document."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ionmd.analysis.pooling import pool_orderings, pooled_value
+
+
+def _material(d_by_t: dict[float, float], half_width: float) -> dict:
+    return {
+        "temperatures": [
+            {
+                "temperature_K": t,
+                "D_cm2_s": d,
+                "D_ci95_cm2_s": [d - half_width, d + half_width],
+                "sigma_mS_cm": 10 * d,
+                "sigma_ci95_mS_cm": [10 * (d - half_width), 10 * (d + half_width)],
+                "reliable": True,
+                "used_in_fit": True,
+                "n_mobile": 24,
+                "volume_A3": 1000.0,
+            }
+            for t, d in d_by_t.items()
+        ]
+    }
+
+
+def test_orderings_pool_per_temperature_with_the_spread_in_the_interval():
+    w = 0.392e-5  # 95 % half width -> sigma_i = 0.2e-5
+    doc = {
+        "abc#o1": _material({800.0: 1e-5, 900.0: 2e-5}, w),
+        "abc#o2": _material({800.0: 3e-5, 900.0: 2e-5}, w),
+        "abc#o3": _material({800.0: 2e-5}, w),
+        "plain": _material({800.0: 9e-5}, w),  # not an ordering: left alone
+    }
+    pooled = pool_orderings(doc)
+    assert list(pooled) == ["abc"]
+    assert pooled["abc"]["orderings"] == ["abc#o1", "abc#o2", "abc#o3"]
+    t800, t900 = pooled["abc"]["temperatures"]
+    assert t800["temperature_K"] == 800.0 and t800["n_orderings"] == 3
+    assert t800["D_cm2_s"] == pytest.approx(2e-5)
+    assert t800["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 3e-5, 2e-5])
+    assert t800["D_spread_cm2_s"] == pytest.approx(1e-5)
+    se = math.sqrt(3 * (0.2e-5) ** 2 / 9 + (1e-5) ** 2 / 3)
+    assert t800["D_ci95_cm2_s"] == pytest.approx([2e-5 - 1.96 * se, 2e-5 + 1.96 * se])
+    assert t800["sigma_mS_cm"] == pytest.approx(2e-4)
+    # 900 K: two orderings that agree -> only their own errors remain
+    assert t900["n_orderings"] == 2 and t900["D_spread_cm2_s"] == 0.0
+    se = math.sqrt(2 * (0.2e-5) ** 2 / 4)
+    assert t900["D_ci95_cm2_s"][1] == pytest.approx(2e-5 + 1.96 * se)
+
+
+def test_one_ordering_and_unfinite_values():
+    v = pooled_value([5.0], [(4.0, 6.0)])
+    assert v["value"] == 5.0 and v["spread"] == 0.0
+    assert v["ci95"] == pytest.approx([4.0, 6.0])
+    doc = {"x#o1": _material({800.0: float("nan")}, 0.0)}
+    assert pool_orderings(doc)["x"]["temperatures"] == []
+
+
+def test_pooled_arrhenius_and_comparison_with_experiment():
+    from ionmd.analysis.arrhenius import KB_EV_PER_K
+
+    def d(t: float) -> float:  # Ea = 0.3 eV exactly
+        return 1e-3 * math.exp(-0.3 / (KB_EV_PER_K * t))
+
+    doc = {
+        f"m#o{k}": _material({t: d(t) * f for t in (800.0, 1000.0, 1200.0)}, 1e-9)
+        for k, f in ((1, 0.9), (2, 1.1))
+    }
+    pooled = pool_orderings(doc, sigma_exp_mS_cm={"m": 1.0})["m"]
+    assert pooled["Ea_eV"] == pytest.approx(0.3, rel=1e-6)
+    assert pooled["D_300K_cm2_s"] == pytest.approx(d(300.0), rel=1e-6)
+    assert pooled["sigma_exp_mS_cm"] == 1.0
+    assert pooled["log10_error"] == pytest.approx(math.log10(pooled["sigma_300K_mS_cm"]))
+    lo, hi = pooled["sigma_300K_ci95_mS_cm"]
+    assert lo < pooled["sigma_300K_mS_cm"] < hi
