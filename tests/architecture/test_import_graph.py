@@ -106,6 +106,9 @@ def test_no_import_cycle_between_modules():
 
 
 ANALYSIS_ONLY = ("kinisi", "scipp", "matplotlib", "pymatgen")
+#: a model whose own package needs one of them (chgnet builds its graphs from
+#: pymatgen structures): loaded only when that model is asked for
+MODEL_NEEDS = {"ionmd.calculators.chgnet": {"pymatgen"}}
 
 
 @pytest.mark.parametrize("layer", ["ionmd.engine", "ionmd.calculators", "ionmd.fileformat"])
@@ -124,7 +127,12 @@ def test_engine_side_never_imports_analysis_packages(layer):
                 if isinstance(node, ast.ImportFrom) and not node.level
                 else []
             )
-            bad += [f"{name}: {n}" for n in names if n.split(".")[0] in ANALYSIS_ONLY]
+            allowed = MODEL_NEEDS.get(name, set())
+            bad += [
+                f"{name}: {n}"
+                for n in names
+                if n.split(".")[0] in ANALYSIS_ONLY and n.split(".")[0] not in allowed
+            ]
     assert not bad, bad
 
 
