@@ -22,12 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "analyze": "ionmd.cli.analyze",
     "vasp": "ionmd.cli.vasp",
     "bench": "ionmd.cli.bench",
-    "status": "ionmd.scaleout.cli",
+    "status": "ionmd.cli.status",
 }
-
-
-class UserError(Exception):
-    """An error caused by the user's input: printed as one line, exit code 2."""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -94,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:  # disk full, read-only: not the input's fault
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except (IonmdError, UserError, FileNotFoundError) as exc:
+    except (IonmdError, FileNotFoundError) as exc:
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except interrupts.Interrupted as exc:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-analysis", action="store_true", help="MD only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    from ionmd.scaleout.cli import add_executor_arguments
+    from ionmd.cli.executor_args import add_executor_arguments
 
     add_executor_arguments(p)
     p.set_defaults(func=main)
@@ -52,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
         config = config.replace(**changes)
     executor = None
     if args.executor or args.executor_config or "executor" in config.extra:
-        from ionmd.scaleout.cli import executor_config_from_args
+        from ionmd.cli.executor_args import executor_config_from_args
 
         executor = executor_config_from_args(
             args, campaign_table=config.extra.get("executor")

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sb.add_argument("--dry-run", action="store_true", help="print, do not call sbatch")
     sb.add_argument("--sbatch", default="sbatch", help="sbatch executable")
-    from ionmd.scaleout.cli import add_executor_arguments
+    from ionmd.cli.executor_args import add_executor_arguments
 
     add_executor_arguments(sb)
     sb.set_defaults(func=_submit)
@@ -196,9 +196,9 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     and ``ionmd status RUNS``, instead of handing SLURM an afterok chain."""
     import shutil
 
+    from ionmd.cli.executor_args import executor_config_from_args
     from ionmd.errors import InputError
     from ionmd.scaleout import executor_config_from_table, run_tasks
-    from ionmd.scaleout.cli import executor_config_from_args
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
     if executor_config_from_args(args).kind != "slurm":
