@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ionmd import __version__
+from ionmd.log import configure as configure_logging
 
 #: subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
@@ -74,6 +75,7 @@ def _path_error(exc: OSError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _quiet_third_party_warnings()
+    configure_logging()
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=command if command in SUBCOMMANDS else None)
     args = parser.parse_args(argv)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,10 +68,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"failed: {key}: {why}")
     n_tasks = sum(k.startswith("task ") for k in result.failed)
     if n_tasks:
-        print(
+        log.warning(
             f"{n_tasks} task(s) failed (see `ionmd status "
-            f"{result.out_dir}`); fix the cause and re-run the same command to resume",
-            file=sys.stderr,
+            f"{result.out_dir}`); fix the cause and re-run the same command to resume"
         )
         return 1
     return 0

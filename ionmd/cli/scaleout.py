@@ -14,6 +14,7 @@ from pathlib import Path
 from ionmd.cli.executor_args import add_executor_arguments, executor_config_from_args
 from ionmd.cli.status import add_status_arguments
 from ionmd.errors import IonmdError
+from ionmd.log import configure as configure_logging
 
 
 def _smoke(args: argparse.Namespace) -> int:
@@ -30,6 +31,7 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     parser = argparse.ArgumentParser(prog="python -m ionmd.scaleout")
     sub = parser.add_subparsers(dest="command", required=True)
     add_status_arguments(sub.add_parser("status", help="a campaign's task states"))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -231,10 +234,9 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     for key, result in results.items():
         print(f"{key}: {result.state}" + (f": {result.reason}" if result.reason else ""))
     if failed:
-        print(
+        log.warning(
             f"{len(failed)} segment(s) not done (see `ionmd status {out_dir}`); "
-            "fix the cause and run the same command again to resume",
-            file=sys.stderr,
+            "fix the cause and run the same command again to resume"
         )
         return 1
     return 0
@@ -255,7 +257,7 @@ def _collect(args: argparse.Namespace) -> int:
         except InputError as exc:
             if not args.keep_going:
                 raise InputError(f"{run_dir.name}: {exc}") from None
-            print(f"{run_dir.name}: not collected: {exc}", file=sys.stderr)
+            log.warning(f"{run_dir.name}: not collected: {exc}")
             failed += 1
     if not runs:
         raise InputError(f"nothing to collect under {args.runs}")
