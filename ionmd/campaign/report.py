@@ -131,13 +131,13 @@ def _analysis_doc(out: Path) -> dict[str, Any] | None:
     """The analysis's results.json in ``out`` (``None`` when there is none, or it
     cannot be read: the report then holds the campaign tables only)."""
     path = out / "results.json"
-    if not path.is_file():
-        return None
     try:
         doc = json.loads(path.read_text())
+    except FileNotFoundError:  # no analysis (yet): the campaign tables only
+        doc = None
     except (OSError, ValueError) as exc:
         log.warning(f"{path}: not read ({exc}); the report has the campaign tables only")
-        return None
+        doc = None
     return doc if isinstance(doc, dict) and "materials" in doc else None
 
 
