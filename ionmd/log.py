@@ -30,7 +30,9 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.setStream(sys.stderr)
+        # not setStream(): it flushes the previous stream, which may be closed by
+        # now (pytest's capture of an earlier test, a notebook's replaced stderr)
+        self.stream = sys.stderr
         super().emit(record)
 
 

@@ -68,3 +68,19 @@ def test_library_call_prints_nothing_at_info_unless_configured(
     ionmd_log.configure()
     analyse_paths(paths=[run_file], out_dir=tmp_path / "b", figures=False, verbose=True)
     assert _lines(capsys.readouterr().err, "ionmd: analysing lj_li at 30 K")
+
+
+def test_handler_follows_sys_stderr_even_when_the_old_one_was_closed(
+    tmp_path, monkeypatch, no_ionmd_handler
+):
+    """pytest (or a notebook) replaces and closes stderr between commands: the one
+    handler writes to the stderr of the moment and never touches the old one."""
+    ionmd_log.configure()
+    log = ionmd_log.get_logger("ionmd.test")
+    with open(tmp_path / "first", "w") as first:
+        monkeypatch.setattr("sys.stderr", first)
+        log.info("one")
+    with open(tmp_path / "second", "w") as second:  # `first` is closed now
+        monkeypatch.setattr("sys.stderr", second)
+        log.info("two")
+    assert (tmp_path / "second").read_text() == "ionmd: two\n"
