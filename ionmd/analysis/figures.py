@@ -48,12 +48,18 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
+def _msd_name(material_id: str) -> str:
+    return f"msd_{_safe(material_id)}.png"
+
+
+def _arrhenius_name(material_id: str) -> str:
+    return f"arrhenius_{_safe(material_id)}.png"
+
+
 def figure_names(material_ids: Sequence[str]) -> list[str]:
     """The file names :func:`write_figures` gives, in its order (parity and
     log-error only when some material has a measured sigma)."""
-    names = [
-        f"{kind}_{_safe(mid)}.png" for mid in material_ids for kind in ("msd", "arrhenius")
-    ]
+    names = [f(mid) for mid in material_ids for f in (_msd_name, _arrhenius_name)]
     return [*names, "parity.png", "log_error.png"]
 
 
@@ -83,7 +89,7 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
     )
     ax.legend(fontsize=7)
     fig.tight_layout()
-    path = Path(out_dir) / figure_names([material.material_id])[0]
+    path = Path(out_dir) / _msd_name(material.material_id)
     _save(fig, path)
     return path
 
@@ -135,7 +141,7 @@ def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str])
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    path = Path(out_dir) / figure_names([material.material_id])[1]
+    path = Path(out_dir) / _arrhenius_name(material.material_id)
     _save(fig, path)
     return path
 
