@@ -30,7 +30,8 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
-        # not setStream: it flushes the old stream, which may be closed by now
+        # not setStream(): it flushes the previous stream, which may be closed by
+        # now (pytest's capture of an earlier test, a notebook's replaced stderr)
         self.stream = sys.stderr
         super().emit(record)
 

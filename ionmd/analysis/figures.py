@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,21 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
+def _msd_name(material_id: str) -> str:
+    return f"msd_{_safe(material_id)}.png"
+
+
+def _arrhenius_name(material_id: str) -> str:
+    return f"arrhenius_{_safe(material_id)}.png"
+
+
+def figure_names(material_ids: Sequence[str]) -> list[str]:
+    """The file names :func:`write_figures` gives, in its order (parity and
+    log-error only when some material has a measured sigma)."""
+    names = [f(mid) for mid in material_ids for f in (_msd_name, _arrhenius_name)]
+    return [*names, "parity.png", "log_error.png"]
+
+
 def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
@@ -73,7 +89,7 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
     )
     ax.legend(fontsize=7)
     fig.tight_layout()
-    path = Path(out_dir) / f"msd_{_safe(material.material_id)}.png"
+    path = Path(out_dir) / _msd_name(material.material_id)
     _save(fig, path)
     return path
 
@@ -125,7 +141,7 @@ def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str])
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    path = Path(out_dir) / f"arrhenius_{_safe(material.material_id)}.png"
+    path = Path(out_dir) / _arrhenius_name(material.material_id)
     _save(fig, path)
     return path
 

@@ -5,7 +5,6 @@ comparison with OBELiX → files."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,9 @@ from ionmd.analysis.skips import (
 )
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def _requested_of(t: MobileTrajectory) -> tuple[float, ...] | None:
@@ -81,10 +83,9 @@ def analyse_paths(
     results = []
     for t in trajs:
         if verbose:
-            print(
+            log.info(
                 f"analysing {t.material_id} at {t.temperature_K:g} K "
-                f"({t.n_frames} frames, {t.n_mobile} {t.species})",
-                file=sys.stderr,
+                f"({t.n_frames} frames, {t.n_mobile} {t.species})"
             )
         try:
             results.append(analyse_trajectory(traj=t, settings=s))
@@ -162,7 +163,7 @@ def analyse_paths(
 
         fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
         if verbose:
-            print(f"figures: {', '.join(fig_names)}", file=sys.stderr)
+            log.info(f"figures: {', '.join(fig_names)}")
     write_text_reports(doc=doc, out_dir=out, figures=fig_names)
     return doc, materials
 

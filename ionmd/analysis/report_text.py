@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.tables import Section, Table, html_table, markdown_table
 from ionmd.outputs import write_text_atomic
 
 
@@ -40,7 +43,7 @@ def _requested_vs_analysed(m: dict[str, Any]) -> str:
     return f"{_temps(analysed)} of {_temps(requested)}"
 
 
-def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+def _tables(doc: dict[str, Any]) -> list[Table]:
     mats = doc["materials"]
     rows = []
     for mid, m in mats.items():
@@ -81,7 +84,7 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
                 ]
             )
     return [
-        (
+        Table(
             "Materials",
             [
                 "id",
@@ -97,7 +100,7 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
             ],
             rows,
         ),
-        (
+        Table(
             "Temperatures",
             [
                 "id",
@@ -112,7 +115,7 @@ def _tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
             ],
             per_t,
         ),
-        (
+        Table(
             "Requested materials",
             ["id", "status", "σexp (mS/cm)", "analysed of requested T (K)", "reason"],
             [
@@ -152,41 +155,56 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
     ]
 
 
+def _image_src(name: str, *, folder: Path, embed: bool) -> str:
+    """The ``src`` of a figure: its file name, or (``embed``) the PNG inlined as
+    a data URI so the page stands alone (the name when the file is missing)."""
+    path = folder / name
+    if embed and path.is_file():
+        return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+    return name
+
+
 def write_text_reports(
     *,
-    doc: dict[str, Any],
+    doc: dict[str, Any] | None,
     out_dir: str | os.PathLike[str],
-    figures: list[str] | None = None,
+    figures: Sequence[str] | None = None,
+    sections: Sequence[Section] = (),
+    embed_images: bool = False,
 ) -> list[Path]:
-    """Write ``report.md`` and ``report.html``; returns their paths."""
+    """Write ``report.md`` and ``report.html``; returns their paths.
+
+    ``doc`` is the results.json document (``None``: no analysis, the report holds
+    only ``sections``); ``sections`` (the campaign's tables) follow the analysis
+    under their own headings; ``embed_images`` inlines the figures in the HTML.
+    """
     out = Path(out_dir)
-    md = ["# ionmd analysis", "", *_summary_lines(doc), ""]
-    for title, head, rows in _tables(doc):
-        md += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        md += ["| " + " | ".join(r) + " |" for r in rows]
-        md.append("")
-    for name in figures or []:
-        md.append(f"![{name}]({name})")
+    title = "ionmd analysis" if doc is not None else "ionmd campaign"
+    tables = _tables(doc) if doc is not None else []
+    summary = _summary_lines(doc) if doc is not None else []
+    md = [f"# {title}", "", *summary, ""] if summary else [f"# {title}", ""]
+    for table in tables:
+        md += markdown_table(table)
+    md += [f"![{name}]({name})" for name in figures or []]
+    for section in sections:
+        md += ["", f"# {section.title}", ""]
+        for table in section.tables:
+            md += markdown_table(table)
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
     h = [
-        "<!doctype html><meta charset='utf-8'><title>ionmd analysis</title>",
+        f"<!doctype html><meta charset='utf-8'><title>{title}</title>",
         "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
-        "border-bottom:1px solid #ddd}</style><h1>ionmd analysis</h1>",
+        f"border-bottom:1px solid #ddd}}</style><h1>{title}</h1>",
     ]
-    h += [f"<p>{html.escape(line)}</p>" for line in _summary_lines(doc)]
-    for title, head, rows in _tables(doc):
-        h.append(
-            f"<h2>{html.escape(title)}</h2><table><tr>"
-            + "".join(f"<th>{html.escape(c)}</th>" for c in head)
-            + "</tr>"
-        )
-        h += [
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-            for r in rows
-        ]
-        h.append("</table>")
-    h += [
-        f"<p><img src='{html.escape(n)}' alt='{html.escape(n)}'></p>" for n in figures or []
-    ]
+    h += [f"<p>{html.escape(line)}</p>" for line in summary]
+    for table in tables:
+        h += html_table(table)
+    for name in figures or []:
+        src = html.escape(_image_src(name, folder=out, embed=embed_images))
+        h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")
+    for section in sections:
+        h.append(f"<h1>{html.escape(section.title)}</h1>")
+        for table in section.tables:
+            h += html_table(table)
     write_text_atomic(out / "report.html", "\n".join(h) + "\n")
     return [out / "report.md", out / "report.html"]

@@ -4,14 +4,15 @@ rows; images inlined so report.html is self-contained."""
 
 from __future__ import annotations
 
-import base64
-import html
-import re
+import json
 import statistics
 from pathlib import Path
 from typing import Any
 
-from ionmd.outputs import write_text_atomic
+from ionmd.analysis.tables import Section, Table
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 #: The study's Table 1: per (material, temperature) simulation of 100 ps.
 STUDY_COST_ROWS = [
@@ -56,8 +57,8 @@ def _hms(seconds: float) -> str:
     return f"{seconds:.1f}s"
 
 
-def campaign_tables(record: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of the campaign tables."""
+def campaign_tables(record: dict[str, Any]) -> list[Table]:
+    """The campaign tables: supercells, failures, cost."""
     cfg = record.get("config", {})
     temps = cfg.get("temperatures_K", [])
     tables = []
@@ -66,7 +67,7 @@ def campaign_tables(record: dict[str, Any]) -> list[tuple[str, list[str], list[l
         for mid, v in sorted(record.get("supercells", {}).items())
     ]
     tables.append(
-        (
+        Table(
             f"Supercells (perpendicular widths ≥ {cfg.get('min_cell_length_A')} Å)",
             ["material", "supercell", "atoms", "atoms × temperatures"],
             sc_rows,
@@ -77,7 +78,7 @@ def campaign_tables(record: dict[str, Any]) -> list[tuple[str, list[str], list[l
         failed += [[key, why] for key, why in b.get("failed_systems", {}).items()]
     if failed:
         tables.append(
-            (
+            Table(
                 "Failed (reported, not run or stopped)",
                 ["material / system", "reason"],
                 failed,
@@ -105,7 +106,7 @@ def campaign_tables(record: dict[str, Any]) -> list[tuple[str, list[str], list[l
             1e-9, sum(b["md_wall_s"] for b in batches)
         )
         tables.append(
-            (
+            Table(
                 "Cost (per simulation = one material at one temperature; in a batch all "
                 f"run at once; {rate:.3g} atom-steps/s here)",
                 [
@@ -126,51 +127,38 @@ def campaign_tables(record: dict[str, Any]) -> list[tuple[str, list[str], list[l
     return tables
 
 
-def _md_table(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
-    out = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return out + ["| " + " | ".join(r) + " |" for r in rows] + [""]
-
-
-def _html_table(title: str, head: list[str], rows: list[list[str]]) -> str:
-    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<h2>{html.escape(title)}</h2><table><tr>{cells}</tr>{body}</table>"
-
-
-def _inline_images(text: str, folder: Path) -> str:
-    def repl(m: re.Match[str]) -> str:
-        path = folder / html.unescape(m.group(1))
-        if not path.is_file():
-            return m.group(0)
-        data = base64.b64encode(path.read_bytes()).decode()
-        return f"src='data:image/png;base64,{data}'"
-
-    return re.sub(r"src='([^':]+\.png)'", repl, text)
+def _analysis_doc(out: Path) -> dict[str, Any] | None:
+    """The analysis's results.json in ``out`` (``None`` when there is none, or it
+    cannot be read: the report then holds the campaign tables only)."""
+    path = out / "results.json"
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:  # no analysis (yet): the campaign tables only
+        doc = None
+    except (OSError, ValueError) as exc:
+        log.warning(f"{path}: not read ({exc}); the report has the campaign tables only")
+        doc = None
+    return doc if isinstance(doc, dict) and "materials" in doc else None
 
 
 def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
-    """Add the campaign tables to report.md/html (creating them if the analysis
-    did not) and inline the figures into report.html."""
+    """Write report.md/html: the analysis (from results.json and its figures,
+    when it ran) and then the campaign tables; figures inlined into report.html.
+
+    Written whole each time from its inputs, so a second call gives the same
+    report (the campaign tables once)."""
+    from ionmd.analysis.figures import figure_names
+    from ionmd.analysis.report_text import write_text_reports
+
     out = Path(out_dir)
-    tables = campaign_tables(record)
-    md_path, html_path = out / "report.md", out / "report.html"
-    md = md_path.read_text() if md_path.exists() else "# ionmd campaign\n\n"
-    md = md.split("\n<!-- campaign -->\n")[0]
-    md += "\n<!-- campaign -->\n\n# Campaign\n\n"
-    for t in tables:
-        md += "\n".join(_md_table(*t)) + "\n"
-    write_text_atomic(md_path, md)
-    page = (
-        html_path.read_text()
-        if html_path.exists()
-        else ("<!doctype html><meta charset='utf-8'><title>ionmd campaign</title>")
+    doc = _analysis_doc(out)
+    figures = []
+    if doc is not None:
+        figures = [n for n in figure_names(list(doc["materials"])) if (out / n).is_file()]
+    write_text_reports(
+        doc=doc,
+        out_dir=out,
+        figures=figures,
+        sections=[Section("Campaign", campaign_tables(record))],
+        embed_images=True,
     )
-    page = page.split("\n<!-- campaign -->\n")[0]
-    page += (
-        "\n<!-- campaign -->\n<h1>Campaign</h1>"
-        + "".join(_html_table(*t) for t in tables)
-        + "\n"
-    )
-    write_text_atomic(html_path, _inline_images(page, out))

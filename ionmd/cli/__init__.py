@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ionmd import __version__
+from ionmd.log import configure as configure_logging
 
 #: subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
@@ -23,12 +24,8 @@ SUBCOMMANDS: dict[str, str] = {
     "analyze": "ionmd.cli.analyze",
     "vasp": "ionmd.cli.vasp",
     "bench": "ionmd.cli.bench",
-    "status": "ionmd.scaleout.cli",
+    "status": "ionmd.cli.status",
 }
-
-
-class UserError(Exception):
-    """An error caused by the user's input: printed as one line, exit code 2."""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -79,6 +76,7 @@ def _path_error(exc: OSError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _quiet_third_party_warnings()
+    configure_logging()
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=command if command in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
@@ -97,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:  # disk full, read-only: not the input's fault
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except (IonmdError, UserError, FileNotFoundError) as exc:
+    except (IonmdError, FileNotFoundError) as exc:
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except interrupts.Interrupted as exc:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 #: The study's Table 1 (per (material, temperature) simulation of 100 ps).
 STUDY_TABLE1 = {
@@ -142,7 +145,7 @@ def main(args: argparse.Namespace) -> int:
             res["dft_vs_ml_step_ratio"] = dft.get("dft_vs_ml_step_ratio")
         except Exception as exc:  # DFT code missing or failed: say so, keep the rest
             res["dft_error"] = f"{type(exc).__name__}: {exc}"
-            print(f"ionmd bench: DFT measurement skipped: {exc}", file=sys.stderr)
+            log.warning(f"DFT measurement skipped: {exc}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     from benchmarks.scaling import markdown as scaling_md

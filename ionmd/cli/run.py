@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-analysis", action="store_true", help="MD only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    from ionmd.scaleout.cli import add_executor_arguments
+    from ionmd.cli.executor_args import add_executor_arguments
 
     add_executor_arguments(p)
     p.set_defaults(func=main)
@@ -52,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
         config = config.replace(**changes)
     executor = None
     if args.executor or args.executor_config or "executor" in config.extra:
-        from ionmd.scaleout.cli import executor_config_from_args
+        from ionmd.cli.executor_args import executor_config_from_args
 
         executor = executor_config_from_args(
             args, campaign_table=config.extra.get("executor")
@@ -65,10 +68,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"failed: {key}: {why}")
     n_tasks = sum(k.startswith("task ") for k in result.failed)
     if n_tasks:
-        print(
+        log.warning(
             f"{n_tasks} task(s) failed (see `ionmd status "
-            f"{result.out_dir}`); fix the cause and re-run the same command to resume",
-            file=sys.stderr,
+            f"{result.out_dir}`); fix the cause and re-run the same command to resume"
         )
         return 1
     return 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sb.add_argument("--dry-run", action="store_true", help="print, do not call sbatch")
     sb.add_argument("--sbatch", default="sbatch", help="sbatch executable")
-    from ionmd.scaleout.cli import add_executor_arguments
+    from ionmd.cli.executor_args import add_executor_arguments
 
     add_executor_arguments(sb)
     sb.set_defaults(func=_submit)
@@ -160,9 +163,9 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     and ``ionmd status RUNS``, instead of handing SLURM an afterok chain."""
     import shutil
 
+    from ionmd.cli.executor_args import executor_config_from_args
     from ionmd.errors import InputError
     from ionmd.scaleout import executor_config_from_table, run_tasks
-    from ionmd.scaleout.cli import executor_config_from_args
     from ionmd.vasp_bridge.jobs import queued_job_names
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
@@ -196,10 +199,9 @@ def _submit_tasks(args: argparse.Namespace) -> int:
     for key, result in results.items():
         print(f"{key}: {result.state}" + (f": {result.reason}" if result.reason else ""))
     if failed:
-        print(
+        log.warning(
             f"{len(failed)} segment(s) not done (see `ionmd status {out_dir}`); "
-            "fix the cause and run the same command again to resume",
-            file=sys.stderr,
+            "fix the cause and run the same command again to resume"
         )
         return 1
     return 0
@@ -220,7 +222,7 @@ def _collect(args: argparse.Namespace) -> int:
         except InputError as exc:
             if not args.keep_going:
                 raise InputError(f"{run_dir.name}: {exc}") from None
-            print(f"{run_dir.name}: not collected: {exc}", file=sys.stderr)
+            log.warning(f"{run_dir.name}: not collected: {exc}")
             failed += 1
     if not runs:
         raise InputError(f"nothing to collect under {args.runs}")

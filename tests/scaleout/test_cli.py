@@ -6,9 +6,10 @@ import argparse
 
 import pytest
 
+from ionmd.cli.executor_args import add_executor_arguments, executor_config_from_args
+from ionmd.cli.status import register
 from ionmd.errors import InputError
 from ionmd.scaleout.__main__ import main
-from ionmd.scaleout.cli import add_executor_arguments, executor_config_from_args, register
 
 
 def test_smoke_then_status(tmp_path, capsys):

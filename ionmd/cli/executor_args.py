@@ -1,13 +1,8 @@
-"""Command-line pieces of the scale-out layer, for the ``ionmd`` dispatcher:
-
-* :func:`add_executor_arguments` / :func:`executor_config_from_args`: the
-  ``--executor`` and ``--executor-config`` options ``ionmd run`` and
-  ``ionmd vasp submit`` share;
-* :func:`register`: the ``ionmd status OUT_DIR`` subcommand
-  (``SUBCOMMANDS["status"] = "ionmd.scaleout.cli"``).
-
-``python -m ionmd.scaleout status|smoke`` works without the dispatcher.
-"""
+"""The ``--executor`` and ``--executor-config`` options that ``ionmd run`` and
+``ionmd vasp submit`` share: :func:`add_executor_arguments` adds them,
+:func:`executor_config_from_args` turns them into an
+:class:`~ionmd.scaleout.config.ExecutorConfig` (built by the scale-out layer from
+the ``[executor]`` table)."""
 
 from __future__ import annotations
 
@@ -56,30 +51,3 @@ def executor_config_from_args(
     if getattr(args, "executor_config", None) is not None:
         table = load_executor_table(args.executor_config)
     return executor_config_from_table(table, kind=getattr(args, "executor", None))
-
-
-def _status(args: argparse.Namespace) -> int:
-    from ionmd.scaleout.status import campaign_status
-
-    status = campaign_status(args.out_dir)
-    print(status.format(show_done=not args.hide_done))
-    return 1 if status.counts["failed"] else 0
-
-
-def add_status_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out_dir", type=Path, help="the campaign's output directory")
-    parser.add_argument(
-        "--hide-done", action="store_true", help="list only tasks not done yet"
-    )
-    parser.set_defaults(func=_status)
-
-
-def register(subparsers: Any) -> None:
-    """Add ``status`` to the ``ionmd`` dispatcher."""
-    parser = subparsers.add_parser(
-        "status",
-        help="what a campaign's tasks are doing: pending, running, done, failed",
-        description="Show each task of a campaign (pending, running, done, failed), "
-        "where it runs and why it failed. Exit status 1 when some failed.",
-    )
-    add_status_arguments(parser)

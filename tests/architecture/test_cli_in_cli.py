@@ -1,0 +1,36 @@
+"""Command-line code lives in ``ionmd/cli/`` only: no layer parses arguments,
+and every ``ionmd`` subcommand is registered by a module of ``ionmd.cli``."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ionmd.cli import SUBCOMMANDS
+
+PKG = Path(__file__).resolve().parents[2] / "ionmd"
+
+
+def test_no_argparse_outside_cli():
+    outside = [
+        str(p.relative_to(PKG.parent))
+        for p in PKG.rglob("*.py")
+        if "cli" not in p.relative_to(PKG).parts[:1] and "argparse" in p.read_text()
+    ]
+    assert outside == []
+
+
+def test_every_subcommand_is_registered_from_cli():
+    assert all(mod.startswith("ionmd.cli.") for mod in SUBCOMMANDS.values())
+
+
+def test_python_m_scaleout_still_runs(tmp_path):
+    """``python -m ionmd.scaleout`` (docs/scaleout.md) keeps working as a thin
+    entry point to ionmd.cli.scaleout."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "ionmd.scaleout", "status", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "no scale-out state" in proc.stderr and "Traceback" not in proc.stderr
