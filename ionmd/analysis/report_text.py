@@ -181,6 +181,10 @@ def write_text_reports(
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
     tables = _tables(doc) if doc is not None else []
+    if doc is not None and doc.get("pooled_orderings"):
+        from ionmd.analysis.pooling import pooled_table
+
+        tables.append(pooled_table(doc["pooled_orderings"]))
     summary = _summary_lines(doc) if doc is not None else []
     md = [f"# {title}", "", *summary, ""] if summary else [f"# {title}", ""]
     for table in tables:

@@ -79,3 +79,31 @@ def test_pooled_arrhenius_and_comparison_with_experiment():
     assert pooled["log10_error"] == pytest.approx(math.log10(pooled["sigma_300K_mS_cm"]))
     lo, hi = pooled["sigma_300K_ci95_mS_cm"]
     assert lo < pooled["sigma_300K_mS_cm"] < hi
+
+
+def test_report_shows_the_pooled_table(tmp_path):
+    """The report (md and html) has one row per disordered material and
+    temperature with the pooled D, its interval and the spread between orderings."""
+    from ionmd.analysis.report_text import write_text_reports
+
+    w = 0.392e-5
+    materials = {
+        "abc#o1": _material({800.0: 1e-5, 900.0: 2e-5}, w),
+        "abc#o2": _material({800.0: 3e-5, 900.0: 2e-5}, w),
+    }
+    from ionmd.analysis.report import summary_dict
+
+    doc = {
+        "materials": {},
+        "summary": summary_dict([]),
+        "pooled_orderings": pool_orderings(materials),
+    }
+    write_text_reports(doc=doc, out_dir=tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "D pooled over the orderings" in md
+    rows = [ln for ln in md.splitlines() if ln.startswith("| abc |")]
+    assert len(rows) == 2
+    assert (
+        "| 800 | 2 | 2e-05 [" in rows[0] and "| 1.41e-05 |" in rows[0]
+    )  # sample std of 1e-5, 3e-5
+    assert "D pooled over the orderings" in (tmp_path / "report.html").read_text()
