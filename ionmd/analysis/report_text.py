@@ -171,12 +171,15 @@ def write_text_reports(
     figures: Sequence[str] | None = None,
     sections: Sequence[Section] = (),
     embed_images: bool = False,
+    preface: Sequence[str] = (),
 ) -> list[Path]:
     """Write ``report.md`` and ``report.html``; returns their paths.
 
     ``doc`` is the results.json document (``None``: no analysis, the report holds
     only ``sections``); ``sections`` (the campaign's tables) follow the analysis
     under their own headings; ``embed_images`` inlines the figures in the HTML.
+    The first screen: the verdict per material (:mod:`ionmd.analysis.verdict`)
+    and ``preface`` (what it was made with: model, protocol, device).
     """
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
@@ -186,7 +189,14 @@ def write_text_reports(
 
         tables.append(pooled_table(doc["pooled_orderings"]))
     summary = _summary_lines(doc) if doc is not None else []
-    md = [f"# {title}", "", *summary, ""] if summary else [f"# {title}", ""]
+    from ionmd.analysis.verdict import verdict_lines
+
+    answer = verdict_lines(doc) if doc is not None else []
+    md = [f"# {title}", ""]
+    if answer:
+        md += ["**σ(300 K) per material**", ""] + [f"- {line}" for line in answer] + [""]
+    md += [*preface, ""] if preface else []
+    md += [*summary, ""] if summary else []
     for table in tables:
         md += markdown_table(table)
     md += [f"![{name}]({name})" for name in figures or []]
@@ -200,6 +210,11 @@ def write_text_reports(
         "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
         f"border-bottom:1px solid #ddd}}</style><h1>{title}</h1>",
     ]
+    if answer:
+        h.append("<p><b>σ(300 K) per material</b></p><ul>")
+        h += [f"<li>{html.escape(line)}</li>" for line in answer]
+        h.append("</ul>")
+    h += [f"<p>{html.escape(line)}</p>" for line in preface]
     h += [f"<p>{html.escape(line)}</p>" for line in summary]
     for table in tables:
         h += html_table(table)

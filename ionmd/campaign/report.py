@@ -161,4 +161,20 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
         figures=figures,
         sections=[Section("Campaign", campaign_tables(record))],
         embed_images=True,
+        preface=settings_lines(record),
     )
+
+
+def settings_lines(record: dict[str, Any]) -> list[str]:
+    """What the results were made with (the report's first screen)."""
+    cfg = record.get("config") or {}
+    model = record.get("model") or {}
+    temps = ", ".join(f"{t:g}" for t in cfg.get("temperatures_K") or [])
+    return [
+        f"Made with model {model.get('model_name', cfg.get('model', '?'))} "
+        f"({model.get('model_version', 'version not recorded')}) on "
+        f"{record.get('device', '?')}; NVT Nosé–Hoover at {temps} K, "
+        f"{cfg.get('timestep_fs', '?')} fs steps, {cfg.get('duration_ps', '?')} ps per "
+        f"temperature, the first {cfg.get('equilibration_ps', '?')} ps discarded, "
+        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å."
+    ]

@@ -1,0 +1,79 @@
+"""The report's first screen: per material, σ(300 K) with its interval and a
+verdict a reader can act on, before any table.
+
+A material is *resolved* when every requested temperature was analysed and
+reached the study's 20 Å² Li MSD, and the Arrhenius fit gave σ(300 K). Anything
+else is said to be not a prediction, with the reason: how many temperatures
+were diffusive, which ones had a mobile framework (melting), which failed or are
+missing, or why there is no fit at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+def _g(x: Any) -> str:
+    return format(x, ".3g") if _finite(x) else "–"
+
+
+def _temps(values: Any) -> str:
+    return ", ".join(f"{t:g}" for t in values or [])
+
+
+def verdict(material_id: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+    """One line for one material (``m``: its ``materials`` entry in results.json,
+    possibly empty; ``req``: its ``requested_materials`` entry, possibly empty)."""
+    formula = m.get("formula") or req.get("formula") or ""
+    head = f"{material_id} ({formula})" if formula else material_id
+    exp = m.get("sigma_exp_mS_cm", req.get("sigma_exp_mS_cm"))
+    exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
+    status = req.get("status") or ("fitted" if m else "no_fit")
+    if status == "not_simulated":
+        return f"{head}: not simulated: {req.get('reason') or 'could not be prepared'}"
+    sigma = m.get("sigma_300K_mS_cm")
+    if status == "no_fit" or not _finite(sigma):
+        why = req.get("reason") or "fewer than two usable temperatures"
+        return f"{head}: no σ(300 K), not a prediction: {why}{exp_text}"
+    lo, hi = (m.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
+    value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
+    temps = m.get("temperatures") or []
+    requested = m.get("temperatures_requested_K") or [t["temperature_K"] for t in temps]
+    n_ok = sum(bool(t.get("reliable")) for t in temps)
+    melted = [t["temperature_K"] for t in temps if t.get("framework_mobile")]
+    missing = m.get("temperatures_missing_K") or []
+    if m.get("all_reliable"):
+        width = (
+            f"; the interval spans {math.log10(hi / lo):.1f} decades"
+            if _finite(lo) and _finite(hi) and lo > 0
+            else ""
+        )
+        return f"{head}: {value}: resolved{width}{exp_text}"
+    reasons = [
+        f"{n_ok} of {len(requested)} requested temperatures reached the "
+        f"{LI_MSD_THRESHOLD_A2:g} Å² Li MSD"
+    ]
+    if melted:
+        reasons.append(f"framework mobile (melting?) at {_temps(melted)} K")
+    if missing:
+        reasons.append(f"no result at {_temps(missing)} K")
+    return f"{head}: {value}: not a prediction ({'; '.join(reasons)}){exp_text}"
+
+
+def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
+    """One verdict per requested (else analysed) material of a results.json."""
+    mats = doc.get("materials") or {}
+    req = doc.get("requested_materials") or {}
+    ids = list(req) + [mid for mid in mats if mid not in req]
+    return [verdict(mid, mats.get(mid) or {}, req.get(mid) or {}) for mid in ids]
+
+
+__all__ = ["verdict", "verdict_lines"]

@@ -1,0 +1,65 @@
+"""The report's first screen: σ(300 K) per material with a verdict, before any
+table, and the settings it was made with."""
+
+from ionmd.analysis.report import summary_dict
+from ionmd.analysis.report_text import write_text_reports
+from ionmd.analysis.verdict import verdict_lines
+
+
+def _t(T, reliable, framework_mobile=False):
+    return {"temperature_K": T, "reliable": reliable, "framework_mobile": framework_mobile}
+
+
+DOC = {
+    "materials": {
+        "good": {
+            "formula": "Li3N",
+            "sigma_300K_mS_cm": 0.5,
+            "sigma_300K_ci95_mS_cm": [0.05, 5.0],
+            "sigma_exp_mS_cm": 1.0,
+            "all_reliable": True,
+            "temperatures": [_t(800, True), _t(1000, True)],
+            "temperatures_requested_K": [800, 1000],
+        },
+        "slow": {
+            "formula": "Li4P2O7",
+            "sigma_300K_mS_cm": 1e-9,
+            "sigma_300K_ci95_mS_cm": [1e-15, 1e-3],
+            "all_reliable": False,
+            "temperatures": [_t(800, False), _t(1000, True), _t(1200, True, True)],
+            "temperatures_requested_K": [800, 1000, 1200],
+        },
+    },
+    "requested_materials": {
+        "good": {"status": "fitted"},
+        "slow": {"status": "fitted"},
+        "short": {"status": "no_fit", "reason": "every temperature too short"},
+        "bad": {"status": "not_simulated", "reason": "model lj does not cover Xx"},
+    },
+    "summary": summary_dict([]),
+}
+
+
+def test_each_requested_material_gets_a_verdict():
+    lines = {line.split(" ")[0].rstrip(":"): line for line in verdict_lines(DOC)}
+    assert set(lines) == {"good", "slow", "short", "bad"}
+    assert "resolved" in lines["good"] and "1 decades" not in lines["good"]
+    assert "2.0 decades" in lines["good"] and "experiment 1 mS/cm" in lines["good"]
+    assert "not a prediction" in lines["slow"]
+    assert "2 of 3 requested temperatures reached the 20 Å² Li MSD" in lines["slow"]
+    assert "framework mobile (melting?) at 1200 K" in lines["slow"]
+    assert "no σ(300 K)" in lines["short"] and "too short" in lines["short"]
+    assert lines["bad"].startswith("bad: not simulated: model lj does not cover Xx")
+
+
+def test_verdicts_and_settings_come_before_any_table(tmp_path):
+    doc = {**DOC, "materials": {}}  # the tables: requested materials only
+    write_text_reports(
+        doc=doc, out_dir=tmp_path, preface=["Made with model lj (test) on cpu."]
+    )
+    md = (tmp_path / "report.md").read_text()
+    first_table = md.index("\n|")
+    for text in ("σ(300 K) per material", "short: no σ(300 K)", "Made with model lj"):
+        assert md.index(text) < first_table, text
+    html = (tmp_path / "report.html").read_text()
+    assert html.index("σ(300 K) per material") < html.index("<table")
