@@ -99,7 +99,9 @@ def _reduced_formula(symbols: Sequence[str]) -> str:
     """``Li3N`` for a 3×3×3 supercell of Li3N (ASE's mode="reduce" only merges runs)."""
     from ase.formula import Formula
 
-    return str(Formula.from_list(list(symbols)).reduce()[0])
+    # "metal": metals first, then the rest alphabetically (Li3N, Li10GeP2S12), as
+    # pymatgen and the literature write them; str() would give NLi3
+    return Formula.from_list(list(symbols)).reduce()[0].format("metal")
 
 
 def check_systems(systems: Sequence[SystemSpec], *, mobile_species: str) -> None:
