@@ -86,6 +86,25 @@ def _experiment_sigma(
         return {}
 
 
+def _summarise(
+    *,
+    results: list,
+    sigma_exp: Mapping[str, float],
+    extrapolate_K: float,
+    requested: Mapping[str, Any],
+) -> list[MaterialResult]:
+    """Arrhenius fit and conductivity per material."""
+    return [
+        summarise_material(
+            results=rs,
+            sigma_exp_mS_cm=sigma_exp.get(mid),
+            extrapolate_K=extrapolate_K,
+            temperatures_requested_K=requested.get(mid),
+        )
+        for mid, rs in group_by_material(results).items()
+    ]
+
+
 def _kinisi_settings(s: DiffusionSettings) -> dict[str, Any] | None:
     """The documented kinisi settings, when kinisi is used."""
     if not s.use_kinisi:
@@ -168,15 +187,9 @@ def analyse_paths(
         skipped=skipped,
         explicit=requested,
     )
-    materials = [
-        summarise_material(
-            results=rs,
-            sigma_exp_mS_cm=sigma_exp.get(mid),
-            extrapolate_K=extrapolate_K,
-            temperatures_requested_K=req.get(mid),
-        )
-        for mid, rs in group_by_material(results).items()
-    ]
+    materials = _summarise(
+        results=results, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, requested=req
+    )
     listed = requested_materials(
         materials=materials,
         skipped=skipped,
@@ -194,10 +207,9 @@ def analyse_paths(
     )
     from ionmd.analysis.pooling import pool_orderings
 
-    pooled = pool_orderings(  # the orderings of disordered materials
+    if pooled := pool_orderings(  # the orderings of disordered materials
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
-    )
-    if pooled:
+    ):
         doc["pooled_orderings"] = pooled
     _write_outputs(
         doc=doc, materials=materials, out=Path(out_dir), figures=figures, verbose=verbose
