@@ -38,6 +38,11 @@ def _requested_of(t: MobileTrajectory) -> tuple[float, ...] | None:
     return tuple(temps) if isinstance(temps, list | tuple) else None
 
 
+def _listed(skipped: list) -> str:
+    """`` (a; b)`` of what was skipped, or nothing."""
+    return f" ({'; '.join(skipped)})" if skipped else ""
+
+
 def _analyse_each(
     *,
     trajs: Sequence[MobileTrajectory],
@@ -172,10 +177,7 @@ def analyse_paths(
         material_id=material_id,
     )
     if not trajs and not allow_empty:
-        raise InputError(
-            "no usable trajectory in the inputs"
-            + (f" ({'; '.join(skipped)})" if skipped else "")
-        )
+        raise InputError(f"no usable trajectory in the inputs{_listed(skipped)}")
     results = _analyse_each(trajs=trajs, settings=s, skipped=skipped, verbose=verbose)
     if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))

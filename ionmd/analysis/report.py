@@ -94,6 +94,33 @@ class MaterialResult:
         )
 
 
+def _extrapolated_D(
+    *, used: list[TemperatureResult], extrapolate_K: float, notes: list[str]
+) -> tuple[ArrheniusFit | None, float, tuple[float, float]]:
+    """(Arrhenius fit or None, D and its 95 % interval at ``extrapolate_K``)."""
+    if len({r.temperature_K for r in used}) >= 2:
+        sig = np.array(
+            [
+                sigma_ln_from_interval(D_cm2_s=r.D_cm2_s, ci95_cm2_s=r.D_ci95_cm2_s)
+                for r in used
+            ]
+        )
+        fit = fit_arrhenius(
+            temperature_K=np.array([r.temperature_K for r in used]),
+            D_cm2_s=np.array([r.D_cm2_s for r in used]),
+            sigma_lnD=sig if np.all(np.isfinite(sig) & (sig > 0)) else None,
+        )
+        D_x, D_ci = fit.D_at(temperature_K=extrapolate_K)
+        return fit, D_x, D_ci
+    if len(used) == 1 and abs(used[0].temperature_K - extrapolate_K) < 1e-6:
+        return None, used[0].D_cm2_s, used[0].D_ci95_cm2_s
+    notes.append(
+        "fewer than two usable temperatures: no Arrhenius fit, no "
+        f"{extrapolate_K:g} K value"
+    )
+    return None, float("nan"), (float("nan"), float("nan"))
+
+
 def summarise_material(
     *,
     results: list[TemperatureResult],
@@ -124,28 +151,7 @@ def summarise_material(
                 f"{r.temperature_K:g} K excluded from the fit: framework MSD "
                 f"{r.framework_msd_max_A2:.3g} A2 >= {FRAMEWORK_MSD_THRESHOLD_A2} A2"
             )
-    fit = None
-    D_x, D_ci = float("nan"), (float("nan"), float("nan"))
-    if len({r.temperature_K for r in used}) >= 2:
-        sig = np.array(
-            [
-                sigma_ln_from_interval(D_cm2_s=r.D_cm2_s, ci95_cm2_s=r.D_ci95_cm2_s)
-                for r in used
-            ]
-        )
-        fit = fit_arrhenius(
-            temperature_K=np.array([r.temperature_K for r in used]),
-            D_cm2_s=np.array([r.D_cm2_s for r in used]),
-            sigma_lnD=sig if np.all(np.isfinite(sig) & (sig > 0)) else None,
-        )
-        D_x, D_ci = fit.D_at(temperature_K=extrapolate_K)
-    elif len(used) == 1 and abs(used[0].temperature_K - extrapolate_K) < 1e-6:
-        D_x, D_ci = used[0].D_cm2_s, used[0].D_ci95_cm2_s
-    else:
-        notes.append(
-            "fewer than two usable temperatures: no Arrhenius fit, no "
-            f"{extrapolate_K:g} K value"
-        )
+    fit, D_x, D_ci = _extrapolated_D(used=used, extrapolate_K=extrapolate_K, notes=notes)
     ref = temps[0]
 
     def to_sigma(D: float) -> float:

@@ -301,17 +301,7 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
         attempts = fail_count + 1
         if not task.output.exists():
             reason = f"finished but its output {task.output} does not exist"
-            state.set(
-                task.key, state="failed", reason=reason, attempts=attempts, where=where
-            )
-            return TaskResult(
-                key=task.key,
-                state="failed",
-                output=task.output,
-                reason=reason,
-                attempts=attempts,
-                where=where,
-            )
+            return _failed(task, state=state, reason=reason, attempts=attempts, where=where)
         markers.write_json_atomic(
             markers.done_path(state.out_dir, task.key),
             {
@@ -342,6 +332,13 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
     else:
         reason = _reason(exc)
         attempts = max(fail_count, 1)
+    return _failed(task, state=state, reason=reason, attempts=attempts, where=where)
+
+
+def _failed(
+    task: Task, *, state: _State, reason: str, attempts: int, where: str | None
+) -> TaskResult:
+    """Record ``task`` as failed with a one-line ``reason``."""
     state.set(task.key, state="failed", reason=reason, attempts=attempts, where=where)
     return TaskResult(
         key=task.key,
