@@ -94,6 +94,16 @@ class MaterialResult:
         )
 
 
+def _sigma_or_nan(D: float, *, of: TemperatureResult, temperature_K: float) -> float:
+    """σ (mS/cm) of diffusivity ``D`` with the ion count and volume of ``of``; NaN
+    for a non-finite D."""
+    if not math.isfinite(D):
+        return float("nan")
+    return sigma_mS_cm(
+        D_cm2_s=D, n_mobile=of.n_mobile, volume_A3=of.volume_A3, temperature_K=temperature_K
+    )
+
+
 def _extrapolated_D(
     *, used: list[TemperatureResult], extrapolate_K: float, notes: list[str]
 ) -> tuple[ArrheniusFit | None, float, tuple[float, float]]:
@@ -155,16 +165,7 @@ def summarise_material(
     ref = temps[0]
 
     def to_sigma(D: float) -> float:
-        return (
-            sigma_mS_cm(
-                D_cm2_s=D,
-                n_mobile=ref.n_mobile,
-                volume_A3=ref.volume_A3,
-                temperature_K=extrapolate_K,
-            )
-            if math.isfinite(D)
-            else float("nan")
-        )
+        return _sigma_or_nan(D, of=ref, temperature_K=extrapolate_K)
 
     s_x = to_sigma(D_x)
     s_ci = (to_sigma(D_ci[0]), to_sigma(D_ci[1]))
@@ -217,16 +218,7 @@ def _clean(x: Any) -> Any:
 
 def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
     def sig(D: float) -> float:
-        return (
-            sigma_mS_cm(
-                D_cm2_s=D,
-                n_mobile=r.n_mobile,
-                volume_A3=r.volume_A3,
-                temperature_K=r.temperature_K,
-            )
-            if math.isfinite(D)
-            else float("nan")
-        )
+        return _sigma_or_nan(D, of=r, temperature_K=r.temperature_K)
 
     return {
         "temperature_K": r.temperature_K,
