@@ -301,7 +301,14 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
         attempts = fail_count + 1
         if not task.output.exists():
             reason = f"finished but its output {task.output} does not exist"
-            return _failed(task, state=state, reason=reason, attempts=attempts, where=where)
+            return _ended(
+                task,
+                state=state,
+                outcome="failed",
+                reason=reason,
+                attempts=attempts,
+                where=where,
+            )
         markers.write_json_atomic(
             markers.done_path(state.out_dir, task.key),
             {
@@ -313,14 +320,8 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
                 "time": time.time(),
             },
         )
-        state.set(task.key, state="done", reason=None, attempts=attempts, where=where)
-        return TaskResult(
-            key=task.key,
-            state="done",
-            output=task.output,
-            value=value,
-            attempts=attempts,
-            where=where,
+        return _ended(
+            task, state=state, outcome="done", value=value, attempts=attempts, where=where
         )
     failed_deps = [
         d for d in task.depends_on if state.tasks.get(d, {}).get("state") == "failed"
@@ -332,18 +333,28 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
     else:
         reason = _reason(exc)
         attempts = max(fail_count, 1)
-    return _failed(task, state=state, reason=reason, attempts=attempts, where=where)
+    return _ended(
+        task, state=state, outcome="failed", reason=reason, attempts=attempts, where=where
+    )
 
 
-def _failed(
-    task: Task, *, state: _State, reason: str, attempts: int, where: str | None
+def _ended(
+    task: Task,
+    *,
+    state: _State,
+    outcome: str,
+    attempts: int,
+    where: str | None,
+    reason: str | None = None,
+    value: Any = None,
 ) -> TaskResult:
-    """Record ``task`` as failed with a one-line ``reason``."""
-    state.set(task.key, state="failed", reason=reason, attempts=attempts, where=where)
+    """Record how ``task`` ended (``done``, or ``failed`` with a one-line ``reason``)."""
+    state.set(task.key, state=outcome, reason=reason, attempts=attempts, where=where)
     return TaskResult(
         key=task.key,
-        state="failed",
+        state=outcome,
         output=task.output,
+        value=value,
         reason=reason,
         attempts=attempts,
         where=where,
