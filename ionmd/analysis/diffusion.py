@@ -10,7 +10,7 @@ MSDs and the reliability flags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -120,8 +120,6 @@ def thin(*, traj: MobileTrajectory, max_frames: int) -> MobileTrajectory:
     """Keep every k-th frame so that at most ``max_frames`` remain."""
     if traj.n_frames <= max_frames:
         return traj
-    from dataclasses import replace
-
     k = int(np.ceil(traj.n_frames / max_frames))
     fw = None if traj.framework_positions_A is None else traj.framework_positions_A[::k]
     return replace(
@@ -133,14 +131,10 @@ def thin(*, traj: MobileTrajectory, max_frames: int) -> MobileTrajectory:
     )
 
 
-def analyse_trajectory(
-    *, traj: MobileTrajectory, settings: DiffusionSettings | None = None
-) -> TemperatureResult:
-    """Diffusion, reliability and the MSD curves of one trajectory."""
-    s = settings or DiffusionSettings()
+def _prepared(*, traj: MobileTrajectory, s: DiffusionSettings) -> MobileTrajectory:
+    """Discard the start, remove drift, thin; refuse too short a trajectory."""
     if s.dimension not in _AXES:
         raise InputError(f"dimension must be one of {sorted(_AXES)}, got {s.dimension!r}")
-    axes = _AXES[s.dimension]
     tr = thin(
         traj=traj.discard_start(discard_ps=s.discard_ps).drift_corrected(),
         max_frames=s.max_frames,
@@ -150,33 +144,24 @@ def analyse_trajectory(
             f"{tr.source}: {tr.n_frames} frames after thinning/discarding; "
             f"a diffusion fit needs at least {MIN_FRAMES}"
         )
-    notes: list[str] = []
+    return tr
+
+
+def _frame_note(tr: MobileTrajectory) -> list[str]:
+    """The bias note for positions stored in the total-momentum frame."""
     if tr.meta.get("position_frame") == "as_simulated" and tr.framework_positions_A is None:
-        notes.append(
+        return [
             "positions in the total-momentum frame (a run file from before ionmd "
             "stored them relative to the framework): the Li MSD is biased low by "
             "about (2c + c^2)/(N_Li H_R), c = M_Li/M_framework"
-        )
-    lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
-    lag_ps = lags * tr.frame_interval_ps
-    start = min(s.start_for(duration_ps=tr.duration_ps), float(lag_ps[-1]))
-    tracer3, coll3, _ = msd_on_lag_grid(positions_A=tr.positions_A, lag_frames=lags)
-    if s.dimension == "xyz":
-        tracer, coll = tracer3, coll3
-    else:
-        tracer, coll, _ = msd_on_lag_grid(
-            positions_A=tr.positions_A[..., axes], lag_frames=lags
-        )
-    d = len(axes)
-    sel = lag_ps >= start - 1e-12
-    D_ols = _slope(lag_ps[sel], tracer[sel]) / (2 * d) * _A2_PS_TO_CM2_S
-    D_sigma = _slope(lag_ps[sel], coll[sel]) / (2 * d * tr.n_mobile) * _A2_PS_TO_CM2_S
-    haven = D_ols / D_sigma if D_sigma > 0 else float("nan")
-    if tr.n_mobile < 20:
-        notes.append(
-            "fewer than 20 mobile ions: the collective D and Haven ratio are noisy"
-        )
+        ]
+    return []
 
+
+def _framework_msd(
+    *, tr: MobileTrajectory, lags: np.ndarray, lag_ps: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, float | None]:
+    """(lag_ps, MSD, max MSD) of the framework, from positions or a stored curve."""
     fw_lag, fw_msd = None, None
     if tr.framework_positions_A is not None:
         fw_msd, _, _ = msd_on_lag_grid(
@@ -186,59 +171,149 @@ def analyse_trajectory(
     elif tr.framework_msd_A2 is not None and tr.framework_lag_ps is not None:
         fw_lag, fw_msd = np.asarray(tr.framework_lag_ps), np.asarray(tr.framework_msd_A2)
     fw_max = float(np.nanmax(fw_msd)) if fw_msd is not None and fw_msd.size else None
+    return fw_lag, fw_msd, fw_max
+
+
+@dataclass
+class _Fit:
+    """The chosen estimates of D, D_sigma and the Haven ratio."""
+
+    D: float
+    ci: tuple[float, float]
+    method: str
+    samples: np.ndarray | None
+    D_sig: float
+    D_sig_ci: tuple[float, float]
+    haven: float
+    haven_ci: tuple[float, float]
+
+
+def _haven_interval(samples: np.ndarray, sigma_samples: np.ndarray) -> tuple[float, float]:
+    """95 % interval of the Haven ratio from paired posterior samples."""
+    n = min(samples.size, sigma_samples.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = samples[:n] / sigma_samples[:n]
+    ratio = ratio[np.isfinite(ratio)]
+    if not ratio.size:
+        return (float("nan"), float("nan"))
+    lo, hi = np.percentile(ratio, [2.5, 97.5])
+    return (float(lo), float(hi))
+
+
+def _kinisi_fit(
+    *,
+    tr: MobileTrajectory,
+    s: DiffusionSettings,
+    lags: np.ndarray,
+    start: float,
+    ols: _Fit,
+    notes: list[str],
+) -> _Fit:
+    """D (and, if it converges, D_sigma and the Haven ratio) from kinisi."""
+    from ionmd.analysis.kinisi_fit import kinisi_charge_diffusion, kinisi_diffusion
+
+    common = {
+        "positions_A": tr.positions_A,
+        "cell_A": tr.cell_A,
+        "frame_interval_ps": tr.frame_interval_ps,
+        "lag_frames": lags,
+        "start_dt_ps": start,
+        "dimension": s.dimension,
+        "seed": s.seed,
+    }
+    kd = kinisi_diffusion(**common)
+    fit = replace(
+        ols, D=kd.D_cm2_s, ci=kd.D_ci95_cm2_s, method="kinisi", samples=kd.samples_cm2_s
+    )
+    try:
+        kc = kinisi_charge_diffusion(temperature_K=tr.temperature_K, **common)
+    except Exception as exc:
+        notes.append(
+            f"kinisi charge-diffusion fit failed ({type(exc).__name__}); "
+            "D_sigma from least squares"
+        )
+        return fit
+    return replace(
+        fit,
+        D_sig=kc.D_cm2_s,
+        D_sig_ci=kc.D_ci95_cm2_s,
+        haven_ci=_haven_interval(kd.samples_cm2_s, kc.samples_cm2_s),
+        haven=kd.D_cm2_s / kc.D_cm2_s if kc.D_cm2_s > 0 else float("nan"),
+    )
+
+
+def _ols_fit(
+    *,
+    tr: MobileTrajectory,
+    dimension: str,
+    lags: np.ndarray,
+    lag_ps: np.ndarray,
+    start_ps: float,
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """3D tracer and collective MSDs, and least-squares D and D_sigma in cm^2/s."""
+    axes = _AXES[dimension]
+    tracer3, coll3, _ = msd_on_lag_grid(positions_A=tr.positions_A, lag_frames=lags)
+    if dimension == "xyz":
+        tracer, coll = tracer3, coll3
+    else:
+        tracer, coll, _ = msd_on_lag_grid(
+            positions_A=tr.positions_A[..., axes], lag_frames=lags
+        )
+    d = len(axes)
+    sel = lag_ps >= start_ps - 1e-12
+    D_ols = _slope(lag_ps[sel], tracer[sel]) / (2 * d) * _A2_PS_TO_CM2_S
+    D_sigma = _slope(lag_ps[sel], coll[sel]) / (2 * d * tr.n_mobile) * _A2_PS_TO_CM2_S
+    return tracer3, coll3, D_ols, D_sigma
+
+
+def analyse_trajectory(
+    *, traj: MobileTrajectory, settings: DiffusionSettings | None = None
+) -> TemperatureResult:
+    """Diffusion, reliability and the MSD curves of one trajectory."""
+    s = settings or DiffusionSettings()
+    tr = _prepared(traj=traj, s=s)
+    notes = _frame_note(tr)
+    lags = linear_lag_grid(n_frames=tr.n_frames, max_lags=s.max_lags)
+    lag_ps = lags * tr.frame_interval_ps
+    start = min(s.start_for(duration_ps=tr.duration_ps), float(lag_ps[-1]))
+    tracer3, coll3, D_ols, D_sigma = _ols_fit(
+        tr=tr, dimension=s.dimension, lags=lags, lag_ps=lag_ps, start_ps=start
+    )
+    if tr.n_mobile < 20:
+        notes.append(
+            "fewer than 20 mobile ions: the collective D and Haven ratio are noisy"
+        )
+    fw_lag, fw_msd, fw_max = _framework_msd(tr=tr, lags=lags, lag_ps=lag_ps)
     if fw_max is None:
         notes.append("no framework data: framework mobility not checked")
-
-    samples = None
     nan2 = (float("nan"), float("nan"))
-    D_sig, D_sig_ci, haven_ci = D_sigma, nan2, nan2
+    fit = _Fit(
+        D=D_ols,
+        ci=nan2,
+        method="ols",
+        samples=None,
+        D_sig=D_sigma,
+        D_sig_ci=nan2,
+        haven=D_ols / D_sigma if D_sigma > 0 else float("nan"),
+        haven_ci=nan2,
+    )
     if s.use_kinisi:
-        from ionmd.analysis.kinisi_fit import kinisi_charge_diffusion, kinisi_diffusion
-
-        common = {
-            "positions_A": tr.positions_A,
-            "cell_A": tr.cell_A,
-            "frame_interval_ps": tr.frame_interval_ps,
-            "lag_frames": lags,
-            "start_dt_ps": start,
-            "dimension": s.dimension,
-            "seed": s.seed,
-        }
-        kd = kinisi_diffusion(**common)
-        D, ci, method, samples = kd.D_cm2_s, kd.D_ci95_cm2_s, "kinisi", kd.samples_cm2_s
-        try:
-            kc = kinisi_charge_diffusion(temperature_K=tr.temperature_K, **common)
-        except Exception as exc:
-            notes.append(
-                f"kinisi charge-diffusion fit failed ({type(exc).__name__}); "
-                "D_sigma from least squares"
-            )
-        else:
-            D_sig, D_sig_ci = kc.D_cm2_s, kc.D_ci95_cm2_s
-            n = min(samples.size, kc.samples_cm2_s.size)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = samples[:n] / kc.samples_cm2_s[:n]
-            ratio = ratio[np.isfinite(ratio)]
-            if ratio.size:
-                lo, hi = np.percentile(ratio, [2.5, 97.5])
-                haven_ci = (float(lo), float(hi))
-            haven = D / D_sig if D_sig > 0 else float("nan")
+        fit = _kinisi_fit(tr=tr, s=s, lags=lags, start=start, ols=fit, notes=notes)
     else:
-        D, ci, method = D_ols, nan2, "ols"
         notes.append("kinisi not used: no uncertainty on D")
     msd_max = float(np.max(tracer3))
     return TemperatureResult(
         material_id=tr.material_id,
         temperature_K=tr.temperature_K,
-        D_cm2_s=float(D),
-        D_ci95_cm2_s=(float(ci[0]), float(ci[1])),
-        D_method=method,
+        D_cm2_s=float(fit.D),
+        D_ci95_cm2_s=(float(fit.ci[0]), float(fit.ci[1])),
+        D_method=fit.method,
         D_ols_cm2_s=D_ols,
-        D_sigma_cm2_s=D_sig,
-        D_sigma_ci95_cm2_s=(float(D_sig_ci[0]), float(D_sig_ci[1])),
+        D_sigma_cm2_s=fit.D_sig,
+        D_sigma_ci95_cm2_s=(float(fit.D_sig_ci[0]), float(fit.D_sig_ci[1])),
         D_sigma_ols_cm2_s=D_sigma,
-        haven_ratio=haven,
-        haven_ratio_ci95=haven_ci,
+        haven_ratio=fit.haven,
+        haven_ratio_ci95=fit.haven_ci,
         msd_max_A2=msd_max,
         framework_msd_max_A2=fw_max,
         reliable=is_reliable(msd_max_A2=msd_max),
@@ -258,7 +333,7 @@ def analyse_trajectory(
         msd_collective_A2=coll3,
         framework_lag_ps=fw_lag,
         framework_msd_A2=fw_msd,
-        D_samples_cm2_s=samples,
+        D_samples_cm2_s=fit.samples,
         notes=notes,
         partial=str(traj.meta.get("partial", "")),
         n_frames_read=traj.n_frames,

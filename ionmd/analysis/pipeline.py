@@ -38,6 +38,107 @@ def _requested_of(t: MobileTrajectory) -> tuple[float, ...] | None:
     return tuple(temps) if isinstance(temps, list | tuple) else None
 
 
+def _listed(skipped: list) -> str:
+    """`` (a; b)`` of what was skipped, or nothing."""
+    return f" ({'; '.join(skipped)})" if skipped else ""
+
+
+def _analyse_each(
+    *,
+    trajs: Sequence[MobileTrajectory],
+    settings: DiffusionSettings,
+    skipped: list,
+    verbose: bool,
+) -> list:
+    """Diffusion of each trajectory; an unusable one is added to ``skipped``."""
+    results = []
+    for t in trajs:
+        if verbose:
+            log.info(
+                f"analysing {t.material_id} at {t.temperature_K:g} K "
+                f"({t.n_frames} frames, {t.n_mobile} {t.species})"
+            )
+        try:
+            results.append(analyse_trajectory(traj=t, settings=settings))
+        except InputError as exc:  # one unusable system must not sink the others
+            skipped.append(
+                SkippedSystem(
+                    f"{t.material_id} {t.temperature_K:g} K: {exc}",
+                    material_id=t.material_id,
+                    temperature_K=t.temperature_K,
+                    status=STATUS_TOO_SHORT
+                    if isinstance(exc, TooFewFramesError)
+                    else STATUS_UNREADABLE,
+                    reason=str(exc),
+                    requested_temperatures_K=_requested_of(t),
+                )
+            )
+    return results
+
+
+def _experiment_sigma(
+    *, obelix_data: str | os.PathLike[str] | None, skipped: list
+) -> dict[str, float]:
+    """OBELiX conductivities; no default data is a note, a missing given path an error."""
+    from ionmd.analysis.experiment import load_obelix_sigma_mS_cm
+
+    try:
+        return load_obelix_sigma_mS_cm(data_path=obelix_data)
+    except InputError:
+        if obelix_data is not None:
+            raise
+        skipped.append("OBELiX data not found: no comparison with experiment")
+        return {}
+
+
+def _summarise(
+    *,
+    results: list,
+    sigma_exp: Mapping[str, float],
+    extrapolate_K: float,
+    requested: Mapping[str, Any],
+) -> list[MaterialResult]:
+    """Arrhenius fit and conductivity per material."""
+    return [
+        summarise_material(
+            results=rs,
+            sigma_exp_mS_cm=sigma_exp.get(mid),
+            extrapolate_K=extrapolate_K,
+            temperatures_requested_K=requested.get(mid),
+        )
+        for mid, rs in group_by_material(results).items()
+    ]
+
+
+def _kinisi_settings(s: DiffusionSettings) -> dict[str, Any] | None:
+    """The documented kinisi settings, when kinisi is used."""
+    if not s.use_kinisi:
+        return None
+    from ionmd.analysis.kinisi_fit import KINISI_DOCUMENTED_SETTINGS
+
+    return dict(KINISI_DOCUMENTED_SETTINGS)
+
+
+def _write_outputs(
+    *,
+    doc: dict[str, Any],
+    materials: list[MaterialResult],
+    out: Path,
+    figures: bool,
+    verbose: bool,
+) -> None:
+    """results.json, the figures (if asked) and the text reports."""
+    write_results_json(doc=doc, out_dir=out)
+    fig_names: list[str] = []
+    if figures:
+        from ionmd.analysis.figures import write_figures
+
+        fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
+        if verbose:
+            log.info(f"figures: {', '.join(fig_names)}")
+    write_text_reports(doc=doc, out_dir=out, figures=fig_names)
+
+
 def analyse_paths(
     *,
     paths: Sequence[str | os.PathLike[str]],
@@ -76,58 +177,21 @@ def analyse_paths(
         material_id=material_id,
     )
     if not trajs and not allow_empty:
-        raise InputError(
-            "no usable trajectory in the inputs"
-            + (f" ({'; '.join(skipped)})" if skipped else "")
-        )
-    results = []
-    for t in trajs:
-        if verbose:
-            log.info(
-                f"analysing {t.material_id} at {t.temperature_K:g} K "
-                f"({t.n_frames} frames, {t.n_mobile} {t.species})"
-            )
-        try:
-            results.append(analyse_trajectory(traj=t, settings=s))
-        except InputError as exc:  # one unusable system must not sink the others
-            skipped.append(
-                SkippedSystem(
-                    f"{t.material_id} {t.temperature_K:g} K: {exc}",
-                    material_id=t.material_id,
-                    temperature_K=t.temperature_K,
-                    status=STATUS_TOO_SHORT
-                    if isinstance(exc, TooFewFramesError)
-                    else STATUS_UNREADABLE,
-                    reason=str(exc),
-                    requested_temperatures_K=_requested_of(t),
-                )
-            )
+        raise InputError(f"no usable trajectory in the inputs{_listed(skipped)}")
+    results = _analyse_each(trajs=trajs, settings=s, skipped=skipped, verbose=verbose)
     if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
-    sigma_exp: dict[str, float] = {}
-    if compare:
-        from ionmd.analysis.experiment import load_obelix_sigma_mS_cm
-
-        try:
-            sigma_exp = load_obelix_sigma_mS_cm(data_path=obelix_data)
-        except InputError:
-            if obelix_data is not None:
-                raise
-            skipped.append("OBELiX data not found: no comparison with experiment")
+    sigma_exp = (
+        _experiment_sigma(obelix_data=obelix_data, skipped=skipped) if compare else {}
+    )
     req = requested_temperatures(
         trajectories_meta=[(t.material_id, _requested_of(t)) for t in trajs],
         skipped=skipped,
         explicit=requested,
     )
-    materials = [
-        summarise_material(
-            results=rs,
-            sigma_exp_mS_cm=sigma_exp.get(mid),
-            extrapolate_K=extrapolate_K,
-            temperatures_requested_K=req.get(mid),
-        )
-        for mid, rs in group_by_material(results).items()
-    ]
+    materials = _summarise(
+        results=results, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, requested=req
+    )
     listed = requested_materials(
         materials=materials,
         skipped=skipped,
@@ -135,36 +199,23 @@ def analyse_paths(
         unprepared=unprepared,
         sigma_exp_mS_cm=sigma_exp,
     )
-    kinisi_settings = None
-    if s.use_kinisi:
-        from ionmd.analysis.kinisi_fit import KINISI_DOCUMENTED_SETTINGS
-
-        kinisi_settings = dict(KINISI_DOCUMENTED_SETTINGS)
     doc = build_results(
         materials=materials,
         settings=s,
         inputs=[str(p) for p in paths],
         skipped=skipped,
-        kinisi_settings=kinisi_settings,
+        kinisi_settings=_kinisi_settings(s),
         requested_materials=listed,
     )
     from ionmd.analysis.pooling import pool_orderings
 
-    pooled = pool_orderings(  # the orderings of disordered materials
+    if pooled := pool_orderings(  # the orderings of disordered materials
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
-    )
-    if pooled:
+    ):
         doc["pooled_orderings"] = pooled
-    out = Path(out_dir)
-    write_results_json(doc=doc, out_dir=out)
-    fig_names: list[str] = []
-    if figures:
-        from ionmd.analysis.figures import write_figures
-
-        fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
-        if verbose:
-            log.info(f"figures: {', '.join(fig_names)}")
-    write_text_reports(doc=doc, out_dir=out, figures=fig_names)
+    _write_outputs(
+        doc=doc, materials=materials, out=Path(out_dir), figures=figures, verbose=verbose
+    )
     return doc, materials
 
 

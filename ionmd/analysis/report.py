@@ -94,6 +94,43 @@ class MaterialResult:
         )
 
 
+def _sigma_or_nan(D: float, *, of: TemperatureResult, temperature_K: float) -> float:
+    """σ (mS/cm) of diffusivity ``D`` with the ion count and volume of ``of``; NaN
+    for a non-finite D."""
+    if not math.isfinite(D):
+        return float("nan")
+    return sigma_mS_cm(
+        D_cm2_s=D, n_mobile=of.n_mobile, volume_A3=of.volume_A3, temperature_K=temperature_K
+    )
+
+
+def _extrapolated_D(
+    *, used: list[TemperatureResult], extrapolate_K: float, notes: list[str]
+) -> tuple[ArrheniusFit | None, float, tuple[float, float]]:
+    """(Arrhenius fit or None, D and its 95 % interval at ``extrapolate_K``)."""
+    if len({r.temperature_K for r in used}) >= 2:
+        sig = np.array(
+            [
+                sigma_ln_from_interval(D_cm2_s=r.D_cm2_s, ci95_cm2_s=r.D_ci95_cm2_s)
+                for r in used
+            ]
+        )
+        fit = fit_arrhenius(
+            temperature_K=np.array([r.temperature_K for r in used]),
+            D_cm2_s=np.array([r.D_cm2_s for r in used]),
+            sigma_lnD=sig if np.all(np.isfinite(sig) & (sig > 0)) else None,
+        )
+        D_x, D_ci = fit.D_at(temperature_K=extrapolate_K)
+        return fit, D_x, D_ci
+    if len(used) == 1 and abs(used[0].temperature_K - extrapolate_K) < 1e-6:
+        return None, used[0].D_cm2_s, used[0].D_ci95_cm2_s
+    notes.append(
+        "fewer than two usable temperatures: no Arrhenius fit, no "
+        f"{extrapolate_K:g} K value"
+    )
+    return None, float("nan"), (float("nan"), float("nan"))
+
+
 def summarise_material(
     *,
     results: list[TemperatureResult],
@@ -124,41 +161,11 @@ def summarise_material(
                 f"{r.temperature_K:g} K excluded from the fit: framework MSD "
                 f"{r.framework_msd_max_A2:.3g} A2 >= {FRAMEWORK_MSD_THRESHOLD_A2} A2"
             )
-    fit = None
-    D_x, D_ci = float("nan"), (float("nan"), float("nan"))
-    if len({r.temperature_K for r in used}) >= 2:
-        sig = np.array(
-            [
-                sigma_ln_from_interval(D_cm2_s=r.D_cm2_s, ci95_cm2_s=r.D_ci95_cm2_s)
-                for r in used
-            ]
-        )
-        fit = fit_arrhenius(
-            temperature_K=np.array([r.temperature_K for r in used]),
-            D_cm2_s=np.array([r.D_cm2_s for r in used]),
-            sigma_lnD=sig if np.all(np.isfinite(sig) & (sig > 0)) else None,
-        )
-        D_x, D_ci = fit.D_at(temperature_K=extrapolate_K)
-    elif len(used) == 1 and abs(used[0].temperature_K - extrapolate_K) < 1e-6:
-        D_x, D_ci = used[0].D_cm2_s, used[0].D_ci95_cm2_s
-    else:
-        notes.append(
-            "fewer than two usable temperatures: no Arrhenius fit, no "
-            f"{extrapolate_K:g} K value"
-        )
+    fit, D_x, D_ci = _extrapolated_D(used=used, extrapolate_K=extrapolate_K, notes=notes)
     ref = temps[0]
 
     def to_sigma(D: float) -> float:
-        return (
-            sigma_mS_cm(
-                D_cm2_s=D,
-                n_mobile=ref.n_mobile,
-                volume_A3=ref.volume_A3,
-                temperature_K=extrapolate_K,
-            )
-            if math.isfinite(D)
-            else float("nan")
-        )
+        return _sigma_or_nan(D, of=ref, temperature_K=extrapolate_K)
 
     s_x = to_sigma(D_x)
     s_ci = (to_sigma(D_ci[0]), to_sigma(D_ci[1]))
@@ -211,16 +218,7 @@ def _clean(x: Any) -> Any:
 
 def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
     def sig(D: float) -> float:
-        return (
-            sigma_mS_cm(
-                D_cm2_s=D,
-                n_mobile=r.n_mobile,
-                volume_A3=r.volume_A3,
-                temperature_K=r.temperature_K,
-            )
-            if math.isfinite(D)
-            else float("nan")
-        )
+        return _sigma_or_nan(D, of=r, temperature_K=r.temperature_K)
 
     return {
         "temperature_K": r.temperature_K,

@@ -43,93 +43,99 @@ def _requested_vs_analysed(m: dict[str, Any]) -> str:
     return f"{_temps(analysed)} of {_temps(requested)}"
 
 
-def _tables(doc: dict[str, Any]) -> list[Table]:
-    mats = doc["materials"]
-    rows = []
-    for mid, m in mats.items():
-        rows.append(
+def _materials_table(mats: dict[str, Any]) -> Table:
+    """One row per material: Ea, σ(300 K), experiment, reliability."""
+    rows = [
+        [
+            mid,
+            m["formula"],
+            _f(m["Ea_eV"], ".3f"),
+            _f(m["sigma_300K_mS_cm"]),
+            _ci(m["sigma_300K_ci95_mS_cm"]),
+            _f(m["sigma_exp_mS_cm"]),
+            _f(m["log10_error"], ".2f"),
+            f"{m['n_reliable']}/{m['n_temperatures']}",
+            _requested_vs_analysed(m),
+            _f(m.get("all_reliable")),
+        ]
+        for mid, m in mats.items()
+    ]
+    header = [
+        "id",
+        "formula",
+        "Ea (eV)",
+        "σ300 (mS/cm)",
+        "95 %",
+        "σexp (mS/cm)",
+        "log10 err",
+        "reliable T",
+        "analysed of requested T (K)",
+        "reliable at every requested T",
+    ]
+    return Table("Materials", header, rows)
+
+
+def _temperature_label(t: dict[str, Any]) -> str:
+    """The temperature, with the frames read and why for a partial run."""
+    return _f(t["temperature_K"], "g") + (
+        f" (partial: {t.get('n_frames_read')} frames; {t.get('partial_reason')})"
+        if t.get("partial")
+        else ""
+    )
+
+
+def _temperatures_table(mats: dict[str, Any]) -> Table:
+    """One row per (material, temperature): D, MSD, reliability, framework."""
+    rows = [
+        [
+            mid,
+            _temperature_label(t),
+            _f(t["D_cm2_s"]),
+            _ci(t["D_ci95_cm2_s"]),
+            _f(t["D_ols_cm2_s"]),
+            _f(t["msd_max_A2"], ".1f"),
+            _f(t["reliable"]),
+            _f(t["framework_msd_max_A2"], ".2f"),
+            _f(t["used_in_fit"]),
+        ]
+        for mid, m in mats.items()
+        for t in m["temperatures"]
+    ]
+    header = [
+        "id",
+        "T (K)",
+        "D (cm²/s)",
+        "95 %",
+        "D least-sq.",
+        "MSD max (Å²)",
+        "MSD ≥ 20 Å²",
+        "framework MSD (Å²)",
+        "in fit",
+    ]
+    return Table("Temperatures", header, rows)
+
+
+def _requested_table(doc: dict[str, Any]) -> Table:
+    """One row per requested material: status and why."""
+    return Table(
+        "Requested materials",
+        ["id", "status", "σexp (mS/cm)", "analysed of requested T (K)", "reason"],
+        [
             [
                 mid,
-                m["formula"],
-                _f(m["Ea_eV"], ".3f"),
-                _f(m["sigma_300K_mS_cm"]),
-                _ci(m["sigma_300K_ci95_mS_cm"]),
-                _f(m["sigma_exp_mS_cm"]),
-                _f(m["log10_error"], ".2f"),
-                f"{m['n_reliable']}/{m['n_temperatures']}",
-                _requested_vs_analysed(m),
-                _f(m.get("all_reliable")),
+                r["status"],
+                _f(r.get("sigma_exp_mS_cm")),
+                _requested_vs_analysed(r),
+                r.get("reason") or "",
             ]
-        )
-    per_t = []
-    for mid, m in mats.items():
-        for t in m["temperatures"]:
-            per_t.append(
-                [
-                    mid,
-                    _f(t["temperature_K"], "g")
-                    + (
-                        f" (partial: {t.get('n_frames_read')} frames; "
-                        f"{t.get('partial_reason')})"
-                        if t.get("partial")
-                        else ""
-                    ),
-                    _f(t["D_cm2_s"]),
-                    _ci(t["D_ci95_cm2_s"]),
-                    _f(t["D_ols_cm2_s"]),
-                    _f(t["msd_max_A2"], ".1f"),
-                    _f(t["reliable"]),
-                    _f(t["framework_msd_max_A2"], ".2f"),
-                    _f(t["used_in_fit"]),
-                ]
-            )
-    return [
-        Table(
-            "Materials",
-            [
-                "id",
-                "formula",
-                "Ea (eV)",
-                "σ300 (mS/cm)",
-                "95 %",
-                "σexp (mS/cm)",
-                "log10 err",
-                "reliable T",
-                "analysed of requested T (K)",
-                "reliable at every requested T",
-            ],
-            rows,
-        ),
-        Table(
-            "Temperatures",
-            [
-                "id",
-                "T (K)",
-                "D (cm²/s)",
-                "95 %",
-                "D least-sq.",
-                "MSD max (Å²)",
-                "MSD ≥ 20 Å²",
-                "framework MSD (Å²)",
-                "in fit",
-            ],
-            per_t,
-        ),
-        Table(
-            "Requested materials",
-            ["id", "status", "σexp (mS/cm)", "analysed of requested T (K)", "reason"],
-            [
-                [
-                    mid,
-                    r["status"],
-                    _f(r.get("sigma_exp_mS_cm")),
-                    _requested_vs_analysed(r),
-                    r.get("reason") or "",
-                ]
-                for mid, r in doc.get("requested_materials", {}).items()
-            ],
-        ),
-    ]
+            for mid, r in doc.get("requested_materials", {}).items()
+        ],
+    )
+
+
+def _tables(doc: dict[str, Any]) -> list[Table]:
+    mats = doc["materials"]
+    return [_materials_table(mats), _temperatures_table(mats), _requested_table(doc)]
 
 
 def _summary_lines(doc: dict[str, Any]) -> list[str]:

@@ -54,6 +54,99 @@ def requested_temperatures(
     return {k: None if v is None else sorted(v) for k, v in out.items()}
 
 
+def _has(rows: list[dict[str, Any]], t: float) -> bool:
+    """Whether ``rows`` already hold a row at temperature ``t``."""
+    return any(
+        row["temperature_K"] is not None and _same(row["temperature_K"], t) for row in rows
+    )
+
+
+def _analysed_rows(m: MaterialResult | None) -> list[dict[str, Any]]:
+    """One row per analysed temperature of ``m``."""
+    rows: list[dict[str, Any]] = []
+    for r in m.temperatures if m else []:
+        status = (
+            skips.STATUS_FRAMEWORK_MOBILE if r.framework_mobile else skips.STATUS_ANALYSED
+        )
+        rows.append(
+            {
+                "temperature_K": r.temperature_K,
+                "status": status,
+                "reason": "framework MSD above the melting threshold: not in the "
+                "Arrhenius fit"
+                if r.framework_mobile
+                else None,
+                "reliable": r.reliable,
+            }
+        )
+    return rows
+
+
+def _add_skipped_rows(
+    rows: list[dict[str, Any]], skipped: Sequence[skips.SkippedSystem]
+) -> None:
+    """A row per skipped temperature that has no row yet."""
+    for s in skipped:
+        t = s.temperature_K
+        if _has(rows, t):
+            continue
+        rows.append(
+            {
+                "temperature_K": t if math.isfinite(t) else None,
+                "status": s.status,
+                "reason": s.reason,
+                "reliable": False,
+            }
+        )
+
+
+def _add_missing_rows(
+    rows: list[dict[str, Any]], requested: Sequence[float], not_simulated: str | None
+) -> None:
+    """A row per requested temperature that no run file holds."""
+    for t in requested:
+        if _has(rows, t):
+            continue
+        missing = (
+            (skips.STATUS_NOT_SIMULATED, not_simulated)
+            if not_simulated is not None
+            else (skips.STATUS_MISSING, "requested, but no run file holds it")
+        )
+        rows.append(
+            {
+                "temperature_K": t,
+                "status": missing[0],
+                "reason": missing[1],
+                "reliable": False,
+            }
+        )
+
+
+def _material_status(
+    *,
+    m: MaterialResult | None,
+    rows: list[dict[str, Any]],
+    not_simulated: str | None,
+) -> tuple[str, str | None]:
+    """(status, reason) of one material."""
+    if not_simulated is not None and m is None:
+        return MATERIAL_NOT_SIMULATED, not_simulated
+    if m is not None and math.isfinite(m.sigma_extrap_mS_cm):
+        return MATERIAL_FITTED, None
+    why = [
+        f"{_t(row['temperature_K'])}: {row['status']}"
+        + (f" ({row['reason']})" if row["reason"] else "")
+        for row in rows
+        if row["status"] != skips.STATUS_ANALYSED
+    ]
+    head = (
+        "fewer than two temperatures usable for an Arrhenius fit"
+        if m is None or not math.isfinite(m.D_extrap_cm2_s)
+        else "no value at the extrapolation temperature"
+    )
+    return MATERIAL_NO_FIT, head + (": " + "; ".join(why) if why else "")
+
+
 def requested_materials(
     *,
     materials: Sequence[MaterialResult],
@@ -75,82 +168,16 @@ def requested_materials(
     for mid in order:
         m = by_id.get(mid)
         req = requested.get(mid)
-        rows: list[dict[str, Any]] = []
-        for r in m.temperatures if m else []:
-            status = (
-                skips.STATUS_FRAMEWORK_MOBILE
-                if r.framework_mobile
-                else skips.STATUS_ANALYSED
-            )
-            rows.append(
-                {
-                    "temperature_K": r.temperature_K,
-                    "status": status,
-                    "reason": "framework MSD above the melting threshold: not in the "
-                    "Arrhenius fit"
-                    if r.framework_mobile
-                    else None,
-                    "reliable": r.reliable,
-                }
-            )
-        for s in skips_by_id.get(mid, []):
-            t = s.temperature_K
-            if any(
-                row["temperature_K"] is not None and _same(row["temperature_K"], t)
-                for row in rows
-            ):
-                continue
-            rows.append(
-                {
-                    "temperature_K": t if math.isfinite(t) else None,
-                    "status": s.status,
-                    "reason": s.reason,
-                    "reliable": False,
-                }
-            )
-        for t in req or []:
-            if not any(
-                row["temperature_K"] is not None and _same(row["temperature_K"], t)
-                for row in rows
-            ):
-                missing = (
-                    (skips.STATUS_NOT_SIMULATED, unprepared[mid])
-                    if mid in unprepared
-                    else (skips.STATUS_MISSING, "requested, but no run file holds it")
-                )
-                rows.append(
-                    {
-                        "temperature_K": t,
-                        "status": missing[0],
-                        "reason": missing[1],
-                        "reliable": False,
-                    }
-                )
+        rows = _analysed_rows(m)
+        _add_skipped_rows(rows, skips_by_id.get(mid, []))
+        _add_missing_rows(rows, req or [], unprepared.get(mid))
         rows.sort(key=lambda r: (r["temperature_K"] is None, r["temperature_K"] or 0.0))
         analysed = [
             row["temperature_K"]
             for row in rows
             if row["status"] in (skips.STATUS_ANALYSED, skips.STATUS_FRAMEWORK_MOBILE)
         ]
-        fitted = m is not None and math.isfinite(m.sigma_extrap_mS_cm)
-        if mid in unprepared and m is None:
-            status, reason = MATERIAL_NOT_SIMULATED, unprepared[mid]
-        elif fitted:
-            status, reason = MATERIAL_FITTED, None
-        else:
-            status = MATERIAL_NO_FIT
-            why = [
-                f"{_t(row['temperature_K'])}: {row['status']}"
-                + (f" ({row['reason']})" if row["reason"] else "")
-                for row in rows
-                if row["status"] != skips.STATUS_ANALYSED
-            ]
-            head = (
-                "fewer than two temperatures usable for an Arrhenius fit"
-                if m is None or not math.isfinite(m.D_extrap_cm2_s)
-                else "no value at the extrapolation temperature"
-            )
-            reason = head + (": " + "; ".join(why) if why else "")
+        status, reason = _material_status(m=m, rows=rows, not_simulated=unprepared.get(mid))
         out[mid] = {
             "status": status,
             "reason": reason,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ionmd.errors import InputError
+from ionmd.numerics.com import com_displacement_A
 
 
 @dataclass(kw_only=True)
@@ -115,12 +116,9 @@ class MobileTrajectory:
         frame, mass-weighted when the masses are known; None without framework."""
         if self.framework_positions_A is None:
             return None
-        disp = self.framework_positions_A - self.framework_positions_A[:1]
-        w = self.framework_masses_amu
-        if w is None or len(w) != disp.shape[1]:
-            return disp.mean(axis=1)
-        w = np.asarray(w, dtype=np.float64)
-        return np.einsum("fnd,n->fd", disp, w / w.sum())
+        return com_displacement_A(
+            self.framework_positions_A, masses_amu=self.framework_masses_amu
+        )
 
     def drift_corrected(self) -> MobileTrajectory:
         """Positions relative to the framework's centre of mass (the frame kinisi,

@@ -137,6 +137,21 @@ def _mace_module(spec: _Spec, *, dtype: torch.dtype) -> torch.nn.Module:
     return mace_models.load_mace_file(path).to(dtype)
 
 
+def _check_fast_paths(
+    spec: _Spec, *, name: str, cueq: str, compile_mode: str, neighbor_skin_A: float
+) -> None:
+    """Refuse a MACE fast path for another model, and a skin outside [0, 3] Å."""
+    if not spec.kind.startswith("mace") and (
+        cueq == "on" or compile_mode != "off" or neighbor_skin_A > 0
+    ):
+        raise ModelLoadError(
+            f"cueq, compile_mode and neighbor_skin_A are MACE fast paths; "
+            f"'{name}' does not have them"
+        )
+    if neighbor_skin_A < 0 or neighbor_skin_A > 3.0:
+        raise ModelLoadError(f"neighbor_skin_A must be in [0, 3] Å, got {neighbor_skin_A}")
+
+
 def load_model(
     name: str = DEFAULT_MODEL,
     *,
@@ -168,15 +183,13 @@ def load_model(
     spec = _parse(name)
     lj_params = _lj_params(spec, sigma_A, epsilon_eV, cutoff_A)
     device, dtype = resolve_device_dtype(device=device, dtype=dtype)
-    if not spec.kind.startswith("mace") and (
-        cueq == "on" or compile_mode != "off" or neighbor_skin_A > 0
-    ):
-        raise ModelLoadError(
-            f"cueq, compile_mode and neighbor_skin_A are MACE fast paths; "
-            f"'{name}' does not have them"
-        )
-    if neighbor_skin_A < 0 or neighbor_skin_A > 3.0:
-        raise ModelLoadError(f"neighbor_skin_A must be in [0, 3] Å, got {neighbor_skin_A}")
+    _check_fast_paths(
+        spec,
+        name=name,
+        cueq=cueq,
+        compile_mode=compile_mode,
+        neighbor_skin_A=neighbor_skin_A,
+    )
     if spec.kind == "lj":
         from ionmd.calculators.lj import load_lj
 
@@ -294,19 +307,7 @@ def model_info(
     spec = _parse(name)
     lj_params = _lj_params(spec, sigma_A, epsilon_eV, cutoff_A)
     if spec.kind == "lj":
-        from ionmd.calculators import lj
-
-        params = {
-            "sigma_A": lj.ARGON_SIGMA_A,
-            "epsilon_eV": lj.ARGON_EPSILON_EV,
-            "cutoff_A": lj.ARGON_CUTOFF_SIGMA * lj_params.get("sigma_A", lj.ARGON_SIGMA_A),
-        } | lj_params
-        text = ", ".join(f"{key}={value:g}" for key, value in params.items())
-        return {
-            "model_name": "lj",
-            "model_version": f"torch-sim-atomistic {version('torch-sim-atomistic')}; "
-            + text,
-        }
+        return _lj_info(lj_params)
     if spec.kind == "sevennet":
         from ionmd.calculators.sevennet import sevennet_checkpoint_path
 
@@ -341,6 +342,27 @@ def model_info(
             "model_name": "toy",
             "model_version": f"ionmd toy conductor; {parameters_text()}",
         }
+    return _mace_info(spec)
+
+
+def _lj_info(lj_params: dict[str, float]) -> dict[str, str]:
+    """LJ: the package version and every parameter (defaults: argon)."""
+    from ionmd.calculators import lj
+
+    params = {
+        "sigma_A": lj.ARGON_SIGMA_A,
+        "epsilon_eV": lj.ARGON_EPSILON_EV,
+        "cutoff_A": lj.ARGON_CUTOFF_SIGMA * lj_params.get("sigma_A", lj.ARGON_SIGMA_A),
+    } | lj_params
+    text = ", ".join(f"{key}={value:g}" for key, value in params.items())
+    return {
+        "model_name": "lj",
+        "model_version": f"torch-sim-atomistic {version('torch-sim-atomistic')}; " + text,
+    }
+
+
+def _mace_info(spec: _Spec) -> dict[str, str]:
+    """MACE: random weights (seed), a foundation model or a file (sha256)."""
     mace_version = f"mace-torch {version('mace-torch')}"
     if spec.kind == "mace-random":
         from ionmd.calculators.mace_models import RANDOM_MODEL_SEED

@@ -41,62 +41,106 @@ class _Sized:
     atoms: range
 
 
-def plan_campaign(
-    config: RunConfig, *, us_per_atom_step: float | None = None
-) -> dict[str, Any]:
-    """The plan of ``config`` as a JSON-able dict (rows per material, totals)."""
+def _load(src: Any, *, config: RunConfig) -> Any:
+    """The material's structure, as the campaign's occupancy policy loads it."""
+    if config.occupancy_mode == "order":
+        return load_disordered(src, config=config)
+    return load_material(
+        src,
+        obelix_data=config.obelix_data,
+        round_occupancies=config.occupancy_mode == "round",
+        mobile_species=config.mobile_species,
+    )
+
+
+def _sized_row(src: Any, *, config: RunConfig, known: set[str] | None) -> dict[str, Any]:
+    """Supercell, atoms and orderings of one material (raises IonmdError if unusable)."""
     from ionmd.structures.load import load_structure
     from ionmd.structures.occupancy import partial_sites
     from ionmd.structures.ordering import plan_ordering
     from ionmd.structures.supercell import MAX_SUPERCELL_ATOMS, supercell_repeats
 
+    row: dict[str, Any] = {"material": src.material_id}
+    structure = _load(src, config=config)
+    elements = {el.symbol for el in structure.composition.elements}
+    if partial_sites(structure):
+        plan = plan_ordering(
+            structure,
+            min_cell_length_A=config.min_cell_length_A,
+            mobile_species=config.mobile_species,
+            origin=src.material_id,
+        )
+        row |= {
+            "supercell": [int(x) for x in np.diag(plan.scaling)],
+            "atoms": plan.n_atoms,
+            "orderings": config.n_orderings,
+            "rounding": {k: v for k, v in plan.rounding().items() if v},
+            "charge": plan.charge_source,
+        }
+        elements = set(plan.composition_ordered)
+    else:
+        structure = load_structure(structure, mobile_species=config.mobile_species)
+        n = supercell_repeats(
+            structure.lattice.matrix, min_cell_length_A=config.min_cell_length_A
+        )
+        atoms = len(structure) * int(np.prod(n))
+        if atoms > MAX_SUPERCELL_ATOMS:
+            raise IonmdError(f"too large: {atoms} atoms (limit {MAX_SUPERCELL_ATOMS})")
+        row |= {"supercell": [int(x) for x in n], "atoms": atoms, "orderings": 1}
+    if known is not None and not elements <= known:
+        missing = ", ".join(sorted(elements - known))
+        raise IonmdError(f"model {config.model} does not cover {missing}")
+    return row
+
+
+def _assign_batches(ok: list[dict[str, Any]], *, max_atoms: int) -> list[Any]:
+    """Pack the runnable rows' systems into batches; each row gets its batch indices."""
+    sized = [
+        _Sized(r["material"], range(r["atoms"])) for r in ok for _ in range(r["systems"])
+    ]
+    batches = pack_batches(sized, max_atoms=max_atoms) if sized else []
+    where: dict[str, set[int]] = {}
+    for b, batch in enumerate(batches):
+        for s in batch:
+            where.setdefault(s.material_id, set()).add(b)
+    for r in ok:
+        r["batches"] = sorted(where.get(r["material"], set()))
+    return batches
+
+
+def _totals(
+    rows: list[dict[str, Any]], ok: list[dict[str, Any]], *, n_batches: int, us: float
+) -> dict[str, Any]:
+    """Campaign-wide sums, medians and cost."""
+    atoms = [r["atoms"] for r in ok]
+    atom_steps = sum(r["atom_steps"] for r in ok)
+    return {
+        "n_materials": len(rows),
+        "n_runnable": len(ok),
+        "n_skipped": len(rows) - len(ok),
+        "n_ordered_from_disorder": sum(1 for r in ok if "charge" in r),
+        "atoms_median": statistics.median(atoms) if atoms else 0,
+        "atoms_max": max(atoms) if atoms else 0,
+        "atoms_sum_over_systems": sum(r["atoms"] * r["systems"] for r in ok),
+        "n_systems": sum(r["systems"] for r in ok),
+        "n_batches": n_batches,
+        "atom_steps": atom_steps,
+        "gpu_hours": atom_steps * us * 1e-6 / 3600.0,
+    }
+
+
+def plan_campaign(
+    config: RunConfig, *, us_per_atom_step: float | None = None
+) -> dict[str, Any]:
+    """The plan of ``config`` as a JSON-able dict (rows per material, totals)."""
     us = PUBLISHED_US_PER_ATOM_STEP if us_per_atom_step is None else us_per_atom_step
     source = PUBLISHED_SOURCE if us_per_atom_step is None else "given (measured)"
     known, model_note = _model_elements(config.model)
     n_steps, n_temps = config.n_steps, len(config.temperatures_K)
     rows: list[dict[str, Any]] = []
     for src in material_sources(config.materials, obelix_data=config.obelix_data):
-        row: dict[str, Any] = {"material": src.material_id}
         try:
-            if config.occupancy_mode == "order":
-                structure: Any = load_disordered(src, config=config)
-            else:
-                structure = load_material(
-                    src,
-                    obelix_data=config.obelix_data,
-                    round_occupancies=config.occupancy_mode == "round",
-                    mobile_species=config.mobile_species,
-                )
-            elements = {el.symbol for el in structure.composition.elements}
-            if partial_sites(structure):
-                plan = plan_ordering(
-                    structure,
-                    min_cell_length_A=config.min_cell_length_A,
-                    mobile_species=config.mobile_species,
-                    origin=src.material_id,
-                )
-                row |= {
-                    "supercell": [int(x) for x in np.diag(plan.scaling)],
-                    "atoms": plan.n_atoms,
-                    "orderings": config.n_orderings,
-                    "rounding": {k: v for k, v in plan.rounding().items() if v},
-                    "charge": plan.charge_source,
-                }
-                elements = set(plan.composition_ordered)
-            else:
-                structure = load_structure(structure, mobile_species=config.mobile_species)
-                n = supercell_repeats(
-                    structure.lattice.matrix, min_cell_length_A=config.min_cell_length_A
-                )
-                atoms = len(structure) * int(np.prod(n))
-                if atoms > MAX_SUPERCELL_ATOMS:
-                    raise IonmdError(
-                        f"too large: {atoms} atoms (limit {MAX_SUPERCELL_ATOMS})"
-                    )
-                row |= {"supercell": [int(x) for x in n], "atoms": atoms, "orderings": 1}
-            if known is not None and not elements <= known:
-                missing = ", ".join(sorted(elements - known))
-                raise IonmdError(f"model {config.model} does not cover {missing}")
+            row = _sized_row(src, config=config, known=known)
         except IonmdError as exc:
             row = {"material": src.material_id, "reason": str(exc)}
         if "atoms" in row:
@@ -105,18 +149,7 @@ def plan_campaign(
             row["gpu_hours"] = row["atom_steps"] * us * 1e-6 / 3600.0
         rows.append(row)
     ok = [r for r in rows if "atoms" in r]
-    sized = [
-        _Sized(r["material"], range(r["atoms"])) for r in ok for _ in range(r["systems"])
-    ]
-    batches = pack_batches(sized, max_atoms=config.max_atoms_per_batch) if sized else []
-    where: dict[str, set[int]] = {}
-    for b, batch in enumerate(batches):
-        for s in batch:
-            where.setdefault(s.material_id, set()).add(b)
-    for r in ok:
-        r["batches"] = sorted(where.get(r["material"], set()))
-    atoms = [r["atoms"] for r in ok]
-    atom_steps = sum(r["atom_steps"] for r in ok)
+    batches = _assign_batches(ok, max_atoms=config.max_atoms_per_batch)
     return {
         "config": {
             "materials": config.materials,
@@ -132,19 +165,7 @@ def plan_campaign(
         "us_per_atom_step": us,
         "model_elements": model_note,
         "materials": rows,
-        "totals": {
-            "n_materials": len(rows),
-            "n_runnable": len(ok),
-            "n_skipped": len(rows) - len(ok),
-            "n_ordered_from_disorder": sum(1 for r in ok if "charge" in r),
-            "atoms_median": statistics.median(atoms) if atoms else 0,
-            "atoms_max": max(atoms) if atoms else 0,
-            "atoms_sum_over_systems": sum(r["atoms"] * r["systems"] for r in ok),
-            "n_systems": sum(r["systems"] for r in ok),
-            "n_batches": len(batches),
-            "atom_steps": atom_steps,
-            "gpu_hours": atom_steps * us * 1e-6 / 3600.0,
-        },
+        "totals": _totals(rows, ok, n_batches=len(batches), us=us),
     }
 
 

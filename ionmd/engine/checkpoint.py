@@ -39,6 +39,17 @@ def batch_inputs(
     }
 
 
+#: the per-system tensors of the Nosé–Hoover chain (saved, restored, selected)
+CHAIN_FIELDS = (
+    "positions",
+    "momenta",
+    "masses",
+    "tau",
+    "kinetic_energy",
+    "degrees_of_freedom",
+)
+
+
 def fingerprint(inputs: Mapping[str, Any]) -> str:
     """sha256 of :func:`batch_inputs` (an allow-list: nothing else enters it, so
     adding a material to a campaign leaves the other batches' fingerprints alone)."""
@@ -68,17 +79,7 @@ def save_checkpoint(
         "momenta": st.momenta.detach().cpu(),
         "forces": st.forces.detach().cpu(),
         "energy": st.energy.detach().cpu(),
-        "chain": {
-            name: getattr(chain, name).detach().cpu()
-            for name in (
-                "positions",
-                "momenta",
-                "masses",
-                "tau",
-                "kinetic_energy",
-                "degrees_of_freedom",
-            )
-        },
+        "chain": {name: getattr(chain, name).detach().cpu() for name in CHAIN_FIELDS},
         "msd": msd_state,
         "active_keys": list(active_keys),
     }

@@ -23,6 +23,7 @@ import torch
 from ionmd import interrupts
 from ionmd.engine import integrator as nh
 from ionmd.engine.checkpoint import (
+    CHAIN_FIELDS,
     batch_inputs,
     fingerprint,
     load_checkpoint,
@@ -118,6 +119,22 @@ def run_batch(
     ).run(step_callback=step_callback, stop_after_step=stop_after_step)
 
 
+def _batch_fingerprint(
+    systems: Sequence[SystemSpec], *, config: Protocol, model_name: str, model_version: str
+) -> str:
+    """What a checkpoint of this batch continues: protocol, model, systems."""
+    return fingerprint(
+        batch_inputs(
+            # the frame of the stored positions/MSD is part of what a checkpoint
+            # continues: one written before they were framework-relative is refused
+            protocol={**config.fingerprint_fields(), "position_frame": "framework_com"},
+            model_name=model_name,
+            model_version=model_version,
+            systems={s.key: s.content_sha256() for s in systems},
+        )
+    )
+
+
 class _BatchRun:
     """The mutable state of one batch run (systems can leave it)."""
 
@@ -144,37 +161,16 @@ class _BatchRun:
         eq, total = config.equilibration_steps, config.n_steps
         self.out_path = out_path
         self.ckpt_path = out_path.with_suffix(".ckpt.pt")
-        self.fp = fingerprint(
-            batch_inputs(
-                # the frame of the stored positions/MSD is part of what a checkpoint
-                # continues: one written before they were framework-relative is refused
-                protocol={**config.fingerprint_fields(), "position_frame": "framework_com"},
-                model_name=model_name,
-                model_version=model_version,
-                systems={s.key: s.content_sha256() for s in systems},
-            )
+        self.fp = _batch_fingerprint(
+            systems, config=config, model_name=model_name, model_version=model_version
         )
-        payload = None
-        if resume and self.ckpt_path.exists() and out_path.exists():
-            payload = load_checkpoint(self.ckpt_path, fingerprint_hex=self.fp)
-            self.writer = RunFileWriter(out_path, append=True)
-            self.writer.truncate_after(int(payload["step"]))
-        else:
-            self.writer = RunFileWriter(out_path, config_json=config_to_json(run_config))
-            self.writer.create_systems(
-                [
-                    s.info(
-                        timestep_fs=config.timestep_fs,
-                        steps_total=total,
-                        equilibration_steps=eq,
-                        sample_every_steps=config.sample_every_steps,
-                        mobile_species=config.mobile_species,
-                        model_name=model_name,
-                        model_version=model_version,
-                    )
-                    for s in systems
-                ]
-            )
+        payload = self._open_run_file(
+            systems,
+            resume=resume,
+            run_config=run_config,
+            model_name=model_name,
+            model_version=model_version,
+        )
         self.msd = MultiWindowMSD(
             system_idx=state.system_idx,
             mobile_mask=self.mobile,
@@ -206,13 +202,7 @@ class _BatchRun:
         self.thermo = Thermo.of_state(self.st, n_systems=len(self.keys))
         self.start = 0
         if payload is not None:
-            active = set(payload.get("active_keys", self.keys))
-            keep = torch.tensor([k in active for k in self.keys], device=self.device)
-            if not bool(keep.all()):
-                self._select(keep)
-            restore_into(self.st, payload)
-            self.msd.load_state_dict(payload["msd"])
-            self.start = int(payload["step"])
+            self._restore(payload)
         else:
             self._record(0)
         self.faults = FaultDetector(
@@ -223,6 +213,50 @@ class _BatchRun:
             positions=self.st.positions,
             step=self.start,
         )
+
+    def _open_run_file(
+        self,
+        systems: Sequence[SystemSpec],
+        *,
+        resume: bool,
+        run_config: dict[str, Any],
+        model_name: str,
+        model_version: str,
+    ) -> dict[str, Any] | None:
+        """Open the run file: appended to (returning the checkpoint) on resume,
+        else created with every system's info (returning None)."""
+        config = self.config
+        if resume and self.ckpt_path.exists() and self.out_path.exists():
+            payload = load_checkpoint(self.ckpt_path, fingerprint_hex=self.fp)
+            self.writer = RunFileWriter(self.out_path, append=True)
+            self.writer.truncate_after(int(payload["step"]))
+            return payload
+        self.writer = RunFileWriter(self.out_path, config_json=config_to_json(run_config))
+        self.writer.create_systems(
+            [
+                s.info(
+                    timestep_fs=config.timestep_fs,
+                    steps_total=config.n_steps,
+                    equilibration_steps=config.equilibration_steps,
+                    sample_every_steps=config.sample_every_steps,
+                    mobile_species=config.mobile_species,
+                    model_name=model_name,
+                    model_version=model_version,
+                )
+                for s in systems
+            ]
+        )
+        return None
+
+    def _restore(self, payload: dict[str, Any]) -> None:
+        """Continue from a checkpoint: its active systems, state, MSD and step."""
+        active = set(payload.get("active_keys", self.keys))
+        keep = torch.tensor([k in active for k in self.keys], device=self.device)
+        if not bool(keep.all()):
+            self._select(keep)
+        restore_into(self.st, payload)
+        self.msd.load_state_dict(payload["msd"])
+        self.start = int(payload["step"])
 
     # --- per step ---------------------------------------------------------------
     def _record(self, step: int) -> None:
@@ -288,17 +322,7 @@ class _BatchRun:
         st = self.st[idx]
         st.chain = dataclasses.replace(
             old_chain,
-            **{
-                name: getattr(old_chain, name)[keep]
-                for name in (
-                    "positions",
-                    "momenta",
-                    "masses",
-                    "tau",
-                    "kinetic_energy",
-                    "degrees_of_freedom",
-                )
-            },
+            **{name: getattr(old_chain, name)[keep] for name in CHAIN_FIELDS},
         )
         self.st, self.kT, self.mobile = st, self.kT[keep], self.mobile[atoms]
         self.thermo = Thermo.of_state(st, n_systems=len(idx))

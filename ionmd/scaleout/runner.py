@@ -113,32 +113,15 @@ class _State:
         self.dirty = False
 
 
-def run_tasks(
-    tasks: Iterable[Task],
+def _resume(
+    order: list[Task],
     *,
-    executor_config: ExecutorConfig | None = None,
     out_dir: Path,
-    retries: int = 2,
-    timeout_s: float | None = None,
-    poll_s: float = 0.5,
-) -> dict[str, TaskResult]:
-    """Run ``tasks`` (resuming earlier runs in ``out_dir``) and return each one's result.
-
-    Failures do not raise: a failed task (after ``retries`` more attempts; errors
-    derived from :class:`~ionmd.errors.IonmdError` are not retried) and the tasks
-    that need it come back with ``state == "failed"`` and a one-line ``reason``.
-    ``timeout_s``: give up on what is still unfinished after that long (its
-    blocks are cancelled; the tasks are ``failed`` with reason ``timed out``).
-    """
-    if retries < 0:
-        raise InputError(f"retries must be >= 0, got {retries}")
-    config = executor_config or ExecutorConfig()
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    order = [_absolute(t, out_dir) for t in ordered(tasks)]
-    state = _State(out_dir, order)
-    results: dict[str, TaskResult] = {}
-
+    state: _State,
+    results: dict[str, TaskResult],
+) -> tuple[list[Task], set[str]]:
+    """Record the tasks finished by an earlier run (whose dependencies are not rerun)
+    in ``results``; return the tasks to run and their keys (their markers cleared)."""
     to_run: list[Task] = []
     rerun: set[str] = set()
     for task in order:
@@ -167,6 +150,61 @@ def run_tasks(
             to_run.append(task)
             markers.started_path(out_dir, task.key).unlink(missing_ok=True)
             markers.done_path(out_dir, task.key).unlink(missing_ok=True)
+    return to_run, rerun
+
+
+def _submit(
+    to_run: list[Task], *, out_dir: Path, py_app: Any, sh_app: Any
+) -> dict[str, Any]:
+    """Submit each task (after its dependencies' futures); key -> future."""
+    futures: dict[str, Any] = {}
+    for task in to_run:
+        deps = [futures[d] for d in task.depends_on if d in futures]
+        common = {"key": task.key, "out_dir": str(out_dir), "inputs": deps}
+        if task.is_shell:
+            log = task.output.parent / task.key
+            task.output.parent.mkdir(parents=True, exist_ok=True)
+            futures[task.key] = sh_app(
+                command=task.command,
+                cwd=None if task.cwd is None else str(task.cwd),
+                stdout=f"{log}.stdout",
+                stderr=f"{log}.stderr",
+                **common,
+            )
+        else:
+            futures[task.key] = py_app(
+                work=task.func, work_kwargs=dict(task.kwargs), **common
+            )
+    return futures
+
+
+def run_tasks(
+    tasks: Iterable[Task],
+    *,
+    executor_config: ExecutorConfig | None = None,
+    out_dir: Path,
+    retries: int = 2,
+    timeout_s: float | None = None,
+    poll_s: float = 0.5,
+) -> dict[str, TaskResult]:
+    """Run ``tasks`` (resuming earlier runs in ``out_dir``) and return each one's result.
+
+    Failures do not raise: a failed task (after ``retries`` more attempts; errors
+    derived from :class:`~ionmd.errors.IonmdError` are not retried) and the tasks
+    that need it come back with ``state == "failed"`` and a one-line ``reason``.
+    ``timeout_s``: give up on what is still unfinished after that long (its
+    blocks are cancelled; the tasks are ``failed`` with reason ``timed out``).
+    """
+    if retries < 0:
+        raise InputError(f"retries must be >= 0, got {retries}")
+    config = executor_config or ExecutorConfig()
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    order = [_absolute(t, out_dir) for t in ordered(tasks)]
+    state = _State(out_dir, order)
+    results: dict[str, TaskResult] = {}
+
+    to_run, rerun = _resume(order, out_dir=out_dir, state=state, results=results)
     state.flush()
     if not to_run:
         state.flush(ended="finished")
@@ -193,24 +231,7 @@ def run_tasks(
     try:
         py_app = python_app(_run_func, data_flow_kernel=dfk, executors=[EXECUTOR_LABEL])
         sh_app = bash_app(_run_shell, data_flow_kernel=dfk, executors=[EXECUTOR_LABEL])
-        futures: dict[str, Any] = {}
-        for task in to_run:
-            deps = [futures[d] for d in task.depends_on if d in futures]
-            common = {"key": task.key, "out_dir": str(out_dir), "inputs": deps}
-            if task.is_shell:
-                log = task.output.parent / task.key
-                task.output.parent.mkdir(parents=True, exist_ok=True)
-                futures[task.key] = sh_app(
-                    command=task.command,
-                    cwd=None if task.cwd is None else str(task.cwd),
-                    stdout=f"{log}.stdout",
-                    stderr=f"{log}.stderr",
-                    **common,
-                )
-            else:
-                futures[task.key] = py_app(
-                    work=task.func, work_kwargs=dict(task.kwargs), **common
-                )
+        futures = _submit(to_run, out_dir=out_dir, py_app=py_app, sh_app=sh_app)
         _wait(
             to_run,
             futures,
@@ -280,13 +301,10 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
         attempts = fail_count + 1
         if not task.output.exists():
             reason = f"finished but its output {task.output} does not exist"
-            state.set(
-                task.key, state="failed", reason=reason, attempts=attempts, where=where
-            )
-            return TaskResult(
-                key=task.key,
-                state="failed",
-                output=task.output,
+            return _ended(
+                task,
+                state=state,
+                outcome="failed",
                 reason=reason,
                 attempts=attempts,
                 where=where,
@@ -302,14 +320,8 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
                 "time": time.time(),
             },
         )
-        state.set(task.key, state="done", reason=None, attempts=attempts, where=where)
-        return TaskResult(
-            key=task.key,
-            state="done",
-            output=task.output,
-            value=value,
-            attempts=attempts,
-            where=where,
+        return _ended(
+            task, state=state, outcome="done", value=value, attempts=attempts, where=where
         )
     failed_deps = [
         d for d in task.depends_on if state.tasks.get(d, {}).get("state") == "failed"
@@ -321,11 +333,28 @@ def _finish(task: Task, future: Any, *, state: _State, where: str | None) -> Tas
     else:
         reason = _reason(exc)
         attempts = max(fail_count, 1)
-    state.set(task.key, state="failed", reason=reason, attempts=attempts, where=where)
+    return _ended(
+        task, state=state, outcome="failed", reason=reason, attempts=attempts, where=where
+    )
+
+
+def _ended(
+    task: Task,
+    *,
+    state: _State,
+    outcome: str,
+    attempts: int,
+    where: str | None,
+    reason: str | None = None,
+    value: Any = None,
+) -> TaskResult:
+    """Record how ``task`` ended (``done``, or ``failed`` with a one-line ``reason``)."""
+    state.set(task.key, state=outcome, reason=reason, attempts=attempts, where=where)
     return TaskResult(
         key=task.key,
-        state="failed",
+        state=outcome,
         output=task.output,
+        value=value,
         reason=reason,
         attempts=attempts,
         where=where,

@@ -24,6 +24,7 @@ import numpy as np
 
 from ionmd.errors import InputError
 from ionmd.fileformat import RunFileWriter, SystemInfo, SystemUpdate
+from ionmd.numerics.com import com_displacement_A, masses_amu
 from ionmd.numerics.msd import linear_lag_grid, msd_on_lag_grid
 from ionmd.numerics.unwrap import unwrap_fractional
 from ionmd.vasp_bridge.rundir import read_record, segment_name
@@ -79,15 +80,14 @@ class CollectedRun:
     def framework_com_displacement_A(self, *, mobile_species: str = "Li") -> np.ndarray:
         """``(F, 3)`` the mass-weighted centre-of-mass displacement of the framework
         (the atoms other than ``mobile_species``) since the first frame."""
-        from ase.data import atomic_masses, atomic_numbers
-
         pos = self.positions_A
         framework = np.array([s != mobile_species for s in self.symbols])
         if not framework.any():
             return np.zeros((pos.shape[0], 3))
-        m = np.array([atomic_masses[atomic_numbers[s]] for s in self.symbols])[framework]
-        disp = pos[:, framework] - pos[:1, framework]
-        return np.einsum("fnd,n->fd", disp, m / m.sum())
+        return com_displacement_A(
+            pos[:, framework],
+            masses_amu=masses_amu([s for s in self.symbols if s != mobile_species]),
+        )
 
     def drift_corrected_positions_A(self, *, mobile_species: str = "Li") -> np.ndarray:
         """Positions ``(F, N, 3)`` relative to the framework's centre of mass
@@ -253,25 +253,9 @@ def system_info(
     )
 
 
-def write_runs(
-    runs: list[CollectedRun],
-    *,
-    out_path: str | Path,
-    equilibration_ps: float | None = None,
-    drift_correct: bool = True,
-) -> Path:
-    """Write collected runs into one run file (one system each).
-
-    ``equilibration_ps`` overrides each run's recorded value (the campaign's).
-    ``drift_correct``: store positions (and MSDs) relative to the framework's centre
-    of mass (:meth:`CollectedRun.drift_corrected_positions_A`), as the engine does.
-    The run file holds only the mobile ions, so the analysis cannot apply this
-    correction afterwards, and without it the file would not give the D of the
-    XDATCAR analysed directly.
-    """
-    if not runs:
-        raise InputError("nothing to write: no collected run")
-    config = {
+def _file_config(runs: list[CollectedRun], *, drift_correct: bool) -> dict[str, Any]:
+    """The run file's config: what each run was, its VASP cost, the position frame."""
+    return {
         "source": "vasp",
         "runs": [
             {
@@ -292,51 +276,76 @@ def write_runs(
         "vasp_cost": [asdict(r.cost) for r in runs],
         "positions": "framework drift removed" if drift_correct else "as simulated",
     }
+
+
+def _system_of(
+    run: CollectedRun, *, equilibration_ps: float | None, drift_correct: bool
+) -> tuple[SystemInfo, SystemUpdate]:
+    """One collected run as a run-file system: its description and its data."""
+    rec = run.record
+    eq_ps = float(
+        rec.get("equilibration_ps", 0.0) if equilibration_ps is None else equilibration_ps
+    )
+    nblock = int(rec["sample_every_steps"])
+    eq_steps = round(eq_ps * 1000.0 / float(rec["timestep_fs"]))
+    info = system_info(
+        run,
+        equilibration_steps=eq_steps,
+        position_frame="framework_com" if drift_correct else "as_simulated",
+    )
+    keep = run.steps >= eq_steps
+    if drift_correct:
+        com = run.framework_com_displacement_A(mobile_species=info.mobile_species)
+        pos = (run.positions_A - com[:, None, :])[keep]
+        com = com[keep]
+    else:
+        pos = run.positions_A[keep]
+        com = np.zeros((pos.shape[0], 3))
+    mobile = np.array([s == info.mobile_species for s in run.symbols])
+    msd = msd_datasets(
+        positions_A=pos, mobile=mobile, nblock=nblock, timestep_fs=float(rec["timestep_fs"])
+    )
+    complete = run.steps_done >= int(rec["total_steps"])
+    update = SystemUpdate(
+        key=info.key,
+        positions=pos[:, mobile],
+        position_steps=run.steps[keep],
+        framework_com=com,
+        thermo=run.thermo or None,
+        msd=msd,
+        steps_done=run.steps_done,
+        status="done" if complete else "running",
+    )
+    return info, update
+
+
+def write_runs(
+    runs: list[CollectedRun],
+    *,
+    out_path: str | Path,
+    equilibration_ps: float | None = None,
+    drift_correct: bool = True,
+) -> Path:
+    """Write collected runs into one run file (one system each).
+
+    ``equilibration_ps`` overrides each run's recorded value (the campaign's).
+    ``drift_correct``: store positions (and MSDs) relative to the framework's centre
+    of mass (:meth:`CollectedRun.drift_corrected_positions_A`), as the engine does.
+    The run file holds only the mobile ions, so the analysis cannot apply this
+    correction afterwards, and without it the file would not give the D of the
+    XDATCAR analysed directly.
+    """
+    if not runs:
+        raise InputError("nothing to write: no collected run")
+    config = _file_config(runs, drift_correct=drift_correct)
     writer = RunFileWriter(out_path, config_json=json.dumps(config, default=str))
     infos, updates = [], []
     for run in runs:
-        rec = run.record
-        eq_ps = float(
-            rec.get("equilibration_ps", 0.0)
-            if equilibration_ps is None
-            else equilibration_ps
-        )
-        nblock = int(rec["sample_every_steps"])
-        eq_steps = round(eq_ps * 1000.0 / float(rec["timestep_fs"]))
-        info = system_info(
-            run,
-            equilibration_steps=eq_steps,
-            position_frame="framework_com" if drift_correct else "as_simulated",
+        info, update = _system_of(
+            run, equilibration_ps=equilibration_ps, drift_correct=drift_correct
         )
         infos.append(info)
-        keep = run.steps >= eq_steps
-        if drift_correct:
-            com = run.framework_com_displacement_A(mobile_species=info.mobile_species)
-            pos = (run.positions_A - com[:, None, :])[keep]
-            com = com[keep]
-        else:
-            pos = run.positions_A[keep]
-            com = np.zeros((pos.shape[0], 3))
-        mobile = np.array([s == info.mobile_species for s in run.symbols])
-        msd = msd_datasets(
-            positions_A=pos,
-            mobile=mobile,
-            nblock=nblock,
-            timestep_fs=float(rec["timestep_fs"]),
-        )
-        complete = run.steps_done >= int(rec["total_steps"])
-        updates.append(
-            SystemUpdate(
-                key=info.key,
-                positions=pos[:, mobile],
-                position_steps=run.steps[keep],
-                framework_com=com,
-                thermo=run.thermo or None,
-                msd=msd,
-                steps_done=run.steps_done,
-                status="done" if complete else "running",
-            )
-        )
+        updates.append(update)
     writer.create_systems(infos)
     writer.write(updates)
     return Path(out_path)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
+from ionmd.numerics.com import masses_amu
 from ionmd.numerics.unwrap import StreamingUnwrapper, to_cartesian
 
 #: Frames kept in memory at most (after decimation) unless the caller asks otherwise.
@@ -128,13 +129,3 @@ def reduced_formula(symbols: list[str]) -> str:
     if not symbols:
         return ""
     return str(Formula.from_list(list(symbols)).reduce()[0])
-
-
-def masses_amu(symbols: list[str]) -> np.ndarray | None:
-    """Standard atomic masses of ``symbols`` (None if one is not an element)."""
-    from ase.data import atomic_masses, atomic_numbers
-
-    try:
-        return np.array([atomic_masses[atomic_numbers[s]] for s in symbols])
-    except KeyError:
-        return None

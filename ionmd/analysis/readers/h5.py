@@ -17,7 +17,13 @@ import numpy as np
 from ionmd.analysis import skips
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
-from ionmd.fileformat import RunFileError, list_systems, read_run_attrs, read_system
+from ionmd.fileformat import (
+    RunFileError,
+    SystemRecord,
+    list_systems,
+    read_run_attrs,
+    read_system,
+)
 
 
 def requested_temperatures_K(path: str | os.PathLike[str]) -> tuple[float, ...] | None:
@@ -77,48 +83,16 @@ def read_run_file(
             skip(key, str(exc), skips.STATUS_UNREADABLE)
             continue
         attrs = rec.attrs
-        if str(attrs.get("status", "")) == "failed":
-            why = str(attrs.get("failure_reason", ""))
-            skip(key, f"failed ({why})", skips.STATUS_FAILED, attrs)
+        if unusable := _unusable(rec):
+            skip(key, *unusable, attrs)
             continue
-        if rec.positions is None or rec.positions.shape[0] < 2:
-            skip(key, "fewer than 2 complete frames", skips.STATUS_TOO_SHORT, attrs)
-            continue
-        if not np.all(np.isfinite(rec.positions)):
-            skip(
-                key, "non-finite positions in the run file", skips.STATUS_UNREADABLE, attrs
-            )
-            continue
-        fw_lag = rec.msd.get("lag_ps")
-        fw_msd = rec.msd.get("framework_A2")
-        if fw_msd is not None and not np.all(np.isfinite(fw_msd)):
-            fw_lag, fw_msd = None, None
-        species = str(attrs.get("mobile_species", "Li"))
         try:
-            traj = MobileTrajectory(
-                positions_A=rec.positions,
-                time_ps=rec.position_time_ps,
-                cell_A=rec.cell,
-                temperature_K=rec.temperature_K,
-                material_id=material_id or str(attrs.get("material_id", key)),
-                species=species,
-                n_atoms=int(attrs.get("n_atoms", 0)),
-                formula=str(attrs.get("formula", "")),
+            traj = _trajectory(
+                rec,
                 source=f"{p}:{key}",
-                framework_lag_ps=fw_lag,
-                framework_msd_A2=fw_msd,
-                meta={
-                    "reader": "h5",
-                    "key": key,
-                    "status": attrs.get("status", ""),
-                    "timestep_fs": float(attrs.get("timestep_fs", np.nan)),
-                    "step_skip": int(attrs.get("sample_every_steps", 0)),
-                    "model_name": attrs.get("model_name", ""),
-                    "source_kind": attrs.get("source", ""),
-                    **_partial(attrs),
-                    "position_frame": rec.position_frame,
-                    "requested_temperatures_K": requested,
-                },
+                key=key,
+                material_id=material_id,
+                requested=requested,
             )
         except (InputError, TypeError, ValueError) as exc:  # incl. garbled attributes
             skip(key, str(exc), skips.STATUS_UNREADABLE, attrs)
@@ -126,6 +100,60 @@ def read_run_file(
         out.append(traj)
     out.sort(key=lambda t: (t.material_id, t.temperature_K))
     return out, skipped
+
+
+def _unusable(rec: SystemRecord) -> tuple[str, str] | None:
+    """(reason, status) of a system that cannot be analysed, else None."""
+    attrs = rec.attrs
+    if str(attrs.get("status", "")) == "failed":
+        why = str(attrs.get("failure_reason", ""))
+        return f"failed ({why})", skips.STATUS_FAILED
+    if rec.positions is None or rec.positions.shape[0] < 2:
+        return "fewer than 2 complete frames", skips.STATUS_TOO_SHORT
+    if not np.all(np.isfinite(rec.positions)):
+        return "non-finite positions in the run file", skips.STATUS_UNREADABLE
+    return None
+
+
+def _trajectory(
+    rec: SystemRecord,
+    *,
+    source: str,
+    key: str,
+    material_id: str | None,
+    requested: tuple[float, ...] | None,
+) -> MobileTrajectory:
+    """The trajectory of one usable system record."""
+    attrs = rec.attrs
+    fw_lag = rec.msd.get("lag_ps")
+    fw_msd = rec.msd.get("framework_A2")
+    if fw_msd is not None and not np.all(np.isfinite(fw_msd)):
+        fw_lag, fw_msd = None, None
+    return MobileTrajectory(
+        positions_A=rec.positions,
+        time_ps=rec.position_time_ps,
+        cell_A=rec.cell,
+        temperature_K=rec.temperature_K,
+        material_id=material_id or str(attrs.get("material_id", key)),
+        species=str(attrs.get("mobile_species", "Li")),
+        n_atoms=int(attrs.get("n_atoms", 0)),
+        formula=str(attrs.get("formula", "")),
+        source=source,
+        framework_lag_ps=fw_lag,
+        framework_msd_A2=fw_msd,
+        meta={
+            "reader": "h5",
+            "key": key,
+            "status": attrs.get("status", ""),
+            "timestep_fs": float(attrs.get("timestep_fs", np.nan)),
+            "step_skip": int(attrs.get("sample_every_steps", 0)),
+            "model_name": attrs.get("model_name", ""),
+            "source_kind": attrs.get("source", ""),
+            **_partial(attrs),
+            "position_frame": rec.position_frame,
+            "requested_temperatures_K": requested,
+        },
+    )
 
 
 def _partial(attrs: dict) -> dict[str, str]:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ionmd.analysis.readers._common import masses_amu, reduced_formula
+from ionmd.analysis.readers._common import reduced_formula
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
+from ionmd.numerics.com import masses_amu
 
 
 def read_pmg_analyzer_json(
