@@ -223,7 +223,11 @@ def _run_models(
     if model_object is not None:
         raise InputError("models = [...] takes model names, not a model object")
     per_model, model_failed = run_models(
-        config, force=force, analyze=analyze, executor=executor
+        config,
+        run_one=lambda one: run_config(
+            one, force=force, analyze=analyze, executor=executor
+        ),
+        analyze=analyze,
     )
     run_files: list[Path] = []
     failed = {f"model {m}": why for m, why in model_failed.items()}

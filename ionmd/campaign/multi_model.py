@@ -10,7 +10,9 @@ that produced a results.json is written into ``OUT``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
 from ionmd.errors import InputError, IonmdError
@@ -43,15 +45,13 @@ def model_dirs(config: CampaignConfig) -> dict[str, Path]:
 def run_models(
     config: CampaignConfig,
     *,
-    force: bool = False,
+    run_one: Callable[[CampaignConfig], Any],
     analyze: bool = True,
-    executor: object | None = None,
-) -> tuple[dict[str, object], dict[str, str]]:
-    """Run ``config`` once per model in ``config.models``; returns (model -> that
-    campaign's :class:`~ionmd.api.Results`, model -> why it failed) and writes the
-    comparison into ``config.out`` when at least one model has results."""
-    from ionmd.api import run_config
-
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run ``config`` once per model in ``config.models`` through ``run_one`` (the
+    one-model campaign, e.g. :func:`ionmd.api.run_config`); returns (model -> what
+    ``run_one`` returned, model -> why it failed) and writes the comparison into
+    ``config.out`` when at least one model has results."""
     dirs = model_dirs(config)
     results: dict[str, object] = {}
     failed: dict[str, str] = {}
@@ -59,9 +59,7 @@ def run_models(
         log.info(f"model {i + 1}/{len(dirs)}: {model} -> {folder}")
         one = config.replace(model=model, models=(), out=str(folder))
         try:
-            results[model] = run_config(
-                one, force=force, analyze=analyze, executor=executor
-            )
+            results[model] = run_one(one)
         except OutputError:
             raise  # disk full, read-only: the next model would fail alike
         except IonmdError as exc:
