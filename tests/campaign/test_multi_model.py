@@ -73,3 +73,17 @@ def test_a_failing_model_does_not_stop_the_others(tmp_path: Path) -> None:
     assert "model no-such-model" in res.failed
     assert (tmp_path / "o" / "toy" / "results.json").is_file()
     assert json.loads((tmp_path / "o" / "comparison.json").read_text())["rank"] == ["toy"]
+
+
+def test_cli_exit_status_when_a_model_fails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    toml = tmp_path / "c.toml"
+    toml.write_text(
+        'materials = ["builtin:toy-fast"]\ntemperatures_K = [800.0]\n'
+        'models = ["no-such-model", "toy"]\nduration_ps = 0.2\nequilibration_ps = 0.0\n'
+        'progress = false\nout = "out"\n'
+    )
+    assert main(["run", str(toml)]) == 1
+    assert (tmp_path / "out" / "comparison.json").is_file()
+    assert main(["run", str(toml), "--model", "toy", "--out", "one"]) == 0
+    assert not (tmp_path / "one" / "comparison.json").exists()
