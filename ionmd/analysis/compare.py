@@ -42,16 +42,48 @@ class ModelRun:
     materials: dict[str, dict[str, Any]]
     #: material id -> requested status ("fitted", "failed", ...) and reasons
     requested: dict[str, dict[str, Any]]
+    #: campaign.json's cost summary (None for runs without one, e.g. DFT)
+    cost: dict[str, Any] | None = None
+
+
+def _read_record(run_dir: Path) -> dict[str, Any]:
+    """campaign.json as a dict ({} when absent or unreadable)."""
+    try:
+        data = json.loads((run_dir / "campaign.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _cost(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Wall time, atom-steps/s and peak memory over a campaign's finished batches."""
+    batches = [
+        b
+        for b in record.get("batches") or []
+        if isinstance(b, dict) and b.get("status") == "done"
+    ]
+    if not batches:
+        return None
+    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    md_wall = sum(float(b.get("md_wall_s") or 0.0) for b in batches)
+    atom_steps = sum(
+        float(b.get("n_atoms") or 0) * float(b.get("steps") or 0) for b in batches
+    )
+    return {
+        "device": record.get("device", ""),
+        "model_version": model.get("model_version", ""),
+        "n_batches": len(batches),
+        "wall_s": sum(float(b.get("wall_s") or 0.0) for b in batches),
+        "atom_steps_per_s": atom_steps / md_wall if md_wall > 0 else None,
+        "peak_device_GB": max(float(b.get("peak_device_GB") or 0.0) for b in batches),
+        "peak_host_GB": max(float(b.get("peak_host_GB") or 0.0) for b in batches),
+    }
 
 
 def _model_label(run_dir: Path, doc: Mapping[str, Any]) -> str:
     """The model name: campaign.json's, else a VASP source, else the folder name."""
-    record = run_dir / "campaign.json"
-    if record.is_file():
-        try:
-            data = json.loads(record.read_text())
-        except (OSError, ValueError):
-            data = {}
+    data = _read_record(run_dir)
+    if data:
         model = data.get("model") or {}
         name = model.get("model_name") if isinstance(model, dict) else None
         name = name or (data.get("config") or {}).get("model")
@@ -84,6 +116,7 @@ def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> Mo
         run_dir=str(path),
         materials=dict(doc["materials"]),
         requested=dict(doc.get("requested_materials") or {}),
+        cost=_cost(_read_record(path)),
     )
 
 
@@ -158,6 +191,7 @@ def compare_runs(
             "mae_log10_reliable": mae_r,
             "mae_log10_reliable_ci95": ci_r,
             "n_reliable": len(rel),
+            "cost": r.cost,
         }
     pairs = []
     for i, a in enumerate(labels):
@@ -262,7 +296,29 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
             flag = "" if v["all_reliable"] else " (not all reliable)"
             cells.append(f"{math.log10(s):.2f} / {_f(v['Ea_eV'], '.3f')}{flag}")
         per.rows.append(cells)  # type: ignore[attr-defined]
-    return [rank, pairs, per]
+    cost = Table(
+        "Cost (finished batches, from each campaign.json)",
+        ["model", "device", "atom-steps/s", "wall time (s)", "peak device GB",
+         "peak host GB", "model version"],
+        [
+            [
+                label,
+                c["device"],
+                _f(c["atom_steps_per_s"], ".4g"),
+                _f(c["wall_s"], ".1f"),
+                _f(c["peak_device_GB"], ".2f"),
+                _f(c["peak_host_GB"], ".2f"),
+                _short(str(c["model_version"])),
+            ]
+            for label, m in models.items()
+            if (c := m["cost"]) is not None
+        ],
+    )  # fmt: skip
+    return [rank, pairs, per, cost]
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _parity_figures(doc: Mapping[str, Any], *, out: Path) -> list[str]:

@@ -125,3 +125,23 @@ def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     args = ["compare", str(a), str(b), "--label", f"{b}=lj-2", "--out", str(tmp_path / "o")]
     assert main(args) == 0
     assert (tmp_path / "o" / "comparison.html").is_file()
+
+
+def test_cost_per_model_from_campaign_json(tmp_path: Path) -> None:
+    run = _write_run(tmp_path / "a", model="lj", errors={"x": 0.2})
+    record = json.loads((run / "campaign.json").read_text())
+    record["device"] = "cpu"
+    record["batches"] = [
+        {"status": "done", "n_atoms": 100, "steps": 10, "wall_s": 2.0, "md_wall_s": 1.0,
+         "peak_device_GB": 0.5, "peak_host_GB": 1.0},
+        {"status": "done", "n_atoms": 300, "steps": 10, "wall_s": 4.0, "md_wall_s": 3.0,
+         "peak_device_GB": 1.5, "peak_host_GB": 0.5},
+    ]  # fmt: skip
+    (run / "campaign.json").write_text(json.dumps(record))
+    doc = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    cost = doc["models"]["lj"]["cost"]
+    assert cost["wall_s"] == pytest.approx(6.0)
+    assert cost["atom_steps_per_s"] == pytest.approx(4000 / 4.0)
+    assert cost["peak_device_GB"] == pytest.approx(1.5)
+    assert cost["device"] == "cpu" and cost["model_version"] == "1"
+    assert "Cost" in (tmp_path / "cmp" / "comparison.md").read_text()
