@@ -214,6 +214,7 @@ def compare_runs(
                 "log10_error": m.get("log10_error"),
                 "Ea_eV": m.get("Ea_eV"),
                 "n_reliable": m.get("n_reliable"),
+                "n_temperatures": m.get("n_temperatures"),
                 "all_reliable": m.get("all_reliable"),
             }
         per_material[mid] = row
@@ -278,7 +279,11 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
     labels = list(models)
     per = Table(
         "Per material: log10 σ(300 K) [mS/cm] and Ea [eV] per model",
-        ["material", "log10 σ exp", *[f"{x}: log10 σ / Ea" for x in labels]],
+        [
+            "material",
+            "log10 σ exp",
+            *[f"{x}: log10 σ / Ea (reliable T)" for x in labels],
+        ],
         [],
     )
     for mid, row in doc["materials"].items():
@@ -293,8 +298,10 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
                 reason = v["reason"]
                 cells.append(f"{v['status']}" + (f" ({reason})" if reason else ""))
                 continue
-            flag = "" if v["all_reliable"] else " (not all reliable)"
-            cells.append(f"{math.log10(s):.2f} / {_f(v['Ea_eV'], '.3f')}{flag}")
+            rel = (
+                f" ({v['n_reliable']}/{v['n_temperatures']})" if v["n_temperatures"] else ""
+            )
+            cells.append(f"{math.log10(s):.2f} / {_f(v['Ea_eV'], '.3f')}{rel}")
         per.rows.append(cells)  # type: ignore[attr-defined]
     cost = Table(
         "Cost (finished batches, from each campaign.json)",

@@ -29,6 +29,7 @@ def _write_run(
             "Ea_eV": 0.3 + 0.1 * err,
             "all_reliable": mid in reliable,
             "n_reliable": 5 if mid in reliable else 1,
+            "n_temperatures": 5,
             "temperatures": [],
         }
     requested = {mid: {"status": "fitted", "reason": ""} for mid in errors}
@@ -63,6 +64,8 @@ def test_exact_mae_and_interval_contains_it(tmp_path: Path) -> None:
     assert doc["materials"]["failed-one"]["lj"]["status"] == "failed"
     md = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "melted at 800 K" in md
+    assert "0.50 / 0.350 (5/5)" in md and "1.50 / 0.450 (5/5)" in md
+    assert "-1.00 / 0.200 (1/5)" in md  # reliable temperatures per material
 
 
 def test_identical_models_cannot_be_told_apart(tmp_path: Path) -> None:
