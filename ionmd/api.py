@@ -114,7 +114,7 @@ def run(
     materials: object,
     *,
     temperatures_K: Sequence[float] = STUDY_TEMPERATURES_K,
-    model: str | object = "mace:medium-mpa-0",
+    model: str | object | None = None,
     out: str | os.PathLike[str] = "ionmd-out",
     obelix_data: str | os.PathLike[str] | None = None,
     force: bool = False,
@@ -131,7 +131,9 @@ def run(
         temperatures_K: MD temperatures (default: the study's 800–1200 K).
         model: a model name (``"mace:medium-mpa-0"``, ``"sevennet-0"``,
             ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
-            model object (in-process only).
+            model object (in-process only); default ``"mace:medium-mpa-0"``.
+            ``models=[...]`` (a config key) runs one campaign per model into
+            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md).
         out: the campaign directory (run files, results.json, report).
         obelix_data: a local OBELiX copy (for ids and experimental σ).
         force: run again over a finished campaign in ``out``.
@@ -145,18 +147,24 @@ def run(
     """
     from ionmd.campaign.config import config_from_mapping
 
-    model_object = None if isinstance(model, str) else model
+    if model is not None and protocol.get("models"):
+        raise InputError("give either model or models, not both")
+    model_object = None if isinstance(model, str | None) else model
     if model_object is not None and executor is not None:
         raise InputError("a model object runs in this process only: give a model name")
-    model_name = model if isinstance(model, str) else f"object:{type(model).__name__}"
+    if isinstance(model, str) or model is None:
+        model_name = model
+    else:
+        model_name = f"object:{type(model).__name__}"
     out_path = Path(out)
     mapping: dict[str, Any] = {
         **protocol,
         "materials": _material_items(materials, out=out_path),
         "temperatures_K": [float(t) for t in temperatures_K],
-        "model": model_name,
         "out": str(out_path),
     }
+    if model_name is not None:
+        mapping["model"] = model_name
     if obelix_data is not None:
         mapping["obelix_data"] = str(obelix_data)
     config = config_from_mapping(mapping, source="ionmd.run")
@@ -174,8 +182,20 @@ def run_config(
     model_object: object | None = None,
 ) -> Results:
     """Run the campaign described by a :class:`~ionmd.campaign.config.CampaignConfig`
-    (what ``ionmd run CONFIG.toml`` calls) and return its results."""
+    (what ``ionmd run CONFIG.toml`` calls) and return its results. With
+    ``config.models``: one campaign per model and the comparison
+    (:mod:`ionmd.campaign.multi_model`); the results name each model's run files
+    and failures."""
     from ionmd.campaign.run import run_campaign
+
+    if config.models:
+        return _run_models(
+            config,
+            force=force,
+            analyze=analyze,
+            executor=executor,
+            model_object=model_object,
+        )
 
     result = run_campaign(
         config, force=force, analyze=analyze, executor=executor, model_object=model_object
@@ -188,6 +208,34 @@ def run_config(
     return Results.from_document(
         {}, out_dir=result.out_dir, run_files=run_files, failed=failed
     )
+
+
+def _run_models(
+    config: CampaignConfig,
+    *,
+    force: bool,
+    analyze: bool,
+    executor: ExecutorConfig | None,
+    model_object: object | None,
+) -> Results:
+    from ionmd.campaign.multi_model import run_models
+
+    if model_object is not None:
+        raise InputError("models = [...] takes model names, not a model object")
+    per_model, model_failed = run_models(
+        config,
+        run_one=lambda one: run_config(
+            one, force=force, analyze=analyze, executor=executor
+        ),
+        analyze=analyze,
+    )
+    run_files: list[Path] = []
+    failed = {f"model {m}": why for m, why in model_failed.items()}
+    for model, res in per_model.items():
+        run_files += list(res.run_files)
+        failed.update({f"{model}: {k}": v for k, v in res.failed.items()})
+    out = Path(config.out)
+    return Results.from_document({}, out_dir=out, run_files=tuple(run_files), failed=failed)
 
 
 def analyze(

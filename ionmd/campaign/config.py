@@ -40,6 +40,9 @@ class CampaignSettings:
     materials: tuple[str, ...] | str = ()
     temperatures_K: tuple[float, ...] = STUDY_TEMPERATURES_K
     model: str = "mace:medium-mpa-0"
+    #: several models: one campaign per model into OUT/<model> and a comparison
+    #: (ionmd.campaign.multi_model); empty: the one ``model``
+    models: tuple[str, ...] = ()
     min_cell_length_A: float = 10.0
     device: str = "auto"
     out: str = "ionmd-out"
@@ -58,6 +61,7 @@ class CampaignSettings:
 
     def __post_init__(self) -> None:
         _check_temperatures(self.temperatures_K)
+        _check_models(self.models)
         if not math.isfinite(self.min_cell_length_A):
             raise InputError(
                 f"min_cell_length_A must be a finite number, got {self.min_cell_length_A}"
@@ -113,11 +117,19 @@ def _check_temperatures(temperatures_K: tuple[float, ...]) -> None:
         seen.add(t)
 
 
+def _check_models(models: tuple[str, ...]) -> None:
+    if any(not str(m).strip() for m in models):
+        raise InputError("models lists an empty model name")
+    dup = next((m for m in models if models.count(m) > 1), None)
+    if dup is not None:
+        raise InputError(f"models lists {dup!r} twice")
+
+
 #: the campaign layer's keys, as the flat TOML names them
 CAMPAIGN_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CampaignSettings))
 #: every key of the flat TOML, in the order docs/config.md and campaign.json list them
 FLAT_KEYS: tuple[str, ...] = (
-    "materials", "temperatures_K", "model", "timestep_fs", "duration_ps",
+    "materials", "temperatures_K", "model", "models", "timestep_fs", "duration_ps",
     "equilibration_ps", "min_cell_length_A", "device", "dtype", "seed", "out",
     "obelix_data", "mobile_species", "round_occupancies", "occupancy", "n_orderings",
     "thermostat_tau_fs",
@@ -200,6 +212,9 @@ def _check_flat_type(key: str, value: Any, *, source: str) -> None:
             isinstance(value, list | tuple) and all(isinstance(m, str) for m in value)
         )
         want = "a name or a list of names/paths"
+    elif key == "models":
+        ok = isinstance(value, list | tuple) and all(isinstance(m, str) for m in value)
+        want = "a list of model names"
     elif key == "obelix_data":
         ok, want = value is None or isinstance(value, str), "a path"
     else:
@@ -226,6 +241,10 @@ def config_from_mapping(
         _check_flat_type(key, value, source=source)
     if "temperatures_K" in keys:
         keys["temperatures_K"] = tuple(float(t) for t in keys["temperatures_K"])
+    if "model" in keys and "models" in keys:
+        raise InputError(f"{source}: give either model or models, not both")
+    if "models" in keys:
+        keys["models"] = tuple(keys["models"])
     if "materials" in keys and not isinstance(keys["materials"], str):
         keys["materials"] = tuple(str(m) for m in keys["materials"])
     try:

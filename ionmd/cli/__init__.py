@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "vasp": "ionmd.cli.vasp",
     "bench": "ionmd.cli.bench",
     "status": "ionmd.cli.status",
+    "compare": "ionmd.cli.compare",
 }
 
 

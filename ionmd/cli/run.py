@@ -49,6 +49,7 @@ def main(args: argparse.Namespace) -> int:
         changes["out"] = args.out
     if args.model:
         changes["model"] = args.model
+        changes["models"] = ()  # --model forces one model
     if args.no_progress:
         changes["progress"] = False
     if changes:
@@ -66,7 +67,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"run files: {', '.join(str(p) for p in result.run_files)}")
     for key, why in result.failed.items():
         print(f"failed: {key}: {why}")
-    n_tasks = sum(k.startswith("task ") for k in result.failed)
+    n_tasks = sum(
+        k.startswith(("task ", "model ")) or ": task " in k for k in result.failed
+    )
     if n_tasks:
         log.warning(
             f"{n_tasks} task(s) failed (see `ionmd status "

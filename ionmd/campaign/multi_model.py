@@ -1,0 +1,83 @@
+"""``models = [...]``: one campaign per model, then one comparison.
+
+Each model runs the existing campaign path into ``OUT/<safe model name>/``, so it
+has its own run files, lock, resume, failure records and memory model; a model
+that fails (cannot load, covers no material) is recorded and the others go on.
+The comparison (:func:`ionmd.analysis.compare.write_comparison`) of the models
+that produced a results.json is written into ``OUT``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ionmd.campaign.config import CampaignConfig
+from ionmd.errors import InputError, IonmdError
+from ionmd.log import get_logger
+from ionmd.outputs import OutputError
+
+log = get_logger(__name__)
+
+
+def safe_model_name(model: str) -> str:
+    """A folder name for a model name (``mace:/a/b.model`` -> ``mace_a_b.model``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._")
+    return safe[:100] or "model"
+
+
+def model_dirs(config: CampaignConfig) -> dict[str, Path]:
+    """model name -> its campaign directory under ``config.out``; InputError when
+    two names map to one folder."""
+    out = Path(config.out)
+    dirs: dict[str, Path] = {}
+    for model in config.models:
+        folder = out / safe_model_name(model)
+        clash = next((m for m, d in dirs.items() if d == folder), None)
+        if clash is not None:
+            raise InputError(f"models {clash!r} and {model!r} share the folder {folder}")
+        dirs[model] = folder
+    return dirs
+
+
+def run_models(
+    config: CampaignConfig,
+    *,
+    run_one: Callable[[CampaignConfig], Any],
+    analyze: bool = True,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run ``config`` once per model in ``config.models`` through ``run_one`` (the
+    one-model campaign, e.g. :func:`ionmd.api.run_config`); returns (model -> what
+    ``run_one`` returned, model -> why it failed) and writes the comparison into
+    ``config.out`` when at least one model has results."""
+    dirs = model_dirs(config)
+    results: dict[str, object] = {}
+    failed: dict[str, str] = {}
+    for i, (model, folder) in enumerate(dirs.items()):
+        log.info(f"model {i + 1}/{len(dirs)}: {model} -> {folder}")
+        one = config.replace(model=model, models=(), out=str(folder))
+        try:
+            results[model] = run_one(one)
+        except OutputError:
+            raise  # disk full, read-only: the next model would fail alike
+        except IonmdError as exc:
+            log.warning(f"model {model} failed: {exc}")
+            failed[model] = str(exc)
+    done = {m: d for m, d in dirs.items() if (d / "results.json").is_file()}
+    if analyze and done:
+        from ionmd.analysis.compare import write_comparison
+
+        write_comparison(
+            run_dirs=list(done.values()),
+            out_dir=config.out,
+            labels={str(d): m for m, d in done.items()},
+        )
+        log.info(
+            f"comparison of {len(done)} model(s): {Path(config.out) / 'comparison.html'}"
+        )
+    return results, failed
+
+
+__all__ = ["model_dirs", "run_models", "safe_model_name"]

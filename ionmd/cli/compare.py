@@ -1,0 +1,56 @@
+"""``ionmd compare RUN_DIR... --out DIR``: one comparison of campaigns run with
+different models (or DFT analysed with ``ionmd analyze``) against experiment."""
+
+from __future__ import annotations
+
+import argparse
+
+from ionmd.errors import InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "compare",
+        help="compare run directories (one per model, or DFT) against OBELiX",
+        description="Read each RUN_DIR's results.json and write comparison.json, "
+        "comparison.md and comparison.html into --out: per model the MAE of log10 "
+        "sigma(300 K) with a bootstrap 95 % interval, pairwise MAE differences, Ea "
+        "per material, a rank table and parity plots (see docs/models.md).",
+    )
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="DIR=NAME",
+        help='name a run directory, e.g. --label vasp_out="DFT (VASP)" (repeatable)',
+    )
+    p.add_argument("--no-figures", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ionmd.analysis.compare import write_comparison
+
+    labels = {}
+    for item in args.label:
+        path, sep, name = item.partition("=")
+        if not sep or not path or not name.strip():
+            raise InputError(f"--label {item!r}: expected DIR=NAME")
+        labels[path] = name.strip()
+    doc = write_comparison(
+        run_dirs=args.run_dirs,
+        out_dir=args.out,
+        labels=labels,
+        figures=not args.no_figures,
+    )
+    for i, label in enumerate(doc["rank"]):
+        m = doc["models"][label]
+        mae = m["mae_log10_all"]
+        print(
+            f"{i + 1}. {label}: MAE log10 sigma "
+            f"{'–' if mae is None else f'{mae:.2f}'} over {m['n_all']} materials"
+        )
+    print(f"comparison: {args.out}/comparison.html")
+    return 0

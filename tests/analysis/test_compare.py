@@ -1,0 +1,150 @@
+"""ionmd compare: MAE per model with bootstrap intervals, pairwise differences,
+labels, escaping, on constructed results.json files with known errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ionmd.analysis.compare import bootstrap_mae, write_comparison
+from ionmd.cli import main
+from ionmd.errors import InputError
+
+
+def _write_run(
+    folder: Path, *, model: str | None, errors: dict[str, float], reliable=()
+) -> Path:
+    folder.mkdir(parents=True)
+    materials = {}
+    for mid, err in errors.items():
+        sigma_exp = 1.0
+        materials[mid] = {
+            "sigma_300K_mS_cm": sigma_exp * 10**err,
+            "sigma_300K_ci95_mS_cm": [None, None],
+            "sigma_exp_mS_cm": sigma_exp,
+            "log10_error": err,
+            "Ea_eV": 0.3 + 0.1 * err,
+            "all_reliable": mid in reliable,
+            "n_reliable": 5 if mid in reliable else 1,
+            "n_temperatures": 5,
+            "temperatures": [],
+        }
+    requested = {mid: {"status": "fitted", "reason": ""} for mid in errors}
+    requested["failed-one"] = {"status": "failed", "reason": "melted at 800 K"}
+    doc = {"inputs": [], "materials": materials, "requested_materials": requested}
+    (folder / "results.json").write_text(json.dumps(doc))
+    if model is not None:
+        record = {"model": {"model_name": model, "model_version": "1"}}
+        (folder / "campaign.json").write_text(json.dumps(record))
+    return folder
+
+
+def _errors(n: int, scale: float, seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    return {
+        f"m{i:02d}": float(scale * rng.choice([-1, 1]) * (0.5 + rng.random()))
+        for i in range(n)
+    }
+
+
+def test_exact_mae_and_interval_contains_it(tmp_path: Path) -> None:
+    errs = {"a": 0.5, "b": -1.0, "c": 1.5, "d": -0.2}
+    run = _write_run(tmp_path / "r1", model="lj", errors=errs, reliable=("a", "c"))
+    doc = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    m = doc["models"]["lj"]
+    assert m["mae_log10_all"] == pytest.approx(0.8)
+    assert m["n_all"] == 4
+    assert m["mae_log10_reliable"] == pytest.approx(1.0)
+    assert m["n_reliable"] == 2
+    lo, hi = m["mae_log10_all_ci95"]
+    assert lo <= 0.8 <= hi and lo < hi
+    assert doc["materials"]["failed-one"]["lj"]["status"] == "failed"
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "melted at 800 K" in md
+    assert "0.50 / 0.350 (5/5)" in md and "1.50 / 0.450 (5/5)" in md
+    assert "-1.00 / 0.200 (1/5)" in md  # reliable temperatures per material
+
+
+def test_identical_models_cannot_be_told_apart(tmp_path: Path) -> None:
+    errs = _errors(20, 1.0, seed=1)
+    a = _write_run(tmp_path / "a", model="mace", errors=errs)
+    b = _write_run(tmp_path / "b", model="sevennet", errors=errs)
+    doc = write_comparison(run_dirs=[a, b], out_dir=tmp_path / "cmp", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert pair["difference"] == pytest.approx(0.0)
+    assert pair["ci95"][0] <= 0.0 <= pair["ci95"][1]
+    assert not pair["distinguishable"]
+
+
+def test_clearly_better_model_is_told_apart(tmp_path: Path) -> None:
+    good = _write_run(tmp_path / "g", model="good", errors=_errors(20, 0.2, seed=2))
+    bad = _write_run(tmp_path / "b", model="bad", errors=_errors(20, 2.0, seed=3))
+    doc = write_comparison(run_dirs=[bad, good], out_dir=tmp_path / "cmp", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert (pair["a"], pair["b"]) == ("bad", "good")
+    assert pair["ci95"][0] > 0 and pair["distinguishable"]
+    assert doc["rank"] == ["good", "bad"]
+
+
+def test_bootstrap_is_seeded() -> None:
+    assert bootstrap_mae([0.1, 0.5, 2.0]) == bootstrap_mae([0.1, 0.5, 2.0])
+    assert bootstrap_mae([]) == (None, [None, None])
+
+
+def test_html_escapes_names_and_inlines_figures(tmp_path: Path) -> None:
+    a = _write_run(tmp_path / "a", model="<b>evil</b>", errors={"x<i>": 0.3, "y": 1.0})
+    b = _write_run(tmp_path / "b", model=None, errors={"x<i>": 0.1, "y": -0.5})
+    doc = write_comparison(
+        run_dirs=[a, b], out_dir=tmp_path / "cmp", labels={str(b): "DFT (VASP)"}
+    )
+    assert set(doc["models"]) == {"<b>evil</b>", "DFT (VASP)"}
+    page = (tmp_path / "cmp" / "comparison.html").read_text()
+    assert "<b>evil</b>" not in page and "&lt;b&gt;evil&lt;/b&gt;" in page
+    assert "x<i>" not in page
+    assert page.count("data:image/png;base64,") == 2  # parity of log10 σ and Ea
+
+
+def test_vasp_run_is_labelled_dft(tmp_path: Path) -> None:
+    run = _write_run(tmp_path / "vasp", model=None, errors={"x": 0.2})
+    doc = json.loads((run / "results.json").read_text())
+    doc["inputs"] = ["/data/x/XDATCAR.gz"]
+    (run / "results.json").write_text(json.dumps(doc))
+    out = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    assert list(out["models"]) == ["DFT (VASP)"]
+
+
+def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "no results.json" in err
+    a = _write_run(tmp_path / "a", model="lj", errors={"x": 0.2})
+    assert main(["compare", str(a), "--label", "oops", "--out", str(tmp_path / "o")]) == 2
+    b = _write_run(tmp_path / "b", model="lj", errors={"x": 0.2})
+    with pytest.raises(InputError, match="both labelled"):
+        write_comparison(run_dirs=[a, b], out_dir=tmp_path / "o")
+    args = ["compare", str(a), str(b), "--label", f"{b}=lj-2", "--out", str(tmp_path / "o")]
+    assert main(args) == 0
+    assert (tmp_path / "o" / "comparison.html").is_file()
+
+
+def test_cost_per_model_from_campaign_json(tmp_path: Path) -> None:
+    run = _write_run(tmp_path / "a", model="lj", errors={"x": 0.2})
+    record = json.loads((run / "campaign.json").read_text())
+    record["device"] = "cpu"
+    record["batches"] = [
+        {"status": "done", "n_atoms": 100, "steps": 10, "wall_s": 2.0, "md_wall_s": 1.0,
+         "peak_device_GB": 0.5, "peak_host_GB": 1.0},
+        {"status": "done", "n_atoms": 300, "steps": 10, "wall_s": 4.0, "md_wall_s": 3.0,
+         "peak_device_GB": 1.5, "peak_host_GB": 0.5},
+    ]  # fmt: skip
+    (run / "campaign.json").write_text(json.dumps(record))
+    doc = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    cost = doc["models"]["lj"]["cost"]
+    assert cost["wall_s"] == pytest.approx(6.0)
+    assert cost["atom_steps_per_s"] == pytest.approx(4000 / 4.0)
+    assert cost["peak_device_GB"] == pytest.approx(1.5)
+    assert cost["device"] == "cpu" and cost["model_version"] == "1"
+    assert "Cost" in (tmp_path / "cmp" / "comparison.md").read_text()

@@ -1,0 +1,89 @@
+"""``models = [...]``: one campaign per model under OUT/<model>/ and the
+comparison in OUT; the config refuses model and models together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import ionmd
+from ionmd.campaign.config import config_from_mapping
+from ionmd.campaign.multi_model import model_dirs, safe_model_name
+from ionmd.cli import main
+from ionmd.errors import InputError
+
+SHORT = {"duration_ps": 0.2, "equilibration_ps": 0.0, "progress": False}
+
+
+def test_config_models_key() -> None:
+    cfg = config_from_mapping({"models": ["lj", "toy"]})
+    assert cfg.models == ("lj", "toy")
+    assert config_from_mapping({"model": "lj"}).models == ()
+    with pytest.raises(InputError, match="either model or models"):
+        config_from_mapping({"model": "lj", "models": ["toy"]})
+    with pytest.raises(InputError, match="list of model names"):
+        config_from_mapping({"models": "lj"})
+    with pytest.raises(InputError, match="twice"):
+        config_from_mapping({"models": ["lj", "lj"]})
+    with pytest.raises(InputError, match="either model or models"):
+        ionmd.run("builtin:toy-fast", model="lj", models=["toy"], out="unused")
+
+
+def test_safe_model_names_and_clash() -> None:
+    assert safe_model_name("mace:/a/b c.model") == "mace_a_b_c.model"
+    cfg = config_from_mapping({"models": ["mace:x", "mace/x"], "out": "o"})
+    with pytest.raises(InputError, match="share the folder"):
+        model_dirs(cfg)
+
+
+def test_two_model_campaign_and_rerun(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    toml = tmp_path / "c.toml"
+    toml.write_text(
+        'materials = ["builtin:toy-fast"]\ntemperatures_K = [800.0, 1000.0]\n'
+        'models = ["lj", "toy"]\nduration_ps = 0.2\nequilibration_ps = 0.0\n'
+        'progress = false\nout = "out"\n'
+    )
+    main(["run", str(toml)])
+    out = tmp_path / "out"
+    for model in ("lj", "toy"):
+        record = json.loads((out / model / "campaign.json").read_text())
+        assert record["config"]["model"] == model and record["status"] == "done"
+        assert (out / model / "results.json").is_file()
+    doc = json.loads((out / "comparison.json").read_text())
+    assert set(doc["models"]) == {"lj", "toy"}
+    assert set(doc["materials"]["toy-fast"]) == {"lj", "toy"}
+    assert (out / "comparison.html").is_file()
+    # the same command again: each model's finished campaign is kept, not rerun
+    before = (out / "toy" / "md.h5").stat().st_mtime_ns
+    main(["run", str(toml)])
+    assert (out / "toy" / "md.h5").stat().st_mtime_ns == before
+
+
+def test_a_failing_model_does_not_stop_the_others(tmp_path: Path) -> None:
+    res = ionmd.run(
+        "builtin:toy-fast",
+        models=["no-such-model", "toy"],
+        temperatures_K=[800.0],
+        out=tmp_path / "o",
+        **SHORT,
+    )
+    assert "model no-such-model" in res.failed
+    assert (tmp_path / "o" / "toy" / "results.json").is_file()
+    assert json.loads((tmp_path / "o" / "comparison.json").read_text())["rank"] == ["toy"]
+
+
+def test_cli_exit_status_when_a_model_fails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    toml = tmp_path / "c.toml"
+    toml.write_text(
+        'materials = ["builtin:toy-fast"]\ntemperatures_K = [800.0]\n'
+        'models = ["no-such-model", "toy"]\nduration_ps = 0.2\nequilibration_ps = 0.0\n'
+        'progress = false\nout = "out"\n'
+    )
+    assert main(["run", str(toml)]) == 1
+    assert (tmp_path / "out" / "comparison.json").is_file()
+    assert main(["run", str(toml), "--model", "toy", "--out", "one"]) == 0
+    assert not (tmp_path / "one" / "comparison.json").exists()
