@@ -242,8 +242,12 @@ def _ci(pair: Sequence[Any] | None, fmt: str = ".2f") -> str:
 
 
 def _tables(doc: Mapping[str, Any]) -> list[Table]:
+    return [_rank_table(doc), _pairs_table(doc), _per_material_table(doc), _cost_table(doc)]
+
+
+def _rank_table(doc: Mapping[str, Any]) -> Table:
     models = doc["models"]
-    rank = Table(
+    return Table(
         "Rank (MAE of log10 σ(300 K) vs OBELiX, 95 % bootstrap interval over materials)",
         ["rank", "model", "MAE all", "interval", "n", "MAE reliable", "interval", "n"],
         [
@@ -260,7 +264,10 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
             for i, label in enumerate(doc["rank"])
         ],
     )
-    pairs = Table(
+
+
+def _pairs_table(doc: Mapping[str, Any]) -> Table:
+    return Table(
         "Pairwise MAE difference (A − B, paired bootstrap; 0 outside the interval: "
         "told apart)",
         ["A", "B", "n", "MAE(A) − MAE(B)", "interval", "told apart"],
@@ -276,7 +283,10 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
             for p in doc["pairwise_mae_difference"]
         ],
     )
-    labels = list(models)
+
+
+def _per_material_table(doc: Mapping[str, Any]) -> Table:
+    labels = list(doc["models"])
     per = Table(
         "Per material: log10 σ(300 K) [mS/cm] and Ea [eV] per model",
         [
@@ -303,7 +313,12 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
             )
             cells.append(f"{math.log10(s):.2f} / {_f(v['Ea_eV'], '.3f')}{rel}")
         per.rows.append(cells)  # type: ignore[attr-defined]
-    cost = Table(
+    return per
+
+
+def _cost_table(doc: Mapping[str, Any]) -> Table:
+    models = doc["models"]
+    return Table(
         "Cost (finished batches, from each campaign.json)",
         ["model", "device", "atom-steps/s", "wall time (s)", "peak device GB",
          "peak host GB", "model version"],
@@ -321,7 +336,6 @@ def _tables(doc: Mapping[str, Any]) -> list[Table]:
             if (c := m["cost"]) is not None
         ],
     )  # fmt: skip
-    return [rank, pairs, per, cost]
 
 
 def _short(text: str, n: int = 80) -> str:
