@@ -1,0 +1,102 @@
+"""New-user and hostile pass after the wave-2 merges (docs/robustness.md, last
+section): each case is one line (InputError / exit 2), never a traceback."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ionmd.errors import InputError
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"tasks": [1, 2]},
+        {"tasks": {"a": 3}},
+        {"tasks": {"a": {"state": "done", "attempts": "x"}}},
+        {"tasks": {"a": {"state": "done"}}, "runner": 5},
+        [1, 2],
+    ],
+)
+def test_status_on_a_malformed_state_file_is_one_line(tmp_path, state):
+    from ionmd.scaleout.status import campaign_status
+
+    (tmp_path / "scaleout").mkdir()
+    (tmp_path / "scaleout" / "state.json").write_text(json.dumps(state))
+    with pytest.raises(InputError, match="state.json"):
+        campaign_status(tmp_path).format()
+
+
+def test_status_on_an_in_process_campaign_says_so(tmp_path):
+    from ionmd.scaleout.status import campaign_status
+
+    (tmp_path / "campaign.json").write_text(json.dumps({"status": "done"}))
+    with pytest.raises(InputError, match="in-process.*done"):
+        campaign_status(tmp_path)
+
+
+def test_run_with_an_object_that_is_not_a_model_is_one_line(tmp_path):
+    import ionmd
+
+    class NotAModel:
+        def __call__(self, *args, **kwargs):
+            raise RuntimeError("never called")
+
+    with pytest.raises(InputError, match="torch-sim model"):
+        ionmd.run(
+            ["builtin:toy-fast"],
+            model=NotAModel(),
+            out=tmp_path / "o",
+            temperatures_K=[800],
+            duration_ps=0.12,
+            equilibration_ps=0.004,
+            progress=False,
+        )
+
+
+@pytest.mark.parametrize("kind", ["root", "file", "foreign"])
+def test_gpu_check_refuses_an_out_it_would_litter(tmp_path, kind, capsys):
+    from benchmarks import gpu_check
+
+    out = {"root": Path("/"), "file": tmp_path / "f", "foreign": tmp_path}[kind]
+    if kind == "file":
+        out.write_text("x")
+    if kind == "foreign":
+        (tmp_path / "notes.txt").write_text("mine")
+    assert gpu_check.out_problem(out) is not None
+    if kind != "root":  # never start a check aimed at /
+        assert gpu_check.main(["--dry-run", "--out", str(out), "--only"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "gpu_check:" in err
+        assert not (tmp_path / "gpu_check.json").exists()
+
+
+def test_gpu_check_accepts_a_new_an_empty_or_its_own_out(tmp_path):
+    from benchmarks import gpu_check
+
+    assert gpu_check.out_problem(tmp_path / "new") is None
+    assert gpu_check.out_problem(tmp_path) is None
+    (tmp_path / "gpu_check.json").write_text("{}")
+    assert gpu_check.out_problem(tmp_path) is None
+
+
+def test_plan_names_batches_as_the_run_counts_them(tmp_path, capsys):
+    from ionmd.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('materials = ["builtin:toy-fast"]\nmodel = "toy"\n')
+    assert main(["plan", str(cfg)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "toy-fast" in line)
+    # the run logs "batch 1/1"; a bare "0" under "batches" read as "no batch"
+    assert row.rstrip().endswith("batch 1"), row
+
+
+def test_partial_occupancy_refusal_names_occupancy_order(tmp_path):
+    from pymatgen.core import Lattice, Structure
+
+    from ionmd.structures.load import load_structure
+
+    s = Structure(Lattice.cubic(4.0), [{"Li": 0.5}, "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    with pytest.raises(InputError, match='occupancy = "order"'):
+        load_structure(s)
