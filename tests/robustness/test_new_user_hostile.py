@@ -100,3 +100,26 @@ def test_partial_occupancy_refusal_names_occupancy_order(tmp_path):
     s = Structure(Lattice.cubic(4.0), [{"Li": 0.5}, "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     with pytest.raises(InputError, match='occupancy = "order"'):
         load_structure(s)
+
+
+def test_run_where_every_system_failed_exits_1(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import ionmd.api
+    from ionmd.cli import main
+
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "campaign.json").write_text(json.dumps({"plan": [["gvd_800K", "wyu_800K"]]}))
+    failed = {"gvd_800K": "non-finite forces", "wyu_800K": "non-finite forces"}
+
+    def fake_run_config(config, **kwargs):
+        return SimpleNamespace(out_dir=out, run_files=[out / "md.h5"], failed=failed)
+
+    monkeypatch.setattr(ionmd.api, "run_config", fake_run_config)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('materials = ["builtin:toy-fast"]\nmodel = "toy"\n')
+    assert main(["run", str(cfg)]) == 1
+    assert "every system failed" in capsys.readouterr().err
+    failed.pop("wyu_800K")  # one of two ran: the campaign is a result, exit 0
+    assert main(["run", str(cfg)]) == 0
