@@ -32,8 +32,8 @@ def main(args: argparse.Namespace) -> int:
     from ionmd.campaign.projection import plan_campaign
     from ionmd.errors import InputError
 
-    if args.us_per_atom_step is not None and not args.us_per_atom_step > 0:
-        raise InputError("--us-per-atom-step must be positive")
+    if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
+        raise InputError("--us-per-atom-step must be positive and finite (below 1e6)")
     config = load_config(args.config)
     plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
     print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'sys':>4} "

@@ -123,3 +123,29 @@ def test_run_where_every_system_failed_exits_1(tmp_path, monkeypatch, capsys):
     assert "every system failed" in capsys.readouterr().err
     failed.pop("wyu_800K")  # one of two ran: the campaign is a result, exit 0
     assert main(["run", str(cfg)]) == 0
+
+
+def test_cli_hides_torchscript_annotation_warnings(capsys):
+    import warnings
+
+    from ionmd.cli import _quiet_third_party_warnings
+
+    msg = (
+        "The TorchScript type system doesn't support instance-level annotations on "
+        "empty non-base types in `__init__`."
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _quiet_third_party_warnings()
+        warnings.warn(msg, UserWarning, stacklevel=1)  # e3nn's, on every mace-tiny run
+        warnings.warn("an ionmd warning", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["an ionmd warning"]
+
+
+def test_plan_refuses_an_infinite_cost_per_atom_step(tmp_path, capsys):
+    from ionmd.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('materials = ["builtin:toy-fast"]\nmodel = "toy"\n')
+    assert main(["plan", str(cfg), "--us-per-atom-step", "inf"]) == 2
+    assert "finite" in capsys.readouterr().err  # before: "inf GPU-hours", exit 0
