@@ -149,3 +149,18 @@ def test_plan_refuses_an_infinite_cost_per_atom_step(tmp_path, capsys):
     cfg.write_text('materials = ["builtin:toy-fast"]\nmodel = "toy"\n')
     assert main(["plan", str(cfg), "--us-per-atom-step", "inf"]) == 2
     assert "finite" in capsys.readouterr().err  # before: "inf GPU-hours", exit 0
+
+
+def test_two_structures_whose_names_clash_on_disk_are_refused_naming_both(tmp_path):
+    from pymatgen.core import Lattice, Structure
+
+    import ionmd
+
+    def li_kr(a):
+        return Structure(Lattice.cubic(a), ["Li", "Kr"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+
+    with pytest.raises(InputError, match="'a b' and 'a_b'"):
+        ionmd.run({"a b": li_kr(5.0), "a_b": li_kr(5.2)}, model="toy", out=tmp_path / "o")
+    # before: the second overwrote the first's inputs/a_b.vasp, then "named twice: 'a_b'"
+    written = (tmp_path / "o" / "inputs" / "a_b.vasp").read_text()
+    assert "5.0000" in written and "5.2000" not in written
