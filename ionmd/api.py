@@ -43,6 +43,22 @@ def _is_structure(obj: object) -> bool:
     return isinstance(obj, Structure | Atoms)
 
 
+def _temperature_list(temperatures_K: object) -> list[float]:
+    """``temperatures_K`` as floats, with the TOML key's type check (a list or
+    array of numbers; not one number, a string or a bool)."""
+    import numbers
+
+    items = getattr(temperatures_K, "tolist", lambda: temperatures_K)()
+    ok = isinstance(items, list | tuple) and all(
+        isinstance(t, numbers.Real) and not isinstance(t, bool) for t in items
+    )
+    if not ok:
+        raise InputError(
+            f"temperatures_K must be a list of numbers (K), got {temperatures_K!r}"
+        )
+    return [float(t) for t in items]
+
+
 def _safe_name(name: str) -> str:
     """The file stem an in-memory structure named ``name`` is written under."""
     return _NAME_OK.sub("_", name).strip("._") or "structure"
@@ -166,7 +182,7 @@ def run(
     mapping: dict[str, Any] = {
         **protocol,
         "materials": _material_items(materials, out=out_path),
-        "temperatures_K": [float(t) for t in temperatures_K],
+        "temperatures_K": _temperature_list(temperatures_K),
         "model": model_name,
         "out": str(out_path),
     }

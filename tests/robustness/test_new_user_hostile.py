@@ -164,3 +164,30 @@ def test_two_structures_whose_names_clash_on_disk_are_refused_naming_both(tmp_pa
     # before: the second overwrote the first's inputs/a_b.vasp, then "named twice: 'a_b'"
     written = (tmp_path / "o" / "inputs" / "a_b.vasp").read_text()
     assert "5.0000" in written and "5.2000" not in written
+
+
+@pytest.mark.parametrize("temps", [800, [True], ["800"], "800", [800, None]])
+def test_api_temperatures_are_checked_like_the_toml_key(tmp_path, temps):
+    import ionmd
+
+    # before: 800 -> TypeError traceback; [True] ran at 1 K; ["800"] ran at 800 K
+    with pytest.raises(InputError, match="temperatures_K must be a list of numbers"):
+        ionmd.run(
+            "builtin:toy-fast",
+            model="toy",
+            temperatures_K=temps,
+            out=tmp_path / "o",
+            duration_ps=0.12,
+            equilibration_ps=0.004,
+            progress=False,
+        )
+    assert not (tmp_path / "o").exists()
+
+
+def test_api_takes_a_numpy_array_of_temperatures(tmp_path):
+    import numpy as np
+
+    from ionmd.api import _temperature_list
+
+    assert _temperature_list(np.array([800, 1000])) == [800.0, 1000.0]
+    assert _temperature_list((np.float32(900.0),)) == [900.0]
