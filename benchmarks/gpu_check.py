@@ -747,6 +747,24 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
+def out_problem(out: Path) -> str | None:
+    """Why ``--out`` is refused, or None: it must be new, empty or a previous check's.
+
+    The check writes gpu_check.json/.md there; a filesystem root, a file or a
+    directory holding other things (``--out /``, ``--out ~``) is a slip, not a target.
+    """
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is an existing file, not a directory"
+    if out.resolve() == Path(out.resolve().anchor):
+        return f"--out {out} is the filesystem root; give a new or empty directory"
+    if out.is_dir() and any(out.iterdir()) and not (out / "gpu_check.json").exists():
+        return (
+            f"--out {out} is a directory holding other files; give a new or empty "
+            "directory (or a previous check's)"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -756,6 +774,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget-s", type=float, default=BUDGET_S)
     ap.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")
     args = ap.parse_args(argv)
+    problem = out_problem(args.out)
+    if problem:
+        print(f"gpu_check: {problem}", file=sys.stderr)
+        return 2
     import logging
     import warnings
 

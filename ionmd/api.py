@@ -43,6 +43,27 @@ def _is_structure(obj: object) -> bool:
     return isinstance(obj, Structure | Atoms)
 
 
+def _temperature_list(temperatures_K: object) -> list[float]:
+    """``temperatures_K`` as floats, with the TOML key's type check (a list or
+    array of numbers; not one number, a string or a bool)."""
+    import numbers
+
+    items = getattr(temperatures_K, "tolist", lambda: temperatures_K)()
+    ok = isinstance(items, list | tuple) and all(
+        isinstance(t, numbers.Real) and not isinstance(t, bool) for t in items
+    )
+    if not ok:
+        raise InputError(
+            f"temperatures_K must be a list of numbers (K), got {temperatures_K!r}"
+        )
+    return [float(t) for t in items]
+
+
+def _safe_name(name: str) -> str:
+    """The file stem an in-memory structure named ``name`` is written under."""
+    return _NAME_OK.sub("_", name).strip("._") or "structure"
+
+
 def _default_name(obj: object, i: int) -> str:
     info = getattr(obj, "info", None)  # ase.Atoms
     props = getattr(obj, "properties", None)  # pymatgen Structure
@@ -61,7 +82,7 @@ def _write_input(obj: object, *, name: str, folder: Path) -> Path:
     from ionmd.structures.load import _read_any
 
     structure, _ = _read_any(obj)
-    safe = _NAME_OK.sub("_", name).strip("._") or "structure"
+    safe = _safe_name(name)
     folder.mkdir(parents=True, exist_ok=True)
     if structure.is_ordered:
         from pymatgen.io.vasp import Poscar
@@ -96,11 +117,19 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
             f"dict of them, not a {type(materials).__name__}"
         )
     names: list[str] = []
+    labels: dict[str, str] = {}  # file name in OUT/inputs -> the user's name
     for i, (name, item) in enumerate(items):
         if isinstance(item, str | os.PathLike):
             names.append(str(item))
         elif _is_structure(item):
             label = str(name) if name is not None else _default_name(item, i)
+            safe = _safe_name(label)
+            if labels.setdefault(safe, label) != label:  # before one overwrites the other
+                raise InputError(
+                    f"materials {labels[safe]!r} and {label!r} would both be written as "
+                    f"{out / 'inputs' / safe}: give them names that differ in letters "
+                    "or digits"
+                )
             names.append(str(_write_input(item, name=label, folder=out / "inputs")))
         else:
             raise InputError(
@@ -160,7 +189,7 @@ def run(
     mapping: dict[str, Any] = {
         **protocol,
         "materials": _material_items(materials, out=out_path),
-        "temperatures_K": [float(t) for t in temperatures_K],
+        "temperatures_K": _temperature_list(temperatures_K),
         "out": str(out_path),
     }
     if model_name is not None:

@@ -226,6 +226,13 @@ def _early_model_info(
     if model_object is not None:
         if executor is not None:
             raise InputError("a model object runs in this process only: give a model name")
+        missing = [a for a in ("device", "dtype") if not hasattr(model_object, a)]
+        if missing or not callable(model_object):
+            raise InputError(
+                f"model = {type(model_object).__name__} object is not a torch-sim model "
+                f"(callable, with device and dtype; lacks {', '.join(missing) or 'call'}): "
+                "give a model name or a torch_sim.models.interface.ModelInterface"
+            )
         return {
             "model_name": config.model,
             "model_version": f"python object {type(model_object).__module__}."

@@ -59,6 +59,8 @@ def _quiet_third_party_warnings() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*weights_only.*")
     warnings.filterwarnings("ignore", message=".*cuequivariance.*")
+    # e3nn's TorchScript compile, 5 times on every mace-tiny / MACE load
+    warnings.filterwarnings("ignore", message=".*TorchScript type system.*")
 
 
 #: OS errors that say a path the user gave is unusable (one line, exit 2)

@@ -32,18 +32,19 @@ def main(args: argparse.Namespace) -> int:
     from ionmd.campaign.projection import plan_campaign
     from ionmd.errors import InputError
 
-    if args.us_per_atom_step is not None and not args.us_per_atom_step > 0:
-        raise InputError("--us-per-atom-step must be positive")
+    if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
+        raise InputError("--us-per-atom-step must be positive and finite (below 1e6)")
     config = load_config(args.config)
     plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
     print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'sys':>4} "
-          f"{'atom-steps':>10} {'GPU-h':>7}  batches / note")  # fmt: skip
+          f"{'atom-steps':>10} {'GPU-h':>7}  batch / note")  # fmt: skip
     for r in plan["materials"]:
         if "atoms" not in r:
             print(f"{r['material']:<12} cannot run: {r['reason']}")
             continue
         sc = "x".join(str(x) for x in r["supercell"])
-        note = ",".join(str(b) for b in r["batches"])
+        # 1-based, as the run logs "batch 1/N" (the JSON keeps the 0-based index)
+        note = "batch " + ",".join(str(b + 1) for b in r["batches"])
         if r.get("rounding"):
             note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
         print(

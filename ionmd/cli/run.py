@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ionmd.log import get_logger
 
@@ -76,4 +77,22 @@ def main(args: argparse.Namespace) -> int:
             f"{result.out_dir}`); fix the cause and re-run the same command to resume"
         )
         return 1
+    planned = _planned_systems(result.out_dir)
+    if planned and planned <= set(result.failed):
+        log.warning(
+            f"every system failed ({len(planned)}): no result to analyse; see the "
+            "reasons above (a generic model such as lj is not made for real materials)"
+        )
+        return 1
     return 0
+
+
+def _planned_systems(out_dir: Path) -> set[str]:
+    """The system keys of OUT's campaign plan (empty when it cannot be read)."""
+    import json
+
+    try:
+        plan = json.loads((Path(out_dir) / "campaign.json").read_text()).get("plan")
+        return {str(key) for batch in plan or [] for key in batch}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return set()

@@ -85,6 +85,34 @@ def _runner_note(runner: dict, *, any_failed: bool = False) -> str:
     return f"runner: pid {pid} on {where} (another host: cannot check it is alive)"
 
 
+def _no_state_message(out_dir: Path) -> str:
+    """Why there is no table: an in-process campaign (its campaign.json) or nothing."""
+    expected = markers.state_path(out_dir)
+    record = markers.read_json(out_dir / "campaign.json")
+    if isinstance(record, dict) and "status" in record:
+        return (
+            f"{out_dir} is a campaign run in-process (campaign.json: status "
+            f"{record['status']}); ionmd status follows campaigns run with --executor "
+            f"(it reads {expected})"
+        )
+    return f"no scale-out state in {out_dir} (expected {expected})"
+
+
+def _check_state(data: object, path: Path) -> None:
+    """One line when the state file is not what the runner writes (hand-edited, foreign)."""
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    ok = isinstance(tasks, dict) and isinstance(data.get("runner", {}), dict)
+    for entry in tasks.values() if ok else ():
+        ok = ok and isinstance(entry, dict)
+        attempts = entry.get("attempts", 0) if ok else 0
+        ok = ok and (attempts is None or (isinstance(attempts, int)))
+    if not ok:
+        raise InputError(
+            f"{path} is not a scale-out state file (tasks must map keys to "
+            "{state, attempts, ...}); was it edited by hand?"
+        )
+
+
 def campaign_status(out_dir: Path) -> CampaignStatus:
     """The status of every task of the campaign in ``out_dir``.
 
@@ -93,8 +121,8 @@ def campaign_status(out_dir: Path) -> CampaignStatus:
     """
     data = markers.read_json(markers.state_path(Path(out_dir)))
     if not data or "tasks" not in data:
-        expected = markers.state_path(Path(out_dir))
-        raise InputError(f"no scale-out state in {out_dir} (expected {expected})")
+        raise InputError(_no_state_message(Path(out_dir)))
+    _check_state(data, markers.state_path(Path(out_dir)))
     rows = []
     for key, entry in data["tasks"].items():
         state = entry.get("state", "pending")
@@ -107,7 +135,7 @@ def campaign_status(out_dir: Path) -> CampaignStatus:
             StatusRow(
                 key=key,
                 state=state,
-                attempts=int(entry.get("attempts", 0)),
+                attempts=int(entry.get("attempts") or 0),
                 where=where,
                 reason=entry.get("reason"),
             )

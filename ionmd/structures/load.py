@@ -115,7 +115,8 @@ def load_structure(
             raise InputError(
                 f"{origin} has {len(bad)} partially occupied or mixed site(s): "
                 f"{shown}{more}; MD needs fully occupied sites "
-                "(use round_occupancies=True to round them)"
+                '(occupancy = "order" samples orderings, docs/disorder.md; '
+                "round_occupancies=True rounds them)"
             )
         structure = round_partial_occupancies(structure, origin=origin, rule=rounding_rule)
         if len(structure) == 0:
