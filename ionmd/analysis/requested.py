@@ -122,6 +122,15 @@ def _add_missing_rows(
         )
 
 
+def _status_and_reason(row: Mapping[str, Any]) -> str:
+    """``failed (non-finite forces)``: a reason that already starts with its
+    status (the run file's "failed (...)") is not wrapped a second time."""
+    status, reason = str(row["status"]), row.get("reason")
+    if not reason:
+        return status
+    return str(reason) if str(reason).startswith(status) else f"{status} ({reason})"
+
+
 def _material_status(
     *,
     m: MaterialResult | None,
@@ -134,8 +143,7 @@ def _material_status(
     if m is not None and math.isfinite(m.sigma_extrap_mS_cm):
         return MATERIAL_FITTED, None
     why = [
-        f"{_t(row['temperature_K'])}: {row['status']}"
-        + (f" ({row['reason']})" if row["reason"] else "")
+        f"{_t(row['temperature_K'])}: {_status_and_reason(row)}"
         for row in rows
         if row["status"] != skips.STATUS_ANALYSED
     ]

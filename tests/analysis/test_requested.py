@@ -145,3 +145,16 @@ def test_old_run_file_without_position_frame_is_read_and_flagged(tmp_path):
     (t,) = doc["materials"]["gvd"]["temperatures"]
     assert t["D_cm2_s"] > 0
     assert any("total-momentum frame" in n for n in t["notes"])
+
+
+def test_a_failed_temperature_reason_is_not_wrapped_twice():
+    """The run file's reason already reads "failed (...)": the material's reason
+    says it once (it read "800 K: failed (failed (...))")."""
+    from ionmd.analysis.requested import _status_and_reason
+
+    row = {"status": "failed", "reason": "failed (non-finite forces at step 10)"}
+    assert _status_and_reason(row) == "failed (non-finite forces at step 10)"
+    assert _status_and_reason({"status": "too_short", "reason": "1 frame"}) == (
+        "too_short (1 frame)"
+    )
+    assert _status_and_reason({"status": "missing", "reason": None}) == "missing"
