@@ -346,10 +346,17 @@ def build_results(
             sigma_exp_mS_cm={m.material_id: m.sigma_exp_mS_cm for m in materials},
         )
     doc["requested_materials"] = requested_materials
-    statuses = [v["status"] for v in requested_materials.values()]
-    doc["summary"]["n_materials_requested"] = len(statuses)
-    doc["summary"]["n_materials_fitted"] = statuses.count("fitted")
-    doc["summary"]["n_materials_without_fit"] = len(statuses) - statuses.count("fitted")
+    from ionmd.structures.ordering import base_material_id
+
+    # the orderings of a disordered material (id#oK) count as that one material,
+    # fitted when any of them is
+    by_base: dict[str, list[str]] = {}
+    for mid, v in requested_materials.items():
+        by_base.setdefault(base_material_id(mid)[0], []).append(v["status"])
+    n_fitted = sum("fitted" in statuses for statuses in by_base.values())
+    doc["summary"]["n_materials_requested"] = len(by_base)
+    doc["summary"]["n_materials_fitted"] = n_fitted
+    doc["summary"]["n_materials_without_fit"] = len(by_base) - n_fitted
     return _clean(doc)
 
 

@@ -68,12 +68,38 @@ def verdict(material_id: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> s
     return f"{head}: {value}: not a prediction ({'; '.join(reasons)}){exp_text}"
 
 
+def pooled_verdict(base: str, p: Mapping[str, Any]) -> str:
+    """One line for a disordered material pooled over its orderings."""
+    temps = p.get("temperatures") or []
+    n = len(p.get("orderings") or [])
+    sigma = p.get("sigma_300K_mS_cm")
+    if not _finite(sigma):
+        return f"{base} (pooled over {n} orderings): no σ(300 K), not a prediction"
+    lo, hi = (p.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
+    ok = sum(bool(t.get("reliable_all")) for t in temps)
+    state = (
+        "resolved"
+        if temps and ok == len(temps)
+        else f"not a prediction ({ok} of {len(temps)} temperatures diffusive in "
+        "every ordering)"
+    )
+    exp = p.get("sigma_exp_mS_cm")
+    exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
+    return (
+        f"{base} (pooled over {n} orderings): σ(300 K) = {_g(sigma)} mS/cm "
+        f"[95 %: {_g(lo)}, {_g(hi)}]: {state}{exp_text}"
+    )
+
+
 def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
-    """One verdict per requested (else analysed) material of a results.json."""
+    """One verdict per requested (else analysed) material of a results.json; a
+    disordered material first pooled over its orderings, then each ordering."""
     mats = doc.get("materials") or {}
     req = doc.get("requested_materials") or {}
     ids = list(req) + [mid for mid in mats if mid not in req]
-    return [verdict(mid, mats.get(mid) or {}, req.get(mid) or {}) for mid in ids]
+    pooled = doc.get("pooled_orderings") or {}
+    lines = [pooled_verdict(base, p) for base, p in pooled.items()]
+    return lines + [verdict(mid, mats.get(mid) or {}, req.get(mid) or {}) for mid in ids]
 
 
 __all__ = ["verdict", "verdict_lines"]

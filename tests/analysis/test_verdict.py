@@ -63,3 +63,20 @@ def test_verdicts_and_settings_come_before_any_table(tmp_path):
         assert md.index(text) < first_table, text
     html = (tmp_path / "report.html").read_text()
     assert html.index("σ(300 K) per material") < html.index("<table")
+
+
+def test_a_disordered_material_is_one_material_pooled_first(tmp_path):
+    from ionmd.analysis.pooling import pool_orderings
+
+    t = {
+        "temperature_K": 800.0,
+        "D_cm2_s": 1e-5,
+        "D_ci95_cm2_s": [0.5e-5, 1.5e-5],
+        "reliable": True,
+        "n_mobile": 8,
+        "volume_A3": 500.0,
+    }
+    mats = {"bnh#o1": {"temperatures": [t]}, "bnh#o2": {"temperatures": [t]}}
+    doc = {"materials": {}, "pooled_orderings": pool_orderings(mats)}
+    lines = verdict_lines(doc)
+    assert lines[0].startswith("bnh (pooled over 2 orderings): no σ(300 K)")
