@@ -41,6 +41,8 @@ def material_sources(
     """The sources named by a config, without reading any structure yet."""
     from ionmd.datasets.obelix import OBELIX21, OBELIX22
 
+    if isinstance(materials, str) and not materials.strip():
+        raise InputError('no materials given (materials = "obelix21", ids or CIF paths)')
     if isinstance(materials, str):
         named = {"obelix21": OBELIX21, "obelix22": OBELIX22}
         if materials.lower() == "obelix-cif":  # every OBELiX entry whose CIF has Li

@@ -191,3 +191,14 @@ def test_api_takes_a_numpy_array_of_temperatures(tmp_path):
 
     assert _temperature_list(np.array([800, 1000])) == [800.0, 1000.0]
     assert _temperature_list((np.float32(900.0),)) == [900.0]
+
+
+def test_empty_materials_string_says_no_materials(tmp_path):
+    """``materials = ""`` said "unknown OBELiX id(s): ''"."""
+    import pytest
+
+    from ionmd.campaign.materials import material_sources
+    from ionmd.errors import InputError
+
+    with pytest.raises(InputError, match="no materials given"):
+        material_sources("  ", obelix_data=None)
