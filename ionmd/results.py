@@ -8,14 +8,11 @@ A value that could not be computed is ``nan`` (``None`` in results.json).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from ionmd.errors import InputError
 
 NAN = float("nan")
 
@@ -172,15 +169,10 @@ class Results:
         failed: Mapping[str, str] | None = None,
     ) -> Results:
         """Read ``out_dir/results.json`` (and note the reports next to it)."""
-        out = Path(out_dir)
-        path = out / "results.json"
-        if not path.is_file():
-            raise InputError(f"{out} holds no results.json (was the analysis run?)")
-        try:
-            doc = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not a readable results.json ({exc})") from None
-        return cls.from_document(doc, out_dir=out, run_files=run_files, failed=failed)
+        from ionmd.analysis.report import read_results_json
+
+        doc = read_results_json(out_dir)
+        return cls.from_document(doc, out_dir=out_dir, run_files=run_files, failed=failed)
 
     @classmethod
     def from_document(

@@ -101,16 +101,10 @@ def _model_label(run_dir: Path, doc: Mapping[str, Any]) -> str:
 
 def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> ModelRun:
     """A run directory's results.json (InputError naming the path when missing)."""
+    from ionmd.analysis.report import read_results_json
+
     path = Path(run_dir)
-    results = path / "results.json"
-    if not results.is_file():
-        raise InputError(f"{path}: no results.json (run `ionmd analyze` on it first)")
-    try:
-        doc = json.loads(results.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{results}: not a readable results.json ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("materials"), dict):
-        raise InputError(f"{results}: no 'materials' in this results.json")
+    doc = read_results_json(path)
     return ModelRun(
         label=label or _model_label(path, doc),
         run_dir=str(path),

@@ -368,6 +368,23 @@ def _d_estimator(settings: DiffusionSettings) -> str:
     return "kinisi " + D_ESTIMATOR
 
 
+def read_results_json(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The results.json in ``out_dir`` (the one reader of what
+    :func:`write_results_json` writes); InputError in one line when it is missing,
+    unreadable or not a results document."""
+    out = Path(out_dir)
+    path = out / "results.json"
+    if not path.is_file():
+        raise InputError(f"{out}: no results.json (run `ionmd analyze` on it first)")
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable results.json ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("materials"), dict):
+        raise InputError(f"{path}: no 'materials' in this results.json")
+    return doc
+
+
 def write_results_json(*, doc: dict[str, Any], out_dir: str | os.PathLike[str]) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

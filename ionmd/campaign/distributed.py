@@ -11,7 +11,6 @@ tasks while it runs.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -216,5 +215,7 @@ class ExecutorRunner:
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:
         result = self.results.get(ANALYSIS_KEY)
         if analyze and result is not None and result.ok:
-            return json.loads((self.out / "results.json").read_text())
+            from ionmd.analysis.report import read_results_json
+
+            return read_results_json(self.out)
         return None

@@ -4,12 +4,12 @@ rows; images inlined so report.html is self-contained."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any
 
 from ionmd.analysis.tables import Section, Table
+from ionmd.errors import InputError
 from ionmd.log import get_logger
 
 log = get_logger(__name__)
@@ -130,15 +130,15 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
 def _analysis_doc(out: Path) -> dict[str, Any] | None:
     """The analysis's results.json in ``out`` (``None`` when there is none, or it
     cannot be read: the report then holds the campaign tables only)."""
-    path = out / "results.json"
+    from ionmd.analysis.report import read_results_json
+
+    if not (out / "results.json").is_file():  # no analysis (yet)
+        return None
     try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:  # no analysis (yet): the campaign tables only
-        doc = None
-    except (OSError, ValueError) as exc:
-        log.warning(f"{path}: not read ({exc}); the report has the campaign tables only")
-        doc = None
-    return doc if isinstance(doc, dict) and "materials" in doc else None
+        return read_results_json(out)
+    except InputError as exc:
+        log.warning(f"{exc}; the report has the campaign tables only")
+        return None
 
 
 def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
