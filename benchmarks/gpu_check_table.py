@@ -1,0 +1,102 @@
+"""The device check's printed table (also ``gpu_check.md``), from its JSON
+(:mod:`benchmarks.gpu_check`); apart so the check itself stays one idea."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def table(result: dict[str, Any]) -> str:
+    """The printed summary (also ``gpu_check.md``)."""
+    p = result["parts"]
+
+    def g(part: str, *keys: str) -> Any:
+        v: Any = p.get(part, {})
+        for k in keys:
+            v = v.get(k) if isinstance(v, dict) else None
+        return v
+
+    def f(x: Any, unit: str = "") -> str:
+        if isinstance(x, float):
+            return f"{x:.3g}{unit}"
+        return "n/a" if x is None else f"{x}{unit}"
+
+    def ratio(st: Any) -> str:
+        if not isinstance(st, dict) or st.get("median") is None:
+            return "n/a"
+        flag = "" if st.get("trusted") else " (NOT TRUSTED: spread too large)"
+        return f"{st['median']:.3g} ±{st['spread']:.0%}{flag}"
+
+    rows = [
+        ("device", g("environment", "gpu") or result["device"]),
+        ("model", f"{result['model']}: {result['model_note']}"),
+        (
+            "engine vs ASE one-by-one (ASE time / engine time)",
+            f"{ratio(g('engine_vs_ase', 'engine_speedup_vs_ase'))} "
+            f"on {f(g('engine_vs_ase', 'n_atoms'))} atoms",
+        ),
+        ("overhead (engine step / model step)", ratio(g("engine_vs_ase", "overhead"))),
+        (
+            "µs/atom-step, study batch (stand-in)",
+            f"{f(g('study_batch', 'engine_us_per_atom_step'))} "
+            f"({f(g('study_batch', 'n_atoms'))} atoms; overhead "
+            f"{ratio(g('study_batch', 'overhead'))})",
+        ),
+        (
+            "µs/atom-step, largest batch",
+            f"{f(g('largest_batch', 'engine_us_per_atom_step'))} "
+            f"({f(g('largest_batch', 'n_atoms'))} atoms)",
+        ),
+        ("float64 / float32 step time", f(g("float64", "float64_over_float32"))),
+        ("cuEquivariance speed-up", _fast(p.get("cueq", {}))),
+        ("torch.compile speed-up", _fast(p.get("compile", {}))),
+        ("neighbour skin speed-up", _fast(p.get("skin", {}))),
+        (
+            "peak bytes/atom vs memory model",
+            f"{f(g('study_batch', 'peak_bytes_per_atom'))} vs "
+            f"{f(g('study_batch', 'memory_model_bytes_per_atom'))}"
+            if g("study_batch", "peak_bytes_per_atom")
+            else str(g("study_batch", "memory") or "n/a"),
+        ),
+        (
+            "host reads per ordinary step (ionmd / model+integrator)",
+            f"{f(g('host_syncs', 'python_reads_per_ordinary_step_ionmd'))} / "
+            f"{f(g('host_syncs', 'python_reads_per_ordinary_step_integrator+model'))}"
+            + (
+                f"; CUDA syncs/step {f(g('host_syncs', 'cuda_sync_warnings_per_step'))}"
+                if g("host_syncs", "cuda_sync_warnings_per_step") is not None
+                else ""
+            ),
+        ),
+        (
+            "full study protocol (h) at study batch / largest",
+            f"{f(g('projection', 'campaign_h_at_study_batch'))} / "
+            f"{f(g('projection', 'campaign_h_at_largest_batch'))} "
+            f"(study's way ≈ {f(g('projection', 'study_sequential_h'))} h)",
+        ),
+    ]
+    lines = ["| quantity | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", "| part | status | s | reason |", "|---|---|---|---|"]
+    for name, e in p.items():
+        lines.append(
+            f"| {name} | {e['status']} | {e['wall_s']:.1f} | {e.get('reason', '')} |"
+        )
+    if result.get("dry_run"):
+        lines += [
+            "",
+            "DRY RUN on the CPU: sizes are tiny, numbers say nothing about a GPU.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _fast(e: dict[str, Any]) -> str:
+    if e.get("status") != "ok":
+        return f"{e.get('status', 'n/a')}: {e.get('reason', '')}".strip(": ")
+    return (
+        f"{e['speedup']:.3g}x (forces differ by {e['force_max_abs_diff_eV_A']:.2g} eV/Å; "
+        f"build {e['build_s']:.1f} s)"
+    )
+
+
+__all__ = ["table"]
