@@ -92,11 +92,15 @@ class MaterialResult:
         return {t.temperature_K: t.D_cm2_s for t in self.temperatures}
 
     @classmethod
-    def from_json(cls, material_id: str, d: Mapping[str, Any]) -> MaterialResult:
+    def from_json(
+        cls, material_id: str, d: Mapping[str, Any], *, status: str | None = None
+    ) -> MaterialResult:
+        """``status``: the material's ``requested_materials`` status in results.json
+        (fitted, no_fit, not_simulated); derived the same way when absent."""
         temps = tuple(TemperatureResult.from_json(t) for t in d.get("temperatures") or ())
-        status = d.get("status")
         if status is None:
-            status = "ok" if math.isfinite(_f(d.get("sigma_300K_mS_cm"))) else "no-fit"
+            fitted = math.isfinite(_f(d.get("sigma_300K_mS_cm")))
+            status = "fitted" if fitted else "no_fit"
         return cls(
             material_id=material_id,
             formula=str(d.get("formula") or ""),
@@ -185,8 +189,11 @@ class Results:
     ) -> Results:
         out = Path(out_dir).absolute()  # still right after the caller's chdir
         mats = doc.get("materials") or {}
+        requested = doc.get("requested_materials") or {}
         materials = {
-            str(mid): MaterialResult.from_json(str(mid), m)
+            str(mid): MaterialResult.from_json(
+                str(mid), m, status=(requested.get(mid) or {}).get("status")
+            )
             for mid, m in mats.items()
             if isinstance(m, Mapping)
         }
