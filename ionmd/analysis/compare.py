@@ -300,8 +300,6 @@ def _per_material_table(doc: Mapping[str, Any]) -> Table:
             s = v["sigma_300K_mS_cm"]
             if v["status"] != "fitted" or s is None or s <= 0:
                 reason = v["reason"]
-                if reason and str(reason).startswith(str(v["status"])):
-                    reason = str(reason)[len(str(v["status"])) :].strip(" :()")
                 cells.append(f"{v['status']}" + (f" ({reason})" if reason else ""))
                 continue
             rel = (
