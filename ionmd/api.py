@@ -215,8 +215,10 @@ def run_config(
     ``config.models``: one campaign per model and the comparison
     (:mod:`ionmd.campaign.multi_model`); the results name each model's run files
     and failures."""
+    from ionmd.campaign.multi_model import check_dft_runs
     from ionmd.campaign.run import run_campaign
 
+    check_dft_runs(config)
     if config.models:
         return _run_models(
             config,

@@ -4,7 +4,8 @@ Each model runs the existing campaign path into ``OUT/<safe model name>/``, so i
 has its own run files, lock, resume, failure records and memory model; a model
 that fails (cannot load, covers no material) is recorded and the others go on.
 The comparison (:func:`ionmd.analysis.compare.write_comparison`) of the models
-that produced a results.json is written into ``OUT``.
+that produced a results.json, with the ``dft_runs`` directories as one
+"DFT (VASP)" row, is written into ``OUT``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,21 @@ def model_dirs(config: CampaignConfig) -> dict[str, Path]:
     return dirs
 
 
+def check_dft_runs(config: CampaignConfig) -> None:
+    """InputError, before any MD, when ``dft_runs`` is given without ``models``
+    or one of its directories has no readable results.json."""
+    if not config.dft_runs:
+        return
+    if not config.models:
+        raise InputError(
+            "dft_runs joins the comparison of models = [...]; give models "
+            '(one model: models = ["NAME"]), or compare later with ionmd compare'
+        )
+    from ionmd.analysis.compare import DFT_LABEL, load_run, merge_runs
+
+    merge_runs([load_run(d, label=DFT_LABEL) for d in config.dft_runs], label=DFT_LABEL)
+
+
 def run_models(
     config: CampaignConfig,
     *,
@@ -53,11 +69,12 @@ def run_models(
     ``run_one`` returned, model -> why it failed) and writes the comparison into
     ``config.out`` when at least one model has results."""
     dirs = model_dirs(config)
+    check_dft_runs(config)
     results: dict[str, object] = {}
     failed: dict[str, str] = {}
     for i, (model, folder) in enumerate(dirs.items()):
         log.info(f"model {i + 1}/{len(dirs)}: {model} -> {folder}")
-        one = config.replace(model=model, models=(), out=str(folder))
+        one = config.replace(model=model, models=(), dft_runs=(), out=str(folder))
         try:
             results[model] = run_one(one)
         except OutputError:
@@ -73,11 +90,14 @@ def run_models(
             run_dirs=list(done.values()),
             out_dir=config.out,
             labels={str(d): m for m, d in done.items()},
+            dft_dirs=config.dft_runs,
         )
+        dft = " and DFT (VASP)" if config.dft_runs else ""
         log.info(
-            f"comparison of {len(done)} model(s): {Path(config.out) / 'comparison.html'}"
+            f"comparison of {len(done)} model(s){dft}: "
+            f"{Path(config.out) / 'comparison.html'}"
         )
     return results, failed
 
 
-__all__ = ["model_dirs", "run_models", "safe_model_name"]
+__all__ = ["check_dft_runs", "model_dirs", "run_models", "safe_model_name"]
