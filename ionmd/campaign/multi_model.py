@@ -43,6 +43,22 @@ def model_dirs(config: CampaignConfig) -> dict[str, Path]:
     return dirs
 
 
+def _mark_failed(folder: Path, reason: str) -> None:
+    """A model's campaign.json left "running" by an error says "failed" and why
+    (the next run resumes it as it does any unfinished campaign)."""
+    from ionmd.campaign.record import read_record
+
+    try:
+        record = read_record(folder)
+    except InputError:
+        return  # unreadable: the next run says so
+    if record is None or record.status != "running":
+        return
+    record.status = "failed"
+    record.other["failure"] = reason
+    record.save(folder / "campaign.json")
+
+
 def check_dft_runs(config: CampaignConfig) -> None:
     """InputError, before any MD, when ``dft_runs`` is given without ``models``
     or one of its directories has no readable results.json."""
@@ -79,7 +95,10 @@ def run_models(
             results[model] = run_one(one)
         except OutputError:
             raise  # disk full, read-only: the next model would fail alike
-        except IonmdError as exc:
+        except Exception as exc:
+            _mark_failed(folder, f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, IonmdError):
+                raise
             log.warning(f"model {model} failed: {exc}")
             failed[model] = str(exc)
     done = {m: d for m, d in dirs.items() if (d / "results.json").is_file()}

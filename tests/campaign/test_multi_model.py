@@ -144,3 +144,32 @@ def test_dft_runs_refused_before_any_md(tmp_path: Path) -> None:
         (d / "results.json").write_text(json.dumps({"inputs": [], "materials": {"x": {}}}))
     with pytest.raises(InputError, match="'x' is in both"):
         ionmd.run("builtin:toy-fast", models=["toy"], dft_runs=[a, b], out=out, **SHORT)
+
+
+def test_a_model_raising_mid_run_is_recorded_failed(tmp_path: Path, monkeypatch) -> None:
+    """A model whose campaign raises after its MD (here: just before it would be
+    marked done) says "failed" and why in its campaign.json, not "running"."""
+    from ionmd.campaign import records
+    from ionmd.errors import IonmdError
+
+    calls = []
+
+    def fail_first() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IonmdError("model blew up after the MD")
+
+    monkeypatch.setattr(records, "_before_done_hook", fail_first)
+    res = ionmd.run(
+        "builtin:toy-fast",
+        models=["lj", "toy"],
+        temperatures_K=[800.0],
+        out=tmp_path / "o",
+        **SHORT,
+    )
+    assert res.failed["model lj"] == "model blew up after the MD"
+    lj = json.loads((tmp_path / "o" / "lj" / "campaign.json").read_text())
+    assert lj["status"] == "failed"
+    assert lj["failure"] == "IonmdError: model blew up after the MD"
+    toy = json.loads((tmp_path / "o" / "toy" / "campaign.json").read_text())
+    assert toy["status"] == "done" and "failure" not in toy
