@@ -148,3 +148,22 @@ def test_cost_per_model_from_campaign_json(tmp_path: Path) -> None:
     assert cost["peak_device_GB"] == pytest.approx(1.5)
     assert cost["device"] == "cpu" and cost["model_version"] == "1"
     assert "Cost" in (tmp_path / "cmp" / "comparison.md").read_text()
+
+
+def test_cli_dft_directories_make_one_row(tmp_path: Path) -> None:
+    a = _write_run(tmp_path / "a", model="lj", errors={"x": 0.2, "y": 0.5})
+    d1 = _write_run(tmp_path / "d1", model=None, errors={"x": 0.1})
+    d2 = _write_run(tmp_path / "d2", model=None, errors={"y": -0.3})
+    for d in (d1, d2):  # each analysed per material: drop the shared failed entry
+        doc = json.loads((d / "results.json").read_text())
+        doc["requested_materials"].pop("failed-one")
+        (d / "results.json").write_text(json.dumps(doc))
+    out = tmp_path / "o"
+    args = ["compare", str(a), "--dft", str(d1), "--dft", str(d2), "--out", str(out)]
+    assert main(args) == 0
+    doc = json.loads((out / "comparison.json").read_text())
+    assert list(doc["models"]) == ["lj", "DFT (VASP)"]
+    dft = doc["models"]["DFT (VASP)"]
+    assert dft["n_all"] == 2 and dft["mae_log10_all"] == pytest.approx(0.2)
+    assert dft["run_dirs"] == [str(d1), str(d2)]
+    assert main(["compare", "--dft", str(d1), "--dft", str(d1), "--out", str(out)]) == 2
