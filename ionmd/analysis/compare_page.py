@@ -74,8 +74,50 @@ def first_screen(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     ]
 
 
+def _g(x: Any) -> str:
+    return format(x, ".3g") if isinstance(x, int | float) and math.isfinite(x) else "–"
+
+
+def answer_cell(cell: Mapping[str, Any]) -> tuple[str, str]:
+    """(σ(300 K) with its interval, or "–"; the state in a few words)."""
+    sigma = cell.get("sigma_300K_mS_cm")
+    status = cell.get("status", "absent")
+    if cell.get("verdict") == "not in this run":
+        return "–", "not in this run"
+    if status != "fitted" or not isinstance(sigma, int | float) or not sigma > 0:
+        return "–", f"no prediction: {status.replace('_', ' ')}"
+    lo, hi = (cell.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
+    value = f"{_g(sigma)} [{_g(lo)}, {_g(hi)}]"
+    if cell.get("all_reliable"):
+        return value, "resolved"
+    n_ok, n_t = cell.get("n_reliable"), cell.get("n_temperatures")
+    return value, f"not a prediction: {n_ok}/{n_t} T reliable"
+
+
+def answer_rows(doc: Mapping[str, Any]) -> list[list[Any]]:
+    """Per material: its experimental σ and each model's :func:`answer_cell`."""
+    rows = []
+    for mid, row in doc["materials"].items():
+        exp = next(
+            (v["sigma_exp_mS_cm"] for v in row.values() if v.get("sigma_exp_mS_cm")), None
+        )
+        rows.append([mid, _g(exp), *[answer_cell(v) for v in row.values()]])
+    return rows
+
+
+ANSWER_NOTE = (
+    "σ(300 K) in mS/cm with its 95 % interval, from each model's Arrhenius fit; "
+    "resolved: every requested temperature reached the 20 Å² Li MSD; otherwise not "
+    "a prediction (why: below, and in each model's report)."
+)
+
+
 def tables(doc: Mapping[str, Any]) -> list[Table]:
-    return [_rank_table(doc), _pairs_table(doc), _per_material_table(doc), _cost_table(doc)]
+    """The tables after the first screen (one with no row is left out)."""
+    all_tables = [
+        _rank_table(doc), _pairs_table(doc), _per_material_table(doc), _cost_table(doc)
+    ]  # fmt: skip
+    return [t for t in all_tables if t.rows]
 
 
 def _rank_table(doc: Mapping[str, Any]) -> Table:
@@ -178,10 +220,17 @@ def _own_reports(doc: Mapping[str, Any], out: Path) -> list[tuple[str, str]]:
 
 
 def write_markdown(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figure]) -> None:
-    md = [f"# {TITLE}", "", "**σ(300 K) per material and model**", ""]
+    md = [f"# {TITLE}", "", "**σ(300 K) per material and model**", "", ANSWER_NOTE, ""]
+    labels = list(doc["models"])
+    md += ["| material | experiment | " + " | ".join(labels) + " |"]
+    md += ["|" + "---|" * (2 + len(labels))]
+    for mid, exp, *cells in answer_rows(doc):
+        text = [f"{v}: {state}" if v != "–" else state for v, state in cells]
+        md.append("| " + " | ".join([mid, exp, *text]).replace("\n", " ") + " |")
+    md += ["", headline(doc), "", "**Why, per material and model**", ""]
     for mid, lines in first_screen(doc):
         md += [f"- {mid}"] + [f"  - {line}" for line in lines]
-    md += ["", headline(doc), "", "**Made with**", ""]
+    md += ["", "**Made with**", ""]
     md += [f"- {label}: {m['settings']}" for label, m in doc["models"].items()]
     md.append("")
     for t in tables(doc):
@@ -198,11 +247,20 @@ def write_html(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figure]) 
 
     e = html.escape
     h = [*page_head(TITLE), "<div class='answer'><h2>σ(300 K) per material and model</h2>"]
+    h.append(f"<p class='note'>{e(ANSWER_NOTE)}</p>")
+    head = ["material", "experiment", *doc["models"]]
+    table = ["<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in head) + "</tr>"]
+    for mid, exp, *cells in answer_rows(doc):
+        tds = "".join(f"<td>{e(v)}<br><small>{e(state)}</small></td>" for v, state in cells)
+        table.append(f"<tr><td>{e(mid)}</td><td>{e(exp)}</td>{tds}</tr>")
+    h += wide([*table, "</table>"])
+    h.append(f"<p><b>{e(headline(doc))}</b></p>")
+    h.append("<details><summary>Why, per material and model</summary>")
     for mid, lines in first_screen(doc):
         h.append(f"<h3>{e(mid)}</h3><ul>")
         h += [f"<li>{e(line)}</li>" for line in lines]
         h.append("</ul>")
-    h += [f"<p><b>{e(headline(doc))}</b></p></div>", "<h2>Made with</h2><ul>"]
+    h += ["</details></div>", "<h2>Made with</h2><ul>"]
     h += [f"<li>{e(label)}: {e(m['settings'])}</li>" for label, m in doc["models"].items()]
     h.append("</ul>")
     for t in tables(doc):

@@ -21,7 +21,8 @@ STYLE = (
     ".figs{display:flex;flex-wrap:wrap;gap:1em}.figs figure{margin:0}"
     "figcaption{font-size:.85em;color:#555}"
     ".answer{background:#f7f9fc;border-left:4px solid #4a7bd0;padding:.2em 1em}"
-    ".answer li{margin:.15em 0}.note{color:#555}"
+    ".answer li{margin:.15em 0}.note{color:#555}small{color:#555}"
+    "summary{cursor:pointer;margin:.5em 0}"
 )
 
 
