@@ -360,6 +360,8 @@ class InFlightBatch:
                         signum,
                         f"{self.out_path.name}: checkpoint written at step {self.step}",
                     )
+        if not self.cohorts:  # every system failed: the batch clock runs on, idle
+            self.step = end
 
     def _record(self) -> None:
         thermo_due = self.step % self.protocol.thermo_every_steps == 0
@@ -465,6 +467,12 @@ class InFlightBatch:
                 "atom_steps": int(self.atom_steps),
             },
         )
+
+    def peak_device_bytes(self) -> int:
+        """Peak device memory so far (0 off CUDA)."""
+        if self.device.type != "cuda":
+            return 0
+        return int(torch.cuda.max_memory_allocated(self.device))
 
     def msd_results(self) -> dict[str, dict[str, Any]]:
         """Each system's MSD on its lag grid now (one small device → host copy per
