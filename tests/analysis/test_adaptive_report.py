@@ -18,6 +18,7 @@ from adaptive_helpers import (
     adaptive_run_dir,
 )
 
+from ionmd.analysis.adaptive import find_adaptive_json
 from ionmd.analysis.adaptive.figures import (
     TIMELINE_NAME,
     msd_figure_name,
@@ -206,3 +207,30 @@ def test_cli_malformed_adaptive_json_exit_2(tmp_path, capsys):
     rc = main(["analyze", str(run), "--out", str(tmp_path / "out"), "--no-kinisi"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "malformed adaptive.json" in err
+
+
+def test_a_run_file_given_alone_brings_its_adaptive_json(tmp_path):
+    """``ionmd analyze OUT/md.h5`` reads the adaptive.json next to it; a directory
+    named twice (as itself and through its run file) counts once."""
+    run = adaptive_run_dir(tmp_path)
+    out = tmp_path / "out"
+    rc = main(
+        ["analyze", str(run / "md.h5"), "--out", str(out), "--no-kinisi"]
+        + ["--no-figures", "--quiet", "--no-compare"]
+    )
+    doc = read_results_json(out)
+    assert rc == 0 and doc["adaptive"]["source"] == str(run / "adaptive.json")
+    assert find_adaptive_json([run / "md.h5", run, tmp_path]) == [run / "adaptive.json"]
+
+
+def test_non_finite_numbers_become_null():
+    doc = adaptive_doc()
+    ev = next(e for e in doc["events"] if "numbers" in e)
+    ev["numbers"]["D_log10_ci"] = float("inf")
+    doc["settings"]["max_atom_steps"] = float("nan")
+    a = adaptive_results(doc, source="x")
+    key = ev["key"]
+    got = next(d for d in a["systems"][key]["decisions"] if d["step"] == ev["step"])
+    assert got["numbers"]["D_log10_ci"] is None
+    assert a["settings"]["max_atom_steps"] is None
+    json.dumps(a, allow_nan=False)  # what results.json needs

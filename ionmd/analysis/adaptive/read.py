@@ -173,6 +173,13 @@ def load_adaptive(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def find_adaptive_json(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The ``adaptive.json`` of each input that is a run directory holding one."""
-    found = [Path(p) / ADAPTIVE_FILE for p in paths if Path(p).is_dir()]
-    return [p for p in found if p.is_file()]
+    """The ``adaptive.json`` of each run directory among ``paths`` (a run file
+    ``*.h5`` stands for its directory), each once, in the order given."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        folder = p if p.is_dir() else p.parent if p.suffix == ".h5" else None
+        candidate = folder / ADAPTIVE_FILE if folder is not None else None
+        if candidate is not None and candidate.is_file():
+            if all(not candidate.samefile(f) for f in found):
+                found.append(candidate)
+    return found
