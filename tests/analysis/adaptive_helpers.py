@@ -1,6 +1,6 @@
 """A synthetic adaptive campaign as the adaptive loop leaves it: ``adaptive.json``
-(format: docs/adaptive_report.md) and a pool run file ``md.h5`` with every system
-that entered the batch (positions and the ``/msd`` datasets)."""
+(format: docs/analysis.md, "Adaptive campaigns") and a pool run file ``md.h5`` with
+every system that entered the batch (positions and the ``/msd`` datasets)."""
 
 from __future__ import annotations
 
