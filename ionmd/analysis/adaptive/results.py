@@ -55,7 +55,8 @@ def _occupancy_mean(doc: dict[str, Any]) -> float | None:
 
 
 def _system(key: str, s: dict[str, Any], events: list, dt_fs: float) -> dict[str, Any]:
-    decisions = [_decision(ev, dt_fs) for ev in events if ev.get("key") == key]
+    """``events``: this system's, in order."""
+    decisions = [_decision(ev, dt_fs) for ev in events]
     return {
         "material_id": s["material_id"],
         "temperature_K": float(s["temperature_K"]),
@@ -98,6 +99,10 @@ def adaptive_results(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
     dt_fs = float(doc["timestep_fs"])
     events = list(doc.get("events") or [])
     systems = doc.get("systems") or {}
+    by_key: dict[str, list] = {}
+    for ev in events:
+        if ev.get("key") is not None:
+            by_key.setdefault(ev["key"], []).append(ev)
     return _finite(
         {
             "source": source,
@@ -112,7 +117,9 @@ def adaptive_results(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
             "occupancy_mean": _occupancy_mean(doc),
             "occupancy": [dict(r) for r in doc.get("occupancy") or []],
             "n_events": len(events),
-            "systems": {k: _system(k, s, events, dt_fs) for k, s in systems.items()},
+            "systems": {
+                k: _system(k, s, by_key.get(k, []), dt_fs) for k, s in systems.items()
+            },
             "materials": {
                 mid: _material(mid, m, events, dt_fs)
                 for mid, m in (doc.get("materials") or {}).items()
