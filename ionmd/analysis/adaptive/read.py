@@ -67,12 +67,16 @@ def _text(x: Any, what: str, *, optional: bool = False) -> str | None:
 
 
 def _check_numbers(x: Any, what: str) -> None:
-    """``numbers``: name → number (or null)."""
+    """``numbers``: name → number, null, or a list of them (an interval)."""
     if x is None:
         return
     for k, v in _table(x, what).items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise _BadError(f"{what}.{k} is not a number ({v!r})")
+        items = v if isinstance(v, list) else [v]
+        for item in items:
+            if item is not None and (
+                isinstance(item, bool) or not isinstance(item, int | float)
+            ):
+                raise _BadError(f"{what}.{k} is not a number ({v!r})")
 
 
 def _check_event(i: int, ev: Any) -> None:

@@ -42,7 +42,14 @@ def numbers_text(numbers: Mapping[str, Any] | None) -> str:
         for k, (label, unit, fmt) in _NUMBER_LABELS.items()
         if k in numbers
     ]
-    parts += [f"{k} {_g(v)}" for k, v in numbers.items() if k not in _NUMBER_LABELS]
+    ci = numbers.get("D_ci95_cm2_s")
+    if isinstance(ci, list) and len(ci) == 2:
+        parts.append(f"D 95 % [{_g(ci[0], '.3g')}, {_g(ci[1], '.3g')}] cm²/s")
+    parts += [
+        f"{k} {_g(v)}"
+        for k, v in numbers.items()
+        if k not in _NUMBER_LABELS and k != "D_ci95_cm2_s"
+    ]
     return ", ".join(parts)
 
 

@@ -133,7 +133,7 @@ class MaterialPlan:
     """What to do for one material now."""
 
     add_K: list[float] = field(default_factory=list)
-    add_reason: str = ""
+    add_reasons: list[str] = field(default_factory=list)
     cancel: dict[str, str] = field(default_factory=dict)  # key -> reason
     done: bool = False
     status: str = "running"  # resolved / unresolved when done
@@ -170,7 +170,8 @@ def plan_material(
     if pending:
         if allow_add and can_still < s.min_reliable_temperatures:
             why = "a melt leaves too few" if melted else "too few can be reliable"
-            _add_one(plan, outcome, t_melt=t_melt, settings=s, why=why)
+            orders = [_NEAREST] * (s.min_reliable_temperatures - can_still)
+            _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why)
         return plan
     fit = sigma300_log10_ci(
         [
@@ -189,16 +190,40 @@ def plan_material(
         )
         return plan
     why = "too few reliable temperatures" if not enough else "σ(300 K) too uncertain"
-    # more reliable points: the nearest allowed first (up, between, down); for a
-    # narrower σ(300 K) a wider range of 1/T first (up, then down)
-    order = ("up", "between", "down") if not enough else ("up", "down", "between")
-    if allow_add and _add_one(
-        plan, outcome, t_melt=t_melt, settings=s, why=why, order=order
-    ):
+    # as many as are missing at once, so the batch stays full: the nearest allowed
+    # first (up, between, down); for a narrower σ(300 K) a wider range of 1/T, one
+    # each way (up and down)
+    if not enough:
+        orders = [_NEAREST] * (s.min_reliable_temperatures - len(reliable))
+    else:
+        orders = [("up", "down", "between"), ("down", "up", "between")]
+    if allow_add and _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why):
         return plan
     plan.done, plan.status = True, "unresolved"
     plan.reason = _unresolved_reason(by_T, outcome, reliable=reliable, fit=fit, settings=s)
     return plan
+
+
+_NEAREST = ("up", "between", "down")
+
+
+def _add(
+    plan: MaterialPlan,
+    outcome: Mapping[float, str],
+    *,
+    orders: Sequence[Sequence[str]],
+    t_melt: float,
+    settings: AdaptiveSettings,
+    why: str,
+) -> bool:
+    """Queue one temperature per entry of ``orders`` (its preference), each chosen
+    as if the previous ones were queued."""
+    seen = dict(outcome)
+    for order in orders or [_NEAREST]:
+        if not _add_one(plan, seen, t_melt=t_melt, settings=settings, why=why, order=order):
+            continue
+        seen[plan.add_K[-1]] = "queued"
+    return bool(plan.add_K)
 
 
 def _add_one(
@@ -237,7 +262,7 @@ def _add_one(
     for T, reason in candidates:
         if T not in present:
             plan.add_K.append(float(T))
-            plan.add_reason = reason
+            plan.add_reasons.append(reason)
             return True
     return False
 

@@ -214,6 +214,8 @@ class AdaptiveLoop:
     def _save(self) -> None:
         st = self.state
         st["step"], st["atom_steps"] = self.pool.step, self.pool.atom_steps
+        st["occupancy_mean"] = occupancy_mean(st)
+        st["occupancy_mean_while_queued"] = occupancy_mean(st, while_queued=True)
         self.pool.extra = st
         self.pool.flush()  # the checkpoint now holds this state
         write_text_atomic(self.state_path, json.dumps(st, indent=1, allow_nan=False))
@@ -292,8 +294,8 @@ class AdaptiveLoop:
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
             mat["sigma300_log10_ci"] = plan.sigma300_log10_ci
-            for T in plan.add_K:
-                self._add_temperature(mid, T, plan.add_reason)
+            for T, why in zip(plan.add_K, plan.add_reasons, strict=True):
+                self._add_temperature(mid, T, why)
             if plan.done:
                 reason = plan.reason
                 if spent and plan.status != "resolved":
