@@ -155,9 +155,16 @@ def plan_material(
     by_T = {float(r["temperature_K"]): (k, r) for k, r in systems.items()}
     melted = sorted(T for T, (_, r) in by_T.items() if r["outcome"] == "melted")
     t_melt = melted[0] if melted else math.inf
+    # the hottest temperature that stayed sub-diffusive for max_duration_ps
+    t_sub = max((T for T, (_, r) in by_T.items() if r["outcome"] == "sub_diffusive"),
+                default=-math.inf)  # fmt: skip
     for T, (k, r) in by_T.items():
         if r["outcome"] == "queued" and T >= t_melt:
             plan.cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
+        elif r["outcome"] == "queued" and T < t_sub:
+            plan.cancel[k] = (
+                f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
+            )
     outcome = {
         T: ("cancelled" if k in plan.cancel else r["outcome"]) for T, (k, r) in by_T.items()
     }
@@ -165,7 +172,6 @@ def plan_material(
     pending = [T for T, o in outcome.items() if o in PENDING]
     # a pending temperature can still become reliable unless it is at or above a
     # melt, or colder than one that stayed sub-diffusive for max_duration_ps
-    t_sub = max((T for T, o in outcome.items() if o == "sub_diffusive"), default=-math.inf)
     can_still = len(reliable) + len([T for T in pending if t_sub < T < t_melt])
     if pending:
         if allow_add and can_still < s.min_reliable_temperatures:
