@@ -119,6 +119,20 @@ def _kinisi_settings(s: DiffusionSettings) -> dict[str, Any] | None:
     return dict(KINISI_DOCUMENTED_SETTINGS)
 
 
+def _adaptive_of(
+    paths: Sequence[str | os.PathLike[str]], skipped: list
+) -> tuple[Path, dict[str, Any]] | None:
+    """(path, checked document) of the adaptive.json the report shows: the first
+    run directory among ``paths`` holding one (any other is named in ``skipped``).
+    Read before any analysis: a malformed file is one InputError line."""
+    from ionmd.analysis.adaptive import find_adaptive_json, load_adaptive
+
+    found = find_adaptive_json(paths)
+    for extra in found[1:]:
+        skipped.append(f"{extra}: not shown (the report shows {found[0]})")
+    return (found[0], load_adaptive(found[0])) if found else None
+
+
 def _write_outputs(
     *,
     doc: dict[str, Any],
@@ -126,6 +140,7 @@ def _write_outputs(
     out: Path,
     figures: bool,
     verbose: bool,
+    adaptive_run_dir: Path | None = None,
 ) -> None:
     """results.json, the figures (if asked) and the text reports."""
     write_results_json(doc=doc, out_dir=out)
@@ -134,6 +149,14 @@ def _write_outputs(
         from ionmd.analysis.figures import write_figures
 
         fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
+        if adaptive_run_dir is not None and "adaptive" in doc:
+            from ionmd.analysis.adaptive.figures import write_adaptive_figures
+
+            adaptive_figs = write_adaptive_figures(
+                adaptive=doc["adaptive"], run_dir=adaptive_run_dir, out_dir=out
+            )
+            if verbose:
+                log.info(f"adaptive figures: {', '.join(p.name for p in adaptive_figs)}")
         if verbose:
             log.info(f"figures: {', '.join(fig_names)}")
     write_text_reports(doc=doc, out_dir=out, figures=fig_names)
@@ -166,9 +189,15 @@ def analyse_paths(
     requested temperature without a result keeps its material out of the
     "reliable at every temperature" subset.
 
+    A run directory holding an ``adaptive.json`` (the adaptive protocol) adds
+    results.json's ``"adaptive"`` section, its figures and report tables
+    (:mod:`ionmd.analysis.adaptive`); a malformed one is an :class:`InputError`.
+
     Nothing analysable is an :class:`InputError`, unless ``allow_empty``: then
     results.json lists only what was skipped and why."""
     s = settings or DiffusionSettings()
+    adaptive_notes: list[str] = []
+    adaptive = _adaptive_of(paths, adaptive_notes)
     trajs, skipped = read_trajectories(
         paths,
         temperature_K=temperature_K,
@@ -178,6 +207,7 @@ def analyse_paths(
     )
     if not trajs and not allow_empty:
         raise InputError(f"no usable trajectory in the inputs{_listed(skipped)}")
+    skipped += adaptive_notes
     results = _analyse_each(trajs=trajs, settings=s, skipped=skipped, verbose=verbose)
     if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
@@ -213,8 +243,17 @@ def analyse_paths(
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
     ):
         doc["pooled_orderings"] = pooled
+    if adaptive is not None:  # the adaptive protocol's decisions, when it ran
+        from ionmd.analysis.adaptive import adaptive_results
+
+        doc["adaptive"] = adaptive_results(adaptive[1], source=str(adaptive[0]))
     _write_outputs(
-        doc=doc, materials=materials, out=Path(out_dir), figures=figures, verbose=verbose
+        doc=doc,
+        materials=materials,
+        out=Path(out_dir),
+        figures=figures,
+        verbose=verbose,
+        adaptive_run_dir=adaptive[0].parent if adaptive else None,
     )
     return doc, materials
 

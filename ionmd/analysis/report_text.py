@@ -170,6 +170,36 @@ def _image_src(name: str, *, folder: Path, embed: bool) -> str:
     return name
 
 
+def _adaptive_section(doc: dict[str, Any] | None, out: Path) -> Section | None:
+    """The adaptive protocol's section (results.json's "adaptive"), with those of
+    its figures that are in ``out``; None for a study campaign."""
+    if doc is None or not isinstance(doc.get("adaptive"), dict):
+        return None
+    from ionmd.analysis.adaptive.figures import adaptive_figure_names
+    from ionmd.analysis.adaptive.tables import adaptive_section
+
+    a = doc["adaptive"]
+    names = [n for n in adaptive_figure_names(a) if (out / n).is_file()]
+    return adaptive_section(a, figures=names)
+
+
+def _section_md(section: Section) -> list[str]:
+    md = ["", f"# {section.title}", ""]
+    for table in section.tables:
+        md += markdown_table(table)
+    return md + [f"![{name}]({name})" for name in section.figures]
+
+
+def _section_html(section: Section, *, folder: Path, embed: bool) -> list[str]:
+    h = [f"<h1>{html.escape(section.title)}</h1>"]
+    for table in section.tables:
+        h += html_table(table)
+    for name in section.figures:
+        src = html.escape(_image_src(name, folder=folder, embed=embed))
+        h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")
+    return h
+
+
 def write_text_reports(
     *,
     doc: dict[str, Any] | None,
@@ -185,7 +215,9 @@ def write_text_reports(
     only ``sections``); ``sections`` (the campaign's tables) follow the analysis
     under their own headings; ``embed_images`` inlines the figures in the HTML.
     The first screen: the verdict per material (:mod:`ionmd.analysis.verdict`)
-    and ``preface`` (what it was made with: model, protocol, device).
+    and ``preface`` (what it was made with: model, protocol, device); then, for an
+    adaptive campaign, its section (:mod:`ionmd.analysis.adaptive.tables`: decision
+    log, timeline, MSD curves) before the analysis.
     """
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
@@ -203,13 +235,14 @@ def write_text_reports(
         md += ["**σ(300 K) per material**", ""] + [f"- {line}" for line in answer] + [""]
     md += [*preface, ""] if preface else []
     md += [*summary, ""] if summary else []
+    adaptive = _adaptive_section(doc, out)
+    if adaptive is not None:
+        md += _section_md(adaptive) + ["", "# Analysis", ""]
     for table in tables:
         md += markdown_table(table)
     md += [f"![{name}]({name})" for name in figures or []]
     for section in sections:
-        md += ["", f"# {section.title}", ""]
-        for table in section.tables:
-            md += markdown_table(table)
+        md += _section_md(section)
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
     h = [
         f"<!doctype html><meta charset='utf-8'><title>{title}</title>",
@@ -222,14 +255,15 @@ def write_text_reports(
         h.append("</ul>")
     h += [f"<p>{html.escape(line)}</p>" for line in preface]
     h += [f"<p>{html.escape(line)}</p>" for line in summary]
+    if adaptive is not None:
+        h += _section_html(adaptive, folder=out, embed=embed_images)
+        h.append("<h1>Analysis</h1>")
     for table in tables:
         h += html_table(table)
     for name in figures or []:
         src = html.escape(_image_src(name, folder=out, embed=embed_images))
         h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")
     for section in sections:
-        h.append(f"<h1>{html.escape(section.title)}</h1>")
-        for table in section.tables:
-            h += html_table(table)
+        h += _section_html(section, folder=out, embed=embed_images)
     write_text_atomic(out / "report.html", "\n".join(h) + "\n")
     return [out / "report.md", out / "report.html"]

@@ -17,10 +17,12 @@ class Table(NamedTuple):
 
 
 class Section(NamedTuple):
-    """Tables under a top-level heading, after the analysis in the report."""
+    """Tables under a top-level heading, after the analysis in the report, and
+    the figures (PNG file names in the report's folder) that follow them."""
 
     title: str
     tables: Sequence[Table]
+    figures: Sequence[str] = ()
 
 
 def _md_cell(text: str) -> str:

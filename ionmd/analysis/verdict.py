@@ -5,7 +5,9 @@ A material is *resolved* when every requested temperature was analysed and
 reached the study's 20 Å² Li MSD, and the Arrhenius fit gave σ(300 K). Anything
 else is said to be not a prediction, with the reason: how many temperatures
 were diffusive, which ones had a mobile framework (melting), which failed or are
-missing, or why there is no fit at all.
+missing, or why there is no fit at all. After an adaptive campaign, a material
+the protocol left unresolved adds its reason (``adaptive protocol: unresolved:
+hottest stable temperature 1100 K: Li MSD 6 Å² after 1000 ps``).
 """
 
 from __future__ import annotations
@@ -99,7 +101,20 @@ def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     ids = list(req) + [mid for mid in mats if mid not in req]
     pooled = doc.get("pooled_orderings") or {}
     lines = [pooled_verdict(base, p) for base, p in pooled.items()]
-    return lines + [verdict(mid, mats.get(mid) or {}, req.get(mid) or {}) for mid in ids]
+    adaptive = doc.get("adaptive") or {}
+    ids += [mid for mid in adaptive.get("materials") or {} if mid not in ids]
+    return lines + [
+        _with_adaptive(verdict(mid, mats.get(mid) or {}, req.get(mid) or {}), adaptive, mid)
+        for mid in ids
+    ]
+
+
+def _with_adaptive(line: str, adaptive: Mapping[str, Any], material_id: str) -> str:
+    """The line, then why the adaptive protocol left the material unresolved."""
+    from ionmd.analysis.adaptive.tables import verdict_note
+
+    note = verdict_note(adaptive, material_id)
+    return f"{line}; {note}" if note else line
 
 
 __all__ = ["verdict", "verdict_lines"]

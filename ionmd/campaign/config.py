@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
 from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
 from ionmd.errors import InputError
 from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
@@ -142,14 +143,20 @@ FLAT_KEYS: tuple[str, ...] = (
     "thermo_every_fs", "flush_every_ps", "flush_every_s", "fault_check_every_fs",
     "max_step_displacement_A", "max_temperature_factor", "max_atoms_per_batch",
     "progress", "cueq", "compile_mode", "neighbor_skin_A",
+    "protocol", *ADAPTIVE_KEYS,
 )  # fmt: skip
-assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS)
+assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | {
+    "protocol",
+    *ADAPTIVE_KEYS,
+}
 
 
 def flat_defaults() -> dict[str, Any]:
     """Every flat key with its default."""
     defaults = {f.name: f.default for f in dataclasses.fields(CampaignSettings)}
     defaults |= {f.name: f.default for f in dataclasses.fields(Protocol)}
+    defaults |= {"protocol": "study"}
+    defaults |= {f.name: f.default for f in dataclasses.fields(AdaptiveSettings)}
     return {k: defaults[k] for k in FLAT_KEYS}
 
 
@@ -160,7 +167,31 @@ class CampaignConfig(CampaignSettings):
     reach the protocol."""
 
     protocol: Protocol = field(default_factory=Protocol)
+    #: ``protocol = "adaptive"``: its settings (None: the study's fixed protocol)
+    adaptive: AdaptiveSettings | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.adaptive is not None:
+            self.adaptive.check_against(
+                protocol=self.protocol, temperatures_K=self.temperatures_K
+            )
+
+    @property
+    def protocol_mode(self) -> str:
+        """ "study" or "adaptive"."""
+        return "study" if self.adaptive is None else "adaptive"
+
+    def protocol_fingerprint(self) -> dict[str, Any]:
+        """What decides the trajectories, given systems and model: the engine
+        protocol's fields, and the adaptive settings when adaptive (a study
+        campaign's fingerprint is the protocol's alone, as before)."""
+        fields = self.protocol.fingerprint_fields()
+        if self.adaptive is not None:
+            fields |= {"protocol": "adaptive", **self.adaptive.as_dict()}
+            fields["max_atoms_per_batch"] = self.max_atoms_per_batch
+        return fields
 
     def __getattr__(self, name: str) -> Any:
         if name in PROTOCOL_FIELDS or name in _PROTOCOL_DERIVED:
@@ -174,15 +205,24 @@ class CampaignConfig(CampaignSettings):
         """The flat form (the TOML's keys and ``extra``), as campaign.json and the
         run files record it."""
         flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
+        flat |= {"protocol": self.protocol_mode}
+        flat |= (self.adaptive or AdaptiveSettings()).as_dict()
         return {k: flat[k] for k in FLAT_KEYS} | {"extra": dict(self.extra)}
 
     def replace(self, **changes: Any) -> CampaignConfig:
         """A copy with flat keys changed (each routed to its layer)."""
+        mode = changes.pop("protocol") if isinstance(changes.get("protocol"), str) else None
         protocol_changes = {
             k: changes.pop(k) for k in list(changes) if k in PROTOCOL_FIELDS
         }
         if protocol_changes:
             changes["protocol"] = self.protocol.replace(**protocol_changes)
+        adaptive_changes = {k: changes.pop(k) for k in list(changes) if k in ADAPTIVE_KEYS}
+        if mode is not None or adaptive_changes:
+            changes["adaptive"] = _adaptive(
+                mode or self.protocol_mode,
+                {**(self.adaptive.as_dict() if self.adaptive else {}), **adaptive_changes},
+            )
         return dataclasses.replace(self, **changes)
 
 
@@ -201,7 +241,25 @@ def RunConfig(**flat: Any) -> CampaignConfig:
         raise TypeError(f"RunConfig() got an unexpected keyword argument {unknown[0]!r}")
     protocol = Protocol(**{k: v for k, v in flat.items() if k in PROTOCOL_FIELDS})
     own = {k: v for k, v in flat.items() if k in CAMPAIGN_KEYS}
-    return CampaignConfig(**own, protocol=protocol, extra=dict(extra))
+    adaptive = _adaptive(
+        flat.get("protocol", "study"), {k: v for k, v in flat.items() if k in ADAPTIVE_KEYS}
+    )
+    return CampaignConfig(**own, protocol=protocol, adaptive=adaptive, extra=dict(extra))
+
+
+def _adaptive(mode: str, keys: dict[str, Any]) -> AdaptiveSettings | None:
+    """The adaptive settings for ``protocol = mode`` (None for "study", where an
+    adaptive key is refused: it would be silently ignored)."""
+    if mode not in PROTOCOL_MODES:
+        raise InputError(f'protocol must be "study" or "adaptive", not {mode!r}')
+    if mode == "study":
+        if keys:
+            raise InputError(
+                f"{sorted(keys)[0]} is a key of the adaptive protocol: add protocol = "
+                '"adaptive" (the default, "study", runs every system for duration_ps)'
+            )
+        return None
+    return AdaptiveSettings(**keys)
 
 
 def _check_flat_type(key: str, value: Any, *, source: str) -> None:

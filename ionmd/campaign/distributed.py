@@ -111,7 +111,7 @@ def campaign_tasks(
         path = out / run_file_name(i)
         fp = fingerprint(
             batch_inputs(
-                protocol=config.protocol.fingerprint_fields(),
+                protocol=config.protocol_fingerprint(),
                 model_name=model_name,
                 model_version=model_version,
                 systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},

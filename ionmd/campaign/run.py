@@ -167,7 +167,7 @@ def _prepare(
     if with_data:  # before loading a model that would not be used
         check_protocol_and_model(
             previous_inputs,
-            protocol=config.protocol.fingerprint_fields(),
+            protocol=config.protocol_fingerprint(),
             model=info,
             out=out,
         )
@@ -182,7 +182,7 @@ def _prepare(
     if not plan.systems:
         raise InputError(f"no material could be prepared: {summarize_failures(failed)}")
     inputs = campaign_inputs(
-        protocol=config.protocol.fingerprint_fields(),
+        protocol=config.protocol_fingerprint(),
         model=info,
         systems={s.key: s.content_sha256() for s in plan.systems},
     )
@@ -194,12 +194,15 @@ def _prepare(
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
     max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
-    plan.batches = plan_batches(
-        plan.systems,
-        previous_plan=(previous.plan if previous else None) or [],
-        max_atoms=max_atoms,
-        out=out,
-    )
+    if config.adaptive is not None:  # one in-flight batch, refilled (md.h5)
+        plan.batches = [list(plan.systems)]
+    else:
+        plan.batches = plan_batches(
+            plan.systems,
+            previous_plan=(previous.plan if previous else None) or [],
+            max_atoms=max_atoms,
+            out=out,
+        )
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,
@@ -298,7 +301,9 @@ def _run_prepared(
         out_dir=out, run_files=[], failed_materials=prepared.plan.failed_materials
     )
     runner: BatchRunner
-    if executor is not None:
+    if config.adaptive is not None:
+        runner = AdaptiveRunner(model=prepared.model, config=config, record=record, out=out)
+    elif executor is not None:
         from ionmd.campaign.distributed import ExecutorRunner
 
         runner = ExecutorRunner(
@@ -378,6 +383,40 @@ class InProcessRunner:
         return _analyze(self.out, self.config) if analyze else None
 
 
+class AdaptiveRunner(InProcessRunner):
+    """The adaptive protocol: one in-flight batch (md.h5) that systems enter and
+    leave (:mod:`ionmd.campaign.adaptive`), in this process."""
+
+    def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
+        from ionmd.campaign.adaptive.loop import AdaptiveLoop
+
+        path = self.out / run_file_name(0)
+        if path.name in done:
+            log.info(f"adaptive run already done ({path.name})")
+            return
+        systems = [s for b in batches for s in b]
+        config = self.config
+        capacity = config.max_atoms_per_batch or auto_max_atoms(self.model, systems)
+        if capacity <= 0:  # the CPU without a limit: every initial system at once
+            capacity = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
+        assert config.adaptive is not None
+        loop = AdaptiveLoop(
+            self.model,
+            protocol=config.protocol,
+            settings=config.adaptive,
+            systems=systems,
+            capacity_atoms=capacity,
+            out_path=path,
+            model_name=self.info["model_name"],
+            model_version=self.info["model_version"],
+            run_config=config.as_dict(),
+            fingerprint_protocol=config.protocol_fingerprint(),
+        )
+        cost = loop.run()
+        self.costs.append(cost)
+        report(0, cost)
+
+
 #: per-material "skipping" lines printed before the rest are only counted
 MAX_SKIP_LINES = 10
 
@@ -427,4 +466,10 @@ def _analyze(out: Path, config: CampaignConfig) -> dict[str, Any] | None:
     return analyze_run_dir(out, out_dir=out, obelix_data=config.obelix_data)
 
 
-__all__ = ["InProcessRunner", "run_campaign", "summarize_failures", "supported_numbers"]
+__all__ = [
+    "AdaptiveRunner",
+    "InProcessRunner",
+    "run_campaign",
+    "summarize_failures",
+    "supported_numbers",
+]

@@ -67,9 +67,11 @@ def save_checkpoint(
     msd_state: dict[str, Any],
     fingerprint_hex: str,
     active_keys: list[str],
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Atomically write the NH state (positions, momenta, forces, energy,
-    chain) and the MSD accumulators at ``step``."""
+    chain) and the MSD accumulators at ``step``; ``extra``: further entries of
+    the payload (the in-flight batch's cohorts and its controller's state)."""
     st: Any = state
     chain = st.chain
     payload = {
@@ -82,6 +84,7 @@ def save_checkpoint(
         "chain": {name: getattr(chain, name).detach().cpu() for name in CHAIN_FIELDS},
         "msd": msd_state,
         "active_keys": list(active_keys),
+        **dict(extra or {}),
     }
     with atomic_output(path, fsync=True) as tmp:
         torch.save(payload, tmp)

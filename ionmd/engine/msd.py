@@ -13,6 +13,12 @@ the time origins t0 ∈ {0, B^k, 2·B^k, …} (in samples) with t0 + lag inside 
 run. Memory is O(K · B · n_atoms), independent of the run length up to the
 log K; the trajectory never leaves the device.
 
+Open-ended runs (the adaptive protocol, whose length is decided as it goes) give
+no ``n_samples``: a level is added when the sample counter first reaches B^K,
+seeded with the first sample (still in the slot 0 of level K−1 at that moment),
+so the accumulators are identical to those of an instance pre-sized with enough
+levels (tested bitwise).
+
 Accumulated per system, for each lag:
 - tracer MSD of the mobile ions (mean over ions and origins), Å²;
 - tracer MSD of the framework (all other atoms), Å²;
@@ -43,7 +49,8 @@ class MultiWindowMSD:
         mobile_mask: ``(n_atoms,)`` bool, True for the mobile species.
         n_systems: number of systems.
         stride_steps: MD steps between samples.
-        n_samples: samples the run will take (sets the number of levels).
+        n_samples: samples the run will take (sets the number of levels); None:
+            open-ended, levels are added as the run grows.
         block_size: B, lags per decade + 1.
     """
 
@@ -54,12 +61,14 @@ class MultiWindowMSD:
         mobile_mask: torch.Tensor,
         n_systems: int,
         stride_steps: int,
-        n_samples: int,
+        n_samples: int | None = None,
         block_size: int = 10,
     ) -> None:
         device = system_idx.device
         self.B = int(block_size)
-        self.K = n_levels(n_samples=n_samples, block_size=self.B)
+        self.K = (
+            1 if n_samples is None else n_levels(n_samples=n_samples, block_size=self.B)
+        )
         self.stride_steps = int(stride_steps)
         self._setup(system_idx=system_idx, mobile_mask=mobile_mask, n_systems=n_systems)
         self._buf: torch.Tensor | None = None
@@ -123,6 +132,8 @@ class MultiWindowMSD:
                 device=positions.device,
             )
         c = self.n_taken
+        if c > 0 and c == self.B**self.K:
+            self._add_level()
         for k in range(self.K):
             if c % (self.B**k) != 0:
                 break
@@ -147,6 +158,24 @@ class MultiWindowMSD:
             self._buf[k, head] = positions
             self._stored[k] += 1
         self.n_taken += 1
+
+    def _add_level(self) -> None:
+        """Level K, holding the first sample (c = 0, still in slot 0 of level
+        K − 1 until this sample overwrites it)."""
+        B, dev = self.B, self.sum_group.device
+        zeros = torch.zeros((1, *self.sum_group.shape[1:]), dtype=torch.float64, device=dev)
+        self.sum_group = torch.cat([self.sum_group, zeros])
+        zeros = torch.zeros(
+            (1, *self.sum_collective.shape[1:]), dtype=torch.float64, device=dev
+        )
+        self.sum_collective = torch.cat([self.sum_collective, zeros])
+        self.count = np.concatenate([self.count, np.zeros((1, B), dtype=np.int64)])
+        if self._buf is not None:
+            level = torch.zeros_like(self._buf[:1])
+            level[0, 0] = self._buf[self.K - 1, 0]
+            self._buf = torch.cat([self._buf, level])
+        self._stored.append(1)
+        self.K += 1
 
     def lag_steps(self) -> np.ndarray:
         """``(K, B)`` lag of each accumulator slot in MD steps (slot j = 0 unused)."""
@@ -199,6 +228,7 @@ class MultiWindowMSD:
         self._buf = None if buf is None else buf.to(device)  # type: ignore[union-attr]
         self.n_taken = int(state["n_taken"])  # type: ignore[arg-type]
         self._stored = [int(x) for x in state["stored"]]  # type: ignore[union-attr]
+        self.K = len(self._stored) or self.K
         self.sum_group = state["sum_group"].to(device)  # type: ignore[union-attr]
         self.sum_collective = state["sum_collective"].to(device)  # type: ignore[union-attr]
         self.count = np.asarray(state["count"]).copy()

@@ -100,6 +100,9 @@ class SystemUpdate:
     thermo: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
     msd: Mapping[str, np.ndarray] | None = None
     steps_done: int | None = None
+    #: the planned length, when it changes after creation (an adaptive system
+    #: extended or stopped)
+    steps_total: int | None = None
     status: str | None = None
     failure_reason: str | None = None
 
@@ -330,27 +333,30 @@ class RunFileWriter:
         """Drop every frame and thermo row after ``step`` (resume from a checkpoint
         taken at ``step``); ``steps_done`` becomes ``step``."""
         with h5py.File(self.path, "a") as f:
-            for key in f[layout.PARAMETERS]:
-                if key == "ionmd":
-                    continue
-                params = f[layout.parameters_path(key)]
-                pos = f[layout.particles_path(key)]["position"]
-                valid = int(params.attrs["n_frames_valid"])
-                keep = int(np.searchsorted(pos["step"][:valid], step, side="right"))
-                _truncate_series(pos, ("value", "step", "time"), keep)
-                edges = f[layout.particles_path(key)]["box/edges"]
-                _truncate_series(edges, ("value", "step", "time"), keep)
-                obs = f[layout.observables_path(key)]
-                if layout.FRAMEWORK_COM in obs:
-                    com = obs[layout.FRAMEWORK_COM]
-                    _truncate_series(com, ("value", "step", "time"), keep)
-                params.attrs["n_frames_valid"] = keep
-                for name in layout.THERMO_SERIES:
-                    n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
-                    _truncate_series(obs[name], ("step", "time", "value"), n)
-                params.attrs["steps_done"] = min(int(params.attrs["steps_done"]), step)
-                if params.attrs["status"] == "done":
-                    params.attrs["status"] = "running"
+            for key in _system_keys(f):
+                _truncate_system(f, key, step, reset_failed=False)
+
+    @_guarded_write
+    def rewind(self, *, steps: Mapping[str, int], keep: Iterable[str]) -> None:
+        """Put the file back to a checkpoint of systems that entered at different
+        times (the adaptive protocol): each system in ``steps`` is truncated after
+        its own step and set running again; systems in ``keep`` are left as they
+        are (finished before the checkpoint); any other system (created after the
+        checkpoint) is removed."""
+        keep = set(keep)
+        with h5py.File(self.path, "a") as f:
+            for key in _system_keys(f):
+                if key in steps:
+                    _truncate_system(f, key, int(steps[key]), reset_failed=True)
+                elif key not in keep:
+                    for path in (
+                        layout.particles_path(key),
+                        layout.observables_path(key),
+                        layout.msd_path(key),
+                        layout.parameters_path(key),
+                    ):
+                        if path in f:
+                            del f[path]
 
     @_guarded_write
     def write(self, updates: Iterable[SystemUpdate]) -> None:
@@ -422,6 +428,39 @@ class RunFileWriter:
             params.attrs["failure_reason"] = up.failure_reason
         if up.steps_done is not None:
             params.attrs["steps_done"] = int(up.steps_done)
+        if up.steps_total is not None:
+            params.attrs["steps_total"] = int(up.steps_total)
+
+
+def _system_keys(f: h5py.File) -> list[str]:
+    return [k for k in f[layout.PARAMETERS] if k != "ionmd"]
+
+
+def _truncate_system(f: h5py.File, key: str, step: int, *, reset_failed: bool) -> None:
+    """Drop ``key``'s frames and thermo rows after ``step``; a ``done`` system (and
+    with ``reset_failed`` a failed one) is running again."""
+    params = f[layout.parameters_path(key)]
+    pos = f[layout.particles_path(key)]["position"]
+    valid = int(params.attrs["n_frames_valid"])
+    keep = int(np.searchsorted(pos["step"][:valid], step, side="right"))
+    _truncate_series(pos, ("value", "step", "time"), keep)
+    edges = f[layout.particles_path(key)]["box/edges"]
+    _truncate_series(edges, ("value", "step", "time"), keep)
+    obs = f[layout.observables_path(key)]
+    if layout.FRAMEWORK_COM in obs:
+        com = obs[layout.FRAMEWORK_COM]
+        _truncate_series(com, ("value", "step", "time"), keep)
+    params.attrs["n_frames_valid"] = keep
+    for name in layout.THERMO_SERIES:
+        n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
+        _truncate_series(obs[name], ("step", "time", "value"), n)
+    params.attrs["steps_done"] = min(int(params.attrs["steps_done"]), step)
+    if params.attrs["status"] == "done" or (
+        reset_failed and params.attrs["status"] == "failed"
+    ):
+        params.attrs["status"] = "running"
+        if reset_failed:
+            params.attrs["failure_reason"] = ""
 
 
 def _truncate_series(g: h5py.Group, names: tuple[str, ...], keep: int) -> None:

@@ -1,0 +1,297 @@
+"""The adaptive protocol's figures (matplotlib, Agg; conventions of
+:mod:`ionmd.analysis.figures`).
+
+- ``adaptive_timeline.png``: one bar per system on the batch clock (ps of simulated
+  batch time: step × time step), coloured by how it ended, a tick at each
+  extension, a dashed line while it waited in the queue, the stop reason as a short
+  label; below it the batch occupancy (atoms in the batch / capacity) per chunk.
+- ``adaptive_msd_<id>.png``: per material, each temperature's Li MSD against lag
+  from the run file's ``/msd`` datasets, the 20 Å² target, the MSD at each decision
+  (small dots) and where the system stopped (large marker, its outcome).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ionmd.analysis.figures import _plt, _safe, _save
+from ionmd.errors import InputError
+from ionmd.fileformat import list_systems, read_system
+
+TIMELINE_NAME = "adaptive_timeline.png"
+#: outcome → colour (the timeline's and the MSD figure's stop markers)
+OUTCOME_COLOURS = {
+    "reliable": "#2ca02c",
+    "sub_diffusive": "#ff7f0e",
+    "uncertain": "#9467bd",
+    "melted": "#d62728",
+    "budget": "#7f7f7f",
+    "failed": "#000000",
+    "running": "#1f77b4",
+    "cancelled": "#c7c7c7",
+    "queued": "#ffffff",
+}
+_LABEL_CHARS = 48
+
+
+def msd_figure_name(material_id: str) -> str:
+    return f"adaptive_msd_{_safe(material_id)}.png"
+
+
+def _material_ids(a: Mapping[str, Any]) -> list[str]:
+    """The materials, those with systems but no entry (yet) included."""
+    ids = list(a.get("materials") or {})
+    more = [s["material_id"] for s in (a.get("systems") or {}).values()]
+    return ids + sorted({m for m in more if m not in ids})
+
+
+def adaptive_figure_names(a: Mapping[str, Any]) -> list[str]:
+    """The names :func:`write_adaptive_figures` gives, in its order."""
+    return [TIMELINE_NAME, *(msd_figure_name(mid) for mid in _material_ids(a))]
+
+
+def _short(s: Mapping[str, Any]) -> str:
+    """The stop reason as a short label: ``outcome: reason`` cut to a line."""
+    text = s["outcome"].replace("_", "-")
+    if s.get("reason"):
+        text += f": {s['reason']}"
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _queued_since(s: Mapping[str, Any]) -> float | None:
+    """Batch ps at which a system was added (an add_temperature decision)."""
+    added = [d["batch_time_ps"] for d in s["decisions"] if d["event"] == "add_temperature"]
+    return added[0] if added else None
+
+
+def _order(a: Mapping[str, Any]) -> list[str]:
+    """Systems by entry (never entered: last), then material and temperature."""
+
+    def key(k: str) -> tuple:
+        s = a["systems"][k]
+        e = s.get("entered_ps")
+        return (e is None, e or 0.0, s["material_id"], s["temperature_K"])
+
+    return sorted(a["systems"], key=key)
+
+
+def _timeline_panel(ax: Any, a: Mapping[str, Any], order: list[str]) -> None:
+    now = float(a["batch_time_ps"] or 0.0)
+    for y, k in enumerate(order):
+        s = a["systems"][k]
+        colour = OUTCOME_COLOURS.get(s["outcome"], "#bcbd22")
+        start, end = s.get("entered_ps"), s.get("left_ps")
+        added = _queued_since(s)
+        if added is not None:  # waiting in the queue
+            wait_end = start if start is not None else now
+            ax.plot([added, wait_end], [y, y], color="0.55", ls="--", lw=0.8)
+        if start is not None:
+            stop = end if end is not None else now
+            ax.barh(
+                y,
+                max(stop - start, 1e-9),
+                left=start,
+                height=0.6,
+                color=colour,
+                edgecolor="k",
+                lw=0.4,
+                hatch="//" if end is None else None,
+            )
+            ticks = [d["batch_time_ps"] for d in s["decisions"] if d["event"] == "extend"]
+            ax.plot(ticks, [y] * len(ticks), "|", color="k", ms=7, mew=0.8)
+        x_label = (end if end is not None else now) if start is not None else now
+        ax.annotate(
+            _short(s),
+            (x_label, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=6,
+        )
+    ax.set_yticks(range(len(order)), order, fontsize=6)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xlim(0, max(now, 1e-9) * 1.45)  # room for the labels
+    used = sorted({a["systems"][k]["outcome"] for k in order})
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=OUTCOME_COLOURS.get(o, "#bcbd22"), edgecolor="k", label=o)
+        for o in used
+    ]
+    ax.legend(handles=handles, fontsize=6, loc="upper left", bbox_to_anchor=(1.005, 1.0))
+    ax.set_title(
+        "systems on the batch: | extension, -- queued, hatched still running", fontsize=8
+    )
+
+
+def _occupancy_panel(ax: Any, a: Mapping[str, Any]) -> None:
+    rows = a.get("occupancy") or []
+    dt_ps = float(a["timestep_fs"]) / 1000.0
+    cap = float(a["capacity_atoms"])
+    xs = [x for r in rows for x in (r["step_start"] * dt_ps, r["step_end"] * dt_ps)]
+    ys = [r["atoms"] / cap for r in rows for _ in (0, 1)]
+    if xs:
+        ax.fill_between(xs, ys, color="C0", alpha=0.35, lw=0)
+        ax.plot(xs, ys, color="C0", lw=0.8)
+    ax.axhline(0.9, color="k", ls=":", lw=0.8, label="90 % target")
+    mean = a.get("occupancy_mean")
+    if isinstance(mean, float):
+        ax.axhline(mean, color="C3", ls="--", lw=0.8, label=f"mean {mean:.1%}")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("atoms / capacity", fontsize=7)
+    ax.set_xlabel("batch time (ps)")
+    ax.legend(fontsize=6, loc="lower left")
+
+
+def plot_timeline(*, adaptive: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+    plt = _plt()
+    order = _order(adaptive)
+    top = 0.8 + 0.26 * max(len(order), 1)
+    fig, (ax, occ) = plt.subplots(
+        2,
+        1,
+        figsize=(9, top + 1.8),
+        sharex=True,
+        gridspec_kw={"height_ratios": [top, 1.5]},
+    )
+    _timeline_panel(ax, adaptive, order)
+    _occupancy_panel(occ, adaptive)
+    fig.tight_layout()
+    path = Path(out_dir) / TIMELINE_NAME
+    _save(fig, path)
+    return path
+
+
+def _system_files(run_files: Sequence[Path]) -> dict[str, Path]:
+    """System key → the run file that holds it (unreadable files are left out)."""
+    where: dict[str, Path] = {}
+    for f in run_files:
+        try:
+            for k in list_systems(f):
+                where.setdefault(k, f)
+        except InputError:
+            continue
+    return where
+
+
+def _msd_curve(path: Path | None, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lag ps, Li MSD Å²) of one system from its run file, positive values only."""
+    if path is None:
+        return None
+    try:
+        msd = read_system(path, key, positions=False).msd
+    except InputError:
+        return None
+    if "lag_ps" not in msd or "mobile_A2" not in msd:
+        return None
+    lag, val = np.asarray(msd["lag_ps"], float), np.asarray(msd["mobile_A2"], float)
+    n = min(lag.size, val.size)
+    ok = (lag[:n] > 0) & (val[:n] > 0) & np.isfinite(val[:n])
+    return (lag[:n][ok], val[:n][ok]) if ok.any() else None
+
+
+def _judged(s: Mapping[str, Any]) -> tuple[list[float], list[float]]:
+    """(run ps, Li MSD) of the decisions that carry both."""
+    pts = [
+        (d["numbers"]["run_ps"], d["numbers"]["msd_A2"])
+        for d in s["decisions"]
+        if isinstance(d["numbers"].get("run_ps"), int | float)
+        and isinstance(d["numbers"].get("msd_A2"), int | float)
+        and d["numbers"]["run_ps"] > 0
+        and d["numbers"]["msd_A2"] > 0
+    ]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def plot_material_msd(
+    *,
+    adaptive: Mapping[str, Any],
+    material_id: str,
+    where: Mapping[str, Path],
+    out_dir: str | os.PathLike[str],
+) -> Path:
+    plt = _plt()
+    target = float(adaptive["settings"].get("target_msd_A2", 20.0))
+    systems = sorted(
+        (s for k, s in adaptive["systems"].items() if s["material_id"] == material_id),
+        key=lambda s: s["temperature_K"],
+    )
+    keys = {id(s): k for k, s in adaptive["systems"].items()}
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    cmap = plt.get_cmap("plasma")
+    for i, s in enumerate(systems):
+        c = cmap(0.85 * i / max(1, len(systems) - 1))
+        key = keys[id(s)]
+        curve = _msd_curve(where.get(key), key)
+        label = f"{s['temperature_K']:g} K"
+        if curve is not None:
+            ax.plot(*curve, color=c, lw=1.2, label=label)
+            label = None
+        xs, ys = _judged(s)
+        ax.plot(xs, ys, "o", color=c, ms=2.5, label=label)
+        if xs and s["outcome"] not in ("running", "queued"):
+            ax.plot(
+                xs[-1:],
+                ys[-1:],
+                "*",
+                ms=13,
+                mfc=OUTCOME_COLOURS.get(s["outcome"], "#bcbd22"),
+                mec="k",
+            )
+            ax.annotate(
+                s["outcome"].replace("_", "-"),
+                (xs[-1], ys[-1]),
+                xytext=(6, -3),
+                textcoords="offset points",
+                fontsize=6,
+            )
+    ax.axhline(target, color="k", ls="-.", lw=0.8, label=f"target {target:g} Å²")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("lag time (ps)")
+    ax.set_ylabel("Li MSD (Å²)")
+    m = adaptive["materials"].get(material_id) or {}
+    status = m.get("status", "?")
+    ax.set_title(
+        f"{material_id}: {status}; dots: MSD at each decision, ★ where it stopped",
+        fontsize=8,
+    )
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    path = Path(out_dir) / msd_figure_name(material_id)
+    _save(fig, path)
+    return path
+
+
+def write_adaptive_figures(
+    *,
+    adaptive: Mapping[str, Any],
+    run_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+) -> list[Path]:
+    """The timeline and one MSD figure per material into ``out_dir`` (curves from
+    the ``md*.h5`` in ``run_dir``); returns their paths."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    paths = [plot_timeline(adaptive=adaptive, out_dir=out_dir)]
+    where = _system_files(sorted(Path(run_dir).glob("md*.h5")))
+    for mid in _material_ids(adaptive):
+        paths.append(
+            plot_material_msd(
+                adaptive=adaptive, material_id=mid, where=where, out_dir=out_dir
+            )
+        )
+    return paths
+
+
+__all__ = [
+    "OUTCOME_COLOURS",
+    "TIMELINE_NAME",
+    "adaptive_figure_names",
+    "msd_figure_name",
+    "write_adaptive_figures",
+]

@@ -1,0 +1,352 @@
+"""The adaptive protocol's decisions, as pure functions of what is on the device.
+
+Per system, after each chunk (:func:`judge_system`), from its MSD accumulator:
+- the framework's MSD reached 5 Å² (the analysis's melting threshold,
+  :data:`ionmd.analysis.reliability.FRAMEWORK_MSD_THRESHOLD_A2`): stop, *melted*.
+  Why 5 Å² (a Lindemann-type bound): a crystalline framework's MSD plateaus at
+  2⟨u²⟩, about 0.1–0.5 Å² at the Lindemann ratio ⟨u²⟩^½ ≈ 0.1–0.15 d_nn with
+  d_nn ≈ 2.5–4 Å; 5 Å² (2.2 Å) is an order of magnitude above any vibration and
+  about a nearest-neighbour distance, so only atoms that left their sites reach
+  it. The analysis excludes such runs with the same number, so the loop and the
+  report agree.
+- the Li MSD reached ``target_msd_A2`` and D's 95 % interval is narrower than
+  ``target_D_log10_ci``: stop, *reliable*;
+- the run reached ``max_duration_ps``: stop, *reliable* if the Li MSD reached the
+  target (its D may be wide), else *sub_diffusive*;
+- otherwise: continue, with the reason.
+
+Per material (:func:`plan_material`), whenever one of its systems stops: queued
+temperatures at or above a melt are cancelled; while fewer than
+``min_reliable_temperatures`` can still be reliable, a temperature is added (up by
+``temperature_step_K`` when the hottest stable one is not enough, never to or
+above a melt nor above ``max_temperature_K``; between the hottest stable one and
+the melt; down, only below a reliable one and not under ``min_temperature_K``).
+With nothing left to run it is *resolved* when it has enough reliable
+temperatures and σ(300 K)'s 95 % interval from the Arrhenius fit is narrower than
+``target_sigma300_log10_ci``, else a temperature is added if one may be, else it
+is *unresolved*, with the reason in one line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2
+from ionmd.campaign.adaptive.settings import AdaptiveSettings
+from ionmd.numerics.diffusion_estimate import estimate_diffusion
+
+#: outcomes of a system that no longer runs
+FINISHED = ("reliable", "sub_diffusive", "melted", "failed", "budget", "cancelled")
+PENDING = ("queued", "running")
+
+
+def system_numbers(
+    msd: Mapping[str, np.ndarray], *, n_ions: int, run_ps: float, equilibration_ps: float
+) -> dict[str, Any]:
+    """What a decision looks at, from one system's MSD accumulator (its lag grid)."""
+    est = estimate_diffusion(
+        lag_ps=np.asarray(msd["lag_ps"]),
+        msd_A2=np.asarray(msd["mobile_A2"]),
+        n_origins=np.asarray(msd["n_origins"]),
+        n_ions=int(n_ions),
+        run_ps=max(run_ps - equilibration_ps, 0.0),
+    )
+    fw = np.asarray(msd["framework_A2"], dtype=np.float64)
+    fw = fw[np.isfinite(fw)]
+    return {
+        "run_ps": float(run_ps),
+        "msd_A2": _finite(est.msd_max_A2),
+        "framework_msd_A2": float(fw.max()) if fw.size else 0.0,
+        "D_cm2_s": _finite(est.D_cm2_s),
+        "D_ci95_cm2_s": [_finite(est.ci95_cm2_s[0]), _finite(est.ci95_cm2_s[1])],
+        "D_log10_ci": _finite(est.log10_ci_width),
+    }
+
+
+def _finite(x: float) -> float | None:
+    """JSON-safe: None for nan/inf."""
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemVerdict:
+    stop: bool
+    outcome: str  # "running" while it goes on
+    reason: str
+
+
+def judge_system(
+    numbers: Mapping[str, Any], *, settings: AdaptiveSettings
+) -> SystemVerdict:
+    """Continue or stop one system after a chunk (see the module doc)."""
+    s = settings
+    run_ps = float(numbers["run_ps"])
+    msd = numbers.get("msd_A2") or 0.0
+    fw = numbers.get("framework_msd_A2") or 0.0
+    width = numbers.get("D_log10_ci")
+    width = math.inf if width is None else float(width)
+    if fw >= FRAMEWORK_MSD_THRESHOLD_A2:
+        return SystemVerdict(
+            stop=True,
+            outcome="melted",
+            reason=f"framework MSD {fw:.1f} Å² ≥ {FRAMEWORK_MSD_THRESHOLD_A2:g} Å² after "
+            f"{run_ps:g} ps: melted",
+        )
+    reached = msd >= s.target_msd_A2
+    if reached and width <= s.target_D_log10_ci:
+        return SystemVerdict(
+            stop=True,
+            outcome="reliable",
+            reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² and D's interval "
+            f"{width:.2f} ≤ {s.target_D_log10_ci:g} decades after {run_ps:g} ps",
+        )
+    at_max = run_ps >= s.max_duration_ps - 1e-9
+    if at_max:
+        if reached:
+            return SystemVerdict(
+                stop=True,
+                outcome="reliable",
+                reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² at "
+                f"max_duration_ps ({run_ps:g} ps; D's interval {width:.2f} decades)",
+            )
+        return SystemVerdict(
+            stop=True,
+            outcome="sub_diffusive",
+            reason=f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps "
+            "(max_duration_ps)",
+        )
+    why = (
+        f"D's interval {width:.2f} > {s.target_D_log10_ci:g} decades"
+        if reached
+        else f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å²"
+    )
+    return SystemVerdict(stop=False, outcome="running", reason=f"{why} after {run_ps:g} ps")
+
+
+@dataclass(kw_only=True)
+class MaterialPlan:
+    """What to do for one material now."""
+
+    add_K: list[float] = field(default_factory=list)
+    add_reasons: list[str] = field(default_factory=list)
+    cancel: dict[str, str] = field(default_factory=dict)  # key -> reason
+    done: bool = False
+    status: str = "running"  # resolved / unresolved when done
+    reason: str = ""
+    sigma300_log10_ci: float | None = None
+
+
+def plan_material(
+    systems: Mapping[str, Mapping[str, Any]],
+    *,
+    settings: AdaptiveSettings,
+    allow_add: bool = True,
+) -> MaterialPlan:
+    """Decide for one material from its systems (key -> record with
+    ``temperature_K``, ``outcome``, ``numbers``); see the module doc.
+    ``allow_add=False`` (the budget is spent): conclude with what there is."""
+    s = settings
+    plan = MaterialPlan()
+    by_T = {float(r["temperature_K"]): (k, r) for k, r in systems.items()}
+    melted = sorted(T for T, (_, r) in by_T.items() if r["outcome"] == "melted")
+    t_melt = melted[0] if melted else math.inf
+    # the hottest temperature that stayed sub-diffusive for max_duration_ps
+    t_sub = max((T for T, (_, r) in by_T.items() if r["outcome"] == "sub_diffusive"),
+                default=-math.inf)  # fmt: skip
+    for T, (k, r) in by_T.items():
+        if r["outcome"] == "queued" and T >= t_melt:
+            plan.cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
+        elif r["outcome"] == "queued" and T < t_sub:
+            plan.cancel[k] = (
+                f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
+            )
+    outcome = {
+        T: ("cancelled" if k in plan.cancel else r["outcome"]) for T, (k, r) in by_T.items()
+    }
+    reliable = sorted(T for T, o in outcome.items() if o == "reliable")
+    pending = [T for T, o in outcome.items() if o in PENDING]
+    # a pending temperature can still become reliable unless it is at or above a
+    # melt, or colder than one that stayed sub-diffusive for max_duration_ps
+    can_still = len(reliable) + len([T for T in pending if t_sub < T < t_melt])
+    if pending:
+        if allow_add and can_still < s.min_reliable_temperatures:
+            why = "a melt leaves too few" if melted else "too few can be reliable"
+            orders = [_NEAREST] * (s.min_reliable_temperatures - can_still)
+            _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why)
+        return plan
+    fit = sigma300_log10_ci(
+        [
+            (T, by_T[T][1]["numbers"])
+            for T in reliable
+            if (by_T[T][1].get("numbers") or {}).get("D_cm2_s")
+        ]
+    )
+    plan.sigma300_log10_ci = fit
+    enough = len(reliable) >= s.min_reliable_temperatures
+    if enough and fit is not None and fit <= s.target_sigma300_log10_ci:
+        plan.done, plan.status = True, "resolved"
+        plan.reason = (
+            f"{len(reliable)} reliable temperatures ({_temps(reliable)} K); σ(300 K) "
+            f"interval {fit:.2f} ≤ {s.target_sigma300_log10_ci:g} decades"
+        )
+        return plan
+    why = "too few reliable temperatures" if not enough else "σ(300 K) too uncertain"
+    # as many as are missing at once, so the batch stays full: the nearest allowed
+    # first (up, between, down); for a narrower σ(300 K) a wider range of 1/T, one
+    # each way (up and down)
+    if not enough:
+        orders = [_NEAREST] * (s.min_reliable_temperatures - len(reliable))
+    else:
+        orders = [("up", "down", "between"), ("down", "up", "between")]
+    if allow_add and _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why):
+        return plan
+    plan.done, plan.status = True, "unresolved"
+    plan.reason = _unresolved_reason(by_T, outcome, reliable=reliable, fit=fit, settings=s)
+    return plan
+
+
+_NEAREST = ("up", "between", "down")
+
+
+def _add(
+    plan: MaterialPlan,
+    outcome: Mapping[float, str],
+    *,
+    orders: Sequence[Sequence[str]],
+    t_melt: float,
+    settings: AdaptiveSettings,
+    why: str,
+) -> bool:
+    """Queue one temperature per entry of ``orders`` (its preference), each chosen
+    as if the previous ones were queued."""
+    seen = dict(outcome)
+    for order in orders or [_NEAREST]:
+        if not _add_one(plan, seen, t_melt=t_melt, settings=settings, why=why, order=order):
+            continue
+        seen[plan.add_K[-1]] = "queued"
+    return bool(plan.add_K)
+
+
+def _add_one(
+    plan: MaterialPlan,
+    outcome: Mapping[float, str],
+    *,
+    t_melt: float,
+    settings: AdaptiveSettings,
+    why: str,
+    order: Sequence[str] = ("up", "between", "down"),
+) -> bool:
+    """Queue the first allowed temperature of ``order`` (see module doc)."""
+    s = settings
+    present = set(outcome)
+    stable = sorted(T for T, o in outcome.items() if o not in ("melted", "cancelled"))
+    if not stable:
+        return False
+    options: dict[str, tuple[float, str]] = {}
+    up = max(stable) + s.temperature_step_K
+    if up <= s.max_temperature_K and up < t_melt:
+        options["up"] = (up, f"{why}; the hottest stable temperature is {max(stable):g} K")
+    if math.isfinite(t_melt):
+        below = max((T for T in stable if T < t_melt), default=None)
+        if below is not None:
+            mid = round((below + t_melt) / 2.0 / 5.0) * 5.0
+            if below + 10.0 <= mid <= t_melt - 10.0:
+                options["between"] = (
+                    mid,
+                    f"{why}; between {below:g} K and the melt at {t_melt:g} K",
+                )
+    lowest = min(stable)
+    down = lowest - s.temperature_step_K
+    if outcome[lowest] == "reliable" and down >= s.min_temperature_K:
+        options["down"] = (down, f"{why}; below the lowest reliable {lowest:g} K")
+    candidates = [options[name] for name in order if name in options]
+    for T, reason in candidates:
+        if T not in present:
+            plan.add_K.append(float(T))
+            plan.add_reasons.append(reason)
+            return True
+    return False
+
+
+def _unresolved_reason(
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
+    outcome: Mapping[float, str],
+    *,
+    reliable: Sequence[float],
+    fit: float | None,
+    settings: AdaptiveSettings,
+) -> str:
+    s = settings
+    parts = [f"{len(reliable)} of {s.min_reliable_temperatures} reliable temperatures"]
+    melted = sorted(T for T, o in outcome.items() if o == "melted")
+    stable = [T for T, o in outcome.items() if o not in ("melted", "cancelled", "failed")]
+    if stable:
+        hot = max(stable)
+        n = by_T[hot][1].get("numbers") or {}
+        msd, run = n.get("msd_A2") or 0.0, n.get("run_ps") or 0.0
+        if outcome[hot] != "reliable":
+            parts.insert(
+                0,
+                f"hottest stable temperature {hot:g} K: Li MSD {msd:.0f} Å² after "
+                f"{run:.0f} ps",
+            )
+    sub = sorted(T for T, o in outcome.items() if o == "sub_diffusive")
+    if sub and (not stable or outcome[max(stable)] == "reliable"):
+        n = by_T[max(sub)][1].get("numbers") or {}
+        parts.append(
+            f"sub-diffusive at {_temps(sub)} K (at {max(sub):g} K: Li MSD "
+            f"{(n.get('msd_A2') or 0.0):.0f} Å² after {(n.get('run_ps') or 0.0):.0f} ps)"
+        )
+    if melted:
+        parts.append(f"melted at {_temps(melted)} K")
+    parts.append(
+        f"no temperature left to add within [{s.min_temperature_K:g}, "
+        f"{s.max_temperature_K:g}] K"
+    )
+    failed = sorted(T for T, o in outcome.items() if o in ("failed", "budget"))
+    if failed:
+        parts.append(f"stopped (failed or budget) at {_temps(failed)} K")
+    if len(reliable) >= s.min_reliable_temperatures:
+        parts.append(
+            "σ(300 K) interval "
+            + ("not computable" if fit is None else f"{fit:.2f} decades")
+            + f" > {s.target_sigma300_log10_ci:g}"
+        )
+    return "; ".join(parts)
+
+
+def sigma300_log10_ci(points: Sequence[tuple[float, Mapping[str, Any]]]) -> float | None:
+    """Width in decades of the 95 % interval of D(300 K) (hence of σ(300 K), ∝ D/T
+    at a fixed T) from the Arrhenius fit of the systems' estimates; None with fewer
+    than two temperatures."""
+    from ionmd.analysis.arrhenius import fit_arrhenius, sigma_ln_from_interval
+
+    pts = [(T, n) for T, n in points if (n.get("D_cm2_s") or 0) > 0]
+    if len({T for T, _ in pts}) < 2:
+        return None
+    T = np.array([p[0] for p in pts])
+    D = np.array([p[1]["D_cm2_s"] for p in pts])
+    sig = np.array(
+        [
+            sigma_ln_from_interval(
+                D_cm2_s=p[1]["D_cm2_s"],
+                ci95_cm2_s=tuple(
+                    x if x is not None else math.nan for x in p[1]["D_ci95_cm2_s"]
+                ),
+            )
+            for p in pts
+        ]
+    )
+    fit = fit_arrhenius(temperature_K=T, D_cm2_s=D, sigma_lnD=sig)
+    _, sd = fit.ln_D(temperature_K=300.0)
+    width = 2.0 * fit.quantile95 * sd / math.log(10.0)
+    return float(width) if math.isfinite(width) else None
+
+
+def _temps(values: Sequence[float]) -> str:
+    return ", ".join(f"{t:g}" for t in sorted(values))

@@ -1,0 +1,374 @@
+"""The adaptive campaign loop: one in-flight batch, a queue, decisions per chunk.
+
+At every chunk boundary (the batch clock; every system's own clock is a
+multiple of the chunk too) the loop
+1. judges every running system from its MSD accumulator
+   (:func:`~ionmd.campaign.adaptive.judge.judge_system`) and takes the stopped
+   ones out of the batch;
+2. plans each material (:func:`~ionmd.campaign.adaptive.judge.plan_material`):
+   cancels queued temperatures above a melt, queues added temperatures (at the
+   front of the queue, so materials finish), marks it resolved or unresolved;
+3. refills the batch from the queue, first fit, up to ``capacity_atoms``;
+4. writes the checkpoint (the batch and this loop's state: queue, records,
+   events) and OUT/adaptive.json (docs/adaptive.md; the report reads it).
+
+Everything it decides from is in the checkpoint, and the decisions are pure
+functions of it, so a kill at any moment followed by a re-run replays the same
+decisions: the re-run's results equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import resource
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ionmd.campaign.adaptive.judge import (
+    FINISHED,
+    judge_system,
+    plan_material,
+    system_numbers,
+)
+from ionmd.campaign.adaptive.settings import AdaptiveSettings
+from ionmd.engine.checkpoint import batch_inputs, fingerprint
+from ionmd.engine.inflight import InFlightBatch
+from ionmd.engine.protocol import Protocol
+from ionmd.engine.systems import SystemSpec
+from ionmd.fileformat import system_key
+from ionmd.log import get_logger
+from ionmd.outputs import write_text_atomic
+
+log = get_logger(__name__)
+
+STATE_FILE = "adaptive.json"
+
+
+class AdaptiveLoop:
+    """Runs (or resumes) an adaptive campaign's systems into ``out_path``.
+
+    Args:
+        model: the torch-sim model.
+        protocol: the engine protocol; settings: the adaptive keys.
+        systems: the initial (material, temperature) systems, in queue order.
+        capacity_atoms: atoms the batch may hold (a system larger than it runs alone).
+        out_path: the run file; OUT/adaptive.json is written next to it.
+        model_name, model_version, run_config: recorded in the run file.
+        fingerprint_protocol: what a checkpoint must match (protocol + adaptive keys).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        protocol: Protocol,
+        settings: AdaptiveSettings,
+        systems: Sequence[SystemSpec],
+        capacity_atoms: int,
+        out_path: Path,
+        model_name: str,
+        model_version: str,
+        run_config: Mapping[str, Any],
+        fingerprint_protocol: Mapping[str, Any],
+    ) -> None:
+        self.protocol, self.settings = protocol, settings
+        self.base = {s.material_id: s for s in systems}
+        self.chunk = settings.chunk_steps(protocol)
+        self.capacity = int(capacity_atoms)
+        self.state_path = out_path.parent / STATE_FILE
+        fp = fingerprint(
+            batch_inputs(
+                protocol={**fingerprint_protocol, "position_frame": "framework_com"},
+                model_name=model_name,
+                model_version=model_version,
+                systems={s.key: s.content_sha256() for s in systems},
+            )
+        )
+        self.pool = InFlightBatch(
+            model,
+            protocol=protocol,
+            out_path=out_path,
+            model_name=model_name,
+            model_version=model_version,
+            run_config=run_config,
+            fingerprint_hex=fp,
+            chunk_steps=self.chunk,
+        )
+        payload = InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp)
+        if payload is None:
+            self.pool.start()
+            self.state = self._new_state(systems)
+        else:
+            state = payload["extra"]
+            specs = {k: self._spec(k, state) for k in payload["active_keys"]}
+            self.pool.resume(payload, specs=specs)
+            self.state = self.pool.extra
+            log.info(f"adaptive: resuming at batch step {self.pool.step}")
+
+    # --- state ------------------------------------------------------------------
+    def _new_state(self, systems: Sequence[SystemSpec]) -> dict[str, Any]:
+        recs = {s.key: self._record(s) for s in systems}
+        materials: dict[str, Any] = {}
+        for s in systems:
+            m = materials.setdefault(
+                s.material_id, {"status": "running", "reason": "", "temperatures_K": []}
+            )
+            m["temperatures_K"].append(float(s.temperature_K))
+        return {
+            "schema": 1,
+            "settings": self.settings.as_dict(),
+            "timestep_fs": self.protocol.timestep_fs,
+            "capacity_atoms": self.capacity,
+            "step": 0,
+            "atom_steps": 0,
+            "decided_step": -1,
+            "queue": [s.key for s in systems],
+            "systems": recs,
+            "materials": materials,
+            "events": [],
+            "occupancy": [],
+            "done": False,
+        }
+
+    def _record(self, spec: SystemSpec) -> dict[str, Any]:
+        symbols = spec.atoms.get_chemical_symbols()  # type: ignore[attr-defined]
+        return {
+            "material_id": spec.material_id,
+            "temperature_K": float(spec.temperature_K),
+            "n_atoms": len(symbols),
+            "n_ions": symbols.count(self.protocol.mobile_species),
+            "entered_step": None,
+            "left_step": None,
+            "run_ps": 0.0,
+            "outcome": "queued",
+            "reason": "",
+            "numbers": {},
+        }
+
+    def _spec(self, key: str, state: Mapping[str, Any]) -> SystemSpec:
+        rec = state["systems"][key]
+        base = self.base[rec["material_id"]]
+        return dataclasses.replace(base, temperature_K=float(rec["temperature_K"]))
+
+    def _event(self, event: str, *, key: str | None = None, **fields: Any) -> None:
+        st = self.state
+        row: dict[str, Any] = {"step": self.pool.step}
+        if key is not None:
+            rec = st["systems"][key]
+            row |= {"key": key, "material_id": rec["material_id"]}
+            row |= {"temperature_K": rec["temperature_K"]}
+        row |= {"event": event, **fields}
+        st["events"].append(row)
+
+    # --- the loop ---------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Run to the end; returns the cost record (campaign.json's batch entry)."""
+        t0 = time.perf_counter()
+        steps0, atom_steps0 = self.pool.step, self.pool.atom_steps
+        while True:
+            if self.state["decided_step"] != self.pool.step:
+                self._boundary()
+            if not self.pool.keys:
+                break
+            todo = self.chunk - self.pool.step % self.chunk
+            self.pool.advance(todo)
+            self.pool.flush()
+        self.state["done"] = True
+        self._save()
+        wall = time.perf_counter() - t0
+        done = self.pool.atom_steps - atom_steps0
+        return {
+            "file": self.pool.out_path.name,
+            "status": "done",
+            "protocol": "adaptive",
+            "n_systems": len(self.state["systems"]),
+            "n_atoms": self.capacity,
+            "steps": self.pool.step - steps0,
+            "atom_steps": done,
+            "wall_s": wall,
+            "md_wall_s": wall,
+            "atom_steps_per_s": done / wall if wall > 0 else float("inf"),
+            "ns_per_day": (self.pool.step - steps0)
+            * self.protocol.timestep_fs
+            * 1e-6
+            / (wall / 86400.0)
+            if wall > 0
+            else float("inf"),
+            "peak_device_GB": self.pool.peak_device_bytes() / 1e9,
+            "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+            "occupancy_mean": occupancy_mean(self.state),
+            "failed_systems": dict(self.pool.failed),
+        }
+
+    def _boundary(self) -> None:
+        """Decide, refill, checkpoint (see the module doc)."""
+        self._judge_systems()
+        self._plan_materials()
+        self._fill()
+        self.state["decided_step"] = self.pool.step
+        self._save()
+
+    def _save(self) -> None:
+        st = self.state
+        st["step"], st["atom_steps"] = self.pool.step, self.pool.atom_steps
+        st["occupancy_mean"] = occupancy_mean(st)
+        st["occupancy_mean_while_queued"] = occupancy_mean(st, while_queued=True)
+        self.pool.extra = st
+        self.pool.flush()  # the checkpoint now holds this state
+        write_text_atomic(self.state_path, json.dumps(st, indent=1, allow_nan=False))
+
+    def _judge_systems(self) -> None:
+        """Judge the running systems; stop, or extend by a chunk."""
+        st, pool, s = self.state, self.pool, self.settings
+        for key, why in pool.failed.items():
+            if st["systems"][key]["outcome"] == "running":
+                self._finish(key, "failed", why)
+        msd = pool.msd_results()
+        over_budget = bool(s.max_atom_steps) and pool.atom_steps >= s.max_atom_steps
+        stopped: dict[str, str] = {}
+        extend: dict[str, int] = {}
+        for key in pool.keys:
+            rec = st["systems"][key]
+            local = pool.local_step(key)
+            rec["run_ps"] = local * self.protocol.timestep_fs * 1e-3
+            if key in msd:
+                rec["numbers"] = system_numbers(
+                    msd[key],
+                    n_ions=rec["n_ions"],
+                    run_ps=rec["run_ps"],
+                    equilibration_ps=self.protocol.equilibration_ps,
+                )
+            numbers = rec["numbers"] or {"run_ps": rec["run_ps"]}
+            verdict = judge_system(numbers, settings=s)
+            if over_budget and not verdict.stop:
+                verdict = dataclasses.replace(
+                    verdict,
+                    stop=True,
+                    outcome="reliable" if _reached(numbers, s) else "budget",
+                    reason=f"budget of {s.max_atom_steps:g} atom-steps spent; "
+                    + verdict.reason,
+                )
+            if verdict.stop:
+                stopped[key] = verdict.outcome
+                self._finish(key, verdict.outcome, verdict.reason, numbers=numbers)
+            else:
+                extend[key] = local + self.chunk
+                self._event("extend", key=key, reason=verdict.reason, numbers=numbers)
+        pool.remove(stopped)
+        pool.extend(extend)
+        if over_budget:
+            for key in list(st["queue"]):
+                self._finish(
+                    key, "budget", f"budget of {s.max_atom_steps:g} atom-steps spent"
+                )
+
+    def _finish(
+        self, key: str, outcome: str, reason: str, *, numbers: Mapping | None = None
+    ) -> None:
+        st = self.state
+        rec = st["systems"][key]
+        was_queued = rec["outcome"] == "queued"
+        rec |= {"outcome": outcome, "reason": reason}
+        if key in st["queue"]:
+            st["queue"].remove(key)
+        if not was_queued:
+            rec["left_step"] = self.pool.step
+        fields = {"outcome": outcome, "reason": reason}
+        if numbers:
+            fields["numbers"] = dict(numbers)
+        self._event("stop" if not was_queued else "cancel", key=key, **fields)
+        if not was_queued:
+            log.info(f"adaptive: {key} stops ({outcome}): {reason}")
+
+    def _plan_materials(self) -> None:
+        st, s = self.state, self.settings
+        spent = bool(s.max_atom_steps) and self.pool.atom_steps >= s.max_atom_steps
+        for mid, mat in st["materials"].items():
+            if mat["status"] != "running":
+                continue
+            systems = {k: r for k, r in st["systems"].items() if r["material_id"] == mid}
+            plan = plan_material(systems, settings=s, allow_add=not spent)
+            for key, why in plan.cancel.items():
+                self._finish(key, "cancelled", why)
+            mat["sigma300_log10_ci"] = plan.sigma300_log10_ci
+            for T, why in zip(plan.add_K, plan.add_reasons, strict=True):
+                self._add_temperature(mid, T, why)
+            if plan.done:
+                reason = plan.reason
+                if spent and plan.status != "resolved":
+                    reason = f"budget of {s.max_atom_steps:g} atom-steps spent: {reason}"
+                mat |= {"status": plan.status, "reason": reason}
+                mat["reliable_K"] = _temps(systems, "reliable")
+                mat["melted_K"] = _temps(systems, "melted")
+                self._event("material_done", material_id=mid, outcome=plan.status,
+                            reason=reason)  # fmt: skip
+                log.info(f"adaptive: {mid} {plan.status}: {reason}")
+
+    def _add_temperature(self, material_id: str, T: float, reason: str) -> None:
+        st = self.state
+        spec = dataclasses.replace(self.base[material_id], temperature_K=float(T))
+        key = system_key(material_id, T)
+        st["systems"][key] = self._record(spec)
+        st["materials"][material_id]["temperatures_K"].append(float(T))
+        n_front = sum(1 for k in st["queue"] if st["systems"][k].get("added"))
+        st["systems"][key]["added"] = True
+        st["queue"].insert(n_front, key)  # added ones first, in the order added
+        self._event("add_temperature", key=key, reason=reason)
+        log.info(f"adaptive: {material_id} gets {T:g} K ({reason})")
+
+    def _fill(self) -> None:
+        """First fit from the queue up to the capacity (one system always fits an
+        empty batch)."""
+        st, pool = self.state, self.pool
+        room = self.capacity - pool.n_atoms if self.capacity > 0 else None
+        enter: list[str] = []
+        for key in list(st["queue"]):
+            n = st["systems"][key]["n_atoms"]
+            if room is None or n <= room or (not pool.keys and not enter):
+                enter.append(key)
+                if room is not None:
+                    room -= n
+        if enter:
+            for key in enter:
+                st["queue"].remove(key)
+                st["systems"][key] |= {"outcome": "running", "entered_step": pool.step}
+            pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
+            for key in enter:
+                self._event("enter", key=key)
+        if st["occupancy"]:
+            st["occupancy"][-1]["step_end"] = pool.step
+        if pool.keys:
+            st["occupancy"].append(
+                {
+                    "step_start": pool.step,
+                    "step_end": pool.step + self.chunk,
+                    "atoms": pool.n_atoms,
+                    "n_systems": len(pool.keys),
+                    "queued": len(st["queue"]),
+                }
+            )
+
+
+def _reached(numbers: Mapping[str, Any], settings: AdaptiveSettings) -> bool:
+    return (numbers.get("msd_A2") or 0.0) >= settings.target_msd_A2
+
+
+def _temps(systems: Mapping[str, Mapping[str, Any]], outcome: str) -> list[float]:
+    return sorted(r["temperature_K"] for r in systems.values() if r["outcome"] == outcome)
+
+
+def occupancy_mean(state: Mapping[str, Any], *, while_queued: bool = False) -> float | None:
+    """Atoms in the batch / capacity, averaged over the batch clock (step-weighted);
+    ``while_queued``: only over chunks that left systems waiting in the queue."""
+    cap = state.get("capacity_atoms") or 0
+    rows = [r for r in state.get("occupancy", []) if not while_queued or r["queued"] > 0]
+    span = sum(r["step_end"] - r["step_start"] for r in rows)
+    if cap <= 0 or span <= 0:
+        return None
+    return sum(r["atoms"] / cap * (r["step_end"] - r["step_start"]) for r in rows) / span
+
+
+__all__ = ["FINISHED", "STATE_FILE", "AdaptiveLoop", "occupancy_mean"]

@@ -1,0 +1,527 @@
+"""In-flight batching: one batched state whose systems enter and leave while it
+runs (the adaptive protocol, docs/adaptive.md).
+
+Systems enter in *cohorts* (the systems added at the same step), appended at the
+end of the batch, and leave at any chunk boundary. Each system keeps its own clock
+(its step = the batch's step − its cohort's entry step) and its run-file group
+looks like a normal run's (steps from 0). A cohort has its own MSD accumulator
+(open-ended: :class:`~ionmd.engine.msd.MultiWindowMSD` without ``n_samples``),
+framework frame and recorder, because the multiple-window MSD's levels are tied
+to the sample counter, which differs between cohorts. Entries happen at steps
+that are multiples of every stride (``chunk_steps`` is), so every cohort samples
+at the same batch steps.
+
+The step itself is :func:`ionmd.engine.integrator.nh_step` on the whole batch,
+as in :mod:`ionmd.engine.runner`: a system alone, in a fixed batch, or entering a
+running batch follows the same trajectory (to float tolerance; bitwise when the
+batch does not change, tests/engine/test_inflight.py). A checkpoint at every
+flush holds the state, the cohorts (entry step, keys, MSD) and the caller's
+``extra`` (the adaptive loop's queue and decisions), so a kill at any moment
+resumes bit-for-bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ionmd import interrupts
+from ionmd.engine import integrator as nh
+from ionmd.engine.checkpoint import (
+    CHAIN_FIELDS,
+    load_checkpoint,
+    restore_into,
+    save_checkpoint,
+)
+from ionmd.engine.faults import FaultDetector, FaultLimits
+from ionmd.engine.frame import FrameworkFrame
+from ionmd.engine.msd import MultiWindowMSD
+from ionmd.engine.protocol import Protocol
+from ionmd.engine.recorder import Recorder
+from ionmd.engine.runner import _mobile_mask, _msd_for_system
+from ionmd.engine.systems import SystemSpec, build_state, check_systems
+from ionmd.engine.thermo import Thermo
+from ionmd.errors import InputError
+from ionmd.fileformat import RunFileWriter, SystemUpdate, config_to_json
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(kw_only=True)
+class _Cohort:
+    """Systems that entered together: their clock, MSD, frame and recorder."""
+
+    entry_step: int
+    keys: list[str]
+    msd: MultiWindowMSD
+    frame: FrameworkFrame
+    rec: Recorder
+    #: system and atom ranges in the batch (recomputed when the batch changes)
+    systems: slice = slice(0, 0)
+    atoms: slice = slice(0, 0)
+
+
+class InFlightBatch:
+    """A running batch that systems enter and leave.
+
+    Args:
+        model: a torch-sim model.
+        protocol: the engine protocol (its ``duration_ps`` is not used: the caller
+            decides how long each system runs).
+        out_path: the run file (``<out>.ckpt.pt``: its checkpoint).
+        model_name, model_version: recorded per system.
+        run_config: recorded as the run file's config.
+        fingerprint_hex: what a checkpoint must match to be continued.
+        chunk_steps: entries happen at multiples of this (a multiple of every
+            stride of the protocol).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        protocol: Protocol,
+        out_path: str | Path,
+        model_name: str,
+        model_version: str,
+        run_config: Mapping[str, Any],
+        fingerprint_hex: str,
+        chunk_steps: int,
+    ) -> None:
+        self.model, self.protocol = model, protocol
+        self.device = model.device
+        self.out_path = Path(out_path)
+        self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
+        self.model_name, self.model_version = model_name, model_version
+        self.fp = fingerprint_hex
+        self.chunk_steps = int(chunk_steps)
+        _check_chunk(protocol, self.chunk_steps)
+        self.run_config = dict(run_config)
+        self.step = 0
+        self.st: Any = None
+        self.kT: torch.Tensor | None = None
+        self.cohorts: list[_Cohort] = []
+        #: every system created in the run file (a resume removes the others)
+        self.known: list[str] = []
+        self.failed: dict[str, str] = {}
+        #: the caller's state, saved in every checkpoint
+        self.extra: dict[str, Any] = {}
+        self.writer: RunFileWriter | None = None
+        self.dt = nh.time_internal(protocol.timestep_fs)
+        self.atom_steps = 0
+
+    # --- what is in the batch ------------------------------------------------------
+    @property
+    def keys(self) -> list[str]:
+        return [k for c in self.cohorts for k in c.keys]
+
+    @property
+    def n_atoms(self) -> int:
+        return 0 if self.st is None else int(self.st.positions.shape[0])
+
+    def local_step(self, key: str) -> int:
+        """``key``'s own step (0 when it entered)."""
+        for c in self.cohorts:
+            if key in c.keys:
+                return self.step - c.entry_step
+        raise KeyError(key)
+
+    # --- opening and resuming ----------------------------------------------------------
+    def start(self) -> None:
+        """A new run file (nothing in the batch yet)."""
+        self.writer = RunFileWriter(
+            self.out_path, config_json=config_to_json(self.run_config)
+        )
+
+    @staticmethod
+    def read_checkpoint(out_path: str | Path, *, fingerprint_hex: str) -> dict | None:
+        """The checkpoint to resume from, or None (no run file or no checkpoint)."""
+        out_path = Path(out_path)
+        ckpt = out_path.with_suffix(".ckpt.pt")
+        if not (out_path.exists() and ckpt.exists()):
+            return None
+        return load_checkpoint(ckpt, fingerprint_hex=fingerprint_hex)
+
+    def resume(
+        self, payload: Mapping[str, Any], *, specs: Mapping[str, SystemSpec]
+    ) -> None:
+        """Continue from a checkpoint (:meth:`read_checkpoint`): ``specs`` gives the
+        system of each key in it. The run file is put back to the checkpoint."""
+        self.writer = RunFileWriter(self.out_path, append=True)
+        self.step = int(payload["step"])
+        cohorts = payload["msd"]["cohorts"]
+        for c in cohorts:
+            self._enter([specs[k] for k in c["keys"]], entry_step=int(c["entry_step"]))
+        if cohorts:
+            restore_into(self.st, payload)
+            for cohort, saved in zip(self.cohorts, cohorts, strict=True):
+                cohort.msd.load_state_dict(saved["msd"])
+        self.known = list(payload["known_keys"])
+        self.failed = dict(payload.get("failed", {}))
+        self.extra = dict(payload.get("extra", {}))
+        self.atom_steps = int(payload.get("atom_steps", 0))
+        steps = {k: self.step - c.entry_step for c in self.cohorts for k in c.keys}
+        self.writer.rewind(steps=steps, keep=self.known)
+        self._new_fault_detector()
+
+    # --- entering and leaving ----------------------------------------------------------
+    def add(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
+        """Enter ``systems`` now (a chunk boundary): a new cohort at the end of the
+        batch; their run-file groups are created with ``steps_total`` planned."""
+        if not systems:
+            return
+        if self.step % self.chunk_steps:
+            raise ValueError(f"systems enter at chunk boundaries, not at step {self.step}")
+        check_systems(systems, mobile_species=self.protocol.mobile_species)
+        clash = sorted({s.key for s in systems} & (set(self.known) | set(self.keys)))
+        if clash:
+            raise InputError(f"system {clash[0]} is already in this run")
+        p = self.protocol
+        assert self.writer is not None
+        self.writer.create_systems(
+            [
+                s.info(
+                    timestep_fs=p.timestep_fs,
+                    steps_total=int(steps_total),
+                    equilibration_steps=p.equilibration_steps,
+                    sample_every_steps=p.sample_every_steps,
+                    mobile_species=p.mobile_species,
+                    model_name=self.model_name,
+                    model_version=self.model_version,
+                )
+                for s in systems
+            ]
+        )
+        self.known.extend(s.key for s in systems)
+        self._enter(systems, entry_step=self.step)
+        cohort = self.cohorts[-1]
+        self._record_cohort(cohort, 0)
+        self._new_fault_detector()
+
+    def _enter(self, systems: Sequence[SystemSpec], *, entry_step: int) -> None:
+        state, momenta, kT = build_state(
+            systems, device=self.device, dtype=self.model.dtype
+        )
+        p = self.protocol
+        st = nh.nh_init(
+            state,
+            self.model,
+            kT=kT,
+            momenta=momenta,
+            timestep_fs=p.timestep_fs,
+            tau_fs=p.thermostat_tau_fs,
+            chain_length=p.chain_length,
+        )
+        mobile = _mobile_mask(systems, p.mobile_species, self.device)
+        n = len(systems)
+        cohort = _Cohort(
+            entry_step=entry_step,
+            keys=[s.key for s in systems],
+            msd=MultiWindowMSD(
+                system_idx=state.system_idx,
+                mobile_mask=mobile,
+                n_systems=n,
+                stride_steps=p.msd_every_steps,
+                n_samples=None,
+                block_size=p.msd_block_size,
+            ),
+            frame=FrameworkFrame(
+                positions0=state.positions,
+                masses=state.masses,
+                system_idx=state.system_idx,
+                framework_mask=~mobile,
+                n_systems=n,
+            ),
+            rec=Recorder(
+                keys=[s.key for s in systems],
+                system_idx=state.system_idx,
+                mobile_mask=mobile,
+            ),
+        )
+        if self.st is None:
+            self.st, self.kT = st, kT
+        else:
+            self.st, self.kT = _concat(self.st, st), torch.cat([self.kT, kT])
+        self.cohorts.append(cohort)
+        self._layout()
+
+    def remove(self, outcomes: Mapping[str, str], *, status: str = "done") -> None:
+        """Take the systems in ``outcomes`` out of the batch (after a flush: their
+        data are written), writing their status and final length."""
+        if not outcomes:
+            return
+        assert self.writer is not None
+        self.writer.write(
+            [
+                SystemUpdate(
+                    key=k,
+                    status=status,
+                    steps_done=self.local_step(k),
+                    steps_total=self.local_step(k),
+                )
+                for k in outcomes
+            ]
+        )
+        self._select(keep_keys=[k for k in self.keys if k not in outcomes])
+
+    def extend(self, steps_total: Mapping[str, int]) -> None:
+        """Record the new planned length (own steps) of systems that go on."""
+        assert self.writer is not None
+        self.writer.write(
+            [SystemUpdate(key=k, steps_total=int(n)) for k, n in steps_total.items()]
+        )
+
+    def _select(self, *, keep_keys: Sequence[str]) -> None:
+        keep_set = set(keep_keys)
+        keep = torch.tensor([k in keep_set for k in self.keys], device=self.device)
+        if not keep_set:
+            self.st, self.kT, self.cohorts = None, None, []
+            return
+        if bool(keep.all()):
+            return
+        st, old_chain = self.st, self.st.chain
+        idx = torch.nonzero(keep).squeeze(-1).tolist()
+        new = st[idx]
+        new.chain = dataclasses.replace(
+            old_chain, **{n: getattr(old_chain, n)[keep] for n in CHAIN_FIELDS}
+        )
+        self.st, self.kT = new, self.kT[keep]  # type: ignore[index]
+        cohorts = []
+        for c in self.cohorts:
+            ck = keep[c.systems]
+            if not bool(ck.any()):
+                continue
+            if not bool(ck.all()):
+                mobile = c.msd._mobile  # the cohort's own atoms, before the drop
+                atoms = ck[c.frame.system_idx]
+                c.keys = [k for k, ok in zip(c.keys, ck.tolist(), strict=True) if ok]
+                c.msd.select(ck)
+                sys_idx = c.msd._system_idx
+                masses = c.frame.masses[atoms]
+                c.frame.select(
+                    ck, masses=masses, system_idx=sys_idx, framework_mask=~mobile[atoms]
+                )
+                c.rec.select(ck, system_idx=sys_idx, mobile_mask=mobile[atoms])
+            cohorts.append(c)
+        self.cohorts = cohorts
+        self._layout()
+        self._new_fault_detector()
+
+    def _layout(self) -> None:
+        s = a = 0
+        for c in self.cohorts:
+            n_atoms = int(c.frame.system_idx.shape[0])
+            c.systems, c.atoms = slice(s, s + len(c.keys)), slice(a, a + n_atoms)
+            s, a = s + len(c.keys), a + n_atoms
+        self.thermo = Thermo.of_state(self.st, n_systems=s)
+
+    def _new_fault_detector(self) -> None:
+        p = self.protocol
+        self.faults = FaultDetector(
+            limits=FaultLimits(
+                max_step_displacement_A=p.max_step_displacement_A,
+                max_temperature_factor=p.max_temperature_factor,
+            ),
+            positions=self.st.positions if self.st is not None else torch.zeros(0, 3),
+            step=self.step,
+        )
+
+    # --- the step loop -------------------------------------------------------------------
+    def advance(self, n_steps: int) -> None:
+        """Run ``n_steps`` steps of every system in the batch (flushing and
+        checkpointing as the protocol says; SIGINT/SIGTERM: checkpoint, then
+        :class:`ionmd.interrupts.Interrupted`)."""
+        p = self.protocol
+        end = self.step + int(n_steps)
+        last_flush = time.perf_counter()
+        with interrupts.deferred():
+            while self.step < end and self.cohorts:
+                self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=self.dt)
+                self.step += 1
+                self.atom_steps += self.n_atoms
+                self._record()
+                due = time.perf_counter() - last_flush > p.flush_every_s
+                if self.step < end and (self.step % p.flush_every_steps == 0 or due):
+                    self.flush()
+                    last_flush = time.perf_counter()
+                elif self.step % p.fault_check_every_steps == 0:
+                    self._check()
+                signum = interrupts.pending_signal()
+                if signum is not None:
+                    self.flush()
+                    raise interrupts.Interrupted(
+                        signum,
+                        f"{self.out_path.name}: checkpoint written at step {self.step}",
+                    )
+        if not self.cohorts:  # every system failed: the batch clock runs on, idle
+            self.step = end
+
+    def _record(self) -> None:
+        thermo_due = self.step % self.protocol.thermo_every_steps == 0
+        temps = self.thermo.temperature_K(self.st) if thermo_due else None
+        for c in self.cohorts:
+            self._record_cohort(c, self.step - c.entry_step, temps=temps)
+
+    def _record_cohort(
+        self, c: _Cohort, local: int, *, temps: torch.Tensor | None = None
+    ) -> None:
+        p, st = self.protocol, self.st
+        eq = p.equilibration_steps
+        if local >= eq:
+            due_msd = (local - eq) % p.msd_every_steps == 0
+            due_frame = (local - eq) % p.sample_every_steps == 0
+            if due_msd or due_frame:
+                rel, shift = c.frame.relative(st.positions[c.atoms])
+                if due_msd:
+                    c.msd.sample(rel)
+                if due_frame:
+                    c.rec.add_frame(step=local, positions=rel, framework_com=shift)
+        if local % p.thermo_every_steps == 0:
+            if temps is None:
+                temps = self.thermo.temperature_K(st)
+            conserved = self.thermo.conserved_energy_eV(st, kT=self.kT)
+            c.rec.add_thermo(
+                step=local,
+                temperature_K=temps[c.systems],
+                potential_energy_eV=st.energy[c.systems],
+                conserved_energy_eV=conserved[c.systems],
+            )
+
+    def _check(self) -> None:
+        """Fault check: a failed system leaves the batch, its status and reason
+        written (the caller reads :attr:`failed`)."""
+        from torch_sim.units import MetalUnits
+
+        st = self.st
+        failed = self.faults.check(
+            step=self.step,
+            positions=st.positions,
+            forces=st.forces,
+            momenta=st.momenta,
+            energy=st.energy,
+            system_idx=st.system_idx,
+            n_systems=len(self.keys),
+            temperature_K=self.thermo.temperature_K(st),
+            target_K=self.kT / float(MetalUnits.temperature),
+        )
+        if not failed:
+            return
+        keys = self.keys
+        assert self.writer is not None
+        self.writer.write(
+            [
+                SystemUpdate(key=keys[i], status="failed", failure_reason=why)
+                for i, why in failed.items()
+            ]
+        )
+        for i, why in failed.items():
+            self.failed[keys[i]] = why
+            log.info(f"{keys[i]} failed: {why}; the rest of the batch carries on")
+        self._select(keep_keys=[k for i, k in enumerate(keys) if i not in failed])
+
+    def flush(self) -> None:
+        """Write what the recorders hold and the MSDs, then the checkpoint."""
+        if self.cohorts:
+            self._check()
+        assert self.writer is not None
+        updates: list[SystemUpdate] = []
+        for c in self.cohorts:
+            res = c.msd.result() if c.msd.n_taken > 0 else None
+            for i, up in enumerate(c.rec.drain()):
+                up.steps_done = self.step - c.entry_step
+                if res is not None:
+                    up.msd = _msd_for_system(res, i, self.protocol.timestep_fs)
+                updates.append(up)
+        self.writer.write(updates)
+        self._save()
+
+    def _save(self) -> None:
+        empty = self.st is None
+        save_checkpoint(
+            self.ckpt_path,
+            step=self.step,
+            state=self.st if not empty else _EmptyState(),
+            msd_state={
+                "cohorts": [
+                    {
+                        "entry_step": c.entry_step,
+                        "keys": list(c.keys),
+                        "msd": c.msd.state_dict(),
+                    }
+                    for c in self.cohorts
+                ]
+            },
+            fingerprint_hex=self.fp,
+            active_keys=self.keys,
+            extra={
+                "known_keys": list(self.known),
+                "failed": dict(self.failed),
+                "extra": self.extra,
+                "atom_steps": int(self.atom_steps),
+            },
+        )
+
+    def peak_device_bytes(self) -> int:
+        """Peak device memory so far (0 off CUDA)."""
+        if self.device.type != "cuda":
+            return 0
+        return int(torch.cuda.max_memory_allocated(self.device))
+
+    def msd_results(self) -> dict[str, dict[str, Any]]:
+        """Each system's MSD on its lag grid now (one small device → host copy per
+        cohort): the arrays of the run file's /msd group."""
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.cohorts:
+            if c.msd.n_taken == 0:
+                continue
+            res = c.msd.result()
+            for i, key in enumerate(c.keys):
+                out[key] = _msd_for_system(res, i, self.protocol.timestep_fs)
+        return out
+
+
+def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+    p = protocol
+    strides = {
+        "msd_every_fs": p.msd_every_steps,
+        "sample_every_fs": p.sample_every_steps,
+        "thermo_every_fs": p.thermo_every_steps,
+        "fault_check_every_fs": p.fault_check_every_steps,
+    }
+    for name, n in strides.items():
+        if chunk_steps < 1 or chunk_steps % n:
+            raise InputError(
+                f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"
+            )
+
+
+def _concat(a: Any, b: Any) -> Any:
+    """Two Nosé–Hoover states as one batch (b's systems after a's)."""
+    import torch_sim as ts
+
+    chain_a, chain_b = a.chain, b.chain
+    st = ts.concatenate_states([a, b])
+    st.chain = dataclasses.replace(
+        chain_a,
+        **{n: torch.cat([getattr(chain_a, n), getattr(chain_b, n)]) for n in CHAIN_FIELDS},
+    )
+    return st
+
+
+class _EmptyState:
+    """What a checkpoint of an empty batch holds (between cohorts)."""
+
+    def __init__(self) -> None:
+        z = torch.zeros(0)
+        self.positions = self.momenta = self.forces = self.energy = z
+        self.chain = type("Chain", (), {n: z for n in CHAIN_FIELDS})()
+
+
+__all__ = ["InFlightBatch"]
