@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.page_style import page_head, wide
 from ionmd.analysis.tables import Section, Table, html_table, markdown_table
 from ionmd.outputs import write_text_atomic
 
@@ -193,7 +194,7 @@ def _section_md(section: Section) -> list[str]:
 def _section_html(section: Section, *, folder: Path, embed: bool) -> list[str]:
     h = [f"<h1>{html.escape(section.title)}</h1>"]
     for table in section.tables:
-        h += html_table(table)
+        h += wide(html_table(table))
     for name in section.figures:
         src = html.escape(_image_src(name, folder=folder, embed=embed))
         h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")
@@ -244,11 +245,7 @@ def write_text_reports(
     for section in sections:
         md += _section_md(section)
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
-    h = [
-        f"<!doctype html><meta charset='utf-8'><title>{title}</title>",
-        "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
-        f"border-bottom:1px solid #ddd}}</style><h1>{title}</h1>",
-    ]
+    h = page_head(title)
     if answer:
         h.append("<p><b>σ(300 K) per material</b></p><ul>")
         h += [f"<li>{html.escape(line)}</li>" for line in answer]
@@ -259,7 +256,7 @@ def write_text_reports(
         h += _section_html(adaptive, folder=out, embed=embed_images)
         h.append("<h1>Analysis</h1>")
     for table in tables:
-        h += html_table(table)
+        h += wide(html_table(table))
     for name in figures or []:
         src = html.escape(_image_src(name, folder=out, embed=embed_images))
         h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")

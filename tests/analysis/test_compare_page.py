@@ -138,12 +138,36 @@ def test_chromium_renders_at_laptop_width(page: Path) -> None:
     assert (img < 200).mean() > 0.01 and len(np.unique(img)) > 20  # not blank
     # the page at laptop (and narrower) widths: nothing makes the reader scroll
     # sideways (a wide table scrolls inside its own box)
+    for width in (1366, 1024, 600):
+        scroll, client = _page_width(page, width)
+        assert scroll <= client, f"{scroll} px wide page in a {client} px window"
+
+
+def _page_width(page: Path, width: int) -> tuple[int, int]:
+    """(the page's scroll width, the window's client width) in Chromium."""
     probe = page.with_name("probe.html")
     probe.write_text(
         page.read_text() + "<script>document.title='W'+document.documentElement"
         ".scrollWidth+'x'+document.documentElement.clientWidth</script>\n"
     )
-    for width in (1366, 1024, 600):
-        dom = _chromium("--dump-dom", f"--window-size={width},900", probe.as_uri()).stdout
-        scroll, client = map(int, re.search(r"<title>W(\d+)x(\d+)</title>", dom).groups())
-        assert scroll <= client, f"{scroll} px wide page in a {client} px window"
+    dom = _chromium("--dump-dom", f"--window-size={width},900", probe.as_uri()).stdout
+    found = re.search(r"<title>W(\d+)x(\d+)</title>", dom)
+    assert found, dom[-500:]
+    return int(found.group(1)), int(found.group(2))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_single_model_report_has_the_same_stylesheet(tmp_path: Path) -> None:
+    """The campaign / analysis report (report.html) with a wide table: it scrolls
+    in its box, the page does not (the same stylesheet as the comparison)."""
+    from ionmd.analysis.report_text import write_text_reports
+    from ionmd.analysis.tables import Section, Table
+
+    header = [f"column number {i} (unit)" for i in range(12)]
+    rows = [[f"value {i}.{j} with words" for j in range(12)] for i in range(3)]
+    section = Section("Campaign", [Table("Batches", header, rows)])
+    write_text_reports(doc=None, out_dir=tmp_path, sections=[section])
+    page = tmp_path / "report.html"
+    assert "name='viewport'" in page.read_text()
+    scroll, client = _page_width(page, 600)
+    assert scroll <= client, f"{scroll} px wide page in a {client} px window"
