@@ -162,7 +162,9 @@ def run(
             ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
             model object (in-process only); default ``"mace:medium-mpa-0"``.
             ``models=[...]`` (a config key) runs one campaign per model into
-            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md).
+            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md);
+            ``dft_runs=[dir, ...]`` adds VASP AIMD analysed with ``ionmd analyze``
+            to that comparison as one "DFT (VASP)" row.
         out: the campaign directory (run files, results.json, report).
         obelix_data: a local OBELiX copy (for ids and experimental σ).
         force: run again over a finished campaign in ``out``.
