@@ -111,8 +111,14 @@ def _settings(run_dir: Path, record: Mapping[str, Any], doc: Mapping[str, Any]) 
         model["model_version"] = version if len(version) <= 100 else version[:99] + "…"
         line = settings_lines({**record, "model": model})[0]
         return line.removeprefix("Made with ")
-    n = len(doc.get("inputs") or [])
-    return f"analysed from {n} run file(s) in {run_dir} (no campaign.json)"
+    parts = []
+    for mid, m in (doc.get("materials") or {}).items():
+        temps = m.get("temperatures") or []
+        kelvin = ", ".join(f"{t.get('temperature_K', 0):g}" for t in temps)
+        ps = sum(float(t.get("duration_ps") or 0.0) for t in temps)
+        parts.append(f"{mid} at {kelvin or '?'} K ({ps:.3g} ps)")
+    what = "; ".join(parts) or "no material"
+    return f"trajectories analysed by ionmd analyze in {run_dir}: {what}"
 
 
 def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> ModelRun:
