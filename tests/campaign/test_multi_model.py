@@ -123,7 +123,7 @@ def test_dft_runs_join_the_comparison(tmp_path: Path, monkeypatch) -> None:
     assert doc["materials"]["j8q"]["toy"]["verdict"] == "not in this run"
     assert "j8q at 600 K (20 ps)" in doc["models"]["DFT (VASP)"]["settings"]
     page = (tmp_path / "out" / "comparison.html").read_text()
-    assert page.index("DFT (VASP): no σ(300 K)") < page.index("<table")
+    assert page.index("DFT (VASP): no σ(300 K)") < page.index("<h2>Rank (MAE")
     # --model forces one model: no comparison, so the DFT row is not asked for
     assert main(["run", str(toml), "--model", "toy", "--out", "one"]) == 0
 
