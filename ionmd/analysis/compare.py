@@ -28,6 +28,9 @@ from ionmd.outputs import write_text_atomic
 N_BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 0
 DFT_LABEL = "DFT (VASP)"
+#: fewer common materials than this: the bootstrap over materials has too few
+#: distinct resamples (2 materials: 3 means) to tell two models apart
+MIN_MATERIALS_TO_TELL_APART = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,11 +207,13 @@ def bootstrap_difference(
         return {"n_materials": 0, "difference": None, "ci95": [None, None]}
     d = np.array([a[k] - b[k] for k in common])
     mean, ci = bootstrap_mae(d, n=n, seed=seed)
+    few = len(common) < MIN_MATERIALS_TO_TELL_APART
     return {
         "n_materials": len(common),
         "difference": mean,
         "ci95": ci,
-        "distinguishable": bool(ci[0] > 0 or ci[1] < 0),
+        "distinguishable": not few and bool(ci[0] > 0 or ci[1] < 0),
+        "too_few_materials": few,
     }
 
 

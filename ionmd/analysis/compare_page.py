@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.compare import MIN_MATERIALS_TO_TELL_APART
 from ionmd.analysis.compare_figures import Figure
 from ionmd.analysis.page_style import page_head, wide
 from ionmd.analysis.tables import Table, html_table, markdown_table
@@ -58,11 +59,17 @@ def headline(doc: Mapping[str, Any]) -> str:
         top = set(ranked[:2])
         pairs = doc["pairwise_mae_difference"]
         pair = next((p for p in pairs if {p["a"], p["b"]} == top), None)
-        told = pair is not None and pair.get("distinguishable")
-        text += (
-            f"; {'told apart from' if told else 'not told apart from'} {ranked[1]} "
-            "by the paired bootstrap"
-        )
+        if pair is not None and pair.get("too_few_materials"):
+            text += (
+                f"; {pair['n_materials']} material(s) in common with {ranked[1]}: too "
+                "few to tell the two apart"
+            )
+        else:
+            told = pair is not None and pair.get("distinguishable")
+            text += (
+                f"; {'told apart from' if told else 'not told apart from'} {ranked[1]} "
+                "by the paired bootstrap"
+            )
     return text + "."
 
 
@@ -153,11 +160,17 @@ def _pairs_table(doc: Mapping[str, Any]) -> Table:
                 str(p["n_materials"]),
                 _f(p["difference"]),
                 _ci(p["ci95"]),
-                "yes" if p.get("distinguishable") else "no",
+                _told(p),
             ]
             for p in doc["pairwise_mae_difference"]
         ],
     )
+
+
+def _told(pair: Mapping[str, Any]) -> str:
+    if pair.get("too_few_materials"):
+        return f"too few materials (n < {MIN_MATERIALS_TO_TELL_APART})"
+    return "yes" if pair.get("distinguishable") else "no"
 
 
 def _cell(v: Mapping[str, Any]) -> str:

@@ -167,3 +167,16 @@ def test_cli_dft_directories_make_one_row(tmp_path: Path) -> None:
     assert dft["n_all"] == 2 and dft["mae_log10_all"] == pytest.approx(0.2)
     assert dft["run_dirs"] == [str(d1), str(d2)]
     assert main(["compare", "--dft", str(d1), "--dft", str(d1), "--out", str(out)]) == 2
+
+
+def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -> None:
+    """With 2 materials the bootstrap has 3 distinct means: a narrow interval that
+    says nothing. The comparison says "too few", not "told apart"."""
+    good = _write_run(tmp_path / "g", model="good", errors={"x": 0.1, "y": 0.2})
+    bad = _write_run(tmp_path / "b", model="bad", errors={"x": 2.0, "y": 2.2})
+    doc = write_comparison(run_dirs=[good, bad], out_dir=tmp_path / "cmp", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert pair["ci95"][1] < 0  # the interval alone would claim a difference
+    assert pair["too_few_materials"] and not pair["distinguishable"]
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "too few materials (n < 5)" in md and "too few to tell the two apart" in md
