@@ -260,6 +260,7 @@ def _run_models(
         run_one=lambda one: run_config(
             one, force=force, analyze=analyze, executor=executor
         ),
+        keep_one=None if force else _kept_model,
         analyze=analyze,
     )
     run_files: list[Path] = []
@@ -269,6 +270,13 @@ def _run_models(
         failed.update({f"{model}: {k}": v for k, v in res.failed.items()})
     out = Path(config.out)
     return Results.from_document({}, out_dir=out, run_files=tuple(run_files), failed=failed)
+
+
+def _kept_model(one: CampaignConfig, record: Any) -> Results:
+    """A model's campaign finished with the same settings, as its Results."""
+    out = Path(one.out)
+    files = tuple(out / b["file"] for b in record.batches if b.get("status") == "done")
+    return Results.from_dir(out, run_files=files, failed=record.failed_materials)
 
 
 def analyze(

@@ -10,12 +10,14 @@ that produced a results.json, with the ``dft_runs`` directories as one
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
+from ionmd.campaign.record import CampaignRecord, read_record
 from ionmd.errors import InputError, IonmdError
 from ionmd.log import get_logger
 from ionmd.outputs import OutputError
@@ -46,8 +48,6 @@ def model_dirs(config: CampaignConfig) -> dict[str, Path]:
 def _mark_failed(folder: Path, reason: str) -> None:
     """A model's campaign.json left "running" by an error says "failed" and why
     (the next run resumes it as it does any unfinished campaign)."""
-    from ionmd.campaign.record import read_record
-
     try:
         record = read_record(folder)
     except InputError:
@@ -74,16 +74,41 @@ def check_dft_runs(config: CampaignConfig) -> None:
     merge_runs([load_run(d, label=DFT_LABEL) for d in config.dft_runs], label=DFT_LABEL)
 
 
+def finished_as_asked(one: CampaignConfig, *, analyze: bool) -> CampaignRecord | None:
+    """The record of one model's campaign when it finished with these same settings
+    (``out`` and ``progress`` aside), so that there is nothing to run; else None."""
+    out = Path(one.out)
+    try:
+        record = read_record(out)
+    except InputError:
+        return None  # unreadable: the run says so
+    if record is None or record.status != "done":
+        return None
+    if analyze and not (record.analysed is not False and (out / "results.json").is_file()):
+        return None
+    asked = json.loads(json.dumps(one.as_dict(), default=str))
+    ignore = {"out", "progress"}
+
+    def settings(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if k not in ignore}
+
+    return record if settings(asked) == settings(record.config) else None
+
+
 def run_models(
     config: CampaignConfig,
     *,
     run_one: Callable[[CampaignConfig], Any],
+    keep_one: Callable[[CampaignConfig, CampaignRecord], Any] | None = None,
     analyze: bool = True,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Run ``config`` once per model in ``config.models`` through ``run_one`` (the
     one-model campaign, e.g. :func:`ionmd.api.run_config`); returns (model -> what
     ``run_one`` returned, model -> why it failed) and writes the comparison into
-    ``config.out`` when at least one model has results."""
+    ``config.out`` when at least one model has results. A model whose campaign
+    already finished with the same settings is not run again: ``keep_one`` gives
+    its result (the same command after a finished campaign rewrites the comparison
+    instead of refusing every model)."""
     dirs = model_dirs(config)
     check_dft_runs(config)
     results: dict[str, object] = {}
@@ -91,6 +116,11 @@ def run_models(
     for i, (model, folder) in enumerate(dirs.items()):
         log.info(f"model {i + 1}/{len(dirs)}: {model} -> {folder}")
         one = config.replace(model=model, models=(), dft_runs=(), out=str(folder))
+        record = finished_as_asked(one, analyze=analyze) if keep_one else None
+        if keep_one is not None and record is not None:
+            log.info(f"model {model}: finished with these settings in {folder}; kept")
+            results[model] = keep_one(one, record)
+            continue
         try:
             results[model] = run_one(one)
         except OutputError:
@@ -119,4 +149,10 @@ def run_models(
     return results, failed
 
 
-__all__ = ["check_dft_runs", "model_dirs", "run_models", "safe_model_name"]
+__all__ = [
+    "check_dft_runs",
+    "finished_as_asked",
+    "model_dirs",
+    "run_models",
+    "safe_model_name",
+]

@@ -58,8 +58,12 @@ def test_two_model_campaign_and_rerun(tmp_path: Path, monkeypatch) -> None:
     assert (out / "comparison.html").is_file()
     # the same command again: each model's finished campaign is kept, not rerun
     before = (out / "toy" / "md.h5").stat().st_mtime_ns
-    main(["run", str(toml)])
+    (out / "comparison.json").unlink()
+    assert main(["run", str(toml)]) == 0  # was 1: every model "failed" (finished)
     assert (out / "toy" / "md.h5").stat().st_mtime_ns == before
+    assert (out / "comparison.json").is_file()  # the comparison is written again
+    record = json.loads((out / "toy" / "campaign.json").read_text())
+    assert record["status"] == "done"
 
 
 def test_a_failing_model_does_not_stop_the_others(tmp_path: Path) -> None:
