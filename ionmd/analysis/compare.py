@@ -204,7 +204,13 @@ def bootstrap_difference(
     """MAE(a) − MAE(b) over the materials both have, paired bootstrap interval."""
     common = sorted(set(a) & set(b))
     if not common:
-        return {"n_materials": 0, "difference": None, "ci95": [None, None]}
+        return {
+            "n_materials": 0,
+            "difference": None,
+            "ci95": [None, None],
+            "distinguishable": False,
+            "too_few_materials": True,
+        }
     d = np.array([a[k] - b[k] for k in common])
     mean, ci = bootstrap_mae(d, n=n, seed=seed)
     few = len(common) < MIN_MATERIALS_TO_TELL_APART

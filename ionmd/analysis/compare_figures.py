@@ -55,8 +55,8 @@ def _draw(
     doc: Mapping[str, Any], pairs: list[tuple[str, str]], key: str, title: str, path: Path
 ) -> bool:
     """One scatter per pair on one axis with the diagonal; False when no point."""
-    series = [(a, b, _points(doc, a, b, key)) for a, b in pairs]
-    if not any(pts for _, _, pts in series):
+    series = [(a, b, pts) for a, b in pairs if (pts := _points(doc, a, b, key))]
+    if not series:
         return False
     import matplotlib
 
@@ -66,16 +66,16 @@ def _draw(
     fig, ax = plt.subplots(figsize=(4.6, 4.6))
     lim: list[float] = []
     for a, b, pts in series:
-        if pts:
-            xs, ys = zip(*pts, strict=True)
-            ax.scatter(xs, ys, label=f"{b} vs {a}")
-            lim += [*xs, *ys]
+        xs, ys = zip(*pts, strict=True)
+        ax.scatter(xs, ys, label=f"{b} vs {a}")
+        lim += [*xs, *ys]
     lo, hi = min(lim), max(lim)
     pad = 0.1 * (hi - lo or 1.0)
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k--", lw=0.8)
     ax.legend(fontsize=7)
-    ax.set_xlabel(f"{title}, {pairs[0][0] if len(pairs) == 1 else 'A'}")
-    ax.set_ylabel(f"{title}, {pairs[0][1] if len(pairs) == 1 else 'B'}")
+    one = len(series) == 1  # one pair with points: name the axes by its models
+    ax.set_xlabel(f"{title}, {series[0][0] if one else 'model A (legend: B vs A)'}")
+    ax.set_ylabel(f"{title}, {series[0][1] if one else 'model B'}")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -180,3 +180,7 @@ def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -
     assert pair["too_few_materials"] and not pair["distinguishable"]
     md = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "too few materials (n < 5)" in md and "too few to tell the two apart" in md
+    other = _write_run(tmp_path / "o", model="other", errors={"z": 0.1})  # none shared
+    doc = write_comparison(run_dirs=[good, other], out_dir=tmp_path / "c2", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert pair["n_materials"] == 0 and pair["too_few_materials"]
