@@ -57,11 +57,11 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         _check_json_path(args.json)
     config = load_config(args.config)
+    check_dft_runs(config)
     if not config.models:
         plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
         _print_plan(plan)
     else:  # one campaign per model, as ionmd run does: each planned on its own
-        check_dft_runs(config)
         plans = {}
         for model, folder in model_dirs(config).items():
             one = config.replace(model=model, models=(), dft_runs=(), out=str(folder))
