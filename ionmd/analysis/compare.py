@@ -293,7 +293,12 @@ def compare_runs(
         key=lambda x: (models[x]["mae_log10_all"] is None, models[x]["mae_log10_all"] or 0),
     )
     return {
-        "bootstrap": {"n_resamples": n_bootstrap, "seed": seed, "over": "materials"},
+        "bootstrap": {
+            "n_resamples": n_bootstrap,
+            "seed": seed,
+            "over": "materials",
+            "min_materials_to_tell_apart": MIN_MATERIALS_TO_TELL_APART,
+        },
         "models": models,
         "pairwise_mae_difference": pairs,
         "materials": per_material,

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ionmd.analysis.compare import MIN_MATERIALS_TO_TELL_APART
 from ionmd.analysis.compare_figures import Figure
 from ionmd.analysis.page_style import page_head, wide
 from ionmd.analysis.tables import Table, html_table, markdown_table
@@ -160,16 +159,16 @@ def _pairs_table(doc: Mapping[str, Any]) -> Table:
                 str(p["n_materials"]),
                 _f(p["difference"]),
                 _ci(p["ci95"]),
-                _told(p),
+                _told(p, min_n=doc["bootstrap"].get("min_materials_to_tell_apart")),
             ]
             for p in doc["pairwise_mae_difference"]
         ],
     )
 
 
-def _told(pair: Mapping[str, Any]) -> str:
+def _told(pair: Mapping[str, Any], *, min_n: Any) -> str:
     if pair.get("too_few_materials"):
-        return f"too few materials (n < {MIN_MATERIALS_TO_TELL_APART})"
+        return f"too few materials (n < {min_n})"
     return "yes" if pair.get("distinguishable") else "no"
 
 
