@@ -169,7 +169,8 @@ class AdaptiveLoop:
         t0 = time.perf_counter()
         steps0, atom_steps0 = self.pool.step, self.pool.atom_steps
         while True:
-            if self.state["decided_step"] != self.pool.step:
+            at_boundary = self.pool.step % self.chunk == 0  # (a resume may be mid-chunk)
+            if at_boundary and self.state["decided_step"] != self.pool.step:
                 self._boundary()
             if not self.pool.keys:
                 break
