@@ -128,3 +128,31 @@ def test_kill_anywhere_and_rerun_gives_the_same_results(
         for key in a["particles"]:
             for path in (f"particles/{key}/position/value", f"msd/{key}/mobile_A2"):
                 assert (a[path][()] == b[path][()]).all(), path
+
+
+@pytest.mark.parametrize(
+    "analyze", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["md", "analysis"]
+)
+def test_on_an_executor_each_worker_runs_its_share(
+    reference: Path, tmp_path: Path, analyze: bool
+) -> None:
+    """Two shares (one material each) on two thread workers: each runs its own loop
+    into its own run file and state; the merged adaptive.json holds every system,
+    and a material's decisions are those of the in-process run (its share holds all
+    of its temperatures; the batch only changes float rounding, not the rules)."""
+    from ionmd.scaleout import ExecutorConfig
+
+    out = tmp_path / "exec"
+    config = RunConfig(**FLAT, out=str(out))
+    run_campaign(
+        config, executor=ExecutorConfig(kind="threads", max_workers=2), analyze=analyze
+    )
+    assert (out / "adaptive.0.json").exists() and (out / "adaptive.1.json").exists()
+    merged, ref = _state(out), _state(reference)
+    assert merged["shares"] == 2
+    assert sorted(merged["systems"]) == sorted(ref["systems"])
+    for mid, m in ref["materials"].items():
+        assert merged["materials"][mid]["status"] == m["status"]
+    if analyze:
+        results = json.loads((out / "results.json").read_text())
+        assert set(results["adaptive"]["systems"]) == set(ref["systems"])

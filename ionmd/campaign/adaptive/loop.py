@@ -58,6 +58,7 @@ class AdaptiveLoop:
         out_path: the run file; OUT/adaptive.json is written next to it.
         model_name, model_version, run_config: recorded in the run file.
         fingerprint_protocol: what a checkpoint must match (protocol + adaptive keys).
+        state_path: where the state is written (default OUT/adaptive.json).
     """
 
     def __init__(
@@ -73,12 +74,13 @@ class AdaptiveLoop:
         model_version: str,
         run_config: Mapping[str, Any],
         fingerprint_protocol: Mapping[str, Any],
+        state_path: Path | None = None,
     ) -> None:
         self.protocol, self.settings = protocol, settings
         self.base = {s.material_id: s for s in systems}
         self.chunk = settings.chunk_steps(protocol)
         self.capacity = int(capacity_atoms)
-        self.state_path = out_path.parent / STATE_FILE
+        self.state_path = state_path or out_path.parent / STATE_FILE
         fp = fingerprint(
             batch_inputs(
                 protocol={**fingerprint_protocol, "position_frame": "framework_com"},
