@@ -156,3 +156,16 @@ def test_on_an_executor_each_worker_runs_its_share(
     if analyze:
         results = json.loads((out / "results.json").read_text())
         assert set(results["adaptive"]["systems"]) == set(ref["systems"])
+
+
+def test_budget_stops_everything_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "budget"
+    flat = {**FLAT, "max_atom_steps": 270 * 100.0}  # one chunk of the first two systems
+    run_campaign(RunConfig(**flat, out=str(out)), analyze=False)
+    st = _state(out)
+    assert st["done"] and st["atom_steps"] == 270 * 100
+    assert all(r["outcome"] in ("budget", "reliable") for r in st["systems"].values())
+    for m in st["materials"].values():
+        assert m["status"] == "unresolved"
+        assert m["reason"].startswith("budget of 27000 atom-steps spent: ")
+        assert "no temperature left" not in m["reason"]
