@@ -169,3 +169,20 @@ def test_budget_stops_everything_and_says_so(tmp_path: Path) -> None:
         assert m["status"] == "unresolved"
         assert m["reason"].startswith("budget of 27000 atom-steps spent: ")
         assert "no temperature left" not in m["reason"]
+
+
+def test_python_api_runs_adaptive_and_returns_the_decisions(tmp_path: Path) -> None:
+    import ionmd
+
+    flat = {
+        k: v for k, v in FLAT.items() if k not in ("materials", "temperatures_K", "model")
+    }
+    flat |= {"max_duration_ps": 0.8, "max_atom_steps": 0.0}
+    res = ionmd.run(
+        "builtin:toy-melt", temperatures_K=[900.0, 1100.0], model="toy",
+        out=tmp_path / "api", **flat,
+    )  # fmt: skip
+    assert res.adaptive is not None
+    assert set(res.adaptive["systems"]) >= {"toy-melt_900K", "toy-melt_1100K"}
+    assert res.adaptive["materials"]["toy-melt"]["status"] in ("resolved", "unresolved")
+    assert (tmp_path / "api" / "adaptive_timeline.png").stat().st_size > 1000
