@@ -176,8 +176,9 @@ def _case(tmp_path: Path, name: str, monkeypatch) -> str:
             "adaptive_negative_target": "target_msd_A2 = -5.0\n",
             "adaptive_max_T_below_lowest": "max_temperature_K = 700.0\n",
             "adaptive_chunk_over_max": "chunk_ps = 50.0\nmax_duration_ps = 20.0\n",
-            "adaptive_chunk_off_stride": "chunk_ps = 0.014\n",
+            "adaptive_chunk_off_stride": "chunk_ps = 0.014\nmax_duration_ps = 0.14\n",
             "adaptive_key_without_adaptive": None,
+            "adaptive_max_not_whole_chunks": "chunk_ps = 0.03\nmax_duration_ps = 0.1\n",
         }[name]
         if extra is None:
             return ok + BASE + "chunk_ps = 10.0\n"
@@ -223,6 +224,7 @@ CASES = {
     "adaptive_chunk_over_max": "chunk_ps (50.0) is longer than max_duration_ps (20.0)",
     "adaptive_chunk_off_stride": "must be a multiple of",
     "adaptive_key_without_adaptive": 'add protocol = "adaptive"',
+    "adaptive_max_not_whole_chunks": "must be a whole number of chunks",
 }
 
 
