@@ -10,44 +10,56 @@ kinisi from ``DiffusionSettings.start_for`` (3 ps, or a quarter of the run when
 the run is shorter than 12 ps) to the longest lag; so does this, with an
 intercept (kinisi's ``fit_intercept=True``). D = slope / (2 d).
 
-**Variance model: a Gaussian random walk, exact for the origins used.** For a
-process with Gaussian, stationary, independent increments (Brownian motion),
-the one-axis displacements over two windows [a, a+τ] and [b, b+σ] have
-covariance 2D·ov, ov = the length of the windows' overlap, and for Gaussian
-variables Cov(X², Y²) = 2 Cov(X, Y)². Summed over d axes and averaged over N
-independent ions and the origins a ∈ O_τ, b ∈ O_σ of each lag,
+**Variance model: hopping ions, exact for the origins used.** Each ion's
+displacement is taken as a process with stationary independent increments:
+Gaussian diffusion, or hops of length a at a Poisson rate (compound Poisson,
+the picture of Li in a solid electrolyte). For windows [a0, a0+τ] and
+[b0, b0+σ] of one ion, with ov the length of their overlap:
 
-    Cov(m_τ, m_σ) = (2 d / N) · (2D)² · S_τσ,   S_τσ = mean_{a, b} ov(a, b)²,
+- Gaussian: the one-axis displacements have covariance 2D·ov, and for Gaussian
+  variables Cov(X², Y²) = 2 Cov(X, Y)², so Cov(|X|², |Y|²) = 2d (2D ov)²;
+- hops add the fourth cumulant of the shared part: a²·(2dD·ov). (For one
+  window: Var|r|² = m²·2/d + a²·m exactly for isotropic hops of length a,
+  E|r|⁴ = a⁴(n̄ + (1 + 2/d) n̄²) with n̄ hops on average.)
 
-which holds for every pair of lags, overlapping or not, so the correlation
-between lags (the reason an ordinary least-squares error bar is wrong) is in
-the model, not assumed away. S is computed on the origin grid the MSD was
-actually averaged over: the accumulator averages lag j·B^k over origins every
-B^k samples, so its j = 1 lags use non-overlapping windows (3× the variance
-of all-origin averaging, Qian, Sheetz & Elson, Biophys. J. 60, 910 (1991)) and
-the longest lags one or two origins. Origins are taken evenly spread over
-[0, T − τ] (``n_origins`` of them; or ``origin_spacing_ps`` when given).
-For one origin the diagonal reduces to Var(m) = (2/d)·m²/N, the
-relative variance 2/d of a squared Gaussian displacement.
+Averaged over N independent ions and the origins of each lag,
 
-The scale is taken per lag from the fitted line m̂ (the measured MSD where the
-line is not positive): 2D → m̂_τ / (d τ), so that a cage plateau (an intercept)
-widens the interval instead of a flat slope making it vanish; for a pure
-random walk m̂_τ / (d τ) = 2D exactly, and for one origin the diagonal is the
-exact Gaussian (2/d)·m̂²/N. The line is a generalised least-squares fit with
-this covariance (first with the Brownian S alone, where the scale cancels,
-then twice with the scaled covariance), and the 95 % interval is D ± 1.96 σ_D.
+    Cov(m_τ, m_σ) = [ 2d (2D)² S_τσ + a² 2dD M_τσ ] / N,
+    S_τσ = mean over origin pairs of ov²,   M_τσ = mean of ov,
 
-What the model leaves out, on purpose (it has to be cheap and host-free):
-non-Gaussian displacements (hops: heavier tails at lags of a few hop times,
-which kinisi sees through the measured variance of the squared displacements)
-and correlations between ions. One global ``variance_scale`` multiplies the
-covariance; its default :data:`VARIANCE_SCALE` is the one choice tuned against
-kinisi on the toy conductor (``python -m benchmarks.d_uncertainty_vs_kinisi``,
-docs/adaptive_uncertainty.md).
+for every pair of lags, overlapping or not: the correlation between lags (the
+reason an ordinary least-squares error bar is wrong) is in the model, not
+assumed away. S and M are computed on the origin grid the MSD was actually
+averaged over: the accumulator averages lag j·B^k over origins every B^k
+samples, so its j = 1 lags use non-overlapping windows (3× the variance of
+all-origin averaging for a random walk; Qian, Sheetz & Elson, Biophys. J. 60,
+910 (1991)) and its longest lags one or two origins. Origins are taken evenly
+spread over [0, T − τ] (``n_origins`` of them; or ``origin_spacing_ps`` apart
+when given). Checked against MultiWindowMSD on seeded Gaussian and hopping
+walkers: the modelled covariance matrix matches the empirical one to within
+sampling noise (tests/numerics/test_diffusion_estimate.py).
+
+2dD is taken per lag from the fitted line m̂ (the measured MSD where the line
+is not positive) as m̂_τ / τ, so that a cage plateau (an intercept) widens the
+interval instead of a flat slope making it vanish. The line is a generalised
+least-squares fit with this covariance (first with S alone, where the scale
+cancels, then twice with the full covariance), and the 95 % interval is
+D ± 1.96 σ_D.
+
+**The one global choice: the hop length** :data:`JUMP_LENGTH_A` = 3.8 Å. A
+real Li hop is 2-4 Å; 3.8 Å is the toy conductor's octahedral-to-octahedral
+distance (a/√2 at a = 5.36 Å) and the value at which the width of this interval
+matches kinisi's on the toy runs (median ratio 1.05, range 0.72-1.25 over 9
+runs; with a = 0, pure Gaussian, 0.65, 0.38-1.05: kinisi measures the variance
+of the squared displacements, which hops make heavy-tailed; table and command
+in docs/adaptive_uncertainty.md). A longer hop than the true one only widens
+the interval: the adaptive loop then runs a system longer than strictly needed,
+never stops it too early. Correlations between ions are left out (as kinisi
+does); ``variance_scale`` (default 1) multiplies the whole covariance.
 
 ``n_effective`` is the number of independent Gaussian squared displacements
-that would give D the same relative precision: (2/d) / (σ_D / D)².
+that would give D the same relative precision: (2/d) / (σ_D / D)². Cost: ~70 ms
+for a 1,000 ps run on the default grid (26 lags in the window), one CPU core.
 """
 
 from __future__ import annotations
@@ -63,8 +75,10 @@ from ionmd.errors import InputError
 A2_PS_TO_CM2_S = 1e-4
 #: 95 % two-sided normal quantile.
 Z95 = 1.959963984540054
-#: The one global factor on the Gaussian covariance (tuned against kinisi: see
-#: the module docstring).
+#: Length of one Li hop, Å, in the jump term of the covariance (see the module
+#: docstring).
+JUMP_LENGTH_A = 3.8
+#: One global factor on the whole covariance.
 VARIANCE_SCALE = 1.0
 #: Origins of the longer-origin-list lag averaged exactly per pair (more are
 #: subsampled evenly: the inner sum over the other lag's origins stays exact).
@@ -106,10 +120,11 @@ def default_fit_start_ps(*, run_ps: float) -> float:
     return 3.0 if run_ps >= 12.0 else run_ps / 4.0
 
 
-def _overlap_sq_mean(
+def _overlap_means(
     *, tau_a: float, origins_a: np.ndarray, tau_b: float, origins_b: np.ndarray
-) -> float:
-    """mean over a ∈ origins_a, b ∈ origins_b of overlap([a, a+τa], [b, b+τb])²."""
+) -> tuple[float, float]:
+    """Means over a ∈ origins_a, b ∈ origins_b of ov² and ov, ov = the overlap of
+    [a, a+τa] and [b, b+τb]."""
     if origins_a.size > _MAX_OUTER_ORIGINS:
         idx = np.unique(np.linspace(0, origins_a.size - 1, _MAX_OUTER_ORIGINS).round())
         outer = origins_a[idx.astype(np.int64)]
@@ -129,7 +144,7 @@ def _overlap_sq_mean(
         b = np.where(valid, b, np.inf)
     ov = np.minimum(outer[:, None] + tau_a, b + tau_b) - np.maximum(outer[:, None], b)
     ov = np.where(np.isfinite(ov), np.clip(ov, 0.0, None), 0.0)
-    return float((ov * ov).sum(axis=1).mean() / nb)
+    return float((ov * ov).sum(axis=1).mean() / nb), float(ov.sum(axis=1).mean() / nb)
 
 
 def overlap_matrix(
@@ -138,9 +153,10 @@ def overlap_matrix(
     n_origins: np.ndarray,
     run_ps: float,
     origin_spacing_ps: np.ndarray | None = None,
-) -> np.ndarray:
-    """``S (L, L)``, ps²: the mean squared overlap of the windows of two lags over
-    their origins (evenly spread over [0, run − lag], or ``origin_spacing_ps`` apart)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """``S (L, L)``, ps², and ``M (L, L)``, ps: the mean squared overlap and the mean
+    overlap of the windows of two lags over their origins (evenly spread over
+    [0, run − lag], or ``origin_spacing_ps`` apart)."""
     lag = np.asarray(lag_ps, dtype=np.float64)
     n_o = np.maximum(np.asarray(n_origins, dtype=np.int64), 1)
     origins = []
@@ -152,15 +168,17 @@ def overlap_matrix(
         origins.append(np.arange(n) * spacing)
     n = lag.size
     s = np.empty((n, n))
+    m = np.empty((n, n))
     for p in range(n):
         for q in range(p, n):
             # the lag with more origins outside (subsampled if need be), the
             # sparser one inside (its window count per outer origin is small)
             a, b = (p, q) if origins[p].size >= origins[q].size else (q, p)
-            s[p, q] = s[q, p] = _overlap_sq_mean(
+            s[p, q], m[p, q] = _overlap_means(
                 tau_a=lag[a], origins_a=origins[a], tau_b=lag[b], origins_b=origins[b]
             )
-    return s
+            s[q, p], m[q, p] = s[p, q], m[p, q]
+    return s, m
 
 
 def _gls(x: np.ndarray, y: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,6 +214,7 @@ def estimate_diffusion(
     dimensions: int = 3,
     fit_start_ps: float | None = None,
     origin_spacing_ps: np.ndarray | None = None,
+    jump_length_A: float = JUMP_LENGTH_A,
     variance_scale: float = VARIANCE_SCALE,
 ) -> DiffusionEstimate:
     """D and its 95 % interval from a tracer MSD on a lag grid.
@@ -212,7 +231,8 @@ def estimate_diffusion(
             :func:`default_fit_start_ps`); the window ends at the longest lag.
         origin_spacing_ps: ``(L,)`` spacing of each lag's origins, ps, when
             known (default: evenly spread over [0, run − lag]).
-        variance_scale: factor on the Gaussian covariance.
+        jump_length_A: length of one hop, Å (0: Gaussian displacements).
+        variance_scale: factor on the whole covariance.
     """
     lag = np.asarray(lag_ps, dtype=np.float64).reshape(-1)
     msd = np.asarray(msd_A2, dtype=np.float64).reshape(-1)
@@ -221,6 +241,11 @@ def estimate_diffusion(
         raise InputError(
             f"lag_ps, msd_A2 and n_origins must have one shape, got "
             f"{lag.shape}, {msd.shape}, {n_o.shape}"
+        )
+    if not (jump_length_A >= 0 and variance_scale > 0):
+        raise InputError(
+            f"need jump_length_A >= 0 and variance_scale > 0, got {jump_length_A}, "
+            f"{variance_scale}"
         )
     if n_ions < 1 or dimensions not in (1, 2, 3) or not math.isfinite(run_ps):
         raise InputError(
@@ -236,7 +261,7 @@ def estimate_diffusion(
     if x.size < 2:
         return _nothing(msd_max=msd_max, start=float(start), end=end, n_lags=int(x.size))
     spacing = None if origin_spacing_ps is None else np.asarray(origin_spacing_ps)[sel]
-    s = overlap_matrix(
+    s, m = overlap_matrix(
         lag_ps=x, n_origins=n_sel, run_ps=float(run_ps), origin_spacing_ps=spacing
     )
     # pass 1: the Brownian weights alone (the scale cancels in β)
@@ -257,8 +282,11 @@ def estimate_diffusion(
                 n_effective=0.0,
             )
         k = fitted / x  # the apparent 2·d·D per lag, Å²/ps
-        # Cov(m_τ, m_σ) = (2 d / N)(2D)² S = (2 / (d N)) k_τ k_σ S
-        cov = variance_scale * 2.0 / (dimensions * n_ions) * np.outer(k, k) * s
+        # Cov(m_τ, m_σ) = [(2 d)(2D)² S + a² (2 d D) M] / N
+        #              = [(2 / d) k_τ k_σ S + a² sqrt(k_τ k_σ) M] / N
+        gauss = 2.0 / dimensions * np.outer(k, k) * s
+        jumps = jump_length_A**2 * np.sqrt(np.outer(k, k)) * m
+        cov = variance_scale * (gauss + jumps) / n_ions
         beta, cov_beta = _gls(x, y, cov)
     to_D = A2_PS_TO_CM2_S / (2 * dimensions)
     D = float(beta[0] * to_D)
@@ -280,6 +308,7 @@ def estimate_diffusion(
 
 __all__ = [
     "DiffusionEstimate",
+    "JUMP_LENGTH_A",
     "VARIANCE_SCALE",
     "default_fit_start_ps",
     "estimate_diffusion",

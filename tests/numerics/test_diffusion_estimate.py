@@ -88,13 +88,19 @@ def test_interval_shrinks_like_one_over_sqrt_ions_and_run():
     assert longer / base == pytest.approx(0.5, rel=0.1)
 
 
-def test_single_origin_variance_is_the_gaussian_one():
-    """One window of length τ: S = τ², so Var(m) = (2/d)·m²/N."""
-    s = overlap_matrix(lag_ps=np.array([5.0]), n_origins=np.array([1]), run_ps=5.0)
-    assert s[0, 0] == pytest.approx(25.0)
-    # non-overlapping windows of the same lag: S = τ² / n
-    s = overlap_matrix(lag_ps=np.array([1.0]), n_origins=np.array([10]), run_ps=10.0)
-    assert s[0, 0] == pytest.approx(1.0 / 10)
+def test_overlaps_of_simple_origin_sets():
+    # one window of length τ: S = τ², M = τ (Var(m) = (2/d)·m²/N + a²·m/N)
+    s, m = overlap_matrix(lag_ps=np.array([5.0]), n_origins=np.array([1]), run_ps=5.0)
+    assert s[0, 0] == pytest.approx(25.0) and m[0, 0] == pytest.approx(5.0)
+    # 10 non-overlapping windows of one lag: S = τ² / 10, M = τ / 10
+    s, m = overlap_matrix(lag_ps=np.array([1.0]), n_origins=np.array([10]), run_ps=10.0)
+    assert s[0, 0] == pytest.approx(0.1) and m[0, 0] == pytest.approx(0.1)
+    # lags 1 and 2 from 0 only: the windows share [0, 1]
+    s, m = overlap_matrix(
+        lag_ps=np.array([1.0, 2.0]), n_origins=np.array([1, 1]), run_ps=2.0
+    )
+    assert s[0, 1] == pytest.approx(1.0) and m[0, 1] == pytest.approx(1.0)
+    assert s[1, 1] == pytest.approx(4.0)
 
 
 @pytest.mark.parametrize(
@@ -186,8 +192,8 @@ def random_walks():
     return res, dict(n_ions=n_ions, run_ps=(n_samples - 1) * dt_ps, dt_ps=dt_ps, D=D)
 
 
-def _coverage(random_walks, *, variance_scale=1.0):
-    res, p = random_walks
+def _coverage(walks, **options):
+    res, p = walks
     hits, D = [], []
     for msd in res["mobile_A2"]:
         est = estimate_diffusion(
@@ -196,7 +202,7 @@ def _coverage(random_walks, *, variance_scale=1.0):
             n_origins=res["n_origins"],
             n_ions=p["n_ions"],
             run_ps=p["run_ps"],
-            variance_scale=variance_scale,
+            **options,
         )
         lo, hi = est.ci95_cm2_s
         hits.append(lo <= p["D"] * 1e-4 <= hi)
@@ -204,13 +210,68 @@ def _coverage(random_walks, *, variance_scale=1.0):
     return float(np.mean(hits)), np.array(D) * 1e4
 
 
-def test_interval_covers_the_true_D_of_random_walks(random_walks):
-    coverage, D = _coverage(random_walks)
+def test_interval_covers_the_true_D_of_gaussian_walks(random_walks):
+    coverage, D = _coverage(random_walks, jump_length_A=0.0)
     assert 0.85 <= coverage <= 0.99, coverage
     assert np.mean(D) == pytest.approx(0.1, rel=0.03)  # unbiased
 
 
 def test_coverage_check_catches_a_wrong_variance(random_walks):
     """The coverage test can fail: a variance 4× too small (or large) leaves it."""
-    assert _coverage(random_walks, variance_scale=0.25)[0] < 0.85
-    assert _coverage(random_walks, variance_scale=4.0)[0] > 0.99
+    assert _coverage(random_walks, jump_length_A=0.0, variance_scale=0.25)[0] < 0.85
+    assert _coverage(random_walks, jump_length_A=0.0, variance_scale=4.0)[0] > 0.99
+
+
+@pytest.fixture(scope="module")
+def jump_walks():
+    """200 runs of 32 ions hopping 2.5 Å in random directions at a Poisson rate
+    (D = rate·a²/6 = 0.1 Å²/ps: a few hops per ion in 10 ps, far from Gaussian),
+    1,001 samples 10 fs apart, through MultiWindowMSD on the CPU."""
+    from ionmd.engine.msd import MultiWindowMSD
+
+    n_sys, n_ions, n_samples, dt_ps, D, a = 200, 32, 1001, 0.01, 0.1, 2.5
+    rate = 6 * D / a**2
+    rng = np.random.default_rng(54321)
+    idx = torch.arange(n_sys).repeat_interleave(n_ions)
+    acc = MultiWindowMSD(
+        system_idx=idx,
+        mobile_mask=torch.ones(idx.numel(), dtype=torch.bool),
+        n_systems=n_sys,
+        stride_steps=1,
+        n_samples=n_samples,
+    )
+    pos = np.zeros((idx.numel(), 3))
+    acc.sample(torch.from_numpy(pos))
+    for _ in range(n_samples - 1):
+        hop = rng.random(idx.numel()) < rate * dt_ps
+        if hop.any():
+            u = rng.normal(size=(int(hop.sum()), 3))
+            pos[hop] += a * u / np.linalg.norm(u, axis=1, keepdims=True)
+        acc.sample(torch.from_numpy(pos))
+    return acc.result(), dict(
+        n_ions=n_ions, run_ps=(n_samples - 1) * dt_ps, dt_ps=dt_ps, D=D
+    )
+
+
+def test_jump_term_covers_the_true_D_of_hopping_ions(jump_walks):
+    """Hops of the default length: the jump term is what makes the interval
+    honest; without it (Gaussian only) the interval is far too narrow."""
+    coverage, D = _coverage(jump_walks, jump_length_A=2.5)
+    assert 0.85 <= coverage <= 0.99, coverage
+    assert np.mean(D) == pytest.approx(0.1, rel=0.05)
+    assert _coverage(jump_walks, jump_length_A=0.0)[0] < 0.85
+
+
+@pytest.mark.slow
+def test_width_is_within_a_factor_of_kinisis_on_a_toy_trajectory(tmp_path):
+    """A 10 ps toy-fast run at 1000 K (~1 min): our interval width (decades) from
+    the accumulator within a factor 2.5 of kinisi's on the stored trajectory, and
+    both D within each other's interval."""
+    pytest.importorskip("kinisi")
+    from benchmarks.d_uncertainty_vs_kinisi import compare, simulate
+
+    path = simulate(out=tmp_path, duration_ps=10.0, temperatures_K=(1000.0,))
+    (row,) = compare(path, durations_ps=(10.0,))
+    print(row)
+    assert 1 / 2.5 <= row["ratio"] <= 2.5
+    assert row["D_ours"] == pytest.approx(row["D_kinisi"], rel=0.5)
