@@ -147,6 +147,15 @@ def test_bad_input_is_refused():
         estimate_diffusion(
             lag_ps=np.ones(3), msd_A2=np.ones(2), n_origins=np.ones(3), n_ions=1, run_ps=1
         )
+    with pytest.raises(InputError, match="jump_length_A"):
+        estimate_diffusion(
+            lag_ps=np.ones(2),
+            msd_A2=np.ones(2),
+            n_origins=np.ones(2),
+            n_ions=1,
+            run_ps=1,
+            jump_length_A=-1.0,
+        )
     with pytest.raises(InputError, match="n_ions"):
         estimate_diffusion(
             lag_ps=np.ones(2), msd_A2=np.ones(2), n_origins=np.ones(2), n_ions=0, run_ps=1
