@@ -194,6 +194,49 @@ def table(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def pooled(runs: list[list[dict]]) -> str:
+    """Seed-to-seed check of both intervals: per (T, duration), each run's D minus
+    the mean over seeds, in units of that run's own σ (95 % half-width / 1.96),
+    scaled by sqrt(n / (n - 1)); the RMS over all runs is ~1 for an honest σ,
+    > 1 for one too narrow. Durations share a trajectory prefix: a rough check."""
+    groups: dict[tuple[float, float], list[dict]] = {}
+    for rows in runs:
+        for r in rows:
+            groups.setdefault((r["T_K"], r["duration_ps"]), []).append(r)
+    z = {"ours": [], "kinisi": []}
+    lines = [
+        "| T (K) | run (ps) | seeds | D kinisi, mean (cm²/s) | sd over seeds: ours, "
+        "kinisi | median σ: ours, kinisi |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (T, dur), rs in sorted(groups.items()):
+        n = len(rs)
+        if n < 2:
+            continue
+        for name, col, ci in (
+            ("ours", "D_ours", "ci_ours"),
+            ("kinisi", "D_kinisi", "ci_kinisi"),
+        ):
+            d = np.array([r[col] for r in rs])
+            sig = np.array([(r[ci][1] - r[ci][0]) / (2 * 1.96) for r in rs])
+            z[name].extend((d - d.mean()) / sig * np.sqrt(n / (n - 1)))
+        d = np.array([r["D_kinisi"] for r in rs])
+        do = np.array([r["D_ours"] for r in rs])
+        so = np.median([(r["ci_ours"][1] - r["ci_ours"][0]) / 3.92 for r in rs])
+        sk = np.median([(r["ci_kinisi"][1] - r["ci_kinisi"][0]) / 3.92 for r in rs])
+        lines.append(
+            f"| {T:.0f} | {dur:.0f} | {n} | {d.mean():.3g} "
+            f"| {do.std(ddof=1):.2g}, {d.std(ddof=1):.2g} | {so:.2g}, {sk:.2g} |"
+        )
+    for name, vals in z.items():
+        v = np.array(vals)
+        lines.append(
+            f"\n{name}: RMS of (D - seed mean)/σ = {np.sqrt(np.mean(v**2)):.2f} "
+            f"over {v.size} runs; |z| > 1.96 in {np.mean(np.abs(v) > 1.96):.0%}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None, help="keep/reuse the run file here")
@@ -201,9 +244,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
     ap.add_argument(
+        "--pool",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="no MD: the seed-to-seed check over --json files of several seeds",
+    )
+    ap.add_argument(
         "--jump-length-A", type=float, default=None, help="override JUMP_LENGTH_A"
     )
     args = ap.parse_args(argv)
+    if args.pool:
+        print(pooled([json.loads(p.read_text()) for p in args.pool]))
+        return
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

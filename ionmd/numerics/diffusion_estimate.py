@@ -65,7 +65,9 @@ for a 1,000 ps run on the default grid (26 lags in the window), one CPU core.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -306,11 +308,40 @@ def estimate_diffusion(
     )
 
 
+def estimates_from_msd_result(
+    result: Mapping[str, np.ndarray],
+    *,
+    timestep_fs: float,
+    run_ps: float,
+    n_ions: Sequence[int],
+    **options: Any,
+) -> list[DiffusionEstimate]:
+    """One estimate per system from ``MultiWindowMSD.result()`` (``lag_steps (L,)``,
+    ``n_origins (L,)``, ``mobile_A2 (n_systems, L)``); ``n_ions (n_systems,)`` the
+    mobile ions of each system; ``options`` as :func:`estimate_diffusion`."""
+    lag_ps = np.asarray(result["lag_steps"], dtype=np.float64) * timestep_fs * 1e-3
+    mobile = np.atleast_2d(np.asarray(result["mobile_A2"], dtype=np.float64))
+    if len(n_ions) != mobile.shape[0]:
+        raise InputError(f"n_ions has {len(n_ions)} entries for {mobile.shape[0]} systems")
+    return [
+        estimate_diffusion(
+            lag_ps=lag_ps,
+            msd_A2=row,
+            n_origins=result["n_origins"],
+            n_ions=int(n),
+            run_ps=run_ps,
+            **options,
+        )
+        for row, n in zip(mobile, n_ions, strict=True)
+    ]
+
+
 __all__ = [
     "DiffusionEstimate",
     "JUMP_LENGTH_A",
     "VARIANCE_SCALE",
     "default_fit_start_ps",
     "estimate_diffusion",
+    "estimates_from_msd_result",
     "overlap_matrix",
 ]

@@ -12,6 +12,7 @@ from ionmd.errors import InputError
 from ionmd.numerics.diffusion_estimate import (
     default_fit_start_ps,
     estimate_diffusion,
+    estimates_from_msd_result,
     overlap_matrix,
 )
 
@@ -223,6 +224,24 @@ def test_interval_covers_the_true_D_of_gaussian_walks(random_walks):
     coverage, D = _coverage(random_walks, jump_length_A=0.0)
     assert 0.85 <= coverage <= 0.99, coverage
     assert np.mean(D) == pytest.approx(0.1, rel=0.03)  # unbiased
+
+
+def test_estimates_from_the_accumulator_result(random_walks):
+    res, p = random_walks
+    timestep_fs = p["dt_ps"] * 1e3  # stride 1 step
+    ests = estimates_from_msd_result(
+        res, timestep_fs=timestep_fs, run_ps=p["run_ps"], n_ions=[p["n_ions"]] * 200
+    )
+    one = estimate_diffusion(
+        lag_ps=res["lag_steps"] * p["dt_ps"],
+        msd_A2=res["mobile_A2"][7],
+        n_origins=res["n_origins"],
+        n_ions=p["n_ions"],
+        run_ps=p["run_ps"],
+    )
+    assert len(ests) == 200 and ests[7] == one
+    with pytest.raises(InputError, match="n_ions has 1 entries for 200 systems"):
+        estimates_from_msd_result(res, timestep_fs=timestep_fs, run_ps=10.0, n_ions=[32])
 
 
 def test_coverage_check_catches_a_wrong_variance(random_walks):
