@@ -192,10 +192,13 @@ def _gls(x: np.ndarray, y: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.
     return cov_beta @ design.T @ w @ y, cov_beta
 
 
-def _nothing(*, msd_max: float, start: float, end: float, n_lags: int) -> DiffusionEstimate:
+def _unfitted(
+    *, D: float, msd_max: float, start: float, end: float, n_lags: int
+) -> DiffusionEstimate:
+    """No interval: nothing to fit (D nan) or nothing moved (D 0)."""
     nan = float("nan")
     return DiffusionEstimate(
-        D_cm2_s=nan,
+        D_cm2_s=D,
         ci95_cm2_s=(nan, nan),
         log10_ci_width=math.inf,
         msd_max_A2=msd_max,
@@ -204,6 +207,68 @@ def _nothing(*, msd_max: float, start: float, end: float, n_lags: int) -> Diffus
         n_lags=n_lags,
         n_effective=0.0,
     )
+
+
+def _checked(
+    *,
+    lag_ps: np.ndarray,
+    msd_A2: np.ndarray,
+    n_origins: np.ndarray,
+    n_ions: int,
+    run_ps: float,
+    dimensions: int,
+    jump_length_A: float,
+    variance_scale: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three arrays flat and float/int, or a one-line InputError."""
+    lag = np.asarray(lag_ps, dtype=np.float64).reshape(-1)
+    msd = np.asarray(msd_A2, dtype=np.float64).reshape(-1)
+    n_o = np.asarray(n_origins, dtype=np.int64).reshape(-1)
+    if not (lag.shape == msd.shape == n_o.shape):
+        raise InputError(
+            f"lag_ps, msd_A2 and n_origins must have one shape, got "
+            f"{lag.shape}, {msd.shape}, {n_o.shape}"
+        )
+    if not (jump_length_A >= 0 and variance_scale > 0):
+        raise InputError(
+            f"need jump_length_A >= 0 and variance_scale > 0, got {jump_length_A}, "
+            f"{variance_scale}"
+        )
+    if n_ions < 1 or dimensions not in (1, 2, 3) or not math.isfinite(run_ps):
+        raise InputError(
+            f"need n_ions >= 1, dimensions 1-3 and a finite run, got {n_ions}, "
+            f"{dimensions}, {run_ps}"
+        )
+    return lag, msd, n_o
+
+
+def _fit(
+    *,
+    x: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    m: np.ndarray,
+    n_ions: int,
+    dimensions: int,
+    jump_length_A: float,
+    variance_scale: float,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(β, Cov β) of the GLS line under the hopping-ion covariance; None when
+    nothing moved (no positive MSD to scale the covariance with)."""
+    # pass 1: the Brownian weights alone (the scale cancels in β)
+    beta, cov_beta = _gls(x, y, s)
+    for _ in range(2):
+        line = beta[0] * x + beta[1]
+        fitted = np.where(line > 0, line, np.clip(y, 0.0, None))
+        if not np.any(fitted > 0):
+            return None
+        k = fitted / x  # the apparent 2·d·D per lag, Å²/ps
+        # Cov(m_τ, m_σ) = [(2 d)(2D)² S + a² (2 d D) M] / N
+        #              = [(2 / d) k_τ k_σ S + a² sqrt(k_τ k_σ) M] / N
+        gauss = 2.0 / dimensions * np.outer(k, k) * s
+        jumps = jump_length_A**2 * np.sqrt(np.outer(k, k)) * m
+        beta, cov_beta = _gls(x, y, variance_scale * (gauss + jumps) / n_ions)
+    return beta, cov_beta
 
 
 def estimate_diffusion(
@@ -236,75 +301,53 @@ def estimate_diffusion(
         jump_length_A: length of one hop, Å (0: Gaussian displacements).
         variance_scale: factor on the whole covariance.
     """
-    lag = np.asarray(lag_ps, dtype=np.float64).reshape(-1)
-    msd = np.asarray(msd_A2, dtype=np.float64).reshape(-1)
-    n_o = np.asarray(n_origins, dtype=np.int64).reshape(-1)
-    if not (lag.shape == msd.shape == n_o.shape):
-        raise InputError(
-            f"lag_ps, msd_A2 and n_origins must have one shape, got "
-            f"{lag.shape}, {msd.shape}, {n_o.shape}"
-        )
-    if not (jump_length_A >= 0 and variance_scale > 0):
-        raise InputError(
-            f"need jump_length_A >= 0 and variance_scale > 0, got {jump_length_A}, "
-            f"{variance_scale}"
-        )
-    if n_ions < 1 or dimensions not in (1, 2, 3) or not math.isfinite(run_ps):
-        raise InputError(
-            f"need n_ions >= 1, dimensions 1-3 and a finite run, got {n_ions}, "
-            f"{dimensions}, {run_ps}"
-        )
+    model = {
+        "dimensions": dimensions,
+        "jump_length_A": jump_length_A,
+        "variance_scale": variance_scale,
+    }
+    lag, msd, n_o = _checked(
+        lag_ps=lag_ps,
+        msd_A2=msd_A2,
+        n_origins=n_origins,
+        n_ions=n_ions,
+        run_ps=run_ps,
+        **model,
+    )
     ok = np.isfinite(lag) & np.isfinite(msd) & (n_o > 0) & (lag > 0)
     msd_max = float(msd[ok].max()) if ok.any() else float("nan")
     start = default_fit_start_ps(run_ps=run_ps) if fit_start_ps is None else fit_start_ps
     sel = ok & (lag >= start - 1e-9)
-    x, y, n_sel = lag[sel], msd[sel], n_o[sel]
-    end = float(x[-1]) if x.size else float("nan")
+    x, y = lag[sel], msd[sel]
+    window = {
+        "msd_max": msd_max,
+        "start": float(start),
+        "end": float(x[-1]) if x.size else float("nan"),
+        "n_lags": int(x.size),
+    }
     if x.size < 2:
-        return _nothing(msd_max=msd_max, start=float(start), end=end, n_lags=int(x.size))
+        return _unfitted(D=float("nan"), **window)
     spacing = None if origin_spacing_ps is None else np.asarray(origin_spacing_ps)[sel]
     s, m = overlap_matrix(
-        lag_ps=x, n_origins=n_sel, run_ps=float(run_ps), origin_spacing_ps=spacing
+        lag_ps=x, n_origins=n_o[sel], run_ps=float(run_ps), origin_spacing_ps=spacing
     )
-    # pass 1: the Brownian weights alone (the scale cancels in β)
-    beta, _ = _gls(x, y, s)
-    for _ in range(2):
-        line = beta[0] * x + beta[1]
-        fitted = np.where(line > 0, line, np.clip(y, 0.0, None))
-        if not np.any(fitted > 0):
-            # nothing moved: D is 0 and nothing bounds it from below yet
-            return DiffusionEstimate(
-                D_cm2_s=0.0,
-                ci95_cm2_s=(float("nan"), float("nan")),
-                log10_ci_width=math.inf,
-                msd_max_A2=msd_max,
-                fit_start_ps=float(start),
-                fit_end_ps=end,
-                n_lags=int(x.size),
-                n_effective=0.0,
-            )
-        k = fitted / x  # the apparent 2·d·D per lag, Å²/ps
-        # Cov(m_τ, m_σ) = [(2 d)(2D)² S + a² (2 d D) M] / N
-        #              = [(2 / d) k_τ k_σ S + a² sqrt(k_τ k_σ) M] / N
-        gauss = 2.0 / dimensions * np.outer(k, k) * s
-        jumps = jump_length_A**2 * np.sqrt(np.outer(k, k)) * m
-        cov = variance_scale * (gauss + jumps) / n_ions
-        beta, cov_beta = _gls(x, y, cov)
+    fit = _fit(x=x, y=y, s=s, m=m, n_ions=n_ions, **model)
+    if fit is None:  # nothing moved: D is 0 and nothing bounds it from below yet
+        return _unfitted(D=0.0, **window)
+    beta, cov_beta = fit
     to_D = A2_PS_TO_CM2_S / (2 * dimensions)
     D = float(beta[0] * to_D)
     sigma = float(math.sqrt(max(cov_beta[0, 0], 0.0)) * to_D)
     lo, hi = D - Z95 * sigma, D + Z95 * sigma
-    width = math.log10(hi / lo) if lo > 0 else math.inf
-    n_eff = (2.0 / dimensions) * (D / sigma) ** 2 if sigma > 0 else math.inf
     return DiffusionEstimate(
         D_cm2_s=D,
         ci95_cm2_s=(lo, hi),
-        log10_ci_width=width,
+        log10_ci_width=math.log10(hi / lo) if lo > 0 else math.inf,
         msd_max_A2=msd_max,
-        fit_start_ps=float(start),
-        fit_end_ps=end,
-        n_lags=int(x.size),
-        n_effective=float(n_eff),
+        fit_start_ps=window["start"],
+        fit_end_ps=window["end"],
+        n_lags=window["n_lags"],
+        n_effective=float((2.0 / dimensions) * (D / sigma) ** 2 if sigma > 0 else math.inf),
     )
 
 
