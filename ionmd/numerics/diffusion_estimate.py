@@ -56,10 +56,11 @@ heavy-tailed); over 36 runs (4 seeds) the median is 1.23, interquartile
 1.07-1.38. Both intervals are narrower than the seed-to-seed scatter of D on the
 toy (RMS of the normalised deviations 1.56 ours, 1.64 kinisi); the default
 follows kinisi because the loop forecasts the interval the final analysis
-reports. Tables and commands: docs/adaptive_uncertainty.md. A longer hop than the true one only widens
-the interval: the adaptive loop then runs a system longer than strictly needed,
-never stops it too early. Correlations between ions are left out (as kinisi
-does); ``variance_scale`` (default 1) multiplies the whole covariance.
+reports. Tables and commands: docs/adaptive_uncertainty.md. A longer hop than
+the true one only widens the interval: the adaptive loop then runs a system
+longer than strictly needed, never stops it too early. Correlations between
+ions are left out (as kinisi does); ``variance_scale`` (default 1) multiplies
+the whole covariance.
 
 ``n_effective`` is the number of independent Gaussian squared displacements
 that would give D the same relative precision: (2/d) / (σ_D / D)². Cost: ~70 ms
