@@ -356,18 +356,42 @@ def estimate_diffusion(
     )
 
 
+def accumulator_origin_spacing_steps(
+    lag_steps: np.ndarray, *, stride_steps: int, block_size: int
+) -> np.ndarray:
+    """``(L,)`` the spacing, in MD steps, of the origins that the multiple-window
+    accumulator (``ionmd.engine.msd``) averaged each lag over: lag j·B^k·stride
+    (j = 1 … B−1) uses origins every B^k samples."""
+    r = np.asarray(lag_steps, dtype=np.int64) // int(stride_steps)
+    level = np.zeros_like(r)
+    while np.any(r >= block_size):
+        big = r >= block_size
+        r = np.where(big, r // block_size, r)
+        level += big
+    return (int(block_size) ** level) * int(stride_steps)
+
+
 def estimates_from_msd_result(
     result: Mapping[str, np.ndarray],
     *,
     timestep_fs: float,
     run_ps: float,
     n_ions: Sequence[int],
+    stride_steps: int | None = None,
+    block_size: int | None = None,
     **options: Any,
 ) -> list[DiffusionEstimate]:
     """One estimate per system from ``MultiWindowMSD.result()`` (``lag_steps (L,)``,
     ``n_origins (L,)``, ``mobile_A2 (n_systems, L)``); ``n_ions (n_systems,)`` the
-    mobile ions of each system; ``options`` as :func:`estimate_diffusion`."""
+    mobile ions of each system; with the accumulator's ``stride_steps`` and
+    ``block_size`` the exact origin spacing is used (else it is inferred from
+    ``n_origins``); ``options`` as :func:`estimate_diffusion`."""
     lag_ps = np.asarray(result["lag_steps"], dtype=np.float64) * timestep_fs * 1e-3
+    if stride_steps is not None and block_size is not None:
+        spacing = accumulator_origin_spacing_steps(
+            result["lag_steps"], stride_steps=stride_steps, block_size=block_size
+        )
+        options = {**options, "origin_spacing_ps": spacing * timestep_fs * 1e-3}
     mobile = np.atleast_2d(np.asarray(result["mobile_A2"], dtype=np.float64))
     if len(n_ions) != mobile.shape[0]:
         raise InputError(f"n_ions has {len(n_ions)} entries for {mobile.shape[0]} systems")
@@ -386,6 +410,7 @@ def estimates_from_msd_result(
 
 __all__ = [
     "DiffusionEstimate",
+    "accumulator_origin_spacing_steps",
     "JUMP_LENGTH_A",
     "VARIANCE_SCALE",
     "default_fit_start_ps",

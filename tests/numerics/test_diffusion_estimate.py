@@ -10,6 +10,7 @@ import torch
 
 from ionmd.errors import InputError
 from ionmd.numerics.diffusion_estimate import (
+    accumulator_origin_spacing_steps,
     default_fit_start_ps,
     estimate_diffusion,
     estimates_from_msd_result,
@@ -242,6 +243,33 @@ def test_estimates_from_the_accumulator_result(random_walks):
     assert len(ests) == 200 and ests[7] == one
     with pytest.raises(InputError, match="n_ions has 1 entries for 200 systems"):
         estimates_from_msd_result(res, timestep_fs=timestep_fs, run_ps=10.0, n_ions=[32])
+
+
+def test_accumulator_origin_spacing():
+    lag = np.array([5, 10, 45, 50, 100, 450, 500, 1000, 4500])  # stride 5, B = 10
+    np.testing.assert_array_equal(
+        accumulator_origin_spacing_steps(lag, stride_steps=5, block_size=10),
+        [5, 5, 5, 50, 50, 50, 500, 500, 500],
+    )
+    # B = 4: lags 1, 2, 3 (every sample), 4, 8, 12 (every 4th), 16 (every 16th)
+    np.testing.assert_array_equal(
+        accumulator_origin_spacing_steps(
+            np.array([1, 2, 3, 4, 8, 12, 16]), stride_steps=1, block_size=4
+        ),
+        [1, 1, 1, 4, 4, 4, 16],
+    )
+
+
+def test_exact_spacing_matches_the_accumulator_origins(random_walks):
+    """With the accumulator's stride and B the spacing is exact; the inferred one
+    gives nearly the same interval (its origins span [0, T - lag] exactly)."""
+    res, p = random_walks
+    kw = dict(timestep_fs=p["dt_ps"] * 1e3, run_ps=p["run_ps"], n_ions=[p["n_ions"]] * 3)
+    sub = {**res, "mobile_A2": res["mobile_A2"][:3]}
+    exact = estimates_from_msd_result(sub, stride_steps=1, block_size=10, **kw)
+    inferred = estimates_from_msd_result(sub, **kw)
+    for e, i in zip(exact, inferred, strict=True):
+        assert e.relative_sigma == pytest.approx(i.relative_sigma, rel=0.05)
 
 
 def test_coverage_check_catches_a_wrong_variance(random_walks):
