@@ -17,7 +17,7 @@ on-device MSD accumulator sampled. For each temperature and each duration:
 
 Prints T, duration, D (ours, kinisi), the 95 % interval widths in decades
 (log10(hi/lo)) and their ratio, then the median ratio and its range.
-~3-4 min on one core (the MD: 3 × 135 atoms × 5,250 steps at 20 ps).
+~2-3 min on one core, most of it the MD (3 × 135 atoms × 5,250 steps for 20 ps).
 """
 
 from __future__ import annotations
