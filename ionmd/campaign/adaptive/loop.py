@@ -53,7 +53,7 @@ class AdaptiveLoop:
     Args:
         model: the torch-sim model.
         protocol: the engine protocol; settings: the adaptive keys.
-        systems: the initial (material, temperature) systems, in queue order.
+        systems: the initial (material, temperature) systems (queued hottest first).
         capacity_atoms: atoms the batch may hold (a system larger than it runs alone).
         out_path: the run file; OUT/adaptive.json is written next to it.
         model_name, model_version, run_config: recorded in the run file.
@@ -127,7 +127,10 @@ class AdaptiveLoop:
             "step": 0,
             "atom_steps": 0,
             "decided_step": -1,
-            "queue": [s.key for s in systems],
+            # hottest first, across materials: a melt, or a material that stays
+            # sub-diffusive even hot (its colder temperatures are then cancelled),
+            # is known before the colder runs are spent
+            "queue": [s.key for s in sorted(systems, key=lambda s: -s.temperature_K)],
             "systems": recs,
             "materials": materials,
             "events": [],
