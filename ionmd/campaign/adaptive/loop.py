@@ -344,6 +344,12 @@ class AdaptiveLoop:
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
                 self._event("enter", key=key)
+            t_ps = pool.step * self.protocol.timestep_fs * 1e-3
+            log.info(
+                f"adaptive: batch at {t_ps:g} ps: {len(pool.keys)} systems, "
+                f"{pool.n_atoms} of {self.capacity} atoms, {len(st['queue'])} queued "
+                f"(entered: {', '.join(enter)})"
+            )
         if st["occupancy"]:
             st["occupancy"][-1]["step_end"] = pool.step
         if pool.keys:
