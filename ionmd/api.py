@@ -174,7 +174,10 @@ def run(
             ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
             ``seed``, ``progress``, ``occupancy`` ("refuse", "round" or "order":
             ordered supercells of partially occupied structures, docs/disorder.md),
-            ``n_orderings``, ...); unknown keys are refused.
+            ``n_orderings``, ``protocol="adaptive"`` with its keys (``chunk_ps``,
+            ``max_duration_ps``, ``target_msd_A2``, ..., docs/adaptive.md; the
+            decisions are then in ``Results.adaptive``), ...); unknown keys are
+            refused.
     """
     from ionmd.campaign.config import config_from_mapping
 

@@ -164,6 +164,14 @@ class Results:
         """The same over the materials reliable at every temperature."""
         return _f(self.summary.get("mae_log10_all_reliable"))
 
+    @property
+    def adaptive(self) -> Mapping[str, Any] | None:
+        """The adaptive protocol's section of results.json (per system its
+        decisions with their numbers, per material its status and reason); None for
+        a study campaign (docs/adaptive.md)."""
+        section = self.document.get("adaptive")
+        return section if isinstance(section, Mapping) else None
+
     @classmethod
     def from_dir(
         cls,

@@ -77,9 +77,49 @@ def run_md_batch(
     return cost
 
 
+def run_adaptive_share(
+    *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str, share: int
+) -> dict[str, Any]:
+    """Worker side of an adaptive share (:mod:`ionmd.campaign.adaptive.shares`): the
+    adaptive loop over this share's materials, into ``out_path`` and
+    ``adaptive.<share>.json``; returns its cost record."""
+    import torch
+
+    from ionmd.calculators import load_model, model_info
+    from ionmd.campaign.adaptive.loop import AdaptiveLoop
+    from ionmd.campaign.adaptive.shares import capacity_atoms, share_state_name
+
+    protocol, settings = config.protocol, config.adaptive
+    assert settings is not None
+    device = resolve_device(config.device)
+    dtype = None if protocol.dtype == "auto" else getattr(torch, protocol.dtype)
+    model = load_model(config.model, device=device, dtype=dtype, **protocol.fast_paths())
+    info = model_info(config.model)
+    path = Path(out_path)
+    cost = AdaptiveLoop(
+        model,
+        protocol=protocol,
+        settings=settings,
+        systems=list(systems),
+        capacity_atoms=capacity_atoms(model, systems, max_atoms=config.max_atoms_per_batch),
+        out_path=path,
+        model_name=info["model_name"],
+        model_version=info["model_version"],
+        run_config=config.as_dict(),
+        fingerprint_protocol=config.protocol_fingerprint(),
+        state_path=path.parent / share_state_name(share),
+    ).run()
+    cost["device"] = str(device)
+    return cost
+
+
 def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
-    """Worker side of the analysis task: results.json and report from the run files."""
+    """Worker side of the analysis task: results.json and report from the run files
+    (an adaptive campaign's shares' states merged into adaptive.json first)."""
     from ionmd.analysis.pipeline import analyze_run_dir
+    from ionmd.campaign.adaptive.shares import merge_states
+
+    merge_states(Path(out_dir))
 
     analyze_run_dir(out_dir, out_dir=out_dir, obelix_data=obelix_data)
     return str(Path(out_dir) / "results.json")
@@ -107,6 +147,7 @@ def campaign_tasks(
 
     worker_config = config.replace(progress=False)
     tasks = []
+    total_atoms = sum(len(s.atoms) for b in batches for s in b)  # type: ignore[arg-type]
     for i, batch in enumerate(batches):
         path = out / run_file_name(i)
         fp = fingerprint(
@@ -117,18 +158,19 @@ def campaign_tasks(
                 systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
             )
         )
+        kwargs: dict[str, Any] = {
+            "config": worker_config,
+            "systems": list(batch),
+            "out_path": str(path),
+        }
+        func: Any = run_md_batch
+        if config.adaptive is not None:  # this share's loop, its part of the budget
+            share_atoms = sum(len(s.atoms) for s in batch)  # type: ignore[arg-type]
+            budget = config.adaptive.max_atom_steps * share_atoms / max(total_atoms, 1)
+            kwargs["config"] = worker_config.replace(max_atom_steps=budget)
+            kwargs["share"], func = i, run_adaptive_share
         tasks.append(
-            Task(
-                key=md_key(i),
-                output=path,
-                func=run_md_batch,
-                kwargs={
-                    "config": worker_config,
-                    "systems": list(batch),
-                    "out_path": str(path),
-                },
-                fingerprint=fp[:16],
-            )
+            Task(key=md_key(i), output=path, func=func, kwargs=kwargs, fingerprint=fp[:16])
         )
     if analyze:
         tasks.append(
@@ -188,6 +230,10 @@ class ExecutorRunner:
         self.results = run_tasks(
             tasks, executor_config=self.executor, out_dir=self.out, timeout_s=self.timeout_s
         )
+        if self.config.adaptive is not None:  # the shares' states, also without analysis
+            from ionmd.campaign.adaptive.shares import merge_states
+
+            merge_states(self.out)
         # a batch finished by an earlier in-process run is only reopened (0 steps):
         # its cost is the one recorded then
         earlier = {b["file"]: b for b in self.record.batches if b["file"] in done}

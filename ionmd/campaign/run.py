@@ -194,8 +194,14 @@ def _prepare(
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
     max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
-    if config.adaptive is not None:  # one in-flight batch, refilled (md.h5)
-        plan.batches = [list(plan.systems)]
+    if config.adaptive is not None:  # in-flight batches (one per executor share)
+        from ionmd.campaign.adaptive.shares import plan_shares
+
+        plan.batches = (
+            [list(plan.systems)]
+            if executor is None
+            else plan_shares(plan.systems, max_atoms=config.max_atoms_per_batch)
+        )
     else:
         plan.batches = plan_batches(
             plan.systems,
@@ -301,7 +307,7 @@ def _run_prepared(
         out_dir=out, run_files=[], failed_materials=prepared.plan.failed_materials
     )
     runner: BatchRunner
-    if config.adaptive is not None:
+    if config.adaptive is not None and executor is None:
         runner = AdaptiveRunner(model=prepared.model, config=config, record=record, out=out)
     elif executor is not None:
         from ionmd.campaign.distributed import ExecutorRunner
@@ -389,6 +395,7 @@ class AdaptiveRunner(InProcessRunner):
 
     def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
         from ionmd.campaign.adaptive.loop import AdaptiveLoop
+        from ionmd.campaign.adaptive.shares import capacity_atoms
 
         path = self.out / run_file_name(0)
         if path.name in done:
@@ -396,9 +403,7 @@ class AdaptiveRunner(InProcessRunner):
             return
         systems = [s for b in batches for s in b]
         config = self.config
-        capacity = config.max_atoms_per_batch or auto_max_atoms(self.model, systems)
-        if capacity <= 0:  # the CPU without a limit: every initial system at once
-            capacity = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
+        capacity = capacity_atoms(self.model, systems, max_atoms=config.max_atoms_per_batch)
         assert config.adaptive is not None
         loop = AdaptiveLoop(
             self.model,

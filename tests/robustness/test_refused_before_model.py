@@ -171,6 +171,18 @@ def _case(tmp_path: Path, name: str, monkeypatch) -> str:
         return f'materials = ["{tmp_path / "two.cif"}"]\n' + BASE
     if name == "material_dev_zero":  # reading it would never end
         return 'materials = ["/dev/zero"]\n' + BASE
+    if name.startswith("adaptive_"):  # the adaptive protocol's contradictory settings
+        extra = {
+            "adaptive_negative_target": "target_msd_A2 = -5.0\n",
+            "adaptive_max_T_below_lowest": "max_temperature_K = 700.0\n",
+            "adaptive_chunk_over_max": "chunk_ps = 50.0\nmax_duration_ps = 20.0\n",
+            "adaptive_chunk_off_stride": "chunk_ps = 0.014\nmax_duration_ps = 0.14\n",
+            "adaptive_key_without_adaptive": None,
+            "adaptive_max_not_whole_chunks": "chunk_ps = 0.03\nmax_duration_ps = 0.1\n",
+        }[name]
+        if extra is None:
+            return ok + BASE + "chunk_ps = 10.0\n"
+        return ok + BASE + 'protocol = "adaptive"\n' + extra
     if name == "temperatures_10000":
         temps = ", ".join(str(300 + i * 0.1) for i in range(10_000))
         return ok + BASE.replace("[800]", f"[{temps}]")
@@ -207,6 +219,12 @@ CASES = {
     "material_dev_zero": "not a regular file",
     "temperatures_10000": "10000 temperatures",
     "config_17_MiB": "is not a run config",
+    "adaptive_negative_target": "target_msd_A2 must be > 0, got -5",
+    "adaptive_max_T_below_lowest": "max_temperature_K (700) is below the temperature 800 K",
+    "adaptive_chunk_over_max": "chunk_ps (50.0) is longer than max_duration_ps (20.0)",
+    "adaptive_chunk_off_stride": "must be a multiple of",
+    "adaptive_key_without_adaptive": 'add protocol = "adaptive"',
+    "adaptive_max_not_whole_chunks": "must be a whole number of chunks",
 }
 
 

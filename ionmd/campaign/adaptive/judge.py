@@ -206,7 +206,9 @@ def plan_material(
     if allow_add and _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why):
         return plan
     plan.done, plan.status = True, "unresolved"
-    plan.reason = _unresolved_reason(by_T, outcome, reliable=reliable, fit=fit, settings=s)
+    plan.reason = _unresolved_reason(
+        by_T, outcome, reliable=reliable, fit=fit, settings=s, exhausted=allow_add
+    )
     return plan
 
 
@@ -280,7 +282,10 @@ def _unresolved_reason(
     reliable: Sequence[float],
     fit: float | None,
     settings: AdaptiveSettings,
+    exhausted: bool,
 ) -> str:
+    """One line: what the material lacks (``exhausted``: and no temperature was
+    left to add; else the budget stopped it)."""
     s = settings
     parts = [f"{len(reliable)} of {s.min_reliable_temperatures} reliable temperatures"]
     melted = sorted(T for T, o in outcome.items() if o == "melted")
@@ -304,10 +309,11 @@ def _unresolved_reason(
         )
     if melted:
         parts.append(f"melted at {_temps(melted)} K")
-    parts.append(
-        f"no temperature left to add within [{s.min_temperature_K:g}, "
-        f"{s.max_temperature_K:g}] K"
-    )
+    if exhausted:
+        parts.append(
+            f"no temperature left to add within [{s.min_temperature_K:g}, "
+            f"{s.max_temperature_K:g}] K"
+        )
     failed = sorted(T for T, o in outcome.items() if o in ("failed", "budget"))
     if failed:
         parts.append(f"stopped (failed or budget) at {_temps(failed)} K")

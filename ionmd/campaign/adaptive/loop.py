@@ -53,11 +53,12 @@ class AdaptiveLoop:
     Args:
         model: the torch-sim model.
         protocol: the engine protocol; settings: the adaptive keys.
-        systems: the initial (material, temperature) systems, in queue order.
+        systems: the initial (material, temperature) systems (queued hottest first).
         capacity_atoms: atoms the batch may hold (a system larger than it runs alone).
         out_path: the run file; OUT/adaptive.json is written next to it.
         model_name, model_version, run_config: recorded in the run file.
         fingerprint_protocol: what a checkpoint must match (protocol + adaptive keys).
+        state_path: where the state is written (default OUT/adaptive.json).
     """
 
     def __init__(
@@ -73,12 +74,13 @@ class AdaptiveLoop:
         model_version: str,
         run_config: Mapping[str, Any],
         fingerprint_protocol: Mapping[str, Any],
+        state_path: Path | None = None,
     ) -> None:
         self.protocol, self.settings = protocol, settings
         self.base = {s.material_id: s for s in systems}
         self.chunk = settings.chunk_steps(protocol)
         self.capacity = int(capacity_atoms)
-        self.state_path = out_path.parent / STATE_FILE
+        self.state_path = state_path or out_path.parent / STATE_FILE
         fp = fingerprint(
             batch_inputs(
                 protocol={**fingerprint_protocol, "position_frame": "framework_com"},
@@ -125,7 +127,10 @@ class AdaptiveLoop:
             "step": 0,
             "atom_steps": 0,
             "decided_step": -1,
-            "queue": [s.key for s in systems],
+            # hottest first, across materials: a melt, or a material that stays
+            # sub-diffusive even hot (its colder temperatures are then cancelled),
+            # is known before the colder runs are spent
+            "queue": [s.key for s in sorted(systems, key=lambda s: -s.temperature_K)],
             "systems": recs,
             "materials": materials,
             "events": [],
@@ -169,7 +174,8 @@ class AdaptiveLoop:
         t0 = time.perf_counter()
         steps0, atom_steps0 = self.pool.step, self.pool.atom_steps
         while True:
-            if self.state["decided_step"] != self.pool.step:
+            at_boundary = self.pool.step % self.chunk == 0  # (a resume may be mid-chunk)
+            if at_boundary and self.state["decided_step"] != self.pool.step:
                 self._boundary()
             if not self.pool.keys:
                 break
@@ -338,6 +344,12 @@ class AdaptiveLoop:
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
                 self._event("enter", key=key)
+            t_ps = pool.step * self.protocol.timestep_fs * 1e-3
+            log.info(
+                f"adaptive: batch at {t_ps:g} ps: {len(pool.keys)} systems, "
+                f"{pool.n_atoms} of {self.capacity} atoms, {len(st['queue'])} queued "
+                f"(entered: {', '.join(enter)})"
+            )
         if st["occupancy"]:
             st["occupancy"][-1]["step_end"] = pool.step
         if pool.keys:

@@ -61,6 +61,13 @@ class AdaptiveSettings:
                 f"chunk_ps ({self.chunk_ps}) is longer than max_duration_ps "
                 f"({self.max_duration_ps})"
             )
+        ratio = self.max_duration_ps / self.chunk_ps
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise InputError(
+                f"max_duration_ps ({self.max_duration_ps}) must be a whole number of "
+                f"chunks (chunk_ps = {self.chunk_ps}): systems are judged, enter and "
+                "leave at chunk boundaries"
+            )
         if self.min_temperature_K > self.max_temperature_K:
             raise InputError(
                 f"min_temperature_K ({self.min_temperature_K}) is above "
