@@ -200,7 +200,9 @@ def _per_material_table(doc: Mapping[str, Any]) -> Table:
 def _cost_table(doc: Mapping[str, Any]) -> Table:
     models = doc["models"]
     return Table(
-        "Cost (finished batches, from each campaign.json)",
+        "Cost (finished batches, from each campaign.json; peak host GB is the "
+        "process's peak since it started: a model run after another in one "
+        "process shows at least the other's)",
         ["model", "device", "atom-steps/s", "wall time (s)", "peak device GB",
          "peak host GB", "model version"],
         [
