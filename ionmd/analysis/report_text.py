@@ -150,16 +150,29 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
         if "n_materials_requested" in s
         else []
     )
-    return counts + [
-        f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
-        f"{_f(s['mae_log10_all'], '.2f')}; over the "
-        f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
-        f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
-        f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
-        f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "
-        f"{ref['DFT']['mae_log10_all']} over {ref['DFT']['n_all']}, "
-        f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
-    ]
+    adaptive = (
+        [
+            "Adaptive protocol: MAE of log10 σ over the "
+            f"{s['n_materials_adaptive_resolved']} materials it resolved: "
+            f"{_f(s['mae_log10_adaptive_resolved'], '.2f')}."
+        ]
+        if "n_materials_adaptive_resolved" in s
+        else []
+    )
+    return (
+        counts
+        + adaptive
+        + [
+            f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
+            f"{_f(s['mae_log10_all'], '.2f')}; over the "
+            f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
+            f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
+            f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
+            f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "
+            f"{ref['DFT']['mae_log10_all']} over {ref['DFT']['n_all']}, "
+            f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
+        ]
+    )
 
 
 def _image_src(name: str, *, folder: Path, embed: bool) -> str:
