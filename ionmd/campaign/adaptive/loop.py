@@ -297,8 +297,10 @@ class AdaptiveLoop:
                 continue
             systems = {k: r for k, r in st["systems"].items() if r["material_id"] == mid}
             plan = plan_material(systems, settings=s, allow_add=not spent)
+            running = {k: "cancelled" for k in plan.cancel if k in self.pool.keys}
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
+            self.pool.remove(running)  # stopped early: they cannot become reliable
             mat["sigma300_log10_ci"] = plan.sigma300_log10_ci
             for T, why in zip(plan.add_K, plan.add_reasons, strict=True):
                 self._add_temperature(mid, T, why)
