@@ -289,7 +289,12 @@ def _unresolved_reason(
     """One line: what the material lacks (``exhausted``: and no temperature was
     left to add; else the budget stopped it)."""
     s = settings
-    parts = [f"{len(reliable)} of {s.min_reliable_temperatures} reliable temperatures"]
+    n = len(reliable)
+    parts = [
+        f"{n} of {s.min_reliable_temperatures} reliable temperatures"
+        if n < s.min_reliable_temperatures
+        else f"{n} reliable temperatures ({_temps(reliable)} K)"
+    ]
     melted = sorted(T for T, o in outcome.items() if o == "melted")
     stable = [T for T, o in outcome.items() if o not in ("melted", "cancelled", "failed")]
     if stable:
