@@ -31,9 +31,17 @@ def _temps(values: Any) -> str:
     return ", ".join(f"{t:g}" for t in values or [])
 
 
-def verdict(material_id: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+def verdict(
+    material_id: str,
+    m: Mapping[str, Any],
+    req: Mapping[str, Any],
+    *,
+    adaptive: Mapping[str, Any] | None = None,
+) -> str:
     """One line for one material (``m``: its ``materials`` entry in results.json,
-    possibly empty; ``req``: its ``requested_materials`` entry, possibly empty)."""
+    possibly empty; ``req``: its ``requested_materials`` entry, possibly empty;
+    ``adaptive``: its entry in results.json's ``adaptive.materials``, when the
+    adaptive protocol ran: its status and reason are then the verdict)."""
     formula = m.get("formula") or req.get("formula") or ""
     head = f"{material_id} ({formula})" if formula else material_id
     exp = m.get("sigma_exp_mS_cm", req.get("sigma_exp_mS_cm"))
@@ -47,6 +55,9 @@ def verdict(material_id: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> s
         return f"{head}: no σ(300 K), not a prediction: {why}{exp_text}"
     lo, hi = (m.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
     value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
+    if adaptive:  # the protocol's own targets decided (docs/adaptive.md)
+        state, why = adaptive.get("status") or "?", adaptive.get("reason") or ""
+        return f"{head}: {value}: adaptive protocol: {state}: {why}{exp_text}"
     temps = m.get("temperatures") or []
     requested = m.get("temperatures_requested_K") or [t["temperature_K"] for t in temps]
     n_ok = sum(bool(t.get("reliable")) for t in temps)
@@ -103,18 +114,26 @@ def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     lines = [pooled_verdict(base, p) for base, p in pooled.items()]
     adaptive = doc.get("adaptive") or {}
     ids += [mid for mid in adaptive.get("materials") or {} if mid not in ids]
+    by_adaptive = adaptive.get("materials") or {}
     return lines + [
-        _with_adaptive(verdict(mid, mats.get(mid) or {}, req.get(mid) or {}), adaptive, mid)
+        _with_adaptive(
+            verdict(
+                mid, mats.get(mid) or {}, req.get(mid) or {}, adaptive=by_adaptive.get(mid)
+            ),
+            adaptive,
+            mid,
+        )
         for mid in ids
     ]
 
 
 def _with_adaptive(line: str, adaptive: Mapping[str, Any], material_id: str) -> str:
-    """The line, then why the adaptive protocol left the material unresolved."""
+    """The line, then why the adaptive protocol left the material unresolved (when
+    the line does not already say it: no σ(300 K) at all)."""
     from ionmd.analysis.adaptive.tables import verdict_note
 
     note = verdict_note(adaptive, material_id)
-    return f"{line}; {note}" if note else line
+    return f"{line}; {note}" if note and "adaptive protocol:" not in line else line
 
 
 __all__ = ["verdict", "verdict_lines"]
