@@ -1,0 +1,65 @@
+"""Hostile pass over the adaptive protocol (docs/robustness.md, "Issue 13: adaptive
+protocol, hostile pass"): what a new user sees around an adaptive campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TOY = """
+materials = ["builtin:toy-fast", "builtin:toy-slow", "builtin:toy-melt"]
+temperatures_K = [900.0, 1200.0]
+model = "toy"
+device = "cpu"
+timestep_fs = 4.0
+equilibration_ps = 0.2
+sample_every_fs = 40.0
+msd_every_fs = 8.0
+thermo_every_fs = 40.0
+fault_check_every_fs = 40.0
+protocol = "adaptive"
+chunk_ps = 0.4
+max_duration_ps = 1.2
+min_reliable_temperatures = 2
+max_temperature_K = 1300.0
+max_atoms_per_batch = 300
+"""
+
+
+def _cfg(tmp_path: Path, extra: str = "") -> Path:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(TOY + extra + f'out = "{tmp_path / "out"}"\n')
+    return cfg
+
+
+def test_plan_of_an_adaptive_campaign_says_what_the_run_will_do(tmp_path, capsys):
+    """The study's plan (3 batches, duration_ps = 100 ps per system) was printed for
+    an adaptive campaign: a cost 28x too high and batches that never exist."""
+    from ionmd.campaign.config import load_config
+    from ionmd.campaign.projection import plan_campaign
+    from ionmd.cli import main
+
+    plan = plan_campaign(load_config(_cfg(tmp_path)))
+    a = plan["adaptive"]
+    assert a["capacity_atoms"] == 300 and a["initial_systems"] == 6
+    assert (a["first_fill_systems"], a["first_fill_atoms"]) == (2, 270)
+    assert a["queued_after_first_fill"] == 4
+    longest = round(1.2e3 / 4.0)  # max_duration_ps in steps
+    assert a["atom_steps_worst_initial"] == 6 * 135 * longest
+    assert a["atom_steps_one_chunk_each"] == 6 * 135 * 100
+    assert plan["totals"]["n_batches"] == 1
+    for r in plan["materials"]:
+        assert r["atom_steps"] == 135 * 2 * longest and r["batches"] == []
+    assert main(["plan", str(_cfg(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "in-flight batch of capacity 300 atoms" in out and "batch 2" not in out
+    assert "2.43e+05 atom-steps" in out and "6.75e+06" not in out
+
+
+def test_plan_without_a_limit_on_the_cpu_fills_everything(tmp_path):
+    from ionmd.campaign.config import load_config
+    from ionmd.campaign.projection import plan_campaign
+
+    cfg = _cfg(tmp_path)
+    cfg.write_text(cfg.read_text().replace("max_atoms_per_batch = 300\n", ""))
+    a = plan_campaign(load_config(cfg))["adaptive"]
+    assert a["capacity_atoms"] == 6 * 135 and a["first_fill_systems"] == 6
