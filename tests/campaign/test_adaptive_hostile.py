@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 TOY = """
 materials = ["builtin:toy-fast", "builtin:toy-slow", "builtin:toy-melt"]
 temperatures_K = [900.0, 1200.0]
@@ -63,3 +65,28 @@ def test_plan_without_a_limit_on_the_cpu_fills_everything(tmp_path):
     cfg.write_text(cfg.read_text().replace("max_atoms_per_batch = 300\n", ""))
     a = plan_campaign(load_config(cfg))["adaptive"]
     assert a["capacity_atoms"] == 6 * 135 and a["first_fill_systems"] == 6
+
+
+@pytest.mark.parametrize("before,after", [("adaptive", "study"), ("study", "adaptive")])
+def test_switching_protocol_on_an_out_names_the_switch(tmp_path, before, after):
+    """study <-> adaptive on the same OUT listed every adaptive key as "x -> None"
+    (13 items) instead of the one cause."""
+    from ionmd.campaign.config import RunConfig
+    from ionmd.campaign.inputs import InputsChangedError, check_protocol_and_model
+
+    def fp(mode: str) -> dict:
+        flat = {"materials": ("builtin:toy-fast",), "model": "toy", "protocol": mode}
+        if mode == "adaptive":
+            flat |= {"chunk_ps": 20.0, "max_duration_ps": 40.0}
+        return RunConfig(**flat).protocol_fingerprint()
+
+    model = {"model_name": "toy", "model_version": "1"}
+    with pytest.raises(InputsChangedError) as exc:
+        check_protocol_and_model(
+            {"protocol": fp(before), "model": model},
+            protocol=fp(after),
+            model=model,
+            out=tmp_path,
+        )
+    msg = str(exc.value)
+    assert f'protocol = "{before}", not "{after}"' in msg and "None" not in msg
