@@ -90,3 +90,44 @@ def test_switching_protocol_on_an_out_names_the_switch(tmp_path, before, after):
         )
     msg = str(exc.value)
     assert f'protocol = "{before}", not "{after}"' in msg and "None" not in msg
+
+
+def _rec(T, outcome, **numbers):
+    return {"temperature_K": float(T), "outcome": outcome, "numbers": numbers}
+
+
+S3 = dict(chunk_ps=25.0, max_duration_ps=1000.0, min_reliable_temperatures=3,
+          max_temperature_K=1400.0, min_temperature_K=600.0)  # fmt: skip
+
+
+def test_a_failed_temperature_is_not_stable_ground_for_adding_up() -> None:
+    """A system that failed (NaN forces mid-chunk) was counted as "stable": the
+    plan stepped up from it and said "the hottest stable temperature is 1200 K"."""
+    from ionmd.campaign.adaptive.judge import plan_material
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+
+    d = dict(run_ps=100.0, msd_A2=30.0, framework_msd_A2=0.5, D_cm2_s=1e-5,
+             D_ci95_cm2_s=[9e-6, 1.1e-5], D_log10_ci=0.1)  # fmt: skip
+    systems = {
+        "m_1000K": _rec(1000, "reliable", **d),
+        "m_1100K": _rec(1100, "reliable", **d),
+        "m_1200K": _rec(1200, "failed"),
+    }
+    plan = plan_material(systems, settings=AdaptiveSettings(**S3))
+    assert 1300.0 not in plan.add_K
+    assert not any("stable temperature is 1200" in r for r in plan.add_reasons)
+
+
+def test_unresolved_reason_keeps_small_numbers() -> None:
+    """'Li MSD 0.8 Å² after 1.2 ps' was printed 'Li MSD 1 Å² after 1 ps'."""
+    from ionmd.campaign.adaptive.judge import plan_material
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+
+    s = AdaptiveSettings(chunk_ps=0.4, max_duration_ps=1.2, min_reliable_temperatures=2,
+                         max_temperature_K=1300.0)  # fmt: skip
+    n = dict(run_ps=1.2, msd_A2=0.8, framework_msd_A2=0.1)
+    systems = {"m_1200K": _rec(1200, "sub_diffusive", **n),
+               "m_1300K": _rec(1300, "sub_diffusive", **n)}  # fmt: skip
+    plan = plan_material(systems, settings=s)
+    assert plan.status == "unresolved"
+    assert "Li MSD 0.8 Å² after 1.2 ps" in plan.reason, plan.reason

@@ -43,6 +43,8 @@ from ionmd.numerics.diffusion_estimate import estimate_diffusion
 #: outcomes of a system that no longer runs
 FINISHED = ("reliable", "sub_diffusive", "melted", "failed", "budget", "cancelled")
 PENDING = ("queued", "running")
+#: outcomes that do not make a temperature "stable" ground to add from or name
+UNSTABLE = ("melted", "cancelled", "failed")
 
 
 def system_numbers(
@@ -246,7 +248,8 @@ def _add_one(
     """Queue the first allowed temperature of ``order`` (see module doc)."""
     s = settings
     present = set(outcome)
-    stable = sorted(T for T, o in outcome.items() if o not in ("melted", "cancelled"))
+    # a failed system (non-finite forces, runaway) says nothing about the framework
+    stable = sorted(T for T, o in outcome.items() if o not in UNSTABLE)
     if not stable:
         return False
     options: dict[str, tuple[float, str]] = {}
@@ -289,7 +292,7 @@ def _unresolved_reason(
     s = settings
     parts = [f"{len(reliable)} of {s.min_reliable_temperatures} reliable temperatures"]
     melted = sorted(T for T, o in outcome.items() if o == "melted")
-    stable = [T for T, o in outcome.items() if o not in ("melted", "cancelled", "failed")]
+    stable = [T for T, o in outcome.items() if o not in UNSTABLE]
     if stable:
         hot = max(stable)
         n = by_T[hot][1].get("numbers") or {}
@@ -297,15 +300,15 @@ def _unresolved_reason(
         if outcome[hot] != "reliable":
             parts.insert(
                 0,
-                f"hottest stable temperature {hot:g} K: Li MSD {msd:.0f} Å² after "
-                f"{run:.0f} ps",
+                f"hottest stable temperature {hot:g} K: Li MSD {_a2(msd)} Å² after "
+                f"{run:g} ps",
             )
     sub = sorted(T for T, o in outcome.items() if o == "sub_diffusive")
     if sub and (not stable or outcome[max(stable)] == "reliable"):
         n = by_T[max(sub)][1].get("numbers") or {}
         parts.append(
             f"sub-diffusive at {_temps(sub)} K (at {max(sub):g} K: Li MSD "
-            f"{(n.get('msd_A2') or 0.0):.0f} Å² after {(n.get('run_ps') or 0.0):.0f} ps)"
+            f"{_a2(n.get('msd_A2') or 0.0)} Å² after {(n.get('run_ps') or 0.0):g} ps)"
         )
     if melted:
         parts.append(f"melted at {_temps(melted)} K")
@@ -324,6 +327,11 @@ def _unresolved_reason(
             + f" > {s.target_sigma300_log10_ci:g}"
         )
     return "; ".join(parts)
+
+
+def _a2(msd: float) -> str:
+    """An MSD for a reason line: whole Å² from 1 Å² up, else one digit (0.8, not 1)."""
+    return f"{msd:.0f}" if msd >= 1.0 else f"{msd:.1g}"
 
 
 def sigma300_log10_ci(points: Sequence[tuple[float, Mapping[str, Any]]]) -> float | None:
