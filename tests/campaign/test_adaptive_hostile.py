@@ -131,3 +131,17 @@ def test_unresolved_reason_keeps_small_numbers() -> None:
     plan = plan_material(systems, settings=s)
     assert plan.status == "unresolved"
     assert "Li MSD 0.8 Å² after 1.2 ps" in plan.reason, plan.reason
+
+
+def test_occupancy_never_exceeds_one_when_a_system_is_larger_than_the_capacity():
+    """max_atoms_per_batch below one system: it runs alone (the batch is full), and
+    the occupancy read 135 % (atoms / capacity)."""
+    from ionmd.campaign.adaptive.loop import occupancy_mean
+
+    rows = [
+        {"step_start": 0, "step_end": 100, "atoms": 135, "n_systems": 1, "queued": 2},
+        {"step_start": 100, "step_end": 200, "atoms": 50, "n_systems": 1, "queued": 0},
+    ]
+    state = {"capacity_atoms": 100, "occupancy": rows}
+    assert occupancy_mean(state) == pytest.approx(0.75)
+    assert occupancy_mean(state, while_queued=True) == pytest.approx(1.0)

@@ -371,7 +371,9 @@ def occupancy_mean(state: Mapping[str, Any], *, while_queued: bool = False) -> f
     span = sum(r["step_end"] - r["step_start"] for r in rows)
     if cap <= 0 or span <= 0:
         return None
-    return sum(r["atoms"] / cap * (r["step_end"] - r["step_start"]) for r in rows) / span
+    # a system larger than the capacity runs alone: that batch is full (1, not > 1)
+    full = sum(min(r["atoms"] / cap, 1.0) * (r["step_end"] - r["step_start"]) for r in rows)
+    return full / span
 
 
 __all__ = ["FINISHED", "STATE_FILE", "AdaptiveLoop", "occupancy_mean"]
