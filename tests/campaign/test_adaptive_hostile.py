@@ -145,3 +145,34 @@ def test_occupancy_never_exceeds_one_when_a_system_is_larger_than_the_capacity()
     state = {"capacity_atoms": 100, "occupancy": rows}
     assert occupancy_mean(state) == pytest.approx(0.75)
     assert occupancy_mean(state, while_queued=True) == pytest.approx(1.0)
+
+
+def test_status_of_an_in_process_adaptive_campaign(tmp_path, capsys):
+    """`ionmd status OUT` on an adaptive campaign (during or after) only said
+    'run in-process'; adaptive.json, written every chunk, says where it is."""
+    import json
+
+    from ionmd.cli import main
+
+    def sys_(outcome, run_ps=0.0):
+        return {"material_id": "m", "temperature_K": 900.0, "outcome": outcome,
+                "run_ps": run_ps, "reason": ""}  # fmt: skip
+
+    doc = {
+        "timestep_fs": 4.0, "step": 200, "atom_steps": 54000.0, "done": False,
+        "capacity_atoms": 300, "occupancy_mean": 0.9,
+        "occupancy_mean_while_queued": 0.9, "settings": {"max_atom_steps": 0.0},
+        "queue": ["m_1000K"],
+        "systems": {"m_900K": sys_("running", 0.8), "m_1000K": sys_("queued"),
+                    "m_1100K": sys_("failed", 0.4)},
+        "materials": {"m": {"status": "running", "reason": ""}},
+    }  # fmt: skip
+    (tmp_path / "campaign.json").write_text(json.dumps({"status": "running"}))
+    (tmp_path / "adaptive.json").write_text(json.dumps(doc))
+    assert main(["status", str(tmp_path)]) == 1  # a system failed
+    out = capsys.readouterr().out
+    assert "not finished; batch step 200 (0.8 ps)" in out and "occupancy 90%" in out
+    assert "running (1): m_900K (0.8 ps)" in out and "queued (1): m_1000K" in out
+    assert "failed 1" in out
+    (tmp_path / "adaptive.json").write_text("[1, 2]")
+    assert main(["status", str(tmp_path)]) == 2  # one line, not a traceback
