@@ -171,6 +171,11 @@ def _prepare(
             model=info,
             out=out,
         )
+        if config.adaptive is not None:
+            from ionmd.campaign.adaptive.same_systems import check_same_initial_systems
+
+            keys = [s.key for specs in prepared.values() for s in specs]
+            check_same_initial_systems(previous_inputs, keys=keys, out=out)
     model, device = _load_model(config, executor=executor, model_object=model_object)
     if info is None:
         from ionmd.calculators import model_info

@@ -176,3 +176,113 @@ def test_status_of_an_in_process_adaptive_campaign(tmp_path, capsys):
     assert "failed 1" in out
     (tmp_path / "adaptive.json").write_text("[1, 2]")
     assert main(["status", str(tmp_path)]) == 2  # one line, not a traceback
+
+
+class _NanFramework:
+    """The toy model, with NaN forces on every system whose framework is Ar (the
+    toy-melt variant) from the ``after``-th call on: systems that fail mid-chunk."""
+
+    def __init__(self, after: int) -> None:
+        import torch
+
+        from ionmd.calculators import load_model
+
+        self.inner = load_model("toy", device="cpu", dtype=torch.float64)
+        self.device, self.dtype = self.inner.device, self.inner.dtype
+        self.type_map = getattr(self.inner, "type_map", None)
+        self.after, self.calls = after, 0
+
+    def __getattr__(self, name):  # compute_forces, memory_scales_with, ...
+        return getattr(self.__dict__["inner"], name)
+
+    def __call__(self, state, **kwargs):
+        out = self.inner(state, **kwargs)
+        self.calls += 1
+        if self.calls > self.after:
+            forces = out["forces"].clone()
+            ar = state.atomic_numbers == 18
+            for i in range(int(state.system_idx.max()) + 1):
+                atoms = state.system_idx == i
+                if bool((ar & atoms).any()):
+                    forces[atoms] = float("nan")
+            out = {**out, "forces": forces}
+        return out
+
+
+def test_a_system_that_fails_mid_chunk_leaves_and_the_batch_goes_on(tmp_path):
+    """NaN forces for one material's systems in the middle of a chunk: they stop as
+    'failed' with the reason, the others run to their end, the material concludes
+    naming the failures, and the atom-steps equal n_atoms x steps in the run file."""
+    import json
+
+    import h5py
+
+    from ionmd.campaign.config import RunConfig
+    from ionmd.campaign.run import run_campaign
+
+    flat = dict(
+        materials=("builtin:toy-fast", "builtin:toy-melt"), temperatures_K=(900.0, 1200.0),
+        model="toy", device="cpu", dtype="float64", timestep_fs=4.0,
+        equilibration_ps=0.2, sample_every_fs=40.0, msd_every_fs=8.0,
+        thermo_every_fs=40.0, fault_check_every_fs=40.0, flush_every_ps=0.2,
+        progress=False, protocol="adaptive", chunk_ps=0.4, max_duration_ps=0.8,
+        min_reliable_temperatures=2, max_temperature_K=1200.0, max_atoms_per_batch=600,
+    )  # fmt: skip
+    out = tmp_path / "out"
+    run_campaign(
+        RunConfig(**flat, out=str(out)), analyze=False, model_object=_NanFramework(150)
+    )
+    st = json.loads((out / "adaptive.json").read_text())
+    assert st["done"]
+    recs = st["systems"]
+    for key in ("toy-melt_900K", "toy-melt_1200K"):
+        assert recs[key]["outcome"] == "failed" and "non-finite" in recs[key]["reason"]
+        kinds = [e["event"] for e in st["events"] if e.get("key") == key]
+        assert kinds == ["enter", "extend", "stop"], kinds  # failed in chunk 2
+        # it left at the fault check where it failed, not at the next boundary
+        assert 100 < recs[key]["left_step"] - recs[key]["entered_step"] < 200
+    for key in ("toy-fast_900K", "toy-fast_1200K"):
+        assert recs[key]["outcome"] in ("reliable", "sub_diffusive")
+        assert recs[key]["run_ps"] == pytest.approx(0.8)
+    melt = st["materials"]["toy-melt"]
+    assert melt["status"] == "unresolved" and "failed" in melt["reason"], melt
+    assert "stable temperature" not in melt["reason"]
+    # atom-steps spent = atoms x steps each system was in the batch; the run file
+    # keeps all of them for a finished system, a failed one's up to its last flush
+    spent = sum(r["n_atoms"] * (r["left_step"] - r["entered_step"]) for r in recs.values())
+    assert st["atom_steps"] == spent
+    rows = st["occupancy"]  # the occupancy rows add up to the same atom-steps
+    assert sum(r["atoms"] * (r["step_end"] - r["step_start"]) for r in rows) == spent
+    steps = [e["step"] for e in st["events"]]
+    assert steps == sorted(steps)  # events in batch-step order
+    with h5py.File(out / "md.h5") as f:
+        for k, r in recs.items():
+            a = f[f"parameters/{k}"].attrs
+            ran = r["left_step"] - r["entered_step"]
+            assert (
+                a["steps_done"] == ran
+                if r["outcome"] != "failed"
+                else a["steps_done"] < ran
+            )
+
+
+def test_adding_a_material_to_an_adaptive_out_is_refused_not_ignored(tmp_path):
+    """A material added to a finished adaptive OUT was silently not run ('adaptive
+    run already done', exit 0); the loop's queue cannot change: one line."""
+    from ionmd.campaign.config import RunConfig
+    from ionmd.campaign.run import run_campaign
+    from ionmd.errors import InputError
+
+    flat = dict(
+        materials=("builtin:toy-fast",), temperatures_K=(900.0,), model="toy",
+        device="cpu", dtype="float64", timestep_fs=4.0, equilibration_ps=0.2,
+        sample_every_fs=40.0, msd_every_fs=8.0, thermo_every_fs=40.0,
+        fault_check_every_fs=40.0, flush_every_ps=0.2, progress=False,
+        protocol="adaptive", chunk_ps=0.4, max_duration_ps=0.4,
+        min_reliable_temperatures=2, max_temperature_K=900.0, min_temperature_K=900.0,
+    )  # fmt: skip
+    out = tmp_path / "out"
+    run_campaign(RunConfig(**flat, out=str(out)), analyze=False)
+    more = {**flat, "materials": ("builtin:toy-fast", "builtin:toy-slow")}
+    with pytest.raises(InputError, match="adds toy-slow_900K"):
+        run_campaign(RunConfig(**more, out=str(out)), analyze=False)
