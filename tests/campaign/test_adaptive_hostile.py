@@ -286,3 +286,25 @@ def test_adding_a_material_to_an_adaptive_out_is_refused_not_ignored(tmp_path):
     more = {**flat, "materials": ("builtin:toy-fast", "builtin:toy-slow")}
     with pytest.raises(InputError, match="adds toy-slow_900K"):
         run_campaign(RunConfig(**more, out=str(out)), analyze=False)
+
+
+def test_report_first_screen_does_not_claim_the_study_duration_for_adaptive():
+    """The report said '100.0 ps per temperature' (duration_ps, unused) and listed
+    only the initial temperatures for an adaptive campaign of 1.2 ps chunks."""
+    import json
+
+    from ionmd.campaign.report import settings_lines
+
+    record = {
+        "config": {"protocol": "adaptive", "temperatures_K": [900.0, 1200.0],
+                   "duration_ps": 100.0, "chunk_ps": 0.4, "max_duration_ps": 1.2,
+                   "min_temperature_K": 500.0, "max_temperature_K": 1300.0,
+                   "timestep_fs": 4.0, "equilibration_ps": 0.2},
+        "model": {"model_name": "toy"},
+    }  # fmt: skip
+    line = settings_lines(json.loads(json.dumps(record)))[0]
+    assert "100.0 ps per temperature" not in line
+    assert "up to 1.2 ps per system" in line
+    assert "at 900, 1200 K to start (more added within [500, 1300] K)," in line
+    study = {**record, "config": {**record["config"], "protocol": "study"}}
+    assert "100.0 ps per temperature" in settings_lines(study)[0]
