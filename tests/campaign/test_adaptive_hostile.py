@@ -308,3 +308,26 @@ def test_report_first_screen_does_not_claim_the_study_duration_for_adaptive():
     assert "at 900, 1200 K to start (more added within [500, 1300] K)," in line
     study = {**record, "config": {**record["config"], "protocol": "study"}}
     assert "100.0 ps per temperature" in settings_lines(study)[0]
+
+
+def test_when_every_temperature_melts_a_colder_one_is_added():
+    """Every temperature melted: no stable one to add 'between' from, and the plan
+    gave up saying 'no temperature left to add within [500, 2000] K', false."""
+    from ionmd.campaign.adaptive.judge import plan_material
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+
+    s = AdaptiveSettings(**{**S3, "max_temperature_K": 2000.0, "min_temperature_K": 500.0})
+    melt = dict(run_ps=25.0, msd_A2=40.0, framework_msd_A2=9.0)
+    systems = {"m_1800K": _rec(1800, "melted", **melt),
+               "m_2000K": _rec(2000, "melted", **melt)}  # fmt: skip
+    plan = plan_material(systems, settings=s)
+    assert not plan.done and plan.add_K and max(plan.add_K) < 1800.0, plan
+    assert "below the melt at 1800 K" in plan.add_reasons[0]
+    # at min_temperature_K already: nothing colder may be added; unresolved, truthfully
+    s = AdaptiveSettings(**{**S3, "max_temperature_K": 2000.0, "min_temperature_K": 1800.0})
+    plan = plan_material(systems, settings=s)
+    assert (
+        plan.done
+        and plan.status == "unresolved"
+        and "melted at 1800, 2000 K" in (plan.reason)
+    )

@@ -20,7 +20,8 @@ temperatures at or above a melt are cancelled; while fewer than
 ``min_reliable_temperatures`` can still be reliable, a temperature is added (up by
 ``temperature_step_K`` when the hottest stable one is not enough, never to or
 above a melt nor above ``max_temperature_K``; between the hottest stable one and
-the melt; down, only below a reliable one and not under ``min_temperature_K``).
+the melt; down, only below a reliable one, or below the lowest melt when every
+temperature melted, and not under ``min_temperature_K``).
 With nothing left to run it is *resolved* when it has enough reliable
 temperatures and σ(300 K)'s 95 % interval from the Arrhenius fit is narrower than
 ``target_sigma300_log10_ci``, else a temperature is added if one may be, else it
@@ -250,8 +251,15 @@ def _add_one(
     present = set(outcome)
     # a failed system (non-finite forces, runaway) says nothing about the framework
     stable = sorted(T for T, o in outcome.items() if o not in UNSTABLE)
-    if not stable:
-        return False
+    if not stable:  # every temperature melted (or failed): try one colder than the melt
+        down = t_melt - s.temperature_step_K
+        if not math.isfinite(t_melt) or down < s.min_temperature_K or down in present:
+            return False
+        plan.add_K.append(float(down))
+        plan.add_reasons.append(
+            f"{why}; below the melt at {t_melt:g} K (no stable temperature yet)"
+        )
+        return True
     options: dict[str, tuple[float, str]] = {}
     up = max(stable) + s.temperature_step_K
     if up <= s.max_temperature_K and up < t_melt:
