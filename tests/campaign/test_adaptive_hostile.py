@@ -331,3 +331,30 @@ def test_when_every_temperature_melts_a_colder_one_is_added():
         and plan.status == "unresolved"
         and "melted at 1800, 2000 K" in (plan.reason)
     )
+
+
+def test_a_too_wide_sigma300_widens_the_range_never_crowds_the_melt():
+    """σ(300 K) too wide and no room up (a melt at 1800 K): the plan added 1750,
+    then 1775, 1790 K between the hottest and the melt, which cannot narrow an
+    extrapolation to 300 K (docs: one up and one down, a wider range of 1/T)."""
+    import math
+
+    from ionmd.campaign.adaptive.judge import plan_material
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+    from ionmd.units import KB_EV_PER_K
+
+    def rel(T):
+        D = 1e-3 * math.exp(-0.3 / (KB_EV_PER_K * T))
+        lo, hi = D / 10**0.15, D * 10**0.15
+        return _rec(T, "reliable", run_ps=25.0, msd_A2=30.0, framework_msd_A2=0.5,
+                    D_cm2_s=D, D_ci95_cm2_s=[lo, hi], D_log10_ci=0.3)  # fmt: skip
+
+    systems = {f"m_{T}K": rel(T) for T in (1500, 1600, 1700)}
+    systems["m_1800K"] = _rec(1800, "melted", run_ps=25.0, framework_msd_A2=9.0)
+    s = AdaptiveSettings(**{**S3, "max_temperature_K": 1800.0, "min_temperature_K": 1400.0})
+    plan = plan_material(systems, settings=s)
+    assert plan.sigma300_log10_ci > 1.0
+    assert plan.add_K == [1400.0], plan.add_K  # down only: up is the melt
+    s = AdaptiveSettings(**{**S3, "max_temperature_K": 1800.0, "min_temperature_K": 1500.0})
+    plan = plan_material(systems, settings=s)
+    assert plan.done and plan.status == "unresolved" and not plan.add_K, plan.add_K

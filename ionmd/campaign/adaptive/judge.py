@@ -205,7 +205,8 @@ def plan_material(
     if not enough:
         orders = [_NEAREST] * (s.min_reliable_temperatures - len(reliable))
     else:
-        orders = [("up", "down", "between"), ("down", "up", "between")]
+        # never "between": a point inside the range cannot narrow the extrapolation
+        orders = [("up", "down"), ("down", "up")]
     if allow_add and _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why):
         return plan
     plan.done, plan.status = True, "unresolved"
