@@ -6,7 +6,8 @@ up to ``max_duration_ps``, and temperatures may be added. This says instead: the
 initial queue (in the order the run fills it), the batch capacity and its first
 fill, and the atom-steps of the initial systems between one chunk each and
 ``max_duration_ps`` each (the worst case), plus what each added temperature may
-cost, capped by ``max_atom_steps`` when set. No model is loaded: on CUDA without
+cost; ``max_atom_steps``, when set, stops the campaign at the first chunk boundary
+past it. No model is loaded: on CUDA without
 ``max_atoms_per_batch`` the capacity is measured by the run.
 """
 
@@ -68,7 +69,6 @@ def adaptive_projection(
             r["material"]: r["atoms"] * longest for r in ok
         },  # fmt: skip
         "max_atom_steps": budget,
-        "atom_steps_cap": min(worst, budget) if budget else worst,
         "temperature_range_K": [s.min_temperature_K, s.max_temperature_K],
         "temperature_step_K": s.temperature_step_K,
     }
@@ -87,7 +87,8 @@ def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
         return f"{x:.3g} atom-steps ({x * us_per_atom_step * 1e-6 / 3600.0:.3g} GPU-h)"
 
     budget = (
-        f"the budget max_atom_steps = {a['max_atom_steps']:.3g} caps the whole campaign"
+        f"the budget max_atom_steps = {a['max_atom_steps']:.3g} stops the whole campaign "
+        "at the first chunk boundary past it (up to one chunk of a full batch more)"
         if a["max_atom_steps"]
         else "no budget (max_atom_steps = 0): added temperatures are not capped"
     )
