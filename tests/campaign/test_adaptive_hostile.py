@@ -358,3 +358,28 @@ def test_a_too_wide_sigma300_widens_the_range_never_crowds_the_melt():
     s = AdaptiveSettings(**{**S3, "max_temperature_K": 1800.0, "min_temperature_K": 1500.0})
     plan = plan_material(systems, settings=s)
     assert plan.done and plan.status == "unresolved" and not plan.add_K, plan.add_K
+
+
+def test_status_says_whether_the_adaptive_run_is_alive(tmp_path, capsys):
+    """'not finished' alone did not tell a running campaign from a killed one."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from ionmd.campaign.adaptive.status import format_adaptive_status
+
+    doc = {"done": False, "step": 100, "timestep_fs": 4.0, "capacity_atoms": 300,
+           "systems": {}, "materials": {}}  # fmt: skip
+    (tmp_path / "adaptive.json").write_text(json.dumps(doc))
+    (tmp_path / ".lock").write_text(f"{os.getpid()}\n")
+    assert f"runner: running (pid {os.getpid()}" in format_adaptive_status(
+        doc, out_dir=tmp_path
+    )
+    code = "import os; print(os.getpid())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    gone = child.stdout.strip()
+    (tmp_path / ".lock").write_text(f"{gone}\n")
+    text = format_adaptive_status(doc, out_dir=tmp_path)
+    assert f"pid {gone} is gone (interrupted): re-run the same command" in text
+    assert "runner" not in format_adaptive_status({**doc, "done": True}, out_dir=tmp_path)

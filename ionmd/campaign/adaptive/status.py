@@ -5,6 +5,7 @@ the run goes on and final after it)."""
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ def format_adaptive_status(doc: dict[str, Any], *, out_dir: Path) -> str:
         + (f"{occ:.0%}" if isinstance(occ, (int, float)) else "–")
         + (f" ({occ_q:.0%} while systems were queued)" if isinstance(occ_q, float) else "")
     ]
+    runner = runner_line(out_dir, doc)
+    if runner:
+        lines.append(runner)
     running = [k for k, r in systems.items() if r.get("outcome") == "running"]
     queued = list(doc.get("queue") or [])
     for label, keys in (("running", running), ("queued", queued)):
@@ -68,6 +72,27 @@ def format_adaptive_status(doc: dict[str, Any], *, out_dir: Path) -> str:
         reason = f"  {m['reason']}" if m.get("reason") else ""
         lines.append(f"  {mid:<{width}}  {m.get('status', '?'):<10}{reason}")
     return "\n".join(lines)
+
+
+def runner_line(out_dir: Path, doc: dict[str, Any]) -> str | None:
+    """Whether the run that writes ``doc`` is alive: the pid the last ``ionmd run``
+    wrote into OUT/.lock (:mod:`ionmd.campaign.lock`), checked on this host
+    without touching the lock; None when done or unknown."""
+    from ionmd.campaign.lock import LOCK_NAME
+
+    if doc.get("done"):
+        return None
+    try:
+        pid = int((Path(out_dir) / LOCK_NAME).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"runner: pid {pid} is gone (interrupted): re-run the same command to resume"
+    except PermissionError:
+        pass  # alive, another user's
+    return f"runner: running (pid {pid}, this host)"
 
 
 def adaptive_status_exit(doc: dict[str, Any]) -> int:
