@@ -3,9 +3,9 @@
 The study's campaign runs a material added to OUT in a batch of its own; the
 adaptive loop cannot: its queue, batch and decisions are one state, checkpointed
 together, and a finished loop is not reopened. So a re-run whose initial systems
-(materials x temperatures_K) differ from those in OUT's campaign.json is refused in
-one line, before the model loads, instead of being silently ignored ("adaptive run
-already done") or mixed into a state that did not plan them.
+(materials x temperatures_K the model can run) differ from those in OUT's
+campaign.json is refused in one line, before any MD, instead of being silently
+ignored ("adaptive run already done") or mixed into a state that did not plan them.
 """
 
 from __future__ import annotations
