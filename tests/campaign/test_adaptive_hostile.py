@@ -383,3 +383,17 @@ def test_status_says_whether_the_adaptive_run_is_alive(tmp_path, capsys):
     text = format_adaptive_status(doc, out_dir=tmp_path)
     assert f"pid {gone} is gone (interrupted): re-run the same command" in text
     assert "runner" not in format_adaptive_status({**doc, "done": True}, out_dir=tmp_path)
+
+
+@pytest.mark.parametrize("step", [0.001, 1e-7])
+def test_a_temperature_step_below_one_kelvin_is_refused(step):
+    """temperature_step_K = 0.001: 1200.001 K is named 'm_1200K' (6 digits), the
+    key of 1200 K: the added system's record replaced the existing one."""
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+    from ionmd.errors import InputError
+    from ionmd.fileformat import system_key
+
+    assert system_key("m", 1200.0 + step) == system_key("m", 1200.0)  # the clash
+    with pytest.raises(InputError, match="temperature_step_K"):
+        AdaptiveSettings(temperature_step_K=step)
+    AdaptiveSettings(temperature_step_K=1.0)  # the smallest allowed
