@@ -397,3 +397,17 @@ def test_a_temperature_step_below_one_kelvin_is_refused(step):
     with pytest.raises(InputError, match="temperature_step_K"):
         AdaptiveSettings(temperature_step_K=step)
     AdaptiveSettings(temperature_step_K=1.0)  # the smallest allowed
+
+
+def test_plan_on_cuda_without_a_limit_does_not_invent_a_first_fill(tmp_path, capsys):
+    """device = "cuda" without max_atoms_per_batch: the capacity is measured by the
+    run; the plan said 'first fill 6 systems' (everything) as if it were known."""
+    from ionmd.cli import main
+
+    cfg = _cfg(tmp_path)
+    text = cfg.read_text().replace("max_atoms_per_batch = 300\n", "")
+    cfg.write_text(text.replace('device = "cpu"', 'device = "cuda"'))
+    assert main(["plan", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "measured memory model, at run time (so is the first fill)" in out
+    assert "first fill 6" not in out

@@ -43,10 +43,10 @@ def adaptive_projection(
         capacity, source = total, "all initial systems (the CPU without a limit)"
     first: list[int] = []  # first fit from the queue, as the loop's refill
     room = capacity
-    for n in sizes:
-        if room is None or n <= room or not first:
+    for n in sizes if capacity is not None else []:  # unknown: measured by the run
+        if n <= room or not first:
             first.append(n)
-            room = None if room is None else room - n
+            room -= n
     for r in ok:
         r["atom_steps"] = r["atoms"] * r["systems"] * longest
         r["gpu_hours"] = r["atom_steps"] * us_per_atom_step * 1e-6 / 3600.0
@@ -60,9 +60,11 @@ def adaptive_projection(
         "capacity_atoms": capacity,
         "capacity_source": source,
         "initial_systems": len(sizes),
-        "first_fill_systems": len(first),
-        "first_fill_atoms": sum(first),
-        "queued_after_first_fill": len(sizes) - len(first),
+        "first_fill_systems": len(first) if capacity is not None else None,
+        "first_fill_atoms": sum(first) if capacity is not None else None,
+        "queued_after_first_fill": len(sizes) - len(first)
+        if capacity is not None
+        else None,
         "atom_steps_one_chunk_each": total * chunk,
         "atom_steps_worst_initial": worst,
         "atom_steps_per_added_temperature_max": {
@@ -77,11 +79,13 @@ def adaptive_projection(
 def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
     """The adaptive plan in a few lines, for the terminal."""
     a = section
-    cap = (
-        f"{a['capacity_atoms']} atoms ({a['capacity_source']})"
-        if a["capacity_atoms"] is not None
-        else a["capacity_source"]
+    fill = (
+        f"first fill {a['first_fill_systems']} systems ({a['first_fill_atoms']} atoms), "
+        f"{a['queued_after_first_fill']} waiting"
     )
+    cap = f"{a['capacity_atoms']} atoms ({a['capacity_source']}); {fill}"
+    if a["capacity_atoms"] is None:
+        cap = f"{a['capacity_source']} (so is the first fill)"
 
     def cost(x: float) -> str:
         return f"{x:.3g} atom-steps ({x * us_per_atom_step * 1e-6 / 3600.0:.3g} GPU-h)"
@@ -96,9 +100,7 @@ def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
     return "\n".join(
         [
             f"adaptive protocol: {a['initial_systems']} initial systems queued for one "
-            f"in-flight batch of capacity {cap}; first fill "
-            f"{a['first_fill_systems']} systems ({a['first_fill_atoms']} atoms), "
-            f"{a['queued_after_first_fill']} waiting",
+            f"in-flight batch of capacity {cap}",
             f"each system is judged every {a['chunk_ps']:g} ps and runs at most "
             f"{a['max_duration_ps']:g} ps: the initial systems cost between "
             f"{cost(a['atom_steps_one_chunk_each'])} (one chunk each) and "
