@@ -69,6 +69,14 @@ def table(result: dict[str, Any]) -> str:
             ),
         ),
         (
+            "adaptive loop: µs/atom-step (MD only), batch occupancy",
+            f"{f(g('adaptive', 'us_per_atom_step'))} "
+            f"({f(g('adaptive', 'md_us_per_atom_step'))}), "
+            f"{f(g('adaptive', 'occupancy_mean'))} "
+            f"({f(g('adaptive', 'n_systems'))} systems into "
+            f"{f(g('adaptive', 'capacity_atoms'))} atoms)",
+        ),
+        (
             "full study protocol (h) at study batch / largest",
             f"{f(g('projection', 'campaign_h_at_study_batch'))} / "
             f"{f(g('projection', 'campaign_h_at_largest_batch'))} "

@@ -162,7 +162,9 @@ def run(
             ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
             model object (in-process only); default ``"mace:medium-mpa-0"``.
             ``models=[...]`` (a config key) runs one campaign per model into
-            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md).
+            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md);
+            ``dft_runs=[dir, ...]`` adds VASP AIMD analysed with ``ionmd analyze``
+            to that comparison as one "DFT (VASP)" row.
         out: the campaign directory (run files, results.json, report).
         obelix_data: a local OBELiX copy (for ids and experimental σ).
         force: run again over a finished campaign in ``out``.
@@ -218,8 +220,10 @@ def run_config(
     ``config.models``: one campaign per model and the comparison
     (:mod:`ionmd.campaign.multi_model`); the results name each model's run files
     and failures."""
+    from ionmd.campaign.multi_model import check_dft_runs
     from ionmd.campaign.run import run_campaign
 
+    check_dft_runs(config)
     if config.models:
         return _run_models(
             config,
@@ -259,6 +263,7 @@ def _run_models(
         run_one=lambda one: run_config(
             one, force=force, analyze=analyze, executor=executor
         ),
+        keep_one=None if force else _kept_model,
         analyze=analyze,
     )
     run_files: list[Path] = []
@@ -268,6 +273,13 @@ def _run_models(
         failed.update({f"{model}: {k}": v for k, v in res.failed.items()})
     out = Path(config.out)
     return Results.from_document({}, out_dir=out, run_files=tuple(run_files), failed=failed)
+
+
+def _kept_model(one: CampaignConfig, record: Any) -> Results:
+    """A model's campaign finished with the same settings, as its Results."""
+    out = Path(one.out)
+    files = tuple(out / b["file"] for b in record.batches if b.get("status") == "done")
+    return Results.from_dir(out, run_files=files, failed=record.failed_materials)
 
 
 def analyze(

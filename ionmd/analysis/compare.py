@@ -11,7 +11,6 @@ a rank table; model-vs-model parity of log10 σ and Ea. Written to
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.tables import Table, html_table, markdown_table
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
 
@@ -30,6 +28,9 @@ from ionmd.outputs import write_text_atomic
 N_BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 0
 DFT_LABEL = "DFT (VASP)"
+#: fewer common materials than this: the bootstrap over materials has too few
+#: distinct resamples (2 materials: 3 means) to tell two models apart
+MIN_MATERIALS_TO_TELL_APART = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,10 @@ class ModelRun:
     requested: dict[str, dict[str, Any]]
     #: campaign.json's cost summary (None for runs without one, e.g. DFT)
     cost: dict[str, Any] | None = None
+    #: what the results were made with (model and version, protocol, device)
+    settings: str = ""
+    #: every run directory merged under this label (several DFT directories)
+    run_dirs: tuple[str, ...] = ()
 
 
 def _read_record(run_dir: Path) -> dict[str, Any]:
@@ -99,18 +104,66 @@ def _model_label(run_dir: Path, doc: Mapping[str, Any]) -> str:
     return run_dir.name or str(run_dir)
 
 
+def _settings(run_dir: Path, record: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
+    """One line: what a run's results were made with."""
+    if record.get("config"):
+        from ionmd.campaign.report import settings_lines
+
+        model = dict(record.get("model") or {})
+        version = str(model.get("model_version") or "version not recorded")
+        model["model_version"] = version if len(version) <= 100 else version[:99] + "…"
+        line = settings_lines({**record, "model": model})[0]
+        return line.removeprefix("Made with ")
+    parts = []
+    for mid, m in (doc.get("materials") or {}).items():
+        temps = m.get("temperatures") or []
+        kelvin = ", ".join(f"{t.get('temperature_K', 0):g}" for t in temps)
+        ps = sum(float(t.get("duration_ps") or 0.0) for t in temps)
+        parts.append(f"{mid} at {kelvin or '?'} K ({ps:.3g} ps)")
+    what = "; ".join(parts) or "no material"
+    return f"trajectories analysed by ionmd analyze in {run_dir}: {what}"
+
+
 def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> ModelRun:
     """A run directory's results.json (InputError naming the path when missing)."""
     from ionmd.analysis.report import read_results_json
 
     path = Path(run_dir)
     doc = read_results_json(path)
+    record = _read_record(path)
     return ModelRun(
         label=label or _model_label(path, doc),
         run_dir=str(path),
         materials=dict(doc["materials"]),
         requested=dict(doc.get("requested_materials") or {}),
-        cost=_cost(_read_record(path)),
+        cost=_cost(record),
+        settings=_settings(path, record, doc),
+        run_dirs=(str(path),),
+    )
+
+
+def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
+    """Several run directories as one row (e.g. DFT analysed per material);
+    InputError when two of them hold the same material."""
+    materials: dict[str, dict[str, Any]] = {}
+    requested: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for r in runs:
+        for mid in {*r.materials, *r.requested}:
+            if mid in seen:
+                raise InputError(
+                    f"{label}: material {mid!r} is in both {seen[mid]} and {r.run_dir}"
+                )
+            seen[mid] = r.run_dir
+        materials.update(r.materials)
+        requested.update(r.requested)
+    return ModelRun(
+        label=label,
+        run_dir=runs[0].run_dir,
+        materials=materials,
+        requested=requested,
+        settings="; ".join(dict.fromkeys(r.settings for r in runs)),
+        run_dirs=tuple(d for r in runs for d in r.run_dirs),
     )
 
 
@@ -151,15 +204,35 @@ def bootstrap_difference(
     """MAE(a) − MAE(b) over the materials both have, paired bootstrap interval."""
     common = sorted(set(a) & set(b))
     if not common:
-        return {"n_materials": 0, "difference": None, "ci95": [None, None]}
+        return {
+            "n_materials": 0,
+            "difference": None,
+            "ci95": [None, None],
+            "distinguishable": False,
+            "too_few_materials": True,
+        }
     d = np.array([a[k] - b[k] for k in common])
     mean, ci = bootstrap_mae(d, n=n, seed=seed)
+    few = len(common) < MIN_MATERIALS_TO_TELL_APART
     return {
         "n_materials": len(common),
         "difference": mean,
         "ci95": ci,
-        "distinguishable": bool(ci[0] > 0 or ci[1] < 0),
+        "distinguishable": not few and bool(ci[0] > 0 or ci[1] < 0),
+        "too_few_materials": few,
     }
+
+
+def _verdict_text(mid: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+    """The report's verdict for one material and model, without the material's
+    name ("absent" when the run does not have the material at all)."""
+    from ionmd.analysis.verdict import verdict
+
+    if not m and not req:
+        return "not in this run"
+    line = verdict(mid, m, req)
+    head, sep, rest = line.partition(": ")
+    return rest if sep and head.startswith(mid) else line
 
 
 def compare_runs(
@@ -186,6 +259,8 @@ def compare_runs(
             "mae_log10_reliable_ci95": ci_r,
             "n_reliable": len(rel),
             "cost": r.cost,
+            "settings": r.settings,
+            "run_dirs": list(r.run_dirs or (r.run_dir,)),
         }
     pairs = []
     for i, a in enumerate(labels):
@@ -210,6 +285,7 @@ def compare_runs(
                 "n_reliable": m.get("n_reliable"),
                 "n_temperatures": m.get("n_temperatures"),
                 "all_reliable": m.get("all_reliable"),
+                "verdict": _verdict_text(mid, m, req),
             }
         per_material[mid] = row
     ranked = sorted(
@@ -217,7 +293,12 @@ def compare_runs(
         key=lambda x: (models[x]["mae_log10_all"] is None, models[x]["mae_log10_all"] or 0),
     )
     return {
-        "bootstrap": {"n_resamples": n_bootstrap, "seed": seed, "over": "materials"},
+        "bootstrap": {
+            "n_resamples": n_bootstrap,
+            "seed": seed,
+            "over": "materials",
+            "min_materials_to_tell_apart": MIN_MATERIALS_TO_TELL_APART,
+        },
         "models": models,
         "pairwise_mae_difference": pairs,
         "materials": per_material,
@@ -225,208 +306,36 @@ def compare_runs(
     }
 
 
-def _f(x: Any, fmt: str = ".2f") -> str:
-    return "–" if x is None else format(x, fmt)
-
-
-def _ci(pair: Sequence[Any] | None, fmt: str = ".2f") -> str:
-    if not pair or pair[0] is None:
-        return "–"
-    return f"[{_f(pair[0], fmt)}, {_f(pair[1], fmt)}]"
-
-
-def _tables(doc: Mapping[str, Any]) -> list[Table]:
-    return [_rank_table(doc), _pairs_table(doc), _per_material_table(doc), _cost_table(doc)]
-
-
-def _rank_table(doc: Mapping[str, Any]) -> Table:
-    models = doc["models"]
-    return Table(
-        "Rank (MAE of log10 σ(300 K) vs OBELiX, 95 % bootstrap interval over materials)",
-        ["rank", "model", "MAE all", "interval", "n", "MAE reliable", "interval", "n"],
-        [
-            [
-                str(i + 1),
-                label,
-                _f(models[label]["mae_log10_all"]),
-                _ci(models[label]["mae_log10_all_ci95"]),
-                str(models[label]["n_all"]),
-                _f(models[label]["mae_log10_reliable"]),
-                _ci(models[label]["mae_log10_reliable_ci95"]),
-                str(models[label]["n_reliable"]),
-            ]
-            for i, label in enumerate(doc["rank"])
-        ],
-    )
-
-
-def _pairs_table(doc: Mapping[str, Any]) -> Table:
-    return Table(
-        "Pairwise MAE difference (A − B, paired bootstrap; 0 outside the interval: "
-        "told apart)",
-        ["A", "B", "n", "MAE(A) − MAE(B)", "interval", "told apart"],
-        [
-            [
-                p["a"],
-                p["b"],
-                str(p["n_materials"]),
-                _f(p["difference"]),
-                _ci(p["ci95"]),
-                "yes" if p.get("distinguishable") else "no",
-            ]
-            for p in doc["pairwise_mae_difference"]
-        ],
-    )
-
-
-def _per_material_table(doc: Mapping[str, Any]) -> Table:
-    labels = list(doc["models"])
-    per = Table(
-        "Per material: log10 σ(300 K) [mS/cm] and Ea [eV] per model",
-        [
-            "material",
-            "log10 σ exp",
-            *[f"{x}: log10 σ / Ea (reliable T)" for x in labels],
-        ],
-        [],
-    )
-    for mid, row in doc["materials"].items():
-        exp = next(
-            (v["sigma_exp_mS_cm"] for v in row.values() if v["sigma_exp_mS_cm"]), None
-        )
-        cells = [mid, _f(math.log10(exp)) if exp else "–"]
-        for x in labels:
-            v = row[x]
-            s = v["sigma_300K_mS_cm"]
-            if v["status"] != "fitted" or s is None or s <= 0:
-                reason = v["reason"]
-                cells.append(f"{v['status']}" + (f" ({reason})" if reason else ""))
-                continue
-            rel = (
-                f" ({v['n_reliable']}/{v['n_temperatures']})" if v["n_temperatures"] else ""
-            )
-            cells.append(f"{math.log10(s):.2f} / {_f(v['Ea_eV'], '.3f')}{rel}")
-        per.rows.append(cells)  # type: ignore[attr-defined]
-    return per
-
-
-def _cost_table(doc: Mapping[str, Any]) -> Table:
-    models = doc["models"]
-    return Table(
-        "Cost (finished batches, from each campaign.json)",
-        ["model", "device", "atom-steps/s", "wall time (s)", "peak device GB",
-         "peak host GB", "model version"],
-        [
-            [
-                label,
-                c["device"],
-                _f(c["atom_steps_per_s"], ".4g"),
-                _f(c["wall_s"], ".1f"),
-                _f(c["peak_device_GB"], ".2f"),
-                _f(c["peak_host_GB"], ".2f"),
-                _short(str(c["model_version"])),
-            ]
-            for label, m in models.items()
-            if (c := m["cost"]) is not None
-        ],
-    )  # fmt: skip
-
-
-def _short(text: str, n: int = 80) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _parity_figures(doc: Mapping[str, Any], *, out: Path) -> list[str]:
-    """One PNG per quantity: every pair of models, log10 σ and Ea (matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels = list(doc["models"])
-    if len(labels) < 2:
-        return []
-    names = []
-    for key, title, fname in (
-        ("log10_sigma", "log10 σ(300 K) [mS/cm]", "parity_log10_sigma.png"),
-        ("Ea_eV", "Ea [eV]", "parity_Ea.png"),
-    ):
-        fig, ax = plt.subplots(figsize=(5, 5))
-        lim: list[float] = []
-        for i, a in enumerate(labels):
-            for b in labels[i + 1 :]:
-                xs, ys = [], []
-                for row in doc["materials"].values():
-                    va, vb = _value(row[a], key), _value(row[b], key)
-                    if va is not None and vb is not None:
-                        xs.append(va)
-                        ys.append(vb)
-                if xs:
-                    ax.scatter(xs, ys, label=f"{b} vs {a}")
-                    lim += xs + ys
-        if lim:
-            lo, hi = min(lim), max(lim)
-            pad = 0.1 * (hi - lo or 1.0)
-            ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k--", lw=0.8)
-            ax.legend(fontsize=7)
-        ax.set_xlabel(f"{title}, model A")
-        ax.set_ylabel(f"{title}, model B")
-        ax.set_title(f"Model vs model: {title}")
-        fig.tight_layout()
-        fig.savefig(out / fname, dpi=90)
-        plt.close(fig)
-        names.append(fname)
-    return names
-
-
-def _value(v: Mapping[str, Any], key: str) -> float | None:
-    if v["status"] != "fitted":
-        return None
-    if key == "Ea_eV":
-        return v["Ea_eV"]
-    s = v["sigma_300K_mS_cm"]
-    return math.log10(s) if s is not None and s > 0 else None
-
-
 def write_comparison(
     *,
     run_dirs: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     labels: Mapping[str, str] | None = None,
+    dft_dirs: Sequence[str | os.PathLike[str]] = (),
     figures: bool = True,
     n_bootstrap: int = N_BOOTSTRAP,
     seed: int = BOOTSTRAP_SEED,
 ) -> dict[str, Any]:
     """Read each run directory, write comparison.json/.md/.html into ``out_dir``
-    (``labels``: run directory -> name, e.g. "DFT (VASP)"); returns the document."""
-    if not run_dirs:
+    (``labels``: run directory -> name, e.g. "DFT (VASP)"; ``dft_dirs``: analysed
+    VASP AIMD directories, together one "DFT (VASP)" row); returns the document."""
+    from ionmd.analysis.compare_figures import parity_figures
+    from ionmd.analysis.compare_page import write_html, write_markdown
+
+    if not run_dirs and not dft_dirs:
         raise InputError("compare needs at least one run directory")
     labels = {str(Path(k)): v for k, v in (labels or {}).items()}
     runs = [load_run(d, label=labels.get(str(Path(d)))) for d in run_dirs]
+    if dft_dirs:
+        dft = [load_run(d, label=DFT_LABEL) for d in dft_dirs]
+        runs.append(merge_runs(dft, label=DFT_LABEL))
     doc = compare_runs(runs, n_bootstrap=n_bootstrap, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "comparison.json", json.dumps(doc, indent=2))
-    names = _parity_figures(doc, out=out) if figures else []
-    tables = _tables(doc)
-    md = ["# ionmd model comparison", ""]
-    for t in tables:
-        md += markdown_table(t)
-    md += [f"![{n}]({n})" for n in names]
-    write_text_atomic(out / "comparison.md", "\n".join(md) + "\n")
-    from ionmd.analysis.report_text import _image_src
-
-    h = [
-        "<!doctype html><meta charset='utf-8'><title>ionmd model comparison</title>",
-        "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
-        "border-bottom:1px solid #ddd}</style><h1>ionmd model comparison</h1>",
-    ]
-    for t in tables:
-        h += html_table(t)
-    for n in names:
-        src = html.escape(_image_src(n, folder=out, embed=True))
-        h.append(f"<p><img src='{src}' alt='{html.escape(n)}'></p>")
-    write_text_atomic(out / "comparison.html", "\n".join(h) + "\n")
+    figs = parity_figures(doc, out=out, dft=DFT_LABEL) if figures else []
+    write_markdown(doc, out=out, figures=figs)
+    write_html(doc, out=out, figures=figs)
     return doc
 
 
@@ -437,5 +346,6 @@ __all__ = [
     "bootstrap_mae",
     "compare_runs",
     "load_run",
+    "merge_runs",
     "write_comparison",
 ]

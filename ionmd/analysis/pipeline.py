@@ -214,6 +214,47 @@ def analyse_paths(
     sigma_exp = (
         _experiment_sigma(obelix_data=obelix_data, skipped=skipped) if compare else {}
     )
+    materials, listed = _materials(
+        trajs=trajs,
+        results=results,
+        sigma_exp=sigma_exp,
+        skipped=skipped,
+        extrapolate_K=extrapolate_K,
+        requested=requested,
+        unprepared=unprepared,
+    )
+    doc = build_results(
+        materials=materials,
+        settings=s,
+        inputs=[str(p) for p in paths],
+        skipped=skipped,
+        kinisi_settings=_kinisi_settings(s),
+        requested_materials=listed,
+    )
+    _add_sections(doc, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, adaptive=adaptive)
+    _write_outputs(
+        doc=doc,
+        materials=materials,
+        out=Path(out_dir),
+        figures=figures,
+        verbose=verbose,
+        adaptive_run_dir=adaptive[0].parent if adaptive else None,
+    )
+    return doc, materials
+
+
+def _materials(
+    *,
+    trajs: Sequence[MobileTrajectory],
+    results: Any,
+    sigma_exp: Mapping[str, float],
+    skipped: list[str],
+    extrapolate_K: float,
+    requested: Mapping[str, Sequence[float] | None] | None,
+    unprepared: Mapping[str, str] | None,
+) -> tuple[list[MaterialResult], dict[str, Any]]:
+    """Per material: the Arrhenius summary, and the requested-materials listing
+    (what was asked for, what has a result, and why not)."""
     req = requested_temperatures(
         trajectories_meta=[(t.material_id, _requested_of(t)) for t in trajs],
         skipped=skipped,
@@ -229,33 +270,39 @@ def analyse_paths(
         unprepared=unprepared,
         sigma_exp_mS_cm=sigma_exp,
     )
-    doc = build_results(
-        materials=materials,
-        settings=s,
-        inputs=[str(p) for p in paths],
-        skipped=skipped,
-        kinisi_settings=_kinisi_settings(s),
-        requested_materials=listed,
-    )
+    return materials, listed
+
+
+def _add_sections(
+    doc: dict[str, Any],
+    *,
+    sigma_exp: Mapping[str, float],
+    extrapolate_K: float,
+    adaptive: tuple[Path, Any] | None,
+) -> None:
+    """The optional sections: pooled orderings of disordered materials, and the
+    adaptive protocol's decisions with the MAE over the materials it resolved."""
     from ionmd.analysis.pooling import pool_orderings
 
-    if pooled := pool_orderings(  # the orderings of disordered materials
+    if pooled := pool_orderings(
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
     ):
         doc["pooled_orderings"] = pooled
-    if adaptive is not None:  # the adaptive protocol's decisions, when it ran
-        from ionmd.analysis.adaptive import adaptive_results
+    if adaptive is None:
+        return
+    from ionmd.analysis.adaptive import adaptive_results
+    from ionmd.analysis.experiment import mae_log10
 
-        doc["adaptive"] = adaptive_results(adaptive[1], source=str(adaptive[0]))
-    _write_outputs(
-        doc=doc,
-        materials=materials,
-        out=Path(out_dir),
-        figures=figures,
-        verbose=verbose,
-        adaptive_run_dir=adaptive[0].parent if adaptive else None,
+    doc["adaptive"] = adaptive_results(adaptive[1], source=str(adaptive[0]))
+    resolved = {
+        mid for mid, m in doc["adaptive"].get("materials", {}).items()
+        if m.get("status") == "resolved"
+    }  # fmt: skip
+    mae, n = mae_log10(
+        m.get("log10_error") for mid, m in doc["materials"].items() if mid in resolved
     )
-    return doc, materials
+    doc["summary"]["mae_log10_adaptive_resolved"] = mae if n else None
+    doc["summary"]["n_materials_adaptive_resolved"] = n
 
 
 def analyze_run_dir(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.page_style import page_head, wide
 from ionmd.analysis.tables import Section, Table, html_table, markdown_table
 from ionmd.outputs import write_text_atomic
 
@@ -149,16 +150,29 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
         if "n_materials_requested" in s
         else []
     )
-    return counts + [
-        f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
-        f"{_f(s['mae_log10_all'], '.2f')}; over the "
-        f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
-        f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
-        f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
-        f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "
-        f"{ref['DFT']['mae_log10_all']} over {ref['DFT']['n_all']}, "
-        f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
-    ]
+    adaptive = (
+        [
+            "Adaptive protocol: MAE of log10 σ over the "
+            f"{s['n_materials_adaptive_resolved']} materials it resolved: "
+            f"{_f(s['mae_log10_adaptive_resolved'], '.2f')}."
+        ]
+        if "n_materials_adaptive_resolved" in s
+        else []
+    )
+    return (
+        counts
+        + adaptive
+        + [
+            f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
+            f"{_f(s['mae_log10_all'], '.2f')}; over the "
+            f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
+            f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
+            f"The study: MACE {ref['MACE']['mae_log10_all']} over {ref['MACE']['n_all']}, "
+            f"{ref['MACE']['mae_log10_reliable']} over {ref['MACE']['n_reliable']}; DFT "
+            f"{ref['DFT']['mae_log10_all']} over {ref['DFT']['n_all']}, "
+            f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
+        ]
+    )
 
 
 def _image_src(name: str, *, folder: Path, embed: bool) -> str:
@@ -193,7 +207,7 @@ def _section_md(section: Section) -> list[str]:
 def _section_html(section: Section, *, folder: Path, embed: bool) -> list[str]:
     h = [f"<h1>{html.escape(section.title)}</h1>"]
     for table in section.tables:
-        h += html_table(table)
+        h += wide(html_table(table))
     for name in section.figures:
         src = html.escape(_image_src(name, folder=folder, embed=embed))
         h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")
@@ -244,11 +258,7 @@ def write_text_reports(
     for section in sections:
         md += _section_md(section)
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
-    h = [
-        f"<!doctype html><meta charset='utf-8'><title>{title}</title>",
-        "<style>body{font-family:sans-serif;max-width:70em}td,th{padding:2px 8px;"
-        f"border-bottom:1px solid #ddd}}</style><h1>{title}</h1>",
-    ]
+    h = page_head(title)
     if answer:
         h.append("<p><b>σ(300 K) per material</b></p><ul>")
         h += [f"<li>{html.escape(line)}</li>" for line in answer]
@@ -259,7 +269,7 @@ def write_text_reports(
         h += _section_html(adaptive, folder=out, embed=embed_images)
         h.append("<h1>Analysis</h1>")
     for table in tables:
-        h += html_table(table)
+        h += wide(html_table(table))
     for name in figures or []:
         src = html.escape(_image_src(name, folder=out, embed=embed_images))
         h.append(f"<p><img src='{src}' alt='{html.escape(name)}'></p>")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,9 @@ class CampaignSettings:
     #: several models: one campaign per model into OUT/<model> and a comparison
     #: (ionmd.campaign.multi_model); empty: the one ``model``
     models: tuple[str, ...] = ()
+    #: directories analysed from VASP AIMD (``ionmd analyze``): one "DFT (VASP)"
+    #: row in the comparison of ``models``
+    dft_runs: tuple[str, ...] = ()
     min_cell_length_A: float = 10.0
     device: str = "auto"
     out: str = "ionmd-out"
@@ -130,7 +134,8 @@ def _check_models(models: tuple[str, ...]) -> None:
 CAMPAIGN_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CampaignSettings))
 #: every key of the flat TOML, in the order docs/config.md and campaign.json list them
 FLAT_KEYS: tuple[str, ...] = (
-    "materials", "temperatures_K", "model", "models", "timestep_fs", "duration_ps",
+    "materials", "temperatures_K", "model", "models", "dft_runs", "timestep_fs",
+    "duration_ps",
     "equilibration_ps", "min_cell_length_A", "device", "dtype", "seed", "out",
     "obelix_data", "mobile_species", "round_occupancies", "occupancy", "n_orderings",
     "thermostat_tau_fs",
@@ -273,6 +278,11 @@ def _check_flat_type(key: str, value: Any, *, source: str) -> None:
     elif key == "models":
         ok = isinstance(value, list | tuple) and all(isinstance(m, str) for m in value)
         want = "a list of model names"
+    elif key == "dft_runs":
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(m, str | os.PathLike) for m in value
+        )
+        want = "a list of directories"
     elif key == "obelix_data":
         ok, want = value is None or isinstance(value, str), "a path"
     else:
@@ -301,8 +311,9 @@ def config_from_mapping(
         keys["temperatures_K"] = tuple(float(t) for t in keys["temperatures_K"])
     if "model" in keys and "models" in keys:
         raise InputError(f"{source}: give either model or models, not both")
-    if "models" in keys:
-        keys["models"] = tuple(keys["models"])
+    for key in ("models", "dft_runs"):
+        if key in keys:
+            keys[key] = tuple(str(x) for x in keys[key])
     if "materials" in keys and not isinstance(keys["materials"], str):
         keys["materials"] = tuple(str(m) for m in keys["materials"])
     try:

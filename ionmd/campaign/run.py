@@ -197,22 +197,9 @@ def _prepare(
     if force:  # only now: a refused campaign removes nothing
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
-    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
-    if config.adaptive is not None:  # in-flight batches (one per executor share)
-        from ionmd.campaign.adaptive.shares import plan_shares
-
-        plan.batches = (
-            [list(plan.systems)]
-            if executor is None
-            else plan_shares(plan.systems, max_atoms=config.max_atoms_per_batch)
-        )
-    else:
-        plan.batches = plan_batches(
-            plan.systems,
-            previous_plan=(previous.plan if previous else None) or [],
-            max_atoms=max_atoms,
-            out=out,
-        )
+    plan.batches = _batches(
+        config, plan=plan, model=model, previous=previous, out=out, executor=executor
+    )
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,
@@ -225,6 +212,32 @@ def _prepare(
         other={"orderings": orderings} if orderings else {},
     )
     return _Prepared(model=model, plan=plan, record=record)
+
+
+def _batches(
+    config: CampaignConfig,
+    *,
+    plan: CampaignPlan,
+    model: Any,
+    previous: CampaignRecord | None,
+    out: Path,
+    executor: ExecutorConfig | None,
+) -> list[list[SystemSpec]]:
+    """The batches: packed to the memory limit (study protocol); one in-flight
+    batch, or one per executor share of whole materials (adaptive)."""
+    if config.adaptive is not None:
+        from ionmd.campaign.adaptive.shares import plan_shares
+
+        if executor is None:
+            return [list(plan.systems)]
+        return plan_shares(plan.systems, max_atoms=config.max_atoms_per_batch)
+    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
+    return plan_batches(
+        plan.systems,
+        previous_plan=(previous.plan if previous else None) or [],
+        max_atoms=max_atoms,
+        out=out,
+    )
 
 
 def _early_model_info(

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sigma(300 K) with a bootstrap 95 % interval, pairwise MAE differences, Ea "
         "per material, a rank table and parity plots (see docs/models.md).",
     )
-    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument("run_dirs", nargs="*", metavar="RUN_DIR")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument(
         "--label",
@@ -25,6 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="DIR=NAME",
         help='name a run directory, e.g. --label vasp_out="DFT (VASP)" (repeatable)',
+    )
+    p.add_argument(
+        "--dft",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory analysed from VASP AIMD (ionmd analyze); several --dft "
+        'together make one "DFT (VASP)" row (repeatable)',
     )
     p.add_argument("--no-figures", action="store_true")
     p.set_defaults(func=run)
@@ -43,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         run_dirs=args.run_dirs,
         out_dir=args.out,
         labels=labels,
+        dft_dirs=args.dft,
         figures=not args.no_figures,
     )
     for i, label in enumerate(doc["rank"]):

@@ -27,15 +27,65 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def _check_json_path(path: str) -> None:
+    """InputError now, before the plan is computed and printed, when --json
+    cannot be written (a folder, a missing or read-only parent)."""
+    import os
+    from pathlib import Path
+
+    from ionmd.errors import InputError
+
+    target = Path(path)
+    parent = target.parent
+    if target.is_dir():
+        raise InputError(f"--json {path}: is a directory; give a file name")
+    if not parent.is_dir():
+        raise InputError(f"--json {path}: the folder {parent} does not exist")
+    writable = os.access(target if target.exists() else parent, os.W_OK)
+    if not writable:
+        raise InputError(f"--json {path}: not writable here")
+
+
 def main(args: argparse.Namespace) -> int:
     from ionmd.campaign.config import load_config
+    from ionmd.campaign.multi_model import check_dft_runs, model_dirs
     from ionmd.campaign.projection import plan_campaign
     from ionmd.errors import InputError
 
     if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
         raise InputError("--us-per-atom-step must be positive and finite (below 1e6)")
+    if args.json:
+        _check_json_path(args.json)
     config = load_config(args.config)
-    plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
+    check_dft_runs(config)
+    if not config.models:
+        plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
+        _print_plan(plan)
+    else:  # one campaign per model, as ionmd run does: each planned on its own
+        plans = {}
+        for model, folder in model_dirs(config).items():
+            one = config.replace(model=model, models=(), dft_runs=(), out=str(folder))
+            print(f"model {model} (into {folder}):")
+            plans[model] = plan_campaign(one, us_per_atom_step=args.us_per_atom_step)
+            _print_plan(plans[model])
+            print()
+        hours = sum(p["totals"]["gpu_hours"] for p in plans.values())
+        n_dft = len(config.dft_runs)
+        dft = f"; DFT (VASP) from {n_dft} folder(s)" if n_dft else ""
+        print(
+            f"{len(plans)} models, one campaign each, then the comparison in "
+            f"{config.out}: {hours:.1f} GPU-hours at the same cost per atom-step "
+            f"for every model (measure each: --us-per-atom-step){dft}"
+        )
+        plan = {"models": plans, "dft_runs": list(config.dft_runs)}
+    if args.json:
+        from ionmd.outputs import write_text_atomic
+
+        write_text_atomic(args.json, json.dumps(plan, indent=1, default=str))
+    return 0
+
+
+def _print_plan(plan: dict) -> None:
     print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'sys':>4} "
           f"{'atom-steps':>10} {'GPU-h':>7}  batch / note")  # fmt: skip
     for r in plan["materials"]:
@@ -68,8 +118,3 @@ def main(args: argparse.Namespace) -> int:
         from ionmd.campaign.adaptive.projection import describe
 
         print(describe(plan["adaptive"], us_per_atom_step=plan["us_per_atom_step"]))
-    if args.json:
-        from pathlib import Path
-
-        Path(args.json).write_text(json.dumps(plan, indent=1, default=str))
-    return 0

@@ -50,7 +50,8 @@ def main(args: argparse.Namespace) -> int:
         changes["out"] = args.out
     if args.model:
         changes["model"] = args.model
-        changes["models"] = ()  # --model forces one model
+        changes["models"] = ()  # --model forces one model: no comparison,
+        changes["dft_runs"] = ()  # so no DFT row
     if args.no_progress:
         changes["progress"] = False
     if changes:

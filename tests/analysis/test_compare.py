@@ -148,3 +148,39 @@ def test_cost_per_model_from_campaign_json(tmp_path: Path) -> None:
     assert cost["peak_device_GB"] == pytest.approx(1.5)
     assert cost["device"] == "cpu" and cost["model_version"] == "1"
     assert "Cost" in (tmp_path / "cmp" / "comparison.md").read_text()
+
+
+def test_cli_dft_directories_make_one_row(tmp_path: Path) -> None:
+    a = _write_run(tmp_path / "a", model="lj", errors={"x": 0.2, "y": 0.5})
+    d1 = _write_run(tmp_path / "d1", model=None, errors={"x": 0.1})
+    d2 = _write_run(tmp_path / "d2", model=None, errors={"y": -0.3})
+    for d in (d1, d2):  # each analysed per material: drop the shared failed entry
+        doc = json.loads((d / "results.json").read_text())
+        doc["requested_materials"].pop("failed-one")
+        (d / "results.json").write_text(json.dumps(doc))
+    out = tmp_path / "o"
+    args = ["compare", str(a), "--dft", str(d1), "--dft", str(d2), "--out", str(out)]
+    assert main(args) == 0
+    doc = json.loads((out / "comparison.json").read_text())
+    assert list(doc["models"]) == ["lj", "DFT (VASP)"]
+    dft = doc["models"]["DFT (VASP)"]
+    assert dft["n_all"] == 2 and dft["mae_log10_all"] == pytest.approx(0.2)
+    assert dft["run_dirs"] == [str(d1), str(d2)]
+    assert main(["compare", "--dft", str(d1), "--dft", str(d1), "--out", str(out)]) == 2
+
+
+def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -> None:
+    """With 2 materials the bootstrap has 3 distinct means: a narrow interval that
+    says nothing. The comparison says "too few", not "told apart"."""
+    good = _write_run(tmp_path / "g", model="good", errors={"x": 0.1, "y": 0.2})
+    bad = _write_run(tmp_path / "b", model="bad", errors={"x": 2.0, "y": 2.2})
+    doc = write_comparison(run_dirs=[good, bad], out_dir=tmp_path / "cmp", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert pair["ci95"][1] < 0  # the interval alone would claim a difference
+    assert pair["too_few_materials"] and not pair["distinguishable"]
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "too few materials (n < 5)" in md and "too few to tell the two apart" in md
+    other = _write_run(tmp_path / "o", model="other", errors={"z": 0.1})  # none shared
+    doc = write_comparison(run_dirs=[good, other], out_dir=tmp_path / "c2", figures=False)
+    (pair,) = doc["pairwise_mae_difference"]
+    assert pair["n_materials"] == 0 and pair["too_few_materials"]

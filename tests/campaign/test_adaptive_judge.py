@@ -164,3 +164,13 @@ def test_numbers_from_an_accumulator() -> None:
     assert n["msd_A2"] == pytest.approx(6.0)
     assert n["framework_msd_A2"] == pytest.approx(0.2)
     assert n["D_cm2_s"] == pytest.approx(1e-5, rel=1e-6)
+
+
+def test_running_colder_than_a_sub_diffusive_one_is_stopped() -> None:
+    systems = {
+        "m_1000K": _rec(1000, "running"),
+        "m_1100K": _rec(1100, "sub_diffusive", run_ps=1000.0, msd=3.0),
+        "m_1200K": _rec(1200, "running"),
+    }
+    plan = plan_material(systems, settings=S)
+    assert set(plan.cancel) == {"m_1000K"}  # 1200 K may still diffuse

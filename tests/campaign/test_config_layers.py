@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS
 from ionmd.campaign.config import (
     CAMPAIGN_KEYS,
     FLAT_KEYS,
@@ -27,8 +28,11 @@ def test_the_protocol_holds_no_campaign_key():
         "round_occupancies", "max_atoms_per_batch", "min_cell_length_A",
     }  # fmt: skip
     assert set(PROTOCOL_KEYS) <= set(PROTOCOL_FIELDS)
-    assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS)
+    # the third layer: the adaptive protocol's keys (and the protocol choice)
+    adaptive = {"protocol", *ADAPTIVE_KEYS}
+    assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | adaptive
     assert not set(CAMPAIGN_KEYS) & set(PROTOCOL_FIELDS)
+    assert not adaptive & (set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS))
 
 
 def test_flat_toml_is_routed_to_its_layers(tmp_path):

@@ -58,8 +58,12 @@ def test_two_model_campaign_and_rerun(tmp_path: Path, monkeypatch) -> None:
     assert (out / "comparison.html").is_file()
     # the same command again: each model's finished campaign is kept, not rerun
     before = (out / "toy" / "md.h5").stat().st_mtime_ns
-    main(["run", str(toml)])
+    (out / "comparison.json").unlink()
+    assert main(["run", str(toml)]) == 0  # was 1: every model "failed" (finished)
     assert (out / "toy" / "md.h5").stat().st_mtime_ns == before
+    assert (out / "comparison.json").is_file()  # the comparison is written again
+    record = json.loads((out / "toy" / "campaign.json").read_text())
+    assert record["status"] == "done"
 
 
 def test_a_failing_model_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -87,3 +91,90 @@ def test_cli_exit_status_when_a_model_fails(tmp_path: Path, monkeypatch) -> None
     assert (tmp_path / "out" / "comparison.json").is_file()
     assert main(["run", str(toml), "--model", "toy", "--out", "one"]) == 0
     assert not (tmp_path / "one" / "comparison.json").exists()
+
+
+def _lgps_analysis(tmp_path: Path) -> Path:
+    """Real VASP AIMD (LGPS, 600 K) analysed as OBELiX j8q, as ``ionmd analyze``
+    writes it; skipped where the shared data is absent."""
+    from tests.analysis.analysis_helpers import shared_dir
+
+    src = shared_dir() / "data" / "aimd" / "lgps-600K" / "DiffusionAnalyzer.json"
+    obelix = shared_dir() / "data" / "obelix"
+    if not src.is_file() or not (obelix / "all.csv").is_file():
+        pytest.skip(f"real AIMD or OBELiX data not found under {shared_dir()}")
+    out = tmp_path / "vasp-analysis"
+    ionmd.analyze(
+        src, out=out, material_id="j8q", obelix_data=obelix, figures=False, use_kinisi=False
+    )
+    return out
+
+
+def test_dft_runs_join_the_comparison(tmp_path: Path, monkeypatch) -> None:
+    dft = _lgps_analysis(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    toml = tmp_path / "c.toml"
+    toml.write_text(
+        'materials = ["builtin:toy-fast"]\ntemperatures_K = [800.0, 1000.0]\n'
+        'models = ["toy"]\nduration_ps = 0.2\nequilibration_ps = 0.0\n'
+        f'progress = false\nout = "out"\ndft_runs = ["{dft}"]\n'
+    )
+    assert main(["run", str(toml)]) == 0
+    doc = json.loads((tmp_path / "out" / "comparison.json").read_text())
+    assert list(doc["models"]) == ["toy", "DFT (VASP)"]
+    cell = doc["materials"]["j8q"]["DFT (VASP)"]
+    assert cell["sigma_exp_mS_cm"] == pytest.approx(12.1)  # OBELiX j8q
+    assert "fewer than two" in cell["verdict"]  # one VASP temperature: no Arrhenius
+    assert doc["materials"]["j8q"]["toy"]["verdict"] == "not in this run"
+    assert "j8q at 600 K (20 ps)" in doc["models"]["DFT (VASP)"]["settings"]
+    page = (tmp_path / "out" / "comparison.html").read_text()
+    assert page.index("DFT (VASP): no σ(300 K)") < page.index("<h2>Rank (MAE")
+    # --model forces one model: no comparison, so the DFT row is not asked for
+    assert main(["run", str(toml), "--model", "toy", "--out", "one"]) == 0
+
+
+def test_dft_runs_refused_before_any_md(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="dft_runs must be a list of directories"):
+        config_from_mapping({"models": ["toy"], "dft_runs": "x"})
+    cfg = config_from_mapping({"models": ["toy"], "dft_runs": ["x"]})
+    assert cfg.dft_runs == ("x",)
+    out = tmp_path / "o"
+    with pytest.raises(InputError, match="no results.json"):
+        ionmd.run("builtin:toy-fast", models=["toy"], dft_runs=[tmp_path], out=out, **SHORT)
+    assert not out.exists()  # refused before anything was written
+    with pytest.raises(InputError, match="dft_runs joins the comparison of models"):
+        ionmd.run("builtin:toy-fast", model="toy", dft_runs=[tmp_path], out=out, **SHORT)
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "results.json").write_text(json.dumps({"inputs": [], "materials": {"x": {}}}))
+    with pytest.raises(InputError, match="'x' is in both"):
+        ionmd.run("builtin:toy-fast", models=["toy"], dft_runs=[a, b], out=out, **SHORT)
+
+
+def test_a_model_raising_mid_run_is_recorded_failed(tmp_path: Path, monkeypatch) -> None:
+    """A model whose campaign raises after its MD (here: just before it would be
+    marked done) says "failed" and why in its campaign.json, not "running"."""
+    from ionmd.campaign import records
+    from ionmd.errors import IonmdError
+
+    calls = []
+
+    def fail_first() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IonmdError("model blew up after the MD")
+
+    monkeypatch.setattr(records, "_before_done_hook", fail_first)
+    res = ionmd.run(
+        "builtin:toy-fast",
+        models=["lj", "toy"],
+        temperatures_K=[800.0],
+        out=tmp_path / "o",
+        **SHORT,
+    )
+    assert res.failed["model lj"] == "model blew up after the MD"
+    lj = json.loads((tmp_path / "o" / "lj" / "campaign.json").read_text())
+    assert lj["status"] == "failed"
+    assert lj["failure"] == "IonmdError: model blew up after the MD"
+    toy = json.loads((tmp_path / "o" / "toy" / "campaign.json").read_text())
+    assert toy["status"] == "done" and "failure" not in toy

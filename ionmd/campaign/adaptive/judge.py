@@ -16,12 +16,13 @@ Per system, after each chunk (:func:`judge_system`), from its MSD accumulator:
 - otherwise: continue, with the reason.
 
 Per material (:func:`plan_material`), whenever one of its systems stops: queued
-temperatures at or above a melt are cancelled; while fewer than
-``min_reliable_temperatures`` can still be reliable, a temperature is added (up by
-``temperature_step_K`` when the hottest stable one is not enough, never to or
-above a melt nor above ``max_temperature_K``; between the hottest stable one and
-the melt; down, only below a reliable one, or below the lowest melt when every
-temperature melted, and not under ``min_temperature_K``).
+temperatures at or above a melt are cancelled, and queued or running ones colder
+than one that stayed sub-diffusive for ``max_duration_ps`` (they diffuse less);
+while fewer than ``min_reliable_temperatures`` can still be reliable, the missing
+ones are added (up by ``temperature_step_K`` when the hottest stable one is not
+enough, never to or above a melt nor above ``max_temperature_K``; between the
+hottest stable one and the melt; down, only below a reliable one, or below the
+lowest melt when every temperature melted, and not under ``min_temperature_K``).
 With nothing left to run it is *resolved* when it has enough reliable
 temperatures and σ(300 K)'s 95 % interval from the Arrhenius fit is narrower than
 ``target_sigma300_log10_ci``, else a temperature is added if one may be, else it
@@ -164,7 +165,7 @@ def plan_material(
     for T, (k, r) in by_T.items():
         if r["outcome"] == "queued" and T >= t_melt:
             plan.cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
-        elif r["outcome"] == "queued" and T < t_sub:
+        elif r["outcome"] in PENDING and T < t_sub:  # queued, or stopped early
             plan.cancel[k] = (
                 f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
             )

@@ -53,7 +53,7 @@ class AdaptiveLoop:
     Args:
         model: the torch-sim model.
         protocol: the engine protocol; settings: the adaptive keys.
-        systems: the initial (material, temperature) systems, in queue order.
+        systems: the initial (material, temperature) systems (queued hottest first).
         capacity_atoms: atoms the batch may hold (a system larger than it runs alone).
         out_path: the run file; OUT/adaptive.json is written next to it.
         model_name, model_version, run_config: recorded in the run file.
@@ -127,7 +127,10 @@ class AdaptiveLoop:
             "step": 0,
             "atom_steps": 0,
             "decided_step": -1,
-            "queue": [s.key for s in systems],
+            # hottest first, across materials: a melt, or a material that stays
+            # sub-diffusive even hot (its colder temperatures are then cancelled),
+            # is known before the colder runs are spent
+            "queue": [s.key for s in sorted(systems, key=lambda s: -s.temperature_K)],
             "systems": recs,
             "materials": materials,
             "events": [],
@@ -325,8 +328,10 @@ class AdaptiveLoop:
                 continue
             systems = {k: r for k, r in st["systems"].items() if r["material_id"] == mid}
             plan = plan_material(systems, settings=s, allow_add=not spent)
+            running = {k: "cancelled" for k in plan.cancel if k in self.pool.keys}
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
+            self.pool.remove(running)  # stopped early: they cannot become reliable
             mat["sigma300_log10_ci"] = plan.sigma300_log10_ci
             for T, why in zip(plan.add_K, plan.add_reasons, strict=True):
                 self._add_temperature(mid, T, why)
@@ -372,6 +377,12 @@ class AdaptiveLoop:
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
                 self._event("enter", key=key)
+            t_ps = pool.step * self.protocol.timestep_fs * 1e-3
+            log.info(
+                f"adaptive: batch at {t_ps:g} ps: {len(pool.keys)} systems, "
+                f"{pool.n_atoms} of {self.capacity} atoms, {len(st['queue'])} queued "
+                f"(entered: {', '.join(enter)})"
+            )
         if st["occupancy"]:
             st["occupancy"][-1]["step_end"] = pool.step
         if pool.keys:
