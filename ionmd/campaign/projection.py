@@ -154,8 +154,7 @@ def plan_campaign(
     if config.adaptive is not None:  # one in-flight batch, open-ended durations
         from ionmd.campaign.adaptive.projection import adaptive_projection
 
-        queue = [s for b in batches for s in b]
-        adaptive = adaptive_projection(ok, config=config, queue=queue, us_per_atom_step=us)
+        adaptive = adaptive_projection(ok, config=config, us_per_atom_step=us)
         for r in ok:
             r["batches"] = []
     plan = {

@@ -13,7 +13,6 @@ past it. No model is loaded: on CUDA without
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
@@ -23,17 +22,18 @@ def adaptive_projection(
     ok: list[dict[str, Any]],
     *,
     config: CampaignConfig,
-    queue: Sequence[Any],
     us_per_atom_step: float,
 ) -> dict[str, Any]:
     """The adaptive plan; sets each runnable row's ``atom_steps``/``gpu_hours`` to
     its worst case (its initial systems for ``max_duration_ps``) and returns the
-    campaign's adaptive section. ``queue``: the initial systems in run order
-    (objects with ``material_id`` and ``atoms``)."""
+    campaign's adaptive section."""
     s, protocol = config.adaptive, config.protocol
     assert s is not None
     chunk, longest = s.chunk_steps(protocol), s.max_steps(protocol)
-    sizes = [len(x.atoms) for x in queue]
+    # the initial queue as the loop orders it: hottest first, across materials
+    queue = [(T, r["atoms"]) for r in ok for _ in range(r["orderings"])
+             for T in config.temperatures_K]  # fmt: skip
+    sizes = [n for _, n in sorted(queue, key=lambda x: -x[0])]
     total = sum(sizes)
     if config.max_atoms_per_batch > 0:
         capacity, source = int(config.max_atoms_per_batch), "max_atoms_per_batch"
