@@ -48,6 +48,13 @@ def check_protocol_and_model(
     if not previous:
         return
     was = previous.get("protocol", {})
+    mode_was = was.get("protocol") or "study"  # a study fingerprint has no "protocol"
+    mode = protocol.get("protocol") or "study"
+    if mode_was != mode:  # one cause, not every adaptive key listed as "-> None"
+        raise InputsChangedError(
+            f'{out} holds a campaign run with protocol = "{mode_was}", not "{mode}" '
+            f"(the two protocols' data cannot be mixed); {_HOW}"
+        )
     changed = [
         f"{k} {was.get(k)!r} -> {protocol.get(k)!r}"
         for k in sorted(set(was) | set(protocol))

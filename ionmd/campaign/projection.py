@@ -150,7 +150,14 @@ def plan_campaign(
         rows.append(row)
     ok = [r for r in rows if "atoms" in r]
     batches = _assign_batches(ok, max_atoms=config.max_atoms_per_batch)
-    return {
+    adaptive = None
+    if config.adaptive is not None:  # one in-flight batch, open-ended durations
+        from ionmd.campaign.adaptive.projection import adaptive_projection
+
+        adaptive = adaptive_projection(ok, config=config, us_per_atom_step=us)
+        for r in ok:
+            r["batches"] = []
+    plan = {
         "config": {
             "materials": config.materials,
             "occupancy": config.occupancy_mode,
@@ -167,6 +174,10 @@ def plan_campaign(
         "materials": rows,
         "totals": _totals(rows, ok, n_batches=len(batches), us=us),
     }
+    if adaptive is not None:
+        plan["adaptive"] = adaptive
+        plan["totals"]["n_batches"] = 1
+    return plan
 
 
 def _model_elements(model: str) -> tuple[set[str] | None, str]:

@@ -189,6 +189,10 @@ def _prepare(
     check_systems(
         previous_inputs, systems=inputs["systems"], keys_with_data=with_data, out=out
     )
+    if config.adaptive is not None and with_data:  # the systems the model can run
+        from ionmd.campaign.adaptive.same_systems import check_same_initial_systems
+
+        check_same_initial_systems(previous_inputs, keys=inputs["systems"], out=out)
     _refuse_finished(previous, systems=inputs["systems"], analyze=analyze, out=out)
     if force:  # only now: a refused campaign removes nothing
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):

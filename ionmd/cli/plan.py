@@ -95,6 +95,8 @@ def _print_plan(plan: dict) -> None:
         sc = "x".join(str(x) for x in r["supercell"])
         # 1-based, as the run logs "batch 1/N" (the JSON keeps the 0-based index)
         note = "batch " + ",".join(str(b + 1) for b in r["batches"])
+        if "adaptive" in plan:  # one in-flight batch; the cost is the worst case
+            note = "in-flight (worst case)"
         if r.get("rounding"):
             note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
         print(
@@ -110,4 +112,9 @@ def _print_plan(plan: dict) -> None:
         f"{t['atom_steps']:.3g} atom-steps = {t['gpu_hours']:.1f} GPU-hours at "
         f"{plan['us_per_atom_step']:g} us/atom-step ({plan['cost_source']}); "
         f"model elements: {plan['model_elements']}"
+        + ("; adaptive: worst case of the initial systems" if "adaptive" in plan else "")
     )
+    if "adaptive" in plan:
+        from ionmd.campaign.adaptive.projection import describe
+
+        print(describe(plan["adaptive"], us_per_atom_step=plan["us_per_atom_step"]))

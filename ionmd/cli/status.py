@@ -9,8 +9,20 @@ from typing import Any
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ionmd.scaleout import markers
     from ionmd.scaleout.status import campaign_status
 
+    if markers.read_json(markers.state_path(args.out_dir)) is None:
+        from ionmd.campaign.adaptive.status import (
+            adaptive_status_exit,
+            format_adaptive_status,
+            read_adaptive_state,
+        )
+
+        doc = read_adaptive_state(args.out_dir)  # in-process adaptive: its loop's state
+        if doc is not None:
+            print(format_adaptive_status(doc, out_dir=args.out_dir))
+            return adaptive_status_exit(doc)
     status = campaign_status(args.out_dir)
     print(status.format(show_done=not args.hide_done))
     return 1 if status.counts["failed"] else 0

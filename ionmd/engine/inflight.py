@@ -111,6 +111,8 @@ class InFlightBatch:
         #: every system created in the run file (a resume removes the others)
         self.known: list[str] = []
         self.failed: dict[str, str] = {}
+        #: the batch step at which each failed system left (mid-chunk, at a check)
+        self.failed_step: dict[str, int] = {}
         #: the caller's state, saved in every checkpoint
         self.extra: dict[str, Any] = {}
         self.writer: RunFileWriter | None = None
@@ -165,6 +167,7 @@ class InFlightBatch:
                 cohort.msd.load_state_dict(saved["msd"])
         self.known = list(payload["known_keys"])
         self.failed = dict(payload.get("failed", {}))
+        self.failed_step = {k: int(v) for k, v in payload.get("failed_step", {}).items()}
         self.extra = dict(payload.get("extra", {}))
         self.atom_steps = int(payload.get("atom_steps", 0))
         steps = {k: self.step - c.entry_step for c in self.cohorts for k in c.keys}
@@ -423,6 +426,7 @@ class InFlightBatch:
         )
         for i, why in failed.items():
             self.failed[keys[i]] = why
+            self.failed_step[keys[i]] = self.step
             log.info(f"{keys[i]} failed: {why}; the rest of the batch carries on")
         self._select(keep_keys=[k for i, k in enumerate(keys) if i not in failed])
 
@@ -463,6 +467,7 @@ class InFlightBatch:
             extra={
                 "known_keys": list(self.known),
                 "failed": dict(self.failed),
+                "failed_step": dict(self.failed_step),
                 "extra": self.extra,
                 "atom_steps": int(self.atom_steps),
             },

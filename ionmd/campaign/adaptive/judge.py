@@ -21,8 +21,8 @@ than one that stayed sub-diffusive for ``max_duration_ps`` (they diffuse less);
 while fewer than ``min_reliable_temperatures`` can still be reliable, the missing
 ones are added (up by ``temperature_step_K`` when the hottest stable one is not
 enough, never to or above a melt nor above ``max_temperature_K``; between the
-hottest stable one and the melt; down, only below a reliable one and not under
-``min_temperature_K``).
+hottest stable one and the melt; down, only below a reliable one, or below the
+lowest melt when every temperature melted, and not under ``min_temperature_K``).
 With nothing left to run it is *resolved* when it has enough reliable
 temperatures and σ(300 K)'s 95 % interval from the Arrhenius fit is narrower than
 ``target_sigma300_log10_ci``, else a temperature is added if one may be, else it
@@ -45,6 +45,8 @@ from ionmd.numerics.diffusion_estimate import estimate_diffusion
 #: outcomes of a system that no longer runs
 FINISHED = ("reliable", "sub_diffusive", "melted", "failed", "budget", "cancelled")
 PENDING = ("queued", "running")
+#: outcomes that do not make a temperature "stable" ground to add from or name
+UNSTABLE = ("melted", "cancelled", "failed")
 
 
 def system_numbers(
@@ -204,7 +206,8 @@ def plan_material(
     if not enough:
         orders = [_NEAREST] * (s.min_reliable_temperatures - len(reliable))
     else:
-        orders = [("up", "down", "between"), ("down", "up", "between")]
+        # never "between": a point inside the range cannot narrow the extrapolation
+        orders = [("up", "down"), ("down", "up")]
     if allow_add and _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why):
         return plan
     plan.done, plan.status = True, "unresolved"
@@ -248,9 +251,17 @@ def _add_one(
     """Queue the first allowed temperature of ``order`` (see module doc)."""
     s = settings
     present = set(outcome)
-    stable = sorted(T for T, o in outcome.items() if o not in ("melted", "cancelled"))
-    if not stable:
-        return False
+    # a failed system (non-finite forces, runaway) says nothing about the framework
+    stable = sorted(T for T, o in outcome.items() if o not in UNSTABLE)
+    if not stable:  # every temperature melted (or failed): try one colder than the melt
+        down = t_melt - s.temperature_step_K
+        if not math.isfinite(t_melt) or down < s.min_temperature_K or down in present:
+            return False
+        plan.add_K.append(float(down))
+        plan.add_reasons.append(
+            f"{why}; below the melt at {t_melt:g} K (no stable temperature yet)"
+        )
+        return True
     options: dict[str, tuple[float, str]] = {}
     up = max(stable) + s.temperature_step_K
     if up <= s.max_temperature_K and up < t_melt:
@@ -296,7 +307,7 @@ def _unresolved_reason(
         else f"{n} reliable temperatures ({_temps(reliable)} K)"
     ]
     melted = sorted(T for T, o in outcome.items() if o == "melted")
-    stable = [T for T, o in outcome.items() if o not in ("melted", "cancelled", "failed")]
+    stable = [T for T, o in outcome.items() if o not in UNSTABLE]
     if stable:
         hot = max(stable)
         n = by_T[hot][1].get("numbers") or {}
@@ -304,15 +315,15 @@ def _unresolved_reason(
         if outcome[hot] != "reliable":
             parts.insert(
                 0,
-                f"hottest stable temperature {hot:g} K: Li MSD {msd:.0f} Å² after "
-                f"{run:.0f} ps",
+                f"hottest stable temperature {hot:g} K: Li MSD {_a2(msd)} Å² after "
+                f"{run:g} ps",
             )
     sub = sorted(T for T, o in outcome.items() if o == "sub_diffusive")
     if sub and (not stable or outcome[max(stable)] == "reliable"):
         n = by_T[max(sub)][1].get("numbers") or {}
         parts.append(
             f"sub-diffusive at {_temps(sub)} K (at {max(sub):g} K: Li MSD "
-            f"{(n.get('msd_A2') or 0.0):.0f} Å² after {(n.get('run_ps') or 0.0):.0f} ps)"
+            f"{_a2(n.get('msd_A2') or 0.0)} Å² after {(n.get('run_ps') or 0.0):g} ps)"
         )
     if melted:
         parts.append(f"melted at {_temps(melted)} K")
@@ -331,6 +342,11 @@ def _unresolved_reason(
             + f" > {s.target_sigma300_log10_ci:g}"
         )
     return "; ".join(parts)
+
+
+def _a2(msd: float) -> str:
+    """An MSD for a reason line: whole Å² from 1 Å² up, else one digit (0.8, not 1)."""
+    return f"{msd:.0f}" if msd >= 1.0 else f"{msd:.1g}"
 
 
 def sigma300_log10_ci(points: Sequence[tuple[float, Mapping[str, Any]]]) -> float | None:

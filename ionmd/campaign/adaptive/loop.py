@@ -158,9 +158,11 @@ class AdaptiveLoop:
         base = self.base[rec["material_id"]]
         return dataclasses.replace(base, temperature_K=float(rec["temperature_K"]))
 
-    def _event(self, event: str, *, key: str | None = None, **fields: Any) -> None:
+    def _event(
+        self, event: str, *, key: str | None = None, step: int | None = None, **fields: Any
+    ) -> None:
         st = self.state
-        row: dict[str, Any] = {"step": self.pool.step}
+        row: dict[str, Any] = {"step": self.pool.step if step is None else step}
         if key is not None:
             rec = st["systems"][key]
             row |= {"key": key, "material_id": rec["material_id"]}
@@ -229,9 +231,15 @@ class AdaptiveLoop:
     def _judge_systems(self) -> None:
         """Judge the running systems; stop, or extend by a chunk."""
         st, pool, s = self.state, self.pool, self.settings
-        for key, why in pool.failed.items():
-            if st["systems"][key]["outcome"] == "running":
-                self._finish(key, "failed", why)
+        failed = [k for k in pool.failed if st["systems"][k]["outcome"] == "running"]
+        for key in sorted(failed, key=lambda k: pool.failed_step[k]):
+            # it left the batch at the fault check, mid-chunk: its exit, run time and
+            # the batch's occupancy say so (not the boundary where it is noticed)
+            left = pool.failed_step[key]
+            rec = st["systems"][key]
+            rec["run_ps"] = (left - rec["entered_step"]) * self.protocol.timestep_fs * 1e-3
+            self._split_occupancy(at_step=left, atoms_left=rec["n_atoms"])
+            self._finish(key, "failed", pool.failed[key], step=left)
         msd = pool.msd_results()
         over_budget = bool(s.max_atom_steps) and pool.atom_steps >= s.max_atom_steps
         stopped: dict[str, str] = {}
@@ -271,8 +279,30 @@ class AdaptiveLoop:
                     key, "budget", f"budget of {s.max_atom_steps:g} atom-steps spent"
                 )
 
+    def _split_occupancy(self, *, at_step: int, atoms_left: int) -> None:
+        """The current chunk's occupancy row ends at ``at_step``; a row with
+        ``atoms_left`` fewer atoms continues from there."""
+        rows = self.state["occupancy"]
+        if not rows or not rows[-1]["step_start"] <= at_step < rows[-1]["step_end"]:
+            return
+        last = rows[-1]
+        if last["step_start"] == at_step:  # another system left at the same step
+            last["atoms"] -= atoms_left
+            last["n_systems"] -= 1
+            return
+        rest = dict(last, step_start=at_step, atoms=last["atoms"] - atoms_left,
+                    n_systems=last["n_systems"] - 1)  # fmt: skip
+        last["step_end"] = at_step
+        rows.append(rest)
+
     def _finish(
-        self, key: str, outcome: str, reason: str, *, numbers: Mapping | None = None
+        self,
+        key: str,
+        outcome: str,
+        reason: str,
+        *,
+        numbers: Mapping | None = None,
+        step: int | None = None,
     ) -> None:
         st = self.state
         rec = st["systems"][key]
@@ -281,11 +311,12 @@ class AdaptiveLoop:
         if key in st["queue"]:
             st["queue"].remove(key)
         if not was_queued:
-            rec["left_step"] = self.pool.step
+            rec["left_step"] = self.pool.step if step is None else step
         fields = {"outcome": outcome, "reason": reason}
         if numbers:
             fields["numbers"] = dict(numbers)
-        self._event("stop" if not was_queued else "cancel", key=key, **fields)
+        kind = "stop" if not was_queued else "cancel"
+        self._event(kind, key=key, step=step, **fields)
         if not was_queued:
             log.info(f"adaptive: {key} stops ({outcome}): {reason}")
 
@@ -382,7 +413,9 @@ def occupancy_mean(state: Mapping[str, Any], *, while_queued: bool = False) -> f
     span = sum(r["step_end"] - r["step_start"] for r in rows)
     if cap <= 0 or span <= 0:
         return None
-    return sum(r["atoms"] / cap * (r["step_end"] - r["step_start"]) for r in rows) / span
+    # a system larger than the capacity runs alone: that batch is full (1, not > 1)
+    full = sum(min(r["atoms"] / cap, 1.0) * (r["step_end"] - r["step_start"]) for r in rows)
+    return full / span
 
 
 __all__ = ["FINISHED", "STATE_FILE", "AdaptiveLoop", "occupancy_mean"]

@@ -56,6 +56,11 @@ class AdaptiveSettings:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise InputError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.temperature_step_K < 1.0:  # and two added temperatures would share a
+            # run-file name (system_key keeps 6 digits: 1200.001 K is "m_1200K")
+            raise InputError(
+                f"temperature_step_K must be >= 1 K, got {self.temperature_step_K}"
+            )
         if self.chunk_ps > self.max_duration_ps:
             raise InputError(
                 f"chunk_ps ({self.chunk_ps}) is longer than max_duration_ps "
