@@ -63,6 +63,9 @@ class _Cohort:
     msd: MultiWindowMSD
     frame: FrameworkFrame
     rec: Recorder
+    #: positions (framework frame) at the first MSD sample: the whole-run lag,
+    #: which the analysis includes in the 20 Å² check, is measured against them
+    origin: torch.Tensor | None = None
     #: system and atom ranges in the batch (recomputed when the batch changes)
     systems: slice = slice(0, 0)
     atoms: slice = slice(0, 0)
@@ -165,6 +168,8 @@ class InFlightBatch:
             restore_into(self.st, payload)
             for cohort, saved in zip(self.cohorts, cohorts, strict=True):
                 cohort.msd.load_state_dict(saved["msd"])
+                origin = saved.get("origin")
+                cohort.origin = None if origin is None else origin.to(self.device)
         self.known = list(payload["known_keys"])
         self.failed = dict(payload.get("failed", {}))
         self.failed_step = {k: int(v) for k, v in payload.get("failed_step", {}).items()}
@@ -312,6 +317,8 @@ class InFlightBatch:
                     ck, masses=masses, system_idx=sys_idx, framework_mask=~mobile[atoms]
                 )
                 c.rec.select(ck, system_idx=sys_idx, mobile_mask=mobile[atoms])
+                if c.origin is not None:
+                    c.origin = c.origin[atoms]
             cohorts.append(c)
         self.cohorts = cohorts
         self._layout()
@@ -383,6 +390,8 @@ class InFlightBatch:
             if due_msd or due_frame:
                 rel, shift = c.frame.relative(st.positions[c.atoms])
                 if due_msd:
+                    if c.msd.n_taken == 0:
+                        c.origin = rel.detach().clone()
                     c.msd.sample(rel)
                 if due_frame:
                     c.rec.add_frame(step=local, positions=rel, framework_com=shift)
@@ -458,6 +467,7 @@ class InFlightBatch:
                         "entry_step": c.entry_step,
                         "keys": list(c.keys),
                         "msd": c.msd.state_dict(),
+                        "origin": None if c.origin is None else c.origin.cpu(),
                     }
                     for c in self.cohorts
                 ]
@@ -487,9 +497,26 @@ class InFlightBatch:
             if c.msd.n_taken == 0:
                 continue
             res = c.msd.result()
+            whole = self._whole_run_msd(c)
             for i, key in enumerate(c.keys):
                 out[key] = _msd_for_system(res, i, self.protocol.timestep_fs)
+                if whole is not None:
+                    out[key]["mobile_whole_run_A2"] = float(whole[i, 0])
+                    out[key]["framework_whole_run_A2"] = float(whole[i, 1])
         return out
+
+    def _whole_run_msd(self, c: _Cohort) -> Any:
+        """``(n_systems, 2)`` MSD of the mobile ions and of the framework between the
+        first MSD sample and now (one origin: the analysis's whole-run lag)."""
+        if c.origin is None:
+            return None
+        rel, _ = c.frame.relative(self.st.positions[c.atoms])
+        sq = ((rel - c.origin).to(torch.float64) ** 2).sum(-1)
+        n = c.msd.n_systems
+        sums = torch.zeros(2 * n, dtype=torch.float64, device=sq.device)
+        sums.index_add_(0, c.msd._group, sq)
+        counts = torch.stack([c.msd.n_mobile, c.msd.n_framework], 1).to(torch.float64)
+        return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
 def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:

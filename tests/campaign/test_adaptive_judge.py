@@ -174,3 +174,15 @@ def test_running_colder_than_a_sub_diffusive_one_is_stopped() -> None:
     }
     plan = plan_material(systems, settings=S)
     assert set(plan.cancel) == {"m_1000K"}  # 1200 K may still diffuse
+
+
+def test_numbers_include_the_whole_run_lag() -> None:
+    """The analysis checks 20 Å² over lags up to the whole run; the loop does too
+    (the lag grid alone stops at ~60-90 % of the run)."""
+    lag = np.array([0.1, 1.0, 5.0])
+    acc = {"lag_ps": lag, "mobile_A2": np.array([1.0, 8.0, 18.0]),
+           "framework_A2": np.full(3, 0.2), "n_origins": np.array([100, 10, 2]),
+           "mobile_whole_run_A2": 21.5, "framework_whole_run_A2": 0.4}  # fmt: skip
+    n = system_numbers(acc, n_ions=27, run_ps=9.0, equilibration_ps=1.0)
+    assert n["msd_A2"] == 21.5 and n["framework_msd_A2"] == 0.4
+    assert judge_system(n | {"D_log10_ci": 0.1}, settings=S).outcome == "reliable"

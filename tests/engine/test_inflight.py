@@ -218,3 +218,25 @@ def test_refusals(model: object, tmp_path: Path) -> None:
     pool.add([spec], steps_total=CHUNK)
     with pytest.raises(InputError, match="already"):
         pool.add([spec], steps_total=CHUNK)
+
+
+def test_whole_run_msd_is_the_first_to_last_sample_displacement(
+    model: object, tmp_path: Path
+) -> None:
+    """What the adaptive loop adds to the lag grid for its 20 Å² check: the MSD from
+    the first production sample to now, as the analysis's whole-run lag; checked
+    against the stored frames (the first at the end of equilibration, the last at
+    the chunk boundary)."""
+    spec = _spec("toy-fast", 1200.0)
+    pool = _pool(model, tmp_path / "pool.h5")
+    pool.start()
+    pool.add([spec], steps_total=CHUNK)
+    _run_chunks(pool, 2)
+    got = pool.msd_results()[spec.key]["mobile_whole_run_A2"]
+    with h5py.File(tmp_path / "pool.h5") as f:
+        pos = f[f"particles/{spec.key}/position/value"][()]
+        steps = f[f"particles/{spec.key}/position/step"][()]
+    assert steps[0] == PROTOCOL.equilibration_steps and steps[-1] == 2 * CHUNK
+    want = float(((pos[-1] - pos[0]) ** 2).sum(-1).mean())
+    assert got == pytest.approx(want, rel=1e-10)
+    assert got > 0.1
