@@ -88,3 +88,56 @@ def test_thermo_matches_torch_sim():
     torch.testing.assert_close(
         th.conserved_energy_eV(st, kT=kT), nh.nh_conserved_energy(st, kT=kT)
     )
+
+
+def test_in_flight_batch_ordinary_steps_read_nothing(tmp_path):
+    """The adaptive protocol's in-flight batch, with two cohorts (systems that
+    entered at different steps): no host read on ordinary steps either."""
+    from ionmd.engine.checkpoint import batch_inputs, fingerprint
+    from ionmd.engine.inflight import InFlightBatch
+
+    config = quick_config(
+        temperatures_K=(40.0, 60.0, 80.0),
+        duration_ps=1.0,
+        equilibration_ps=0.1,
+        thermo_every_fs=25.0,
+        fault_check_every_fs=100.0,
+        flush_every_ps=0.5,
+    )
+    p = config.protocol
+    chunk = 4 * p.fault_check_every_steps
+    systems = [spec(argon(2), t, material_id=f"ar{i}") for i, t in enumerate((40, 60, 80))]
+    fp = fingerprint(
+        batch_inputs(protocol={}, model_name="lj", model_version="", systems={})
+    )
+    pool = InFlightBatch(
+        lj_model(), protocol=p, out_path=tmp_path / "r.h5", model_name="lj",
+        model_version="", run_config={}, fingerprint_hex=fp, chunk_steps=chunk,
+    )  # fmt: skip
+    orig = InFlightBatch._record
+    with count_host_reads() as counter:
+
+        def record(self):
+            orig(self)
+            counter.step_done(self.step, self.st)
+
+        InFlightBatch._record = record
+        try:
+            pool.start()
+            pool.add(systems[:2], steps_total=chunk)
+            pool.advance(chunk)
+            pool.flush()
+            pool.add(systems[2:], steps_total=chunk)
+            pool.advance(2 * chunk)
+        finally:
+            InFlightBatch._record = orig
+    special = {
+        s
+        for s in range(1, 3 * chunk + 1)
+        if s % p.fault_check_every_steps == 0 or s % p.flush_every_steps == 0
+    }
+    ours = counter.per_step("ionmd")
+    ordinary = {s: k for s, k in ours.items() if s not in special and s > 0}
+    where = [w for (o, w), k in counter.where.items() if o == "ionmd"]
+    assert ordinary == {}, f"host reads on ordinary steps: {ordinary}; at {where}"
+    assert any(ours.get(s, 0) > 0 for s in special)
