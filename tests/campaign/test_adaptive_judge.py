@@ -186,3 +186,14 @@ def test_numbers_include_the_whole_run_lag() -> None:
     n = system_numbers(acc, n_ions=27, run_ps=9.0, equilibration_ps=1.0)
     assert n["msd_A2"] == 21.5 and n["framework_msd_A2"] == 0.4
     assert judge_system(n | {"D_log10_ci": 0.1}, settings=S).outcome == "reliable"
+
+
+def test_a_reliable_run_above_a_melt_does_not_count() -> None:
+    """Melting nucleates: a short run at 1025 K can stay crystalline while 1000 K
+    melted later (seen on toy-melt). It is not a reliable temperature."""
+    systems = _arrhenius_systems([700, 800, 900, 1025], 0.05)
+    systems["m_1000K"] = _rec(1000, "melted", fw=6.0)
+    plan = plan_material(systems, settings=S)
+    assert plan.reliable_K == [700.0, 800.0, 900.0]
+    assert plan.done and plan.status == "resolved"  # three are enough here
+    assert "1025" not in plan.reason

@@ -46,7 +46,7 @@ from ionmd.numerics.diffusion_estimate import estimate_diffusion
 FINISHED = ("reliable", "sub_diffusive", "melted", "failed", "budget", "cancelled")
 PENDING = ("queued", "running")
 #: outcomes that do not make a temperature "stable" ground to add from or name
-UNSTABLE = ("melted", "cancelled", "failed")
+UNSTABLE = ("melted", "cancelled", "failed", "above_melt")
 
 
 def system_numbers(
@@ -152,6 +152,8 @@ class MaterialPlan:
     status: str = "running"  # resolved / unresolved when done
     reason: str = ""
     sigma300_log10_ci: float | None = None
+    #: the temperatures that count (reliable, and below any melt)
+    reliable_K: list[float] = field(default_factory=list)
 
 
 def plan_material(
@@ -181,7 +183,14 @@ def plan_material(
     outcome = {
         T: ("cancelled" if k in plan.cancel else r["outcome"]) for T, (k, r) in by_T.items()
     }
+    # a run that stayed crystalline above a temperature where the framework melted
+    # was too short to see the melt (it nucleates): it does not count
+    outcome = {
+        T: "above_melt" if o == "reliable" and T >= t_melt else o
+        for T, o in outcome.items()
+    }
     reliable = sorted(T for T, o in outcome.items() if o == "reliable")
+    plan.reliable_K = reliable
     pending = [T for T, o in outcome.items() if o in PENDING]
     # a pending temperature can still become reliable unless it is at or above a
     # melt, or colder than one that stayed sub-diffusive for max_duration_ps
@@ -336,6 +345,11 @@ def _unresolved_reason(
         )
     if melted:
         parts.append(f"melted at {_temps(melted)} K")
+    above = sorted(T for T, o in outcome.items() if o == "above_melt")
+    if above:
+        parts.append(
+            f"not counted: {_temps(above)} K, above the melt (too short to see it)"
+        )
     if exhausted:
         parts.append(
             f"no temperature left to add within [{s.min_temperature_K:g}, "

@@ -340,7 +340,7 @@ class AdaptiveLoop:
                 if spent and plan.status != "resolved":
                     reason = f"budget of {s.max_atom_steps:g} atom-steps spent: {reason}"
                 mat |= {"status": plan.status, "reason": reason}
-                mat["reliable_K"] = _temps(systems, "reliable")
+                mat["reliable_K"] = plan.reliable_K
                 mat["melted_K"] = _temps(systems, "melted")
                 self._event("material_done", material_id=mid, outcome=plan.status,
                             reason=reason)  # fmt: skip
