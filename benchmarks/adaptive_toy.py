@@ -8,7 +8,8 @@ study protocol runs every system for ``--study-ps``, the adaptive one decides
 per chunk. One run of this script runs both and prints, side by side:
 
 - per material, the temperatures where the Li MSD reached 20 Å² with the
-  framework intact (the study's reliability, read from the run files' /msd);
+  framework intact (the study's reliability, read from the run files: the /msd
+  lag grid and the whole-run lag of the stored frames);
 - materials reliable at >= min_reliable_temperatures temperatures;
 - atom-steps spent; for the adaptive run, the decisions (temperatures added,
   melts caught, why a material ended unresolved) and the batch occupancy.
@@ -62,6 +63,9 @@ def _reliable_from_runfiles(out: Path) -> dict[str, dict[float, dict[str, float]
                     continue
                 a = f[f"parameters/{key}"].attrs
                 li = float(np.nanmax(f[f"msd/{key}/mobile_A2"][()]))
+                pos = f[f"particles/{key}/position/value"]
+                if pos.shape[0] >= 2:  # the whole-run lag, as the analysis includes it
+                    li = max(li, float(((pos[-1] - pos[0]) ** 2).sum(-1).mean()))
                 fw = float(np.nanmax(f[f"msd/{key}/framework_A2"][()]))
                 row = {
                     "li_A2": li,
@@ -83,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-reliable", type=int, default=4)
     ap.add_argument("--capacity-systems", type=int, default=6)
     ap.add_argument("--dtype", default="float32")
+    ap.add_argument("--report-only", action="store_true", help="re-read an --out")
     args = ap.parse_args(argv)
+    if args.report_only:
+        print(_report(args, {"study": float("nan"), "adaptive": float("nan")}))
+        return 0
     from ionmd.campaign.config import RunConfig
     from ionmd.campaign.run import run_campaign
 
@@ -126,7 +134,8 @@ def _report(args: argparse.Namespace, walls: dict[str, float]) -> str:
     n_ok = {"study": 0, "adaptive": 0}
     for mid in sorted(set(study_rel) | set(adapt_rel)):
         s = sorted(T for T, r in study_rel.get(mid, {}).items() if r["reliable"])
-        a = sorted(T for T, r in adapt_rel.get(mid, {}).items() if r["reliable"])
+        # the loop's own count: reliable, framework intact, below any melt
+        a = sorted(state["materials"].get(mid, {}).get("reliable_K") or [])
         n_ok["study"] += len(s) >= args.min_reliable
         n_ok["adaptive"] += len(a) >= args.min_reliable
         m = state["materials"].get(mid, {})

@@ -197,3 +197,15 @@ def test_a_reliable_run_above_a_melt_does_not_count() -> None:
     assert plan.reliable_K == [700.0, 800.0, 900.0]
     assert plan.done and plan.status == "resolved"  # three are enough here
     assert "1025" not in plan.reason
+
+
+def test_idle_room_starts_the_next_temperature_early() -> None:
+    """With room in the batch, a material whose finished temperatures leave σ(300 K)
+    too wide gets its next one now, not after its last run (no room: it waits)."""
+    systems = _arrhenius_systems([1000, 1100, 1200], 0.3)
+    systems["m_900K"] = _rec(900, "running")
+    assert plan_material(systems, settings=S).add_K == []
+    plan = plan_material(systems, settings=S, room=True)
+    assert plan.add_K == [1300.0] and "the batch has room" in plan.add_reasons[0]
+    narrow = _arrhenius_systems([800, 1000, 1200], 0.02) | {"m_900K": _rec(900, "running")}
+    assert plan_material(narrow, settings=S, room=True).add_K == []

@@ -161,10 +161,14 @@ def plan_material(
     *,
     settings: AdaptiveSettings,
     allow_add: bool = True,
+    room: bool = False,
 ) -> MaterialPlan:
     """Decide for one material from its systems (key -> record with
     ``temperature_K``, ``outcome``, ``numbers``); see the module doc.
-    ``allow_add=False`` (the budget is spent): conclude with what there is."""
+    ``allow_add=False`` (the budget is spent): conclude with what there is.
+    ``room``: the batch has room nothing else would use; a material whose σ(300 K)
+    is still too wide from what has finished gets its next temperature now (up or
+    down) rather than after its last run (the idle slots cost nothing on a GPU)."""
     s = settings
     plan = MaterialPlan()
     by_T = {float(r["temperature_K"]): (k, r) for k, r in systems.items()}
@@ -200,6 +204,16 @@ def plan_material(
             why = "a melt leaves too few" if melted else "too few can be reliable"
             orders = [_NEAREST] * (s.min_reliable_temperatures - can_still)
             _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why)
+        elif allow_add and room and len(reliable) >= 2:
+            so_far = sigma300_log10_ci([(T, by_T[T][1]["numbers"]) for T in reliable])
+            if so_far is None or so_far > s.target_sigma300_log10_ci:
+                why = (
+                    "the batch has room and σ(300 K) from the finished ones spans "
+                    + ("?" if so_far is None else f"{so_far:.2f}")
+                    + " decades"
+                )
+                _add(plan, outcome, orders=[("up", "down")], t_melt=t_melt, settings=s,
+                     why=why)  # fmt: skip
         return plan
     fit = sigma300_log10_ci(
         [

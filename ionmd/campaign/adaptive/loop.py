@@ -320,6 +320,12 @@ class AdaptiveLoop:
         if not was_queued:
             log.info(f"adaptive: {key} stops ({outcome}): {reason}")
 
+    def _room_atoms(self) -> int:
+        """Atoms the batch could still take after the queue has entered."""
+        st = self.state
+        queued = sum(st["systems"][k]["n_atoms"] for k in st["queue"])
+        return self.capacity - self.pool.n_atoms - queued
+
     def _plan_materials(self) -> None:
         st, s = self.state, self.settings
         spent = bool(s.max_atom_steps) and self.pool.atom_steps >= s.max_atom_steps
@@ -327,7 +333,10 @@ class AdaptiveLoop:
             if mat["status"] != "running":
                 continue
             systems = {k: r for k, r in st["systems"].items() if r["material_id"] == mid}
-            plan = plan_material(systems, settings=s, allow_add=not spent)
+            size = self.base[mid].atoms.get_global_number_of_atoms()  # type: ignore[attr-defined]
+            plan = plan_material(
+                systems, settings=s, allow_add=not spent, room=self._room_atoms() >= size
+            )
             running = {k: "cancelled" for k in plan.cancel if k in self.pool.keys}
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
