@@ -177,22 +177,8 @@ def plan_material(
     # the hottest temperature that stayed sub-diffusive for max_duration_ps
     t_sub = max((T for T, (_, r) in by_T.items() if r["outcome"] == "sub_diffusive"),
                 default=-math.inf)  # fmt: skip
-    for T, (k, r) in by_T.items():
-        if r["outcome"] == "queued" and T >= t_melt:
-            plan.cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
-        elif r["outcome"] in PENDING and T < t_sub:  # queued, or stopped early
-            plan.cancel[k] = (
-                f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
-            )
-    outcome = {
-        T: ("cancelled" if k in plan.cancel else r["outcome"]) for T, (k, r) in by_T.items()
-    }
-    # a run that stayed crystalline above a temperature where the framework melted
-    # was too short to see the melt (it nucleates): it does not count
-    outcome = {
-        T: "above_melt" if o == "reliable" and T >= t_melt else o
-        for T, o in outcome.items()
-    }
+    plan.cancel = _cancellations(by_T, t_melt=t_melt, t_sub=t_sub)
+    outcome = _outcomes(by_T, cancel=plan.cancel, t_melt=t_melt)
     reliable = sorted(T for T, o in outcome.items() if o == "reliable")
     plan.reliable_K = reliable
     pending = [T for T, o in outcome.items() if o in PENDING]
@@ -205,15 +191,9 @@ def plan_material(
             orders = [_NEAREST] * (s.min_reliable_temperatures - can_still)
             _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why)
         elif allow_add and room and len(reliable) >= 2:
-            so_far = sigma300_log10_ci([(T, by_T[T][1]["numbers"]) for T in reliable])
-            if so_far is None or so_far > s.target_sigma300_log10_ci:
-                why = (
-                    "the batch has room and σ(300 K) from the finished ones spans "
-                    + ("?" if so_far is None else f"{so_far:.2f}")
-                    + " decades"
-                )
-                _add(plan, outcome, orders=[("up", "down")], t_melt=t_melt, settings=s,
-                     why=why)  # fmt: skip
+            _add_early(
+                plan, outcome, by_T=by_T, reliable=reliable, t_melt=t_melt, settings=s
+            )
         return plan
     fit = sigma300_log10_ci(
         [
@@ -247,6 +227,59 @@ def plan_material(
         by_T, outcome, reliable=reliable, fit=fit, settings=s, exhausted=allow_add
     )
     return plan
+
+
+def _cancellations(
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]], *, t_melt: float, t_sub: float
+) -> dict[str, str]:
+    """Queued temperatures at or above a melt; queued or running ones colder than
+    one that stayed sub-diffusive for max_duration_ps (they diffuse less)."""
+    cancel: dict[str, str] = {}
+    for T, (k, r) in by_T.items():
+        if r["outcome"] == "queued" and T >= t_melt:
+            cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
+        elif r["outcome"] in PENDING and T < t_sub:
+            cancel[k] = (
+                f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
+            )
+    return cancel
+
+
+def _outcomes(
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
+    *,
+    cancel: Mapping[str, str],
+    t_melt: float,
+) -> dict[float, str]:
+    """Each temperature's outcome after the cancellations; a run that stayed
+    crystalline above a temperature where the framework melted was too short to
+    see the melt (it nucleates): ``above_melt``, it does not count."""
+    outcome = {
+        T: "cancelled" if k in cancel else r["outcome"] for T, (k, r) in by_T.items()
+    }
+    return {
+        T: "above_melt" if o == "reliable" and T >= t_melt else o
+        for T, o in outcome.items()
+    }
+
+
+def _add_early(
+    plan: MaterialPlan,
+    outcome: Mapping[float, str],
+    *,
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
+    reliable: Sequence[float],
+    t_melt: float,
+    settings: AdaptiveSettings,
+) -> None:
+    """With idle room: the next temperature (up or down) now, when the finished
+    reliable ones leave σ(300 K) too wide."""
+    so_far = sigma300_log10_ci([(T, by_T[T][1]["numbers"]) for T in reliable])
+    if so_far is not None and so_far <= settings.target_sigma300_log10_ci:
+        return
+    width = "?" if so_far is None else f"{so_far:.2f}"
+    why = f"the batch has room and σ(300 K) from the finished ones spans {width} decades"
+    _add(plan, outcome, orders=[("up", "down")], t_melt=t_melt, settings=settings, why=why)
 
 
 _NEAREST = ("up", "between", "down")
