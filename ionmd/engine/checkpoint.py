@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ionmd.engine.integrator import CHAIN_FIELDS
 from ionmd.errors import InputError
 from ionmd.outputs import atomic_output
 
@@ -37,17 +38,6 @@ def batch_inputs(
         "model": {"model_name": model_name, "model_version": model_version},
         "systems": dict(systems),
     }
-
-
-#: the per-system tensors of the Nosé–Hoover chain (saved, restored, selected)
-CHAIN_FIELDS = (
-    "positions",
-    "momenta",
-    "masses",
-    "tau",
-    "kinetic_energy",
-    "degrees_of_freedom",
-)
 
 
 def fingerprint(inputs: Mapping[str, Any]) -> str:

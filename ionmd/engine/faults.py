@@ -8,9 +8,16 @@ check (a flag and a number per system).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
+
+from ionmd.fileformat import RunFileWriter, SystemUpdate
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,5 +103,40 @@ class FaultDetector:
         self._last_step = step
         return failed
 
+    def check_state(
+        self, state: object, *, step: int, thermo: Any, kT: torch.Tensor, n_systems: int
+    ) -> dict[int, str]:
+        """:meth:`check` on a batched NH state (``thermo``: its
+        :class:`~ionmd.engine.thermo.Thermo`; ``kT (n_systems,)`` targets, eV)."""
+        from torch_sim.units import MetalUnits
+
+        st: Any = state
+        return self.check(
+            step=step,
+            positions=st.positions,
+            forces=st.forces,
+            momenta=st.momenta,
+            energy=st.energy,
+            system_idx=st.system_idx,
+            n_systems=n_systems,
+            temperature_K=thermo.temperature_K(st),
+            target_K=kT / float(MetalUnits.temperature),
+        )
+
     def select(self, keep_atoms: torch.Tensor) -> None:
         self._last_positions = self._last_positions[keep_atoms]
+
+
+def record_failures(
+    writer: RunFileWriter, *, keys: Sequence[str], failed: Mapping[int, str]
+) -> None:
+    """Write each failed system's status and reason (``failed``: batch index ->
+    reason) and say so; the caller takes them out of the batch."""
+    writer.write(
+        [
+            SystemUpdate(key=keys[i], status="failed", failure_reason=why)
+            for i, why in failed.items()
+        ]
+    )
+    for i, why in failed.items():
+        log.info(f"{keys[i]} failed: {why}; the rest of the batch carries on")

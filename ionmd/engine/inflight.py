@@ -22,7 +22,6 @@ resumes bit-for-bit.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,18 +33,16 @@ import torch
 from ionmd import interrupts
 from ionmd.engine import integrator as nh
 from ionmd.engine.checkpoint import (
-    CHAIN_FIELDS,
     load_checkpoint,
     restore_into,
     save_checkpoint,
 )
-from ionmd.engine.faults import FaultDetector, FaultLimits
+from ionmd.engine.faults import FaultDetector, FaultLimits, record_failures
 from ionmd.engine.frame import FrameworkFrame
-from ionmd.engine.msd import MultiWindowMSD
+from ionmd.engine.msd import MultiWindowMSD, system_msd
 from ionmd.engine.protocol import Protocol
 from ionmd.engine.recorder import Recorder
-from ionmd.engine.runner import _mobile_mask, _msd_for_system
-from ionmd.engine.systems import SystemSpec, build_state, check_systems
+from ionmd.engine.systems import SystemSpec, build_state, check_systems, mobile_mask
 from ionmd.engine.thermo import Thermo
 from ionmd.errors import InputError
 from ionmd.fileformat import RunFileWriter, SystemUpdate, config_to_json
@@ -227,7 +224,7 @@ class InFlightBatch:
             tau_fs=p.thermostat_tau_fs,
             chain_length=p.chain_length,
         )
-        mobile = _mobile_mask(systems, p.mobile_species, self.device)
+        mobile = mobile_mask(systems, species=p.mobile_species, device=self.device)
         n = len(systems)
         cohort = _Cohort(
             entry_step=entry_step,
@@ -256,7 +253,7 @@ class InFlightBatch:
         if self.st is None:
             self.st, self.kT = st, kT
         else:
-            self.st, self.kT = _concat(self.st, st), torch.cat([self.kT, kT])
+            self.st, self.kT = nh.concat_systems(self.st, st), torch.cat([self.kT, kT])
         self.cohorts.append(cohort)
         self._layout()
 
@@ -294,13 +291,7 @@ class InFlightBatch:
             return
         if bool(keep.all()):
             return
-        st, old_chain = self.st, self.st.chain
-        idx = torch.nonzero(keep).squeeze(-1).tolist()
-        new = st[idx]
-        new.chain = dataclasses.replace(
-            old_chain, **{n: getattr(old_chain, n)[keep] for n in CHAIN_FIELDS}
-        )
-        self.st, self.kT = new, self.kT[keep]  # type: ignore[index]
+        self.st, self.kT = nh.select_systems(self.st, keep), self.kT[keep]  # type: ignore[index]
         cohorts = []
         for c in self.cohorts:
             ck = keep[c.systems]
@@ -409,34 +400,21 @@ class InFlightBatch:
     def _check(self) -> None:
         """Fault check: a failed system leaves the batch, its status and reason
         written (the caller reads :attr:`failed`)."""
-        from torch_sim.units import MetalUnits
-
-        st = self.st
-        failed = self.faults.check(
+        failed = self.faults.check_state(
+            self.st,
             step=self.step,
-            positions=st.positions,
-            forces=st.forces,
-            momenta=st.momenta,
-            energy=st.energy,
-            system_idx=st.system_idx,
+            thermo=self.thermo,
+            kT=self.kT,
             n_systems=len(self.keys),
-            temperature_K=self.thermo.temperature_K(st),
-            target_K=self.kT / float(MetalUnits.temperature),
         )
         if not failed:
             return
         keys = self.keys
         assert self.writer is not None
-        self.writer.write(
-            [
-                SystemUpdate(key=keys[i], status="failed", failure_reason=why)
-                for i, why in failed.items()
-            ]
-        )
+        record_failures(self.writer, keys=keys, failed=failed)
         for i, why in failed.items():
             self.failed[keys[i]] = why
             self.failed_step[keys[i]] = self.step
-            log.info(f"{keys[i]} failed: {why}; the rest of the batch carries on")
         self._select(keep_keys=[k for i, k in enumerate(keys) if i not in failed])
 
     def flush(self) -> None:
@@ -450,7 +428,7 @@ class InFlightBatch:
             for i, up in enumerate(c.rec.drain()):
                 up.steps_done = self.step - c.entry_step
                 if res is not None:
-                    up.msd = _msd_for_system(res, i, self.protocol.timestep_fs)
+                    up.msd = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
                 updates.append(up)
         self.writer.write(updates)
         self._save()
@@ -499,7 +477,7 @@ class InFlightBatch:
             res = c.msd.result()
             whole = self._whole_run_msd(c)
             for i, key in enumerate(c.keys):
-                out[key] = _msd_for_system(res, i, self.protocol.timestep_fs)
+                out[key] = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
                 if whole is not None:
                     out[key]["mobile_whole_run_A2"] = float(whole[i, 0])
                     out[key]["framework_whole_run_A2"] = float(whole[i, 1])
@@ -534,26 +512,13 @@ def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
             )
 
 
-def _concat(a: Any, b: Any) -> Any:
-    """Two Nosé–Hoover states as one batch (b's systems after a's)."""
-    import torch_sim as ts
-
-    chain_a, chain_b = a.chain, b.chain
-    st = ts.concatenate_states([a, b])
-    st.chain = dataclasses.replace(
-        chain_a,
-        **{n: torch.cat([getattr(chain_a, n), getattr(chain_b, n)]) for n in CHAIN_FIELDS},
-    )
-    return st
-
-
 class _EmptyState:
     """What a checkpoint of an empty batch holds (between cohorts)."""
 
     def __init__(self) -> None:
         z = torch.zeros(0)
         self.positions = self.momenta = self.forces = self.energy = z
-        self.chain = type("Chain", (), {n: z for n in CHAIN_FIELDS})()
+        self.chain = type("Chain", (), {n: z for n in nh.CHAIN_FIELDS})()
 
 
 __all__ = ["InFlightBatch"]

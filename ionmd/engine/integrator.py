@@ -14,9 +14,22 @@ What we do ourselves, and why:
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import torch
 
 _FS_TO_PS = 1e-3
+
+#: the per-system tensors of the Nosé–Hoover chain (saved, restored, selected)
+CHAIN_FIELDS = (
+    "positions",
+    "momenta",
+    "masses",
+    "tau",
+    "kinetic_energy",
+    "degrees_of_freedom",
+)
 
 
 def time_internal(fs: float) -> float:
@@ -70,3 +83,28 @@ def kinetic_temperature_K(state: object) -> torch.Tensor:
     from torch_sim.units import MetalUnits
 
     return state.calc_kT() / float(MetalUnits.temperature)  # type: ignore[attr-defined]
+
+
+def select_systems(state: object, keep: torch.Tensor) -> object:
+    """The NH state of the systems where ``keep (n_systems,)`` is True (torch-sim
+    slices the atoms and per-system tensors; the chain is sliced here)."""
+    st: Any = state
+    idx = torch.nonzero(keep).squeeze(-1).tolist()
+    new = st[idx]
+    new.chain = dataclasses.replace(
+        st.chain, **{n: getattr(st.chain, n)[keep] for n in CHAIN_FIELDS}
+    )
+    return new
+
+
+def concat_systems(a: object, b: object) -> object:
+    """Two NH states as one batch, ``b``'s systems after ``a``'s."""
+    import torch_sim as ts
+
+    chain_a, chain_b = a.chain, b.chain  # type: ignore[attr-defined]
+    st: Any = ts.concatenate_states([a, b])  # type: ignore[type-var]
+    st.chain = dataclasses.replace(
+        chain_a,
+        **{n: torch.cat([getattr(chain_a, n), getattr(chain_b, n)]) for n in CHAIN_FIELDS},
+    )
+    return st

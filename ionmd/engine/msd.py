@@ -232,3 +232,19 @@ class MultiWindowMSD:
         self.sum_group = state["sum_group"].to(device)  # type: ignore[union-attr]
         self.sum_collective = state["sum_collective"].to(device)  # type: ignore[union-attr]
         self.count = np.asarray(state["count"]).copy()
+
+
+def system_msd(
+    result: dict[str, np.ndarray], i: int, *, timestep_fs: float
+) -> dict[str, np.ndarray]:
+    """System ``i``'s curves from :meth:`MultiWindowMSD.result`, as the run file's
+    /msd group stores them (``lag_ps`` added)."""
+    lag = result["lag_steps"]
+    return {
+        "lag_steps": lag,
+        "lag_ps": lag * timestep_fs * 1e-3,
+        "mobile_A2": result["mobile_A2"][i],
+        "framework_A2": result["framework_A2"][i],
+        "collective_A2": result["collective_A2"][i],
+        "n_origins": result["n_origins"],
+    }

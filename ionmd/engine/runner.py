@@ -10,33 +10,30 @@ trajectory to the host per step.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ionmd import interrupts
 from ionmd.engine import integrator as nh
 from ionmd.engine.checkpoint import (
-    CHAIN_FIELDS,
     batch_inputs,
     fingerprint,
     load_checkpoint,
     restore_into,
     save_checkpoint,
 )
-from ionmd.engine.faults import FaultDetector, FaultLimits
+from ionmd.engine.faults import FaultDetector, FaultLimits, record_failures
 from ionmd.engine.frame import FrameworkFrame
-from ionmd.engine.msd import MultiWindowMSD
+from ionmd.engine.msd import MultiWindowMSD, system_msd
 from ionmd.engine.progress import Progress
 from ionmd.engine.protocol import Protocol
 from ionmd.engine.recorder import Recorder
-from ionmd.engine.systems import SystemSpec, build_state, check_systems
+from ionmd.engine.systems import SystemSpec, build_state, check_systems, mobile_mask
 from ionmd.engine.thermo import Thermo
 from ionmd.fileformat import RunFileWriter, SystemUpdate, config_to_json
 from ionmd.log import get_logger
@@ -57,18 +54,6 @@ class RunSummary:
     ns_per_day: float
     peak_device_bytes: int
     failed: dict[str, str]
-
-
-def _mobile_mask(
-    systems: Sequence[SystemSpec], species: str, device: torch.device
-) -> torch.Tensor:
-    mask = np.concatenate(
-        [
-            np.asarray(s.atoms.get_chemical_symbols()) == species  # type: ignore[attr-defined]
-            for s in systems
-        ]
-    )
-    return torch.as_tensor(mask, device=device)
 
 
 def run_batch(
@@ -155,7 +140,9 @@ class _BatchRun:
         state, momenta, self.kT = build_state(
             systems, device=self.device, dtype=model.dtype
         )
-        self.mobile = _mobile_mask(systems, config.mobile_species, self.device)
+        self.mobile = mobile_mask(
+            systems, species=config.mobile_species, device=self.device
+        )
         self.keys = [s.key for s in systems]
         self.n_atoms_total = int(state.positions.shape[0])
         eq, total = config.equilibration_steps, config.n_steps
@@ -283,31 +270,14 @@ class _BatchRun:
     def _check(self, step: int) -> None:
         """Fault check; failed systems leave the batch (their data since the last
         flush is dropped, their status and reason written)."""
-        from torch_sim.units import MetalUnits
-
-        st = self.st
-        failed = self.faults.check(
-            step=step,
-            positions=st.positions,
-            forces=st.forces,
-            momenta=st.momenta,
-            energy=st.energy,
-            system_idx=st.system_idx,
-            n_systems=len(self.keys),
-            temperature_K=self.thermo.temperature_K(st),
-            target_K=self.kT / float(MetalUnits.temperature),
+        failed = self.faults.check_state(
+            self.st, step=step, thermo=self.thermo, kT=self.kT, n_systems=len(self.keys)
         )
         if not failed:
             return
-        self.writer.write(
-            [
-                SystemUpdate(key=self.keys[i], status="failed", failure_reason=why)
-                for i, why in failed.items()
-            ]
-        )
+        record_failures(self.writer, keys=self.keys, failed=failed)
         for i, why in failed.items():
             self.failed[self.keys[i]] = why
-            log.info(f"{self.keys[i]} failed: {why}; the rest of the batch carries on")
         keep = torch.ones(len(self.keys), dtype=torch.bool, device=self.device)
         keep[list(failed)] = False
         self._select(keep)
@@ -318,12 +288,7 @@ class _BatchRun:
         self.keys = [self.keys[i] for i in idx]
         if not idx:
             return
-        old_chain = self.st.chain
-        st = self.st[idx]
-        st.chain = dataclasses.replace(
-            old_chain,
-            **{name: getattr(old_chain, name)[keep] for name in CHAIN_FIELDS},
-        )
+        st = nh.select_systems(self.st, keep)
         self.st, self.kT, self.mobile = st, self.kT[keep], self.mobile[atoms]
         self.thermo = Thermo.of_state(st, n_systems=len(idx))
         self.msd.select(keep)
@@ -341,7 +306,7 @@ class _BatchRun:
         for i, up in enumerate(updates):
             up.steps_done = step
             if res is not None:
-                up.msd = _msd_for_system(res, i, self.config.timestep_fs)
+                up.msd = system_msd(res, i, timestep_fs=self.config.timestep_fs)
             if final:
                 up.status = "done"
         self.writer.write(updates)
@@ -424,20 +389,6 @@ class _BatchRun:
             peak_device_bytes=peak,
             failed=dict(self.failed),
         )
-
-
-def _msd_for_system(
-    res: dict[str, np.ndarray], i: int, timestep_fs: float
-) -> dict[str, np.ndarray]:
-    lag = res["lag_steps"]
-    return {
-        "lag_steps": lag,
-        "lag_ps": lag * timestep_fs * 1e-3,
-        "mobile_A2": res["mobile_A2"][i],
-        "framework_A2": res["framework_A2"][i],
-        "collective_A2": res["collective_A2"][i],
-        "n_origins": res["n_origins"],
-    }
 
 
 __all__ = ["RunSummary", "SystemUpdate", "run_batch"]

@@ -118,6 +118,19 @@ def check_systems(systems: Sequence[SystemSpec], *, mobile_species: str) -> None
             raise InputError(f"{s.material_id}: no {mobile_species} atoms to follow")
 
 
+def mobile_mask(
+    systems: Sequence[SystemSpec], *, species: str, device: torch.device
+) -> torch.Tensor:
+    """``(n_atoms,)`` True for the atoms of ``species``, in batch order."""
+    mask = np.concatenate(
+        [
+            np.asarray(s.atoms.get_chemical_symbols()) == species  # type: ignore[attr-defined]
+            for s in systems
+        ]
+    )
+    return torch.as_tensor(mask, device=device)
+
+
 def build_state(
     systems: Sequence[SystemSpec], *, device: torch.device, dtype: torch.dtype
 ) -> tuple[object, torch.Tensor, torch.Tensor]:
