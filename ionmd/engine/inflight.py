@@ -365,14 +365,32 @@ class InFlightBatch:
             self.step = end
 
     def _record(self) -> None:
-        thermo_due = self.step % self.protocol.thermo_every_steps == 0
-        temps = self.thermo.temperature_K(self.st) if thermo_due else None
+        thermo = (
+            self._thermo_now()
+            if self.step % self.protocol.thermo_every_steps == 0
+            else None
+        )
         for c in self.cohorts:
-            self._record_cohort(c, self.step - c.entry_step, temps=temps)
+            self._record_cohort(c, self.step - c.entry_step, thermo=thermo)
+
+    def _thermo_now(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Temperature and conserved energy of every system (once per thermo step;
+        each cohort takes its rows)."""
+        st = self.st
+        return self.thermo.temperature_K(st), self.thermo.conserved_energy_eV(
+            st, kT=self.kT
+        )
 
     def _record_cohort(
-        self, c: _Cohort, local: int, *, temps: torch.Tensor | None = None
+        self,
+        c: _Cohort,
+        local: int,
+        *,
+        thermo: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> None:
+        """MSD sample, frame and thermo of cohort ``c`` at its own step ``local``
+        when due (entries are at multiples of every stride, so the thermo steps of
+        all cohorts coincide)."""
         p, st = self.protocol, self.st
         eq = p.equilibration_steps
         if local >= eq:
@@ -387,9 +405,7 @@ class InFlightBatch:
                 if due_frame:
                     c.rec.add_frame(step=local, positions=rel, framework_com=shift)
         if local % p.thermo_every_steps == 0:
-            if temps is None:
-                temps = self.thermo.temperature_K(st)
-            conserved = self.thermo.conserved_energy_eV(st, kT=self.kT)
+            temps, conserved = thermo if thermo is not None else self._thermo_now()
             c.rec.add_thermo(
                 step=local,
                 temperature_K=temps[c.systems],
