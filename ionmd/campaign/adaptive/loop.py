@@ -416,14 +416,20 @@ def _temps(systems: Mapping[str, Mapping[str, Any]], outcome: str) -> list[float
 
 def occupancy_mean(state: Mapping[str, Any], *, while_queued: bool = False) -> float | None:
     """Atoms in the batch / capacity, averaged over the batch clock (step-weighted);
-    ``while_queued``: only over chunks that left systems waiting in the queue."""
+    ``while_queued``: only over chunks that left systems waiting in the queue. A
+    row may carry its own ``capacity_atoms`` (the merged shares of an executor)."""
     cap = state.get("capacity_atoms") or 0
     rows = [r for r in state.get("occupancy", []) if not while_queued or r["queued"] > 0]
+    rows = [r for r in rows if r.get("capacity_atoms", cap) > 0]
     span = sum(r["step_end"] - r["step_start"] for r in rows)
-    if cap <= 0 or span <= 0:
+    if span <= 0:
         return None
     # a system larger than the capacity runs alone: that batch is full (1, not > 1)
-    full = sum(min(r["atoms"] / cap, 1.0) * (r["step_end"] - r["step_start"]) for r in rows)
+    full = sum(
+        min(r["atoms"] / r.get("capacity_atoms", cap), 1.0)
+        * (r["step_end"] - r["step_start"])
+        for r in rows
+    )
     return full / span
 
 

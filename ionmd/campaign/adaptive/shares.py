@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.campaign.adaptive.loop import occupancy_mean
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
@@ -82,24 +83,16 @@ def merge_states(out: Path) -> dict[str, Any] | None:
         key=lambda e: (e["step"], e["share"]),
     )
     merged["occupancy"] = [
-        {**r, "share": i} for i, st in enumerate(states) for r in st["occupancy"]
+        {**r, "share": i, "capacity_atoms": st["capacity_atoms"]}
+        for i, st in enumerate(states)
+        for r in st["occupancy"]
     ]
     merged["atom_steps"] = sum(st["atom_steps"] for st in states)
     merged["step"] = max(st["step"] for st in states)
     merged["queue"] = [k for st in states for k in st["queue"]]
     merged["done"] = all(st["done"] for st in states)
     merged["capacity_atoms"] = states[0]["capacity_atoms"]
-    spans = [
-        (r["atoms"] / st["capacity_atoms"], r["step_end"] - r["step_start"], r["queued"])
-        for st in states
-        for r in st["occupancy"]
-        if st["capacity_atoms"]
-    ]
-    for name, rows in (
-        ("occupancy_mean", spans),
-        ("occupancy_mean_while_queued", [s for s in spans if s[2] > 0]),
-    ):
-        total = sum(w for _, w, _ in rows)
-        merged[name] = sum(f * w for f, w, _ in rows) / total if total else None
+    merged["occupancy_mean"] = occupancy_mean(merged)
+    merged["occupancy_mean_while_queued"] = occupancy_mean(merged, while_queued=True)
     write_text_atomic(out / MERGED, json.dumps(merged, indent=1, allow_nan=False))
     return merged
