@@ -36,13 +36,9 @@ def md_key(i: int) -> str:
     return f"md-{i:03d}"
 
 
-def run_md_batch(
-    *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str
-) -> dict[str, Any]:
-    """Worker side of an MD batch task: load the model here, run (or resume) the
-    batch into ``out_path``; returns the batch's cost record for campaign.json.
-    A batch of two or more systems that does not fit raises
-    :class:`BatchOutOfMemoryError` (the driver splits it, as in-process)."""
+def _worker_model(config: CampaignConfig) -> tuple[Any, dict[str, str], str]:
+    """The model on this worker's device (with the fast paths), its name and
+    version, and the device."""
     import torch
 
     from ionmd.calculators import load_model, model_info
@@ -51,7 +47,18 @@ def run_md_batch(
     device = resolve_device(config.device)
     dtype = None if protocol.dtype == "auto" else getattr(torch, protocol.dtype)
     model = load_model(config.model, device=device, dtype=dtype, **protocol.fast_paths())
-    info = model_info(config.model)
+    return model, model_info(config.model), device
+
+
+def run_md_batch(
+    *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str
+) -> dict[str, Any]:
+    """Worker side of an MD batch task: load the model here, run (or resume) the
+    batch into ``out_path``; returns the batch's cost record for campaign.json.
+    A batch of two or more systems that does not fit raises
+    :class:`BatchOutOfMemoryError` (the driver splits it, as in-process)."""
+    protocol = config.protocol
+    model, info, device = _worker_model(config)
     path = Path(out_path)
     t0 = time.perf_counter()
     try:
@@ -83,18 +90,12 @@ def run_adaptive_share(
     """Worker side of an adaptive share (:mod:`ionmd.campaign.adaptive.shares`): the
     adaptive loop over this share's materials, into ``out_path`` and
     ``adaptive.<share>.json``; returns its cost record."""
-    import torch
-
-    from ionmd.calculators import load_model, model_info
     from ionmd.campaign.adaptive.loop import AdaptiveLoop
     from ionmd.campaign.adaptive.shares import capacity_atoms, share_state_name
 
     protocol, settings = config.protocol, config.adaptive
     assert settings is not None
-    device = resolve_device(config.device)
-    dtype = None if protocol.dtype == "auto" else getattr(torch, protocol.dtype)
-    model = load_model(config.model, device=device, dtype=dtype, **protocol.fast_paths())
-    info = model_info(config.model)
+    model, info, device = _worker_model(config)
     path = Path(out_path)
     cost = AdaptiveLoop(
         model,
