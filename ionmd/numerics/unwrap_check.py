@@ -49,6 +49,7 @@ TAIL_AT = 0.8
 #: Largest accepted fraction of displacements beyond ``TAIL_AT`` half-widths.
 MAX_TAIL_FRACTION = 0.00137
 _TAIL_FRAC = TAIL_AT / 2.0  # the same, in |Δf|
+_CHUNK_FRAMES = 512  # frames per block of the batch statistics
 
 
 class DisplacementStats:
@@ -86,8 +87,11 @@ class DisplacementStats:
 def displacement_stats(*, frac: np.ndarray) -> DisplacementStats:
     """The statistics of the raw frame-to-frame displacements of ``frac (F, N, 3)``
     (positions already unwrapped: no image is taken)."""
+    frac = np.asarray(frac)
     stats = DisplacementStats()
-    stats.add(np.diff(np.asarray(frac, dtype=np.float64), axis=0))
+    for start in range(0, max(frac.shape[0] - 1, 0), _CHUNK_FRAMES):  # bounded memory
+        block = np.asarray(frac[start : start + _CHUNK_FRAMES + 1], dtype=np.float64)
+        stats.add(np.diff(block, axis=0))
     return stats
 
 

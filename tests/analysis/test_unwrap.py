@@ -169,3 +169,14 @@ def test_continuous_positions_only_flag_an_implausible_move():
     assert bad.max_A == pytest.approx(bad.max_ratio * h[2])
     assert bad.reason.startswith(f"md.h5:sys: Li moves {bad.max_A:.2f} Å")
     assert "implausible" in bad.reason and "\n" not in bad.reason
+
+
+def test_batch_stats_in_blocks_equal_one_block():
+    """displacement_stats works in blocks of frames (bounded memory): the same sums."""
+    frac = np.cumsum(np.random.default_rng(8).normal(scale=0.2, size=(1300, 7, 3)), 0)
+    got = displacement_stats(frac=frac)
+    d = np.diff(frac, axis=0)
+    assert got.n_steps == 1299 and got.n_tail.sum() > 0
+    np.testing.assert_allclose(got.sum_sq, (d**2).sum(0), rtol=1e-12)
+    np.testing.assert_array_equal(got.max_abs, np.abs(d).max(0))
+    np.testing.assert_array_equal(got.n_tail, (2 * np.abs(d) > TAIL_AT).sum(0))
