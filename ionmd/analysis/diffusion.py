@@ -102,11 +102,19 @@ class TemperatureResult:
     partial: str = ""
     #: frames read from the input (before any discard or thinning)
     n_frames_read: int = 0
+    #: why the frames were too far apart to unwrap ("" if they were not): D is
+    #: then not trusted (:mod:`ionmd.numerics.unwrap_check`)
+    unwrap_unreliable: str = ""
+    #: what the stride check measured (None: the reader did not check)
+    unwrap_check: dict[str, object] | None = None
 
     @property
     def used_in_fit(self) -> bool:
         return (
-            (not self.framework_mobile) and np.isfinite(self.D_cm2_s) and self.D_cm2_s > 0
+            (not self.framework_mobile)
+            and not self.unwrap_unreliable
+            and np.isfinite(self.D_cm2_s)
+            and self.D_cm2_s > 0
         )
 
 
@@ -337,4 +345,10 @@ def analyse_trajectory(
         notes=notes,
         partial=str(traj.meta.get("partial", "")),
         n_frames_read=traj.n_frames,
+        unwrap_unreliable=str(traj.meta.get("unwrap_unreliable", "")),
+        unwrap_check=_dict_or_none(traj.meta.get("unwrap_check")),
     )
+
+
+def _dict_or_none(x: object) -> dict[str, object] | None:
+    return dict(x) if isinstance(x, dict) else None

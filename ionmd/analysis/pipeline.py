@@ -50,7 +50,8 @@ def _analyse_each(
     skipped: list,
     verbose: bool,
 ) -> list:
-    """Diffusion of each trajectory; an unusable one is added to ``skipped``."""
+    """Diffusion of each trajectory; an unusable one is added to ``skipped``, one
+    whose frames were too far apart to unwrap is analysed but said so."""
     results = []
     for t in trajs:
         if verbose:
@@ -58,6 +59,8 @@ def _analyse_each(
                 f"analysing {t.material_id} at {t.temperature_K:g} K "
                 f"({t.n_frames} frames, {t.n_mobile} {t.species})"
             )
+        if why := t.meta.get("unwrap_unreliable"):  # one line per file, always
+            log.warning(f"{why}; {t.temperature_K:g} K kept out of the Arrhenius fit")
         try:
             results.append(analyse_trajectory(traj=t, settings=settings))
         except InputError as exc:  # one unusable system must not sink the others

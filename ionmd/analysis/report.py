@@ -86,11 +86,13 @@ class MaterialResult:
     @property
     def all_reliable(self) -> bool:
         """The study's subset: every *requested* temperature analysed and reliable
-        (a failed or missing temperature disqualifies the material)."""
+        (a failed or missing temperature, or one whose frames were too far apart
+        to unwrap, disqualifies the material)."""
         return (
             bool(self.temperatures)
             and self.n_reliable == len(self.temperatures)
             and not self.temperatures_missing_K
+            and not any(r.unwrap_unreliable for r in self.temperatures)
         )
 
 
@@ -160,6 +162,10 @@ def summarise_material(
             notes.append(
                 f"{r.temperature_K:g} K excluded from the fit: framework MSD "
                 f"{r.framework_msd_max_A2:.3g} A2 >= {FRAMEWORK_MSD_THRESHOLD_A2} A2"
+            )
+        if r.unwrap_unreliable:
+            notes.append(
+                f"{r.temperature_K:g} K excluded from the fit: {r.unwrap_unreliable}"
             )
     fit, D_x, D_ci = _extrapolated_D(used=used, extrapolate_K=extrapolate_K, notes=notes)
     ref = temps[0]
@@ -251,6 +257,9 @@ def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
         "partial": bool(r.partial),
         "partial_reason": r.partial,
         "n_frames_read": r.n_frames_read,
+        "unwrap_unreliable": bool(r.unwrap_unreliable),
+        "unwrap_reason": r.unwrap_unreliable or None,
+        "frame_displacement": r.unwrap_check,
     }
 
 

@@ -65,17 +65,18 @@ def _analysed_rows(m: MaterialResult | None) -> list[dict[str, Any]]:
     """One row per analysed temperature of ``m``."""
     rows: list[dict[str, Any]] = []
     for r in m.temperatures if m else []:
-        status = (
-            skips.STATUS_FRAMEWORK_MOBILE if r.framework_mobile else skips.STATUS_ANALYSED
-        )
+        status, reason = skips.STATUS_ANALYSED, None
+        if r.framework_mobile:
+            status = skips.STATUS_FRAMEWORK_MOBILE
+            reason = "framework MSD above the melting threshold: not in the Arrhenius fit"
+        if r.unwrap_unreliable:
+            status = skips.STATUS_UNWRAP_UNRELIABLE
+            reason = f"{r.unwrap_unreliable}: not in the Arrhenius fit"
         rows.append(
             {
                 "temperature_K": r.temperature_K,
                 "status": status,
-                "reason": "framework MSD above the melting threshold: not in the "
-                "Arrhenius fit"
-                if r.framework_mobile
-                else None,
+                "reason": reason,
                 "reliable": r.reliable,
             }
         )
@@ -183,7 +184,12 @@ def requested_materials(
         analysed = [
             row["temperature_K"]
             for row in rows
-            if row["status"] in (skips.STATUS_ANALYSED, skips.STATUS_FRAMEWORK_MOBILE)
+            if row["status"]
+            in (
+                skips.STATUS_ANALYSED,
+                skips.STATUS_FRAMEWORK_MOBILE,
+                skips.STATUS_UNWRAP_UNRELIABLE,
+            )
         ]
         status, reason = _material_status(m=m, rows=rows, not_simulated=unprepared.get(mid))
         out[mid] = {

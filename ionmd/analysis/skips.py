@@ -13,6 +13,8 @@ from ionmd.errors import InputError
 #: per-temperature statuses of ``requested_materials[...]["temperatures"]``
 STATUS_ANALYSED = "analysed"
 STATUS_FRAMEWORK_MOBILE = "framework_mobile"  # analysed, melted: not in the fit
+#: analysed, but the frames were too far apart to unwrap: D untrusted, not in the fit
+STATUS_UNWRAP_UNRELIABLE = "unwrap_unreliable"
 STATUS_FAILED = "failed"  # the MD run failed (reason from the run file)
 STATUS_TOO_SHORT = "too_short"  # too few frames for a fit
 STATUS_UNREADABLE = "unreadable"  # the data could not be read or analysed

@@ -4,8 +4,9 @@ verdict a reader can act on, before any table.
 A material is *resolved* when every requested temperature was analysed and
 reached the study's 20 Å² Li MSD, and the Arrhenius fit gave σ(300 K). Anything
 else is said to be not a prediction, with the reason: how many temperatures
-were diffusive, which ones had a mobile framework (melting), which failed or are
-missing, or why there is no fit at all. After an adaptive campaign, a material
+were diffusive, which ones had a mobile framework (melting) or frames too far
+apart to unwrap (with the check's one line), which failed or are missing, or why
+there is no fit at all. After an adaptive campaign, a material
 the protocol left unresolved adds its reason (``adaptive protocol: unresolved:
 hottest stable temperature 1100 K: Li MSD 6 Å² after 1000 ps``).
 """
@@ -62,6 +63,7 @@ def verdict(
     requested = m.get("temperatures_requested_K") or [t["temperature_K"] for t in temps]
     n_ok = sum(bool(t.get("reliable")) for t in temps)
     melted = [t["temperature_K"] for t in temps if t.get("framework_mobile")]
+    aliased = [t for t in temps if t.get("unwrap_unreliable")]
     missing = m.get("temperatures_missing_K") or []
     if m.get("all_reliable"):
         width = (
@@ -76,6 +78,9 @@ def verdict(
     ]
     if melted:
         reasons.append(f"framework mobile (melting?) at {_temps(melted)} K")
+    for t in aliased:
+        why = t.get("unwrap_reason") or "frames too far apart to unwrap"
+        reasons.append(f"{t['temperature_K']:g} K not in the fit: {why}")
     if missing:
         reasons.append(f"no result at {_temps(missing)} K")
     return f"{head}: {value}: not a prediction ({'; '.join(reasons)}){exp_text}"

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             temps = ", ".join(
                 f"{t['temperature_K']:g} K: D={_fmt(t['D_cm2_s'])}"
                 f"{'' if t['reliable'] else ' (MSD<20)'}"
+                f"{' (frames too far apart)' if t.get('unwrap_unreliable') else ''}"
                 for t in m["temperatures"]
             )
             print(

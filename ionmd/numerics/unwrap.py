@@ -7,11 +7,15 @@ component of the true per-frame displacement is below 1/2, i.e. an atom moves
 less than half the distance between opposite cell faces between frames (true
 of any MD trajectory saved every few fs). Working in fractional coordinates is
 what makes it triclinic-correct: rounding Cartesian components would not be.
+Whether the frames were close enough together for this is checked from the
+distribution of the steps taken (:mod:`ionmd.numerics.unwrap_check`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ionmd.numerics.unwrap_check import DisplacementStats
 
 
 def unwrap_fractional(*, frac: np.ndarray) -> np.ndarray:
@@ -45,11 +49,14 @@ def to_fractional(*, positions_A: np.ndarray, cell_A: np.ndarray) -> np.ndarray:
 class StreamingUnwrapper:
     """Unwrap frame by frame (for readers that stream): keeps the last wrapped
     fractional frame and the running unwrapped one. ``push(frac (N, 3))`` returns
-    the unwrapped fractional frame ``(N, 3)``."""
+    the unwrapped fractional frame ``(N, 3)``. :attr:`stats` collects the
+    minimum-image steps taken, for :func:`ionmd.numerics.unwrap_check.check_unwrap`
+    (were the frames close enough together to unwrap?)."""
 
     def __init__(self) -> None:
         self._last: np.ndarray | None = None
         self._unwrapped: np.ndarray | None = None
+        self.stats = DisplacementStats()
 
     def push(self, frac: np.ndarray) -> np.ndarray:
         frac = np.asarray(frac, dtype=np.float64)
@@ -58,6 +65,7 @@ class StreamingUnwrapper:
         else:
             delta = frac - self._last
             delta -= np.round(delta)
+            self.stats.add(delta)
             self._unwrapped = self._unwrapped + delta
         self._last = frac
         return self._unwrapped

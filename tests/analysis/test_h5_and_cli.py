@@ -197,3 +197,119 @@ def test_analyze_run_dir_lists_too_short_runs_instead_of_failing(tmp_path):
     assert doc["materials"] == {}
     assert any("at least 10" in line for line in doc["skipped"])
     assert json.loads((tmp_path / "results.json").read_text())["materials"] == {}
+
+
+# ---- frames too far apart to unwrap (issue 20) ---------------------------------------
+
+
+def _write_stride_run(path, *, source, positions_by_T):
+    """A run file of material "gvd", one system per temperature, with the given
+    Li positions ``(F, 24, 3)`` stored every 0.1 ps; ``source`` "vasp" (the bridge:
+    minimum-image unwrapped) or "ionmd-engine" (continuous)."""
+    w = RunFileWriter(path)
+    infos = {
+        T: SystemInfo(
+            key=system_key("gvd", T),
+            material_id="gvd",
+            formula="Li3N",
+            temperature_K=T,
+            timestep_fs=2.0,
+            steps_total=50 * pos.shape[0],
+            equilibration_steps=0,
+            sample_every_steps=50,
+            cell=CELL,
+            species=SPECIES,
+            source=source,
+        )  # fmt: skip
+        for T, pos in positions_by_T.items()
+    }
+    w.create_systems(list(infos.values()))
+    for T, pos in positions_by_T.items():
+        n = pos.shape[0]
+        w.write(
+            [
+                SystemUpdate(
+                    key=infos[T].key,
+                    positions=pos,
+                    position_steps=np.arange(n) * 50,
+                    steps_done=50 * n,
+                    status="done",
+                )  # fmt: skip
+            ]
+        )
+
+
+def _min_image_unwrapped(li):
+    """What the VASP bridge stores: VASP's wrapped frames unwrapped by the minimum image."""
+    from ionmd.numerics.unwrap import unwrap_fractional
+
+    frac = li / CELL[0, 0]
+    return unwrap_fractional(frac=frac - np.floor(frac)) * CELL[0, 0]
+
+
+def test_vasp_run_file_with_too_large_stride_is_flagged_to_the_verdict(tmp_path, caplog):
+    """1200 K stored with a 3.4 Å RMS step per axis (half-width 7.5 Å): analysed,
+    but out of the Arrhenius fit, its reason in results.json's temperature entry,
+    in requested_materials and in the verdict; one warning line names the file."""
+    from ionmd.analysis.diffusion import DiffusionSettings
+    from ionmd.analysis.pipeline import analyse_paths
+    from ionmd.analysis.verdict import verdict_lines
+
+    steps = {800.0: 0.2, 1000.0: 0.3, 1100.0: 0.4, 1200.0: 3.4}  # Å per axis
+    pos = {
+        T: _min_image_unwrapped(
+            random_walk(n_frames=301, n_walkers=24, D_A2_ps=s**2 / 0.2, dt_ps=0.1, seed=k)
+        )
+        for k, (T, s) in enumerate(steps.items())
+    }
+    run = tmp_path / "run"
+    run.mkdir()
+    _write_stride_run(run / "md.h5", source="vasp", positions_by_T=pos)
+    with caplog.at_level("WARNING", logger="ionmd"):
+        doc, _ = analyse_paths(
+            paths=[run], out_dir=tmp_path / "out", compare=False, figures=False,
+            verbose=False, settings=DiffusionSettings(use_kinisi=False),
+        )  # fmt: skip
+    m = doc["materials"]["gvd"]
+    by_T = {t["temperature_K"]: t for t in m["temperatures"]}
+    hot = by_T[1200.0]
+    assert hot["unwrap_unreliable"] and not hot["used_in_fit"]
+    assert hot["unwrap_reason"].startswith(f"{run / 'md.h5'}:")
+    assert "Li frames too far apart to unwrap" in hot["unwrap_reason"]
+    assert hot["frame_displacement"]["rms_over_half_width"] > 0.4
+    for T in (800.0, 1000.0, 1100.0):
+        assert not by_T[T]["unwrap_unreliable"] and by_T[T]["used_in_fit"]
+        assert by_T[T]["frame_displacement"]["rms_over_half_width"] < 0.1
+    assert m["arrhenius_temperatures_K"] == [800.0, 1000.0, 1100.0]
+    assert not m["all_reliable"]
+    assert json.loads((tmp_path / "out" / "results.json").read_text()) == doc
+    row = next(
+        r for r in doc["requested_materials"]["gvd"]["temperatures"]
+        if r["temperature_K"] == 1200.0
+    )  # fmt: skip
+    assert row["status"] == "unwrap_unreliable" and "too far apart" in row["reason"]
+    (line,) = verdict_lines(doc)
+    assert "not a prediction" in line and "1200 K not in the fit" in line
+    assert "resolved" not in line
+    warned = [r.getMessage() for r in caplog.records if "too far apart" in r.getMessage()]
+    assert len(warned) == 1 and str(run / "md.h5") in warned[0]
+
+
+def test_engine_run_file_flags_only_an_implausible_jump(tmp_path):
+    """The engine's positions are continuous: a wide stride whose moves stay under
+    the half-width (7.5 Å) is not flagged, a 10 Å jump between two frames is."""
+    wide = random_walk(n_frames=101, n_walkers=24, D_A2_ps=1.5**2 / 0.2, dt_ps=0.1, seed=1)
+    jump = random_walk(n_frames=101, n_walkers=24, D_A2_ps=0.5, dt_ps=0.1, seed=2)
+    jump[50:, 3, 0] += 10.0
+    _write_stride_run(
+        tmp_path / "md.h5", source="ionmd-engine", positions_by_T={800.0: wide, 900.0: jump}
+    )
+    trajs, skipped = read_run_file(tmp_path / "md.h5")
+    assert skipped == []
+    ok, bad = trajs
+    assert ok.meta["unwrap_check"]["positions"] == "continuous"
+    assert ok.meta["unwrap_check"]["rms_over_half_width"] == pytest.approx(0.2, rel=0.05)
+    assert "unwrap_unreliable" not in ok.meta
+    assert bad.meta["unwrap_unreliable"].startswith(f"{tmp_path / 'md.h5'}:")
+    assert "Li moves" in bad.meta["unwrap_unreliable"]
+    assert "implausible" in bad.meta["unwrap_unreliable"]

@@ -154,6 +154,68 @@ def test_ase_extxyz_roundtrip(tmp_path):
     )
 
 
+# ---- frames too far apart to unwrap (issue 20) -----------------------------------------
+
+
+def _stride_frames(*, step_A, n_frames=200, seed=3):
+    """Wrapped fractional frames of 8 Li walkers (per-axis RMS step ``step_A``) and
+    2 fixed O, in CELL (half-widths 4.5-5.5 Å)."""
+    li = random_walk(
+        n_frames=n_frames, n_walkers=8, D_A2_ps=step_A**2 / 0.2, dt_ps=0.1, seed=seed
+    )
+    fw = np.repeat(np.array([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]), n_frames, axis=0)
+    frac = to_fractional(positions_A=np.concatenate([li, fw], axis=1), cell_A=CELL)
+    return frac - np.floor(frac)
+
+
+def _read_as(kind, path, wrapped):
+    """Write ``wrapped`` frames as ``kind`` under ``path`` and read them back."""
+    import ase
+    import ase.io
+
+    if kind == "xdatcar":
+        write_xdatcar(path, frac=wrapped, symbols=["Li", "O"], counts=[8, 2], cell=CELL)
+        return read_xdatcar(path, timestep_fs=2.0, step_skip=50, temperature_K=900)
+    if kind == "vasprun":
+        path.write_text(_vasprun(wrapped, ["Li"] * 8 + ["O"] * 2, CELL))
+        return read_vasprun(path)
+    frames = [
+        ase.Atoms(["Li"] * 8 + ["O"] * 2, scaled_positions=f, cell=CELL, pbc=True)
+        for f in wrapped
+    ]
+    ase.io.write(path, frames)
+    return read_ase(path, timestep_fs=2.0, step_skip=50, temperature_K=900)
+
+
+@pytest.mark.parametrize(
+    "kind,name", [("xdatcar", "XDATCAR"), ("vasprun", "vasprun.xml"), ("ase", "md.traj")]
+)
+def test_too_large_stride_is_flagged_by_every_streaming_reader(tmp_path, kind, name):
+    """RMS step 2 Å per axis against half-widths of 4.5 Å: flagged in one line
+    naming the file and the species; a 0.3 Å step in the same cell is not."""
+    path = tmp_path / name
+    tr = _read_as(kind, path, _stride_frames(step_A=2.0))
+    why = tr.meta["unwrap_unreliable"]
+    assert why.startswith(f"{path}: Li frames too far apart to unwrap")
+    assert "RMS" in why and "largest" in why and "half-width" in why and "\n" not in why
+    assert tr.meta["unwrap_check"]["rms_over_half_width"] > 0.4
+    safe = _read_as(kind, tmp_path / f"safe.{name}", _stride_frames(step_A=0.3))
+    assert "unwrap_unreliable" not in safe.meta
+    assert safe.meta["unwrap_check"]["rms_over_half_width"] < 0.1
+
+
+def test_the_check_sees_the_input_stride_not_the_decimated_one(tmp_path):
+    """Decimation (max_frames) comes after unwrapping: a safe input stride stays
+    unflagged however many frames are dropped."""
+    wrapped = _stride_frames(step_A=0.3, n_frames=400)
+    p = write_xdatcar(
+        tmp_path / "XDATCAR", frac=wrapped, symbols=["Li", "O"], counts=[8, 2], cell=CELL
+    )
+    tr = read_xdatcar(p, timestep_fs=1.0, step_skip=1, temperature_K=800, max_frames=10)
+    assert tr.meta["frame_stride"] >= 16 and "unwrap_unreliable" not in tr.meta
+    assert tr.meta["unwrap_check"]["n_displacements"] == 399 * 8 * 3
+
+
 # ---- bad input: one clear InputError each ---------------------------------------------
 
 

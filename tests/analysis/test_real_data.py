@@ -127,3 +127,16 @@ def test_bridge_equals_kinisi_from_xdatcar_msd(aimd_dir, argyrodite_traj):
         positions_A=tr.positions_A[..., :2], lag_frames=np.arange(1, 100)
     )
     np.testing.assert_allclose(ours, ref.msd.values[:99], rtol=0.02)
+
+
+def test_real_aimd_strides_are_not_flagged(lgps, argyrodite_traj):
+    """Both real AIMD runs (LGPS every 20 fs, the argyrodite every 100 fs) pass
+    the unwrap stride check with a wide margin (issue 20), and so do their results."""
+    from ionmd.numerics.unwrap_check import MAX_RMS_RATIO
+
+    lgps_traj, lgps_result = lgps
+    for traj in (lgps_traj, argyrodite_traj):
+        assert "unwrap_unreliable" not in traj.meta
+        c = traj.meta["unwrap_check"]
+        assert c["rms_over_half_width"] < MAX_RMS_RATIO / 5 and c["tail_fraction"] == 0
+    assert not lgps_result.unwrap_unreliable and lgps_result.used_in_fit

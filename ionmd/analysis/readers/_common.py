@@ -9,6 +9,7 @@ from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 from ionmd.numerics.com import masses_amu
 from ionmd.numerics.unwrap import StreamingUnwrapper, to_cartesian
+from ionmd.numerics.unwrap_check import DisplacementStats, check_unwrap
 
 #: Frames kept in memory at most (after decimation) unless the caller asks otherwise.
 DEFAULT_MAX_FRAMES = 5000
@@ -59,6 +60,12 @@ class FrameCollector:
                 self.stride *= 2
         self.n_seen += 1
 
+    @property
+    def displacements(self) -> DisplacementStats:
+        """The minimum-image steps taken between consecutive *input* frames
+        (before any decimation: that is the stride that was unwrapped)."""
+        return self._unwrap.stats
+
     def frames(self) -> tuple[np.ndarray, int]:
         if not self._kept:
             return np.empty((0, 0, 3)), self.stride
@@ -76,9 +83,12 @@ def build_trajectory(
     source: str,
     mobile_species: str = "Li",
     meta: dict[str, object] | None = None,
+    displacements: DisplacementStats | None = None,
 ) -> MobileTrajectory:
     """Split unwrapped fractional frames ``frac (F, N, 3)`` of all atoms into the
-    mobile species and the framework, in Cartesian Å."""
+    mobile species and the framework, in Cartesian Å. ``displacements``: the
+    steps the unwrapping took (:attr:`FrameCollector.displacements`), checked
+    for frames too far apart (:func:`unwrap_meta`)."""
     symbols = list(symbols)
     if frac.ndim != 3 or frac.shape[1] != len(symbols):
         raise InputError(
@@ -106,6 +116,14 @@ def build_trajectory(
         raise InputError(f"{source}: coordinates overflow (absurd values in the file)")
     time_ps = np.arange(frac.shape[0]) * frame_interval_ps
     formula = reduced_formula(symbols)
+    if displacements is not None:
+        meta = {
+            **(meta or {}),
+            **unwrap_meta(
+                stats=displacements, cell_A=cell_A, atoms=is_mobile,
+                source=source, species=mobile_species,
+            ),
+        }  # fmt: skip
     return MobileTrajectory(
         positions_A=cart[:, is_mobile],
         time_ps=time_ps,
@@ -120,6 +138,30 @@ def build_trajectory(
         framework_masses_amu=masses_amu([s for s in symbols if s != mobile_species]),
         meta=dict(meta or {}),
     )
+
+
+def unwrap_meta(
+    *,
+    stats: DisplacementStats,
+    cell_A: np.ndarray,
+    atoms: np.ndarray | None,
+    source: str,
+    species: str,
+    continuous: bool = False,
+) -> dict[str, object]:
+    """The trajectory's ``meta`` entries of the stride check
+    (:func:`ionmd.numerics.unwrap_check.check_unwrap`): ``unwrap_check`` (what
+    was measured) always, ``unwrap_unreliable`` (the one-line reason) when the
+    frames were too far apart to unwrap: the analysis then keeps that
+    temperature out of the Arrhenius fit and says why."""
+    c = check_unwrap(
+        stats=stats, cell_A=cell_A, atoms=atoms, continuous=continuous,
+        source=source, species=species,
+    )  # fmt: skip
+    return {
+        "unwrap_check": c.as_dict(),
+        **({"unwrap_unreliable": c.reason} if c.reason else {}),
+    }
 
 
 def reduced_formula(symbols: list[str]) -> str:

@@ -80,6 +80,7 @@ def read_ase(
         material_id=material_id or p.stem,
         source=str(p),
         mobile_species=mobile_species,
+        displacements=collector.displacements,
         meta={
             "reader": "ase",
             "frames_read": collector.n_seen,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ionmd.analysis import skips
+from ionmd.analysis.readers._common import unwrap_meta
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 from ionmd.fileformat import (
@@ -24,6 +25,8 @@ from ionmd.fileformat import (
     read_run_attrs,
     read_system,
 )
+from ionmd.numerics.unwrap import to_fractional
+from ionmd.numerics.unwrap_check import displacement_stats
 
 
 def requested_temperatures_K(path: str | os.PathLike[str]) -> tuple[float, ...] | None:
@@ -150,9 +153,27 @@ def _trajectory(
             "model_name": attrs.get("model_name", ""),
             "source_kind": attrs.get("source", ""),
             **_partial(attrs),
+            **_stride(rec, source=source),
             "position_frame": rec.position_frame,
             "requested_temperatures_K": requested,
         },
+    )
+
+
+def _stride(rec: SystemRecord, *, source: str) -> dict[str, object]:
+    """The stride check of the stored positions: the engine integrates positions
+    it never wraps (continuous: only a move over half the cell, implausible, is
+    flagged); the VASP bridge (``source = "vasp"``) unwrapped VASP's wrapped
+    frames by the minimum image at this very stride (checked for aliasing)."""
+    return unwrap_meta(
+        stats=displacement_stats(
+            frac=to_fractional(positions_A=rec.positions, cell_A=rec.cell)
+        ),
+        cell_A=rec.cell,
+        atoms=None,
+        source=source,
+        species=str(rec.attrs.get("mobile_species", "Li")),
+        continuous=str(rec.attrs.get("source", "")) != "vasp",
     )
 
 

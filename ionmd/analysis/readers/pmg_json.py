@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ionmd.analysis.readers._common import reduced_formula
+from ionmd.analysis.readers._common import reduced_formula, unwrap_meta
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 from ionmd.numerics.com import masses_amu
+from ionmd.numerics.unwrap import to_fractional
+from ionmd.numerics.unwrap_check import displacement_stats
 
 
 def read_pmg_analyzer_json(
@@ -51,6 +53,15 @@ def read_pmg_analyzer_json(
     temp = temperature_K if temperature_K is not None else d.get("temperature")
     if temp is None:
         raise InputError(f"{p}: no temperature; pass --temperature-K")
+    # pymatgen unwrapped these by the minimum image at this very stride
+    frac = to_fractional(positions_A=pos[:, mobile], cell_A=cell)
+    stride = unwrap_meta(
+        stats=displacement_stats(frac=frac),
+        cell_A=cell,
+        atoms=None,
+        source=str(p),
+        species=species,
+    )
     return MobileTrajectory(
         positions_A=pos[:, mobile],
         time_ps=np.arange(pos.shape[0]) * dt_ps,
@@ -67,5 +78,6 @@ def read_pmg_analyzer_json(
             "reader": "pymatgen-json",
             "timestep_fs": float(d["time_step"]),
             "step_skip": int(d["step_skip"]),
+            **stride,
         },
     )

@@ -64,6 +64,7 @@ def read_vasprun(
         material_id=material_id or p.resolve().parent.name,
         source=str(p),
         mobile_species=mobile_species,
+        displacements=collector.displacements,
         meta={
             "reader": "vasprun",
             "frames_read": collector.n_seen,

@@ -94,6 +94,7 @@ def read_xdatcar(
         material_id=material_id or _stem(plist[0]),
         source=str(plist[0]),
         mobile_species=mobile_species,
+        displacements=collector.displacements,
         meta={
             "reader": "xdatcar",
             "files": [str(p) for p in plist],
