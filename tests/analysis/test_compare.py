@@ -23,7 +23,12 @@ def _write_run(
         sigma_exp = 1.0
         materials[mid] = {
             "sigma_300K_mS_cm": sigma_exp * 10**err,
-            "sigma_300K_ci95_mS_cm": [None, None],
+            # a prediction: reliable, with a 1-decade interval; else no interval
+            "sigma_300K_ci95_mS_cm": (
+                [sigma_exp * 10 ** (err - 0.5), sigma_exp * 10 ** (err + 0.5)]
+                if mid in reliable
+                else [None, None]
+            ),
             "sigma_exp_mS_cm": sigma_exp,
             "log10_error": err,
             "Ea_eV": 0.3 + 0.1 * err,
@@ -80,8 +85,9 @@ def test_identical_models_cannot_be_told_apart(tmp_path: Path) -> None:
 
 
 def test_clearly_better_model_is_told_apart(tmp_path: Path) -> None:
-    good = _write_run(tmp_path / "g", model="good", errors=_errors(20, 0.2, seed=2))
-    bad = _write_run(tmp_path / "b", model="bad", errors=_errors(20, 2.0, seed=3))
+    good_e, bad_e = _errors(20, 0.2, seed=2), _errors(20, 2.0, seed=3)
+    good = _write_run(tmp_path / "g", model="good", errors=good_e, reliable=good_e)
+    bad = _write_run(tmp_path / "b", model="bad", errors=bad_e, reliable=bad_e)
     doc = write_comparison(run_dirs=[bad, good], out_dir=tmp_path / "cmp", figures=False)
     (pair,) = doc["pairwise_mae_difference"]
     assert (pair["a"], pair["b"]) == ("bad", "good")
@@ -179,7 +185,7 @@ def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -
     assert pair["ci95"][1] < 0  # the interval alone would claim a difference
     assert pair["too_few_materials"] and not pair["distinguishable"]
     md = (tmp_path / "cmp" / "comparison.md").read_text()
-    assert "too few materials (n < 5)" in md and "too few to tell the two apart" in md
+    assert "too few materials (n < 5)" in md and "Too few to rank" in md
     other = _write_run(tmp_path / "o", model="other", errors={"z": 0.1})  # none shared
     doc = write_comparison(run_dirs=[good, other], out_dir=tmp_path / "c2", figures=False)
     (pair,) = doc["pairwise_mae_difference"]
