@@ -73,9 +73,9 @@ def html_repr(res: Results) -> str:
         m = res.materials.get(mid)
         temps = list(m.temperatures) if m is not None else []
         span = max(1, len(temps))
-        own = "".join(
-            f"<td rowspan='{span}'>{e(c)}</td>" for c in _material_cells(m, v.status.replace("_", " "))
-        )
+        state = v.status.replace("_", " ")
+        cells = _material_cells(m, state)
+        own = "".join(f"<td rowspan='{span}'>{e(c)}</td>" for c in cells)
         first = f"<td rowspan='{span}'>{e(mid)}</td>"
         if not temps:
             out.append(f"<tr>{first}<td>–</td><td>–</td><td>–</td>{own}</tr>")

@@ -58,6 +58,7 @@ def _materials_table(mats: dict[str, Any]) -> Table:
             f"{m['n_reliable']}/{m['n_temperatures']}",
             _requested_vs_analysed(m),
             _f(m.get("all_reliable")),
+            str((m.get("verdict") or {}).get("status") or "–").replace("_", " "),
         ]
         for mid, m in mats.items()
     ]
@@ -72,6 +73,7 @@ def _materials_table(mats: dict[str, Any]) -> Table:
         "reliable T",
         "analysed of requested T (K)",
         "reliable at every requested T",
+        "verdict",
     ]
     return Table("Materials", header, rows)
 

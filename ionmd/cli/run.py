@@ -91,12 +91,13 @@ def main(args: argparse.Namespace) -> int:
 
 def _print_closing(result: object) -> None:
     """Per material σ(300 K) with its interval and verdict, and the report's path
-    (nothing when the campaign was not analysed: no results.json)."""
+    (after ``models = [...]``: the comparison's rank; nothing when the campaign
+    was not analysed)."""
     from ionmd.cli.closing import closing_lines
     from ionmd.results import Results
 
-    if isinstance(result, Results) and result.document:
-        print("\n".join(closing_lines(result)))
+    if isinstance(result, Results) and (lines := closing_lines(result)):
+        print("\n".join(lines))
 
 
 def _planned_systems(out_dir: Path) -> set[str]:

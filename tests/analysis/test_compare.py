@@ -190,3 +190,36 @@ def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -
     doc = write_comparison(run_dirs=[good, other], out_dir=tmp_path / "c2", figures=False)
     (pair,) = doc["pairwise_mae_difference"]
     assert pair["n_materials"] == 0 and pair["too_few_materials"]
+
+
+def test_one_material_is_too_few_to_rank(tmp_path: Path) -> None:
+    """The observed case: one material, a random-weight model's value that is not
+    a prediction; it must not be crowned "Lowest MAE … over 1 material"."""
+    run = _write_run(tmp_path / "t", model="mace-tiny", errors={"x": 4.83})
+    doc = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    assert doc["rank"] == [] and doc["ranking"]["status"] == "too_few_to_rank"
+    assert doc["ranking"]["min_materials"] == 3
+    for name in ("comparison.md", "comparison.html"):
+        text = (tmp_path / "cmp" / name).read_text()
+        assert "Too few to rank" in text and "Lowest MAE" not in text
+    # the same single material as a prediction is still too few
+    good = _write_run(tmp_path / "g", model="good", errors={"x": 0.1}, reliable=("x",))
+    doc = write_comparison(run_dirs=[good], out_dir=tmp_path / "c2", figures=False)
+    assert doc["rank"] == [] and doc["materials"]["x"]["good"]["prediction"]
+
+
+def test_rank_is_over_materials_every_model_predicts(tmp_path: Path) -> None:
+    """Model b's value for m3 is not a prediction (and far off): the rank is over
+    m0..m2 only, where both predict; a's own MAE over all would crown b."""
+    a_err = {"m0": 0.5, "m1": 0.5, "m2": 0.5, "m3": 0.1}
+    b_err = {"m0": 0.3, "m1": 0.3, "m2": 0.3, "m3": 3.0}
+    a = _write_run(tmp_path / "a", model="a", errors=a_err, reliable=tuple(a_err))
+    b = _write_run(tmp_path / "b", model="b", errors=b_err, reliable=("m0", "m1", "m2"))
+    doc = write_comparison(run_dirs=[a, b], out_dir=tmp_path / "cmp", figures=False)
+    ranking = doc["ranking"]
+    assert ranking["materials"] == ["m0", "m1", "m2"] and ranking["rank"] == ["b", "a"]
+    assert ranking["mae_log10"]["b"]["mae"] == pytest.approx(0.3)
+    assert doc["models"]["b"]["mae_log10_all"] == pytest.approx(0.975)  # the study's
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "Lowest MAE of log10 σ(300 K) vs OBELiX: b, 0.30" in md
+    assert "over the 3 material(s) where every ranked model gives a prediction" in md
