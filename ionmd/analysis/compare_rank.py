@@ -8,8 +8,9 @@ is crowned on a number that is not a prediction nor on materials the others
 lack. A model with fewer predictions than :data:`MIN_MATERIALS_TO_RANK` is left
 out of the rank (and says why); with fewer common materials than that there is
 no rank at all: "too few to rank". Three is the least that gives a bootstrap
-over materials more than a handful of distinct resamples (1 material: one
-value; 2: three means) and a mean that is not one material's error.
+over materials more than a handful of distinct resamples (n materials give
+C(2n−1, n) distinct ones: 1 for one material, 3 for two, 10 for three) and a
+mean that is not one or two materials' errors.
 """
 
 from __future__ import annotations

@@ -264,8 +264,8 @@ def plot_log_error(
         if rel.size
         else "none all-reliable"
     )
-    ax.set_title(
-        f"MAE {errs.mean():.2f} over {errs.size}; {mae_rel} "
+    ax.set_title(  # the study's figures: predictions or not (results.json: verdicts)
+        f"MAE {errs.mean():.2f} over all {errs.size} (predictions or not); {mae_rel} "
         "(colour: reliable temperatures, 0–5)",
         fontsize=8,
     )

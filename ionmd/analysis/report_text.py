@@ -167,7 +167,7 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
         + adaptive
         + [
             f"The study's figures: MAE of log10 σ over all {s['n_materials_with_error']} "
-            f"materials with a σ(300 K), predictions or not: "
+            "materials with a σ(300 K) and a measured σ, predictions or not: "
             f"{_f(s['mae_log10_all'], '.2f')}; over the "
             f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
             f"{_f(s['mae_log10_all_reliable'], '.2f')}.",

@@ -223,17 +223,6 @@ def material_verdict(
     )
 
 
-def verdict(
-    material_id: str,
-    m: Mapping[str, Any],
-    req: Mapping[str, Any],
-    *,
-    adaptive: Mapping[str, Any] | None = None,
-) -> str:
-    """The verdict's one line (see :func:`material_verdict`)."""
-    return material_verdict(material_id, m, req, adaptive=adaptive).line
-
-
 def pooled_verdict(base: str, p: Mapping[str, Any]) -> str:
     """One line for a disordered material pooled over its orderings."""
     temps = p.get("temperatures") or []
@@ -305,7 +294,6 @@ __all__ = [
     "material_ids",
     "material_verdict",
     "pooled_verdict",
-    "verdict",
     "verdict_lines",
     "verdicts_of",
 ]

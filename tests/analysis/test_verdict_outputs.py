@@ -291,3 +291,15 @@ def test_arrhenius_axis_follows_the_points_not_a_40_decade_band(tmp_path, monkey
     assert math.log10(y1 / y0) <= math.log10(max(points) / min(points)) + 2.01
     ea = next(x for x in seen["labels"] if x.startswith("Ea"))
     assert "95 %" in ea and "±" not in ea
+
+
+def test_predictions_are_within_a_decade_of_a_known_truth():
+    """benchmarks/verdict_width.py, small: on synthetic Arrhenius data of known
+    truth, the values the verdict calls predictions are rarely a decade off; the
+    rest (what "fitted" alone let through) often are."""
+    from benchmarks.verdict_width import simulate
+
+    errors, predicted = simulate(n=600, seed=1)
+    assert 20 <= predicted.sum() < 600
+    assert np.mean(errors[predicted] > 1.0) < 0.05
+    assert np.mean(errors[~predicted] > 1.0) > 0.3
