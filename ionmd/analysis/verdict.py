@@ -157,6 +157,17 @@ def _adaptive_note(entry: Mapping[str, Any] | None) -> str:
     return f"adaptive protocol: {state}: {entry.get('reason') or 'no reason given'}"
 
 
+def _prediction_note(m: Mapping[str, Any], adaptive_note: str) -> str:
+    """What a prediction's line adds: the protocol's word, or that every requested
+    temperature reached 20 Å²; and a melted temperature left out of the fit."""
+    why = adaptive_note or "every requested temperature reached the 20 Å² Li MSD"
+    temps = m.get("temperatures") or []
+    melted = [t["temperature_K"] for t in temps if t.get("framework_mobile")]
+    if melted:
+        why += f"; framework mobile at {_temps(melted)} K, left out of the fit"
+    return why
+
+
 def material_verdict(
     material_id: str,
     m: Mapping[str, Any],
@@ -209,7 +220,7 @@ def material_verdict(
     if reasons:
         line = f"{head}: not a prediction: {value} ({'; '.join(reasons)}){exp_text}"
     else:
-        why = note or "every requested temperature reached the 20 Å² Li MSD"
+        why = _prediction_note(m, note)
         span = f", {width:.1f} decades" if width is not None and not adaptive else ""
         line = f"{head}: prediction: {value}{span} ({why}){exp_text}"
     return Verdict(

@@ -246,6 +246,10 @@ def test_interval_wider_than_the_maximum_is_not_a_prediction():
     assert MAX_SIGMA300_CI95_DECADES == 2.0
     assert not wide.prediction
     assert wide.reasons == ("the 95 % interval spans 3.0 decades (> 2)",)
+    melt = {**t, "temperature_K": 1200.0, "framework_mobile": True}
+    m["temperatures"].append(melt)
+    told = material_verdict("x", m | {"sigma_300K_ci95_mS_cm": [0.1, 10.0]}, {})
+    assert told.prediction and "framework mobile at 1200 K" in told.line
 
 
 def _temperature(T: float, D: float):
