@@ -1,11 +1,15 @@
 """Compare campaigns run with different models (or DFT) against experiment.
 
 Each run directory holds a results.json (``ionmd analyze`` / ``ionmd run``). Per
-model: the MAE of log10 σ(300 K) against OBELiX over all materials with an error
-and over the all-reliable subset, each with a bootstrap-over-materials 95 %
-interval; the pairwise MAE difference over the materials both models have, with
-its interval (0 outside it: the two models can be told apart); Ea per material;
-a rank table; model-vs-model parity of log10 σ and Ea. Written to
+model: the MAE of log10 σ(300 K) against OBELiX over its predictions, and the
+study's figures over all materials with an error and over the all-reliable
+subset, each with a bootstrap-over-materials 95 % interval
+(:mod:`ionmd.analysis.compare_bootstrap`); the pairwise MAE difference over the
+materials both models have, with its interval (0 outside it: the two models can
+be told apart); per material each model's verdict; the rank, over the materials
+where every ranked model gives a prediction, or "too few to rank"
+(:mod:`ionmd.analysis.compare_rank`); model-vs-model parity of log10 σ and Ea.
+Written to
 ``comparison.json``, ``comparison.md`` and ``comparison.html`` (figures inlined).
 """
 
