@@ -1,11 +1,15 @@
 """Compare campaigns run with different models (or DFT) against experiment.
 
 Each run directory holds a results.json (``ionmd analyze`` / ``ionmd run``). Per
-model: the MAE of log10 σ(300 K) against OBELiX over all materials with an error
-and over the all-reliable subset, each with a bootstrap-over-materials 95 %
-interval; the pairwise MAE difference over the materials both models have, with
-its interval (0 outside it: the two models can be told apart); Ea per material;
-a rank table; model-vs-model parity of log10 σ and Ea. Written to
+model: the MAE of log10 σ(300 K) against OBELiX over its predictions, and the
+study's figures over all materials with an error and over the all-reliable
+subset, each with a bootstrap-over-materials 95 % interval
+(:mod:`ionmd.analysis.compare_bootstrap`); the pairwise MAE difference over the
+materials both models have, with its interval (0 outside it: the two models can
+be told apart); per material each model's verdict; the rank, over the materials
+where every ranked model gives a prediction, or "too few to rank"
+(:mod:`ionmd.analysis.compare_rank`); model-vs-model parity of log10 σ and Ea.
+Written to
 ``comparison.json``, ``comparison.md`` and ``comparison.html`` (figures inlined).
 """
 
@@ -15,22 +19,23 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from ionmd.analysis.compare_bootstrap import (
+    BOOTSTRAP_SEED,
+    MIN_MATERIALS_TO_TELL_APART,
+    N_BOOTSTRAP,
+    bootstrap_difference,
+    bootstrap_mae,
+)
+from ionmd.analysis.compare_rank import MIN_MATERIALS_TO_RANK, rank_models
+from ionmd.analysis.verdict import Verdict, verdicts_of
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
 
-#: bootstrap resamples (over materials) and their seed
-N_BOOTSTRAP = 2000
-BOOTSTRAP_SEED = 0
 DFT_LABEL = "DFT (VASP)"
-#: fewer common materials than this: the bootstrap over materials has too few
-#: distinct resamples (2 materials: 3 means) to tell two models apart
-MIN_MATERIALS_TO_TELL_APART = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +54,8 @@ class ModelRun:
     settings: str = ""
     #: every run directory merged under this label (several DFT directories)
     run_dirs: tuple[str, ...] = ()
+    #: material id -> its verdict in this run (prediction or not, and why)
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
 
 
 def _read_record(run_dir: Path) -> dict[str, Any]:
@@ -139,6 +146,7 @@ def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> Mo
         cost=_cost(record),
         settings=_settings(path, record, doc),
         run_dirs=(str(path),),
+        verdicts=verdicts_of(doc),
     )
 
 
@@ -147,6 +155,7 @@ def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
     InputError when two of them hold the same material."""
     materials: dict[str, dict[str, Any]] = {}
     requested: dict[str, dict[str, Any]] = {}
+    verdicts: dict[str, Verdict] = {}
     seen: dict[str, str] = {}
     for r in runs:
         for mid in {*r.materials, *r.requested}:
@@ -157,6 +166,7 @@ def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
             seen[mid] = r.run_dir
         materials.update(r.materials)
         requested.update(r.requested)
+        verdicts.update(r.verdicts)
     return ModelRun(
         label=label,
         run_dir=runs[0].run_dir,
@@ -164,11 +174,24 @@ def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
         requested=requested,
         settings="; ".join(dict.fromkeys(r.settings for r in runs)),
         run_dirs=tuple(d for r in runs for d in r.run_dirs),
+        verdicts=verdicts,
     )
 
 
-def _errors(run: ModelRun, *, reliable_only: bool) -> dict[str, float]:
-    """material -> |log10 σ_pred − log10 σ_exp| where both exist."""
+def _verdict(run: ModelRun, mid: str) -> Verdict:
+    """A material's verdict in ``run`` (computed when the run did not keep one)."""
+    from ionmd.analysis.verdict import material_verdict
+
+    return run.verdicts.get(mid) or material_verdict(
+        mid, run.materials.get(mid) or {}, run.requested.get(mid) or {}
+    )
+
+
+def _errors(
+    run: ModelRun, *, reliable_only: bool = False, predictions_only: bool = False
+) -> dict[str, float]:
+    """material -> |log10 σ_pred − log10 σ_exp| where both exist (only the study's
+    reliable subset, or only the predictions)."""
     out = {}
     for mid, m in run.materials.items():
         err = m.get("log10_error")
@@ -176,133 +199,109 @@ def _errors(run: ModelRun, *, reliable_only: bool) -> dict[str, float]:
             continue
         if reliable_only and not m.get("all_reliable"):
             continue
+        if predictions_only and not _verdict(run, mid).prediction:
+            continue
         out[mid] = abs(float(err))
     return out
 
 
-def bootstrap_mae(
-    errors: Sequence[float], *, n: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED
-) -> tuple[float | None, list[float | None]]:
-    """MAE of absolute errors and its 95 % percentile interval (materials resampled
-    with replacement); (None, [None, None]) when there are none."""
-    e = np.asarray(errors, dtype=float)
-    if e.size == 0:
-        return None, [None, None]
-    idx = np.random.default_rng(seed).integers(0, e.size, size=(n, e.size))
-    means = e[idx].mean(axis=1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
-    return float(e.mean()), [float(lo), float(hi)]
-
-
-def bootstrap_difference(
-    a: Mapping[str, float],
-    b: Mapping[str, float],
-    *,
-    n: int = N_BOOTSTRAP,
-    seed: int = BOOTSTRAP_SEED,
-) -> dict[str, Any]:
-    """MAE(a) − MAE(b) over the materials both have, paired bootstrap interval."""
-    common = sorted(set(a) & set(b))
-    if not common:
-        return {
-            "n_materials": 0,
-            "difference": None,
-            "ci95": [None, None],
-            "distinguishable": False,
-            "too_few_materials": True,
-        }
-    d = np.array([a[k] - b[k] for k in common])
-    mean, ci = bootstrap_mae(d, n=n, seed=seed)
-    few = len(common) < MIN_MATERIALS_TO_TELL_APART
-    return {
-        "n_materials": len(common),
-        "difference": mean,
-        "ci95": ci,
-        "distinguishable": not few and bool(ci[0] > 0 or ci[1] < 0),
-        "too_few_materials": few,
-    }
-
-
-def _verdict_text(mid: str, m: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+def _verdict_text(run: ModelRun, mid: str) -> str:
     """The report's verdict for one material and model, without the material's
-    name ("absent" when the run does not have the material at all)."""
-    from ionmd.analysis.verdict import verdict
-
-    if not m and not req:
+    name ("not in this run" when the run does not have the material at all)."""
+    if mid not in run.materials and mid not in run.requested:
         return "not in this run"
-    line = verdict(mid, m, req)
+    line = _verdict(run, mid).line
     head, sep, rest = line.partition(": ")
     return rest if sep and head.startswith(mid) else line
+
+
+def _model_entry(
+    run: ModelRun, errs: Mapping[str, Mapping[str, float]], *, n: int, seed: int
+) -> dict[str, Any]:
+    """One model's MAEs (the study's "all" and "reliable", and over its own
+    predictions), each with its bootstrap interval and count, and its cost."""
+    entry: dict[str, Any] = {"run_dir": run.run_dir}
+    for key, e in errs.items():
+        mae, ci = bootstrap_mae(list(e.values()), n=n, seed=seed)
+        entry[f"mae_log10_{key}"] = mae
+        entry[f"mae_log10_{key}_ci95"] = ci
+        entry[f"n_{key}"] = len(e)
+    entry.update(
+        cost=run.cost, settings=run.settings, run_dirs=list(run.run_dirs or (run.run_dir,))
+    )
+    return entry
+
+
+def _material_cell(run: ModelRun, mid: str) -> dict[str, Any]:
+    """One material in one model's run, as the per-material table shows it."""
+    m = run.materials.get(mid) or {}
+    req = run.requested.get(mid) or {}
+    absent = not m and not req
+    return {
+        "status": req.get("status", "fitted" if m else "absent"),
+        "reason": req.get("reason") or "",
+        "sigma_300K_mS_cm": m.get("sigma_300K_mS_cm"),
+        "sigma_300K_ci95_mS_cm": m.get("sigma_300K_ci95_mS_cm"),
+        "sigma_exp_mS_cm": m.get("sigma_exp_mS_cm"),
+        "log10_error": m.get("log10_error"),
+        "Ea_eV": m.get("Ea_eV"),
+        "n_reliable": m.get("n_reliable"),
+        "n_temperatures": m.get("n_temperatures"),
+        "all_reliable": m.get("all_reliable"),
+        "prediction": False if absent else _verdict(run, mid).prediction,
+        "verdict_status": "absent" if absent else _verdict(run, mid).status,
+        "verdict": _verdict_text(run, mid),
+    }
 
 
 def compare_runs(
     runs: Sequence[ModelRun], *, n_bootstrap: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED
 ) -> dict[str, Any]:
-    """The comparison document (what comparison.json holds)."""
+    """The comparison document (what comparison.json holds). The rank is over the
+    materials where every ranked model gives a prediction
+    (:mod:`ionmd.analysis.compare_rank`); the study's "all" and "reliable" MAEs
+    are kept per model, labelled."""
     labels = [r.label for r in runs]
     if len(set(labels)) != len(labels):
         dup = next(x for x in labels if labels.count(x) > 1)
         raise InputError(f"two run directories are both labelled {dup!r}: use --label")
-    models: dict[str, Any] = {}
-    errs_all = {}
-    for r in runs:
-        errs_all[r.label] = _errors(r, reliable_only=False)
-        rel = _errors(r, reliable_only=True)
-        mae, ci = bootstrap_mae(list(errs_all[r.label].values()), n=n_bootstrap, seed=seed)
-        mae_r, ci_r = bootstrap_mae(list(rel.values()), n=n_bootstrap, seed=seed)
-        models[r.label] = {
-            "run_dir": r.run_dir,
-            "mae_log10_all": mae,
-            "mae_log10_all_ci95": ci,
-            "n_all": len(errs_all[r.label]),
-            "mae_log10_reliable": mae_r,
-            "mae_log10_reliable_ci95": ci_r,
-            "n_reliable": len(rel),
-            "cost": r.cost,
-            "settings": r.settings,
-            "run_dirs": list(r.run_dirs or (r.run_dir,)),
+    errs = {
+        r.label: {
+            "all": _errors(r),
+            "reliable": _errors(r, reliable_only=True),
+            "predictions": _errors(r, predictions_only=True),
         }
+        for r in runs
+    }
+    models = {
+        r.label: _model_entry(r, errs[r.label], n=n_bootstrap, seed=seed) for r in runs
+    }
     pairs = []
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
-            diff = bootstrap_difference(errs_all[a], errs_all[b], n=n_bootstrap, seed=seed)
+            diff = bootstrap_difference(
+                errs[a]["all"], errs[b]["all"], n=n_bootstrap, seed=seed
+            )
             pairs.append({"a": a, "b": b, **diff})
-    material_ids = sorted({mid for r in runs for mid in (*r.materials, *r.requested)})
-    per_material: dict[str, dict[str, Any]] = {}
-    for mid in material_ids:
-        row = {}
-        for r in runs:
-            m = r.materials.get(mid) or {}
-            req = r.requested.get(mid) or {}
-            row[r.label] = {
-                "status": req.get("status", "fitted" if m else "absent"),
-                "reason": req.get("reason") or "",
-                "sigma_300K_mS_cm": m.get("sigma_300K_mS_cm"),
-                "sigma_300K_ci95_mS_cm": m.get("sigma_300K_ci95_mS_cm"),
-                "sigma_exp_mS_cm": m.get("sigma_exp_mS_cm"),
-                "log10_error": m.get("log10_error"),
-                "Ea_eV": m.get("Ea_eV"),
-                "n_reliable": m.get("n_reliable"),
-                "n_temperatures": m.get("n_temperatures"),
-                "all_reliable": m.get("all_reliable"),
-                "verdict": _verdict_text(mid, m, req),
-            }
-        per_material[mid] = row
-    ranked = sorted(
-        labels,
-        key=lambda x: (models[x]["mae_log10_all"] is None, models[x]["mae_log10_all"] or 0),
+    ranking = rank_models(
+        {x: errs[x]["predictions"] for x in labels}, n_bootstrap=n_bootstrap, seed=seed
     )
+    material_ids = sorted({mid for r in runs for mid in (*r.materials, *r.requested)})
     return {
         "bootstrap": {
             "n_resamples": n_bootstrap,
             "seed": seed,
             "over": "materials",
             "min_materials_to_tell_apart": MIN_MATERIALS_TO_TELL_APART,
+            "min_materials_to_rank": MIN_MATERIALS_TO_RANK,
         },
         "models": models,
         "pairwise_mae_difference": pairs,
-        "materials": per_material,
-        "rank": ranked,
+        "materials": {
+            mid: {r.label: _material_cell(r, mid) for r in runs} for mid in material_ids
+        },
+        "ranking": ranking,
+        "rank": ranking["rank"],
     }
 
 

@@ -40,36 +40,12 @@ def short(text: str, n: int = 80) -> str:
 
 
 def headline(doc: Mapping[str, Any]) -> str:
-    """One sentence: the best model by MAE, or why no model can be ranked."""
-    models = doc["models"]
-    ranked = [x for x in doc["rank"] if models[x]["mae_log10_all"] is not None]
-    if not ranked:
-        return (
-            "No model has σ(300 K) for a material with an experimental value: "
-            "no MAE, no ranking (the reasons per material are above)."
-        )
-    best = models[ranked[0]]
-    text = (
-        f"Lowest MAE of log10 σ(300 K) vs OBELiX: {ranked[0]}, "
-        f"{_f(best['mae_log10_all'])} {_ci(best['mae_log10_all_ci95'])} over "
-        f"{best['n_all']} material(s)"
-    )
-    if len(ranked) > 1:
-        top = set(ranked[:2])
-        pairs = doc["pairwise_mae_difference"]
-        pair = next((p for p in pairs if {p["a"], p["b"]} == top), None)
-        if pair is not None and pair.get("too_few_materials"):
-            text += (
-                f"; {pair['n_materials']} material(s) in common with {ranked[1]}: too "
-                "few to tell the two apart"
-            )
-        else:
-            told = pair is not None and pair.get("distinguishable")
-            text += (
-                f"; {'told apart from' if told else 'not told apart from'} {ranked[1]} "
-                "by the paired bootstrap"
-            )
-    return text + "."
+    """One sentence: the best model by MAE over the materials where every ranked
+    model gives a prediction, or "too few to rank" and why
+    (:func:`ionmd.analysis.compare_rank.rank_headline`)."""
+    from ionmd.analysis.compare_rank import rank_headline
+
+    return rank_headline(doc["ranking"])
 
 
 def first_screen(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
@@ -85,7 +61,7 @@ def _g(x: Any) -> str:
 
 
 def answer_cell(cell: Mapping[str, Any]) -> tuple[str, str]:
-    """(σ(300 K) with its interval, or "–"; the state in a few words)."""
+    """(σ(300 K) with its interval, or "–"; the verdict in a few words)."""
     sigma = cell.get("sigma_300K_mS_cm")
     status = cell.get("status", "absent")
     if cell.get("verdict") == "not in this run":
@@ -94,8 +70,8 @@ def answer_cell(cell: Mapping[str, Any]) -> tuple[str, str]:
         return "–", f"no prediction: {status.replace('_', ' ')}"
     lo, hi = (cell.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
     value = f"{_g(sigma)} [{_g(lo)}, {_g(hi)}]"
-    if cell.get("all_reliable"):
-        return value, "resolved"
+    if cell.get("prediction"):
+        return value, "prediction"
     n_ok, n_t = cell.get("n_reliable"), cell.get("n_temperatures")
     return value, f"not a prediction: {n_ok}/{n_t} T reliable"
 
@@ -113,8 +89,10 @@ def answer_rows(doc: Mapping[str, Any]) -> list[list[Any]]:
 
 ANSWER_NOTE = (
     "σ(300 K) in mS/cm with its 95 % interval, from each model's Arrhenius fit; "
-    "resolved: every requested temperature reached the 20 Å² Li MSD; otherwise not "
-    "a prediction (why: below, and in each model's report)."
+    "prediction: every requested temperature reached the 20 Å² Li MSD and the "
+    "interval spans at most 2 decades (or the adaptive protocol resolved it); "
+    "otherwise not a prediction (why: below, and in each model's report). Models "
+    "are ranked only over the materials where each gives a prediction."
 )
 
 
@@ -127,14 +105,33 @@ def tables(doc: Mapping[str, Any]) -> list[Table]:
 
 
 def _rank_table(doc: Mapping[str, Any]) -> Table:
-    models = doc["models"]
+    """The rank over common predictions, then the study's MAEs per model (all
+    materials with a σ(300 K), predictions or not; the reliable subset)."""
+    models, ranking = doc["models"], doc["ranking"]
+    order = list(ranking["rank"]) + [x for x in models if x not in ranking["rank"]]
+    n_common = ranking["n_materials"]
+
+    def rank_cells(label: str) -> list[str]:
+        if label not in ranking["rank"]:
+            least = ranking["min_materials"]
+            why = ranking["not_ranked"].get(label) or f"too few to rank (n < {least})"
+            return ["–", why, "", ""]
+        m = ranking["mae_log10"][label]
+        return [str(ranking["rank"].index(label) + 1), _f(m["mae"]), _ci(m["ci95"]),
+                str(n_common)]  # fmt: skip
+
     return Table(
-        "Rank (MAE of log10 σ(300 K) vs OBELiX, 95 % bootstrap interval over materials)",
-        ["rank", "model", "MAE all", "interval", "n", "MAE reliable", "interval", "n"],
+        "Rank (MAE of log10 σ(300 K) vs OBELiX over the materials where every ranked "
+        "model gives a prediction, 95 % bootstrap interval over materials); then the "
+        "study's figures, over all materials with a σ(300 K) (predictions or not) "
+        "and over the reliable subset",
+        ["rank", "model", "MAE predictions", "interval", "n", "MAE all (study)",
+         "interval", "n", "MAE reliable (study)", "interval", "n"],
         [
             [
-                str(i + 1),
+                rank_cells(label)[0],
                 label,
+                *rank_cells(label)[1:],
                 _f(models[label]["mae_log10_all"]),
                 _ci(models[label]["mae_log10_all_ci95"]),
                 str(models[label]["n_all"]),
@@ -142,9 +139,9 @@ def _rank_table(doc: Mapping[str, Any]) -> Table:
                 _ci(models[label]["mae_log10_reliable_ci95"]),
                 str(models[label]["n_reliable"]),
             ]
-            for i, label in enumerate(doc["rank"])
+            for label in order
         ],
-    )
+    )  # fmt: skip
 
 
 def _pairs_table(doc: Mapping[str, Any]) -> Table:

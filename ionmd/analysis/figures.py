@@ -3,7 +3,9 @@
 - ``msd_<id>.png``: Li MSD vs lag per temperature, the framework MSD dashed, the
   20 Å² reliability threshold and the start of the fit.
 - ``arrhenius_<id>.png``: D(T) with 95 % intervals against 1000/T, the fit with
-  its 95 % band extended to 300 K and the extrapolated point.
+  its 95 % band extended to 300 K and the extrapolated point; Ea and the 300 K
+  value with their 95 % intervals in the legend; the y axis follows the points
+  (a band tens of decades wide runs off it rather than flattening the data).
 - ``parity.png``: predicted vs measured sigma at 300 K, marker size by the count
   of reliable temperatures (the study's Figure 1).
 - ``log_error.png``: log10(sigma_pred / sigma_exp) per material (its Figure 3).
@@ -94,7 +96,57 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
     return path
 
 
-def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+#: decades of room the Arrhenius figure's y axis leaves around its points
+ARRHENIUS_PAD_DECADES = 1.0
+
+
+def arrhenius_ylim(material: MaterialResult) -> tuple[float, float] | None:
+    """The Arrhenius figure's D range: the measured points and the extrapolated
+    value, ± :data:`ARRHENIUS_PAD_DECADES` (a 95 % band tens of decades wide is
+    clipped, not allowed to squash the data into a line); None without a point."""
+    values = [r.D_cm2_s for r in material.temperatures] + [material.D_extrap_cm2_s]
+    good = [v for v in values if math.isfinite(v) and v > 0]
+    if not good:
+        return None
+    pad = 10**ARRHENIUS_PAD_DECADES
+    return min(good) / pad, max(good) * pad
+
+
+def _draw_fit(ax: object, material: MaterialResult) -> None:
+    """The fit with its 95 % band to the extrapolation and the extrapolated point,
+    their 95 % intervals in the legend (the band may run off the axis)."""
+    fit = material.arrhenius
+    if fit is None:
+        return
+    t_max = max(r.temperature_K for r in material.temperatures)
+    inv = np.linspace(1000 / t_max, 1000 / material.extrapolate_K, 100)
+    at = [fit.D_at(temperature_K=1000 / x) for x in inv]
+    lo_ea, hi_ea = fit.Ea_ci95_eV
+    ax.plot(  # type: ignore[attr-defined]
+        inv,
+        [D for D, _ in at],
+        "C1-",
+        label=f"Ea = {fit.Ea_eV:.2f} eV [95 %: {lo_ea:.2f}, {hi_ea:.2f}]",
+    )
+    ax.fill_between(  # type: ignore[attr-defined]
+        inv, [c[0] for _, c in at], [c[1] for _, c in at], color="C1", alpha=0.25,
+        label="95 % band",
+    )  # fmt: skip
+    D, (lo, hi) = material.D_extrap_cm2_s, material.D_extrap_ci95_cm2_s
+    ax.errorbar(  # type: ignore[attr-defined]
+        [1000 / material.extrapolate_K],
+        [D],
+        yerr=[[max(D - lo, 0)], [max(hi - D, 0)]],
+        fmt="s",
+        color="C3",
+        label=f"{material.extrapolate_K:g} K: {D:.2g} cm²/s [95 %: {lo:.2g}, {hi:.2g}]",
+    )
+
+
+def draw_arrhenius(*, material: MaterialResult) -> object:
+    """The Arrhenius figure (matplotlib Figure, not saved): D(T) with 95 %
+    intervals, the fit and its 95 % band, the extrapolated point; the y axis
+    follows the points (:func:`arrhenius_ylim`)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for r in material.temperatures:
@@ -109,40 +161,27 @@ def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str])
         ax.errorbar(
             [1000 / r.temperature_K], [r.D_cm2_s], yerr=yerr, fmt="o", color="C0", **style
         )
-    fit = material.arrhenius
-    if fit is not None:
-        t_max = max(r.temperature_K for r in material.temperatures)
-        inv = np.linspace(1000 / t_max, 1000 / material.extrapolate_K, 100)
-        mids, los, his = [], [], []
-        for x in inv:
-            D, (lo, hi) = fit.D_at(temperature_K=1000 / x)
-            mids.append(D)
-            los.append(lo)
-            his.append(hi)
-        ax.plot(inv, mids, "C1-", label=f"Ea = {fit.Ea_eV:.2f} ± {fit.Ea_sigma_eV:.2f} eV")
-        ax.fill_between(inv, los, his, color="C1", alpha=0.25, label="95 % band")
-        lo, hi = material.D_extrap_ci95_cm2_s
-        ax.errorbar(
-            [1000 / material.extrapolate_K],
-            [material.D_extrap_cm2_s],
-            yerr=[[material.D_extrap_cm2_s - lo], [hi - material.D_extrap_cm2_s]],
-            fmt="s",
-            color="C3",
-            label=f"{material.extrapolate_K:g} K extrapolation",
-        )
+    _draw_fit(ax, material)
     ax.set_yscale("log")
+    if (ylim := arrhenius_ylim(material)) is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlabel("1000 / T (1/K)")
     ax.set_ylabel("D (cm²/s)")
     ax.set_title(
         f"{material.material_id}: filled = MSD ≥ {LI_MSD_THRESHOLD_A2:g} Å², "
-        "red edge = excluded",
+        "red edge = excluded; intervals 95 %",
         fontsize=9,
     )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
+    return fig
+
+
+def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+    """:func:`draw_arrhenius` saved as ``arrhenius_<id>.png``."""
     path = Path(out_dir) / _arrhenius_name(material.material_id)
-    _save(fig, path)
+    _save(draw_arrhenius(material=material), path)
     return path
 
 
@@ -225,8 +264,8 @@ def plot_log_error(
         if rel.size
         else "none all-reliable"
     )
-    ax.set_title(
-        f"MAE {errs.mean():.2f} over {errs.size}; {mae_rel} "
+    ax.set_title(  # the study's figures: predictions or not (results.json: verdicts)
+        f"MAE {errs.mean():.2f} over all {errs.size} (predictions or not); {mae_rel} "
         "(colour: reliable temperatures, 0–5)",
         fontsize=8,
     )

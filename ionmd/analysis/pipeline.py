@@ -27,6 +27,7 @@ from ionmd.analysis.skips import (
     TooFewFramesError,
 )
 from ionmd.analysis.trajectory import MobileTrajectory
+from ionmd.analysis.verdict_doc import attach_verdicts
 from ionmd.errors import InputError
 from ionmd.log import get_logger
 
@@ -235,6 +236,7 @@ def analyse_paths(
         requested_materials=listed,
     )
     _add_sections(doc, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, adaptive=adaptive)
+    attach_verdicts(doc)  # after the adaptive section: the protocol decides there
     _write_outputs(
         doc=doc,
         materials=materials,

@@ -58,6 +58,7 @@ def _materials_table(mats: dict[str, Any]) -> Table:
             f"{m['n_reliable']}/{m['n_temperatures']}",
             _requested_vs_analysed(m),
             _f(m.get("all_reliable")),
+            str((m.get("verdict") or {}).get("status") or "–").replace("_", " "),
         ]
         for mid, m in mats.items()
     ]
@@ -72,6 +73,7 @@ def _materials_table(mats: dict[str, Any]) -> Table:
         "reliable T",
         "analysed of requested T (K)",
         "reliable at every requested T",
+        "verdict",
     ]
     return Table("Materials", header, rows)
 
@@ -161,9 +163,11 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
     )
     return (
         counts
+        + mae_headline(s)
         + adaptive
         + [
-            f"MAE of log10 σ over {s['n_materials_with_error']} materials: "
+            f"The study's figures: MAE of log10 σ over all {s['n_materials_with_error']} "
+            "materials with a σ(300 K) and a measured σ, predictions or not: "
             f"{_f(s['mae_log10_all'], '.2f')}; over the "
             f"{s['n_materials_all_reliable']} reliable at every requested temperature: "
             f"{_f(s['mae_log10_all_reliable'], '.2f')}.",
@@ -173,6 +177,24 @@ def _summary_lines(doc: dict[str, Any]) -> list[str]:
             f"{ref['DFT']['mae_log10_reliable']} over {ref['DFT']['n_reliable']}.",
         ]
     )
+
+
+def mae_headline(s: dict[str, Any]) -> list[str]:
+    """The headline MAE: over the materials whose σ(300 K) is a prediction, with
+    their count and ids (empty for a results.json written before verdicts)."""
+    if "n_materials_predictions_with_error" not in s:
+        return []
+    n = s["n_materials_predictions_with_error"]
+    if not n:
+        return [
+            "MAE of log10 σ(300 K) over predictions: none (no material with an "
+            "experimental value has a σ(300 K) that is a prediction)."
+        ]
+    ids = ", ".join(s.get("materials_predictions_with_error") or [])
+    return [
+        f"MAE of log10 σ(300 K) over the {n} material(s) whose value is a prediction "
+        f"({ids}): {_f(s['mae_log10_predictions'], '.2f')}."
+    ]
 
 
 def _image_src(name: str, *, folder: Path, embed: bool) -> str:

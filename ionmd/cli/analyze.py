@@ -50,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="overwrite a results.json already in --out"
     )
     p.add_argument("--quiet", action="store_true")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print results.json instead of the per-material summary",
+    )
     p.set_defaults(func=run)
 
 
@@ -73,26 +78,10 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         verbose=not args.quiet,
     )
-    doc = res.document
-    if not args.quiet:
-        for mid, m in doc["materials"].items():
-            temps = ", ".join(
-                f"{t['temperature_K']:g} K: D={_fmt(t['D_cm2_s'])}"
-                f"{'' if t['reliable'] else ' (MSD<20)'}"
-                f"{' (frames too far apart)' if t.get('unwrap_unreliable') else ''}"
-                for t in m["temperatures"]
-            )
-            print(
-                f"{mid}: {temps}; sigma300={_fmt(m['sigma_300K_mS_cm'])} mS/cm, "
-                f"exp={_fmt(m['sigma_exp_mS_cm'])}, n_reliable={m['n_reliable']}"
-            )
-        for mid, r in doc.get("requested_materials", {}).items():
-            if r["status"] != "fitted" and mid not in doc["materials"]:
-                print(f"{mid}: {r['status']} ({r['reason']})")
-        print(json.dumps(doc["summary"] | {"study_reference": "see results.json"}))
-        print(f"wrote {args.out}/results.json")
+    if args.json:
+        print(json.dumps(res.document, indent=2))
+    elif not args.quiet:
+        from ionmd.cli.closing import closing_lines
+
+        print("\n".join(closing_lines(res)))
     return 0
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3g}"

@@ -54,12 +54,16 @@ def run(args: argparse.Namespace) -> int:
         dft_dirs=args.dft,
         figures=not args.no_figures,
     )
-    for i, label in enumerate(doc["rank"]):
-        m = doc["models"][label]
-        mae = m["mae_log10_all"]
+    from ionmd.analysis.compare_rank import rank_headline
+
+    ranking = doc["ranking"]
+    for i, label in enumerate(ranking["rank"]):
+        mae = ranking["mae_log10"][label]
+        lo, hi = mae["ci95"]
         print(
-            f"{i + 1}. {label}: MAE log10 sigma "
-            f"{'–' if mae is None else f'{mae:.2f}'} over {m['n_all']} materials"
+            f"{i + 1}. {label}: MAE log10 sigma {mae['mae']:.2f} [95 %: {lo:.2f}, "
+            f"{hi:.2f}] over {ranking['n_materials']} predicted materials"
         )
+    print(rank_headline(ranking))
     print(f"comparison: {args.out}/comparison.html")
     return 0

@@ -69,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"run files: {', '.join(str(p) for p in result.run_files)}")
     for key, why in result.failed.items():
         print(f"failed: {key}: {why}")
+    _print_closing(result)
     n_tasks = sum(
         k.startswith(("task ", "model ")) or ": task " in k for k in result.failed
     )
@@ -86,6 +87,17 @@ def main(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _print_closing(result: object) -> None:
+    """Per material σ(300 K) with its interval and verdict, and the report's path
+    (after ``models = [...]``: the comparison's rank; nothing when the campaign
+    was not analysed)."""
+    from ionmd.cli.closing import closing_lines
+    from ionmd.results import Results
+
+    if isinstance(result, Results) and (lines := closing_lines(result)):
+        print("\n".join(lines))
 
 
 def _planned_systems(out_dir: Path) -> set[str]:

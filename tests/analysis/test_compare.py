@@ -23,7 +23,12 @@ def _write_run(
         sigma_exp = 1.0
         materials[mid] = {
             "sigma_300K_mS_cm": sigma_exp * 10**err,
-            "sigma_300K_ci95_mS_cm": [None, None],
+            # a prediction: reliable, with a 1-decade interval; else no interval
+            "sigma_300K_ci95_mS_cm": (
+                [sigma_exp * 10 ** (err - 0.5), sigma_exp * 10 ** (err + 0.5)]
+                if mid in reliable
+                else [None, None]
+            ),
             "sigma_exp_mS_cm": sigma_exp,
             "log10_error": err,
             "Ea_eV": 0.3 + 0.1 * err,
@@ -80,8 +85,9 @@ def test_identical_models_cannot_be_told_apart(tmp_path: Path) -> None:
 
 
 def test_clearly_better_model_is_told_apart(tmp_path: Path) -> None:
-    good = _write_run(tmp_path / "g", model="good", errors=_errors(20, 0.2, seed=2))
-    bad = _write_run(tmp_path / "b", model="bad", errors=_errors(20, 2.0, seed=3))
+    good_e, bad_e = _errors(20, 0.2, seed=2), _errors(20, 2.0, seed=3)
+    good = _write_run(tmp_path / "g", model="good", errors=good_e, reliable=good_e)
+    bad = _write_run(tmp_path / "b", model="bad", errors=bad_e, reliable=bad_e)
     doc = write_comparison(run_dirs=[bad, good], out_dir=tmp_path / "cmp", figures=False)
     (pair,) = doc["pairwise_mae_difference"]
     assert (pair["a"], pair["b"]) == ("bad", "good")
@@ -179,8 +185,41 @@ def test_two_common_materials_are_too_few_to_tell_models_apart(tmp_path: Path) -
     assert pair["ci95"][1] < 0  # the interval alone would claim a difference
     assert pair["too_few_materials"] and not pair["distinguishable"]
     md = (tmp_path / "cmp" / "comparison.md").read_text()
-    assert "too few materials (n < 5)" in md and "too few to tell the two apart" in md
+    assert "too few materials (n < 5)" in md and "Too few to rank" in md
     other = _write_run(tmp_path / "o", model="other", errors={"z": 0.1})  # none shared
     doc = write_comparison(run_dirs=[good, other], out_dir=tmp_path / "c2", figures=False)
     (pair,) = doc["pairwise_mae_difference"]
     assert pair["n_materials"] == 0 and pair["too_few_materials"]
+
+
+def test_one_material_is_too_few_to_rank(tmp_path: Path) -> None:
+    """The observed case: one material, a random-weight model's value that is not
+    a prediction; it must not be crowned "Lowest MAE … over 1 material"."""
+    run = _write_run(tmp_path / "t", model="mace-tiny", errors={"x": 4.83})
+    doc = write_comparison(run_dirs=[run], out_dir=tmp_path / "cmp", figures=False)
+    assert doc["rank"] == [] and doc["ranking"]["status"] == "too_few_to_rank"
+    assert doc["ranking"]["min_materials"] == 3
+    for name in ("comparison.md", "comparison.html"):
+        text = (tmp_path / "cmp" / name).read_text()
+        assert "Too few to rank" in text and "Lowest MAE" not in text
+    # the same single material as a prediction is still too few
+    good = _write_run(tmp_path / "g", model="good", errors={"x": 0.1}, reliable=("x",))
+    doc = write_comparison(run_dirs=[good], out_dir=tmp_path / "c2", figures=False)
+    assert doc["rank"] == [] and doc["materials"]["x"]["good"]["prediction"]
+
+
+def test_rank_is_over_materials_every_model_predicts(tmp_path: Path) -> None:
+    """Model b's value for m3 is not a prediction (and far off): the rank is over
+    m0..m2 only, where both predict; a's own MAE over all would crown b."""
+    a_err = {"m0": 0.5, "m1": 0.5, "m2": 0.5, "m3": 0.1}
+    b_err = {"m0": 0.3, "m1": 0.3, "m2": 0.3, "m3": 3.0}
+    a = _write_run(tmp_path / "a", model="a", errors=a_err, reliable=tuple(a_err))
+    b = _write_run(tmp_path / "b", model="b", errors=b_err, reliable=("m0", "m1", "m2"))
+    doc = write_comparison(run_dirs=[a, b], out_dir=tmp_path / "cmp", figures=False)
+    ranking = doc["ranking"]
+    assert ranking["materials"] == ["m0", "m1", "m2"] and ranking["rank"] == ["b", "a"]
+    assert ranking["mae_log10"]["b"]["mae"] == pytest.approx(0.3)
+    assert doc["models"]["b"]["mae_log10_all"] == pytest.approx(0.975)  # the study's
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "Lowest MAE of log10 σ(300 K) vs OBELiX: b, 0.30" in md
+    assert "over the 3 material(s) where every ranked model gives a prediction" in md

@@ -43,7 +43,8 @@ DOC = {
 def test_each_requested_material_gets_a_verdict():
     lines = {line.split(" ")[0].rstrip(":"): line for line in verdict_lines(DOC)}
     assert set(lines) == {"good", "slow", "short", "bad"}
-    assert "resolved" in lines["good"] and "1 decades" not in lines["good"]
+    assert "good (Li3N): prediction: σ(300 K)" in lines["good"]
+    assert "1 decades" not in lines["good"]
     assert "2.0 decades" in lines["good"] and "experiment 1 mS/cm" in lines["good"]
     assert "not a prediction" in lines["slow"]
     assert "2 of 3 requested temperatures reached the 20 Å² Li MSD" in lines["slow"]

@@ -80,6 +80,12 @@ def test_notebook_use_returns_d_and_report(notebook_run):
     assert (out / "inputs" / "alpha-Li3N.vasp").is_file()
     with pytest.raises(KeyError, match="have 600, 900"):
         m.at(1200)
+    # σ(300 K) from 0 of 2 reliable temperatures: a number, not a prediction
+    assert m.status == "fitted" and not m.prediction
+    assert m.verdict.status == "not_a_prediction"
+    assert "0 of 2 requested temperatures reached the 20 Å² Li MSD" in m.verdict.reasons
+    kept = doc["materials"]["alpha-Li3N"]["verdict"]
+    assert kept["prediction"] is False and kept["line"] == m.verdict.line
 
 
 def test_rerun_of_finished_campaign_is_refused(notebook_run):
@@ -147,3 +153,86 @@ def test_model_object_is_used_as_given(tmp_path):
     )
     assert calls, "the given model object was not called"
     assert res.run_files and len(res) == 0  # no analysis asked
+
+
+def _crafted_results(tmp_path: Path) -> "ionmd.Results":
+    """A results.json by hand: one material at two temperatures, neither reliable,
+    with a Haven ratio, framework MSD and Ea interval; figures on disk."""
+    from ionmd.analysis.verdict_doc import attach_verdicts
+
+    def t(T, D):
+        return {
+            "temperature_K": T, "D_cm2_s": D, "D_ci95_cm2_s": [D / 2, D * 2],
+            "sigma_mS_cm": 1.0, "sigma_ci95_mS_cm": [0.5, 2.0], "msd_max_A2": 4.0,
+            "reliable": False, "used_in_fit": True, "framework_msd_max_A2": 0.3,
+            "framework_mobile": False, "haven_ratio": 0.4, "haven_ratio_ci95": [0.2, 0.8],
+        }  # fmt: skip
+
+    doc = {
+        "materials": {
+            "gvd": {
+                "formula": "Li3N", "temperatures": [t(600.0, 1e-7), t(900.0, 1e-6)],
+                "Ea_eV": 0.35, "Ea_sigma_eV": 0.1, "Ea_ci95_eV": [0.15, 0.55],
+                "sigma_300K_mS_cm": 47092.0, "sigma_300K_ci95_mS_cm": [1e-3, 1e12],
+                "sigma_exp_mS_cm": 1.0, "log10_error": 4.67, "n_reliable": 0,
+                "all_reliable": False, "temperatures_requested_K": [600.0, 900.0],
+            }
+        },
+        "requested_materials": {
+            "gvd": {"status": "fitted"},
+            "bad": {"status": "not_simulated", "reason": "model does not cover Xx"},
+        },
+        "summary": {"mae_log10_all": 4.67, "mae_log10_all_reliable": None},
+    }  # fmt: skip
+    attach_verdicts(doc)
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    for name in ("msd_gvd.png", "arrhenius_gvd.png"):
+        (tmp_path / name).write_bytes(b"png")
+    return ionmd.Results.from_dir(tmp_path)
+
+
+def test_results_repr_is_short_and_says_the_verdict(tmp_path):
+    res = _crafted_results(tmp_path)
+    text = repr(res)
+    assert len(text.splitlines()) == 3  # the headline, then one line per material
+    assert "2 material(s), 0 prediction(s)" in text
+    assert "gvd (Li3N): not a prediction: σ(300 K) = 4.71e+04 mS/cm" in text
+    assert "bad: not simulated: model does not cover Xx" in text
+    assert res.summary["n_materials_predictions"] == 0
+
+
+def test_results_html_table(tmp_path):
+    html = _crafted_results(tmp_path)._repr_html_()
+    for head in ("material", "T (K)", "D (cm²/s) [95 %]", "Li MSD max (Å²)",
+                 "σ(300 K) (mS/cm) [95 %]", "Ea (eV) [95 %]", "verdict"):  # fmt: skip
+        assert f"<th>{head}</th>" in html
+    assert "1e-06 [5e-07, 2e-06]" in html and "4.0 (&lt; 20)" in html
+    assert "0.350 [0.150, 0.550]" in html and "not a prediction" in html
+
+
+def test_results_to_dataframe_and_every_number(tmp_path):
+    res = _crafted_results(tmp_path)
+    df = res.to_dataframe()
+    assert len(df) == 3  # two temperatures of gvd, one row for bad
+    assert {"D_cm2_s", "D_ci95_low_cm2_s", "li_msd_max_A2", "sigma_300K_mS_cm",
+            "Ea_ci95_low_eV", "haven_ratio", "framework_msd_max_A2",
+            "verdict"} <= set(df.columns)  # fmt: skip
+    gvd = df[df.material_id == "gvd"].sort_values("temperature_K")
+    assert list(gvd.D_cm2_s) == [1e-7, 1e-6]
+    assert set(df.verdict) == {"not_a_prediction", "not_simulated"}
+    m = res["gvd"]
+    assert m.Ea_ci95_eV == (0.15, 0.55) and m.at(600).haven_ratio == 0.4
+    assert m.at(600).haven_ratio_ci95 == (0.2, 0.8)
+    assert m.at(900).framework_msd_max_A2 == 0.3
+    assert m.msd_figure == tmp_path.absolute() / "msd_gvd.png"
+    assert m.arrhenius_figure == tmp_path.absolute() / "arrhenius_gvd.png"
+    assert res.verdicts["bad"].status == "not_simulated" and not m.prediction
+
+
+def test_to_dataframe_without_pandas_is_one_line(tmp_path, monkeypatch):
+    import sys
+
+    res = _crafted_results(tmp_path)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(InputError, match="needs pandas"):
+        res.to_dataframe()

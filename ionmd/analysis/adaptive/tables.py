@@ -162,14 +162,4 @@ def adaptive_section(a: Mapping[str, Any], *, figures: list[str] | None = None) 
     return Section(SECTION_TITLE, tables, figures or [])
 
 
-def verdict_note(a: Mapping[str, Any] | None, material_id: str) -> str:
-    """What the adaptive protocol says of a material that it did not resolve
-    (``adaptive protocol: unresolved: <reason>``); empty when resolved or absent."""
-    m = ((a or {}).get("materials") or {}).get(material_id)
-    if not m or m.get("status") == "resolved":
-        return ""
-    reason = m.get("reason") or "no reason given"
-    return f"adaptive protocol: {m.get('status')}: {reason}"
-
-
-__all__ = ["SECTION_TITLE", "adaptive_section", "numbers_text", "verdict_note"]
+__all__ = ["SECTION_TITLE", "adaptive_section", "numbers_text"]
