@@ -97,6 +97,7 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
 def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    fitted = material.used_in_fit_K
     for r in material.temperatures:
         lo, hi = r.D_ci95_cm2_s
         yerr = None
@@ -104,7 +105,7 @@ def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str])
             yerr = [[max(r.D_cm2_s - lo, 0)], [max(hi - r.D_cm2_s, 0)]]
         style = {
             "mfc": "C0" if r.reliable else "white",
-            "mec": "C0" if r.used_in_fit else "r",
+            "mec": "C0" if float(r.temperature_K) in fitted else "r",
         }
         ax.errorbar(
             [1000 / r.temperature_K], [r.D_cm2_s], yerr=yerr, fmt="o", color="C0", **style

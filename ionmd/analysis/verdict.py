@@ -2,7 +2,8 @@
 verdict a reader can act on, before any table.
 
 A material is *resolved* when every requested temperature was analysed and
-reached the study's 20 Å² Li MSD, and the Arrhenius fit gave σ(300 K). Anything
+reached the study's 20 Å² Li MSD, and the Arrhenius fit gave σ(300 K) as a
+prediction (at least three temperatures in the fit, docs/analysis.md). Anything
 else is said to be not a prediction, with the reason: how many temperatures
 were diffusive, which ones had a mobile framework (melting), which failed or are
 missing, or why there is no fit at all. After an adaptive campaign, a material
@@ -55,6 +56,15 @@ def verdict(
         return f"{head}: no σ(300 K), not a prediction: {why}{exp_text}"
     lo, hi = (m.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
     value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
+    if m.get("arrhenius_prediction") is False:  # too few temperatures in the fit
+        why = m.get("arrhenius_prediction_reason") or "too few temperatures in the fit"
+        own = (
+            f"; adaptive protocol: {adaptive.get('status') or '?'}: "
+            f"{adaptive.get('reason') or ''}"
+            if adaptive
+            else ""
+        )
+        return f"{head}: {value}: not a prediction ({why}){own}{exp_text}"
     if adaptive:  # the protocol's own targets decided (docs/adaptive.md)
         state, why = adaptive.get("status") or "?", adaptive.get("reason") or ""
         return f"{head}: {value}: adaptive protocol: {state}: {why}{exp_text}"
