@@ -50,6 +50,7 @@ SCENARIOS = (  # the first, third, fifth and sixth are issue 20's
     Scenario("3 T, errors right", 3),
     Scenario("3 T, errors 2x low", 3, understate=2.0),
     Scenario("2 T, errors 2x low", 2, understate=2.0),
+    Scenario("2 T, errors right", 2),
     Scenario("5 T, unweighted, unequal", 5, weighted=False, order="cold_worst"),
     Scenario("5 T, unweighted, unequal (random)", 5, weighted=False),
     Scenario("4 T, unweighted, unequal", 4, weighted=False, order="cold_worst"),
