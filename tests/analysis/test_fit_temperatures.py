@@ -133,3 +133,22 @@ def test_judge_and_report_give_the_same_sigma300_interval(n):
     else:
         assert m["arrhenius_prediction"] is True
         assert judged == pytest.approx(math.log10(hi / lo), rel=1e-9)
+
+
+def test_study_fits_every_intact_run_and_two_temperatures_are_not_a_prediction():
+    """The study's rule (no adaptive.json) is kept: a run below 20 Å² is fitted;
+    a material with two temperatures, both reliable, is still not a prediction."""
+    from ionmd.analysis.verdict import verdict
+
+    rs = [_result(T, 1e-5 * T / 1000, (5e-6, 2e-5)) for T in (900.0, 1000.0)]
+    rs[0].reliable = False  # Li MSD below 20 Å²: the study fits it anyway
+    m = material_dict(summarise_material(results=rs))
+    assert [t["used_in_fit"] for t in m["temperatures"]] == [True, True]
+    assert all("study protocol" in t["used_in_fit_reason"] for t in m["temperatures"])
+    assert m["arrhenius_protocol"] == "study" and m["arrhenius_prediction"] is False
+    rs[0].reliable = True
+    m = material_dict(summarise_material(results=rs))
+    assert m["all_reliable"]
+    line = verdict("m", m, {"status": "fitted"})
+    assert "not a prediction (2 temperatures in the Arrhenius fit" in line, line
+    assert ": resolved" not in line
