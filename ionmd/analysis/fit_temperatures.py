@@ -69,4 +69,28 @@ def fit_use(
     return out
 
 
-__all__ = ["CountedTemperatures", "fit_use"]
+def fit_notes(
+    temps: Sequence[TemperatureResult],
+    use: Sequence[tuple[bool, str]],
+    *,
+    counted: CountedTemperatures | None = None,
+) -> list[str]:
+    """One note per temperature left out of the fit, and one per temperature the
+    protocol counted that has no analysed result (the judge fitted it, the report
+    cannot)."""
+    notes = [
+        f"{r.temperature_K:g} K excluded from the fit: {why}"
+        for r, (used, why) in zip(temps, use, strict=True)
+        if not used
+    ]
+    analysed = [float(r.temperature_K) for r in temps]
+    for T in counted.counted_K if counted else ():
+        if _near(T, analysed) is None:
+            notes.append(
+                f"{T:g} K counted by the adaptive protocol but not analysed: the fit "
+                "lacks it"
+            )
+    return notes
+
+
+__all__ = ["CountedTemperatures", "fit_notes", "fit_use"]

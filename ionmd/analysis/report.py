@@ -26,7 +26,7 @@ from ionmd.analysis.conductivity import sigma_mS_cm
 from ionmd.analysis.diffusion import DiffusionSettings, TemperatureResult
 from ionmd.analysis.experiment import log10_error, mae_log10
 from ionmd.analysis.extrapolation import ArrheniusPoint, extrapolate_D
-from ionmd.analysis.fit_temperatures import CountedTemperatures, fit_use
+from ionmd.analysis.fit_temperatures import CountedTemperatures, fit_notes, fit_use
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2, LI_MSD_THRESHOLD_A2
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
@@ -179,12 +179,9 @@ def summarise_material(
             f"material {mid}: several trajectories at the same temperature "
             f"({seen}); give one run per temperature"
         )
-    notes: list[str] = []
     use = fit_use(temps, counted=counted)
     used = [r for r, (u, _) in zip(temps, use, strict=True) if u]
-    for r, (u, why) in zip(temps, use, strict=True):
-        if not u:
-            notes.append(f"{r.temperature_K:g} K excluded from the fit: {why}")
+    notes = fit_notes(temps, use, counted=counted)
     fit, D_x, D_ci, not_prediction = _extrapolated_D(
         used=used, extrapolate_K=extrapolate_K, notes=notes
     )

@@ -152,3 +152,15 @@ def test_study_fits_every_intact_run_and_two_temperatures_are_not_a_prediction()
     line = verdict("m", m, {"status": "fitted"})
     assert "not a prediction (2 temperatures in the Arrhenius fit" in line, line
     assert ": resolved" not in line
+
+
+def test_a_counted_temperature_without_a_result_is_noted():
+    from ionmd.analysis.fit_temperatures import CountedTemperatures
+
+    rs = [_result(T, 1e-5 * T / 1000, (5e-6, 2e-5)) for T in (900.0, 1000.0, 1100.0)]
+    counted = CountedTemperatures(counted_K=(900.0, 1000.0, 1100.0, 1200.0))
+    m = summarise_material(results=rs, counted=counted)
+    assert m.used_in_fit_K == [900.0, 1000.0, 1100.0]
+    assert any(
+        "1200 K counted by the adaptive protocol but not analysed" in n for n in m.notes
+    )
