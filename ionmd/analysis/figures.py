@@ -149,6 +149,7 @@ def draw_arrhenius(*, material: MaterialResult) -> object:
     follows the points (:func:`arrhenius_ylim`)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    fitted = material.used_in_fit_K
     for r in material.temperatures:
         lo, hi = r.D_ci95_cm2_s
         yerr = None
@@ -156,7 +157,7 @@ def draw_arrhenius(*, material: MaterialResult) -> object:
             yerr = [[max(r.D_cm2_s - lo, 0)], [max(hi - r.D_cm2_s, 0)]]
         style = {
             "mfc": "C0" if r.reliable else "white",
-            "mec": "C0" if r.used_in_fit else "r",
+            "mec": "C0" if float(r.temperature_K) in fitted else "r",
         }
         ax.errorbar(
             [1000 / r.temperature_K], [r.D_cm2_s], yerr=yerr, fmt="o", color="C0", **style

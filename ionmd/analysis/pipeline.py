@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
+from ionmd.analysis.fit_temperatures import CountedTemperatures
 from ionmd.analysis.readers import read_trajectories
 from ionmd.analysis.report import (
     MaterialResult,
@@ -101,14 +102,17 @@ def _summarise(
     sigma_exp: Mapping[str, float],
     extrapolate_K: float,
     requested: Mapping[str, Any],
+    counted: Mapping[str, CountedTemperatures] | None = None,
 ) -> list[MaterialResult]:
-    """Arrhenius fit and conductivity per material."""
+    """Arrhenius fit and conductivity per material; ``counted``: per material of
+    an adaptive campaign, the temperatures its protocol counted (fitted alone)."""
     return [
         summarise_material(
             results=rs,
             sigma_exp_mS_cm=sigma_exp.get(mid),
             extrapolate_K=extrapolate_K,
             temperatures_requested_K=requested.get(mid),
+            counted=(counted or {}).get(mid),
         )
         for mid, rs in group_by_material(results).items()
     ]
@@ -193,9 +197,8 @@ def analyse_paths(
     requested temperature without a result keeps its material out of the
     "reliable at every temperature" subset.
 
-    A run directory holding an ``adaptive.json`` (the adaptive protocol) adds
-    results.json's ``"adaptive"`` section, its figures and report tables
-    (:mod:`ionmd.analysis.adaptive`); a malformed one is an :class:`InputError`.
+    A run directory's ``adaptive.json`` adds results.json's ``"adaptive"`` section,
+    figures and tables (:mod:`ionmd.analysis.adaptive`; malformed: InputError).
 
     Nothing analysable is an :class:`InputError`, unless ``allow_empty``: then
     results.json lists only what was skipped and why."""
@@ -226,6 +229,7 @@ def analyse_paths(
         extrapolate_K=extrapolate_K,
         requested=requested,
         unprepared=unprepared,
+        adaptive_doc=adaptive[1] if adaptive else None,
     )
     doc = build_results(
         materials=materials,
@@ -257,16 +261,25 @@ def _materials(
     extrapolate_K: float,
     requested: Mapping[str, Sequence[float] | None] | None,
     unprepared: Mapping[str, str] | None,
+    adaptive_doc: Mapping[str, Any] | None = None,
 ) -> tuple[list[MaterialResult], dict[str, Any]]:
     """Per material: the Arrhenius summary, and the requested-materials listing
-    (what was asked for, what has a result, and why not)."""
+    (what was asked for, what has a result, and why not). ``adaptive_doc``: the
+    campaign's adaptive.json; its materials are fitted over the temperatures the
+    protocol counted (its ``reliable_K``)."""
+    from ionmd.analysis.adaptive.counted import adaptive_counted
+
     req = requested_temperatures(
         trajectories_meta=[(t.material_id, _requested_of(t)) for t in trajs],
         skipped=skipped,
         explicit=requested,
     )
     materials = _summarise(
-        results=results, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, requested=req
+        results=results,
+        sigma_exp=sigma_exp,
+        extrapolate_K=extrapolate_K,
+        requested=req,
+        counted=adaptive_counted(adaptive_doc) if adaptive_doc else None,
     )
     listed = requested_materials(
         materials=materials,

@@ -1,7 +1,8 @@
 """Per-material summary and ``results.json`` (keys documented in docs/analysis.md).
 
 Per material: the per-temperature D with 95 % intervals and reliability, the
-Arrhenius fit over the temperatures not flagged framework-mobile, D and sigma
+Arrhenius fit over the temperatures its protocol fits (each temperature says
+whether and why: :mod:`ionmd.analysis.fit_temperatures`), D and sigma
 at 300 K with 95 % intervals, the measured sigma and the log10 error. Top level:
 the mean absolute log10 error over all materials and over those reliable at
 every simulated temperature (the study's headline figures).
@@ -20,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from ionmd import __version__
-from ionmd.analysis.arrhenius import ArrheniusFit, fit_arrhenius, sigma_ln_from_interval
+from ionmd.analysis.arrhenius import ArrheniusFit
 from ionmd.analysis.conductivity import sigma_mS_cm
 from ionmd.analysis.diffusion import DiffusionSettings, TemperatureResult
 from ionmd.analysis.experiment import log10_error, mae_log10
+from ionmd.analysis.extrapolation import ArrheniusPoint, extrapolate_D
+from ionmd.analysis.fit_temperatures import CountedTemperatures, fit_notes, fit_use
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2, LI_MSD_THRESHOLD_A2
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
@@ -63,6 +66,24 @@ class MaterialResult:
     notes: list[str] = field(default_factory=list)
     #: the temperatures the run was asked for (None: not stated, = the analysed ones)
     temperatures_requested_K: list[float] | None = None
+    #: per temperature (as ``temperatures``): in the Arrhenius fit, and why
+    fit_use: list[tuple[bool, str]] = field(default_factory=list)
+    #: whose rule chose the fitted temperatures: "study" or "adaptive"
+    fit_protocol: str = "study"
+    #: whether the extrapolation is a prediction, else why not
+    prediction: bool = True
+    prediction_reason: str = ""
+
+    @property
+    def used_in_fit_K(self) -> list[float]:
+        """The temperatures in the Arrhenius fit."""
+        return [
+            float(r.temperature_K)
+            for r, (used, _) in zip(
+                self.temperatures, self.fit_use or fit_use(self.temperatures), strict=True
+            )
+            if used
+        ]
 
     @property
     def n_reliable(self) -> int:
@@ -108,29 +129,31 @@ def _sigma_or_nan(D: float, *, of: TemperatureResult, temperature_K: float) -> f
 
 def _extrapolated_D(
     *, used: list[TemperatureResult], extrapolate_K: float, notes: list[str]
-) -> tuple[ArrheniusFit | None, float, tuple[float, float]]:
-    """(Arrhenius fit or None, D and its 95 % interval at ``extrapolate_K``)."""
-    if len({r.temperature_K for r in used}) >= 2:
-        sig = np.array(
-            [
-                sigma_ln_from_interval(D_cm2_s=r.D_cm2_s, ci95_cm2_s=r.D_ci95_cm2_s)
-                for r in used
-            ]
-        )
-        fit = fit_arrhenius(
-            temperature_K=np.array([r.temperature_K for r in used]),
-            D_cm2_s=np.array([r.D_cm2_s for r in used]),
-            sigma_lnD=sig if np.all(np.isfinite(sig) & (sig > 0)) else None,
-        )
-        D_x, D_ci = fit.D_at(temperature_K=extrapolate_K)
-        return fit, D_x, D_ci
+) -> tuple[ArrheniusFit | None, float, tuple[float, float], str]:
+    """(Arrhenius fit or None, D and its 95 % interval at ``extrapolate_K``, why it
+    is not a prediction or "") by the one definition the adaptive judge also uses
+    (:func:`ionmd.analysis.extrapolation.extrapolate_D`)."""
     if len(used) == 1 and abs(used[0].temperature_K - extrapolate_K) < 1e-6:
-        return None, used[0].D_cm2_s, used[0].D_ci95_cm2_s
-    notes.append(
-        "fewer than two usable temperatures: no Arrhenius fit, no "
-        f"{extrapolate_K:g} K value"
+        return None, used[0].D_cm2_s, used[0].D_ci95_cm2_s, ""
+    ex = extrapolate_D(
+        points=[
+            ArrheniusPoint(
+                temperature_K=r.temperature_K,
+                D_cm2_s=r.D_cm2_s,
+                D_ci95_cm2_s=r.D_ci95_cm2_s,
+            )
+            for r in used
+        ],
+        temperature_K=extrapolate_K,
     )
-    return None, float("nan"), (float("nan"), float("nan"))
+    if ex.fit is None:
+        notes.append(
+            "fewer than two usable temperatures: no Arrhenius fit, no "
+            f"{extrapolate_K:g} K value"
+        )
+    elif ex.reason:
+        notes.append(f"not a prediction: {ex.reason}")
+    return ex.fit, ex.D_cm2_s, ex.D_ci95_cm2_s, ex.reason
 
 
 def summarise_material(
@@ -139,12 +162,15 @@ def summarise_material(
     sigma_exp_mS_cm: float | None = None,
     extrapolate_K: float = 300.0,
     temperatures_requested_K: list[float] | None = None,
+    counted: CountedTemperatures | None = None,
 ) -> MaterialResult:
     """Arrhenius fit and 300 K (``extrapolate_K``) conductivity of one material.
 
     ``temperatures_requested_K``: what the run was asked for; a requested
     temperature without a result keeps the material out of the "reliable at every
-    temperature" subset (None: the analysed temperatures are all there was)."""
+    temperature" subset (None: the analysed temperatures are all there was).
+    ``counted``: the temperatures the adaptive protocol counted (then exactly
+    those are fitted); None: the study's rule (:mod:`ionmd.analysis.fit_temperatures`)."""
     if not results:
         raise InputError("no temperature results to summarise")
     mid = results[0].material_id
@@ -155,19 +181,12 @@ def summarise_material(
             f"material {mid}: several trajectories at the same temperature "
             f"({seen}); give one run per temperature"
         )
-    notes: list[str] = []
-    used = [r for r in temps if r.used_in_fit]
-    for r in temps:
-        if r.framework_mobile:
-            notes.append(
-                f"{r.temperature_K:g} K excluded from the fit: framework MSD "
-                f"{r.framework_msd_max_A2:.3g} A2 >= {FRAMEWORK_MSD_THRESHOLD_A2} A2"
-            )
-        if r.unwrap_unreliable:
-            notes.append(
-                f"{r.temperature_K:g} K excluded from the fit: {r.unwrap_unreliable}"
-            )
-    fit, D_x, D_ci = _extrapolated_D(used=used, extrapolate_K=extrapolate_K, notes=notes)
+    use = fit_use(temps, counted=counted)
+    used = [r for r, (u, _) in zip(temps, use, strict=True) if u]
+    notes = fit_notes(temps, use, counted=counted)
+    fit, D_x, D_ci, not_prediction = _extrapolated_D(
+        used=used, extrapolate_K=extrapolate_K, notes=notes
+    )
     ref = temps[0]
 
     def to_sigma(D: float) -> float:
@@ -194,6 +213,10 @@ def summarise_material(
             if temperatures_requested_K is None
             else sorted(float(t) for t in temperatures_requested_K)
         ),
+        fit_use=use,
+        fit_protocol="study" if counted is None else counted.protocol,
+        prediction=not not_prediction and math.isfinite(D_x),
+        prediction_reason=not_prediction,
     )
 
 
@@ -222,7 +245,7 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
+def _temperature_dict(r: TemperatureResult, *, use: tuple[bool, str]) -> dict[str, Any]:
     def sig(D: float) -> float:
         return _sigma_or_nan(D, of=r, temperature_K=r.temperature_K)
 
@@ -243,7 +266,8 @@ def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
         "framework_msd_max_A2": r.framework_msd_max_A2,
         "reliable": r.reliable,
         "framework_mobile": r.framework_mobile,
-        "used_in_fit": r.used_in_fit,
+        "used_in_fit": use[0],
+        "used_in_fit_reason": use[1],
         "n_mobile": r.n_mobile,
         "n_atoms": r.n_atoms,
         "volume_A3": r.volume_A3,
@@ -263,15 +287,27 @@ def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
     }
 
 
+def _fit_use_of(m: MaterialResult) -> list[tuple[bool, str]]:
+    """Each temperature's (used in the fit, why); the study's rule for a result
+    built without one."""
+    return m.fit_use or fit_use(m.temperatures)
+
+
 def material_dict(m: MaterialResult) -> dict[str, Any]:
     fit = m.arrhenius
     return {
         "formula": m.formula,
-        "temperatures": [_temperature_dict(r) for r in m.temperatures],
+        "temperatures": [
+            _temperature_dict(r, use=u)
+            for r, u in zip(m.temperatures, _fit_use_of(m), strict=True)
+        ],
         "Ea_eV": fit.Ea_eV if fit else None,
         "Ea_sigma_eV": fit.Ea_sigma_eV if fit else None,
         "D0_cm2_s": fit.D0_cm2_s if fit else None,
         "arrhenius_temperatures_K": fit.temperatures_K if fit else [],
+        "arrhenius_protocol": m.fit_protocol,
+        "arrhenius_prediction": m.prediction,
+        "arrhenius_prediction_reason": m.prediction_reason or None,
         "arrhenius_weighted": fit.weighted if fit else None,
         "arrhenius_chi2_reduced": fit.chi2_reduced if fit else None,
         "Ea_ci95_eV": list(fit.Ea_ci95_eV) if fit else None,
@@ -336,10 +372,11 @@ def build_results(
             "kinisi": kinisi_settings if settings.use_kinisi else None,
             "li_msd_threshold_A2": LI_MSD_THRESHOLD_A2,
             "framework_msd_threshold_A2": FRAMEWORK_MSD_THRESHOLD_A2,
-            "arrhenius": "weighted least squares in ln D (weights from the 95 % "
-            "intervals), covariance scaled by reduced chi2 when > 1; 95 % intervals "
-            "use Student's t(0.975, n-2) when the covariance was scaled by the "
-            "residuals (unweighted, or chi2_red > 1), else the normal 1.96",
+            "arrhenius": "least squares in ln D, weighted by the 95 % intervals when "
+            "every temperature has one; weighted 95 % intervals: the wider of 1.96 x "
+            "the stated-error sigma and Student's t(0.975, n-2) x the residual-scaled "
+            "sigma; unweighted: t(0.975, n-2) x the larger of the residual and HC3 "
+            "sigma; fewer than 3 temperatures: not a prediction (docs/analysis.md)",
             "D_estimator": _d_estimator(settings),
         },
         "materials": {m.material_id: material_dict(m) for m in materials},

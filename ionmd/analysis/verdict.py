@@ -14,8 +14,10 @@ report's first screen, ``ionmd run``/``ionmd analyze``'s closing lines,
   adaptive campaign the protocol decides instead: its status is ``resolved`` and
   the interval is within its own ``target_sigma300_log10_ci``.
 - ``not_a_prediction``: there is a σ(300 K), but the reasons say why it is not one
-  (temperatures below 20 Å², melting, missing temperatures, interval width, the
-  protocol's status).
+  (temperatures below 20 Å², melting, frames too far apart to unwrap, missing
+  temperatures, fewer than three temperatures in the Arrhenius fit
+  (``arrhenius_prediction``, docs/analysis.md), interval width, the protocol's
+  status).
 - ``no_fit``: no σ(300 K) at all (fewer than two usable temperatures).
 - ``not_simulated``: the material could not be prepared.
 
@@ -213,14 +215,22 @@ def material_verdict(
     width = decades(lo, hi)
     value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
     limit = MAX_SIGMA300_CI95_DECADES
-    if adaptive:  # the protocol's own interval and target decide
+    if adaptive:  # the protocol's own status and target decide
         own = adaptive.get("sigma300_log10_ci")
-        width = float(own) if _finite(own) else width
+        # the wider of the protocol's interval and the one reported beside it
+        widths = [w for w in (width, own) if _finite(w)]
+        width = max(widths) if widths else None
         limit = adaptive_target_decades or limit
         reasons = [] if adaptive.get("status") == "resolved" else [note]
         reasons += _width_reasons(width, limit)
     else:
         reasons = _study_reasons(m, width)
+    if m.get("arrhenius_prediction") is False:  # too few temperatures in the fit
+        reasons.insert(
+            0, m.get("arrhenius_prediction_reason") or "too few temperatures in the fit"
+        )
+        if adaptive and note and note not in reasons:
+            reasons.append(note)  # the protocol's own word, even when it resolved
     if reasons:
         line = f"{head}: not a prediction: {value} ({'; '.join(reasons)}){exp_text}"
     else:

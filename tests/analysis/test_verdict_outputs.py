@@ -4,6 +4,7 @@ adaptive report's first screen; the Arrhenius figure's axis follows the points."
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -226,6 +227,10 @@ def test_adaptive_resolved_is_a_prediction_within_its_target():
     doc = _adaptive_doc()
     doc["adaptive"]["materials"]["wide"] |= {"status": "resolved", "reason": "ok",
                                              "sigma300_log10_ci": 0.6}  # fmt: skip
+    # the protocol resolved it, but the interval reported beside it is 40 decades
+    v = attach_verdicts(copy.deepcopy(doc))["materials"]["wide"]["verdict"]
+    assert not v["prediction"] and "40.0 decades" in v["line"]
+    doc["materials"]["wide"]["sigma_300K_ci95_mS_cm"] = [2e4, 8e4]  # 0.6 decades
     v = attach_verdicts(doc)["materials"]["wide"]["verdict"]
     assert v["prediction"] and v["line"].startswith("wide (Li3PS4): prediction: ")
 

@@ -134,9 +134,27 @@ def test_wide_sigma_adds_one_each_way_then_gives_up_with_budget() -> None:
 
 def test_sigma300_width_matches_arrhenius_propagation() -> None:
     """The width comes from the weighted fit's covariance: two points with 0.1
-    decade each, extrapolated over 1/T, give the textbook propagation."""
+    decade each, extrapolated over 1/T, give the textbook propagation. Two
+    temperatures are not a prediction (issue 20: nothing checks the per-point
+    errors), so the judge's width is None while the shared extrapolation still
+    states the propagated interval."""
+    from ionmd.analysis.extrapolation import ArrheniusPoint, extrapolate_D
+
     pts = _arrhenius_systems([1000, 1250], 0.1)
-    width = sigma300_log10_ci([(r["temperature_K"], r["numbers"]) for r in pts.values()])
+    assert (
+        sigma300_log10_ci([(r["temperature_K"], r["numbers"]) for r in pts.values()])
+        is None
+    )
+    width = extrapolate_D(
+        points=[
+            ArrheniusPoint(
+                temperature_K=r["temperature_K"],
+                D_cm2_s=r["numbers"]["D_cm2_s"],
+                D_ci95_cm2_s=tuple(r["numbers"]["D_ci95_cm2_s"]),
+            )
+            for r in pts.values()
+        ]
+    ).log10_ci
     x = np.array([-1 / (KB_EV_PER_K * T) for T in (1000, 1250)])
     x300 = -1 / (KB_EV_PER_K * 300)
     s_ln = 0.1 * math.log(10) / (2 * 1.959963984540054)

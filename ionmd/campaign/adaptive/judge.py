@@ -421,30 +421,24 @@ def _a2(msd: float) -> str:
 
 def sigma300_log10_ci(points: Sequence[tuple[float, Mapping[str, Any]]]) -> float | None:
     """Width in decades of the 95 % interval of D(300 K) (hence of σ(300 K), ∝ D/T
-    at a fixed T) from the Arrhenius fit of the systems' estimates; None with fewer
-    than two temperatures."""
-    from ionmd.analysis.arrhenius import fit_arrhenius, sigma_ln_from_interval
+    at a fixed T) from the Arrhenius fit of the systems' estimates, by the report's
+    own definition (:func:`ionmd.analysis.extrapolation.extrapolate_D`); None when
+    that is not a prediction (fewer than three temperatures: nothing checks the
+    per-point errors) or not finite."""
+    from ionmd.analysis.extrapolation import ArrheniusPoint, extrapolate_D
 
-    pts = [(T, n) for T, n in points if (n.get("D_cm2_s") or 0) > 0]
-    if len({T for T, _ in pts}) < 2:
-        return None
-    T = np.array([p[0] for p in pts])
-    D = np.array([p[1]["D_cm2_s"] for p in pts])
-    sig = np.array(
-        [
-            sigma_ln_from_interval(
-                D_cm2_s=p[1]["D_cm2_s"],
-                ci95_cm2_s=tuple(
-                    x if x is not None else math.nan for x in p[1]["D_ci95_cm2_s"]
-                ),
+    ex = extrapolate_D(
+        points=[
+            ArrheniusPoint(
+                temperature_K=float(T),
+                D_cm2_s=float(n.get("D_cm2_s") or math.nan),
+                D_ci95_cm2_s=tuple(n.get("D_ci95_cm2_s") or (None, None)),
             )
-            for p in pts
-        ]
+            for T, n in points
+        ],
+        temperature_K=300.0,
     )
-    fit = fit_arrhenius(temperature_K=T, D_cm2_s=D, sigma_lnD=sig)
-    _, sd = fit.ln_D(temperature_K=300.0)
-    width = 2.0 * fit.quantile95 * sd / math.log(10.0)
-    return float(width) if math.isfinite(width) else None
+    return ex.log10_ci if ex.prediction else None
 
 
 def _temps(values: Sequence[float]) -> str:
