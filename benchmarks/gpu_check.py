@@ -152,7 +152,8 @@ LIMITS_S = {
     "real_model": 150,
 }
 #: seconds held back for a later part: the parts before it cannot spend them
-#: (compile would otherwise take what is left and leave real_model nothing)
+#: beyond 10 s each (compile would otherwise take what is left and leave
+#: real_model nothing)
 RESERVE_S = {"real_model": 100}
 DRY_LIMIT_SCALE = 1.0  # a loaded 2-core machine needs the full limits
 #: whole-check budget, s (the shell script's hard limit is 480)
@@ -236,7 +237,7 @@ class Check:
         limit = LIMITS_S[name] * (DRY_LIMIT_SCALE if self.dry else 1.0)
         later = PARTS[PARTS.index(name) + 1 :] if name in PARTS else ()
         held = sum(RESERVE_S.get(p, 0) for p in later)
-        left = self.budget_s - (time.perf_counter() - self.t0) - held
+        left = self.budget_s - (time.perf_counter() - self.t0)
         entry: dict[str, Any] = {"limit_s": limit}
         t0 = time.perf_counter()
         if left < min(limit, 10.0):
@@ -245,7 +246,7 @@ class Check:
                 "reason": f"check budget spent ({left:.0f} s left)",
             }
         else:
-            limit = min(limit, left)
+            limit = min(limit, left, max(left - held, 10.0))
             try:
                 with time_limit(limit):
                     data = fn(limit)
