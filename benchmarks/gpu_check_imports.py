@@ -74,6 +74,7 @@ CARRIED = (
     "numexpr",
     "packaging",
     "tqdm",
+    "sevenn",
 )
 REPO = Path(__file__).resolve().parents[1]
 

@@ -76,6 +76,15 @@ def table(result: dict[str, Any]) -> str:
             f"({f(g('adaptive', 'n_systems'))} systems into "
             f"{f(g('adaptive', 'capacity_atoms'))} atoms)",
         ),
+        ("real model: D(Li), 95 % interval vs AIMD", _real_d(p.get("real_model", {}))),
+        (
+            "real model: Li MSD, run, atom-steps/s",
+            f"{f(g('real_model', 'li_msd_A2'), ' Å²')} over "
+            f"{f(g('real_model', 'duration_ps'), ' ps')} "
+            f"({f(g('real_model', 'n_atoms'))} atoms, <T> "
+            f"{f(g('real_model', 'mean_temperature_K'), ' K')}), "
+            f"{f(g('real_model', 'atom_steps_per_s'))}",
+        ),
         (
             "full study protocol (h) at study batch / largest",
             f"{f(g('projection', 'campaign_h_at_study_batch'))} / "
@@ -90,12 +99,30 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {e['status']} | {e['wall_s']:.1f} | {e.get('reason', '')} |"
         )
+    real = p.get("real_model", {})
+    if real.get("resolves"):
+        lines += ["", f"Real model: {real['resolves']}"]
+    if real.get("note"):
+        lines += [f"Real model: {real['note']}."]
     if result.get("dry_run"):
         lines += [
             "",
             "DRY RUN on the CPU: sizes are tiny, numbers say nothing about a GPU.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _real_d(e: dict[str, Any]) -> str:
+    """``real_model``'s D with its interval and the AIMD value, or why not."""
+    if e.get("status") != "ok":
+        return f"{e.get('status', 'n/a')}: {e.get('reason', '')}".strip(": ")
+    ref = e["reference"]["D_cm2_s"]
+    d, (lo, hi) = e.get("D_cm2_s"), e.get("D_ci95_cm2_s") or (None, None)
+    what = f"({e['model']}, {e['material']} {e['temperature_K']:.0f} K)"
+    if d is None:
+        return f"no fit {what}; AIMD {ref:.2g} cm²/s"
+    ci = f" [{lo:.2g}, {hi:.2g}]" if lo is not None and hi is not None else ""
+    return f"{d:.2g}{ci} cm²/s {what} vs AIMD {ref:.2g} cm²/s"
 
 
 def _fast(e: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """Structures built in code from published crystallographic data (no files needed).
 
 ``alpha_li3n`` is the embedded default for ``ionmd demo``: it must work on a
-machine without the shared data.
+machine without the shared data. ``alpha_li3n_atoms`` and ``li6ps5cl_atoms`` need
+ASE and numpy only (the device check builds them on a GPU machine without
+pymatgen or data files).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ __all__ = [
     "ALPHA_LI3N_A_A",
     "ALPHA_LI3N_C_A",
     "ARGON_FCC_A",
+    "LI6PS5CL_A_A",
     "alpha_li3n",
     "alpha_li3n_atoms",
     "argon_fcc",
+    "li6ps5cl_atoms",
     "toy_conductor",
 ]
 
@@ -72,13 +76,124 @@ def alpha_li3n_atoms(
         [[a_A, 0.0, 0.0], [-a_A / 2, a_A * math.sqrt(3) / 2, 0.0], [0.0, 0.0, c_A]]
     )
     atoms = Atoms(symbols=list(_SPECIES), scaled_positions=_FRAC, cell=cell, pbc=True)
-    volume = abs(np.linalg.det(cell))
-    widths = [
-        volume / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3]))
-        for i in range(3)
-    ]
-    reps = [max(1, math.ceil(min_cell_length_A / w - 1e-9)) for w in widths]
-    return atoms.repeat(reps)
+    return atoms.repeat(_repeats(cell, min_cell_length_A=min_cell_length_A))
+
+
+def _repeats(cell: np.ndarray, *, min_cell_length_A: float) -> tuple[int, int, int]:
+    """The study's diagonal supercell rule (:func:`ionmd.structures.supercell.
+    supercell_repeats`); (1, 1, 1) for a length of 0 (the unit cell)."""
+    from ionmd.structures.supercell import supercell_repeats
+
+    if min_cell_length_A <= 0:
+        return (1, 1, 1)
+    n = supercell_repeats(cell, min_cell_length_A=min_cell_length_A)
+    return (int(n[0]), int(n[1]), int(n[2]))
+
+
+# --- Li6PS5Cl argyrodite ------------------------------------------------------
+
+#: Li6PS5Cl cubic lattice parameter, Å (room temperature, X-ray/neutron
+#: refinements: 9.85-9.86 Å, e.g. Deiseroth et al., Angew. Chem. Int. Ed. 47, 755
+#: (2008); Kraft et al., JACS 139, 10909 (2017)).
+LI6PS5CL_A_A = 9.85
+#: F-43m (No. 216), origin with P on 4b. Fractional coordinates from the same
+#: refinements (from memory; cross-checked against the kinisi Li6PS5Cl AIMD frames,
+#: /work/shared/data/aimd/li6ps5cl, whose best-fit Li 48h orbit in this setting is
+#: (0.315, 0.315, 0.030) and whose PS4 S sit on 16e with x ≈ 0.62 after inversion).
+LI6PS5CL_S16E_X = 0.620  # P–S = √3 (x − ½) a = 2.05 Å
+LI6PS5CL_LI48H_XZ = (0.318, 0.023)  # Li 48h (x, x, z), half occupied in reality
+_LI6PS5CL_SITES = (  # (element, orbit representative), formula order
+    ("Li", (LI6PS5CL_LI48H_XZ[1], 0.25, 0.25)),  # 24g: the 48h doublets' midpoints
+    ("P", (0.5, 0.5, 0.5)),  # 4b
+    ("S", (LI6PS5CL_S16E_X,) * 3),  # 16e, the PS4 tetrahedra
+    ("S", (0.25, 0.25, 0.25)),  # 4c, the "free" S2-
+    ("Cl", (0.0, 0.0, 0.0)),  # 4a
+)
+
+
+def f43m_orbit(site: tuple[float, float, float]) -> np.ndarray:
+    """``(m, 3)`` the fractional positions equivalent to ``site`` in F-43m.
+
+    The point group -43m is the 24 signed permutations of (x, y, z) with an even
+    number of sign changes; with the F-centring translations (0, ½, ½),
+    (½, 0, ½), (½, ½, 0): 96 images, duplicates removed (m = 4 for 4a-4d, 16 for
+    16e, 24 for 24g, 48 for 48h). Sorted, so the order is reproducible.
+    """
+    import itertools
+
+    p = np.asarray(site, dtype=np.float64)
+    images = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1.0, -1.0), repeat=3):
+            if sum(s < 0 for s in signs) % 2 == 0:
+                images.append(np.array(signs) * p[list(perm)])
+    centring = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+    pts = np.mod(np.array(images)[:, None, :] + centring[None], 1.0).reshape(-1, 3)
+    pts = np.round(pts, 10) % 1.0
+    return np.unique(pts, axis=0)
+
+
+def li6ps5cl_atoms(
+    *,
+    min_cell_length_A: float = 0.0,
+    a_A: float = LI6PS5CL_A_A,
+    anion_exchange: float = 0.0,
+    seed: int = 0,
+) -> ase.Atoms:
+    """Li6PS5Cl (argyrodite, F-43m), an ordered cell, on the study's supercell rule.
+
+    Sites: P 4b, S 16e (PS4), S 4c, Cl 4a, and 24 Li per cubic cell (52 atoms).
+    In the real crystal the 24 Li are spread over the 48 sites of 48h (x, x, z),
+    which come in pairs ("doublets", 1.9 Å apart: never both occupied). An MD
+    cell needs one species per site, so each doublet's Li is put on the
+    doublet's midpoint, the 24g site (z, ¼, ¼): exactly 24 sites, so the cell
+    stays F-43m and stoichiometric without choosing among 2^24 half-occupations.
+    Li–Li ≥ 3.17 Å, Li–S 2.24-2.29 Å there (tested); at a finite temperature the Li
+    leave 24g for the 48h pockets within the equilibration (24g is the bottom of
+    the intra-doublet jump, a few tenths of an Å from either 48h site).
+
+    ``anion_exchange``: the fraction of the Cl that trade places with the
+    4c S2- (chosen with ``seed``, after the supercell is built). The real material
+    has some Cl/S site exchange; the kinisi AIMD reference has about half (its
+    frames: 48 % of Cl near 4a, 49 % near 4c). 0: Cl all on 4a.
+
+    Args:
+        min_cell_length_A: the supercell rule's length (0: the unit cell).
+        a_A: the cubic lattice parameter, Å.
+        anion_exchange: in [0, 1].
+        seed: which Cl/S pairs trade places.
+    """
+    from ase import Atoms
+
+    from ionmd.errors import InputError
+
+    if not (0.0 <= anion_exchange <= 1.0) or not a_A > 0:
+        raise InputError(
+            f"need anion_exchange in [0, 1] and a_A > 0, got {anion_exchange}, {a_A}"
+        )
+    symbols: list[str] = []
+    frac, free_s = [], []  # free_s: the 4c S2- (the ones Cl may trade places with)
+    for element, site in _LI6PS5CL_SITES:
+        orbit = f43m_orbit(site)
+        symbols += [element] * len(orbit)
+        frac.append(orbit)
+        free_s += [element == "S" and site == (0.25, 0.25, 0.25)] * len(orbit)
+    cell = np.eye(3) * a_A
+    unit = Atoms(symbols=symbols, scaled_positions=np.vstack(frac), cell=cell, pbc=True)
+    unit.set_array("site_4c", np.array(free_s))
+    atoms = unit.repeat(_repeats(cell, min_cell_length_A=min_cell_length_A))
+    s_4c = np.flatnonzero(atoms.get_array("site_4c"))
+    cl = np.flatnonzero(atoms.numbers == 17)
+    k = round(anion_exchange * len(cl))
+    if k:
+        rng = np.random.default_rng(seed)
+        swap_cl = rng.choice(cl, size=k, replace=False)
+        swap_s = rng.choice(s_4c, size=k, replace=False)
+        pos = atoms.positions
+        pos[swap_cl], pos[swap_s] = pos[swap_s].copy(), pos[swap_cl].copy()
+        atoms.positions = pos
+    del atoms.arrays["site_4c"]
+    return atoms
 
 
 # --- toy conductor (ionmd/calculators/toy.py; docs/toy_conductor.md) ----------

@@ -17,12 +17,15 @@ Cell convention: row vectors, Å (pymatgen ``lattice.matrix``, ASE ``cell``).
 from __future__ import annotations
 
 import itertools
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pymatgen.core import Lattice, Structure
 
 from ionmd.errors import InputError
+
+if TYPE_CHECKING:  # pymatgen on first use: the rule itself is numpy only (the GPU
+    # machine has no pymatgen; ionmd.structures.builders uses supercell_repeats)
+    from pymatgen.core import Structure
 
 __all__ = ["min_length_supercell", "perpendicular_widths", "supercell_repeats"]
 
@@ -108,6 +111,8 @@ def min_length_supercell(
     (t_2 fastest). Fractional coordinates are wrapped into [0, 1) of the supercell;
     site properties are copied to every image.
     """
+    from pymatgen.core import Lattice, Structure
+
     n = supercell_repeats(
         structure.lattice.matrix, min_cell_length_A=min_cell_length_A, mode=mode
     )

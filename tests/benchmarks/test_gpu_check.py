@@ -81,6 +81,73 @@ def test_a_part_that_runs_out_of_time_is_recorded_and_the_rest_goes_on(tmp_path)
     assert res["parts"]["environment"]["status"] == "ok"
 
 
+def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
+    """The real_model part at dry-run size (SevenNet-0, the 52-atom cell, a few
+    steps through run_batch): every number the JSON and the table promise is there,
+    and flagged as meaningless."""
+    import torch
+
+    from benchmarks.gpu_check_real_model import REFERENCE, run_real_model
+    from benchmarks.gpu_check_table import table
+
+    out = run_real_model(device=torch.device("cpu"), dry=True, limit_s=300, tmp=tmp_path)
+    assert out.get("status", "ok") == "ok", out
+    assert out["model"] == "sevennet-0" and out["material"] == "Li6PS5Cl"
+    assert out["temperature_K"] == 700.0 and out["dtype"] == "float32"
+    assert out["n_atoms"] == 52 and out["n_li"] == 24 and out["steps"] == 6
+    assert out["atom_steps_per_s"] > 0 and out["li_msd_A2"] > 0
+    assert len(out["D_ci95_cm2_s"]) == 2 and "D_cm2_s" in out
+    assert 300 < out["mean_temperature_K"] < 1500  # 4 steps after equilibration
+    assert out["reference"]["D_cm2_s"] == REFERENCE["D_cm2_s"] == 1.2e-5
+    assert "mean nothing" in out["note"] and "cannot resolve" in out["resolves"]
+    result = {
+        "device": "cpu",
+        "model": "mace-tiny",
+        "model_note": "dry",
+        "dry_run": True,
+        "parts": {"real_model": out | {"status": "ok", "wall_s": 1.0}},
+    }
+    text = table(result)
+    assert "real model: D(Li), 95 % interval vs AIMD" in text
+    assert "vs AIMD 1.2e-05 cm²/s" in text and "Real model: DRY RUN" in text
+    json.dumps(out)  # the check writes it as JSON
+
+
+def test_compile_cannot_spend_the_time_held_for_real_model(tmp_path):
+    """compile (just before real_model) takes what time is left but the reserve,
+    so the one part that predicts is not starved; real_model then gets it."""
+    check = gpu_check.Check(out_dir=tmp_path, dry_run=True, budget_s=130)
+    limits = {}
+
+    def record(name):
+        def fn(limit):
+            limits[name] = limit
+            return {}
+
+        return fn
+
+    check.part("compile", record("compile"))
+    check.part("real_model", record("real_model"))
+    held = gpu_check.RESERVE_S["real_model"]
+    assert limits["compile"] <= 130 - held
+    assert limits["real_model"] > held - 5
+    assert gpu_check.PARTS[-2:] == ("real_model", "projection")
+
+
+def test_wheel_pins_are_the_carried_list():
+    """gpu_check.sh's WHEEL_PINS and gpu_check_imports.CARRIED name the same
+    distributions (the import test trusts CARRIED; the device gets WHEEL_PINS)."""
+    import re
+
+    from benchmarks.gpu_check_imports import CARRIED, _norm
+
+    text = (REPO / "benchmarks" / "gpu_check.sh").read_text()
+    block = text.split("WHEEL_PINS=(", 1)[1].split(")", 1)[0]
+    pins = {_norm(m) for m in re.findall(r'"([^"=]+)==', block)}
+    assert pins == {_norm(c) for c in CARRIED}
+    assert "sevenn" in pins
+
+
 def test_engine_path_imports_nothing_the_gpu_machine_lacks():
     """Only the GPU machine's packages and the carried wheels are importable
     (no pymatgen, kinisi, scipp, matplotlib, pandas, nvalchemiops): the engine,
@@ -99,7 +166,7 @@ s = benchmarks.gpu_check.ase_systems(min_cell_length_A=6.0, temperatures_K=(800.
 cfg = RunConfig(materials=("x",), temperatures_K=(800.0,), duration_ps=0.008,
     equilibration_ps=0.0, sample_every_fs=2.0, msd_every_fs=2.0, thermo_every_fs=2.0,
     progress=False)
-for name in ("mace-tiny",):
+for name in ("mace-tiny", "sevennet-0"):  # sevennet-0: the real_model part's
     m = load_model(name)
     r = run_batch(s, m, protocol=cfg.protocol, out_path=Path(tempfile.mkdtemp()) / "r.h5",
         model_name=name)
@@ -115,7 +182,7 @@ print("LOADED-BAD", bad)
 
 @pytest.mark.slow
 def test_full_dry_run_through_the_shell_script(tmp_path):
-    """``bash benchmarks/gpu_check.sh --dry-run --out DIR`` (~2 min on 2 cores)."""
+    """``bash benchmarks/gpu_check.sh --dry-run --out DIR`` (~3 min on 2 cores)."""
     env = dict(os.environ, PYTHON=sys.executable)
     proc = subprocess.run(
         ["bash", "benchmarks/gpu_check.sh", "--dry-run", "--out", str(tmp_path)],
@@ -123,12 +190,19 @@ def test_full_dry_run_through_the_shell_script(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=450,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads((tmp_path / "gpu_check.json").read_text())
     check_schema(res, parts=gpu_check.PARTS)
-    for name in ("engine_vs_ase", "study_batch", "largest_batch", "float64", "skin"):
+    for name in (
+        "engine_vs_ase",
+        "study_batch",
+        "largest_batch",
+        "float64",
+        "skin",
+        "real_model",
+    ):
         assert res["parts"][name]["status"] == "ok", res["parts"][name]
     assert res["parts"]["projection"]["status"] == "ok"
     skin = res["parts"]["skin"]
