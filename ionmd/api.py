@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ionmd.caller import entry_point, option
 from ionmd.errors import InputError
 from ionmd.results import Results
 
@@ -139,6 +140,7 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
     return names
 
 
+@entry_point("api")
 def run(
     materials: object,
     *,
@@ -167,7 +169,10 @@ def run(
             to that comparison as one "DFT (VASP)" row.
         out: the campaign directory (run files, results.json, report).
         obelix_data: a local OBELiX copy (for ids and experimental σ).
-        force: run again over a finished campaign in ``out``.
+        force: run again over a finished campaign in ``out`` (without it, a
+            campaign that finished there with the same inputs and settings is
+            returned as it is, so re-running a notebook cell costs nothing, and
+            an interrupted one is resumed).
         analyze: run the analysis after the MD.
         executor: run batches as scale-out tasks (see docs/scaleout.md).
         **protocol: any other config key (``timestep_fs``, ``duration_ps``,
@@ -203,7 +208,12 @@ def run(
         mapping["obelix_data"] = str(obelix_data)
     config = config_from_mapping(mapping, source="ionmd.run")
     return run_config(
-        config, force=force, analyze=analyze, executor=executor, model_object=model_object
+        config,
+        force=force,
+        analyze=analyze,
+        executor=executor,
+        model_object=model_object,
+        keep_finished=True,
     )
 
 
@@ -214,12 +224,14 @@ def run_config(
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
     model_object: object | None = None,
+    keep_finished: bool = False,
 ) -> Results:
     """Run the campaign described by a :class:`~ionmd.campaign.config.CampaignConfig`
     (what ``ionmd run CONFIG.toml`` calls) and return its results. With
     ``config.models``: one campaign per model and the comparison
     (:mod:`ionmd.campaign.multi_model`); the results name each model's run files
-    and failures."""
+    and failures. ``keep_finished``: return a campaign that finished in OUT with
+    the same inputs instead of refusing it (:func:`run_campaign`)."""
     from ionmd.campaign.multi_model import check_dft_runs
     from ionmd.campaign.run import run_campaign
 
@@ -234,7 +246,12 @@ def run_config(
         )
 
     result = run_campaign(
-        config, force=force, analyze=analyze, executor=executor, model_object=model_object
+        config,
+        force=force,
+        analyze=analyze,
+        executor=executor,
+        model_object=model_object,
+        keep_finished=keep_finished and not force,
     )
     failed = {**result.failed_materials, **result.failed_systems}
     failed.update({f"task {k}": v for k, v in result.failed_tasks.items()})
@@ -282,6 +299,7 @@ def _kept_model(one: CampaignConfig, record: Any) -> Results:
     return Results.from_dir(out, run_files=files, failed=record.failed_materials)
 
 
+@entry_point("api")
 def analyze(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -320,7 +338,7 @@ def analyze(
     check_output_dir(out, what="output directory (--out)")
     if (Path(out) / "results.json").exists() and not force:
         raise InputError(
-            f"{out} already holds a results.json; use --force (force=True) to "
+            f"{out} already holds a results.json; use {option('--force')} to "
             "overwrite it or choose another output directory"
         )
     settings = DiffusionSettings(
