@@ -22,8 +22,9 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from ionmd.api_keys import KEY_HELP, keys_docstring
 from ionmd.caller import entry_point, option
 from ionmd.errors import InputError
 from ionmd.results import Results
@@ -145,67 +146,123 @@ def run(
     materials: object,
     *,
     temperatures_K: Sequence[float] = STUDY_TEMPERATURES_K,
-    model: str | object | None = None,
+    model: str | object = "mace:medium-mpa-0",
+    models: Sequence[str] = (),
+    dft_runs: Sequence[str | os.PathLike[str]] = (),
     out: str | os.PathLike[str] = "ionmd-out",
     obelix_data: str | os.PathLike[str] | None = None,
+    timestep_fs: float = 2.0,
+    duration_ps: float = 100.0,
+    equilibration_ps: float = 5.0,
+    min_cell_length_A: float = 10.0,
+    device: str = "auto",
+    dtype: Literal["auto", "float32", "float64"] = "auto",
+    seed: int = 0,
+    mobile_species: str = "Li",
+    round_occupancies: bool = False,
+    occupancy: Literal["refuse", "round", "order"] = "refuse",
+    n_orderings: int = 4,
+    thermostat_tau_fs: float = 100.0,
+    chain_length: int = 3,
+    sample_every_fs: float = 100.0,
+    msd_every_fs: float = 10.0,
+    msd_block_size: int = 10,
+    thermo_every_fs: float = 100.0,
+    flush_every_ps: float = 5.0,
+    flush_every_s: float = 60.0,
+    fault_check_every_fs: float = 20.0,
+    max_step_displacement_A: float = 1.0,
+    max_temperature_factor: float = 3.0,
+    max_atoms_per_batch: int = 0,
+    progress: bool = True,
+    cueq: Literal["auto", "on", "off"] = "auto",
+    compile_mode: Literal["off", "default", "reduce-overhead", "max-autotune"] = "off",
+    neighbor_skin_A: float = 0.0,
+    protocol: Literal["study", "adaptive"] = "study",
+    chunk_ps: float = 25.0,
+    max_duration_ps: float = 1000.0,
+    target_msd_A2: float = 20.0,
+    target_D_log10_ci: float = 0.3,
+    temperature_step_K: float = 100.0,
+    max_temperature_K: float = 1500.0,
+    min_temperature_K: float = 500.0,
+    min_reliable_temperatures: int = 4,
+    target_sigma300_log10_ci: float = 1.0,
+    max_atom_steps: float = 0.0,
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
-    **protocol: Any,
+    **unknown: Any,
 ) -> Results:
     """Run (or resume) a campaign and return its results.
 
-    Args:
-        materials: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
-            ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a
-            dict name → any of these).
-        temperatures_K: MD temperatures (default: the study's 800–1200 K).
-        model: a model name (``"mace:medium-mpa-0"``, ``"sevennet-0"``,
-            ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
-            model object (in-process only); default ``"mace:medium-mpa-0"``.
-            ``models=[...]`` (a config key) runs one campaign per model into
-            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md);
-            ``dft_runs=[dir, ...]`` adds VASP AIMD analysed with ``ionmd analyze``
-            to that comparison as one "DFT (VASP)" row.
-        out: the campaign directory (run files, results.json, report).
-        obelix_data: a local OBELiX copy (for ids and experimental σ).
-        force: run again over a finished campaign in ``out`` (without it, a
-            campaign that finished there with the same inputs and settings is
-            returned as it is, so re-running a notebook cell costs nothing, and
-            an interrupted one is resumed).
-        analyze: run the analysis after the MD.
-        executor: run batches as scale-out tasks (see docs/scaleout.md).
-        **protocol: any other config key (``timestep_fs``, ``duration_ps``,
-            ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
-            ``seed``, ``progress``, ``occupancy`` ("refuse", "round" or "order":
-            ordered supercells of partially occupied structures, docs/disorder.md),
-            ``n_orderings``, ``protocol="adaptive"`` with its keys (``chunk_ps``,
-            ``max_duration_ps``, ``target_msd_A2``, ..., docs/adaptive.md; the
-            decisions are then in ``Results.adaptive``), ...); unknown keys are
-            refused.
+    ``materials``: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
+    ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a dict
+    name → any of these). The config keywords (listed below with their units
+    and defaults) are those of docs/config.md; an unknown keyword is refused
+    with the nearest name. ``force``: run again over a finished campaign in
+    ``out`` (without it, a campaign that finished there with the same inputs
+    is returned as it is, and an interrupted one resumed). ``analyze``: run the
+    analysis after the MD. ``executor``: run batches as scale-out tasks
+    (docs/scaleout.md).
     """
-    from ionmd.campaign.config import config_from_mapping
+    keys = {k: v for k, v in locals().items() if k in KEY_HELP}
+    return _run(
+        materials,
+        keys=keys,
+        unknown=unknown,
+        force=force,
+        analyze=analyze,
+        executor=executor,
+    )
 
-    if model is not None and protocol.get("models"):
+
+run.__doc__ = (run.__doc__ or "") + keys_docstring(run)
+
+
+def _same(value: object, default: object) -> bool:
+    """``value`` is the keyword's default (a list equal to a default tuple too)."""
+    if isinstance(value, list | tuple) and isinstance(default, tuple):
+        return tuple(value) == default
+    return type(value) is type(default) and value == default
+
+
+def _run(
+    materials: object,
+    *,
+    keys: dict[str, Any],
+    unknown: dict[str, Any],
+    force: bool,
+    analyze: bool,
+    executor: ExecutorConfig | None,
+) -> Results:
+    """:func:`run` with its config keywords in ``keys``: those not at their
+    default become the config's mapping (so an adaptive key at its default is
+    no error under the study protocol)."""
+    from ionmd.campaign.config import config_from_mapping, flat_defaults
+
+    defaults = flat_defaults()
+    model = keys.pop("model")
+    if not _same(model, defaults["model"]) and keys.get("models"):
         raise InputError("give either model or models, not both")
-    model_object = None if isinstance(model, str | None) else model
+    model_object = None if isinstance(model, str) else model
     if model_object is not None and executor is not None:
         raise InputError("a model object runs in this process only: give a model name")
-    if isinstance(model, str) or model is None:
-        model_name = model
-    else:
-        model_name = f"object:{type(model).__name__}"
-    out_path = Path(out)
+    model_name = model if isinstance(model, str) else f"object:{type(model).__name__}"
+    out_path = Path(keys.pop("out"))
     mapping: dict[str, Any] = {
-        **protocol,
+        **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
+        **unknown,
         "materials": _material_items(materials, out=out_path),
-        "temperatures_K": _temperature_list(temperatures_K),
+        "temperatures_K": _temperature_list(keys["temperatures_K"]),
         "out": str(out_path),
     }
-    if model_name is not None:
+    if not keys.get("models"):
         mapping["model"] = model_name
-    if obelix_data is not None:
-        mapping["obelix_data"] = str(obelix_data)
+    if keys["obelix_data"] is not None:
+        mapping["obelix_data"] = str(keys["obelix_data"])
+    if "dft_runs" in mapping:
+        mapping["dft_runs"] = [str(d) for d in mapping["dft_runs"]]
     config = config_from_mapping(mapping, source="ionmd.run")
     return run_config(
         config,
