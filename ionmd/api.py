@@ -1,13 +1,14 @@
 """The Python API: ``ionmd.run`` and ``ionmd.analyze`` (what the CLI calls).
 
 >>> import ionmd
->>> res = ionmd.run([atoms], temperatures_K=[800, 1200], model="lj",
+>>> res = ionmd.run({"alpha-Li3N": atoms}, temperatures_K=[800, 1200], model="lj",
 ...                 out="li3n-run", duration_ps=2.0)          # doctest: +SKIP
 >>> res["alpha-Li3N"].at(1200).D_cm2_s, res.report_html      # doctest: +SKIP
 
 Structures may be OBELiX ids (``"gvd"``), the study's set (``"obelix21"``),
 CIF/POSCAR paths, ``"builtin:alpha-Li3N"``, pymatgen ``Structure`` or ASE
-``Atoms`` objects (a dict ``{name: structure}`` names them). In-memory
+``Atoms`` objects (a dict ``{name: structure}`` names them; else
+``info["name"]``/``properties["name"]``, else formula and content hash). In-memory
 structures are written to ``OUT/inputs/`` as POSCAR (CIF where partially
 occupied), so the run file points at something on disk and a re-run resumes.
 The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
@@ -66,17 +67,36 @@ def _safe_name(name: str) -> str:
     return _NAME_OK.sub("_", name).strip("._") or "structure"
 
 
-def _default_name(obj: object, i: int) -> str:
+def _structure_text(structure: Any, *, comment: str) -> tuple[str, str]:
+    """(file suffix, text) an in-memory structure is written as: POSCAR when
+    ordered, CIF when partially occupied."""
+    if structure.is_ordered:
+        from pymatgen.io.vasp import Poscar
+
+        return ".vasp", Poscar(structure, comment=comment).get_str(significant_figures=16)
+    from pymatgen.io.cif import CifWriter
+
+    return ".cif", str(CifWriter(structure))
+
+
+def _default_name(obj: object) -> str:
+    """An unnamed in-memory structure's name, the same whatever its library and
+    its place in the list: ``info["name"]`` (ASE) or ``properties["name"]``
+    (pymatgen) when set, else the reduced formula and the first 6 hex digits of
+    the sha256 of its content (``Li3N-1a2b3c``)."""
+    import hashlib
+
+    from ionmd.structures.load import _read_any
+
     info = getattr(obj, "info", None)  # ase.Atoms
     props = getattr(obj, "properties", None)  # pymatgen Structure
     for d in (info, props):
         if isinstance(d, Mapping) and d.get("name"):
             return str(d["name"])
-    if hasattr(obj, "get_chemical_formula"):
-        formula = obj.get_chemical_formula()  # type: ignore[attr-defined]
-    else:
-        formula = obj.composition.reduced_formula  # type: ignore[attr-defined]
-    return f"{formula}-{i}" if i else str(formula)
+    structure, _ = _read_any(obj)
+    _, text = _structure_text(structure, comment="")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{structure.composition.reduced_formula}-{digest}"
 
 
 def _write_input(obj: object, *, name: str, folder: Path) -> Path:
@@ -84,18 +104,9 @@ def _write_input(obj: object, *, name: str, folder: Path) -> Path:
     from ionmd.structures.load import _read_any
 
     structure, _ = _read_any(obj)
-    safe = _safe_name(name)
+    suffix, text = _structure_text(structure, comment=name)
+    path = folder / f"{_safe_name(name)}{suffix}"
     folder.mkdir(parents=True, exist_ok=True)
-    if structure.is_ordered:
-        from pymatgen.io.vasp import Poscar
-
-        path = folder / f"{safe}.vasp"
-        text = Poscar(structure, comment=name).get_str(significant_figures=16)
-    else:
-        from pymatgen.io.cif import CifWriter
-
-        path = folder / f"{safe}.cif"
-        text = str(CifWriter(structure))
     if not (path.is_file() and path.read_text() == text):
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text)
@@ -124,7 +135,7 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
         if isinstance(item, str | os.PathLike):
             names.append(str(item))
         elif _is_structure(item):
-            label = str(name) if name is not None else _default_name(item, i)
+            label = str(name) if name is not None else _default_name(item)
             safe = _safe_name(label)
             if labels.setdefault(safe, label) != label:  # before one overwrites the other
                 raise InputError(
