@@ -29,6 +29,7 @@ _API_SPELLING = {
     "--out": "out",
     "--model": "model",
     "--no-analysis": "analyze=False",
+    "--obelix-data": "obelix_data",
 }
 
 

@@ -87,6 +87,10 @@ def run_campaign(
     written.
     """
     out = check_output_dir(config.out, what="output directory (out)")
+    if analyze and config.obelix_data is not None:  # not after hours of MD
+        from ionmd.datasets.obelix import resolve_obelix_path
+
+        resolve_obelix_path(config.obelix_data)
     with ExitStack() as stack:
         locked = out.is_dir()
         if locked:
