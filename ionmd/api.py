@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ionmd.api_keys import KEY_HELP, keys_docstring
+from ionmd.api_undo import WrittenInputs
 from ionmd.caller import entry_point, option
 from ionmd.errors import InputError
+from ionmd.outdir import check_output_dir
 from ionmd.results import Results
 
 if TYPE_CHECKING:
@@ -99,8 +101,11 @@ def _default_name(obj: object) -> str:
     return f"{structure.composition.reduced_formula}-{digest}"
 
 
-def _write_input(obj: object, *, name: str, folder: Path) -> Path:
-    """Write one in-memory structure into ``folder`` (unchanged if identical)."""
+def _write_input(
+    obj: object, *, name: str, folder: Path, written: WrittenInputs | None = None
+) -> Path:
+    """Write one in-memory structure into ``folder`` (unchanged if identical;
+    ``written`` remembers what it replaced)."""
     from ionmd.structures.load import _read_any
 
     structure, _ = _read_any(obj)
@@ -108,13 +113,17 @@ def _write_input(obj: object, *, name: str, folder: Path) -> Path:
     path = folder / f"{_safe_name(name)}{suffix}"
     folder.mkdir(parents=True, exist_ok=True)
     if not (path.is_file() and path.read_text() == text):
+        if written is not None:
+            written.remember(path)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
     return path
 
 
-def _material_items(materials: object, *, out: Path) -> list[str] | str:
+def _material_items(
+    materials: object, *, out: Path, written: WrittenInputs | None = None
+) -> list[str] | str:
     """Config ``materials`` from whatever the user gave."""
     if isinstance(materials, str | os.PathLike):
         return str(materials)
@@ -143,7 +152,8 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
                     f"{out / 'inputs' / safe}: give them names that differ in letters "
                     "or digits"
                 )
-            names.append(str(_write_input(item, name=label, folder=out / "inputs")))
+            path = _write_input(item, name=label, folder=out / "inputs", written=written)
+            names.append(str(path))
         else:
             raise InputError(
                 f"materials[{i}] is a {type(item).__name__}: give an OBELiX id, a "
@@ -260,29 +270,34 @@ def _run(
     if model_object is not None and executor is not None:
         raise InputError("a model object runs in this process only: give a model name")
     model_name = model if isinstance(model, str) else f"object:{type(model).__name__}"
-    out_path = Path(keys.pop("out"))
-    mapping: dict[str, Any] = {
-        **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
-        **unknown,
-        "materials": _material_items(materials, out=out_path),
-        "temperatures_K": _temperature_list(keys["temperatures_K"]),
-        "out": str(out_path),
-    }
-    if not keys.get("models"):
-        mapping["model"] = model_name
-    if keys["obelix_data"] is not None:
-        mapping["obelix_data"] = str(keys["obelix_data"])
-    if "dft_runs" in mapping:
-        mapping["dft_runs"] = [str(d) for d in mapping["dft_runs"]]
-    config = config_from_mapping(mapping, source="ionmd.run")
-    return run_config(
-        config,
-        force=force,
-        analyze=analyze,
-        executor=executor,
-        model_object=model_object,
-        keep_finished=True,
-    )
+    out_path = check_output_dir(keys.pop("out"), what="output directory (out)")
+    written = WrittenInputs(out_path)
+    try:
+        mapping: dict[str, Any] = {
+            **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
+            **unknown,
+            "materials": _material_items(materials, out=out_path, written=written),
+            "temperatures_K": _temperature_list(keys["temperatures_K"]),
+            "out": str(out_path),
+        }
+        if not keys.get("models"):
+            mapping["model"] = model_name
+        if keys["obelix_data"] is not None:
+            mapping["obelix_data"] = str(keys["obelix_data"])
+        if "dft_runs" in mapping:
+            mapping["dft_runs"] = [str(d) for d in mapping["dft_runs"]]
+        config = config_from_mapping(mapping, source="ionmd.run")
+        return run_config(
+            config,
+            force=force,
+            analyze=analyze,
+            executor=executor,
+            model_object=model_object,
+            keep_finished=True,
+        )
+    except BaseException:  # refused before its campaign started: OUT as it was
+        written.revert_if_not_started()
+        raise
 
 
 def run_config(
@@ -401,9 +416,7 @@ def analyze(
         paths = [paths]
     if temperature_K is not None and not temperature_K > 0:
         raise InputError("temperature_K must be positive")
-    from ionmd.outdir import check_output_dir
-
-    check_output_dir(out, what="output directory (--out)")
+    check_output_dir(out, what=f"output directory ({option('--out')})")
     if (Path(out) / "results.json").exists() and not force:
         raise InputError(
             f"{out} already holds a results.json; use {option('--force')} to "
