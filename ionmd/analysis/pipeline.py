@@ -244,8 +244,7 @@ def analyse_paths(
         skipped=skipped,
         kinisi_settings=_kinisi_settings(s),
         requested_materials=listed,
-    )
-    doc["experiment_comparison"] = experiment
+    ) | {"experiment_comparison": experiment}
     _add_sections(doc, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, adaptive=adaptive)
     _write_outputs(
         doc=doc,
