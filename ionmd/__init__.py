@@ -43,3 +43,9 @@ def __getattr__(name: str) -> object:
 
         return Results
     raise AttributeError(f"module 'ionmd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names with the lazily imported API (``run``, ``analyze``,
+    ``Results``), so ``dir(ionmd)`` and tab completion show them."""
+    return sorted(set(globals()) | set(__all__))

@@ -1,13 +1,14 @@
 """The Python API: ``ionmd.run`` and ``ionmd.analyze`` (what the CLI calls).
 
 >>> import ionmd
->>> res = ionmd.run([atoms], temperatures_K=[800, 1200], model="lj",
+>>> res = ionmd.run({"alpha-Li3N": atoms}, temperatures_K=[800, 1200], model="lj",
 ...                 out="li3n-run", duration_ps=2.0)          # doctest: +SKIP
 >>> res["alpha-Li3N"].at(1200).D_cm2_s, res.report_html      # doctest: +SKIP
 
 Structures may be OBELiX ids (``"gvd"``), the study's set (``"obelix21"``),
 CIF/POSCAR paths, ``"builtin:alpha-Li3N"``, pymatgen ``Structure`` or ASE
-``Atoms`` objects (a dict ``{name: structure}`` names them). In-memory
+``Atoms`` objects (a dict ``{name: structure}`` names them; else
+``info["name"]``/``properties["name"]``, else formula and content hash). In-memory
 structures are written to ``OUT/inputs/`` as POSCAR (CIF where partially
 occupied), so the run file points at something on disk and a re-run resumes.
 The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
@@ -22,9 +23,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from ionmd.api_keys import KEY_HELP, keys_docstring
+from ionmd.api_undo import WrittenInputs
+from ionmd.caller import entry_point, option
 from ionmd.errors import InputError
+from ionmd.outdir import check_output_dir
 from ionmd.results import Results
 
 if TYPE_CHECKING:
@@ -64,44 +69,61 @@ def _safe_name(name: str) -> str:
     return _NAME_OK.sub("_", name).strip("._") or "structure"
 
 
-def _default_name(obj: object, i: int) -> str:
+def _structure_text(structure: Any, *, comment: str) -> tuple[str, str]:
+    """(file suffix, text) an in-memory structure is written as: POSCAR when
+    ordered, CIF when partially occupied."""
+    if structure.is_ordered:
+        from pymatgen.io.vasp import Poscar
+
+        return ".vasp", Poscar(structure, comment=comment).get_str(significant_figures=16)
+    from pymatgen.io.cif import CifWriter
+
+    return ".cif", str(CifWriter(structure))
+
+
+def _default_name(obj: object) -> str:
+    """An unnamed in-memory structure's name, the same whatever its library and
+    its place in the list: ``info["name"]`` (ASE) or ``properties["name"]``
+    (pymatgen) when set, else the reduced formula and the first 6 hex digits of
+    the sha256 of its content (``Li3N-1a2b3c``)."""
+    import hashlib
+
+    from ionmd.structures.load import _read_any
+
     info = getattr(obj, "info", None)  # ase.Atoms
     props = getattr(obj, "properties", None)  # pymatgen Structure
     for d in (info, props):
         if isinstance(d, Mapping) and d.get("name"):
             return str(d["name"])
-    if hasattr(obj, "get_chemical_formula"):
-        formula = obj.get_chemical_formula()  # type: ignore[attr-defined]
-    else:
-        formula = obj.composition.reduced_formula  # type: ignore[attr-defined]
-    return f"{formula}-{i}" if i else str(formula)
+    structure, _ = _read_any(obj)
+    _, text = _structure_text(structure, comment="")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{structure.composition.reduced_formula}-{digest}"
 
 
-def _write_input(obj: object, *, name: str, folder: Path) -> Path:
-    """Write one in-memory structure into ``folder`` (unchanged if identical)."""
+def _write_input(
+    obj: object, *, name: str, folder: Path, written: WrittenInputs | None = None
+) -> Path:
+    """Write one in-memory structure into ``folder`` (unchanged if identical;
+    ``written`` remembers what it replaced)."""
     from ionmd.structures.load import _read_any
 
     structure, _ = _read_any(obj)
-    safe = _safe_name(name)
+    suffix, text = _structure_text(structure, comment=name)
+    path = folder / f"{_safe_name(name)}{suffix}"
     folder.mkdir(parents=True, exist_ok=True)
-    if structure.is_ordered:
-        from pymatgen.io.vasp import Poscar
-
-        path = folder / f"{safe}.vasp"
-        text = Poscar(structure, comment=name).get_str(significant_figures=16)
-    else:
-        from pymatgen.io.cif import CifWriter
-
-        path = folder / f"{safe}.cif"
-        text = str(CifWriter(structure))
     if not (path.is_file() and path.read_text() == text):
+        if written is not None:
+            written.remember(path)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
     return path
 
 
-def _material_items(materials: object, *, out: Path) -> list[str] | str:
+def _material_items(
+    materials: object, *, out: Path, written: WrittenInputs | None = None
+) -> list[str] | str:
     """Config ``materials`` from whatever the user gave."""
     if isinstance(materials, str | os.PathLike):
         return str(materials)
@@ -122,7 +144,7 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
         if isinstance(item, str | os.PathLike):
             names.append(str(item))
         elif _is_structure(item):
-            label = str(name) if name is not None else _default_name(item, i)
+            label = str(name) if name is not None else _default_name(item)
             safe = _safe_name(label)
             if labels.setdefault(safe, label) != label:  # before one overwrites the other
                 raise InputError(
@@ -130,7 +152,8 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
                     f"{out / 'inputs' / safe}: give them names that differ in letters "
                     "or digits"
                 )
-            names.append(str(_write_input(item, name=label, folder=out / "inputs")))
+            path = _write_input(item, name=label, folder=out / "inputs", written=written)
+            names.append(str(path))
         else:
             raise InputError(
                 f"materials[{i}] is a {type(item).__name__}: give an OBELiX id, a "
@@ -139,72 +162,142 @@ def _material_items(materials: object, *, out: Path) -> list[str] | str:
     return names
 
 
+@entry_point("api")
 def run(
     materials: object,
     *,
     temperatures_K: Sequence[float] = STUDY_TEMPERATURES_K,
-    model: str | object | None = None,
+    model: str | object = "mace:medium-mpa-0",
+    models: Sequence[str] = (),
+    dft_runs: Sequence[str | os.PathLike[str]] = (),
     out: str | os.PathLike[str] = "ionmd-out",
     obelix_data: str | os.PathLike[str] | None = None,
+    timestep_fs: float = 2.0,
+    duration_ps: float = 100.0,
+    equilibration_ps: float = 5.0,
+    min_cell_length_A: float = 10.0,
+    device: str = "auto",
+    dtype: Literal["auto", "float32", "float64"] = "auto",
+    seed: int = 0,
+    mobile_species: str = "Li",
+    round_occupancies: bool = False,
+    occupancy: Literal["refuse", "round", "order"] = "refuse",
+    n_orderings: int = 4,
+    thermostat_tau_fs: float = 100.0,
+    chain_length: int = 3,
+    sample_every_fs: float = 100.0,
+    msd_every_fs: float = 10.0,
+    msd_block_size: int = 10,
+    thermo_every_fs: float = 100.0,
+    flush_every_ps: float = 5.0,
+    flush_every_s: float = 60.0,
+    fault_check_every_fs: float = 20.0,
+    max_step_displacement_A: float = 1.0,
+    max_temperature_factor: float = 3.0,
+    max_atoms_per_batch: int = 0,
+    progress: bool = True,
+    cueq: Literal["auto", "on", "off"] = "auto",
+    compile_mode: Literal["off", "default", "reduce-overhead", "max-autotune"] = "off",
+    neighbor_skin_A: float = 0.0,
+    protocol: Literal["study", "adaptive"] = "study",
+    chunk_ps: float = 25.0,
+    max_duration_ps: float = 1000.0,
+    target_msd_A2: float = 20.0,
+    target_D_log10_ci: float = 0.3,
+    temperature_step_K: float = 100.0,
+    max_temperature_K: float = 1500.0,
+    min_temperature_K: float = 500.0,
+    min_reliable_temperatures: int = 4,
+    target_sigma300_log10_ci: float = 1.0,
+    max_atom_steps: float = 0.0,
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
-    **protocol: Any,
+    **unknown: Any,
 ) -> Results:
     """Run (or resume) a campaign and return its results.
 
-    Args:
-        materials: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
-            ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a
-            dict name → any of these).
-        temperatures_K: MD temperatures (default: the study's 800–1200 K).
-        model: a model name (``"mace:medium-mpa-0"``, ``"sevennet-0"``,
-            ``"mace-tiny"``, ``"lj"``, ``"mace:/path/file.model"``) or a torch-sim
-            model object (in-process only); default ``"mace:medium-mpa-0"``.
-            ``models=[...]`` (a config key) runs one campaign per model into
-            ``out/<model>/`` and writes ``out/comparison.html`` (docs/models.md);
-            ``dft_runs=[dir, ...]`` adds VASP AIMD analysed with ``ionmd analyze``
-            to that comparison as one "DFT (VASP)" row.
-        out: the campaign directory (run files, results.json, report).
-        obelix_data: a local OBELiX copy (for ids and experimental σ).
-        force: run again over a finished campaign in ``out``.
-        analyze: run the analysis after the MD.
-        executor: run batches as scale-out tasks (see docs/scaleout.md).
-        **protocol: any other config key (``timestep_fs``, ``duration_ps``,
-            ``equilibration_ps``, ``min_cell_length_A``, ``device``, ``dtype``,
-            ``seed``, ``progress``, ``occupancy`` ("refuse", "round" or "order":
-            ordered supercells of partially occupied structures, docs/disorder.md),
-            ``n_orderings``, ``protocol="adaptive"`` with its keys (``chunk_ps``,
-            ``max_duration_ps``, ``target_msd_A2``, ..., docs/adaptive.md; the
-            decisions are then in ``Results.adaptive``), ...); unknown keys are
-            refused.
+    ``materials``: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
+    ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a dict
+    name → any of these). The config keywords (listed below with their units
+    and defaults) are those of docs/config.md; an unknown keyword is refused
+    with the nearest name. ``force``: run again over a finished campaign in
+    ``out`` (without it, a campaign that finished there with the same inputs
+    is returned as it is, and an interrupted one resumed). ``analyze``: run the
+    analysis after the MD. ``executor``: run batches as scale-out tasks
+    (docs/scaleout.md).
     """
-    from ionmd.campaign.config import config_from_mapping
+    keys = {k: v for k, v in locals().items() if k in KEY_HELP}
+    return _run(
+        materials,
+        keys=keys,
+        unknown=unknown,
+        force=force,
+        analyze=analyze,
+        executor=executor,
+    )
 
-    if model is not None and protocol.get("models"):
+
+run.__doc__ = (run.__doc__ or "") + keys_docstring(run)
+
+
+def _same(value: object, default: object) -> bool:
+    """``value`` is the keyword's default (a list equal to a default tuple too)."""
+    if isinstance(value, list | tuple) and isinstance(default, tuple):
+        return tuple(value) == default
+    return type(value) is type(default) and value == default
+
+
+def _run(
+    materials: object,
+    *,
+    keys: dict[str, Any],
+    unknown: dict[str, Any],
+    force: bool,
+    analyze: bool,
+    executor: ExecutorConfig | None,
+) -> Results:
+    """:func:`run` with its config keywords in ``keys``: those not at their
+    default become the config's mapping (so an adaptive key at its default is
+    no error under the study protocol)."""
+    from ionmd.campaign.config import config_from_mapping, flat_defaults
+
+    defaults = flat_defaults()
+    model = keys.pop("model")
+    if not _same(model, defaults["model"]) and keys.get("models"):
         raise InputError("give either model or models, not both")
-    model_object = None if isinstance(model, str | None) else model
+    model_object = None if isinstance(model, str) else model
     if model_object is not None and executor is not None:
         raise InputError("a model object runs in this process only: give a model name")
-    if isinstance(model, str) or model is None:
-        model_name = model
-    else:
-        model_name = f"object:{type(model).__name__}"
-    out_path = Path(out)
-    mapping: dict[str, Any] = {
-        **protocol,
-        "materials": _material_items(materials, out=out_path),
-        "temperatures_K": _temperature_list(temperatures_K),
-        "out": str(out_path),
-    }
-    if model_name is not None:
-        mapping["model"] = model_name
-    if obelix_data is not None:
-        mapping["obelix_data"] = str(obelix_data)
-    config = config_from_mapping(mapping, source="ionmd.run")
-    return run_config(
-        config, force=force, analyze=analyze, executor=executor, model_object=model_object
-    )
+    model_name = model if isinstance(model, str) else f"object:{type(model).__name__}"
+    out_path = check_output_dir(keys.pop("out"), what="output directory (out)")
+    written = WrittenInputs(out_path)
+    try:
+        mapping: dict[str, Any] = {
+            **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
+            **unknown,
+            "materials": _material_items(materials, out=out_path, written=written),
+            "temperatures_K": _temperature_list(keys["temperatures_K"]),
+            "out": str(out_path),
+        }
+        if not keys.get("models"):
+            mapping["model"] = model_name
+        if keys["obelix_data"] is not None:
+            mapping["obelix_data"] = str(keys["obelix_data"])
+        if "dft_runs" in mapping:
+            mapping["dft_runs"] = [str(d) for d in mapping["dft_runs"]]
+        config = config_from_mapping(mapping, source="ionmd.run")
+        return run_config(
+            config,
+            force=force,
+            analyze=analyze,
+            executor=executor,
+            model_object=model_object,
+            keep_finished=True,
+        )
+    except BaseException:  # refused before its campaign started: OUT as it was
+        written.revert_if_not_started()
+        raise
 
 
 def run_config(
@@ -214,12 +307,14 @@ def run_config(
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
     model_object: object | None = None,
+    keep_finished: bool = False,
 ) -> Results:
     """Run the campaign described by a :class:`~ionmd.campaign.config.CampaignConfig`
     (what ``ionmd run CONFIG.toml`` calls) and return its results. With
     ``config.models``: one campaign per model and the comparison
     (:mod:`ionmd.campaign.multi_model`); the results name each model's run files
-    and failures."""
+    and failures. ``keep_finished``: return a campaign that finished in OUT with
+    the same inputs instead of refusing it (:func:`run_campaign`)."""
     from ionmd.campaign.multi_model import check_dft_runs
     from ionmd.campaign.run import run_campaign
 
@@ -234,7 +329,12 @@ def run_config(
         )
 
     result = run_campaign(
-        config, force=force, analyze=analyze, executor=executor, model_object=model_object
+        config,
+        force=force,
+        analyze=analyze,
+        executor=executor,
+        model_object=model_object,
+        keep_finished=keep_finished and not force,
     )
     failed = {**result.failed_materials, **result.failed_systems}
     failed.update({f"task {k}": v for k, v in result.failed_tasks.items()})
@@ -282,6 +382,7 @@ def _kept_model(one: CampaignConfig, record: Any) -> Results:
     return Results.from_dir(out, run_files=files, failed=record.failed_materials)
 
 
+@entry_point("api")
 def analyze(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -315,12 +416,10 @@ def analyze(
         paths = [paths]
     if temperature_K is not None and not temperature_K > 0:
         raise InputError("temperature_K must be positive")
-    from ionmd.outdir import check_output_dir
-
-    check_output_dir(out, what="output directory (--out)")
+    check_output_dir(out, what=f"output directory ({option('--out')})")
     if (Path(out) / "results.json").exists() and not force:
         raise InputError(
-            f"{out} already holds a results.json; use --force (force=True) to "
+            f"{out} already holds a results.json; use {option('--force')} to "
             "overwrite it or choose another output directory"
         )
     settings = DiffusionSettings(

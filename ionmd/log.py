@@ -8,8 +8,17 @@ handler); ``ionmd ...`` on the command line prints INFO and above as
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import logging
+import os
 import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 ROOT = "ionmd"
 _HANDLER_NAME = "ionmd-cli"
@@ -55,4 +64,82 @@ def configure(*, level: int = logging.INFO) -> None:
     root.propagate = False
 
 
-__all__ = ["configure", "get_logger"]
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+@contextlib.contextmanager
+def _native_stderr(captured: list[str]) -> Iterator[None]:
+    """Inside, what native code writes on file descriptor 2 (Warp's "CUDA
+    warning" from C++) is appended to ``captured`` instead of reaching the
+    terminal; Python's ``sys.stderr`` (ionmd's log lines, progress bars) still
+    writes where it did."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no fd 2 (some embedded interpreters)
+        yield
+        return
+    stream = sys.stderr
+    try:
+        python_on_fd2 = stream.fileno() == 2
+    except (OSError, ValueError, AttributeError):  # a notebook's or pytest's stream
+        python_on_fd2 = False
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        if python_on_fd2:  # keep Python's writes on the terminal
+            sys.stderr = open(os.dup(saved), "w", buffering=1, closefd=True)
+        try:
+            yield
+        finally:
+            if python_on_fd2:
+                sys.stderr.close()
+                sys.stderr = stream
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            captured += tmp.read().decode(errors="replace").splitlines()
+
+
+@contextlib.contextmanager
+def library_chatter_to_debug(logger: logging.Logger) -> Iterator[None]:
+    """Inside, the warnings and the output of third-party libraries (torch.jit's
+    deprecation, e3nn's TorchScript notes, Warp's start-up lines, mace's
+    "cuequivariance ... not available" on stdout) become DEBUG lines of
+    ``logger`` instead of the user's terminal; ionmd's own warnings are
+    re-issued as they were."""
+    out = io.StringIO()
+    native: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with contextlib.redirect_stdout(out), _native_stderr(native):
+                yield
+        finally:
+            mine = [w for w in caught if str(w.filename).startswith(_PACKAGE)]
+            lines = [
+                f"{w.category.__name__}: {str(w.message).strip()} ({w.filename})"
+                for w in caught
+                if w not in mine
+            ]
+            lines += [f"stdout: {s.strip()}" for s in out.getvalue().splitlines()]
+            lines += [f"stderr: {s.strip()}" for s in native]
+            for line in dict.fromkeys(lines):  # each once, in order
+                if not line.endswith(": "):
+                    logger.debug(line)
+    for w in mine:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def quiet_libraries[F: Callable[..., Any]](func: F) -> F:
+    """Run ``func`` inside :func:`library_chatter_to_debug` (its module's logger)."""
+    logger = get_logger(func.__module__)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with library_chatter_to_debug(logger):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+__all__ = ["configure", "get_logger", "library_chatter_to_debug", "quiet_libraries"]

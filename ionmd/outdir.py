@@ -5,10 +5,11 @@
 Refused, each with one :class:`ionmd.errors.InputError` line naming the path:
 an empty name; a path component longer than the file system's ``NAME_MAX``
 (255 bytes) or a whole path longer than ``PATH_MAX``; a symlink loop; an existing
-file (or a path under a file); ``/``, a system directory (``/etc``, ``/usr``, …)
-or the home directory itself; a directory (or nearest existing parent) that is not
-writable. Nothing is created here: callers create the directory only once the rest
-of their input has been validated.
+file (or a path under a file); ``/``, a system directory (``/etc``, ``/usr``, …),
+the home directory itself or a path inside the installed ionmd package; a
+directory (or nearest existing parent) that is not writable. Nothing is created
+here: callers create the directory only once the rest of their input has been
+validated.
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ def _refuse_system(resolved: Path, *, shown: Path, what: str) -> None:
         raise InputError(
             f"the {what} {_short(shown)} is {kind} ({_short(text)}); "
             "give a directory of its own, e.g. ./ionmd-out"
+        )
+    package = str(Path(__file__).resolve().parent)
+    if text == package or text.startswith(package + "/"):
+        raise InputError(
+            f"the {what} {_short(shown)} is inside the installed ionmd package "
+            f"({_short(package)}); give a directory of its own, e.g. ./ionmd-out"
         )
     if any(text == r or text.startswith(r + "/") for r in _VIRTUAL_ROOTS):
         raise InputError(

@@ -11,6 +11,7 @@ defaults through :func:`check_type`.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 
 from ionmd.errors import InputError
 
-#: a TOML config larger than this is refused unread
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
+#: a TOML config larger than this is refused unread (a run config is a few kB,
+#: 100,000 materials 2 MiB; Python's TOML parser takes seconds per MiB of a long
+#: array of short numbers)
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 def read_toml(path: str | Path, *, what: str = "run config") -> dict[str, Any]:
@@ -34,13 +37,40 @@ def read_toml(path: str | Path, *, what: str = "run config") -> dict[str, Any]:
             f"(limit {MAX_CONFIG_BYTES // 2**20} MiB)"
         )
     try:
-        return tomllib.loads(p.read_text())
+        text = p.read_text()
+        _check_key_depth(text, source=p, what=what)
+        return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses once per level of [[[...]]] / {a = {...}}
         raise InputError(
             f"{p}: not a {what} (arrays or tables nested too deeply)"
         ) from None
+
+
+#: dotted keys and table headers deeper than this are refused unparsed: Python's
+#: TOML parser takes time quadratic in the depth (minutes for 200,000 levels)
+MAX_KEY_DEPTH = 64
+_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+#: a run of dotted key parts (``a.b."c".d``), found in one linear pass
+_DOTTED = re.compile(rf"{_PART}(?:[ \t]*\.[ \t]*{_PART})*")
+#: a quoted part (skipped) or a separating dot (counted)
+_SEPARATOR = re.compile(r"""("[^"\n]*"|'[^'\n]*')|\.""")
+
+
+def _check_key_depth(text: str, *, source: Path, what: str) -> None:
+    """InputError when a dotted key or table header has more than
+    :data:`MAX_KEY_DEPTH` parts (measured on the text, before parsing)."""
+    for m in _DOTTED.finditer(text):
+        if m.group().count(".") < MAX_KEY_DEPTH:
+            continue  # cheap bound first: dots inside quotes count here
+        dots = sum(s.group(1) is None for s in _SEPARATOR.finditer(m.group()))
+        if dots >= MAX_KEY_DEPTH:
+            line = text.count("\n", 0, m.start()) + 1
+            raise InputError(
+                f"{source}:{line}: a key or table header more than {MAX_KEY_DEPTH} "
+                f"levels deep is not a {what}"
+            )
 
 
 def nearest(key: str, valid: Iterable[str], *, cutoff: float = 0.6) -> str | None:

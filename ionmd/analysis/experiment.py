@@ -21,26 +21,15 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from ionmd.caller import option
 from ionmd.errors import InputError
+from ionmd.obelix_location import ENV_VAR, default_obelix_path
 
 #: Column of OBELiX holding the measured conductivity, S/cm.
 CONDUCTIVITY_COLUMN = "Ionic conductivity (S cm-1)"
 #: OBELiX's replacement for "<1E-10" / "<1E-8", S/cm (obelix.OBELiX default).
 UNSPECIFIED_LOW_S_CM = 1e-15
 _LOW_TEXT = ("<1E-10", "<1E-8")
-
-
-def default_obelix_path() -> Path | None:
-    """``$IONMD_SHARED/data/obelix`` or ``<repo>/../shared/data/obelix`` if present."""
-    env = os.environ.get("IONMD_SHARED")
-    candidates = [Path(env) / "data" / "obelix"] if env else []
-    candidates.append(
-        Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "obelix"
-    )
-    for c in candidates:
-        if (c / "all.csv").is_file():
-            return c.resolve()
-    return None
 
 
 def _parse(value: object) -> float:
@@ -55,11 +44,13 @@ def load_obelix_sigma_mS_cm(
 ) -> dict[str, float]:
     """Measured conductivity per OBELiX ID, mS/cm (entries without a number omitted)."""
     path = Path(data_path) if data_path is not None else default_obelix_path()
-    if path is None or not (path / "all.csv").is_file():
+    if path is None:
         raise InputError(
-            f"OBELiX data not found ({path or 'no --obelix-data given'}): "
-            "expected a folder with all.csv"
+            f"no OBELiX data found (no {option('--obelix-data')} given, {ENV_VAR} not "
+            "set, no shared copy)"
         )
+    if not (path / "all.csv").is_file():
+        raise InputError(f"OBELiX data not found in {path}: expected a folder with all.csv")
     out: dict[str, float] = {}
     try:
         import obelix

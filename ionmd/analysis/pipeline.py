@@ -82,18 +82,32 @@ def _analyse_each(
 
 
 def _experiment_sigma(
-    *, obelix_data: str | os.PathLike[str] | None, skipped: list
-) -> dict[str, float]:
-    """OBELiX conductivities; no default data is a note, a missing given path an error."""
+    *, obelix_data: str | os.PathLike[str] | None, skipped: list, compare: bool
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """OBELiX conductivities and results.json's ``experiment_comparison`` (status
+    "compared", "skipped" with its reason, or "not asked"). No data given and
+    none found (:mod:`ionmd.obelix_location`) is a note in ``skipped`` and a log
+    line; a given path that does not hold OBELiX is an error."""
     from ionmd.analysis.experiment import load_obelix_sigma_mS_cm
+    from ionmd.caller import option
+    from ionmd.obelix_location import ENV_VAR, default_obelix_path
 
+    if not compare:
+        return {}, {"status": "not asked", "obelix_data": None, "reason": None}
     try:
-        return load_obelix_sigma_mS_cm(data_path=obelix_data)
-    except InputError:
+        sigma = load_obelix_sigma_mS_cm(data_path=obelix_data)
+    except InputError as exc:
         if obelix_data is not None:
             raise
-        skipped.append("OBELiX data not found: no comparison with experiment")
-        return {}
+        why = (
+            f"comparison with experiment skipped: {exc}; give {option('--obelix-data')} "
+            f"or set {ENV_VAR}"
+        )
+        log.warning(why)
+        skipped.append(why)
+        return {}, {"status": "skipped", "obelix_data": None, "reason": str(exc)}
+    used = obelix_data if obelix_data is not None else default_obelix_path()
+    return sigma, {"status": "compared", "obelix_data": str(used), "reason": None}
 
 
 def _summarise(
@@ -218,8 +232,8 @@ def analyse_paths(
     results = _analyse_each(trajs=trajs, settings=s, skipped=skipped, verbose=verbose)
     if not results and not allow_empty:
         raise InputError("no trajectory could be analysed: " + "; ".join(skipped))
-    sigma_exp = (
-        _experiment_sigma(obelix_data=obelix_data, skipped=skipped) if compare else {}
+    sigma_exp, experiment = _experiment_sigma(
+        obelix_data=obelix_data, skipped=skipped, compare=compare
     )
     materials, listed = _materials(
         trajs=trajs,
@@ -238,7 +252,7 @@ def analyse_paths(
         skipped=skipped,
         kinisi_settings=_kinisi_settings(s),
         requested_materials=listed,
-    )
+    ) | {"experiment_comparison": experiment}
     _add_sections(doc, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, adaptive=adaptive)
     attach_verdicts(doc)  # after the adaptive section: the protocol decides there
     _write_outputs(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import torch
 
 from ionmd.errors import ModelLoadError
+from ionmd.log import quiet_libraries
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import Calculator
@@ -152,6 +153,7 @@ def _check_fast_paths(
         raise ModelLoadError(f"neighbor_skin_A must be in [0, 3] Å, got {neighbor_skin_A}")
 
 
+@quiet_libraries
 def load_model(
     name: str = DEFAULT_MODEL,
     *,

@@ -24,6 +24,7 @@ from typing import Any
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
 from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
 from ionmd.errors import InputError
+from ionmd.obelix_location import relative_to_config
 from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
 
 STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
@@ -325,8 +326,12 @@ def config_from_mapping(
 
 
 def load_config(path: str | Path) -> CampaignConfig:
-    """Read a flat TOML run configuration."""
-    return config_from_mapping(read_toml(path), source=str(path))
+    """Read a flat TOML run configuration; ``obelix_data`` is taken relative to
+    the file's folder (:func:`ionmd.obelix_location.relative_to_config`)."""
+    data = read_toml(path)
+    if isinstance(data.get("obelix_data"), str):
+        data["obelix_data"] = relative_to_config(data["obelix_data"], config_path=path)
+    return config_from_mapping(data, source=str(path))
 
 
 __all__ = [

@@ -17,9 +17,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ionmd.caller import option
 from ionmd.errors import InputError
 
-_HOW = "re-run with --force to start again from scratch, or choose another --out"
+
+def _how() -> str:
+    """What the user can do, in the caller's spelling (:mod:`ionmd.caller`)."""
+    return (
+        f"re-run with {option('--force')} to start again from scratch, or choose "
+        f"another {option('--out')}"
+    )
 
 
 class InputsChangedError(InputError):
@@ -53,7 +60,7 @@ def check_protocol_and_model(
     if mode_was != mode:  # one cause, not every adaptive key listed as "-> None"
         raise InputsChangedError(
             f'{out} holds a campaign run with protocol = "{mode_was}", not "{mode}" '
-            f"(the two protocols' data cannot be mixed); {_HOW}"
+            f"(the two protocols' data cannot be mixed); {_how()}"
         )
     changed = [
         f"{k} {was.get(k)!r} -> {protocol.get(k)!r}"
@@ -62,7 +69,7 @@ def check_protocol_and_model(
     ]
     if changed:
         raise InputsChangedError(
-            f"{out} holds data made with another protocol ({'; '.join(changed)}); {_HOW}"
+            f"{out} holds data made with another protocol ({'; '.join(changed)}); {_how()}"
         )
     old_model = previous.get("model", {})
     if {k: old_model.get(k) for k in ("model_name", "model_version")} != {
@@ -75,7 +82,7 @@ def check_protocol_and_model(
             if same_name
             else f"{old_model.get('model_name')}, not {model.get('model_name')}"
         )
-        raise InputsChangedError(f"{out} holds data made with {what}; {_HOW}")
+        raise InputsChangedError(f"{out} holds data made with {what}; {_how()}")
 
 
 def check_systems(
@@ -99,7 +106,7 @@ def check_systems(
         )
         raise InputsChangedError(
             f"{out} holds data for {shown}, which this config no longer asks for "
-            f"(other temperatures or materials); {_HOW}"
+            f"(other temperatures or materials); {_how()}"
         )
     changed = [k for k in with_data if k in was and was[k] != systems[k]]
     if changed:
@@ -107,7 +114,7 @@ def check_systems(
         raise InputsChangedError(
             f"{out} holds data for {', '.join(changed[:4])} made from another structure "
             f"of {', '.join(materials)} (its file, supercell or occupancies changed "
-            f"since); {_HOW}"
+            f"since); {_how()}"
         )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ionmd.caller import option
 from ionmd.errors import InputError
 
 LOCK_NAME = ".lock"
@@ -37,7 +38,7 @@ def lock_out_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             raise OutInUseError(
                 f"{out} is in use by another ionmd run (pid {holder}); wait for it to "
-                "finish or choose another --out"
+                f"finish or choose another {option('--out')}"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ionmd.caller import option
 from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.records import run_file_name
 from ionmd.engine.systems import SystemSpec
@@ -111,8 +112,8 @@ def plan_batches(
         if later:
             raise InputError(
                 f"{out}: the systems of batch {run_file_name(i)} are no longer asked "
-                "for while later batches hold data; re-run with --force or choose "
-                "another --out"
+                f"for while later batches hold data; re-run with {option('--force')} or "
+                f"choose another {option('--out')}"
             )
     new = [s for s in systems if s.key not in placed]
     if new:

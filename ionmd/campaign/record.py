@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ionmd.caller import option
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
 
@@ -84,9 +85,12 @@ def read_record(out: Path) -> CampaignRecord | None:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise InputError(
-            f"{path}: unreadable ({exc}); re-run with --force to start again, or "
-            "choose another --out"
+            f"{path}: unreadable ({exc}); re-run with {option('--force')} to start "
+            f"again, or choose another {option('--out')}"
         ) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: not a campaign record; use --force or another --out")
+        raise InputError(
+            f"{path}: not a campaign record; use {option('--force')} or another "
+            f"{option('--out')}"
+        )
     return CampaignRecord.from_json(data)

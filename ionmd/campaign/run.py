@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ionmd.caller import option
 from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
 from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, material_sources
 from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory
+from ionmd.campaign.multi_model import finished_as_asked
 from ionmd.campaign.orderings import material_systems
 from ionmd.campaign.plan import (
     CampaignPlan,
@@ -64,6 +66,7 @@ def run_campaign(
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
     model_object: object | None = None,
+    keep_finished: bool = False,
 ) -> CampaignResult:
     """Run (or resume) the campaign described by ``config`` into ``config.out``.
 
@@ -77,8 +80,17 @@ def run_campaign(
     (:mod:`ionmd.campaign.inputs`). ``status: done`` is the last thing written,
     after the run files, results.json, figures and the report with its campaign
     tables: a campaign killed before it is completed by the next run.
+
+    A campaign in OUT that finished with these same inputs and settings is
+    refused (``force`` runs it again), or with ``keep_finished`` (the Python
+    API, where a notebook cell is re-run) returned as it is, nothing run or
+    written.
     """
     out = check_output_dir(config.out, what="output directory (out)")
+    if analyze and config.obelix_data is not None:  # not after hours of MD
+        from ionmd.datasets.obelix import resolve_obelix_path
+
+        resolve_obelix_path(config.obelix_data)
     with ExitStack() as stack:
         locked = out.is_dir()
         if locked:
@@ -92,7 +104,10 @@ def run_campaign(
             executor=executor,
             force=force,
             model_object=model_object,
+            keep_finished=keep_finished,
         )
+        if prepared is None:
+            return _kept_result(previous, out=out)  # type: ignore[arg-type]
         out.mkdir(parents=True, exist_ok=True)  # only now: a refused config leaves nothing
         if not locked:
             stack.enter_context(lock_out_dir(out))
@@ -123,7 +138,8 @@ def _previous_record(out: Path, *, force: bool) -> CampaignRecord | None:
         return None
     if previous is None and any(out.glob("md*.h5")):
         raise InputError(
-            f"{out} holds run files from something else; use --force or another --out"
+            f"{out} holds run files from something else; use {option('--force')} or "
+            f"another {option('--out')}"
         )
     return previous
 
@@ -145,10 +161,12 @@ def _prepare(
     executor: ExecutorConfig | None,
     force: bool = False,
     model_object: object | None = None,
-) -> _Prepared:
+    keep_finished: bool = False,
+) -> _Prepared | None:
     """Read every structure, load the model, build the systems, check them against
     the data in OUT and plan the batches; raises InputError (nothing written or
-    removed) when refused."""
+    removed) when refused; None when OUT holds this campaign finished and
+    ``keep_finished``."""
     # every structure is read and checked before the model loads (minutes on a
     # cold GPU node) and before anything is written or removed
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
@@ -186,14 +204,14 @@ def _prepare(
         model=info,
         systems={s.key: s.content_sha256() for s in plan.systems},
     )
-    check_systems(
-        previous_inputs, systems=inputs["systems"], keys_with_data=with_data, out=out
+    _check_systems(
+        previous_inputs, config=config, systems=inputs["systems"], with_data=with_data
     )
-    if config.adaptive is not None and with_data:  # the systems the model can run
-        from ionmd.campaign.adaptive.same_systems import check_same_initial_systems
-
-        check_same_initial_systems(previous_inputs, keys=inputs["systems"], out=out)
-    _refuse_finished(previous, systems=inputs["systems"], analyze=analyze, out=out)
+    systems = inputs["systems"]
+    if _finished(
+        previous, config=config, systems=systems, analyze=analyze, keep=keep_finished
+    ):
+        return None
     if force:  # only now: a refused campaign removes nothing
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
@@ -212,6 +230,23 @@ def _prepare(
         other={"orderings": orderings} if orderings else {},
     )
     return _Prepared(model=model, plan=plan, record=record)
+
+
+def _check_systems(
+    previous_inputs: dict[str, Any] | None,
+    *,
+    config: CampaignConfig,
+    systems: dict[str, str],
+    with_data: set[str],
+) -> None:
+    """Refuse systems whose data in OUT were made from other content (and, in
+    an adaptive campaign, another set of initial systems)."""
+    out = Path(config.out)
+    check_systems(previous_inputs, systems=systems, keys_with_data=with_data, out=out)
+    if config.adaptive is not None and with_data:  # the systems the model can run
+        from ionmd.campaign.adaptive.same_systems import check_same_initial_systems
+
+        check_same_initial_systems(previous_inputs, keys=systems, out=out)
 
 
 def _batches(
@@ -293,20 +328,49 @@ def _load_model(
     return load_model(config.model, device=device, dtype=dtype, **fast), device
 
 
-def _refuse_finished(
-    previous: CampaignRecord | None, *, systems: dict[str, str], analyze: bool, out: Path
-) -> None:
-    """Refuse to re-run a finished campaign that asks for nothing new."""
+def _finished(
+    previous: CampaignRecord | None,
+    *,
+    config: CampaignConfig,
+    systems: dict[str, str],
+    analyze: bool,
+    keep: bool,
+) -> bool:
+    """True when OUT holds a finished campaign that this one asks nothing new of
+    (no new system, no analysis still to do; its systems' inputs are checked
+    before, :mod:`ionmd.campaign.inputs`), with the same settings, and ``keep``;
+    InputError when it is finished but not kept."""
     if previous is None or previous.status != "done":
-        return
+        return False
     if previous.analysed is False and analyze:
-        return
+        return False
     planned = {k for b in previous.plan or [] for k in b}
-    if set(systems) <= planned:
-        raise InputError(
-            f"{out} holds a finished campaign; use --force to run it again "
-            "(its results would be overwritten) or choose another --out"
+    if not set(systems) <= planned:
+        return False
+    out = Path(config.out)
+    if keep and finished_as_asked(config, analyze=analyze) is not None:
+        log.info(
+            f"{out} holds this campaign, finished with the same inputs: its "
+            f"results are returned ({option('--force')} runs it again)"
         )
+        return True
+    raise InputError(
+        f"{out} holds a finished campaign; use {option('--force')} to run it again "
+        f"(its results would be overwritten) or choose another {option('--out')}"
+    )
+
+
+def _kept_result(record: CampaignRecord, *, out: Path) -> CampaignResult:
+    """A finished campaign's result from its record (nothing run)."""
+    files = [out / b["file"] for b in record.batches if b.get("status") == "done"]
+    result = CampaignResult(
+        out_dir=out, run_files=files, failed_materials=dict(record.failed_materials)
+    )
+    result.batches = record.batches
+    for cost in record.batches:
+        result.failed_systems.update(cost.get("failed_systems") or {})
+    result.failed_tasks = dict(record.failed_tasks or {})
+    return result
 
 
 def _run_prepared(

@@ -93,8 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure()  # the one handler: ionmd's log messages as "ionmd: ..." on stderr
     interrupts.install()
+    from ionmd.caller import called_from
+
     try:
-        return int(args.func(args) or 0)
+        with called_from("cli"):  # messages name --force, not force=True
+            return int(args.func(args) or 0)
     except OutputError as exc:  # disk full, read-only: not the input's fault
         print(f"ionmd {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -41,12 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ionmd.analysis.compare import write_comparison
 
-    labels = {}
-    for item in args.label:
-        path, sep, name = item.partition("=")
-        if not sep or not path or not name.strip():
-            raise InputError(f"--label {item!r}: expected DIR=NAME")
-        labels[path] = name.strip()
+    labels = _labels(args.label, run_dirs=args.run_dirs)
     doc = write_comparison(
         run_dirs=args.run_dirs,
         out_dir=args.out,
@@ -67,3 +62,30 @@ def run(args: argparse.Namespace) -> int:
     print(rank_headline(ranking))
     print(f"comparison: {args.out}/comparison.html")
     return 0
+
+
+def _labels(items: list[str], *, run_dirs: list[str]) -> dict[str, str]:
+    """``--label DIR=NAME`` items as run directory (as given) -> name; InputError
+    for a DIR that is not one of the RUN_DIRs, or one labelled twice (either was
+    silently ignored)."""
+    import os
+
+    given = {os.path.realpath(d): d for d in run_dirs}
+    labels: dict[str, str] = {}
+    for item in items:
+        path, sep, name = item.partition("=")
+        if not sep or not path or not name.strip():
+            raise InputError(f"--label {item!r}: expected DIR=NAME")
+        run_dir = given.get(os.path.realpath(path))
+        if run_dir is None:
+            raise InputError(
+                f"--label {item!r}: {path} is not one of the compared RUN_DIRs "
+                f"({', '.join(run_dirs) or 'none given'}; --dft directories are "
+                'one "DFT (VASP)" row)'
+            )
+        if run_dir in labels:
+            raise InputError(
+                f"--label {item!r}: {path} is already labelled {labels[run_dir]!r}"
+            )
+        labels[run_dir] = name.strip()
+    return labels

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from pymatgen.core import Structure
 
 from ionmd.errors import InputError
+from ionmd.obelix_location import default_obelix_path
 
 if TYPE_CHECKING:
     from obelix import OBELiX  # type: ignore[import-untyped]
@@ -84,24 +85,6 @@ class ExperimentalValue:
     sigma_mS_cm: float
     raw_text: str
     is_upper_bound: bool
-
-
-def default_obelix_path() -> Path | None:
-    """Where the local OBELiX copy is, or None.
-
-    Order: env ``IONMD_OBELIX_DATA`` (returned as given, even if absent, so that
-    errors name it); env ``IONMD_SHARED`` + ``/data/obelix``; ``<repo>/../shared/
-    data/obelix`` if it exists; else None.
-    """
-    env = os.environ.get("IONMD_OBELIX_DATA")
-    if env:
-        return Path(env)
-    shared = os.environ.get("IONMD_SHARED")
-    if shared and (Path(shared) / "data" / "obelix").is_dir():
-        return Path(shared) / "data" / "obelix"
-    repo_root = Path(__file__).resolve().parents[2]
-    candidate = (repo_root / ".." / "shared" / "data" / "obelix").resolve()
-    return candidate if candidate.is_dir() else None
 
 
 def resolve_obelix_path(data_path: str | os.PathLike | None) -> Path:

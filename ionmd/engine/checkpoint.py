@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ionmd.caller import option
 from ionmd.engine.integrator import CHAIN_FIELDS
 from ionmd.errors import InputError
 from ionmd.outputs import atomic_output
@@ -91,7 +92,7 @@ def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]
         raise InputError(
             f"{path}: this checkpoint was written with another model, protocol or set "
             "of systems (or other structures); refusing to resume (use a new output "
-            "directory or --force)"
+            f"directory or {option('--force')})"
         )
     return payload
 

@@ -23,7 +23,7 @@ resumes bit-for-bit.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,8 @@ class InFlightBatch:
         self.writer: RunFileWriter | None = None
         self.dt = nh.time_internal(protocol.timestep_fs)
         self.atom_steps = 0
+        #: called after every step (the caller's progress display), or None
+        self.on_step: Callable[[], None] | None = None
 
     # --- what is in the batch ------------------------------------------------------
     @property
@@ -348,6 +350,8 @@ class InFlightBatch:
                 self.step += 1
                 self.atom_steps += self.n_atoms
                 self._record()
+                if self.on_step is not None:
+                    self.on_step()
                 due = time.perf_counter() - last_flush > p.flush_every_s
                 if self.step < end and (self.step % p.flush_every_steps == 0 or due):
                     self.flush()

@@ -336,6 +336,7 @@ class _BatchRun:
             n_atoms=self.n_atoms_total,
             enabled=cfg.progress and start < total,
             label=f"MD {len(self.keys)} systems, {self.n_atoms_total} atoms",
+            line_every_s=cfg.flush_every_s,  # without a terminal: a line per flush
         )
         progress.update(start)
         t0 = last_flush = time.perf_counter()

@@ -24,6 +24,7 @@ import h5py
 import numpy as np
 
 from ionmd import __version__
+from ionmd.caller import option
 from ionmd.fileformat import layout
 from ionmd.fileformat.reader import RunFileError
 from ionmd.outputs import (
@@ -144,7 +145,7 @@ def _guarded_write[T](fn: Callable[..., T]) -> Callable[..., T]:
             f"{self.path}: corrupt run file ({type(failure).__name__}: {reason}); "
             "its trajectory cannot be rebuilt from the checkpoint: delete "
             f"{self.path.name} and {self.path.with_suffix('.ckpt.pt').name} to run "
-            "this batch again from the start, or re-run with --force"
+            f"this batch again from the start, or re-run with {option('--force')}"
         ) from None
 
     return wrapper

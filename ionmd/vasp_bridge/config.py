@@ -36,6 +36,7 @@ from typing import Any
 
 from ionmd.campaign.config import flat_defaults
 from ionmd.errors import InputError
+from ionmd.obelix_location import relative_to_config
 from ionmd.settings import check_keys, nearest, read_toml
 
 #: the flat TOML's keys the bridge reads, with ``ionmd run``'s defaults
@@ -185,8 +186,12 @@ def campaign_from_dict(config: dict[str, Any]) -> Campaign:
 
 
 def load_campaign(path: str | Path) -> Campaign:
-    """Read a CONFIG.toml into a :class:`Campaign`."""
-    return campaign_from_dict(read_toml(path, what="campaign config"))
+    """Read a CONFIG.toml into a :class:`Campaign` (``obelix_data`` relative to
+    the file's folder, as ``ionmd run`` reads it)."""
+    data = read_toml(path, what="campaign config")
+    if isinstance(data.get("obelix_data"), str):
+        data["obelix_data"] = relative_to_config(data["obelix_data"], config_path=path)
+    return campaign_from_dict(data)
 
 
 def parse_walltime_s(text: str) -> int:

@@ -169,14 +169,19 @@ def build_input_set(
 def _potcar_symbols(input_set: MPMDSet, structure: Structure) -> tuple[str, ...]:
     """The POTCAR of every element; InputError naming an element the set has no
     POTCAR choice for (pymatgen raises a bare KeyError)."""
+    elements = Poscar(structure).site_symbols
+    choices = input_set.CONFIG.get("POTCAR", {})
+    # pymatgen falls back to the bare element name (a POTCAR.spec of "Po")
+    missing = next((el for el in elements if not choices.get(el)), None)
     try:
         symbols = tuple(input_set.potcar_symbols)
     except KeyError as exc:
+        missing = str(exc.args[0])
+    if missing is not None:
         raise InputError(
-            f"no POTCAR choice for element {exc.args[0]} in the Materials Project "
+            f"no POTCAR choice for element {missing} in the Materials Project "
             "set (elements covered: H-Bi, Ac-Pu)"
         ) from None
-    elements = Poscar(structure).site_symbols
     for el, sym in zip(elements, symbols, strict=False):
         if sym.split("_")[0] != {"D": "H", "T": "H"}.get(el, el):  # isotopes: H
             raise InputError(f"POTCAR {sym!r} does not match element {el}")

@@ -88,11 +88,38 @@ def test_notebook_use_returns_d_and_report(notebook_run):
     assert kept["prediction"] is False and kept["line"] == m.verdict.line
 
 
-def test_rerun_of_finished_campaign_is_refused(notebook_run):
-    """The doc's call again: finished, refused; with another protocol: refused
-    as made from other inputs (nothing is relabelled)."""
-    out, _ = notebook_run
-    with pytest.raises(InputError, match="another protocol"):
+def _run_doc_example(work: Path) -> dict:
+    """docs/python_api.md's notebook cell, run as written in ``work``."""
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        scope: dict = {}
+        exec(compile(doc_examples()[0], str(DOC), "exec"), scope)
+    finally:
+        os.chdir(cwd)
+    return scope
+
+
+def _files(out: Path) -> dict[Path, int]:
+    """Every file under ``out`` but the lock, with its mtime (ns)."""
+    return {
+        p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != ".lock"
+    }
+
+
+def test_rerun_of_the_notebook_cell_returns_its_results(notebook_run):
+    """The doc's cell run again in the same process: the finished campaign is
+    returned as it is, nothing run or rewritten; with another protocol: refused,
+    in the API's words (force=True, not --force)."""
+    out, res = notebook_run
+    before = _files(out)
+    again = _run_doc_example(out.parent)["res"]
+    assert isinstance(again, ionmd.Results)
+    assert again.document == res.document
+    assert again["alpha-Li3N"].at(900).D_cm2_s == res["alpha-Li3N"].at(900).D_cm2_s
+    assert [p.name for p in again.run_files] == [p.name for p in res.run_files]
+    assert _files(out) == before
+    with pytest.raises(InputError, match="another protocol") as refused:
         ionmd.run(
             {"alpha-Li3N": alpha_li3n_ase()},
             temperatures_K=[600, 900],
@@ -100,14 +127,41 @@ def test_rerun_of_finished_campaign_is_refused(notebook_run):
             out=out,
             **{**PROTOCOL, "duration_ps": 0.4},
         )
-    with pytest.raises(InputError, match="finished campaign"):
-        ionmd.run(
-            {"alpha-Li3N": alpha_li3n_ase()},
-            temperatures_K=[600, 900],
-            model="mace-tiny",
-            out=out,
-            **PROTOCOL,
-        )
+    assert "force=True" in str(refused.value) and "--force" not in str(refused.value)
+    assert _files(out) == before
+
+
+def test_interrupted_run_resumes_then_is_kept(tmp_path, monkeypatch):
+    """A run interrupted before its final mark is completed by the same call;
+    the call after that returns the finished campaign without running it."""
+    from ionmd.campaign import records
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    kwargs = dict(
+        temperatures_K=[700, 900],
+        model="lj",
+        out=tmp_path / "lj",
+        **{**PROTOCOL, "duration_ps": 0.1, "equilibration_ps": 0.02},
+    )
+    with monkeypatch.context() as m:
+        m.setattr(records, "_before_done_hook", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            ionmd.run("builtin:alpha-Li3N", **kwargs)
+    record = json.loads((tmp_path / "lj" / "campaign.json").read_text())
+    assert record["status"] == "running"
+    first = ionmd.run("builtin:alpha-Li3N", **kwargs)
+    assert json.loads((tmp_path / "lj" / "campaign.json").read_text())["status"] == "done"
+    before = _files(tmp_path / "lj")
+
+    def no_md(*args, **kw):
+        raise AssertionError("a finished campaign was run again")
+
+    monkeypatch.setattr("ionmd.campaign.run.run_batch", no_md)
+    kept = ionmd.run("builtin:alpha-Li3N", **kwargs)
+    assert kept.document == first.document and kept.run_files == first.run_files
+    assert _files(tmp_path / "lj") == before
 
 
 def test_analyze_returns_the_same_type(notebook_run, tmp_path):

@@ -33,6 +33,7 @@ from ionmd.campaign.adaptive.judge import (
     plan_material,
     system_numbers,
 )
+from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.engine.checkpoint import batch_inputs, fingerprint
 from ionmd.engine.inflight import InFlightBatch
@@ -175,15 +176,17 @@ class AdaptiveLoop:
         """Run to the end; returns the cost record (campaign.json's batch entry)."""
         t0 = time.perf_counter()
         steps0, atom_steps0 = self.pool.step, self.pool.atom_steps
-        while True:
-            at_boundary = self.pool.step % self.chunk == 0  # (a resume may be mid-chunk)
-            if at_boundary and self.state["decided_step"] != self.pool.step:
-                self._boundary()
-            if not self.pool.keys:
-                break
-            todo = self.chunk - self.pool.step % self.chunk
-            self.pool.advance(todo)
-            self.pool.flush()
+        with adaptive_progress(self) as progress:  # one bar (ionmd/.../progress.py)
+            while True:
+                at_boundary = self.pool.step % self.chunk == 0  # (a resume: mid-chunk)
+                if at_boundary and self.state["decided_step"] != self.pool.step:
+                    self._boundary()
+                progress.boundary()
+                if not self.pool.keys:
+                    break
+                todo = self.chunk - self.pool.step % self.chunk
+                self.pool.advance(todo)
+                self.pool.flush()
         self.state["done"] = True
         self._save()
         wall = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ionmd.caller import option
 from ionmd.errors import InputError
 
 
@@ -34,5 +35,6 @@ def check_same_initial_systems(
     raise InputError(
         f"{out} holds an adaptive campaign of {len(old)} initial systems; this config "
         f"{' and '.join(parts)} (an adaptive loop's queue cannot change): run them into "
-        "another --out, or re-run with --force to start again from scratch"
+        f"another {option('--out')}, or re-run with {option('--force')} to start again "
+        "from scratch"
     )

@@ -1,0 +1,90 @@
+"""The adaptive protocol's one progress bar: atom-steps done against the budget
+(``max_atom_steps``) or, without one, against the worst case (every system not
+yet stopped runs to ``max_duration_ps``), with the running and queued systems
+and an ETA. The worst case is recomputed at every chunk boundary (a temperature
+added raises it, a system stopped early lowers it), so the bar's total moves;
+the ETA counts only this process's work (a resume is not credited with the
+atom-steps of the run before). Shown through :class:`ionmd.engine.progress.Progress`
+(a bar on a terminal, a plain line per flush interval in a log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ionmd.engine.progress import Progress
+
+if TYPE_CHECKING:
+    from ionmd.campaign.adaptive.loop import AdaptiveLoop
+
+
+def worst_case_atom_steps(
+    state: Mapping[str, Any], *, step: int, atom_steps: int, max_steps: int
+) -> int:
+    """Atom-steps done plus what every queued or running system could still run."""
+    left = 0
+    for rec in state["systems"].values():
+        if rec["outcome"] == "queued":
+            left += rec["n_atoms"] * max_steps
+        elif rec["outcome"] == "running":
+            ran = step - (rec["entered_step"] or step)
+            left += rec["n_atoms"] * max(max_steps - ran, 0)
+    return atom_steps + left
+
+
+class AdaptiveProgress:
+    """The bar of one :class:`~ionmd.campaign.adaptive.loop.AdaptiveLoop`."""
+
+    def __init__(self, loop: AdaptiveLoop) -> None:
+        self.loop = loop
+        self.budget = int(loop.settings.max_atom_steps or 0)
+        self.max_steps = loop.settings.max_steps(loop.protocol)
+        self.bar = Progress(
+            total_steps=max(self._total(), 1),
+            enabled=loop.protocol.progress,
+            label="adaptive",
+            unit="atom-step",
+            line_every_s=loop.protocol.flush_every_s,
+        )
+
+    def _total(self) -> int:
+        pool = self.loop.pool
+        worst = worst_case_atom_steps(
+            self.loop.state,
+            step=pool.step,
+            atom_steps=pool.atom_steps,
+            max_steps=self.max_steps,
+        )
+        return min(worst, self.budget) if self.budget else worst
+
+    def _postfix(self) -> str:
+        outcomes = [r["outcome"] for r in self.loop.state["systems"].values()]
+        what = "budget" if self.budget else "worst case"
+        return (
+            f"{outcomes.count('running')} running, {outcomes.count('queued')} queued "
+            f"(total: {what})"
+        )
+
+    def tick(self) -> None:
+        """After every MD step (cheap: the display is throttled)."""
+        self.bar.update(self.loop.pool.atom_steps)
+
+    def boundary(self) -> None:
+        """After a chunk boundary's decisions: new total and counts."""
+        self.bar.set_total(max(self._total(), self.loop.pool.atom_steps, 1))
+        self.bar.update(self.loop.pool.atom_steps, postfix=self._postfix())
+
+
+@contextmanager
+def adaptive_progress(loop: AdaptiveLoop) -> Iterator[AdaptiveProgress]:
+    """The loop's bar while inside (closed where the loop stopped, also on an
+    interrupt); the loop's batch reports every step to it."""
+    progress = AdaptiveProgress(loop)
+    loop.pool.on_step = progress.tick
+    try:
+        yield progress
+    finally:
+        loop.pool.on_step = None
+        progress.bar.close()
