@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.msd_figure import draw_temperature, key_handles
+from ionmd.analysis.msd_figure import draw_temperature, key_handles, shade_windows
 from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
 from ionmd.analysis.report import MaterialResult
 from ionmd.outputs import atomic_output
@@ -73,6 +73,7 @@ def msd_figure(*, material: MaterialResult) -> Any:
     fig, ax = plt.subplots(figsize=(6.4, 4))
     cmap = plt.get_cmap("plasma")
     n = len(material.temperatures)
+    shade_windows(ax, results=material.temperatures)
     for k, r in enumerate(material.temperatures):
         draw_temperature(ax, result=r, colour=cmap(0.85 * k / max(1, n - 1)))
     ax.axhline(

@@ -89,12 +89,22 @@ def framework_on_li_lags(*, result: TemperatureResult) -> np.ndarray | None:
     )
 
 
+def window_ps(*, result: TemperatureResult) -> tuple[float, float] | None:
+    """(first, last) lag of the fit window, ps; None when it holds no lag."""
+    lag = np.asarray(result.lag_ps, dtype=np.float64)
+    sel = fit_window(lag_ps=lag, start_ps=result.fit_start_ps)
+    return (float(lag[sel][0]), float(lag[sel][-1])) if sel.any() else None
+
+
+def shade_windows(ax: Any, *, results: list[TemperatureResult]) -> None:
+    """Each distinct fit window once, grey (temperatures analysed alike share one)."""
+    windows = {w for r in results if (w := window_ps(result=r)) is not None}
+    for lo, hi in sorted(windows):
+        ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0, zorder=0)
+
+
 def draw_temperature(ax: Any, *, result: TemperatureResult, colour: Any) -> None:
-    """One temperature on the MSD axes: window, band, fitted line, curves."""
-    sel = fit_window(lag_ps=np.asarray(result.lag_ps), start_ps=result.fit_start_ps)
-    if sel.any():
-        window = np.asarray(result.lag_ps)[sel]
-        ax.axvspan(window[0], window[-1], color=colour, alpha=0.07, lw=0)
+    """One temperature on the MSD axes: band, fitted line, Li and framework curves."""
     fit = fit_lines(result=result)
     if fit is not None:
         if fit.lo_A2 is not None and fit.hi_A2 is not None:
@@ -116,7 +126,7 @@ def key_handles() -> list[Any]:
 
     return [
         Line2D([], [], color="0.3", ls="--", lw=0.8, label="framework"),
-        Patch(facecolor="0.3", alpha=0.12, label="fit window"),
+        Patch(facecolor="0.5", alpha=0.12, label="fit window"),
         Line2D([], [], color="k", lw=0.7, ls=":", label="fitted 6Dt + c"),
         Patch(facecolor="0.3", alpha=0.35, label="95 % band of D"),
     ]
@@ -125,6 +135,8 @@ def key_handles() -> list[Any]:
 __all__ = [
     "FitLines",
     "draw_temperature",
+    "shade_windows",
+    "window_ps",
     "fit_lines",
     "framework_on_li_lags",
     "key_handles",

@@ -130,6 +130,9 @@ def test_a_cancelled_temperature_is_not_in_the_legend(drawn, campaign, tmp_path)
 
 
 def test_the_timeline_labels_do_not_overlap(drawn, campaign, tmp_path):
+    """Stop reasons as long as the loop writes them (cut to one label each)."""
     a, _ = campaign
-    afig.plot_timeline(adaptive=a, out_dir=tmp_path)
+    long = "Li MSD 31.2 Å² ≥ 20 Å² and D's interval 0.25 ≤ 0.3 decades after 100 ps"
+    systems = {k: {**s, "reason": long} for k, s in a["systems"].items()}
+    afig.plot_timeline(adaptive={**a, "systems": systems}, out_dir=tmp_path)
     assert not _overlaps(drawn[-1])
