@@ -309,11 +309,11 @@ def write_text_reports(
         from ionmd.analysis.pooling import pooled_table
 
         tables.append(pooled_table(doc["pooled_orderings"]))
-    first, rest = (tables[0], tables[1:]) if tables else (None, [])
     summary = _summary_lines(doc) if doc is not None else []
     from ionmd.analysis.verdict import verdict_lines
 
     answer = verdict_lines(doc) if doc is not None else []
+    first, rest = (tables[0], tables[1:]) if tables else (None, [])
     md = [f"# {title}", "", *_first_screen_md(answer, first, summary, preface)]
     adaptive = _adaptive_section(doc, out)
     if adaptive is not None:
