@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -302,7 +303,8 @@ def material_msd_figure(
     run_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     m = adaptive["materials"].get(material_id) or {}
     skipped = f"; not run: {', '.join(not_run)}" if not_run else ""
-    fig.suptitle(f"{material_id}: {m.get('status', '?')}{skipped}", fontsize=9)
+    title = f"{material_id}: {m.get('status', '?')}{skipped}"
+    fig.suptitle(textwrap.fill(title, 110), fontsize=9)  # many not run: lines
     fig.tight_layout()
     return fig
 
