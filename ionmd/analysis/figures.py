@@ -22,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.msd_figure import draw_temperature, key_handles, shade_windows
+from ionmd.analysis.msd_figure import (
+    draw_temperature,
+    draw_threshold,
+    key_handles,
+    shade_windows,
+)
 from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
 from ionmd.analysis.report import MaterialResult
 from ionmd.outputs import atomic_output
@@ -76,13 +81,7 @@ def msd_figure(*, material: MaterialResult) -> Any:
     shade_windows(ax, results=material.temperatures)
     for k, r in enumerate(material.temperatures):
         draw_temperature(ax, result=r, colour=cmap(0.85 * k / max(1, n - 1)))
-    ax.axhline(
-        LI_MSD_THRESHOLD_A2,
-        color="k",
-        lw=0.8,
-        ls="-.",
-        label=f"{LI_MSD_THRESHOLD_A2:g} Å² threshold",
-    )
+    draw_threshold(ax, threshold_A2=LI_MSD_THRESHOLD_A2)
     ax.set_xlabel("lag time (ps)")
     ax.set_ylabel("MSD (Å²)")
     ax.set_title(f"{material.material_id} {material.formula}: Li MSD", fontsize=9)

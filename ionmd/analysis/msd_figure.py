@@ -119,6 +119,18 @@ def draw_temperature(ax: Any, *, result: TemperatureResult, colour: Any) -> None
         ax.plot(result.lag_ps, fw, color=colour, ls="--", lw=0.8)
 
 
+def draw_threshold(ax: Any, *, threshold_A2: float) -> None:
+    """The reliability threshold as a horizontal line; when the curves stay under
+    half of it, the axes keep the curves' scale (otherwise squeezed into the
+    bottom of the plot) and the legend says the line is above."""
+    lo, hi = ax.get_ylim()
+    off_scale = ax.has_data() and threshold_A2 > 2 * hi
+    label = f"{threshold_A2:g} Å² threshold" + (" (above the axes)" if off_scale else "")
+    ax.axhline(threshold_A2, color="k", lw=0.8, ls="-.", label=label)
+    if off_scale:
+        ax.set_ylim(lo, hi)
+
+
 def key_handles() -> list[Any]:
     """Legend entries for what every temperature draws alike."""
     from matplotlib.lines import Line2D
@@ -135,6 +147,7 @@ def key_handles() -> list[Any]:
 __all__ = [
     "FitLines",
     "draw_temperature",
+    "draw_threshold",
     "shade_windows",
     "window_ps",
     "fit_lines",

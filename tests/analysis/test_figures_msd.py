@@ -113,3 +113,27 @@ def test_two_temperatures_each_have_their_window_and_line(drawn, tmp_path):
     assert len(fills) == 2
     labels = ax.get_legend().get_texts()
     assert {"800 K", "1000 K"} <= {t.get_text() for t in labels}
+
+
+def test_curves_far_under_the_threshold_keep_their_scale(drawn, tmp_path):
+    """A slow material (MSD ~1 Å²) was squeezed into the bottom of a 0-20 Å² plot;
+    the axes now keep the curves' scale and the legend says the line is above."""
+    r = _result()
+    slow = replace(
+        r,
+        msd_A2=r.msd_A2 / 40.0,
+        D_cm2_s=r.D_cm2_s / 40.0,
+        D_ci95_cm2_s=(r.D_cm2_s / 50, r.D_cm2_s / 30),
+    )
+    ax = _one_axes(drawn, [slow], tmp_path)
+    assert ax.get_ylim()[1] < 0.25 * 20.0
+    assert slow.msd_A2.max() <= ax.get_ylim()[1]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "20 Å² threshold (above the axes)" in labels
+
+
+def test_the_threshold_is_drawn_when_the_curves_reach_it(drawn, tmp_path):
+    r = _result()  # MSD up to ~25 Å²
+    ax = _one_axes(drawn, [r], tmp_path)
+    assert ax.get_ylim()[1] > 20.0
+    assert "20 Å² threshold" in [t.get_text() for t in ax.get_legend().get_texts()]
