@@ -5,7 +5,7 @@
   batch time: step × time step), coloured by how it ended, a tick at each
   extension, a dashed line while it waited in the queue, the stop reason as a short
   label; below it the batch occupancy (atoms in the batch / capacity) per chunk.
-- ``adaptive_msd_<id>.png``: per material, two panels sharing the MSD axis: each
+- ``adaptive_msd_<id>.png``: per material, two panels (stacked) sharing the MSD axis: each
   temperature's Li MSD against lag from the run file's ``/msd`` datasets; and the
   largest Li MSD each decision saw against the run time it was taken at (dots),
   where the system stopped (a star, coloured by outcome), the 20 Å² target on both.
@@ -261,8 +261,8 @@ def material_msd_figure(
     *, adaptive: Mapping[str, Any], material_id: str, where: Mapping[str, Path]
 ) -> Any:
     """``adaptive_msd_<id>.png``, open: the Li MSD against lag from the run file
-    (left) and, against the run time each was taken at, the largest Li MSD every
-    decision saw (right: :func:`ionmd.campaign.adaptive.judge.system_numbers`).
+    (top) and, against the run time each was taken at, the largest Li MSD every
+    decision saw (below: :func:`ionmd.campaign.adaptive.judge.system_numbers`).
     A system that never ran (cancelled or queued) is named in the title only."""
     plt = _plt()
     target = float(adaptive["settings"].get("target_msd_A2", 20.0))
@@ -271,7 +271,8 @@ def material_msd_figure(
         key=lambda s: s["temperature_K"],
     )
     keys = {id(s): k for k, s in adaptive["systems"].items()}
-    fig, (lag_ax, run_ax) = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+    # stacked, not side by side: a column-wide figure stays legible on a phone
+    fig, (lag_ax, run_ax) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharey=True)
     cmap = plt.get_cmap("plasma")
     not_run, stopped = [], []
     for i, s in enumerate(systems):
@@ -292,6 +293,7 @@ def material_msd_figure(
     lag_ax.set_ylabel("Li MSD (Å²)")
     lag_ax.set_title("Li MSD from the run file, by lag", fontsize=8)
     run_ax.set_xlabel("run time (ps)")
+    run_ax.set_ylabel("Li MSD (Å²)")
     run_ax.set_title("largest Li MSD at each decision", fontsize=8)
     from matplotlib.lines import Line2D
 
@@ -300,7 +302,7 @@ def material_msd_figure(
         *_outcome_handles(stopped),
         Line2D([], [], color="k", ls="-.", lw=0.8, label=f"target {target:g} Å²"),
     ]
-    run_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    lag_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     m = adaptive["materials"].get(material_id) or {}
     skipped = f"; not run: {', '.join(not_run)}" if not_run else ""
     title = f"{material_id}: {m.get('status', '?')}{skipped}"
