@@ -253,6 +253,10 @@ def write_markdown(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figur
     write_text_atomic(out / "comparison.md", "\n".join(md) + "\n")
 
 
+#: the fold under the first screen with each model's parameters
+MADE_WITH = "Made with: each model's and protocol's parameters"
+
+
 def write_html(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figure]) -> None:
     from ionmd.analysis.report_text import _image_src
 
@@ -271,9 +275,9 @@ def write_html(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figure]) 
         h.append(f"<h3>{e(mid)}</h3><ul>")
         h += [f"<li>{e(line)}</li>" for line in lines]
         h.append("</ul>")
-    h += ["</details></div>", "<h2>Made with</h2><ul>"]
+    h += ["</details></div>", f"<details><summary>{MADE_WITH}</summary><ul>"]
     h += [f"<li>{e(label)}: {e(m['settings'])}</li>" for label, m in doc["models"].items()]
-    h.append("</ul>")
+    h.append("</ul></details>")
     for t in tables(doc):
         h += wide(html_table(t))
     h.append("<h2>Parity</h2><div class='figs'>")

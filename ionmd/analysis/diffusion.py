@@ -118,6 +118,12 @@ class TemperatureResult:
         )
 
 
+def fit_window(*, lag_ps: np.ndarray, start_ps: float) -> np.ndarray:
+    """``(L,)`` bool: the lags the least-squares D is fitted on (from ``start_ps``
+    to the longest lag; kinisi fits the same lags, from ``start_dt_ps``)."""
+    return np.asarray(lag_ps) >= start_ps - 1e-12
+
+
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
     if x.size < 2:
         return float("nan")
@@ -268,7 +274,7 @@ def _ols_fit(
             positions_A=tr.positions_A[..., axes], lag_frames=lags
         )
     d = len(axes)
-    sel = lag_ps >= start_ps - 1e-12
+    sel = fit_window(lag_ps=lag_ps, start_ps=start_ps)
     D_ols = _slope(lag_ps[sel], tracer[sel]) / (2 * d) * _A2_PS_TO_CM2_S
     D_sigma = _slope(lag_ps[sel], coll[sel]) / (2 * d * tr.n_mobile) * _A2_PS_TO_CM2_S
     return tracer3, coll3, D_ols, D_sigma

@@ -18,9 +18,16 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ionmd.analysis.msd_figure import (
+    draw_temperature,
+    draw_threshold,
+    key_handles,
+    shade_windows,
+)
 from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
 from ionmd.analysis.report import MaterialResult
 from ionmd.outputs import atomic_output
@@ -65,32 +72,27 @@ def figure_names(material_ids: Sequence[str]) -> list[str]:
     return [*names, "parity.png", "log_error.png"]
 
 
-def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+def msd_figure(*, material: MaterialResult) -> Any:
+    """The MSD figure of one material (:mod:`ionmd.analysis.msd_figure`), open."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig, ax = plt.subplots(figsize=(6.4, 4))
     cmap = plt.get_cmap("plasma")
     n = len(material.temperatures)
+    shade_windows(ax, results=material.temperatures)
     for k, r in enumerate(material.temperatures):
-        c = cmap(0.85 * k / max(1, n - 1))
-        ax.plot(r.lag_ps, r.msd_A2, color=c, label=f"{r.temperature_K:g} K")
-        if r.framework_msd_A2 is not None and r.framework_lag_ps is not None:
-            ax.plot(r.framework_lag_ps, r.framework_msd_A2, color=c, ls="--", lw=0.8)
-        ax.axvline(r.fit_start_ps, color=c, ls=":", lw=0.6)
-    ax.axhline(
-        LI_MSD_THRESHOLD_A2,
-        color="k",
-        lw=0.8,
-        ls="-.",
-        label=f"{LI_MSD_THRESHOLD_A2:g} Å² threshold",
-    )
+        draw_temperature(ax, result=r, colour=cmap(0.85 * k / max(1, n - 1)))
+    draw_threshold(ax, threshold_A2=LI_MSD_THRESHOLD_A2)
     ax.set_xlabel("lag time (ps)")
     ax.set_ylabel("MSD (Å²)")
-    ax.set_title(
-        f"{material.material_id} {material.formula}: Li (solid), framework (dashed)",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7)
+    ax.set_title(f"{material.material_id} {material.formula}: Li MSD", fontsize=9)
+    handles = ax.get_legend_handles_labels()[0] + key_handles()
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
+    return fig
+
+
+def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+    fig = msd_figure(material=material)
     path = Path(out_dir) / _msd_name(material.material_id)
     _save(fig, path)
     return path

@@ -1,6 +1,7 @@
 """The stylesheet of ionmd's self-contained HTML pages: readable at laptop width
 (1366 px) and on a phone; wide tables scroll inside their own box instead of
-widening the page, figures shrink to the column."""
+widening the page (on a narrow screen in a smaller font, so that more columns
+fit), figures shrink to the column."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ STYLE = (
     ".answer{background:#f7f9fc;border-left:4px solid #4a7bd0;padding:.2em 1em}"
     ".answer li{margin:.15em 0}.note{color:#555}small{color:#555}"
     "summary{cursor:pointer;margin:.5em 0}"
+    "@media (max-width:45em){body{padding:0 .5em}table{font-size:.8em}"
+    "td,th{padding:2px 4px}}"
 )
 
 

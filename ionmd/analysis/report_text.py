@@ -236,6 +236,52 @@ def _section_html(section: Section, *, folder: Path, embed: bool) -> list[str]:
     return h
 
 
+#: the fold that holds what the results were made with (model, protocol)
+PARAMETERS_SUMMARY = "Model and protocol parameters"
+
+
+def _first_screen_md(
+    answer: Sequence[str],
+    first: Table | None,
+    summary: Sequence[str],
+    preface: Sequence[str],
+) -> list[str]:
+    """The verdict, the materials table and the summary; then the parameters,
+    folded (``<details>``, which Markdown viewers such as GitHub's render)."""
+    md = (
+        ["**σ(300 K) per material**", ""] + [f"- {a}" for a in answer] + [""]
+        if answer
+        else []
+    )
+    md += markdown_table(first) if first is not None else []
+    md += [*summary, ""] if summary else []
+    if preface:
+        md += [f"<details><summary>{PARAMETERS_SUMMARY}</summary>", "", *preface]
+        md += ["", "</details>", ""]
+    return md
+
+
+def _first_screen_html(
+    answer: Sequence[str],
+    first: Table | None,
+    summary: Sequence[str],
+    preface: Sequence[str],
+) -> list[str]:
+    """As :func:`_first_screen_md`, in HTML."""
+    h = []
+    if answer:
+        h.append("<p><b>σ(300 K) per material</b></p><ul>")
+        h += [f"<li>{html.escape(line)}</li>" for line in answer]
+        h.append("</ul>")
+    h += wide(html_table(first)) if first is not None else []
+    h += [f"<p>{html.escape(line)}</p>" for line in summary]
+    if preface:
+        h.append(f"<details><summary>{PARAMETERS_SUMMARY}</summary>")
+        h += [f"<p>{html.escape(line)}</p>" for line in preface]
+        h.append("</details>")
+    return h
+
+
 def write_text_reports(
     *,
     doc: dict[str, Any] | None,
@@ -250,10 +296,11 @@ def write_text_reports(
     ``doc`` is the results.json document (``None``: no analysis, the report holds
     only ``sections``); ``sections`` (the campaign's tables) follow the analysis
     under their own headings; ``embed_images`` inlines the figures in the HTML.
-    The first screen: the verdict per material (:mod:`ionmd.analysis.verdict`)
-    and ``preface`` (what it was made with: model, protocol, device); then, for an
-    adaptive campaign, its section (:mod:`ionmd.analysis.adaptive.tables`: decision
-    log, timeline, MSD curves) before the analysis.
+    The first screen: the verdict per material (:mod:`ionmd.analysis.verdict`),
+    the materials table and the summary; below, folded, ``preface`` (what it was
+    made with: model, protocol, device); then, for an adaptive campaign, its
+    section (:mod:`ionmd.analysis.adaptive.tables`: decision log, timeline, MSD
+    curves) before the rest of the analysis.
     """
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
@@ -266,31 +313,22 @@ def write_text_reports(
     from ionmd.analysis.verdict import verdict_lines
 
     answer = verdict_lines(doc) if doc is not None else []
-    md = [f"# {title}", ""]
-    if answer:
-        md += ["**σ(300 K) per material**", ""] + [f"- {line}" for line in answer] + [""]
-    md += [*preface, ""] if preface else []
-    md += [*summary, ""] if summary else []
+    first, rest = (tables[0], tables[1:]) if tables else (None, [])
+    md = [f"# {title}", "", *_first_screen_md(answer, first, summary, preface)]
     adaptive = _adaptive_section(doc, out)
     if adaptive is not None:
         md += _section_md(adaptive) + ["", "# Analysis", ""]
-    for table in tables:
+    for table in rest:
         md += markdown_table(table)
     md += [f"![{name}]({name})" for name in figures or []]
     for section in sections:
         md += _section_md(section)
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
-    h = page_head(title)
-    if answer:
-        h.append("<p><b>σ(300 K) per material</b></p><ul>")
-        h += [f"<li>{html.escape(line)}</li>" for line in answer]
-        h.append("</ul>")
-    h += [f"<p>{html.escape(line)}</p>" for line in preface]
-    h += [f"<p>{html.escape(line)}</p>" for line in summary]
+    h = page_head(title) + _first_screen_html(answer, first, summary, preface)
     if adaptive is not None:
         h += _section_html(adaptive, folder=out, embed=embed_images)
         h.append("<h1>Analysis</h1>")
-    for table in tables:
+    for table in rest:
         h += wide(html_table(table))
     for name in figures or []:
         src = html.escape(_image_src(name, folder=out, embed=embed_images))

@@ -89,9 +89,13 @@ def test_report_has_the_timeline_the_reasons_and_the_figures(analysed):
     fast = next(line for line in md.splitlines() if line.startswith("- toy-fast"))
     # the protocol's own verdict replaces the study's "every requested temperature"
     assert "adaptive protocol: resolved: " in fast
-    # the section comes after the first screen and before the analysis tables
+    # the section comes after the first screen (verdict, materials table) and
+    # before the rest of the analysis
     assert (
-        md.index("# Adaptive protocol") < md.index("# Analysis") < md.index("## Materials")
+        md.index("## Materials")
+        < md.index("# Adaptive protocol")
+        < md.index("# Analysis")
+        < md.index("## Temperatures")
     )
     materials = md[md.index("## Adaptive protocol: materials") :].split("\n\n")[1]
     for mid, status, reason in [

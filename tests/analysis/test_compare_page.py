@@ -172,3 +172,13 @@ def test_single_model_report_has_the_same_stylesheet(tmp_path: Path) -> None:
     assert "name='viewport'" in page.read_text()
     scroll, client = _page_width(page, 600)
     assert scroll <= client, f"{scroll} px wide page in a {client} px window"
+
+
+def test_parameters_are_folded_below_the_answer(page: Path) -> None:
+    """Issue 22: each model's parameters sit under the answer, inside <details>."""
+    text = page.read_text()
+    fold = re.search(
+        r"<details><summary>Made with[^<]*</summary>(.*?)</details>", text, re.S
+    )
+    assert fold and "sevennet-0: " in fold.group(1)
+    assert text.index("σ(300 K) per material and model") < fold.start()

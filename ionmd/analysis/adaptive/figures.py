@@ -5,14 +5,17 @@
   batch time: step × time step), coloured by how it ended, a tick at each
   extension, a dashed line while it waited in the queue, the stop reason as a short
   label; below it the batch occupancy (atoms in the batch / capacity) per chunk.
-- ``adaptive_msd_<id>.png``: per material, each temperature's Li MSD against lag
-  from the run file's ``/msd`` datasets, the 20 Å² target, the MSD at each decision
-  (small dots) and where the system stopped (large marker, its outcome).
+- ``adaptive_msd_<id>.png``: per material, two panels (stacked) sharing the MSD axis: each
+  temperature's Li MSD against lag from the run file's ``/msd`` datasets; and the
+  largest Li MSD each decision saw against the run time it was taken at (dots),
+  where the system stopped (a star, coloured by outcome), the 20 Å² target on both.
+  A decision is taken on run time, not on a lag, so it has its own axis.
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -208,13 +211,59 @@ def _judged(s: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def plot_material_msd(
-    *,
-    adaptive: Mapping[str, Any],
-    material_id: str,
-    where: Mapping[str, Path],
-    out_dir: str | os.PathLike[str],
-) -> Path:
+def _label(s: Mapping[str, Any]) -> str:
+    """A temperature's legend label; a system cancelled while it ran says so."""
+    label = f"{s['temperature_K']:g} K"
+    return label + " (cancelled)" if s["outcome"] == "cancelled" else label
+
+
+def _draw_system(
+    lag_ax: Any, run_ax: Any, s: Mapping[str, Any], curve: Any, colour: Any
+) -> None:
+    """One system: its MSD against lag (left) and its decisions against run time
+    (right, the last one a star in the colour of how it ended)."""
+    xs, ys = _judged(s)
+    label = _label(s)
+    if curve is not None:
+        lag_ax.plot(*curve, color=colour, lw=1.2)
+    run_ax.plot(xs, ys, "o-", color=colour, ms=3, lw=0.8, label=label)
+    if xs and s["outcome"] not in ("running", "queued"):
+        run_ax.plot(
+            xs[-1:],
+            ys[-1:],
+            "*",
+            ms=13,
+            mfc=OUTCOME_COLOURS.get(s["outcome"], "#bcbd22"),
+            mec="k",
+            zorder=3,
+        )
+
+
+def _outcome_handles(outcomes: Sequence[str]) -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="*",
+            ms=10,
+            mfc=OUTCOME_COLOURS.get(o, "#bcbd22"),
+            mec="k",
+            label=f"stopped: {o.replace('_', '-')}",
+        )
+        for o in sorted(set(outcomes))
+    ]
+
+
+def material_msd_figure(
+    *, adaptive: Mapping[str, Any], material_id: str, where: Mapping[str, Path]
+) -> Any:
+    """``adaptive_msd_<id>.png``, open: the Li MSD against lag from the run file
+    (top) and, against the run time each was taken at, the largest Li MSD every
+    decision saw (below: :func:`ionmd.campaign.adaptive.judge.system_numbers`).
+    A system that never ran (cancelled or queued) is named in the title only."""
     plt = _plt()
     target = float(adaptive["settings"].get("target_msd_A2", 20.0))
     systems = sorted(
@@ -222,47 +271,54 @@ def plot_material_msd(
         key=lambda s: s["temperature_K"],
     )
     keys = {id(s): k for k, s in adaptive["systems"].items()}
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    # stacked, not side by side: a column-wide figure stays legible on a phone
+    fig, (lag_ax, run_ax) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharey=True)
     cmap = plt.get_cmap("plasma")
+    not_run, stopped = [], []
     for i, s in enumerate(systems):
-        c = cmap(0.85 * i / max(1, len(systems) - 1))
-        key = keys[id(s)]
-        curve = _msd_curve(where.get(key), key)
-        label = f"{s['temperature_K']:g} K"
-        if curve is not None:
-            ax.plot(*curve, color=c, lw=1.2, label=label)
-            label = None
-        xs, ys = _judged(s)
-        ax.plot(xs, ys, "o", color=c, ms=2.5, label=label)
-        if xs and s["outcome"] not in ("running", "queued"):
-            ax.plot(
-                xs[-1:],
-                ys[-1:],
-                "*",
-                ms=13,
-                mfc=OUTCOME_COLOURS.get(s["outcome"], "#bcbd22"),
-                mec="k",
-            )
-            ax.annotate(
-                s["outcome"].replace("_", "-"),
-                (xs[-1], ys[-1]),
-                xytext=(6, -3),
-                textcoords="offset points",
-                fontsize=6,
-            )
-    ax.axhline(target, color="k", ls="-.", lw=0.8, label=f"target {target:g} Å²")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("lag time (ps)")
-    ax.set_ylabel("Li MSD (Å²)")
+        curve = _msd_curve(where.get(keys[id(s)]), keys[id(s)])
+        if curve is None and not _judged(s)[0]:  # cancelled or queued: never ran
+            not_run.append(f"{s['temperature_K']:g} K ({s['outcome']})")
+            continue
+        colour = cmap(0.85 * i / max(1, len(systems) - 1))
+        _draw_system(lag_ax, run_ax, s, curve, colour)
+        if _judged(s)[0] and s["outcome"] not in ("running", "queued"):
+            stopped.append(s["outcome"])
+    for ax in (lag_ax, run_ax):
+        ax.axhline(target, color="k", ls="-.", lw=0.8)
+        ax.set_yscale("log")
+    lag_ax.set_xscale("log")
+    run_ax.set_xlim(left=0)  # decisions come every chunk: a linear clock
+    lag_ax.set_xlabel("lag time (ps)")
+    lag_ax.set_ylabel("Li MSD (Å²)")
+    lag_ax.set_title("Li MSD from the run file, by lag", fontsize=8)
+    run_ax.set_xlabel("run time (ps)")
+    run_ax.set_ylabel("Li MSD (Å²)")
+    run_ax.set_title("largest Li MSD at each decision", fontsize=8)
+    from matplotlib.lines import Line2D
+
+    handles = [
+        *run_ax.get_legend_handles_labels()[0],
+        *_outcome_handles(stopped),
+        Line2D([], [], color="k", ls="-.", lw=0.8, label=f"target {target:g} Å²"),
+    ]
+    lag_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     m = adaptive["materials"].get(material_id) or {}
-    status = m.get("status", "?")
-    ax.set_title(
-        f"{material_id}: {status}; dots: MSD at each decision, ★ where it stopped",
-        fontsize=8,
-    )
-    ax.legend(fontsize=6)
+    skipped = f"; not run: {', '.join(not_run)}" if not_run else ""
+    title = f"{material_id}: {m.get('status', '?')}{skipped}"
+    fig.suptitle(textwrap.fill(title, 110), fontsize=9)  # many not run: lines
     fig.tight_layout()
+    return fig
+
+
+def plot_material_msd(
+    *,
+    adaptive: Mapping[str, Any],
+    material_id: str,
+    where: Mapping[str, Path],
+    out_dir: str | os.PathLike[str],
+) -> Path:
+    fig = material_msd_figure(adaptive=adaptive, material_id=material_id, where=where)
     path = Path(out_dir) / msd_figure_name(material_id)
     _save(fig, path)
     return path
