@@ -5,7 +5,8 @@ The campaign: the toy conductor (toy-fast: 108 framework atoms + Li, CPU pair
 potential, docs/toy_conductor.md) at three temperatures in one batch, the
 study's strides (2 fs, Li frames every 100 fs), ``--duration-ps`` long. Each
 setting of ``framework_every_fs`` (0 = off, 100, 1000 fs) runs in turn,
-``--repeats`` times (off, 100, 1000, off, ...); step time is the engine's wall
+``--repeats`` times, the order rotated each repeat (off, 100, 1000; 100,
+1000, off; ...); step time is the engine's wall
 time per step (model loading excluded), the ratio to "off" is the median of the
 per-repeat ratios (:func:`benchmarks.timing.ratio_stats`). Sizes: the file, and
 the bytes each series stores per 100 ps of one system (from HDF5's storage
@@ -89,7 +90,12 @@ def measure(*, duration_ps: float, repeats: int) -> dict[str, Any]:
 
         return go
 
-    times = interleave({f"{fs:g}": part(fs) for fs in SETTINGS_FS}, repeats=repeats)
+    parts = [(f"{fs:g}", part(fs)) for fs in SETTINGS_FS]
+    times: dict[str, list[float]] = {name: [] for name, _ in parts}
+    for r in range(max(1, repeats)):  # the order rotates: no setting always first
+        turn = parts[r % len(parts) :] + parts[: r % len(parts)]
+        for name, got in interleave(dict(turn), repeats=1).items():
+            times[name] += got
     return {
         "campaign": f"toy-fast, 3 temperatures, {len(systems[0].atoms)} atoms each, "
         f"{duration_ps} ps at 2 fs, Li frames every 100 fs, CPU",

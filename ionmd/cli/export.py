@@ -36,7 +36,12 @@ def register(subparsers: Any) -> None:
         "structures need framework_every_fs > 0 in the run's config; without it "
         "only the Li ions are written, and a line says so (docs/hdf5_layout.md).",
     )
-    p.add_argument("run", type=Path, metavar="RUN", help="the run file (.h5)")
+    p.add_argument(
+        "run",
+        type=Path,
+        metavar="RUN",
+        help="the run file (.h5), or a campaign OUT (its md.h5)",
+    )
     p.add_argument("--format", required=True, help=f"one of: {names}")
     p.add_argument(
         "--system", help="the system key (e.g. gvd_800K); needed when RUN holds several"

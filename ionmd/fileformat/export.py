@@ -58,15 +58,16 @@ def export_run(
     system: str | None = None,
     out: str | os.PathLike[str] | None = None,
 ) -> Export:
-    """Write ``system`` of ``run_path`` as ``fmt`` to ``out`` (default: next to the
-    run file, ``<run>_<system><suffix>``). ``system`` may be omitted when the file
+    """Write ``system`` of ``run_path`` (a run file, or a campaign directory with
+    its ``md.h5``) as ``fmt`` to ``out`` (default: next to the run file,
+    ``<run>_<system><suffix>``). ``system`` may be omitted when the file
     holds one. One-line :class:`~ionmd.errors.InputError` on a bad format or
     system; :class:`~ionmd.fileformat.reader.RunFileError` on a bad file."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(
             f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}"
         )
-    run_path = Path(run_path)
+    run_path = _run_file(Path(run_path))
     key = _system(run_path, system)
     images, full, note = _images(run_path, key)
     if not images:
@@ -91,6 +92,15 @@ def export_run(
         full=full,
         note=note,
     )
+
+
+def _run_file(path: Path) -> Path:
+    """``path``, or the ``md.h5`` of a campaign's output directory."""
+    if not path.is_dir():
+        return path
+    if (path / "md.h5").is_file():
+        return path / "md.h5"
+    raise InputError(f"{path} is a directory without md.h5: give the run file (.h5)")
 
 
 def _system(run_path: Path, system: str | None) -> str:

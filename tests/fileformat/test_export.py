@@ -167,12 +167,14 @@ def test_li_only_when_the_framework_is_off(tmp_path, capsys):
     ("args", "words"),
     [
         (["no/such.h5", "--format", "extxyz"], "no such file"),
+        (["DIR", "--format", "extxyz"], "a directory without md.h5"),
         (["RUN", "--format", "pdb"], "unknown format 'pdb'"),
         (["RUN", "--format", "traj", "--system", "nope_1K"], "no system 'nope_1K'"),
     ],
 )
 def test_export_errors_in_one_line(fluid_run, tmp_path, capsys, args, words):
-    args = [str(fluid_run) if a == "RUN" else a for a in args]
+    names = {"RUN": str(fluid_run), "DIR": str(tmp_path)}
+    args = [names.get(a, a) for a in args]
     assert main(["export", *args, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err, err
