@@ -213,3 +213,36 @@ def test_fingerprint_unchanged_when_off():
     assert "framework_every_fs" not in off.as_dict()
     on = quick_config(framework_every_fs=50.0).protocol
     assert on.fingerprint_fields()["framework_every_fs"] == 50.0
+
+
+def test_a_failed_system_leaves_the_others_framework_frames_intact(tmp_path):
+    """A system dropped mid-flush (fault) takes its pending framework frames
+    with it; the survivor's are those of its run alone (Recorder.select)."""
+    from .test_faults import FaultyModel
+
+    cfg = quick_config(
+        duration_ps=0.5, equilibration_ps=0.1, flush_every_ps=0.1, framework_every_fs=50.0
+    )
+    good, bad = spec(argon(2), 50.0, "good"), spec(argon(3), 50.0, "nan")
+    run_batch(
+        [bad, good],
+        FaultyModel({108: "nan"}, after_call=40),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "b.h5",
+        model_name="faulty",
+    )
+    run_batch(
+        [good],
+        lj_model(),
+        protocol=cfg.protocol,
+        out_path=tmp_path / "a.h5",
+        model_name="lj",
+    )
+    got, alone = (
+        _frames(tmp_path / "b.h5", "good_50K"),
+        _frames(tmp_path / "a.h5", "good_50K"),
+    )
+    np.testing.assert_array_equal(got[0], alone[0])
+    np.testing.assert_allclose(got[1], alone[1], rtol=0, atol=1e-9)
+    steps, fw, _, _ = _frames(tmp_path / "b.h5", "nan_50K")
+    assert np.isfinite(fw).all() and steps.max() < cfg.n_steps
