@@ -142,6 +142,7 @@ FLAT_KEYS: tuple[str, ...] = (
     "thermostat_tau_fs",
     "chain_length", "sample_every_fs", "msd_every_fs", "msd_block_size",
     "thermo_every_fs", "flush_every_ps", "flush_every_s", "fault_check_every_fs",
+    "framework_every_fs",
     "max_step_displacement_A", "max_temperature_factor", "max_atoms_per_batch",
     "progress", "cueq", "compile_mode", "neighbor_skin_A",
     "protocol", *ADAPTIVE_KEYS,
@@ -208,7 +209,9 @@ class CampaignConfig(CampaignSettings):
         flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
         flat |= {"protocol": self.protocol_mode}
         flat |= (self.adaptive or AdaptiveSettings()).as_dict()
-        return {k: flat[k] for k in FLAT_KEYS} | {"extra": dict(self.extra)}
+        # framework_every_fs is left out when off (Protocol.as_dict): run files
+        # and campaign.json stay as before the key existed
+        return {k: flat[k] for k in FLAT_KEYS if k in flat} | {"extra": dict(self.extra)}
 
     def replace(self, **changes: Any) -> CampaignConfig:
         """A copy with flat keys changed (each routed to its layer)."""

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "bench": "ionmd.cli.bench",
     "status": "ionmd.cli.status",
     "compare": "ionmd.cli.compare",
+    "export": "ionmd.cli.export",
 }
 
 

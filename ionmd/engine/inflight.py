@@ -407,7 +407,12 @@ class InFlightBatch:
                         c.origin = rel.detach().clone()
                     c.msd.sample(rel)
                 if due_frame:
-                    c.rec.add_frame(step=local, positions=rel, framework_com=shift)
+                    c.rec.add_frame(
+                        step=local,
+                        positions=rel,
+                        framework_com=shift,
+                        with_framework=p.framework_frame_due(local),
+                    )
         if local % p.thermo_every_steps == 0:
             temps, conserved = thermo if thermo is not None else self._thermo_now()
             c.rec.add_thermo(

@@ -68,6 +68,10 @@ class Protocol:
     #: lags per decade of the multiple-window MSD (block length B)
     msd_block_size: int = 10
     thermo_every_fs: float = 100.0
+    #: stride of the stored framework (non-mobile) positions, for viewing and
+    #: exporting full structures (``ionmd export``); 0: off (Li frames only). A
+    #: multiple of sample_every_fs, so each framework frame has its Li frame
+    framework_every_fs: float = 0.0
     #: flush to HDF5 at least this often in simulated time and in wall time
     flush_every_ps: float = 5.0
     flush_every_s: float = 60.0
@@ -123,6 +127,17 @@ class Protocol:
             if getattr(self, name) < self.timestep_fs:
                 raise InputError(f"{name} must be at least one timestep")
         self._check_step_counts()
+        self._check_framework_stride()
+
+    def _check_framework_stride(self) -> None:
+        if self.framework_every_fs == 0:
+            return
+        n, li = self._steps(self.framework_every_fs), self.sample_every_steps
+        if self.framework_every_fs < self.timestep_fs or n % li:
+            raise InputError(
+                f"framework_every_fs = {self.framework_every_fs:g} must be 0 (off) or a "
+                f"multiple of sample_every_fs ({self.sample_every_fs:g} fs)"
+            )
 
     def _check_choices(self) -> None:
         if self.dtype not in ("auto", "float32", "float64"):
@@ -184,6 +199,17 @@ class Protocol:
         return self._steps(self.thermo_every_fs)
 
     @property
+    def framework_every_steps(self) -> int:
+        """0 when framework frames are off."""
+        return 0 if self.framework_every_fs == 0 else self._steps(self.framework_every_fs)
+
+    def framework_frame_due(self, step: int) -> bool:
+        """Whether a system at its own ``step`` stores its framework (a Li frame
+        step on the framework stride)."""
+        n, eq = self.framework_every_steps, self.equilibration_steps
+        return n > 0 and step >= eq and (step - eq) % n == 0
+
+    @property
     def fault_check_every_steps(self) -> int:
         return self._steps(self.fault_check_every_fs)
 
@@ -201,11 +227,21 @@ class Protocol:
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The settings that determine a trajectory, given its system and model
-        (an allow-list: :data:`PROTOCOL_KEYS`)."""
-        return {k: getattr(self, k) for k in PROTOCOL_KEYS}
+        (an allow-list: :data:`PROTOCOL_KEYS`), and ``framework_every_fs`` when
+        on (off, checkpoints and campaigns fingerprinted before it existed still
+        match)."""
+        fields = {k: getattr(self, k) for k in PROTOCOL_KEYS}
+        if self.framework_every_fs:
+            fields["framework_every_fs"] = self.framework_every_fs
+        return fields
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field; ``framework_every_fs`` only when on, so a run file's and
+        campaign.json's config stay as they were before the key existed."""
+        out = dataclasses.asdict(self)
+        if not self.framework_every_fs:
+            del out["framework_every_fs"]
+        return out
 
     def replace(self, **changes: Any) -> Protocol:
         return dataclasses.replace(self, **changes)

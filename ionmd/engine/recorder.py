@@ -1,8 +1,9 @@
 """Device-side buffers for what the run file keeps, copied to the host once per
 flush (never per step): the subsampled unwrapped mobile-ion frames (relative to
 the framework's centre of mass, :mod:`ionmd.engine.frame`), the framework's
-centre-of-mass displacement of each frame, and the thermodynamics. The MSD
-lives in :mod:`ionmd.engine.msd`."""
+centre-of-mass displacement of each frame, the framework's own positions on
+their coarser stride (``framework_every_fs``, same frame as the mobile ions) and
+the thermodynamics. The MSD lives in :mod:`ionmd.engine.msd`."""
 
 from __future__ import annotations
 
@@ -32,10 +33,13 @@ class Recorder:
         mobile_sys = self._mobile_sys.cpu().numpy()
         # slices of each system's mobile ions inside the mobile block
         counts = np.bincount(mobile_sys, minlength=len(self.keys))
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        self._slices = [
-            slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(self.keys))
-        ]
+        self._slices = _slices(counts)
+        self._fw_idx = torch.nonzero(~mobile_mask).squeeze(-1)
+        self._fw_sys = system_idx[self._fw_idx]
+        fw_counts = np.bincount(self._fw_sys.cpu().numpy(), minlength=len(self.keys))
+        self._fw_slices = _slices(fw_counts)
+        self._fw_frames: list[torch.Tensor] = []
+        self._fw_steps: list[int] = []
         self._frames: list[torch.Tensor] = []
         self._coms: list[torch.Tensor] = []
         self._frame_steps: list[int] = []
@@ -43,14 +47,23 @@ class Recorder:
         self._thermo_steps: list[int] = []
 
     def add_frame(
-        self, *, step: int, positions: torch.Tensor, framework_com: torch.Tensor
+        self,
+        *,
+        step: int,
+        positions: torch.Tensor,
+        framework_com: torch.Tensor,
+        with_framework: bool = False,
     ) -> None:
         """Keep the mobile ions of ``positions (n_atoms, 3)`` (a device copy) and
         the framework centre-of-mass displacement ``framework_com (n_systems, 3)``
-        that was subtracted from them."""
+        that was subtracted from them; with ``with_framework`` also the other
+        atoms (a framework frame, on the device until the flush like the rest)."""
         self._frames.append(positions.index_select(0, self._mobile_idx).detach().clone())
         self._coms.append(framework_com.detach().to(torch.float64).clone())
         self._frame_steps.append(step)
+        if with_framework:
+            self._fw_frames.append(positions.index_select(0, self._fw_idx).detach().clone())
+            self._fw_steps.append(step)
 
     def add_thermo(
         self,
@@ -74,6 +87,8 @@ class Recorder:
         ``system_idx`` and ``mobile_mask`` describe the batch after the drop."""
         rows = keep[self._mobile_sys]
         frames = [f[rows] for f in self._frames]
+        fw = [f[keep[self._fw_sys]] for f in self._fw_frames]
+        fw_steps = list(self._fw_steps)
         coms = [c[keep] for c in self._coms]
         thermo = [t[:, keep] for t in self._thermo]
         fsteps, tsteps = list(self._frame_steps), list(self._thermo_steps)
@@ -81,6 +96,7 @@ class Recorder:
         self.__init__(keys=keys, system_idx=system_idx, mobile_mask=mobile_mask)
         self._frames, self._frame_steps, self._coms = frames, fsteps, coms
         self._thermo, self._thermo_steps = thermo, tsteps
+        self._fw_frames, self._fw_steps = fw, fw_steps
 
     @property
     def pending(self) -> bool:
@@ -91,6 +107,8 @@ class Recorder:
         frames = torch.stack(self._frames).cpu().numpy() if self._frames else None
         coms = torch.stack(self._coms).cpu().numpy() if self._coms else None
         thermo = torch.stack(self._thermo).cpu().numpy() if self._thermo else None
+        fw = torch.stack(self._fw_frames).cpu().numpy() if self._fw_frames else None
+        fw_steps = np.asarray(self._fw_steps, dtype=np.int64)
         fsteps = np.asarray(self._frame_steps, dtype=np.int64)
         tsteps = np.asarray(self._thermo_steps, dtype=np.int64)
         updates = []
@@ -102,6 +120,9 @@ class Recorder:
                 up.positions = frames[:, self._slices[i]]
                 up.position_steps = fsteps
                 up.framework_com = None if coms is None else coms[:, i]
+            if fw is not None:
+                up.framework_positions = fw[:, self._fw_slices[i]]
+                up.framework_steps = fw_steps
             if thermo is not None:
                 up.thermo = {
                     "temperature_K": (tsteps, thermo[:, 0, i]),
@@ -114,4 +135,12 @@ class Recorder:
         self._frame_steps.clear()
         self._thermo.clear()
         self._thermo_steps.clear()
+        self._fw_frames.clear()
+        self._fw_steps.clear()
         return updates
+
+
+def _slices(counts: np.ndarray) -> list[slice]:
+    """Each system's rows in a block ordered by system, from its row counts."""
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    return [slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(counts))]

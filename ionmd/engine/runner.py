@@ -258,7 +258,12 @@ class _BatchRun:
                 if due_msd:
                     self.msd.sample(rel)
                 if due_frame:
-                    self.rec.add_frame(step=step, positions=rel, framework_com=shift)
+                    self.rec.add_frame(
+                        step=step,
+                        positions=rel,
+                        framework_com=shift,
+                        with_framework=cfg.framework_frame_due(step),
+                    )
         if step % cfg.thermo_every_steps == 0:
             self.rec.add_thermo(
                 step=step,

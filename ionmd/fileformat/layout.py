@@ -10,6 +10,10 @@ OBSERVABLES: Final[str] = "observables"
 #: read as per-frame time series; an MSD is indexed by lag, not by frame.
 MSD_ROOT: Final[str] = "msd"
 PARAMETERS: Final[str] = "parameters"
+#: the framework (non-mobile) positions, on their own coarser stride, present only
+#: when ``framework_every_fs`` > 0: not under /particles, which H5MD readers
+#: (MDAnalysis) read as one trajectory per group at one stride
+FRAMEWORK_ROOT: Final[str] = "framework"
 RUN_PARAMETERS: Final[str] = "parameters/ionmd"
 
 MSD_DATASETS: Final[tuple[str, ...]] = (
@@ -55,6 +59,10 @@ def observables_path(key: str) -> str:
 
 def msd_path(key: str) -> str:
     return f"{MSD_ROOT}/{key}"
+
+
+def framework_path(key: str) -> str:
+    return f"{FRAMEWORK_ROOT}/{key}"
 
 
 def parameters_path(key: str) -> str:

@@ -198,3 +198,41 @@ def read_system(
         thermo=thermo,
         framework_com_A=com,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrameworkFrames:
+    """The framework (non-mobile) atoms' stored frames of one system. Shapes:
+    ``positions (G, n_framework, 3)`` Å, same frame as the mobile-ion positions
+    (unwrapped, relative to the framework's centre of mass), ``steps (G,)``,
+    ``numbers (n_framework,)`` atomic numbers in the system's atom order."""
+
+    steps: np.ndarray
+    time_ps: np.ndarray
+    positions: np.ndarray
+    numbers: np.ndarray
+
+
+@_guarded
+def read_framework(path: str | os.PathLike[str], key: str) -> FrameworkFrames | None:
+    """``key``'s framework frames up to its last complete Li frame (None when the
+    run stored none: ``framework_every_fs`` = 0, or a file written before it)."""
+    with _open(path) as f:
+        if layout.framework_path(key) not in f:
+            return None
+        valid = int(f[layout.parameters_path(key)].attrs["n_frames_valid"])
+        li_steps = f[layout.particles_path(key)]["position/step"][:valid]
+        g = f[layout.framework_path(key)]
+        pos = g["position"]
+        steps = pos["step"][()]
+        n = min(
+            pos["value"].shape[0],
+            pos["time"].shape[0],
+            int(np.searchsorted(steps, li_steps[-1], side="right")) if valid else 0,
+        )
+        return FrameworkFrames(
+            steps=steps[:n],
+            time_ps=pos["time"][:n],
+            positions=pos["value"][:n],
+            numbers=g["species"][()],
+        )

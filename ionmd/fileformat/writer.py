@@ -91,13 +91,17 @@ class SystemUpdate:
     Shapes: ``positions (F, n_mobile, 3)`` Å with ``position_steps (F,)``;
     ``thermo[name] = (steps (T,), values (T,))``; ``msd[name] (L,)`` for the
     names in :data:`ionmd.fileformat.layout.MSD_DATASETS`; ``framework_com (F, 3)``
-    Å, the framework centre-of-mass displacement subtracted from ``positions``.
+    Å, the framework centre-of-mass displacement subtracted from ``positions``;
+    ``framework_positions (G, n_atoms - n_mobile, 3)`` Å (same frame as
+    ``positions``) at ``framework_steps (G,)``, a subset of ``position_steps``.
     """
 
     key: str
     positions: np.ndarray | None = None
     position_steps: np.ndarray | None = None
     framework_com: np.ndarray | None = None
+    framework_positions: np.ndarray | None = None
+    framework_steps: np.ndarray | None = None
     thermo: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
     msd: Mapping[str, np.ndarray] | None = None
     steps_done: int | None = None
@@ -155,7 +159,7 @@ def _payload_bytes(updates: Iterable[SystemUpdate]) -> int:
     """What a block of updates adds to the file, with a new chunk per system."""
     total = 0
     for up in updates:
-        for arr in (up.positions, up.position_steps):
+        for arr in (up.positions, up.position_steps, up.framework_positions):
             if arr is not None:
                 total += np.asarray(arr).nbytes
         if up.positions is not None:
@@ -355,6 +359,7 @@ class RunFileWriter:
                         layout.observables_path(key),
                         layout.msd_path(key),
                         layout.parameters_path(key),
+                        layout.framework_path(key),
                     ):
                         if path in f:
                             del f[path]
@@ -407,6 +412,8 @@ class RunFileWriter:
                 _append(g["step"], steps)
                 _append(g["time"], steps * dt_ps)
             params.attrs["n_frames_valid"] = valid + len(steps)
+        if up.framework_positions is not None:
+            self._write_framework(f, up, dt_ps=dt_ps)
         if up.thermo:
             obs = f[layout.observables_path(key)]
             for name, (steps, values) in up.thermo.items():
@@ -432,6 +439,68 @@ class RunFileWriter:
         if up.steps_total is not None:
             params.attrs["steps_total"] = int(up.steps_total)
 
+    def _write_framework(self, f: h5py.File, up: SystemUpdate, *, dt_ps: float) -> None:
+        """Append framework frames (after their Li frames: a crash in between
+        leaves framework frames that :func:`_truncate_framework` drops or the
+        reader ignores, never Li frames without their count)."""
+        if up.framework_steps is None:
+            raise _MisuseError("framework_positions need framework_steps")
+        values = np.asarray(up.framework_positions)
+        g = f.get(layout.framework_path(up.key))
+        if g is None:
+            g = _create_framework(
+                f, up.key, n_atoms=values.shape[1], dtype=self.position_dtype
+            )
+        _truncate_framework(f, up.key)
+        steps = np.asarray(up.framework_steps, dtype=np.int64)
+        pos = g["position"]
+        _append(pos["value"], values)
+        _append(pos["step"], steps)
+        _append(pos["time"], steps * dt_ps)
+
+
+def _create_framework(f: h5py.File, key: str, *, n_atoms: int, dtype: str) -> h5py.Group:
+    """``/framework/<key>``: the non-mobile atoms in their order in the system's
+    ``species``, and their positions (created at the first framework frame)."""
+    params = f[layout.parameters_path(key)]
+    mobile = str(params.attrs["mobile_species"])
+    species = [
+        x.decode() if isinstance(x, bytes) else str(x) for x in params["species"][()]
+    ]
+    framework = [s for s in species if s != mobile]
+    if len(framework) != n_atoms:
+        raise _MisuseError(
+            f"{key}: {n_atoms} framework atoms, species lists {len(framework)}"
+        )
+    g = f.require_group(layout.FRAMEWORK_ROOT).create_group(key)
+    g.create_dataset("species", data=_atomic_numbers(framework).astype(np.int32))
+    pos = g.create_group("position")
+    _extendable(
+        pos,
+        "value",
+        (n_atoms, 3),
+        dtype,
+        unit="Angstrom",
+        chunk_rows=max(1, min(64, 2**20 // max(1, n_atoms * 24))),
+    )
+    _extendable(pos, "step", (), "i8")
+    _extendable(pos, "time", (), "f8", unit="ps")
+    return g
+
+
+def _truncate_framework(f: h5py.File, key: str) -> None:
+    """Drop framework frames after the last complete Li frame."""
+    path = layout.framework_path(key)
+    if path not in f:
+        return
+    params = f[layout.parameters_path(key)]
+    valid = int(params.attrs["n_frames_valid"])
+    li_steps = f[layout.particles_path(key)]["position/step"][:valid]
+    last = int(li_steps[-1]) if valid else -1
+    pos = f[path]["position"]
+    keep = int(np.searchsorted(pos["step"][()], last, side="right"))
+    _truncate_series(pos, ("value", "step", "time"), keep)
+
 
 def _system_keys(f: h5py.File) -> list[str]:
     return [k for k in f[layout.PARAMETERS] if k != "ionmd"]
@@ -452,6 +521,7 @@ def _truncate_system(f: h5py.File, key: str, step: int, *, reset_failed: bool) -
         com = obs[layout.FRAMEWORK_COM]
         _truncate_series(com, ("value", "step", "time"), keep)
     params.attrs["n_frames_valid"] = keep
+    _truncate_framework(f, key)
     for name in layout.THERMO_SERIES:
         n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
         _truncate_series(obs[name], ("step", "time", "value"), n)

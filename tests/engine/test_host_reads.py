@@ -6,6 +6,8 @@ Counted on the CPU by wrapping the torch.Tensor read methods
 and the model it calls) are counted apart and only reported: they are not ionmd's
 (docs/engine.md lists them)."""
 
+import pytest
+
 from benchmarks.host_reads import count_host_reads
 from ionmd.engine.runner import run_batch
 
@@ -28,7 +30,9 @@ def _run(tmp_path, **cfg):
     return config, counter
 
 
-def test_ordinary_steps_read_nothing_on_the_host(tmp_path):
+@pytest.mark.parametrize("framework_every_fs", [0.0, 50.0])
+def test_ordinary_steps_read_nothing_on_the_host(tmp_path, framework_every_fs):
+    # framework frames (every other Li frame) stay on the device until the flush
     # 200 steps of 5 fs: fault checks every 20 steps, flushes every 100, thermo
     # every 5 steps and MSD samples every step: ordinary steps still do work.
     config, counter = _run(
@@ -38,6 +42,7 @@ def test_ordinary_steps_read_nothing_on_the_host(tmp_path):
         thermo_every_fs=25.0,
         fault_check_every_fs=100.0,
         flush_every_ps=0.5,
+        framework_every_fs=framework_every_fs,
     )
     n = config.n_steps
     special = {
