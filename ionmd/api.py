@@ -186,6 +186,7 @@ def run(
     thermostat_tau_fs: float = 100.0,
     chain_length: int = 3,
     sample_every_fs: float = 100.0,
+    framework_every_fs: float = 0.0,
     msd_every_fs: float = 10.0,
     msd_block_size: int = 10,
     thermo_every_fs: float = 100.0,

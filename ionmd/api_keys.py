@@ -41,6 +41,10 @@ KEY_HELP: dict[str, tuple[str, str]] = {
     "thermostat_tau_fs": ("fs", "Nosé–Hoover chain relaxation time"),
     "chain_length": ("–", "thermostats in the Nosé–Hoover chain"),
     "sample_every_fs": ("fs", "stride of the stored unwrapped mobile-ion positions"),
+    "framework_every_fs": (
+        "fs",
+        "stride of the stored framework positions (0: off); a multiple of sample_every_fs",
+    ),
     "msd_every_fs": ("fs", "shortest lag of the on-device multiple-window MSD"),
     "msd_block_size": ("–", "lags per block level of the multiple-window MSD"),
     "thermo_every_fs": ("fs", "stride of temperature and energies in the run file"),
