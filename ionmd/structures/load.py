@@ -371,10 +371,11 @@ def negative_occupancy_cif(text: str) -> tuple[str, str] | None:
         if "_atom_site_occupancy" not in heads:
             continue
         col, width = heads.index("_atom_site_occupancy"), len(heads)
+        name = heads.index("_atom_site_label") if "_atom_site_label" in heads else 0
         for row in range(len(tokens) // width):
             value = tokens[row * width + col]
             if value.startswith("-") and value not in ("-", "--"):
-                return tokens[row * width], value
+                return tokens[row * width + name], value
     return None
 
 
