@@ -329,6 +329,11 @@ def test_ase_read_partial_cif_takes_the_same_occupancy_road_as_the_path(tmp_path
     assert written.endswith("li3ps4.cif")
     again = load_structure(written, allow_partial=True).composition.element_composition
     assert {el.symbol: round(n, 6) for el, n in again.items()} == expected
+    # and so is a pymatgen Structure with partial species
+    (written,) = _material_items({"pmg": from_path}, out=tmp_path / "out")
+    assert written.endswith("pmg.cif")
+    with pytest.raises(InputError, match=r"partially occupied"):
+        load_structure(written)
 
 
 def test_negative_occupancy_is_refused_in_one_line(tmp_path):
