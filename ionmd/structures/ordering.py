@@ -313,6 +313,7 @@ def make_orderings(
         check_contacts,
         contact_limits,
         describe_violation,
+        first_violation,
     )
     from ionmd.structures.placement import Sampler
 
@@ -330,19 +331,12 @@ def make_orderings(
     rng = np.random.default_rng(
         np.random.SeedSequence([int(seed), zlib.crc32(material_id.encode())])
     )
-    found: dict[tuple, tuple[float, int, float]] = {}
     members = [i for g in plan.groups for i in g.members]
-    for _ in range(max(1, n_trials)):
-        assignment, energy, n_close = sampler.relax(sampler.random_assignment(rng), rng)
-        key = tuple(assignment[i] or "" for i in members)
-        if key not in found:
-            found[key] = (energy, n_close, sampler.fingerprint(assignment))
+    found = _sample(sampler, members=members, n_trials=max(1, n_trials), rng=rng)
     clean = sorted((e, fp, key) for key, (e, n, fp) in found.items() if n == 0)
     if not clean:
         key = min(found, key=lambda k: (found[k][1], found[k][0]))
         worst = _build(plan.supercell, plan.fixed, dict(zip(members, key, strict=True)))
-        from ionmd.structures.contacts import first_violation
-
         raise InputError(
             f"{material_id}: no ordering keeps its atoms apart in "
             f"{max(1, n_trials)} placements: "
@@ -377,6 +371,20 @@ def make_orderings(
         check_contacts(ordered, limits, origin=f"{material_id} ordering {rank}")
         out.append(Ordering(structure=ordered, scaling=plan.scaling, record=record))
     return out
+
+
+def _sample(
+    sampler: Any, *, members: list[int], n_trials: int, rng: np.random.Generator
+) -> dict[tuple, tuple[float, int, float]]:
+    """Placement -> (Ewald energy eV, too-close pairs, fingerprint) over
+    ``n_trials`` relaxed random placements (each distinct site set once)."""
+    found: dict[tuple, tuple[float, int, float]] = {}
+    for _ in range(n_trials):
+        assignment, energy, n_close = sampler.relax(sampler.random_assignment(rng), rng)
+        key = tuple(assignment[i] or "" for i in members)
+        if key not in found:
+            found[key] = (energy, n_close, sampler.fingerprint(assignment))
+    return found
 
 
 def _symmetry_distinct(
