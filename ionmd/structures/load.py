@@ -227,6 +227,7 @@ def _with_ase_occupancies(structure: Structure, atoms: Atoms, occupancy: dict) -
     else:
         kinds = [str(int(t)) for t in atoms.get_tags()]
     species = []
+    symbols = atoms.get_chemical_symbols()
     for i, kind in enumerate(kinds):
         occ = occupancy.get(kind)
         if not isinstance(occ, dict) or not occ:
@@ -238,6 +239,15 @@ def _with_ase_occupancies(structure: Structure, atoms: Atoms, occupancy: dict) -
                     f"ase.Atoms: atom {i} ({symbol}) has occupancy {value} "
                     "(info['occupancy']); occupancies must be >= 0"
                 )
+        full = len(occ) == 1 and abs(float(next(iter(occ.values()))) - 1) <= OCCUPANCY_TOL
+        if full:  # nothing partial: the atom as it is (its symbol may have been edited)
+            species.append(structure[i].species)
+            continue
+        if symbols[i] not in occ:
+            raise InputError(
+                f"ase.Atoms: atom {i} is {symbols[i]} but info['occupancy'] gives "
+                f"{occ} for its site (edited after reading?); fix or drop the occupancy"
+            )
         species.append({str(sym): float(v) for sym, v in occ.items() if float(v) > 0})
     try:
         return Structure(structure.lattice, species, structure.frac_coords)
