@@ -87,6 +87,12 @@ def test_plan_lists_orderings_and_one_line_per_refusal(tmp_path, capsys):
     assert plan["us_per_atom_step"] == 3.0
     assert plan["model_elements"] == "checked against lj" or "lj" in plan["model_elements"]
     assert not (tmp_path / "out").exists()  # no MD, nothing written
+    # --place: the orderings ionmd run will have (symmetry-distinct ones only)
+    assert main(["plan", str(cfg), "--place", "--json", str(tmp_path / "p.json")]) == 0
+    placed = json.loads((tmp_path / "p.json").read_text())["materials"][0]
+    assert 1 <= placed["orderings"] <= 3
+    assert placed["systems"] == 2 * placed["orderings"]
+    assert placed["orderings"] == min(3, placed["symmetry_distinct_found"])
 
 
 def test_orderings_run_as_replicas_and_are_pooled(tmp_path):
