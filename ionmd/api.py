@@ -10,7 +10,10 @@ CIF/POSCAR paths, ``"builtin:alpha-Li3N"``, pymatgen ``Structure`` or ASE
 ``Atoms`` objects (a dict ``{name: structure}`` names them; else
 ``info["name"]``/``properties["name"]``, else formula and content hash). In-memory
 structures are written to ``OUT/inputs/`` as POSCAR (CIF where partially
-occupied), so the run file points at something on disk and a re-run resumes.
+occupied), so the run file points at something on disk and a re-run resumes;
+a partially occupied one (a pymatgen ``Structure`` with partial species, or an
+``Atoms`` from ``ase.io.read`` of such a CIF, whose occupancies ASE keeps in
+``info["occupancy"]``) then takes the same ``occupancy`` road as the CIF path.
 The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
 Every other keyword is a protocol/campaign key of the TOML config with its unit
 in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md);

@@ -1,8 +1,10 @@
 """A material's engine systems under the config's ``occupancy`` mode.
 
 "refuse" and "round": one material, one system per temperature (as before).
-"order": a partially occupied structure becomes ``n_orderings`` materials
-``<id>#o1``, ``<id>#o2``, ... (:mod:`ionmd.structures.ordering`), each with one
+"order": a partially occupied structure becomes up to ``n_orderings`` materials
+``<id>#o1``, ``<id>#o2``, ... (:mod:`ionmd.structures.ordering`; only
+symmetry-distinct orderings, so fewer when fewer were found: the record's
+``fewer_orderings`` says so and the log warns), each with one
 system per temperature, so the orderings run as replicas in the same batches at
 the same temperatures; the analysis pools them (:mod:`ionmd.analysis.pooling`).
 A fully occupied structure stays one material.
@@ -19,6 +21,9 @@ from ionmd.campaign.materials import MaterialSource, load_material
 from ionmd.campaign.plan import systems_for_material
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
 
 
 def load_disordered(source: MaterialSource, *, config: RunConfig) -> object:
@@ -119,4 +124,11 @@ def ordered_systems(
         "n_orderings": len(orderings),
         "orderings": records,
     }
+    if len(orderings) < config.n_orderings:
+        note["fewer_orderings"] = (
+            f"{len(orderings)} symmetry-distinct ordering(s) found of "
+            f"{config.n_orderings} asked ({orderings[0].record['n_trials']} placements); "
+            "only those are run"
+        )
+        log.warning(f"{material_id}: {note['fewer_orderings']}")
     return out, note

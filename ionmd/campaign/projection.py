@@ -53,7 +53,34 @@ def _load(src: Any, *, config: RunConfig) -> Any:
     )
 
 
-def _sized_row(src: Any, *, config: RunConfig, known: set[str] | None) -> dict[str, Any]:
+def _placed(structure: Any, material_id: str, *, config: RunConfig) -> dict[str, Any]:
+    """Place the orderings (``--place``): how many symmetry-distinct ones there
+    are (raises IonmdError when none keeps its atoms apart)."""
+    import time
+
+    from ionmd.structures.ordering import make_orderings
+
+    start = time.perf_counter()
+    orderings = make_orderings(
+        structure,
+        n_orderings=config.n_orderings,
+        seed=config.seed,
+        material_id=material_id,
+        min_cell_length_A=config.min_cell_length_A,
+        mobile_species=config.mobile_species,
+    )
+    rec = orderings[0].record
+    return {
+        "orderings": len(orderings),
+        "symmetry_distinct_found": rec["n_symmetry_distinct_found"],
+        "placement_s": round(time.perf_counter() - start, 2),
+        "symmetry_check_s": rec["symmetry_check_s"],
+    }
+
+
+def _sized_row(
+    src: Any, *, config: RunConfig, known: set[str] | None, place: bool = False
+) -> dict[str, Any]:
     """Supercell, atoms and orderings of one material (raises IonmdError if unusable)."""
     from ionmd.structures.load import load_structure
     from ionmd.structures.occupancy import partial_sites
@@ -72,11 +99,15 @@ def _sized_row(src: Any, *, config: RunConfig, known: set[str] | None) -> dict[s
         )
         row |= {
             "supercell": [int(x) for x in np.diag(plan.scaling)],
+            "supercell_10A_rule": plan.base_repeats,
             "atoms": plan.n_atoms,
             "orderings": config.n_orderings,
+            "counts_intended_placed": plan.counts(),
             "rounding": {k: v for k, v in plan.rounding().items() if v},
             "charge": plan.charge_source,
         }
+        if place:
+            row |= _placed(structure, src.material_id, config=config)
         elements = set(plan.composition_ordered)
     else:
         structure = load_structure(structure, mobile_species=config.mobile_species)
@@ -130,9 +161,12 @@ def _totals(
 
 
 def plan_campaign(
-    config: RunConfig, *, us_per_atom_step: float | None = None
+    config: RunConfig, *, us_per_atom_step: float | None = None, place: bool = False
 ) -> dict[str, Any]:
-    """The plan of ``config`` as a JSON-able dict (rows per material, totals)."""
+    """The plan of ``config`` as a JSON-able dict (rows per material, totals).
+    ``place``: also place the orderings (the Ewald ranking, the species-aware
+    distances and the symmetry check of ``ionmd run``; seconds per material), so
+    the orderings per material and the refusals are those the run will have."""
     us = PUBLISHED_US_PER_ATOM_STEP if us_per_atom_step is None else us_per_atom_step
     source = PUBLISHED_SOURCE if us_per_atom_step is None else "given (measured)"
     known, model_note = _model_elements(config.model)
@@ -140,7 +174,7 @@ def plan_campaign(
     rows: list[dict[str, Any]] = []
     for src in material_sources(config.materials, obelix_data=config.obelix_data):
         try:
-            row = _sized_row(src, config=config, known=known)
+            row = _sized_row(src, config=config, known=known, place=place)
         except IonmdError as exc:
             row = {"material": src.material_id, "reason": str(exc)}
         if "atoms" in row:

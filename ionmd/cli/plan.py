@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: 3.0, the published batched-MACE figure on one H100)",
     )
     p.add_argument("--json", help="also write the whole plan to this JSON file")
+    p.add_argument(
+        "--place",
+        action="store_true",
+        help='with occupancy = "order": also place the orderings (Ewald ranking, '
+        "species-aware distances, symmetry check; seconds per material), so the "
+        "orderings per material and the refusals are those of ionmd run",
+    )
     p.set_defaults(func=main)
 
 
@@ -59,14 +66,18 @@ def main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_dft_runs(config)
     if not config.models:
-        plan = plan_campaign(config, us_per_atom_step=args.us_per_atom_step)
+        plan = plan_campaign(
+            config, us_per_atom_step=args.us_per_atom_step, place=args.place
+        )
         _print_plan(plan)
     else:  # one campaign per model, as ionmd run does: each planned on its own
         plans = {}
         for model, folder in model_dirs(config).items():
             one = config.replace(model=model, models=(), dft_runs=(), out=str(folder))
             print(f"model {model} (into {folder}):")
-            plans[model] = plan_campaign(one, us_per_atom_step=args.us_per_atom_step)
+            plans[model] = plan_campaign(
+                one, us_per_atom_step=args.us_per_atom_step, place=args.place
+            )
             _print_plan(plans[model])
             print()
         hours = sum(p["totals"]["gpu_hours"] for p in plans.values())
@@ -97,6 +108,13 @@ def _print_plan(plan: dict) -> None:
         note = "batch " + ",".join(str(b + 1) for b in r["batches"])
         if "adaptive" in plan:  # one in-flight batch; the cost is the worst case
             note = "in-flight (worst case)"
+        base = r.get("supercell_10A_rule")
+        if base and base != r["supercell"]:
+            note += "  enlarged from " + "x".join(str(x) for x in base)
+        if r.get("counts_intended_placed"):
+            note += "  counts " + " ".join(
+                f"{el} {a:g}/{b}" for el, (a, b) in r["counts_intended_placed"].items()
+            )
         if r.get("rounding"):
             note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
         print(

@@ -1,11 +1,15 @@
 """Read a crystal structure from a file or an object and check it is fit for MD.
 
 Accepted sources: CIF files, VASP POSCAR/CONTCAR files (recognised by extension,
-by name, or else by content), ``pymatgen.core.Structure`` and ``ase.Atoms``.
+by name, or else by content), ``pymatgen.core.Structure`` and ``ase.Atoms``. An
+``ase.Atoms`` read from a partially occupied CIF keeps its occupancies
+(``info["occupancy"]``) and so takes the same ``occupancy`` road as the CIF.
 
 Checks, each failing with a one-line :class:`ionmd.errors.InputError`:
 
 - the file exists and parses (the message names the file);
+- no ``_atom_site_occupancy`` of a CIF (or ``info["occupancy"]`` of an
+  ``ase.Atoms``) is negative (pymatgen would drop the site and go on);
 - every site is fully occupied by one species (else the offending sites are named,
   unless ``round_occupancies=True``, see :mod:`ionmd.structures.occupancy`);
 - no two atoms are closer than ``min_distance_A`` (0.5 Å by default);
@@ -207,7 +211,48 @@ def _from_ase(atoms: Atoms) -> Structure:
     # Drop ASE-specific per-site properties that pymatgen carries along.
     for key in list(structure.site_properties):
         structure.remove_site_property(key)
+    occupancy = atoms.info.get("occupancy")
+    if occupancy:
+        return _with_ase_occupancies(structure, atoms, occupancy)
     return structure
+
+
+def _with_ase_occupancies(structure: Structure, atoms: Atoms, occupancy: dict) -> Structure:
+    """The partial occupancies ``ase.io.read`` keeps for a CIF
+    (``atoms.info["occupancy"]``: kind -> {symbol: occupancy}, the kind of each
+    atom in ``atoms.arrays["spacegroup_kinds"]``, older ASE: its tag), put back on
+    the sites; without them a CIF's Li at 0.7/0.3 would run as fully occupied."""
+    if "spacegroup_kinds" in atoms.arrays:
+        kinds = [str(int(k)) for k in atoms.arrays["spacegroup_kinds"]]
+    else:
+        kinds = [str(int(t)) for t in atoms.get_tags()]
+    species = []
+    symbols = atoms.get_chemical_symbols()
+    for i, kind in enumerate(kinds):
+        occ = occupancy.get(kind)
+        if not isinstance(occ, dict) or not occ:
+            species.append(structure[i].species)
+            continue
+        for symbol, value in occ.items():
+            if not float(value) >= 0:
+                raise InputError(
+                    f"ase.Atoms: atom {i} ({symbol}) has occupancy {value} "
+                    "(info['occupancy']); occupancies must be >= 0"
+                )
+        full = len(occ) == 1 and abs(float(next(iter(occ.values()))) - 1) <= OCCUPANCY_TOL
+        if full:  # nothing partial: the atom as it is (its symbol may have been edited)
+            species.append(structure[i].species)
+            continue
+        if symbols[i] not in occ:
+            raise InputError(
+                f"ase.Atoms: atom {i} is {symbols[i]} but info['occupancy'] gives "
+                f"{occ} for its site (edited after reading?); fix or drop the occupancy"
+            )
+        species.append({str(sym): float(v) for sym, v in occ.items() if float(v) > 0})
+    try:
+        return Structure(structure.lattice, species, structure.frac_coords)
+    except ValueError as exc:
+        raise InputError(f"ase.Atoms: info['occupancy'] is not usable ({exc})") from None
 
 
 def _read_file(path: Path) -> Structure:
@@ -232,6 +277,11 @@ def _read_file(path: Path) -> Structure:
         raise InputError(
             f"{path} holds {blocks} structures (data_ blocks with atom sites); "
             "give one structure per file"
+        )
+    if kind == "cif" and (bad := negative_occupancy_cif(text)) is not None:
+        raise InputError(
+            f"{path}: site {bad[0]} has occupancy {bad[1]}; occupancies must be >= 0 "
+            "(pymatgen would silently drop the site)"
         )
     n_sites = count_sites_cif(text) if kind == "cif" else count_sites_poscar(text)
     if n_sites is not None and n_sites > MAX_STRUCTURE_SITES:
@@ -304,6 +354,39 @@ def count_sites_cif(text: str) -> int | None:
         if any(h in _SYMOP_TAGS for h in heads):
             ops = max(ops, rows)
     return sites * max(1, ops) if found else None
+
+
+def negative_occupancy_cif(text: str) -> tuple[str, str] | None:
+    """(label, value) of the first ``_atom_site`` row with a negative
+    ``_atom_site_occupancy``, by a text scan; None if there is none."""
+    lines = text.splitlines()
+    i, n = 0, len(lines)
+    while i < n:
+        if not lines[i].strip().lower().startswith("loop_"):
+            i += 1
+            continue
+        i += 1
+        heads = []
+        while i < n and lines[i].strip().startswith("_"):
+            heads.append(lines[i].split()[0].lower())
+            i += 1
+        tokens: list[str] = []
+        while i < n:
+            line = lines[i].strip()
+            if line.startswith("_") or line.lower().startswith(("loop_", "data_")):
+                break
+            if line and not line.startswith("#"):
+                tokens += _CIF_TOKEN.findall(line)
+            i += 1
+        if "_atom_site_occupancy" not in heads:
+            continue
+        col, width = heads.index("_atom_site_occupancy"), len(heads)
+        name = heads.index("_atom_site_label") if "_atom_site_label" in heads else 0
+        for row in range(len(tokens) // width):
+            value = tokens[row * width + col]
+            if value.startswith("-") and value not in ("-", "--"):
+                return tokens[row * width + name], value
+    return None
 
 
 def cif_structure_blocks(text: str) -> int:

@@ -1,38 +1,47 @@
 """Ordered supercells of a disordered structure (``occupancy = "order"``).
 
 A partially occupied structure (vacancies on a Li sublattice, two species on one
-site such as Ge/P or O/N) becomes ``n_orderings`` fully occupied supercells:
+site such as Ge/P or O/N) becomes up to ``n_orderings`` fully occupied,
+symmetry-distinct supercells:
 
 1. **Supercell.** The disordered cell is repeated by the study's rule
    (:func:`ionmd.structures.supercell.min_length_supercell`: perpendicular widths
-   >= ``min_cell_length_A``); every ordering shares it.
+   >= ``min_cell_length_A``). If a species' count (a dopant such as Si₀.₄) or
+   neutrality cannot be kept there (steps 3-4), the smallest larger diagonal
+   supercell of at most :data:`MAX_ORDERING_ATOMS` atoms that keeps them is used
+   (fewest atoms, then widest); none: refused in one line. Every ordering of a
+   material shares the supercell.
 2. **Counts.** Partial sites are grouped by their occupancy (same species and
    occupancies to 1e-4: one Wyckoff orbit or several of equal occupancy). A group
    of m sites receives round(m * sum o_k) atoms, split by largest remainder
-   (as :mod:`ionmd.structures.occupancy` does), so each species' count is the
-   disordered count within the integer rounding.
-3. **Charge.** When oxidation states can be assigned (from the CIF, else from
-   :data:`OXIDATION_STATES` if the disordered composition is neutral with them
-   to :data:`MAX_DISORDERED_CHARGE_PER_ATOM`), counts are moved one atom at a time
-   (the move that adds the least composition error) until the supercell is
-   neutral; if it cannot be, the material is refused.
-4. **Tolerance.** Refused when the mobile species' count differs from the
-   disordered count by more than :data:`MAX_MOBILE_RELATIVE_ERROR` (5 %: the
-   Nernst-Einstein conductivity is proportional to the carrier count, so 5 % is
-   0.02 in log10 sigma, two orders below the study's 1.55 mean log10 error), or
-   any element's atom fraction by more than :data:`MAX_FRACTION_ERROR` (1
-   percentage point, i.e. one atom in a hundred).
-5. **Placement.** ``n_trials`` random placements (sites of each group shuffled
-   by a generator seeded from the run seed and the material id), each relaxed by
-   downhill swaps (an occupied and an empty site, or two species, of one group)
-   on the Ewald energy of the point charges; the ``n_orderings`` lowest distinct
-   configurations are kept, lowest first. Without oxidation states the charges
-   are +1 on the atoms of partial sites and 0 elsewhere (a repulsion that spreads
-   them apart, e.g. keeps split positions from being filled together).
-   The Ewald matrix is computed once per material with unit charges (pymatgen
-   ``EwaldSummation``), so a trial costs O(N) per swap.
-6. **Overlap check.** An ordering with two atoms closer than the loader's limit
-   is refused.
+   (as :mod:`ionmd.structures.occupancy` does).
+3. **Charge.** When oxidation states can be assigned
+   (:func:`ionmd.structures.oxidation.assign_oxidation_states`: the CIF's, the
+   common ones, or a plausible alternative such as Bi⁵⁺ in Li₇BiO₆; recorded),
+   counts are moved one atom at a time (the move that adds the least
+   composition error) until the supercell is neutral.
+4. **Tolerance.** Every element's count within :data:`MAX_SPECIES_RELATIVE_ERROR`
+   (5 %) of the disordered count (for Li: the Nernst-Einstein conductivity is
+   proportional to the carrier count, so 5 % is 0.02 in log10 sigma, two orders
+   below the study's 1.55 mean log10 error; for a dopant: it is still there, in
+   nearly its amount), and every element's atom fraction within
+   :data:`MAX_FRACTION_ERROR` (1 percentage point). The plan and each record list
+   every element's intended and placed count.
+5. **Placement** (:mod:`ionmd.structures.placement`). ``n_trials`` random
+   placements (seeded from the run seed and the material id) that avoid atoms
+   closer than their species allow (:mod:`ionmd.structures.contacts`: Li-Li
+   1.89 Å, ...), each relaxed by downhill swaps within a group on the Ewald
+   energy of the point charges plus a penalty per too-close pair. Without
+   oxidation states the charges are +1 on the atoms of partial sites and 0
+   elsewhere (a repulsion that spreads them apart).
+6. **Contacts.** A placement that still has a too-close pair is discarded; if
+   every one has, the material is refused naming the pair (e.g. 122 Li on 120
+   split-site pairs 1.6 Å apart). Every ordering kept is checked again.
+7. **Symmetry.** Configurations that are copies of one another (the same
+   structure up to the crystal's symmetry: equal Ewald energy and matched by
+   pymatgen's ``StructureMatcher``) are kept once; the ``n_orderings`` lowest
+   distinct ones are returned, fewer when fewer were found (the record says
+   how many were asked and found).
 
 Exhaustive enumeration (pymatgen ``EnumerateStructureTransformation``/enumlib) is
 combinatorial in these supercells: a group of m = 48 Li sites half filled already
@@ -52,11 +61,18 @@ from pymatgen.core import Element, Structure
 
 from ionmd.errors import InputError
 from ionmd.structures.occupancy import OCCUPANCY_TOL, _split_counts, partial_sites
-from ionmd.structures.supercell import min_length_supercell
+from ionmd.structures.oxidation import OXIDATION_STATES, assign_oxidation_states
+from ionmd.structures.supercell import (
+    diagonal_supercell,
+    perpendicular_widths,
+    supercell_repeats,
+)
 
 __all__ = [
     "MAX_FRACTION_ERROR",
     "MAX_MOBILE_RELATIVE_ERROR",
+    "MAX_ORDERING_ATOMS",
+    "MAX_SPECIES_RELATIVE_ERROR",
     "ORDERING_SEPARATOR",
     "OXIDATION_STATES",
     "Ordering",
@@ -71,28 +87,14 @@ __all__ = [
 #: it ``<material>_o<k>_<T>K`` and the run file keeps the id in ``material_id``.
 ORDERING_SEPARATOR = "#o"
 MAX_MOBILE_RELATIVE_ERROR = 0.05
+#: every element's ordered count within this of the disordered count (relative)
+MAX_SPECIES_RELATIVE_ERROR = 0.05
 MAX_FRACTION_ERROR = 0.01
-#: |charge| per atom of the disordered cell under the table below above which
-#: the table is taken not to apply (mixed valence, polyanions it does not know)
-MAX_DISORDERED_CHARGE_PER_ATOM = 0.02
-#: Oxidation states used when the CIF gives none (common states in Li solid
-#: electrolytes); an element not listed means "not assigned".
-OXIDATION_STATES: dict[str, int] = {
-    "H": 1, "Li": 1, "Na": 1, "K": 1, "Rb": 1, "Cs": 1, "Ag": 1, "Cu": 1,
-    "Be": 2, "Mg": 2, "Ca": 2, "Sr": 2, "Ba": 2, "Zn": 2, "Cd": 2,
-    "B": 3, "Al": 3, "Ga": 3, "In": 3, "Sc": 3, "Y": 3, "La": 3, "Ce": 3, "Pr": 3,
-    "Nd": 3, "Sm": 3, "Eu": 3, "Gd": 3, "Tb": 3, "Dy": 3, "Ho": 3, "Er": 3,
-    "Tm": 3, "Yb": 3, "Lu": 3, "Bi": 3, "Cr": 3, "Fe": 3,
-    "C": 4, "Si": 4, "Ge": 4, "Sn": 4, "Ti": 4, "Zr": 4, "Hf": 4,
-    "P": 5, "As": 5, "Sb": 5, "V": 5, "Nb": 5, "Ta": 5,
-    "Mo": 6, "W": 6, "Se": -2, "Te": -2,
-    "O": -2, "S": -2, "N": -3, "F": -1, "Cl": -1, "Br": -1, "I": -1,
-}  # fmt: skip
-#: random starts and downhill-swap attempts per partial site and start
+#: a supercell enlarged beyond the 10 Å rule (to keep a dopant's count) holds at
+#: most this many atoms (the study's largest supercell has 640)
+MAX_ORDERING_ATOMS = 1000
+#: random starts per material
 DEFAULT_TRIALS = 24
-SWAPS_PER_SITE = 8
-#: pair energies of coinciding sites (Ewald infinite) are set to this, eV
-_CLASH_EV = 1e4
 
 
 def ordering_material_id(material_id: str, k: int) -> str:
@@ -129,6 +131,7 @@ class OrderingPlan:
     composition_disordered: dict[str, float]
     composition_ordered: dict[str, int]
     charge_e: int | None
+    base_repeats: list[int] = field(default_factory=list)  # the 10 Å rule's
 
     @property
     def n_atoms(self) -> int:
@@ -146,10 +149,23 @@ class OrderingPlan:
             for el in els
         }
 
+    def counts(self) -> dict[str, list[float]]:
+        """Element -> [intended (disordered) count, placed count] in the supercell."""
+        els = sorted(set(self.composition_disordered) | set(self.composition_ordered))
+        return {
+            el: [
+                round(self.composition_disordered.get(el, 0.0), 4),
+                self.composition_ordered.get(el, 0),
+            ]
+            for el in els
+        }
+
     def record(self) -> dict[str, Any]:
         return {
             "supercell": [int(x) for x in np.diag(self.scaling)],
+            "supercell_10A_rule": list(self.base_repeats),
             "n_atoms": self.n_atoms,
+            "counts_intended_placed": self.counts(),
             "composition_disordered": {
                 k: round(v, 4) for k, v in self.composition_disordered.items()
             },
@@ -183,43 +199,62 @@ def plan_ordering(
     min_cell_length_A: float = 10.0,
     mobile_species: str = "Li",
     origin: str = "structure",
+    max_atoms: int = MAX_ORDERING_ATOMS,
 ) -> OrderingPlan:
     """The supercell, the atom count of every partial-site group, and the checks
-    (tolerance, charge neutrality); InputError with a one-line reason if refused.
-    Cheap: no placement, no Ewald sum."""
-    sc, scaling = min_length_supercell(structure, min_cell_length_A=min_cell_length_A)
+    (tolerance for every species, charge neutrality); InputError with a one-line
+    reason if refused. The study's 10 Å supercell first; if a species' count or
+    neutrality cannot be kept there, the smallest larger diagonal supercell of at
+    most ``max_atoms`` atoms that keeps them. Cheap: no placement, no Ewald sum."""
+    base = supercell_repeats(structure.lattice.matrix, min_cell_length_A=min_cell_length_A)
+    first: InputError | None = None
+    for reps in _supercell_candidates(structure, base, max_atoms=max_atoms):
+        if first is not None and not _counts_may_fit(
+            structure, reps, mobile_species=mobile_species
+        ):
+            continue
+        try:
+            plan = _plan_in(structure, reps, mobile_species=mobile_species, origin=origin)
+        except InputError as exc:
+            first = first or exc
+            continue
+        plan.base_repeats = [int(x) for x in base]
+        return plan
+    assert first is not None
+    raise InputError(
+        f"{first}, and in every larger diagonal supercell of at most {max_atoms} atoms"
+    )
+
+
+def _plan_in(
+    structure: Structure, reps: np.ndarray, *, mobile_species: str, origin: str
+) -> OrderingPlan:
+    """The plan in the diagonal supercell ``reps`` (InputError if refused there)."""
+    sc, scaling = diagonal_supercell(structure, repeats=reps)
     partial = set(partial_sites(sc))
     fixed = [i for i in range(len(sc)) if i not in partial]
-    keyed: dict[tuple, list[int]] = {}
-    for i in sorted(partial):
-        key = tuple(sorted((_symbol(sp), round(o, 4)) for sp, o in sc[i].species.items()))
-        keyed.setdefault(key, []).append(i)
-    groups: list[_Group] = []
-    for key, members in sorted(keyed.items(), key=lambda kv: (kv[1][0], kv[0])):
-        species = [s for s, _ in key]
-        occ = [o for _, o in key]
-        counts = _split_counts(len(members), list(zip(species, occ, strict=True)))
-        groups.append(
-            _Group(members=members, species=species, occupancies=occ, counts=counts)
-        )
-    disordered: dict[str, float] = {}
-    for site in sc:
-        for sp, o in site.species.items():
-            el = _symbol(sp)
-            disordered[el] = disordered.get(el, 0.0) + float(o)
-    charges, source = _oxidation_states(sc, disordered)
+    groups = _groups(sc, sorted(partial))
+    disordered = _disordered_counts(sc)
+    charges, source = assign_oxidation_states(sc, disordered=disordered)
     if charges is not None:
         _neutralize(groups, charges=charges, fixed_charge=_fixed_charge(sc, fixed, charges))
     ordered = _ordered_counts(sc, fixed, groups)
+    shape = "x".join(str(int(x)) for x in reps)
     charge = None
     if charges is not None:
         charge = sum(charges[el] * n for el, n in ordered.items())
         if charge != 0:
             raise InputError(
                 f"{origin}: no charge-neutral ordering (charge {charge:+d} e left with "
-                f"oxidation states from {source})"
+                f"oxidation states from {source}) in the {shape} supercell"
             )
-    plan = OrderingPlan(
+    why = _tolerance_error(disordered, ordered, mobile_species=mobile_species)
+    if why is not None:
+        raise InputError(
+            f"{origin}: ordering impossible within tolerance: {why} in the {shape} "
+            "supercell"
+        )
+    return OrderingPlan(
         supercell=sc,
         scaling=scaling,
         fixed=fixed,
@@ -230,8 +265,32 @@ def plan_ordering(
         composition_ordered=ordered,
         charge_e=charge,
     )
-    _check_tolerance(plan, mobile_species=mobile_species, origin=origin)
-    return plan
+
+
+def _groups(sc: Structure, partial: list[int]) -> list[_Group]:
+    """Partial sites grouped by (species, occupancy), with their atom counts."""
+    keyed: dict[tuple, list[int]] = {}
+    for i in partial:
+        key = tuple(sorted((_symbol(sp), round(o, 4)) for sp, o in sc[i].species.items()))
+        keyed.setdefault(key, []).append(i)
+    groups: list[_Group] = []
+    for key, members in sorted(keyed.items(), key=lambda kv: (kv[1][0], kv[0])):
+        species = [s for s, _ in key]
+        occ = [o for _, o in key]
+        counts = _split_counts(len(members), list(zip(species, occ, strict=True)))
+        groups.append(
+            _Group(members=members, species=species, occupancies=occ, counts=counts)
+        )
+    return groups
+
+
+def _disordered_counts(structure: Structure) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for site in structure:
+        for sp, o in site.species.items():
+            el = _symbol(sp)
+            out[el] = out.get(el, 0.0) + float(o)
+    return out
 
 
 def make_orderings(
@@ -243,12 +302,20 @@ def make_orderings(
     min_cell_length_A: float = 10.0,
     mobile_species: str = "Li",
     n_trials: int = DEFAULT_TRIALS,
-    min_distance_A: float | None = None,
+    max_atoms: int = MAX_ORDERING_ATOMS,
 ) -> list[Ordering]:
-    """Up to ``n_orderings`` distinct ordered supercells, lowest Ewald energy first
-    (fewer when fewer distinct configurations exist); reproducible from ``seed``
-    and ``material_id``. See the module docstring for the method."""
-    from ionmd.structures.load import DEFAULT_MIN_DISTANCE_A, check_no_overlaps
+    """Up to ``n_orderings`` symmetry-distinct ordered supercells, lowest Ewald
+    energy first (fewer when fewer distinct ones were found: each record says how
+    many were asked and found); reproducible from ``seed`` and ``material_id``.
+    InputError if no placement keeps every pair of atoms at its species' distance
+    (the closest pair named). See the module docstring for the method."""
+    from ionmd.structures.contacts import (
+        check_contacts,
+        contact_limits,
+        describe_violation,
+        first_violation,
+    )
+    from ionmd.structures.placement import Sampler
 
     if n_orderings < 1:
         raise InputError(f"n_orderings must be >= 1, got {n_orderings}")
@@ -257,54 +324,92 @@ def make_orderings(
         min_cell_length_A=min_cell_length_A,
         mobile_species=mobile_species,
         origin=material_id,
+        max_atoms=max_atoms,
     )
-    sc = plan.supercell
-    candidates = plan.fixed + [i for g in plan.groups for i in g.members]
-    index = {site: k for k, site in enumerate(candidates)}
-    matrix = _unit_ewald_matrix(sc, candidates)
-    q_fixed = np.zeros(len(candidates))
-    if plan.charges is not None:
-        for i in plan.fixed:
-            q_fixed[index[i]] = plan.charges[_symbol(next(iter(sc[i].species)))]
-
-    def q_of(el: str) -> float:
-        return float(plan.charges[el]) if plan.charges is not None else 1.0
-
+    limits = contact_limits(structure)
+    sampler = Sampler.build(plan, limits=limits, symbol=_symbol)
     rng = np.random.default_rng(
         np.random.SeedSequence([int(seed), zlib.crc32(material_id.encode())])
     )
-    found: dict[tuple, float] = {}
-    for _ in range(max(1, n_trials)):
-        assignment = _random_assignment(plan.groups, rng)
-        q = q_fixed.copy()
-        for site, el in assignment.items():
-            if el is not None:
-                q[index[site]] = q_of(el)
-        assignment, energy = _relax(plan.groups, assignment, q, matrix, index, q_of, rng)
-        key = tuple(assignment[i] or "" for g in plan.groups for i in g.members)
-        found.setdefault(key, energy)
-    ranked = sorted(found.items(), key=lambda kv: (kv[1], kv[0]))[:n_orderings]
-    limit = DEFAULT_MIN_DISTANCE_A if min_distance_A is None else min_distance_A
-    out: list[Ordering] = []
-    best = ranked[0][1]
     members = [i for g in plan.groups for i in g.members]
-    for rank, (key, energy) in enumerate(ranked, start=1):
-        choice = dict(zip(members, key, strict=True))
-        ordered = _build(sc, plan.fixed, choice)
-        check_no_overlaps(
-            ordered, min_distance_A=limit, origin=f"{material_id} ordering {rank}"
+    found = _sample(sampler, members=members, n_trials=max(1, n_trials), rng=rng)
+    clean = sorted((e, fp, key) for key, (e, n, fp) in found.items() if n == 0)
+    if not clean:
+        key = min(found, key=lambda k: (found[k][1], found[k][0]))
+        worst = _build(plan.supercell, plan.fixed, dict(zip(members, key, strict=True)))
+        raise InputError(
+            f"{material_id}: no ordering keeps its atoms apart in "
+            f"{max(1, n_trials)} placements: "
+            + describe_violation(worst, first_violation(worst, limits))  # type: ignore[arg-type]
         )
-        record = plan.record() | {
-            "method": "random placements relaxed by downhill swaps, ranked by Ewald energy",
-            "seed": int(seed),
-            "n_trials": int(max(1, n_trials)),
-            "n_distinct_found": len(found),
+    distinct, seconds = _symmetry_distinct(
+        [
+            (e, fp, _build(plan.supercell, plan.fixed, dict(zip(members, k, strict=True))))
+            for e, fp, k in clean
+        ]
+    )
+    note = {
+        "method": "random placements avoiding too-close pairs, relaxed by downhill "
+        "swaps, ranked by Ewald energy, one per symmetry class (StructureMatcher)",
+        "seed": int(seed),
+        "n_trials": int(max(1, n_trials)),
+        "n_configurations_found": len(found),
+        "n_too_close_refused": len(found) - len(clean),
+        "n_symmetry_distinct_found": len(distinct),
+        "n_orderings_asked": int(n_orderings),
+        "symmetry_check_s": round(seconds, 3),
+        "contact_limits_A": {f"{a}-{b}": round(d, 3) for (a, b), d in limits.items()},
+    }
+    best = distinct[0][0]
+    out: list[Ordering] = []
+    for rank, (energy, ordered) in enumerate(distinct[:n_orderings], start=1):
+        record = plan.record() | note | {
             "rank": rank,
             "energy_above_lowest_eV": round(float(energy - best), 6),
             "energy_per_atom_eV": round(float(energy) / len(ordered), 6),
-        }
+        }  # fmt: skip
+        check_contacts(ordered, limits, origin=f"{material_id} ordering {rank}")
         out.append(Ordering(structure=ordered, scaling=plan.scaling, record=record))
     return out
+
+
+def _sample(
+    sampler: Any, *, members: list[int], n_trials: int, rng: np.random.Generator
+) -> dict[tuple, tuple[float, int, float]]:
+    """Placement -> (Ewald energy eV, too-close pairs, fingerprint) over
+    ``n_trials`` relaxed random placements (each distinct site set once)."""
+    found: dict[tuple, tuple[float, int, float]] = {}
+    for _ in range(n_trials):
+        assignment, energy, n_close = sampler.relax(sampler.random_assignment(rng), rng)
+        key = tuple(assignment[i] or "" for i in members)
+        if key not in found:
+            found[key] = (energy, n_close, sampler.fingerprint(assignment))
+    return found
+
+
+def _symmetry_distinct(
+    ranked: list[tuple[float, float, Structure]],
+) -> tuple[list[tuple[float, Structure]], float]:
+    """One configuration per symmetry class, lowest energy first, and the seconds
+    the check took. Copies under the crystal's symmetry have the same Ewald
+    energy and the same fingerprint (:meth:`Sampler.fingerprint`), so only pairs
+    equal in both (1e-6 relative) go to pymatgen's StructureMatcher (default
+    tolerances, no primitive reduction: both are in the same supercell)."""
+    import time
+
+    from pymatgen.analysis.structure_matcher import StructureMatcher
+
+    def same(x: float, y: float) -> bool:
+        return abs(x - y) <= 1e-6 * max(1.0, abs(x))
+
+    start = time.perf_counter()
+    matcher = StructureMatcher(primitive_cell=False, scale=False, attempt_supercell=False)
+    kept: list[tuple[float, float, Structure]] = []
+    for energy, fp, s in ranked:
+        if any(same(e, energy) and same(f, fp) and matcher.fit(s, t) for e, f, t in kept):
+            continue
+        kept.append((energy, fp, s))
+    return [(e, s) for e, _, s in kept], time.perf_counter() - start
 
 
 # --- helpers -----------------------------------------------------------------
@@ -312,35 +417,6 @@ def make_orderings(
 
 def _symbol(sp: object) -> str:
     return str(getattr(sp, "symbol", None) or Element(str(sp)).symbol)
-
-
-def _oxidation_states(
-    sc: Structure, disordered: dict[str, float]
-) -> tuple[dict[str, int] | None, str]:
-    from_cif: dict[str, int] = {}
-    for site in sc:
-        for sp in site.species:
-            oxi = getattr(sp, "oxi_state", None)
-            if oxi is None:
-                from_cif = {}
-                break
-            from_cif[_symbol(sp)] = int(round(oxi))
-        else:
-            continue
-        break
-    if from_cif and set(from_cif) >= set(disordered):
-        return from_cif, "the CIF"
-    if not set(disordered) <= set(OXIDATION_STATES):
-        missing = sorted(set(disordered) - set(OXIDATION_STATES))
-        return None, f"not assigned (no oxidation state for {', '.join(missing)})"
-    total = sum(OXIDATION_STATES[el] * n for el, n in disordered.items())
-    n_atoms = sum(disordered.values())
-    if abs(total) > MAX_DISORDERED_CHARGE_PER_ATOM * n_atoms:
-        return None, (
-            f"not assigned (common oxidation states leave {total:+.2f} e on the "
-            "disordered cell)"
-        )
-    return {el: OXIDATION_STATES[el] for el in disordered}, "common oxidation states"
 
 
 def _fixed_charge(sc: Structure, fixed: list[int], charges: dict[str, int]) -> int:
@@ -416,100 +492,72 @@ def _neutralize(
             groups[gi].counts[in_k] += 1
 
 
-def _check_tolerance(plan: OrderingPlan, *, mobile_species: str, origin: str) -> None:
-    dis, ordd = plan.composition_disordered, plan.composition_ordered
-    n_mob = dis.get(mobile_species, 0.0)
-    if n_mob > 0:
-        rel = abs(ordd.get(mobile_species, 0) - n_mob) / n_mob
-        if rel > MAX_MOBILE_RELATIVE_ERROR:
-            raise InputError(
-                f"{origin}: ordering impossible within tolerance: {mobile_species} "
-                f"{n_mob:.4g} -> {ordd.get(mobile_species, 0)} in the "
-                f"{'x'.join(str(int(x)) for x in np.diag(plan.scaling))} supercell "
-                f"({100 * rel:.1f} % > {100 * MAX_MOBILE_RELATIVE_ERROR:g} %)"
-            )
-    if ordd.get(mobile_species, 0) == 0:
-        raise InputError(f"{origin}: no {mobile_species} left in the ordered supercell")
-    n_dis, n_ord = sum(dis.values()), sum(ordd.values())
-    for el in sorted(set(dis) | set(ordd)):
-        err = abs(ordd.get(el, 0) / n_ord - dis.get(el, 0.0) / n_dis)
-        if err > MAX_FRACTION_ERROR:
-            raise InputError(
-                f"{origin}: ordering impossible within tolerance: {el} atom fraction "
-                f"off by {100 * err:.2f} points (> {100 * MAX_FRACTION_ERROR:g}) "
-                f"({dis.get(el, 0.0):.4g} -> {ordd.get(el, 0)} atoms)"
-            )
-
-
-def _unit_ewald_matrix(sc: Structure, sites: list[int]) -> np.ndarray:
-    """Pair energies (eV) of unit point charges on ``sites`` (Ewald, pymatgen),
-    with coinciding sites set to a large finite clash energy."""
-    from pymatgen.analysis.ewald import EwaldSummation
-    from pymatgen.core import Species
-
-    lattice = sc.lattice
-    frac = np.array([sc[i].frac_coords for i in sites])
-    unit = Structure(lattice, [Species("H", 1)] * len(sites), frac)
-    matrix = np.array(EwaldSummation(unit, compute_forces=False).total_energy_matrix)
-    matrix = np.where(np.isfinite(matrix), matrix, _CLASH_EV)
-    dist = lattice.get_all_distances(frac, frac)
-    np.fill_diagonal(dist, np.inf)
-    clash = dist < 1e-3
-    matrix[clash] = _CLASH_EV
-    return np.clip(matrix, -_CLASH_EV, _CLASH_EV)
-
-
-def _random_assignment(
-    groups: list[_Group], rng: np.random.Generator
-) -> dict[int, str | None]:
-    out: dict[int, str | None] = {}
-    for g in groups:
-        order = rng.permutation(len(g.members))
-        labels: list[str | None] = [
-            el for el, n in zip(g.species, g.counts, strict=True) for _ in range(n)
-        ]
-        labels += [None] * (len(g.members) - len(labels))
-        for pos, k in enumerate(order):
-            out[g.members[int(k)]] = labels[pos]
-    return out
-
-
-def _relax(
-    groups: list[_Group],
-    assignment: dict[int, str | None],
-    q: np.ndarray,
-    matrix: np.ndarray,
-    index: dict[int, int],
-    q_of: Any,
-    rng: np.random.Generator,
-) -> tuple[dict[int, str | None], float]:
-    """Downhill swaps within groups; returns the assignment and its energy
-    (sum_ij q_i M_ij q_j / 2 over all pairs including self terms: pymatgen's
-    total_energy_matrix already halves)."""
-    v = matrix @ q
-    swappable = [g for g in groups if len(set(assignment[i] for i in g.members)) > 1]
-    n_partial = sum(len(g.members) for g in swappable)
-    for _ in range(SWAPS_PER_SITE * n_partial):
-        g = swappable[int(rng.integers(len(swappable)))]
-        a, b = (g.members[int(k)] for k in rng.choice(len(g.members), 2, replace=False))
-        if assignment[a] == assignment[b]:
-            continue
-        ia, ib = index[a], index[b]
-        qa_new = q_of(assignment[b]) if assignment[b] is not None else 0.0
-        qb_new = q_of(assignment[a]) if assignment[a] is not None else 0.0
-        da, db = qa_new - q[ia], qb_new - q[ib]
-        delta = (
-            2 * da * v[ia]
-            + 2 * db * v[ib]
-            + da * da * matrix[ia, ia]
-            + db * db * matrix[ib, ib]
-            + 2 * da * db * matrix[ia, ib]
+def _tolerance_error(
+    disordered: dict[str, float], ordered: dict[str, int], *, mobile_species: str
+) -> str | None:
+    """Why the ordered counts are outside the tolerance, or None."""
+    if ordered.get(mobile_species, 0) == 0:
+        return f"no {mobile_species} left ({disordered.get(mobile_species, 0):.4g} -> 0)"
+    rel = {el: abs(ordered.get(el, 0) - n) / n for el, n in disordered.items() if n > 0}
+    el = max(sorted(rel), key=lambda e: rel[e], default=None)  # the worst element
+    if el is not None and rel[el] > MAX_SPECIES_RELATIVE_ERROR:
+        return (
+            f"{el} {disordered[el]:.4g} -> {ordered.get(el, 0)} ({100 * rel[el]:.1f} % "
+            f"> {100 * MAX_SPECIES_RELATIVE_ERROR:g} %)"
         )
-        if delta < -1e-12:
-            q[ia], q[ib] = qa_new, qb_new
-            v += da * matrix[:, ia] + db * matrix[:, ib]
-            assignment[a], assignment[b] = assignment[b], assignment[a]
-    return assignment, float(q @ matrix @ q)
+    n_dis, n_ord = sum(disordered.values()), sum(ordered.values())
+    for el in sorted(set(disordered) | set(ordered)):
+        err = abs(ordered.get(el, 0) / n_ord - disordered.get(el, 0.0) / n_dis)
+        if err > MAX_FRACTION_ERROR:
+            return (
+                f"{el} atom fraction off by {100 * err:.2f} points "
+                f"(> {100 * MAX_FRACTION_ERROR:g}) "
+                f"({disordered.get(el, 0.0):.4g} -> {ordered.get(el, 0)} atoms)"
+            )
+    return None
+
+
+def _supercell_candidates(structure: Structure, base: np.ndarray, *, max_atoms: int):
+    """The 10 Å rule's repeats, then every larger diagonal supercell of at most
+    ``max_atoms`` atoms (occupancies summed), fewest atoms first, then the
+    widest (largest smallest perpendicular width)."""
+    yield np.asarray(base, dtype=int)
+    per_cell = sum(float(o) for site in structure for o in site.species.values())
+    k_max = int(max_atoms // max(per_cell, 1e-9))
+    widths = perpendicular_widths(structure.lattice.matrix)
+    out = []
+    b0, b1, b2 = (int(x) for x in base)
+    for n0 in range(b0, k_max + 1):
+        for n1 in range(b1, k_max // n0 + 1):
+            for n2 in range(b2, k_max // (n0 * n1) + 1):
+                reps = (n0, n1, n2)
+                if reps == (b0, b1, b2):
+                    continue
+                k = n0 * n1 * n2
+                out.append((k, -float(min(np.array(reps) * widths)), reps))
+    for _, _, reps in sorted(out):
+        yield np.array(reps, dtype=int)
+
+
+def _counts_may_fit(structure: Structure, reps: np.ndarray, *, mobile_species: str) -> bool:
+    """Cheap pre-check of a candidate supercell: the rounded counts (before the
+    charge moves) within tolerance, computed from the unit cell's groups."""
+    k = int(np.prod(reps))
+    partial = partial_sites(structure)
+    fixed = [i for i in range(len(structure)) if i not in set(partial)]
+    groups = _groups(structure, partial)
+    ordered: dict[str, int] = {}
+    for i in fixed:
+        el = _symbol(next(iter(structure[i].species)))
+        ordered[el] = ordered.get(el, 0) + k
+    for g in groups:
+        counts = _split_counts(
+            k * len(g.members), list(zip(g.species, g.occupancies, strict=True))
+        )
+        for el, n in zip(g.species, counts, strict=True):
+            ordered[el] = ordered.get(el, 0) + n
+    disordered = {el: k * n for el, n in _disordered_counts(structure).items()}
+    return _tolerance_error(disordered, ordered, mobile_species=mobile_species) is None
 
 
 def _build(sc: Structure, fixed: list[int], choice: dict[int, str]) -> Structure:

@@ -27,7 +27,12 @@ if TYPE_CHECKING:  # pymatgen on first use: the rule itself is numpy only (the G
     # machine has no pymatgen; ionmd.structures.builders uses supercell_repeats)
     from pymatgen.core import Structure
 
-__all__ = ["min_length_supercell", "perpendicular_widths", "supercell_repeats"]
+__all__ = [
+    "diagonal_supercell",
+    "min_length_supercell",
+    "perpendicular_widths",
+    "supercell_repeats",
+]
 
 #: Slack when comparing a width with the target, so 2 × 5.0000000001 Å counts as 10 Å.
 _ROUND_TOL = 1e-8
@@ -111,16 +116,29 @@ def min_length_supercell(
     (t_2 fastest). Fractional coordinates are wrapped into [0, 1) of the supercell;
     site properties are copied to every image.
     """
-    from pymatgen.core import Lattice, Structure
-
     n = supercell_repeats(
         structure.lattice.matrix, min_cell_length_A=min_cell_length_A, mode=mode
     )
+    return diagonal_supercell(structure, repeats=n, min_cell_length_A=min_cell_length_A)
+
+
+def diagonal_supercell(
+    structure: Structure,
+    *,
+    repeats: np.ndarray,
+    min_cell_length_A: float | None = None,
+) -> tuple[Structure, np.ndarray]:
+    """The supercell diag(``repeats``) of ``structure`` (site order and the
+    returned scaling matrix as :func:`min_length_supercell`); InputError above
+    ``MAX_SUPERCELL_ATOMS``."""
+    from pymatgen.core import Lattice, Structure
+
+    n = np.asarray(repeats, dtype=int)
     n_atoms = len(structure) * int(np.prod(n.astype(float)))
     if n_atoms > MAX_SUPERCELL_ATOMS:
+        what = "a" if min_cell_length_A is None else f"a {min_cell_length_A:g} Å"
         raise InputError(
-            f"a {min_cell_length_A:g} Å supercell of "
-            f"{structure.composition.reduced_formula} "
+            f"{what} supercell of {structure.composition.reduced_formula} "
             f"would hold {n_atoms:.3g} atoms (repeats {' x '.join(map(str, n))}), "
             f"more than {MAX_SUPERCELL_ATOMS}"
         )

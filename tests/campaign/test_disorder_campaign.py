@@ -30,11 +30,12 @@ def disordered_cif(path: Path) -> Path:
 
 
 def refused_cif(path: Path) -> Path:
-    """One Li site at 0.3 next to two full ones in a 10.5 Å cube: Li 2.3 -> 2."""
+    """A Na site at 0.002 in a 10.5 Å cube of 4.3 atoms: Na 0.002 -> 0, and
+    keeping it within 5 % would take ~500 cells, above the 1,000-atom limit."""
     s = Structure(
         Lattice.cubic(10.5),
-        ["Li", "Li", {"Li": 0.3}, "Ar"],
-        [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0.25, 0.25], [0.5, 0, 0]],
+        ["Li", "Li", {"Li": 0.3}, "Ar", {"Na": 0.002}],
+        [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0.25, 0.25], [0.5, 0, 0], [0, 0.5, 0]],
     )
     s.to(filename=str(path))
     return path
@@ -74,7 +75,8 @@ def test_plan_lists_orderings_and_one_line_per_refusal(tmp_path, capsys):
     assert main(["plan", str(cfg), "--json", str(tmp_path / "plan.json")]) == 0
     out = capsys.readouterr().out
     assert (
-        "bad          cannot run: bad: ordering impossible within tolerance: Li 2.3" in out
+        "bad          cannot run: bad: ordering impossible within tolerance: Na 0.002 -> 0"
+        in out
     )
     plan = json.loads((tmp_path / "plan.json").read_text())
     dis = plan["materials"][0]
@@ -85,6 +87,12 @@ def test_plan_lists_orderings_and_one_line_per_refusal(tmp_path, capsys):
     assert plan["us_per_atom_step"] == 3.0
     assert plan["model_elements"] == "checked against lj" or "lj" in plan["model_elements"]
     assert not (tmp_path / "out").exists()  # no MD, nothing written
+    # --place: the orderings ionmd run will have (symmetry-distinct ones only)
+    assert main(["plan", str(cfg), "--place", "--json", str(tmp_path / "p.json")]) == 0
+    placed = json.loads((tmp_path / "p.json").read_text())["materials"][0]
+    assert 1 <= placed["orderings"] <= 3
+    assert placed["systems"] == 2 * placed["orderings"]
+    assert placed["orderings"] == min(3, placed["symmetry_distinct_found"])
 
 
 def test_orderings_run_as_replicas_and_are_pooled(tmp_path):
@@ -126,7 +134,7 @@ def test_obelix_cif_names_every_entry_with_li():
 
 
 SMOKE = """
-materials = ["bnh", "pa1"]
+materials = ["jqc", "pa1"]
 occupancy = "order"
 n_orderings = 2
 model = "mace-tiny"
@@ -147,8 +155,10 @@ out = "{out}"
 
 @pytest.mark.slow
 def test_smoke_campaign_over_disordered_obelix_materials(tmp_path):
-    """bnh (Li24.4 Si0.4 P3.6 S20 Br4: Li vacancies, Si/P on one site) and pa1
-    (Li26.46 Ge2.46 P1.54 S20 I4: Ge/P): two orderings each, one batch, pooled."""
+    """jqc (Li7BiO6: Li vacancies, Bi5+ found for neutrality) and pa1
+    (Li26.46 Ge2.46 P1.54 S20 I4: Ge/P): two orderings each, one batch, pooled.
+    (bnh, used before, is refused since issue 21: its 122 Li on 120 split-site
+    pairs cannot keep Li-Li >= 1.89 Å.)"""
     from ionmd.datasets.obelix import default_obelix_path
 
     if default_obelix_path() is None:
@@ -158,10 +168,10 @@ def test_smoke_campaign_over_disordered_obelix_materials(tmp_path):
     assert main(["run", str(cfg)]) == 0
     record = json.loads((tmp_path / "out" / "campaign.json").read_text())
     assert record["failed_materials"] == {} and len(record["plan"]) == 1
-    for base in ("bnh", "pa1"):
+    for base in ("jqc", "pa1"):
         made = record["orderings"][base]["orderings"]
         assert len(made) == 2 and all(m["charge_e"] == 0 for m in made.values())
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    for base in ("bnh", "pa1"):
+    for base in ("jqc", "pa1"):
         (t,) = results["pooled_orderings"][base]["temperatures"]
         assert t["n_orderings"] == 2 and t["D_cm2_s"] > 0

@@ -278,3 +278,72 @@ def test_unknown_rounding_rule():
     s = Structure(Lattice.cubic(6.0), ["Li", {"S": 0.5}], [[0, 0, 0], [0.5, 0.5, 0.5]])
     with pytest.raises(InputError, match="unknown rounding rule"):
         load_structure(s, round_occupancies=True, rounding_rule="nearest")
+
+
+# Li3PS4 with its Li spread over four sites at 0.7, 0.7, 0.7, 0.3 (2.4 Li) and a
+# Ge/P mixed site; ase.io.read makes every site one atom ("Li4...") and keeps the
+# occupancies only in info["occupancy"].
+PARTIAL_CIF = (
+    CIF_TEMPLATE.split("loop_\n_atom_site_type_symbol")[0]
+    + """loop_
+_atom_site_type_symbol
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+ Li Li1 0.0 0.0 0.0 0.7
+ Li Li2 0.5 0.5 0.0 0.7
+ Li Li3 0.5 0.0 0.5 0.7
+ Li Li4 0.0 0.5 0.5 {occ4}
+ P P1 0.5 0.5 0.5 0.5
+ Ge Ge1 0.5 0.5 0.5 0.5
+ S S1 0.25 0.75 0.75 1.0
+ S S2 0.75 0.25 0.75 1.0
+ S S3 0.75 0.75 0.25 1.0
+ S S4 0.25 0.25 0.75 1.0
+"""
+)
+
+
+def test_ase_read_partial_cif_takes_the_same_occupancy_road_as_the_path(tmp_path):
+    import ase.io
+
+    from ionmd.api import _material_items
+
+    path = tmp_path / "li3ps4.cif"
+    path.write_text(PARTIAL_CIF.format(occ4="0.3"))
+    atoms = ase.io.read(path)
+    assert atoms.get_chemical_formula() == "GeLi4S4"  # what the old loader ran
+    from_path = load_structure(path, allow_partial=True)
+    from_ase = load_structure(atoms, allow_partial=True)
+    expected = {"Li": 2.4, "P": 0.5, "Ge": 0.5, "S": 4.0}
+    for s in (from_path, from_ase):
+        comp = s.composition.element_composition
+        assert {el.symbol: round(n, 6) for el, n in comp.items()} == expected
+    # refused like the CIF path (occupancy = "refuse"), not run as Li4GeS4
+    with pytest.raises(InputError, match=r"ase.Atoms has 5 partially occupied"):
+        load_structure(atoms)
+    # ionmd.run writes it to OUT/inputs as a partially occupied CIF
+    (written,) = _material_items({"li3ps4": atoms}, out=tmp_path / "out")
+    assert written.endswith("li3ps4.cif")
+    again = load_structure(written, allow_partial=True).composition.element_composition
+    assert {el.symbol: round(n, 6) for el, n in again.items()} == expected
+    # and so is a pymatgen Structure with partial species
+    (written,) = _material_items({"pmg": from_path}, out=tmp_path / "out")
+    assert written.endswith("pmg.cif")
+    with pytest.raises(InputError, match=r"partially occupied"):
+        load_structure(written)
+
+
+def test_negative_occupancy_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "neg.cif"
+    path.write_text(PARTIAL_CIF.format(occ4="-0.3"))
+    with pytest.raises(InputError, match=r"site Li4 has occupancy -0.3") as info:
+        load_structure(path, allow_partial=True)
+    assert "\n" not in str(info.value)
+    import ase.io
+
+    atoms = ase.io.read(path)
+    with pytest.raises(InputError, match=r"occupancy -0.3"):
+        load_structure(atoms, allow_partial=True)
