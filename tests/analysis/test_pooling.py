@@ -45,13 +45,28 @@ def test_orderings_pool_per_temperature_with_the_spread_in_the_interval():
     assert t800["D_cm2_s"] == pytest.approx(2e-5)
     assert t800["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 3e-5, 2e-5])
     assert t800["D_spread_cm2_s"] == pytest.approx(1e-5)
-    se = math.sqrt(3 * (0.2e-5) ** 2 / 9 + (1e-5) ** 2 / 3)
-    assert t800["D_ci95_cm2_s"] == pytest.approx([2e-5 - 1.96 * se, 2e-5 + 1.96 * se])
+    # random effects: the spread (s = 1e-5) with Student's t on 2 dof, which
+    # exceeds the floor of the own errors (1.96 * sqrt(3) * 0.2e-5 / 3)
+    half = 4.302652729749462 * 1e-5 / math.sqrt(3)  # scipy.stats.t.ppf(0.975, 2)
+    assert t800["D_ci95_cm2_s"] == pytest.approx([0.0, 2e-5 + half])  # lower floored
     assert t800["sigma_mS_cm"] == pytest.approx(2e-4)
-    # 900 K: two orderings that agree -> only their own errors remain
+    # 900 K: two orderings that agree -> the floor: their own errors alone
     assert t900["n_orderings"] == 2 and t900["D_spread_cm2_s"] == 0.0
-    se = math.sqrt(2 * (0.2e-5) ** 2 / 4)
-    assert t900["D_ci95_cm2_s"][1] == pytest.approx(2e-5 + 1.96 * se)
+    half = 1.96 * math.sqrt(2 * (0.2e-5) ** 2) / 2
+    assert t900["D_ci95_cm2_s"] == pytest.approx([2e-5 - half, 2e-5 + half], rel=1e-4)
+
+
+def test_pooled_interval_covers_the_mean_whatever_the_spread():
+    """Simulated members with a known mean (benchmarks/pooling_coverage.py): the
+    pooled 95 % interval covers it >= 0.93 on the grid spread / own error 0-5 x
+    2-8 members. The interval before issue 21 (own errors added to the spread,
+    1.96) covered 0.75 with 2 members at ratio 5."""
+    from benchmarks.pooling_coverage import MEMBERS, RATIOS, coverage
+
+    for ratio in RATIOS:
+        for n in MEMBERS:
+            cov, _ = coverage(pooled_value, ratio=ratio, n=n, trials=4000, seed=21)
+            assert cov >= 0.93, (ratio, n, cov)
 
 
 def test_one_ordering_and_unfinite_values():
