@@ -13,8 +13,10 @@ structures are written to ``OUT/inputs/`` as POSCAR (CIF where partially
 occupied), so the run file points at something on disk and a re-run resumes.
 The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
 Every other keyword is a protocol/campaign key of the TOML config with its unit
-in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md);
-unknown keywords are refused with the nearest valid name.
+in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md), e.g.
+``n_replicas=4`` for four independently seeded copies of every system, pooled in
+``results.json`` → ``pooled_replicas`` (docs/uncertainty.md); unknown keywords are
+refused with the nearest valid name.
 """
 
 from __future__ import annotations
