@@ -303,6 +303,28 @@ def verdicts_of(doc: Mapping[str, Any]) -> dict[str, Verdict]:
     return out
 
 
+#: under the verdicts of a campaign without replicas (measured:
+#: ``python -m benchmarks.calibration``, docs/uncertainty.md)
+SINGLE_RUN_NOTE = (
+    "The intervals above come from one run per temperature (kinisi's statistical "
+    "interval of that run): they do not hold the scatter between independent runs. "
+    "Against the mean of 16 replicas of the toy conductor, kinisi's D intervals "
+    "covered {kinisi} (an exact interval: 0.96). Run with n_replicas >= 4 for a pooled "
+    "interval that includes the run-to-run scatter (measured coverage >= 0.95; "
+    "docs/uncertainty.md)."
+)
+#: the measured coverage quoted in :data:`SINGLE_RUN_NOTE`
+KINISI_D_COVERAGE_TOY = "0.90 of 5 ps runs"
+
+
+def interval_note(doc: Mapping[str, Any]) -> str | None:
+    """The caveat under the verdicts when materials were fitted from single runs
+    and no replicas were pooled (None otherwise)."""
+    if doc.get("pooled_replicas") or not doc.get("materials"):
+        return None
+    return SINGLE_RUN_NOTE.format(kinisi=KINISI_D_COVERAGE_TOY)
+
+
 def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     """One verdict line per requested (else analysed) material of a results.json;
     a disordered material first pooled over its orderings, a material with
