@@ -172,4 +172,4 @@ def test_verdict_says_when_intervals_come_from_single_runs():
     doc = {"materials": both, "pooled_replicas": pool_replicas(both)}
     assert interval_note(doc) is None
     lines = verdict_lines(doc)
-    assert lines[0].startswith("m (pooled over 2 replicas): σ(300 K) = ")
+    assert lines[0].startswith("m (pooled over 2 replicas): ") and "σ(300 K) = " in lines[0]
