@@ -185,6 +185,7 @@ def run(
     round_occupancies: bool = False,
     occupancy: Literal["refuse", "round", "order"] = "refuse",
     n_orderings: int = 4,
+    n_replicas: int = 1,
     thermostat_tau_fs: float = 100.0,
     chain_length: int = 3,
     sample_every_fs: float = 100.0,
