@@ -16,8 +16,10 @@ a partially occupied one (a pymatgen ``Structure`` with partial species, or an
 ``info["occupancy"]``) then takes the same ``occupancy`` road as the CIF path.
 The model is a name (see :mod:`ionmd.calculators`) or a torch-sim model object.
 Every other keyword is a protocol/campaign key of the TOML config with its unit
-in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md);
-unknown keywords are refused with the nearest valid name.
+in its name (``timestep_fs``, ``duration_ps``, ...; see docs/config.md), e.g.
+``n_replicas=4`` for four independently seeded copies of every system, pooled in
+``results.json`` → ``pooled_replicas`` (docs/uncertainty.md); unknown keywords are
+refused with the nearest valid name.
 """
 
 from __future__ import annotations
@@ -186,6 +188,7 @@ def run(
     round_occupancies: bool = False,
     occupancy: Literal["refuse", "round", "order"] = "refuse",
     n_orderings: int = 4,
+    n_replicas: int = 1,
     thermostat_tau_fs: float = 100.0,
     chain_length: int = 3,
     sample_every_fs: float = 100.0,

@@ -38,6 +38,7 @@ KEY_HELP: dict[str, tuple[str, str]] = {
     "round_occupancies": ("–", 'round partial occupancies (as occupancy="round")'),
     "occupancy": ("–", "partially occupied structures: refuse, round or order"),
     "n_orderings": ("–", 'ordered supercells per disordered material (occupancy="order")'),
+    "n_replicas": ("–", "independently seeded copies of every system, pooled (1: none)"),
     "thermostat_tau_fs": ("fs", "Nosé–Hoover chain relaxation time"),
     "chain_length": ("–", "thermostats in the Nosé–Hoover chain"),
     "sample_every_fs": ("fs", "stride of the stored unwrapped mobile-ion positions"),

@@ -312,12 +312,20 @@ def _add_sections(
     extrapolate_K: float,
     adaptive: tuple[Path, Any] | None,
 ) -> None:
-    """The optional sections: pooled orderings of disordered materials, and the
+    """The optional sections: pooled replicas, pooled orderings of disordered
+    materials (an ordering with replicas entering with its replicas' pool), and the
     adaptive protocol's decisions with the MAE over the materials it resolved."""
-    from ionmd.analysis.pooling import pool_orderings
+    from ionmd.analysis.pooling import pool_orderings, pool_replicas
 
-    if pooled := pool_orderings(
+    if replicas := pool_replicas(
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
+    ):
+        doc["pooled_replicas"] = replicas
+    if pooled := pool_orderings(
+        doc["materials"],
+        sigma_exp_mS_cm=sigma_exp,
+        extrapolate_K=extrapolate_K,
+        replicas=replicas,
     ):
         doc["pooled_orderings"] = pooled
     if adaptive is None:

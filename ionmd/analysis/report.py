@@ -392,13 +392,13 @@ def build_results(
             sigma_exp_mS_cm={m.material_id: m.sigma_exp_mS_cm for m in materials},
         )
     doc["requested_materials"] = requested_materials
-    from ionmd.structures.ordering import base_material_id
+    from ionmd.analysis.members import member_base
 
-    # the orderings of a disordered material (id#oK) count as that one material,
-    # fitted when any of them is
+    # the orderings of a disordered material (id#oK) and the replicas of a
+    # material (id#rK) count as that one material, fitted when any of them is
     by_base: dict[str, list[str]] = {}
     for mid, v in requested_materials.items():
-        by_base.setdefault(base_material_id(mid)[0], []).append(v["status"])
+        by_base.setdefault(member_base(mid), []).append(v["status"])
     n_fitted = sum("fitted" in statuses for statuses in by_base.values())
     doc["summary"]["n_materials_requested"] = len(by_base)
     doc["summary"]["n_materials_fitted"] = n_fitted

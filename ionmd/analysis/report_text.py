@@ -305,14 +305,17 @@ def write_text_reports(
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
     tables = _tables(doc) if doc is not None else []
-    if doc is not None and doc.get("pooled_orderings"):
-        from ionmd.analysis.pooling import pooled_table
+    from ionmd.analysis.pooling import pooled_table
 
-        tables.append(pooled_table(doc["pooled_orderings"]))
+    for key, word in (("pooled_replicas", "replica"), ("pooled_orderings", "ordering")):
+        if doc is not None and doc.get(key):
+            tables.append(pooled_table(doc[key], word=word))
     summary = _summary_lines(doc) if doc is not None else []
-    from ionmd.analysis.verdict import verdict_lines
+    from ionmd.analysis.verdict import interval_note, verdict_lines
 
     answer = verdict_lines(doc) if doc is not None else []
+    note = interval_note(doc) if doc is not None and answer else None
+    summary = ([note] if note else []) + summary  # under the verdicts
     first, rest = (tables[0], tables[1:]) if tables else (None, [])
     md = [f"# {title}", "", *_first_screen_md(answer, first, summary, preface)]
     adaptive = _adaptive_section(doc, out)

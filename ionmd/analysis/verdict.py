@@ -248,28 +248,28 @@ def material_verdict(
     )
 
 
-def pooled_verdict(base: str, p: Mapping[str, Any]) -> str:
-    """One line for a disordered material pooled over its orderings."""
+def pooled_verdict(base: str, p: Mapping[str, Any], *, word: str = "ordering") -> str:
+    """One line for a material pooled over its orderings (a disordered material)
+    or its replicas (``word``)."""
     temps = p.get("temperatures") or []
-    n = len(p.get("orderings") or [])
+    n = len(p.get(f"{word}s") or [])
+    head = f"{base} (pooled over {n} {word}s)"
     sigma = p.get("sigma_300K_mS_cm")
     if not _finite(sigma):
-        return f"{base} (pooled over {n} orderings): no σ(300 K), not a prediction"
+        return f"{head}: no σ(300 K), not a prediction"
     lo, hi = (p.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
     ok = sum(bool(t.get("reliable_all")) for t in temps)
     width = decades(lo, hi)
     reasons = (
         []
         if temps and ok == len(temps)
-        else [f"{ok} of {len(temps)} temperatures diffusive in every ordering"]
+        else [f"{ok} of {len(temps)} temperatures diffusive in every {word}"]
     ) + _width_reasons(width, MAX_SIGMA300_CI95_DECADES)
     state = f"not a prediction ({'; '.join(reasons)})" if reasons else "prediction"
     exp = p.get("sigma_exp_mS_cm")
     exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
-    return (
-        f"{base} (pooled over {n} orderings): {state}: σ(300 K) = {_g(sigma)} mS/cm "
-        f"[95 %: {_g(lo)}, {_g(hi)}]{exp_text}"
-    )
+    value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
+    return f"{head}: {state}: {value}{exp_text}"
 
 
 def material_ids(doc: Mapping[str, Any]) -> list[str]:
@@ -303,11 +303,37 @@ def verdicts_of(doc: Mapping[str, Any]) -> dict[str, Verdict]:
     return out
 
 
+#: under the verdicts of a campaign without replicas (measured:
+#: ``python -m benchmarks.calibration``, docs/uncertainty.md)
+SINGLE_RUN_NOTE = (
+    "The intervals above come from one run per temperature (kinisi's statistical "
+    "interval of that run): they do not hold the scatter between independent runs. "
+    "Against the mean of 16 replicas of the toy conductor, kinisi's D intervals "
+    "covered {kinisi} (an exact interval: 0.96). Run with n_replicas >= 4 for a pooled "
+    "interval that includes the run-to-run scatter (measured coverage >= 0.95; "
+    "docs/uncertainty.md)."
+)
+#: the measured coverage quoted in :data:`SINGLE_RUN_NOTE`
+KINISI_D_COVERAGE_TOY = "0.90 of 5 ps runs and 0.94 of 10 ps runs"
+
+
+def interval_note(doc: Mapping[str, Any]) -> str | None:
+    """The caveat under the verdicts when materials were fitted from single runs
+    and no replicas were pooled (None otherwise)."""
+    if doc.get("pooled_replicas") or not doc.get("materials"):
+        return None
+    return SINGLE_RUN_NOTE.format(kinisi=KINISI_D_COVERAGE_TOY)
+
+
 def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     """One verdict line per requested (else analysed) material of a results.json;
-    a disordered material first pooled over its orderings, then each ordering."""
-    pooled = doc.get("pooled_orderings") or {}
-    lines = [pooled_verdict(base, p) for base, p in pooled.items()]
+    a disordered material first pooled over its orderings, a material with
+    replicas pooled over them, then each ordering and replica."""
+    lines = [
+        pooled_verdict(base, p, word=word)
+        for key, word in (("pooled_orderings", "ordering"), ("pooled_replicas", "replica"))
+        for base, p in (doc.get(key) or {}).items()
+    ]
     return lines + [v.line for v in verdicts_of(doc).values()]
 
 

@@ -34,6 +34,8 @@ MAX_CELL_LENGTH_A = 200.0
 MAX_TEMPERATURES = 100
 #: ordered supercells per partially occupied material (occupancy = "order")
 MAX_ORDERINGS = 64
+#: independent copies of each (material, temperature, ordering)
+MAX_REPLICAS = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +62,9 @@ class CampaignSettings:
     #: docs/disorder.md)
     occupancy: str = "refuse"
     n_orderings: int = 4
+    #: independent copies of each (material, temperature, ordering) with their
+    #: own velocities, pooled like orderings (docs/uncertainty.md); 1: none
+    n_replicas: int = 1
     #: atoms per batch (0: all systems in one batch on the CPU; on a GPU, from
     #: the free memory and the model's measured bytes per atom, then halved on
     #: out-of-memory)
@@ -96,6 +101,10 @@ class CampaignSettings:
         if not (1 <= self.n_orderings <= MAX_ORDERINGS):
             raise InputError(
                 f"n_orderings must be in [1, {MAX_ORDERINGS}], got {self.n_orderings}"
+            )
+        if not (1 <= self.n_replicas <= MAX_REPLICAS):
+            raise InputError(
+                f"n_replicas must be in [1, {MAX_REPLICAS}], got {self.n_replicas}"
             )
 
     @property
@@ -139,7 +148,7 @@ FLAT_KEYS: tuple[str, ...] = (
     "duration_ps",
     "equilibration_ps", "min_cell_length_A", "device", "dtype", "seed", "out",
     "obelix_data", "mobile_species", "round_occupancies", "occupancy", "n_orderings",
-    "thermostat_tau_fs",
+    "n_replicas", "thermostat_tau_fs",
     "chain_length", "sample_every_fs", "msd_every_fs", "msd_block_size",
     "thermo_every_fs", "flush_every_ps", "flush_every_s", "fault_check_every_fs",
     "framework_every_fs",
@@ -187,9 +196,12 @@ class CampaignConfig(CampaignSettings):
 
     def protocol_fingerprint(self) -> dict[str, Any]:
         """What decides the trajectories, given systems and model: the engine
-        protocol's fields, and the adaptive settings when adaptive (a study
-        campaign's fingerprint is the protocol's alone, as before)."""
+        protocol's fields, the number of replicas when more than one, and the
+        adaptive settings when adaptive (a study campaign without replicas has
+        the protocol's alone, as before)."""
         fields = self.protocol.fingerprint_fields()
+        if self.n_replicas != 1:
+            fields["n_replicas"] = self.n_replicas
         if self.adaptive is not None:
             fields |= {"protocol": "adaptive", **self.adaptive.as_dict()}
             fields["max_atoms_per_batch"] = self.max_atoms_per_batch
@@ -209,8 +221,10 @@ class CampaignConfig(CampaignSettings):
         flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
         flat |= {"protocol": self.protocol_mode}
         flat |= (self.adaptive or AdaptiveSettings()).as_dict()
-        # framework_every_fs is left out when off (Protocol.as_dict): run files
-        # and campaign.json stay as before the key existed
+        # framework_every_fs is left out when off (Protocol.as_dict), n_replicas
+        # when 1: run files and campaign.json stay as before the keys existed
+        if flat.get("n_replicas") == 1:
+            del flat["n_replicas"]
         return {k: flat[k] for k in FLAT_KEYS if k in flat} | {"extra": dict(self.extra)}
 
     def replace(self, **changes: Any) -> CampaignConfig:

@@ -7,7 +7,9 @@ symmetry-distinct orderings, so fewer when fewer were found: the record's
 ``fewer_orderings`` says so and the log warns), each with one
 system per temperature, so the orderings run as replicas in the same batches at
 the same temperatures; the analysis pools them (:mod:`ionmd.analysis.pooling`).
-A fully occupied structure stays one material.
+A fully occupied structure stays one material. ``n_replicas`` > 1 then copies
+every material (each ordering too) into independent replicas
+(:mod:`ionmd.campaign.replicas`).
 """
 
 from __future__ import annotations
@@ -53,7 +55,17 @@ def load_disordered(source: MaterialSource, *, config: RunConfig) -> object:
 def material_systems(
     source: MaterialSource, *, config: RunConfig
 ) -> tuple[dict[str, list[SystemSpec]], dict[str, Any] | None]:
-    """(material id -> its systems, how its orderings were made or None)."""
+    """(material id -> its systems, how its orderings were made or None), each
+    material (ordering) in ``config.n_replicas`` replicas."""
+    from ionmd.campaign.replicas import with_replicas
+
+    systems, note = _unreplicated_systems(source, config=config)
+    return with_replicas(systems, n_replicas=config.n_replicas), note
+
+
+def _unreplicated_systems(
+    source: MaterialSource, *, config: RunConfig
+) -> tuple[dict[str, list[SystemSpec]], dict[str, Any] | None]:
     mode = config.occupancy_mode
     if mode != "order":
         structure = load_material(

@@ -1,7 +1,8 @@
 """``ionmd plan``: what a campaign would run and cost, without any MD.
 
 Per material: the supercell, its atoms, the orderings (``occupancy = "order"``),
-the systems and batches they fall in, the atom-steps of the protocol and the
+the replicas (``n_replicas``: each a full copy of the material's systems), the
+systems and batches they fall in, the atom-steps of the protocol and the
 projected GPU-hours; or a one-line reason why it cannot be run (unparseable,
 too large, ordering impossible within tolerance, element not covered by the
 model). The ordering is only planned (counts, tolerance, charge), not placed:
@@ -178,7 +179,8 @@ def plan_campaign(
         except IonmdError as exc:
             row = {"material": src.material_id, "reason": str(exc)}
         if "atoms" in row:
-            row["systems"] = row["orderings"] * n_temps
+            row["replicas"] = config.n_replicas
+            row["systems"] = row["orderings"] * config.n_replicas * n_temps
             row["atom_steps"] = row["atoms"] * row["systems"] * n_steps
             row["gpu_hours"] = row["atom_steps"] * us * 1e-6 / 3600.0
         rows.append(row)
@@ -196,6 +198,7 @@ def plan_campaign(
             "materials": config.materials,
             "occupancy": config.occupancy_mode,
             "n_orderings": config.n_orderings,
+            "n_replicas": config.n_replicas,
             "temperatures_K": list(config.temperatures_K),
             "n_steps": n_steps,
             "min_cell_length_A": config.min_cell_length_A,

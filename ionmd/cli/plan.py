@@ -1,5 +1,5 @@
 """``ionmd plan CONFIG.toml``: per material the supercell, atoms, orderings,
-batches and projected cost, or why it cannot be run; no MD."""
+replicas, batches and projected cost, or why it cannot be run; no MD."""
 
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _print_plan(plan: dict) -> None:
-    print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'sys':>4} "
-          f"{'atom-steps':>10} {'GPU-h':>7}  batch / note")  # fmt: skip
+    print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'rep':>3} "
+          f"{'sys':>4} {'atom-steps':>10} {'GPU-h':>7}  batch / note")  # fmt: skip
     for r in plan["materials"]:
         if "atoms" not in r:
             print(f"{r['material']:<12} cannot run: {r['reason']}")
@@ -119,6 +119,7 @@ def _print_plan(plan: dict) -> None:
             note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
         print(
             f"{r['material']:<12} {sc:<9} {r['atoms']:>6} {r['orderings']:>3} "
+            f"{r['replicas']:>3} "
             f"{r['systems']:>4} {r['atom_steps']:>10.3g} {r['gpu_hours']:>7.3f}  {note}"
         )
     t = plan["totals"]

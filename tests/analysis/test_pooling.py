@@ -45,13 +45,28 @@ def test_orderings_pool_per_temperature_with_the_spread_in_the_interval():
     assert t800["D_cm2_s"] == pytest.approx(2e-5)
     assert t800["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 3e-5, 2e-5])
     assert t800["D_spread_cm2_s"] == pytest.approx(1e-5)
-    se = math.sqrt(3 * (0.2e-5) ** 2 / 9 + (1e-5) ** 2 / 3)
-    assert t800["D_ci95_cm2_s"] == pytest.approx([2e-5 - 1.96 * se, 2e-5 + 1.96 * se])
+    # random effects: the spread (s = 1e-5) with Student's t on 2 dof, which
+    # exceeds the floor of the own errors (1.96 * sqrt(3) * 0.2e-5 / 3)
+    half = 4.302652729749462 * 1e-5 / math.sqrt(3)  # scipy.stats.t.ppf(0.975, 2)
+    assert t800["D_ci95_cm2_s"] == pytest.approx([0.0, 2e-5 + half])  # lower floored
     assert t800["sigma_mS_cm"] == pytest.approx(2e-4)
-    # 900 K: two orderings that agree -> only their own errors remain
+    # 900 K: two orderings that agree -> the floor: their own errors alone
     assert t900["n_orderings"] == 2 and t900["D_spread_cm2_s"] == 0.0
-    se = math.sqrt(2 * (0.2e-5) ** 2 / 4)
-    assert t900["D_ci95_cm2_s"][1] == pytest.approx(2e-5 + 1.96 * se)
+    half = 1.96 * math.sqrt(2 * (0.2e-5) ** 2) / 2
+    assert t900["D_ci95_cm2_s"] == pytest.approx([2e-5 - half, 2e-5 + half], rel=1e-4)
+
+
+def test_pooled_interval_covers_the_mean_whatever_the_spread():
+    """Simulated members with a known mean (benchmarks/pooling_coverage.py): the
+    pooled 95 % interval covers it >= 0.93 on the grid spread / own error 0-5 x
+    2-8 members. The interval before issue 21 (own errors added to the spread,
+    1.96) covered 0.75 with 2 members at ratio 5."""
+    from benchmarks.pooling_coverage import MEMBERS, RATIOS, coverage
+
+    for ratio in RATIOS:
+        for n in MEMBERS:
+            cov, _ = coverage(pooled_value, ratio=ratio, n=n, trials=4000, seed=21)
+            assert cov >= 0.93, (ratio, n, cov)
 
 
 def test_one_ordering_and_unfinite_values():
@@ -107,3 +122,54 @@ def test_report_shows_the_pooled_table(tmp_path):
         "| 800 | 2 | 2e-05 [" in rows[0] and "| 1.41e-05 |" in rows[0]
     )  # sample std of 1e-5, 3e-5
     assert "D pooled over the orderings" in (tmp_path / "report.html").read_text()
+
+
+def test_replicas_pool_first_then_orderings():
+    """``<id>#oK#rJ``: each ordering's replicas are pooled (pooled_replicas), and
+    the ordering enters the ordering pool with its replicas' mean and interval."""
+    from ionmd.analysis.pooling import pool_replicas
+
+    w = 0.392e-5
+    doc = {
+        "abc#o1": _material({800.0: 1e-5}, w),
+        "abc#o1#r2": _material({800.0: 3e-5}, w),
+        "abc#o2": _material({800.0: 5e-5}, w),
+        "abc#o2#r2": _material({800.0: 5e-5}, w),
+        "plain": _material({800.0: 4e-5}, w),
+        "plain#r2": _material({800.0: 6e-5}, w),
+    }
+    reps = pool_replicas(doc)
+    assert sorted(reps) == ["abc#o1", "abc#o2", "plain"]
+    assert reps["plain"]["replicas"] == ["plain", "plain#r2"]
+    (t,) = reps["plain"]["temperatures"]
+    assert t["n_replicas"] == 2 and t["D_cm2_s"] == pytest.approx(5e-5)
+    assert t["D_by_replica_cm2_s"] == pytest.approx([4e-5, 6e-5])
+    half = 12.706204736174694 * math.sqrt(2e-10) / math.sqrt(2)  # t(1) s / sqrt(2)
+    assert t["D_ci95_cm2_s"] == pytest.approx([0.0, 5e-5 + half])
+    pooled = pool_orderings(doc, replicas=reps)
+    assert list(pooled) == ["abc"] and pooled["abc"]["orderings"] == ["abc#o1", "abc#o2"]
+    (t,) = pooled["abc"]["temperatures"]
+    assert t["D_by_ordering_cm2_s"] == pytest.approx([2e-5, 5e-5])  # replica means
+    assert t["D_cm2_s"] == pytest.approx(3.5e-5)
+    # without the replica pool, the orderings' first replicas alone
+    (t,) = pool_orderings(doc)["abc"]["temperatures"]
+    assert t["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 5e-5])
+
+
+def test_verdict_says_when_intervals_come_from_single_runs():
+    """A campaign without replicas: the note under the verdicts says that the
+    intervals are single-run ones and how far they covered on the toy; with
+    pooled replicas the note is not there and the pooled line comes first."""
+    from ionmd.analysis.pooling import pool_replicas
+    from ionmd.analysis.verdict import interval_note, verdict_lines
+
+    w = 0.392e-5
+    single = {"m": _material({800.0: 1e-5, 900.0: 2e-5}, w)}
+    note = interval_note({"materials": single})
+    assert "one run per temperature" in note and "n_replicas >= 4" in note
+    assert "covered 0.9" in note
+    both = single | {"m#r2": _material({800.0: 1.2e-5, 900.0: 2.2e-5}, w)}
+    doc = {"materials": both, "pooled_replicas": pool_replicas(both)}
+    assert interval_note(doc) is None
+    lines = verdict_lines(doc)
+    assert lines[0].startswith("m (pooled over 2 replicas): ") and "σ(300 K) = " in lines[0]

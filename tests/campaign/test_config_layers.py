@@ -47,11 +47,13 @@ def test_flat_toml_is_routed_to_its_layers(tmp_path):
     assert cfg.device == "cpu" and cfg.temperatures_K == (600.0,)
     assert cfg.extra == {"executor": {"kind": "threads"}}
     flat = cfg.as_dict()
-    # campaign.json's "config", as before (framework_every_fs only when on)
-    before = [k for k in FLAT_KEYS if k != "framework_every_fs"]
+    # campaign.json's "config", as before (framework_every_fs only when on,
+    # n_replicas only when > 1)
+    before = [k for k in FLAT_KEYS if k not in ("framework_every_fs", "n_replicas")]
     assert list(flat) == [*before, "extra"]
-    on = cfg.replace(framework_every_fs=1000.0).as_dict()
+    on = cfg.replace(framework_every_fs=1000.0, n_replicas=2).as_dict()
     assert list(on) == [*FLAT_KEYS, "extra"] and on["framework_every_fs"] == 1000.0
+    assert on["n_replicas"] == 2
     assert cfg.replace(timestep_fs=2.0).protocol.timestep_fs == 2.0
     assert cfg.replace(out="x").protocol == cfg.protocol
 

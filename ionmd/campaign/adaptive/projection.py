@@ -31,7 +31,8 @@ def adaptive_projection(
     assert s is not None
     chunk, longest = s.chunk_steps(protocol), s.max_steps(protocol)
     # the initial queue as the loop orders it: hottest first, across materials
-    queue = [(T, r["atoms"]) for r in ok for _ in range(r["orderings"])
+    queue = [(T, r["atoms"]) for r in ok
+             for _ in range(r["orderings"] * r.get("replicas", 1))
              for T in config.temperatures_K]  # fmt: skip
     sizes = [n for _, n in sorted(queue, key=lambda x: -x[0])]
     total = sum(sizes)
