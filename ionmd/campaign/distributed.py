@@ -79,7 +79,8 @@ def run_md_batch(
         raise BatchOutOfMemoryError(
             f"{len(systems)} systems, {n_atoms} atoms: {str(exc).strip()[:150]}"
         ) from None
-    cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+    wall_s = time.perf_counter() - t0
+    cost = batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=protocol.timestep_fs)
     cost["device"] = str(device)
     return cost
 

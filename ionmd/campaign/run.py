@@ -400,7 +400,12 @@ class InProcessRunner:
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             return OutOfMemory(reason=str(exc))
-        return batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+        return batch_cost(
+            summary,
+            path=path,
+            wall_s=time.perf_counter() - t0,
+            timestep_fs=self.config.protocol.timestep_fs,
+        )
 
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:
         return _analyze(self.out, self.config) if analyze else None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ from ionmd.campaign.adaptive.judge import (
     system_numbers,
 )
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
+from ionmd.campaign.records import cost_record
 from ionmd.engine.checkpoint import batch_inputs, fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.protocol import Protocol
@@ -188,28 +188,24 @@ class AdaptiveLoop:
         self._save()
         wall = time.perf_counter() - t0
         done = self.pool.atom_steps - atom_steps0
-        return {
-            "file": self.pool.out_path.name,
-            "status": "done",
-            "protocol": "adaptive",
-            "n_systems": len(self.state["systems"]),
-            "n_atoms": self.capacity,
-            "steps": self.pool.step - steps0,
-            "atom_steps": done,
-            "wall_s": wall,
-            "md_wall_s": wall,
-            "atom_steps_per_s": done / wall if wall > 0 else float("inf"),
-            "ns_per_day": (self.pool.step - steps0)
-            * self.protocol.timestep_fs
-            * 1e-6
-            / (wall / 86400.0)
-            if wall > 0
-            else float("inf"),
-            "peak_device_GB": self.pool.peak_device_bytes() / 1e9,
-            "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-            "occupancy_mean": occupancy_mean(self.state),
-            "failed_systems": dict(self.pool.failed),
-        }
+        return cost_record(
+            file=self.pool.out_path.name,
+            protocol="adaptive",
+            # the systems that ran (a cancelled temperature never entered)
+            n_systems=sum(
+                r["entered_step"] is not None for r in self.state["systems"].values()
+            ),
+            n_atoms=self.capacity,
+            steps=self.pool.step - steps0,
+            atom_steps=done,
+            simulated_ps=sum(r["run_ps"] for r in self.state["systems"].values()),
+            timestep_fs=self.protocol.timestep_fs,
+            wall_s=wall,
+            md_wall_s=wall,
+            peak_device_bytes=self.pool.peak_device_bytes(),
+            failed=self.pool.failed,
+            occupancy_mean=occupancy_mean(self.state),
+        )
 
     def _boundary(self) -> None:
         """Decide, refill, checkpoint (see the module doc)."""
