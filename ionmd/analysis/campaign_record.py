@@ -1,4 +1,5 @@
-"""Reading campaign.json's batch cost records (written by
+"""Reading campaign.json: what a campaign was made with (:func:`settings_lines`)
+and its batch cost records (written by
 :func:`ionmd.campaign.records.cost_record`), for every table that shows a cost:
 the campaign report's and ``ionmd compare``'s. Both protocols' records carry the
 atom-steps really computed and the picoseconds really simulated; a record written
@@ -49,9 +50,35 @@ def simulated_ps_per_system(
     return out
 
 
+def settings_lines(record: Mapping[str, Any]) -> list[str]:
+    """What the results were made with (the report's first screen)."""
+    cfg = record.get("config") or {}
+    model = record.get("model") or {}
+    temps = ", ".join(f"{t:g}" for t in cfg.get("temperatures_K") or []) + " K"
+    how_long = f"{cfg.get('duration_ps', '?')} ps per temperature"
+    if cfg.get("protocol") == "adaptive":  # duration_ps is not used; temperatures grow
+        temps += (
+            f" to start (more added within [{cfg.get('min_temperature_K'):g}, "
+            f"{cfg.get('max_temperature_K'):g}] K)"
+        )
+        how_long = (
+            f"adaptive protocol: judged every {cfg.get('chunk_ps')} ps, up to "
+            f"{cfg.get('max_duration_ps')} ps per system (see Adaptive protocol)"
+        )
+    return [
+        f"Made with model {model.get('model_name', cfg.get('model', '?'))} "
+        f"({model.get('model_version', 'version not recorded')}) on "
+        f"{record.get('device', '?')}; NVT Nosé–Hoover at {temps}, "
+        f"{cfg.get('timestep_fs', '?')} fs steps, {how_long}, "
+        f"the first {cfg.get('equilibration_ps', '?')} ps discarded, "
+        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å."
+    ]
+
+
 __all__ = [
     "atom_steps_per_s",
     "batch_atom_steps",
     "done_batches",
+    "settings_lines",
     "simulated_ps_per_system",
 ]

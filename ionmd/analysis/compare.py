@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ionmd.analysis.campaign_record import atom_steps_per_s, done_batches
+from ionmd.analysis.campaign_record import atom_steps_per_s, done_batches, settings_lines
 from ionmd.analysis.compare_bootstrap import (
     BOOTSTRAP_SEED,
     MIN_MATERIALS_TO_TELL_APART,
@@ -107,8 +107,6 @@ def _model_label(run_dir: Path, doc: Mapping[str, Any]) -> str:
 def _settings(run_dir: Path, record: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
     """One line: what a run's results were made with."""
     if record.get("config"):
-        from ionmd.campaign.report import settings_lines
-
         model = dict(record.get("model") or {})
         version = str(model.get("model_version") or "version not recorded")
         model["model_version"] = version if len(version) <= 100 else version[:99] + "…"

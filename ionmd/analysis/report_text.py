@@ -259,7 +259,7 @@ def write_text_reports(
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
     tables = _tables(doc) if doc is not None else []
     if doc is not None and doc.get("pooled_orderings"):
-        from ionmd.analysis.pooling import pooled_table
+        from ionmd.analysis.pooled_table import pooled_table
 
         tables.append(pooled_table(doc["pooled_orderings"]))
     summary = _summary_lines(doc) if doc is not None else []

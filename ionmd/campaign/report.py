@@ -8,9 +8,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from ionmd.analysis.campaign_record import (
+from ionmd.analysis.campaign_record import (  # settings_lines: re-exported, its old home
     atom_steps_per_s,
     done_batches,
+    settings_lines,
     simulated_ps_per_system,
 )
 from ionmd.analysis.tables import Section, Table
@@ -180,28 +181,3 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
         embed_images=True,
         preface=settings_lines(record),
     )
-
-
-def settings_lines(record: dict[str, Any]) -> list[str]:
-    """What the results were made with (the report's first screen)."""
-    cfg = record.get("config") or {}
-    model = record.get("model") or {}
-    temps = ", ".join(f"{t:g}" for t in cfg.get("temperatures_K") or []) + " K"
-    how_long = f"{cfg.get('duration_ps', '?')} ps per temperature"
-    if cfg.get("protocol") == "adaptive":  # duration_ps is not used; temperatures grow
-        temps += (
-            f" to start (more added within [{cfg.get('min_temperature_K'):g}, "
-            f"{cfg.get('max_temperature_K'):g}] K)"
-        )
-        how_long = (
-            f"adaptive protocol: judged every {cfg.get('chunk_ps')} ps, up to "
-            f"{cfg.get('max_duration_ps')} ps per system (see Adaptive protocol)"
-        )
-    return [
-        f"Made with model {model.get('model_name', cfg.get('model', '?'))} "
-        f"({model.get('model_version', 'version not recorded')}) on "
-        f"{record.get('device', '?')}; NVT Nosé–Hoover at {temps}, "
-        f"{cfg.get('timestep_fs', '?')} fs steps, {how_long}, "
-        f"the first {cfg.get('equilibration_ps', '?')} ps discarded, "
-        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å."
-    ]
