@@ -33,7 +33,8 @@ def run_adaptive(
     """Run ``make_loop(capacity_atoms)`` to the end, halving the capacity each
     time the batch runs out of memory; returns the cost record, with the
     capacities it ran out of memory at (``oom_capacity_atoms``)."""
-    capacity, halved = int(capacity_atoms), []
+    capacity = int(capacity_atoms)
+    halved: list[int] = []  # the atoms held at each OOM
     loop = make_loop(capacity)
     while True:
         try:
