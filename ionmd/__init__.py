@@ -15,6 +15,12 @@ The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
 :class:`ionmd.Results` (``ionmd/api.py``, ``ionmd/results.py``; docs/python_api.md):
 ``cli -> api -> campaign``.
 
+No import cycle between modules (``if TYPE_CHECKING:`` imports count) or between
+these packages; nothing below ``cli`` imports it (a ``__main__`` entry point is
+command line); ``analysis`` imports neither ``campaign`` nor ``cli``, and its
+numbers never import its pages (tables, reports, figures):
+tests/architecture/test_import_graph.py.
+
 Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
 documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``, which
 also holds the one VASP XDATCAR/vasprun.xml parser that analysis and vasp_bridge share

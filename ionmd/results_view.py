@@ -6,16 +6,52 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ionmd.errors import InputError
 
 if TYPE_CHECKING:
-    from ionmd.results import MaterialResult, Results, TemperatureResult
+    from ionmd.analysis.verdict import Verdict
+    from ionmd.results_entries import MaterialEntry, TemperatureEntry
 
 NAN = float("nan")
 #: materials listed by ``repr`` before "… and N more"
 REPR_MATERIALS = 10
+
+
+class Results(Protocol):
+    """What the views read of :class:`ionmd.Results` (named here, not imported:
+    ``ionmd.results`` builds on this module)."""
+
+    @property
+    def out_dir(self) -> Path: ...
+    @property
+    def materials(self) -> Mapping[str, MaterialEntry]: ...
+    @property
+    def verdicts(self) -> Mapping[str, Verdict]: ...
+    @property
+    def predictions(self) -> tuple[str, ...]: ...
+    @property
+    def mae_log10_predictions(self) -> float: ...
+    @property
+    def n_predictions_with_error(self) -> int: ...
+
+
+class ResultsView:
+    """The showing methods of :class:`ionmd.Results` (its base class)."""
+
+    def __repr__(self: Results) -> str:
+        return text_repr(self)
+
+    def _repr_html_(self: Results) -> str:
+        return html_repr(self)
+
+    def to_dataframe(self: Results) -> Any:
+        """One row per (material, temperature), units in the column names
+        (pandas.DataFrame; pandas is optional: InputError naming it when absent)."""
+        return to_dataframe(self)
 
 
 def _g(x: float, fmt: str = ".3g") -> str:
@@ -47,7 +83,7 @@ def text_repr(res: Results) -> str:
     return "\n".join(lines)
 
 
-def _material_cells(m: MaterialResult | None, verdict_line: str) -> list[str]:
+def _material_cells(m: MaterialEntry | None, verdict_line: str) -> list[str]:
     """σ(300 K), Ea (each with its interval) and the verdict of one material."""
     if m is None:
         return ["–", "–", verdict_line]
@@ -93,7 +129,7 @@ def html_repr(res: Results) -> str:
     return "\n".join(out)
 
 
-def _temperature_row(t: TemperatureResult | None) -> dict[str, Any]:
+def _temperature_row(t: TemperatureEntry | None) -> dict[str, Any]:
     if t is None:
         t_keys = ("temperature_K", "D_cm2_s", "D_ci95_low_cm2_s", "D_ci95_high_cm2_s")
         return {k: NAN for k in t_keys} | {"li_msd_max_A2": NAN, "reliable": False,
@@ -115,7 +151,7 @@ def _temperature_row(t: TemperatureResult | None) -> dict[str, Any]:
     }
 
 
-def _material_row(mid: str, m: MaterialResult | None) -> dict[str, Any]:
+def _material_row(mid: str, m: MaterialEntry | None) -> dict[str, Any]:
     if m is None:
         return {"material_id": mid, "formula": ""}
     return {
@@ -162,4 +198,4 @@ def to_dataframe(res: Results) -> Any:
     return pd.DataFrame(rows(res))
 
 
-__all__ = ["html_repr", "rows", "text_repr", "to_dataframe"]
+__all__ = ["ResultsView", "html_repr", "rows", "text_repr", "to_dataframe"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.campaign_record import atom_steps_per_s, done_batches, settings_lines
 from ionmd.analysis.compare_bootstrap import (
     BOOTSTRAP_SEED,
     MIN_MATERIALS_TO_TELL_APART,
@@ -69,24 +70,16 @@ def _read_record(run_dir: Path) -> dict[str, Any]:
 
 def _cost(record: Mapping[str, Any]) -> dict[str, Any] | None:
     """Wall time, atom-steps/s and peak memory over a campaign's finished batches."""
-    batches = [
-        b
-        for b in record.get("batches") or []
-        if isinstance(b, dict) and b.get("status") == "done"
-    ]
+    batches = done_batches(record)
     if not batches:
         return None
     model = record.get("model") if isinstance(record.get("model"), dict) else {}
-    md_wall = sum(float(b.get("md_wall_s") or 0.0) for b in batches)
-    atom_steps = sum(
-        float(b.get("n_atoms") or 0) * float(b.get("steps") or 0) for b in batches
-    )
     return {
         "device": record.get("device", ""),
         "model_version": model.get("model_version", ""),
         "n_batches": len(batches),
         "wall_s": sum(float(b.get("wall_s") or 0.0) for b in batches),
-        "atom_steps_per_s": atom_steps / md_wall if md_wall > 0 else None,
+        "atom_steps_per_s": atom_steps_per_s(batches),
         "peak_device_GB": max(float(b.get("peak_device_GB") or 0.0) for b in batches),
         "peak_host_GB": max(float(b.get("peak_host_GB") or 0.0) for b in batches),
     }
@@ -114,8 +107,6 @@ def _model_label(run_dir: Path, doc: Mapping[str, Any]) -> str:
 def _settings(run_dir: Path, record: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
     """One line: what a run's results were made with."""
     if record.get("config"):
-        from ionmd.campaign.report import settings_lines
-
         model = dict(record.get("model") or {})
         version = str(model.get("model_version") or "version not recorded")
         model["model_version"] = version if len(version) <= 100 else version[:99] + "…"

@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ionmd.analysis.diffusion import DiffusionSettings, TemperatureResult
 from ionmd.analysis.experiment import log10_error, mae_log10
 from ionmd.analysis.extrapolation import ArrheniusPoint, extrapolate_D
 from ionmd.analysis.fit_temperatures import CountedTemperatures, fit_notes, fit_use
+from ionmd.analysis.material_result import MaterialResult  # re-exported: its old home
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2, LI_MSD_THRESHOLD_A2
 from ionmd.errors import InputError
 from ionmd.outputs import write_text_atomic
@@ -46,75 +47,6 @@ STUDY_REFERENCE = {
         "n_reliable": 6,
     },
 }
-
-
-@dataclass(kw_only=True)
-class MaterialResult:
-    """One material over its temperatures (sorted by T)."""
-
-    material_id: str
-    formula: str
-    temperatures: list[TemperatureResult]
-    arrhenius: ArrheniusFit | None
-    extrapolate_K: float
-    D_extrap_cm2_s: float
-    D_extrap_ci95_cm2_s: tuple[float, float]
-    sigma_extrap_mS_cm: float
-    sigma_extrap_ci95_mS_cm: tuple[float, float]
-    sigma_exp_mS_cm: float | None
-    log10_error: float
-    notes: list[str] = field(default_factory=list)
-    #: the temperatures the run was asked for (None: not stated, = the analysed ones)
-    temperatures_requested_K: list[float] | None = None
-    #: per temperature (as ``temperatures``): in the Arrhenius fit, and why
-    fit_use: list[tuple[bool, str]] = field(default_factory=list)
-    #: whose rule chose the fitted temperatures: "study" or "adaptive"
-    fit_protocol: str = "study"
-    #: whether the extrapolation is a prediction, else why not
-    prediction: bool = True
-    prediction_reason: str = ""
-
-    @property
-    def used_in_fit_K(self) -> list[float]:
-        """The temperatures in the Arrhenius fit."""
-        return [
-            float(r.temperature_K)
-            for r, (used, _) in zip(
-                self.temperatures, self.fit_use or fit_use(self.temperatures), strict=True
-            )
-            if used
-        ]
-
-    @property
-    def n_reliable(self) -> int:
-        return sum(r.reliable for r in self.temperatures)
-
-    @property
-    def temperatures_analysed_K(self) -> list[float]:
-        return [float(r.temperature_K) for r in self.temperatures]
-
-    @property
-    def temperatures_missing_K(self) -> list[float]:
-        """Requested temperatures without an analysed result (failed, too short,
-        never run)."""
-        have = self.temperatures_analysed_K
-        return [
-            t
-            for t in self.temperatures_requested_K or []
-            if not any(abs(t - a) < 1e-6 for a in have)
-        ]
-
-    @property
-    def all_reliable(self) -> bool:
-        """The study's subset: every *requested* temperature analysed and reliable
-        (a failed or missing temperature, or one whose frames were too far apart
-        to unwrap, disqualifies the material)."""
-        return (
-            bool(self.temperatures)
-            and self.n_reliable == len(self.temperatures)
-            and not self.temperatures_missing_K
-            and not any(r.unwrap_unreliable for r in self.temperatures)
-        )
 
 
 def _sigma_or_nan(D: float, *, of: TemperatureResult, temperature_K: float) -> float:

@@ -305,7 +305,7 @@ def write_text_reports(
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
     tables = _tables(doc) if doc is not None else []
-    from ionmd.analysis.pooling import pooled_table
+    from ionmd.analysis.pooled_table import pooled_table
 
     for key, word in (("pooled_replicas", "replica"), ("pooled_orderings", "ordering")):
         if doc is not None and doc.get(key):

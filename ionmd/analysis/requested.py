@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ionmd.analysis import skips
 
 if TYPE_CHECKING:
-    from ionmd.analysis.report import MaterialResult
+    from ionmd.analysis.material_result import MaterialResult
 
 MATERIAL_FITTED = "fitted"  # a value at the extrapolation temperature
 MATERIAL_NO_FIT = "no_fit"  # simulated (or partly), but no value: see reason

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
-from ionmd.campaign.memory import BatchOutOfMemoryError, is_out_of_memory
+from ionmd.campaign.memory import BatchOutOfMemoryError, batch_out_of_memory
 from ionmd.campaign.record import CampaignRecord
 from ionmd.campaign.records import batch_cost, resolve_device, run_file_name
 from ionmd.campaign.runners import Batch, OutOfMemory, Report
@@ -73,13 +73,13 @@ def run_md_batch(
             run_config=config.as_dict(),
         )
     except (RuntimeError, MemoryError) as exc:
-        if not (is_out_of_memory(exc) or isinstance(exc, MemoryError)) or len(systems) < 2:
-            raise
         n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
-        raise BatchOutOfMemoryError(
-            f"{len(systems)} systems, {n_atoms} atoms: {str(exc).strip()[:150]}"
-        ) from None
-    cost = batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+        oom = batch_out_of_memory(exc, n_systems=len(systems), n_atoms=n_atoms)
+        if oom is None:
+            raise
+        raise oom from None
+    wall_s = time.perf_counter() - t0
+    cost = batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=protocol.timestep_fs)
     cost["device"] = str(device)
     return cost
 
@@ -91,25 +91,32 @@ def run_adaptive_share(
     adaptive loop over this share's materials, into ``out_path`` and
     ``adaptive.<share>.json``; returns its cost record."""
     from ionmd.campaign.adaptive.loop import AdaptiveLoop
+    from ionmd.campaign.adaptive.out_of_memory import run_adaptive
     from ionmd.campaign.adaptive.shares import capacity_atoms, share_state_name
 
     protocol, settings = config.protocol, config.adaptive
     assert settings is not None
     model, info, device = _worker_model(config)
     path = Path(out_path)
-    cost = AdaptiveLoop(
-        model,
-        protocol=protocol,
-        settings=settings,
-        systems=list(systems),
-        capacity_atoms=capacity_atoms(model, systems, max_atoms=config.max_atoms_per_batch),
-        out_path=path,
-        model_name=info["model_name"],
-        model_version=info["model_version"],
-        run_config=config.as_dict(),
-        fingerprint_protocol=config.protocol_fingerprint(),
-        state_path=path.parent / share_state_name(share),
-    ).run()
+
+    def make_loop(capacity: int) -> AdaptiveLoop:
+        assert settings is not None
+        return AdaptiveLoop(
+            model,
+            protocol=protocol,
+            settings=settings,
+            systems=list(systems),
+            capacity_atoms=capacity,
+            out_path=path,
+            model_name=info["model_name"],
+            model_version=info["model_version"],
+            run_config=config.as_dict(),
+            fingerprint_protocol=config.protocol_fingerprint(),
+            state_path=path.parent / share_state_name(share),
+        )
+
+    capacity = capacity_atoms(model, systems, max_atoms=config.max_atoms_per_batch)
+    cost = run_adaptive(make_loop, capacity_atoms=capacity)
     cost["device"] = str(device)
     return cost
 

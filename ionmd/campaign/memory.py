@@ -27,11 +27,34 @@ class BatchOutOfMemoryError(IonmdError):
 
 def is_out_of_memory(exc: BaseException) -> bool:
     """True for a device (or host) allocation failure."""
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
         return True
     text = str(exc).lower()
     return isinstance(exc, RuntimeError) and (
         "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+def release_device_memory() -> None:
+    """Give the device's cached blocks back (after an allocation failure)."""
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def batch_out_of_memory(
+    exc: BaseException, *, n_systems: int, n_atoms: int
+) -> BatchOutOfMemoryError | None:
+    """The one translation of an allocation failure, for both protocols: when
+    ``exc`` is one and the batch (``n_systems`` systems, ``n_atoms`` atoms) could
+    be made smaller (two or more systems), the device's cached memory is freed and
+    a one-line :class:`BatchOutOfMemoryError` returned for the caller to raise or
+    act on (the study splits the batch, the adaptive loop halves its capacity);
+    else None (the caller re-raises ``exc``: one system that does not fit)."""
+    if not is_out_of_memory(exc) or n_systems < 2:
+        return None
+    release_device_memory()
+    return BatchOutOfMemoryError(
+        f"{n_systems} systems, {n_atoms} atoms: {str(exc).strip()[:150]}"
     )
 
 

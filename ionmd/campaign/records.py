@@ -5,6 +5,7 @@ run-file names, device choice and the final ``done`` mark."""
 from __future__ import annotations
 
 import resource
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,22 +55,64 @@ def run_file_name(i: int) -> str:
     return "md.h5" if i == 0 else f"md.{i}.h5"
 
 
-def batch_cost(summary: RunSummary, *, path: Path, wall_s: float) -> dict[str, Any]:
-    """The cost record of one finished batch, as campaign.json keeps it."""
+def cost_record(
+    *,
+    file: str,
+    n_systems: int,
+    n_atoms: int,
+    steps: int,
+    atom_steps: float,
+    simulated_ps: float,
+    timestep_fs: float,
+    wall_s: float,
+    md_wall_s: float,
+    peak_device_bytes: int,
+    failed: Mapping[str, str],
+    **extra: Any,
+) -> dict[str, Any]:
+    """The cost record of one finished batch, as campaign.json keeps it: one
+    writer for both protocols. ``n_atoms`` is the batch's size (an adaptive
+    batch's capacity), ``atom_steps`` the atom-steps really computed and
+    ``simulated_ps`` the picoseconds simulated, summed over the batch's systems;
+    the rates come from those (read back by :mod:`ionmd.analysis.campaign_record`)."""
+    per_day = steps * timestep_fs * 1e-6 / (md_wall_s / 86400.0) if md_wall_s > 0 else None
     return {
-        "file": path.name,
+        "file": file,
         "status": "done",
-        "n_systems": summary.n_systems,
-        "n_atoms": summary.n_atoms,
-        "steps": summary.steps,
+        "n_systems": n_systems,
+        "n_atoms": n_atoms,
+        "steps": steps,
+        "atom_steps": atom_steps,
+        "simulated_ps": simulated_ps,
         "wall_s": wall_s,
-        "md_wall_s": summary.wall_s,
-        "atom_steps_per_s": summary.atom_steps_per_s,
-        "ns_per_day": summary.ns_per_day,
-        "peak_device_GB": summary.peak_device_bytes / 1e9,
+        "md_wall_s": md_wall_s,
+        "atom_steps_per_s": atom_steps / md_wall_s if md_wall_s > 0 else None,
+        "ns_per_day": per_day,
+        "peak_device_GB": peak_device_bytes / 1e9,
         "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-        "failed_systems": summary.failed,
+        "failed_systems": dict(failed),
+        **extra,
     }
+
+
+def batch_cost(
+    summary: RunSummary, *, path: Path, wall_s: float, timestep_fs: float
+) -> dict[str, Any]:
+    """The cost record of one finished fixed-length batch (every system runs
+    all ``summary.steps``)."""
+    return cost_record(
+        file=path.name,
+        n_systems=summary.n_systems,
+        n_atoms=summary.n_atoms,
+        steps=summary.steps,
+        atom_steps=summary.n_atoms * summary.steps,
+        simulated_ps=summary.n_systems * summary.steps * timestep_fs * 1e-3,
+        timestep_fs=timestep_fs,
+        wall_s=wall_s,
+        md_wall_s=summary.wall_s,
+        peak_device_bytes=summary.peak_device_bytes,
+        failed=summary.failed,
+    )
 
 
 def mark_done(
@@ -91,6 +134,7 @@ def _before_done_hook() -> None:
 __all__ = [
     "CampaignResult",
     "batch_cost",
+    "cost_record",
     "mark_done",
     "resolve_device",
     "run_file_name",

@@ -8,6 +8,12 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from ionmd.analysis.campaign_record import (  # settings_lines: re-exported, its old home
+    atom_steps_per_s,
+    done_batches,
+    settings_lines,
+    simulated_ps_per_system,
+)
 from ionmd.analysis.tables import Section, Table
 from ionmd.errors import InputError
 from ionmd.log import get_logger
@@ -57,6 +63,18 @@ def _hms(seconds: float) -> str:
     return f"{seconds:.1f}s"
 
 
+def _simulated_ps_cell(per_batch: list[float], batches: list[dict[str, Any]]) -> str:
+    """Picoseconds per simulation: the one length when all systems ran it, else
+    the mean (an adaptive campaign stops each system at its own time)."""
+    if max(per_batch) - min(per_batch) <= 1e-9 * max(per_batch) and all(
+        b.get("protocol") != "adaptive" for b in batches
+    ):
+        return f"{per_batch[0]:g}"
+    n = [int(b.get("n_systems") or 0) for b in batches]
+    total = sum(ps * k for ps, k in zip(per_batch, n, strict=True))
+    return f"{total / max(1, sum(n)):.3g} (mean; {total:.3g} in all)"
+
+
 def campaign_tables(record: dict[str, Any]) -> list[Table]:
     """The campaign tables: supercells, failures, cost."""
     cfg = record.get("config", {})
@@ -84,12 +102,14 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
                 failed,
             )
         )
-    batches = [b for b in record.get("batches", []) if b.get("status") == "done"]
+    batches = done_batches(record)
     if batches:
         per_sim = [b["md_wall_s"] for b in batches for _ in range(b["n_systems"])]
         total = sum(b["wall_s"] for b in batches)
         gpu = "1" if "cuda" in str(record.get("device", "")) else "0"
-        sim_ps = float(cfg.get("duration_ps", 0.0))
+        sim_ps = simulated_ps_per_system(
+            batches, duration_ps=float(cfg.get("duration_ps", 0.0))
+        )
         row = [
             f"ionmd, {record.get('model', {}).get('model_name', '?')} (this run, batched)",
             gpu,
@@ -98,13 +118,11 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
             _hms(min(per_sim)),
             _hms(max(per_sim)),
             _hms(total),
-            f"{sim_ps:g}",
+            _simulated_ps_cell(sim_ps, batches),
             f"{max(b['peak_device_GB'] for b in batches):.2f}",
             f"{max(b['peak_host_GB'] for b in batches):.2f}",
         ]
-        rate = sum(b["n_atoms"] * b["steps"] for b in batches) / max(
-            1e-9, sum(b["md_wall_s"] for b in batches)
-        )
+        rate = atom_steps_per_s(batches) or float("inf")
         tables.append(
             Table(
                 "Cost (per simulation = one material at one temperature; in a batch all "
@@ -163,28 +181,3 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
         embed_images=True,
         preface=settings_lines(record),
     )
-
-
-def settings_lines(record: dict[str, Any]) -> list[str]:
-    """What the results were made with (the report's first screen)."""
-    cfg = record.get("config") or {}
-    model = record.get("model") or {}
-    temps = ", ".join(f"{t:g}" for t in cfg.get("temperatures_K") or []) + " K"
-    how_long = f"{cfg.get('duration_ps', '?')} ps per temperature"
-    if cfg.get("protocol") == "adaptive":  # duration_ps is not used; temperatures grow
-        temps += (
-            f" to start (more added within [{cfg.get('min_temperature_K'):g}, "
-            f"{cfg.get('max_temperature_K'):g}] K)"
-        )
-        how_long = (
-            f"adaptive protocol: judged every {cfg.get('chunk_ps')} ps, up to "
-            f"{cfg.get('max_duration_ps')} ps per system (see Adaptive protocol)"
-        )
-    return [
-        f"Made with model {model.get('model_name', cfg.get('model', '?'))} "
-        f"({model.get('model_version', 'version not recorded')}) on "
-        f"{record.get('device', '?')}; NVT Nosé–Hoover at {temps}, "
-        f"{cfg.get('timestep_fs', '?')} fs steps, {how_long}, "
-        f"the first {cfg.get('equilibration_ps', '?')} ps discarded, "
-        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å."
-    ]

@@ -28,7 +28,7 @@ from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
 from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, material_sources
-from ionmd.campaign.memory import auto_max_atoms, is_out_of_memory
+from ionmd.campaign.memory import auto_max_atoms, batch_out_of_memory
 from ionmd.campaign.multi_model import finished_as_asked
 from ionmd.campaign.orderings import material_systems
 from ionmd.campaign.plan import (
@@ -458,13 +458,16 @@ class InProcessRunner:
                 run_config=self.config.as_dict(),
             )
         except (RuntimeError, MemoryError) as exc:
-            oom = is_out_of_memory(exc) or isinstance(exc, MemoryError)
-            if not oom or len(batch) < 2:
+            oom = batch_out_of_memory(exc, n_systems=len(batch), n_atoms=n_atoms)
+            if oom is None:
                 raise
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            return OutOfMemory(reason=str(exc))
-        return batch_cost(summary, path=path, wall_s=time.perf_counter() - t0)
+            return OutOfMemory(reason=str(oom))
+        return batch_cost(
+            summary,
+            path=path,
+            wall_s=time.perf_counter() - t0,
+            timestep_fs=self.config.protocol.timestep_fs,
+        )
 
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:
         return _analyze(self.out, self.config) if analyze else None
@@ -476,6 +479,7 @@ class AdaptiveRunner(InProcessRunner):
 
     def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
         from ionmd.campaign.adaptive.loop import AdaptiveLoop
+        from ionmd.campaign.adaptive.out_of_memory import run_adaptive
         from ionmd.campaign.adaptive.shares import capacity_atoms
 
         path = self.out / run_file_name(0)
@@ -486,19 +490,23 @@ class AdaptiveRunner(InProcessRunner):
         config = self.config
         capacity = capacity_atoms(self.model, systems, max_atoms=config.max_atoms_per_batch)
         assert config.adaptive is not None
-        loop = AdaptiveLoop(
-            self.model,
-            protocol=config.protocol,
-            settings=config.adaptive,
-            systems=systems,
-            capacity_atoms=capacity,
-            out_path=path,
-            model_name=self.info["model_name"],
-            model_version=self.info["model_version"],
-            run_config=config.as_dict(),
-            fingerprint_protocol=config.protocol_fingerprint(),
-        )
-        cost = loop.run()
+
+        def make_loop(capacity: int) -> AdaptiveLoop:
+            assert config.adaptive is not None
+            return AdaptiveLoop(
+                self.model,
+                protocol=config.protocol,
+                settings=config.adaptive,
+                systems=systems,
+                capacity_atoms=capacity,
+                out_path=path,
+                model_name=self.info["model_name"],
+                model_version=self.info["model_version"],
+                run_config=config.as_dict(),
+                fingerprint_protocol=config.protocol_fingerprint(),
+            )
+
+        cost = run_adaptive(make_loop, capacity_atoms=capacity)
         self.costs.append(cost)
         report(0, cost)
 

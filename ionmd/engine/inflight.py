@@ -278,6 +278,18 @@ class InFlightBatch:
         )
         self._select(keep_keys=[k for k in self.keys if k not in outcomes])
 
+    def evict(self, keys: Sequence[str]) -> None:
+        """Take ``keys`` out of the batch and their groups out of the run file, as
+        if they had never entered (the batch did not fit its device: they start
+        again when they re-enter)."""
+        if not keys:
+            return
+        gone = set(keys)
+        self._select(keep_keys=[k for k in self.keys if k not in gone])
+        self.known = [k for k in self.known if k not in gone]
+        assert self.writer is not None
+        self.writer.rewind(steps={}, keep=self.known)
+
     def extend(self, steps_total: Mapping[str, int]) -> None:
         """Record the new planned length (own steps) of systems that go on."""
         assert self.writer is not None

@@ -216,7 +216,12 @@ class _BatchRun:
         if resume and self.ckpt_path.exists() and self.out_path.exists():
             payload = load_checkpoint(self.ckpt_path, fingerprint_hex=self.fp)
             self.writer = RunFileWriter(self.out_path, append=True)
-            self.writer.truncate_after(int(payload["step"]))
+            # the in-flight batch's rewind: the checkpoint's systems back to its
+            # step (a failure written after it cleared: it runs again); the rest
+            # failed before it and are left as they are
+            step = int(payload["step"])
+            active = list(payload.get("active_keys", self.keys))
+            self.writer.rewind(steps=dict.fromkeys(active, step), keep=self.keys)
             return payload
         self.writer = RunFileWriter(self.out_path, config_json=config_to_json(run_config))
         self.writer.create_systems(

@@ -334,25 +334,18 @@ class RunFileWriter:
         a["position_frame"] = info.position_frame
 
     @_guarded_write
-    def truncate_after(self, step: int) -> None:
-        """Drop every frame and thermo row after ``step`` (resume from a checkpoint
-        taken at ``step``); ``steps_done`` becomes ``step``."""
-        with h5py.File(self.path, "a") as f:
-            for key in _system_keys(f):
-                _truncate_system(f, key, step, reset_failed=False)
-
-    @_guarded_write
     def rewind(self, *, steps: Mapping[str, int], keep: Iterable[str]) -> None:
-        """Put the file back to a checkpoint of systems that entered at different
-        times (the adaptive protocol): each system in ``steps`` is truncated after
-        its own step and set running again; systems in ``keep`` are left as they
+        """Put the file back to a checkpoint (both protocols' resume; in the
+        adaptive one systems entered at different times): each system in ``steps``
+        is truncated after its own step and set running again, a failure recorded
+        after the checkpoint cleared; systems in ``keep`` are left as they
         are (finished before the checkpoint); any other system (created after the
         checkpoint) is removed."""
         keep = set(keep)
         with h5py.File(self.path, "a") as f:
             for key in _system_keys(f):
                 if key in steps:
-                    _truncate_system(f, key, int(steps[key]), reset_failed=True)
+                    _truncate_system(f, key, int(steps[key]))
                 elif key not in keep:
                     for path in (
                         layout.particles_path(key),
@@ -506,9 +499,9 @@ def _system_keys(f: h5py.File) -> list[str]:
     return [k for k in f[layout.PARAMETERS] if k != "ionmd"]
 
 
-def _truncate_system(f: h5py.File, key: str, step: int, *, reset_failed: bool) -> None:
-    """Drop ``key``'s frames and thermo rows after ``step``; a ``done`` system (and
-    with ``reset_failed`` a failed one) is running again."""
+def _truncate_system(f: h5py.File, key: str, step: int) -> None:
+    """Drop ``key``'s frames and thermo rows after ``step``; a ``done`` or
+    ``failed`` system is running again, with no failure reason."""
     params = f[layout.parameters_path(key)]
     pos = f[layout.particles_path(key)]["position"]
     valid = int(params.attrs["n_frames_valid"])
@@ -526,12 +519,9 @@ def _truncate_system(f: h5py.File, key: str, step: int, *, reset_failed: bool) -
         n = int(np.searchsorted(obs[name]["step"][()], step, side="right"))
         _truncate_series(obs[name], ("step", "time", "value"), n)
     params.attrs["steps_done"] = min(int(params.attrs["steps_done"]), step)
-    if params.attrs["status"] == "done" or (
-        reset_failed and params.attrs["status"] == "failed"
-    ):
+    if params.attrs["status"] in ("done", "failed"):
         params.attrs["status"] = "running"
-        if reset_failed:
-            params.attrs["failure_reason"] = ""
+        params.attrs["failure_reason"] = ""
 
 
 def _truncate_series(g: h5py.Group, names: tuple[str, ...], keep: int) -> None:

@@ -1,6 +1,9 @@
 """The layer picture of ionmd/__init__.py, checked over the import graph: no
-cycle between modules (imports inside functions count too), the engine never
-imports the analysis packages, and analysis never imports the engine."""
+cycle between modules (imports inside functions and under ``if TYPE_CHECKING:``
+count too: a cycle for the type checker is still two modules that each need the
+other), none between packages, the engine never imports the analysis packages,
+analysis never imports the engine, the campaign or the command line, its
+numbers never import its pages, and nothing below the command line imports it."""
 
 import ast
 from pathlib import Path
@@ -23,13 +26,10 @@ def modules() -> dict[str, Path]:
 
 
 def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
-    """ionmd modules imported anywhere in the file (package imports resolved to
-    the package's __init__; ``from pkg import mod`` to the submodule)."""
+    """ionmd modules imported anywhere in the file, ``if TYPE_CHECKING:`` blocks
+    included (package imports resolved to the package's __init__; ``from pkg
+    import mod`` to the submodule)."""
     tree = ast.parse(path.read_text())
-    # imports under ``if TYPE_CHECKING:`` never run: not edges of the graph
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            node.body = []
     is_pkg = path.name == "__init__.py"
     base = name if is_pkg else name.rpartition(".")[0]
     out: set[str] = set()
@@ -136,13 +136,104 @@ def test_engine_side_never_imports_analysis_packages(layer):
     assert not bad, bad
 
 
-def test_analysis_never_imports_the_engine():
+def _under(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def test_analysis_never_imports_engine_campaign_or_cli():
+    """Analysis reads run files and campaign.json (their layouts are its
+    contract), never the code that writes them or the command line."""
+    g = graph()
+    above = ("ionmd.engine", "ionmd.campaign", "ionmd.cli", "ionmd.scaleout", "ionmd.api")
+    bad = [
+        f"{a} -> {b}"
+        for a, bs in g.items()
+        if _under(a, "ionmd.analysis")
+        for b in bs
+        if _under(b, *above)
+    ]
+    assert not bad, bad
+
+
+#: the analysis's pages: tables, text and HTML reports, figures, their style
+PAGES = {
+    f"ionmd.analysis.{m}"
+    for m in (
+        "tables", "report_text", "figures", "compare_page", "compare_figures",
+        "page_style", "pooled_table", "adaptive.figures", "adaptive.tables",
+    )
+}  # fmt: skip
+#: the two that make the numbers and then write the pages
+WRITERS = {"ionmd.analysis.pipeline", "ionmd.analysis.compare"}
+
+
+def test_analysis_numbers_never_import_its_pages():
+    """Numbers (D, fits, verdicts, pooling, results.json) are computed without the
+    table renderer or the figures: a page shows numbers, never the reverse."""
     g = graph()
     bad = [
         f"{a} -> {b}"
         for a, bs in g.items()
-        if a.startswith("ionmd.analysis")
-        for b in bs
-        if b.startswith("ionmd.engine")
+        if _under(a, "ionmd.analysis") and a not in PAGES | WRITERS
+        for b in sorted(bs & PAGES)
     ]
+    assert not bad, bad
+
+
+def layer(name: str) -> str:
+    """A module's layer: its top-level package (or top-level module); a
+    ``__main__`` entry point (``python -m ...``) is command line."""
+    if name.endswith(".__main__"):
+        return "ionmd.cli"
+    return ".".join(name.split(".")[:2])
+
+
+def layer_graph() -> dict[str, set[str]]:
+    """Imports between layers. The root package's imports are its lazy public
+    API (re-exports of its own submodules, as a package's are): left out."""
+    out: dict[str, set[str]] = {}
+    for a, bs in graph().items():
+        if a == "ionmd":
+            continue
+        out.setdefault(layer(a), set()).update(
+            layer(b) for b in bs if layer(b) not in (layer(a), "ionmd")
+        )
+    return out
+
+
+def test_no_import_cycle_between_packages():
+    found = cycles(layer_graph())
+    assert not found, "package cycles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_nothing_below_the_cli_imports_it():
+    g = graph()
+    bad = [
+        f"{a} -> {b}"
+        for a, bs in g.items()
+        if layer(a) != "ionmd.cli"
+        for b in bs
+        if _under(b, "ionmd.cli")
+    ]
+    assert not bad, bad
+
+
+def test_entry_points_are_thin():
+    """A ``__main__`` module counts as command line (``python -m ionmd.scaleout``
+    is documented, docs/scaleout.md): it may only import and call the command
+    line's ``main``, so no code of its package's layer lives there."""
+    bad = []
+    for name, path in modules().items():
+        if not name.endswith("__main__"):
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # the docstring
+            if isinstance(node, ast.ImportFrom) and _under(node.module or "", "ionmd.cli"):
+                continue
+            if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+                continue
+            if ast.unparse(node) == "raise SystemExit(main())":
+                continue
+            bad.append(f"{name}: {ast.unparse(node)[:60]}")
     assert not bad, bad

@@ -89,6 +89,29 @@ def test_decisions_entries_and_exits_are_recorded(reference: Path) -> None:
     assert cost["protocol"] == "adaptive" and cost["atom_steps"] == st["atom_steps"]
 
 
+def test_cost_table_counts_the_atom_steps_and_ps_really_run(reference: Path) -> None:
+    """An adaptive batch is not always full: its rate is the atom-steps the loop
+    counted over its wall time (not capacity × steps), and its simulated ps the
+    systems' own run times (not duration_ps, which the protocol ignores)."""
+    import re
+
+    from ionmd.analysis.compare import _cost
+    from ionmd.campaign.report import campaign_tables
+
+    st = _state(reference)
+    record = json.loads((reference / "campaign.json").read_text())
+    batch = record["batches"][0]
+    assert st["occupancy_mean"] < 0.9  # the case where capacity × steps is wrong
+    expected = st["atom_steps"] / batch["md_wall_s"]
+    table = next(t for t in campaign_tables(record) if t.title.startswith("Cost"))
+    shown = float(re.search(r"; ([0-9.e+]+) atom-steps/s here", table.title).group(1))
+    assert shown == pytest.approx(expected, rel=2e-3)
+    assert _cost(record)["atom_steps_per_s"] == pytest.approx(expected)
+    ran = [r["run_ps"] for r in st["systems"].values() if r["entered_step"] is not None]
+    cell = table.rows[0][list(table.header).index("simulated ps")]
+    assert float(cell.split()[0]) == pytest.approx(sum(ran) / len(ran), rel=2e-3)
+
+
 @pytest.mark.parametrize("where", ["mid_chunk", "after_entry"])
 def test_kill_anywhere_and_rerun_gives_the_same_results(
     reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

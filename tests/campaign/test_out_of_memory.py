@@ -3,6 +3,7 @@ carries on (the OOM is injected: this machine has no GPU)."""
 
 import json
 
+import pytest
 import torch
 from ase.build import bulk
 
@@ -99,3 +100,58 @@ def test_the_executor_path_splits_on_oom_too(tmp_path, monkeypatch):
     for p in result.run_files:
         for k in list_systems(p):
             assert read_system(p, k, positions=False).attrs["status"] == "done"
+
+
+@pytest.mark.parametrize("executor", [None, "threads"])
+def test_adaptive_batch_out_of_memory_halves_its_capacity_and_goes_on(
+    tmp_path, monkeypatch, executor
+):
+    """The adaptive protocol under the same kind of injected OOM: its batch of two
+    systems does not fit, mid-chunk; the capacity is halved, the batch goes on
+    from its last flush with the older system, the newer goes back to the queue
+    and starts again, and every system finishes (before: the campaign ended)."""
+    from ionmd.engine import inflight
+    from tests.campaign.test_adaptive_campaign import FLAT
+
+    real_step = inflight.nh.nh_step
+    sizes = []
+
+    def small_device(st, *args, **kwargs):
+        sizes.append(int(st.positions.shape[0]))
+        if sizes[-1] > 135 and len(sizes) == 60:  # between the flushes at 50 and 100
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real_step(st, *args, **kwargs)
+
+    monkeypatch.setattr(inflight.nh, "nh_step", small_device)
+    out = tmp_path / "adaptive"
+    flat = {**FLAT, "materials": ("builtin:toy-fast",), "max_duration_ps": 0.8}
+    flat |= {"target_msd_A2": 0.5, "target_D_log10_ci": 3.0}  # both temperatures run
+    flat |= {"target_sigma300_log10_ci": 10.0}  # and no more are added
+    if executor is not None:  # the worker's share runs the same loop
+        from ionmd.scaleout.config import executor_config_from_table
+
+        executor = executor_config_from_table({"kind": executor, "max_workers": 1})
+    config = RunConfig(**flat, out=str(out))
+    campaign_run.run_campaign(config, analyze=False, executor=executor)
+    record = json.loads((out / "campaign.json").read_text())
+    assert record["status"] == "done"
+    assert record["batches"][0]["oom_capacity_atoms"] == [270]
+    assert max(sizes[60:]) == 135 and sizes[59] == 270
+    state = json.loads((out / "adaptive.json").read_text())
+    assert state["oom_capacity_atoms"] == 135
+    requeued = [e["key"] for e in state["events"] if e["event"] == "requeue"]
+    assert len(requeued) == 1
+    for key, rec in state["systems"].items():
+        assert rec["outcome"] not in ("queued", "running"), (key, rec["outcome"])
+        if rec["entered_step"] is None:  # cancelled before it ran
+            continue
+        attrs = read_system(out / "md.h5", key, positions=False).attrs
+        assert attrs["status"] == "done" and attrs["failure_reason"] == ""
+        assert int(attrs["steps_done"]) == round(rec["run_ps"] / 4e-3) > 0
+    first_entry = min(
+        e["step"]
+        for e in state["events"]
+        if e["event"] == "enter" and e["key"] == requeued[0]
+    )
+    assert state["systems"][requeued[0]]["entered_step"] > first_entry  # started again
+    assert state["occupancy"][1]["queued"] == 1  # from the OOM on, it waited

@@ -85,3 +85,36 @@ def test_resume_with_another_protocol_is_refused(tmp_path):
             model_name="lj",
             resume=True,
         )
+
+
+def test_a_failure_recorded_after_the_checkpoint_is_cleared_on_resume(tmp_path):
+    """A system that failed between the last checkpoint and a kill runs again from
+    the checkpoint; when it then finishes, its run file says ``done`` with no reason
+    left over from the failure the checkpoint never saw."""
+    cfg = quick_config(**CFG)
+    ref = tmp_path / "ref.h5"
+    run_batch(_systems(), lj_model(), protocol=cfg.protocol, out_path=ref, model_name="lj")
+    out = tmp_path / "run.h5"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            _systems(),
+            lj_model(),
+            protocol=cfg.protocol,
+            out_path=out,
+            model_name="lj",
+            stop_after_step=37,  # last checkpoint at step 30
+        )
+    with h5py.File(out, "a") as f:  # what the fault check writes at step 35
+        f["parameters/a_40K"].attrs["status"] = "failed"
+        f["parameters/a_40K"].attrs["failure_reason"] = "temperature ran away"
+    summary = run_batch(
+        _systems(),
+        lj_model(),
+        protocol=cfg.protocol,
+        out_path=out,
+        model_name="lj",
+        resume=True,
+    )
+    assert summary.failed == {}
+    _assert_same_file(ref, out)
+    assert read_system(out, "a_40K").attrs["failure_reason"] == ""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -35,6 +34,7 @@ from ionmd.campaign.adaptive.judge import (
 )
 from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
+from ionmd.campaign.records import cost_record
 from ionmd.engine.checkpoint import batch_inputs, fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.protocol import Protocol
@@ -82,6 +82,9 @@ class AdaptiveLoop:
         self.chunk = settings.chunk_steps(protocol)
         self.capacity = int(capacity_atoms)
         self.state_path = state_path or out_path.parent / STATE_FILE
+        #: (time, batch step, atom-steps) the cost record counts from; a loop
+        #: rebuilt after running out of memory takes its predecessor's
+        self.origin: tuple[float, int, int] | None = None
         fp = fingerprint(
             batch_inputs(
                 protocol={**fingerprint_protocol, "position_frame": "framework_com"},
@@ -109,7 +112,41 @@ class AdaptiveLoop:
             specs = {k: self._spec(k, state) for k in payload["active_keys"]}
             self.pool.resume(payload, specs=specs)
             self.state = self.pool.extra
+            if self.state.get("oom_capacity_atoms"):  # halved before a kill: still
+                self.shrink_to(capacity_atoms=self.state["oom_capacity_atoms"])
             log.info(f"adaptive: resuming at batch step {self.pool.step}")
+
+    def shrink_to(self, *, capacity_atoms: int) -> None:
+        """Hold at most ``capacity_atoms`` from now on (the batch ran out of device
+        memory: :mod:`.out_of_memory`). The newest systems of a batch over it go
+        back to the front of the queue and start again when they re-enter (their
+        run-file groups removed); the rest go on from the checkpoint."""
+        st = self.state
+        cap = int(capacity_atoms)
+        self.capacity = min(self.capacity, cap) if self.capacity else cap
+        st["oom_capacity_atoms"] = self.capacity
+        evict: list[str] = []
+        atoms = self.pool.n_atoms
+        for key in reversed(self.pool.keys[1:]):  # one system always stays
+            if atoms <= self.capacity:
+                break
+            evict.append(key)
+            atoms -= st["systems"][key]["n_atoms"]
+        self.pool.evict(evict)
+        for key in evict:
+            self._split_occupancy(at_step=self.pool.step,
+                                  atoms_left=st["systems"][key]["n_atoms"])  # fmt: skip
+            st["systems"][key] |= {"outcome": "queued", "entered_step": None,
+                                   "run_ps": 0.0, "numbers": {}}  # fmt: skip
+            st["queue"].insert(0, key)
+            why = f"out of memory: capacity now {self.capacity} atoms"
+            self._event("requeue", key=key, reason=why)
+        if evict:
+            rows = st["occupancy"]
+            if rows and rows[-1]["step_start"] == self.pool.step:  # the row from now on
+                rows[-1]["queued"] = len(st["queue"])
+            log.info(f"adaptive: {', '.join(evict)} back in the queue (out of memory)")
+        self._save()
 
     # --- state ------------------------------------------------------------------
     def _new_state(self, systems: Sequence[SystemSpec]) -> dict[str, Any]:
@@ -174,8 +211,9 @@ class AdaptiveLoop:
     # --- the loop ---------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         """Run to the end; returns the cost record (campaign.json's batch entry)."""
-        t0 = time.perf_counter()
-        steps0, atom_steps0 = self.pool.step, self.pool.atom_steps
+        if self.origin is None:
+            self.origin = (time.perf_counter(), self.pool.step, self.pool.atom_steps)
+        t0, steps0, atom_steps0 = self.origin
         with adaptive_progress(self) as progress:  # one bar (ionmd/.../progress.py)
             while True:
                 at_boundary = self.pool.step % self.chunk == 0  # (a resume: mid-chunk)
@@ -191,28 +229,24 @@ class AdaptiveLoop:
         self._save()
         wall = time.perf_counter() - t0
         done = self.pool.atom_steps - atom_steps0
-        return {
-            "file": self.pool.out_path.name,
-            "status": "done",
-            "protocol": "adaptive",
-            "n_systems": len(self.state["systems"]),
-            "n_atoms": self.capacity,
-            "steps": self.pool.step - steps0,
-            "atom_steps": done,
-            "wall_s": wall,
-            "md_wall_s": wall,
-            "atom_steps_per_s": done / wall if wall > 0 else float("inf"),
-            "ns_per_day": (self.pool.step - steps0)
-            * self.protocol.timestep_fs
-            * 1e-6
-            / (wall / 86400.0)
-            if wall > 0
-            else float("inf"),
-            "peak_device_GB": self.pool.peak_device_bytes() / 1e9,
-            "peak_host_GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-            "occupancy_mean": occupancy_mean(self.state),
-            "failed_systems": dict(self.pool.failed),
-        }
+        return cost_record(
+            file=self.pool.out_path.name,
+            protocol="adaptive",
+            # the systems that ran (a cancelled temperature never entered)
+            n_systems=sum(
+                r["entered_step"] is not None for r in self.state["systems"].values()
+            ),
+            n_atoms=self.capacity,
+            steps=self.pool.step - steps0,
+            atom_steps=done,
+            simulated_ps=sum(r["run_ps"] for r in self.state["systems"].values()),
+            timestep_fs=self.protocol.timestep_fs,
+            wall_s=wall,
+            md_wall_s=wall,
+            peak_device_bytes=self.pool.peak_device_bytes(),
+            failed=self.pool.failed,
+            occupancy_mean=occupancy_mean(self.state),
+        )
 
     def _boundary(self) -> None:
         """Decide, refill, checkpoint (see the module doc)."""

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ionmd.engine.progress import Progress
 
-if TYPE_CHECKING:
-    from ionmd.campaign.adaptive.loop import AdaptiveLoop
+
+class AdaptiveLoop(Protocol):
+    """What the bar reads of :class:`ionmd.campaign.adaptive.loop.AdaptiveLoop`
+    (a structural type: the loop imports this module, not the other way)."""
+
+    settings: Any
+    protocol: Any
+    pool: Any
+    state: dict[str, Any]
 
 
 def worst_case_atom_steps(

@@ -1,0 +1,84 @@
+"""One material's analysed numbers over its temperatures (what results.json's
+``materials.<id>`` is written from, :mod:`ionmd.analysis.report`); its own module
+so that the modules that read it (requested, figures) need not import the report
+that writes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ionmd.analysis.arrhenius import ArrheniusFit
+from ionmd.analysis.diffusion import TemperatureResult
+from ionmd.analysis.fit_temperatures import fit_use
+
+
+@dataclass(kw_only=True)
+class MaterialResult:
+    """One material over its temperatures (sorted by T)."""
+
+    material_id: str
+    formula: str
+    temperatures: list[TemperatureResult]
+    arrhenius: ArrheniusFit | None
+    extrapolate_K: float
+    D_extrap_cm2_s: float
+    D_extrap_ci95_cm2_s: tuple[float, float]
+    sigma_extrap_mS_cm: float
+    sigma_extrap_ci95_mS_cm: tuple[float, float]
+    sigma_exp_mS_cm: float | None
+    log10_error: float
+    notes: list[str] = field(default_factory=list)
+    #: the temperatures the run was asked for (None: not stated, = the analysed ones)
+    temperatures_requested_K: list[float] | None = None
+    #: per temperature (as ``temperatures``): in the Arrhenius fit, and why
+    fit_use: list[tuple[bool, str]] = field(default_factory=list)
+    #: whose rule chose the fitted temperatures: "study" or "adaptive"
+    fit_protocol: str = "study"
+    #: whether the extrapolation is a prediction, else why not
+    prediction: bool = True
+    prediction_reason: str = ""
+
+    @property
+    def used_in_fit_K(self) -> list[float]:
+        """The temperatures in the Arrhenius fit."""
+        return [
+            float(r.temperature_K)
+            for r, (used, _) in zip(
+                self.temperatures, self.fit_use or fit_use(self.temperatures), strict=True
+            )
+            if used
+        ]
+
+    @property
+    def n_reliable(self) -> int:
+        return sum(r.reliable for r in self.temperatures)
+
+    @property
+    def temperatures_analysed_K(self) -> list[float]:
+        return [float(r.temperature_K) for r in self.temperatures]
+
+    @property
+    def temperatures_missing_K(self) -> list[float]:
+        """Requested temperatures without an analysed result (failed, too short,
+        never run)."""
+        have = self.temperatures_analysed_K
+        return [
+            t
+            for t in self.temperatures_requested_K or []
+            if not any(abs(t - a) < 1e-6 for a in have)
+        ]
+
+    @property
+    def all_reliable(self) -> bool:
+        """The study's subset: every *requested* temperature analysed and reliable
+        (a failed or missing temperature, or one whose frames were too far apart
+        to unwrap, disqualifies the material)."""
+        return (
+            bool(self.temperatures)
+            and self.n_reliable == len(self.temperatures)
+            and not self.temperatures_missing_K
+            and not any(r.unwrap_unreliable for r in self.temperatures)
+        )
+
+
+__all__ = ["MaterialResult"]
