@@ -14,7 +14,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ionmd.analysis.reliability import is_framework_mobile, is_reliable
+from ionmd.analysis.reliability import (
+    framework_growth_A2,
+    is_framework_mobile,
+    is_reliable,
+)
 from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
@@ -102,6 +106,8 @@ class TemperatureResult:
     partial: str = ""
     #: frames read from the input (before any discard or thinning)
     n_frames_read: int = 0
+    #: the framework MSD's growth per 100 ps (ionmd.analysis.reliability), Å²
+    framework_growth_A2: float | None = None
 
     @property
     def used_in_fit(self) -> bool:
@@ -286,6 +292,11 @@ def analyse_trajectory(
     fw_lag, fw_msd, fw_max = _framework_msd(tr=tr, lags=lags, lag_ps=lag_ps)
     if fw_max is None:
         notes.append("no framework data: framework mobility not checked")
+    fw_growth = (
+        None
+        if fw_msd is None
+        else framework_growth_A2(lag_ps=fw_lag, framework_msd_A2=fw_msd, fit_start_ps=start)
+    )
     nan2 = (float("nan"), float("nan"))
     fit = _Fit(
         D=D_ols,
@@ -317,7 +328,10 @@ def analyse_trajectory(
         msd_max_A2=msd_max,
         framework_msd_max_A2=fw_max,
         reliable=is_reliable(msd_max_A2=msd_max),
-        framework_mobile=is_framework_mobile(framework_msd_max_A2=fw_max),
+        framework_mobile=is_framework_mobile(
+            framework_msd_max_A2=fw_max, framework_growth_A2=fw_growth
+        ),
+        framework_growth_A2=fw_growth,
         n_mobile=tr.n_mobile,
         n_atoms=tr.n_atoms,
         volume_A3=tr.volume_A3,

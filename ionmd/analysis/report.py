@@ -157,9 +157,11 @@ def summarise_material(
     used = [r for r in temps if r.used_in_fit]
     for r in temps:
         if r.framework_mobile:
+            growth = r.framework_growth_A2
             notes.append(
                 f"{r.temperature_K:g} K excluded from the fit: framework MSD "
                 f"{r.framework_msd_max_A2:.3g} A2 >= {FRAMEWORK_MSD_THRESHOLD_A2} A2"
+                + ("" if growth is None else f", growing {growth:.3g} A2 per 100 ps")
             )
     fit, D_x, D_ci = _extrapolated_D(used=used, extrapolate_K=extrapolate_K, notes=notes)
     ref = temps[0]
@@ -235,6 +237,7 @@ def _temperature_dict(r: TemperatureResult) -> dict[str, Any]:
         "sigma_ci95_mS_cm": [sig(r.D_ci95_cm2_s[0]), sig(r.D_ci95_cm2_s[1])],
         "msd_max_A2": r.msd_max_A2,
         "framework_msd_max_A2": r.framework_msd_max_A2,
+        "framework_growth_A2": r.framework_growth_A2,
         "reliable": r.reliable,
         "framework_mobile": r.framework_mobile,
         "used_in_fit": r.used_in_fit,
