@@ -36,18 +36,22 @@ def _n(run_ps=100.0, msd=30.0, fw=0.5, D=1e-5, width=0.1, growth=None, slope=Non
 def test_system_rules() -> None:
     v = judge_system(_n(fw=6.0), settings=S)
     assert (v.stop, v.outcome) == (True, "melted") and "framework MSD 6.0" in v.reason
-    # the target met at 100 ps decides the stop; the run goes on to 200 ps
+    # the Li MSD reached the target at 100 ps: the run goes on to 300 ps at least
+    # (RUN_ON_FRACTION = 2), whatever its MSD and interval do meanwhile
     v = judge_system(_n(), settings=S)
-    assert (v.stop, v.outcome, v.target_met_ps) == (False, "running", 100.0)
-    assert "runs on to 200 ps" in v.reason
-    v = judge_system(_n(run_ps=175.0, msd=12.0), settings=S, target_met_ps=100.0)
-    assert not v.stop  # whatever the MSD does after the decision
-    v = judge_system(_n(run_ps=200.0, msd=12.0, width=0.9), settings=S, target_met_ps=100.0)
-    assert (v.stop, v.outcome, v.target_met_ps) == (True, "reliable", 100.0)
+    assert (v.stop, v.outcome, v.target_reached_ps) == (False, "running", 100.0)
+    assert "runs on to 300 ps at least" in v.reason
+    v = judge_system(_n(run_ps=275.0, msd=12.0), settings=S, target_reached_ps=100.0)
+    assert not v.stop
+    v = judge_system(_n(run_ps=300.0), settings=S, target_reached_ps=100.0)
+    assert (v.stop, v.outcome, v.target_reached_ps) == (True, "reliable", 100.0)
+    # from then on the interval alone decides
+    v = judge_system(_n(run_ps=300.0, width=0.8), settings=S, target_reached_ps=100.0)
+    assert not v.stop and "D's interval 0.80 > 0.3" in v.reason
+    v = judge_system(_n(run_ps=900.0), settings=S, target_reached_ps=100.0)
+    assert (v.stop, v.outcome) == (True, "reliable")
     v = judge_system(_n(msd=12.0), settings=S)
     assert (v.stop, v.outcome) == (False, "running") and "Li MSD 12.0 Å² < 20" in v.reason
-    v = judge_system(_n(width=0.8), settings=S)
-    assert not v.stop and "D's interval 0.80 > 0.3" in v.reason
     v = judge_system(_n(run_ps=1000.0, msd=6.0, slope=0.1), settings=S)
     assert (v.stop, v.outcome) == (True, "caged")
     assert v.reason.startswith("Li MSD 6.0 Å² < 20 Å² after 1000 ps (max_duration_ps)")
@@ -56,9 +60,10 @@ def test_system_rules() -> None:
     assert "slow but diffusive; at its D it would need ~3333 ps" in v.reason
     v = judge_system(_n(run_ps=1000.0, width=0.8), settings=S)
     assert (v.stop, v.outcome) == (True, "reliable")
-    # met in the last chunks: it stops at max_duration_ps
+    # reached in the last chunks: it stops at max_duration_ps
     v = judge_system(_n(run_ps=975.0), settings=S)
-    assert (v.stop, v.target_met_ps) == (False, 975.0) and "runs on to 1000 ps" in v.reason
+    assert (v.stop, v.target_reached_ps) == (False, 975.0)
+    assert "runs on to 1000 ps at least" in v.reason
     # no MSD yet (inside equilibration): go on
     v = judge_system({"run_ps": 25.0}, settings=S)
     assert not v.stop
@@ -231,7 +236,7 @@ def test_numbers_include_the_whole_run_lag() -> None:
            "mobile_whole_run_A2": 21.5, "framework_whole_run_A2": 0.4}  # fmt: skip
     n = system_numbers(acc, n_ions=27, run_ps=9.0, equilibration_ps=1.0)
     assert n["msd_A2"] == 21.5 and n["framework_msd_A2"] == 0.4
-    assert judge_system(n | {"D_log10_ci": 0.1}, settings=S).target_met_ps == 9.0
+    assert judge_system(n | {"D_log10_ci": 0.1}, settings=S).target_reached_ps == 9.0
 
 
 def test_a_reliable_run_above_a_melt_does_not_count() -> None:

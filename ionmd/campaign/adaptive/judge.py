@@ -5,15 +5,15 @@ Per system, after each chunk (:func:`judge_system`), from its MSD accumulator:
   the analysis's one definition: its MSD reached 5 Å² *and* still grows by 5 Å²
   per 100 ps, so that a framework that only creeps is not called molten because
   the run is long): stop, *melted*;
-- the Li MSD reached ``target_msd_A2`` and D's 95 % interval is narrower than
-  ``target_D_log10_ci`` for the first time, at t₁: the stop is *decided*, not
-  taken: the system runs on to (1 + :data:`RUN_ON_FRACTION`) t₁ (whole chunks,
-  at most ``max_duration_ps``) and stops there, *reliable*. Why: stopping at
-  the first chunk where a noisy MSD crosses a line picks runs at an upward
-  fluctuation (D high); the run-on adds data the decision did not look at, and
-  the whole run's D (what the analysis reports) is then unbiased within the
-  noise (measured: ``python -m benchmarks.adaptive_stopping_bias``,
-  docs/adaptive.md);
+- the Li MSD first reached ``target_msd_A2`` at t_r: from then on the run
+  stops, *reliable*, at the first chunk where D's 95 % interval is narrower than
+  ``target_D_log10_ci``, but not before (1 + :data:`RUN_ON_FRACTION`) t_r
+  (whole chunks, at most ``max_duration_ps``). Why: stopping at the first chunk
+  where a noisy MSD crosses a line picks runs at an upward fluctuation (D
+  high); the run-on adds data the crossing did not look at, and what decides
+  the stop after it is the interval, whose width hardly depends on D. The
+  whole run's D (what the analysis reports) is then unbiased within the noise
+  (measured: ``python -m benchmarks.adaptive_stopping_bias``, docs/adaptive.md);
 - the run reached ``max_duration_ps``: stop, *reliable* if the Li MSD reached the
   target (its D may be wide), else *slow_diffusive* when its MSD still grows
   like diffusion over the upper lags (log-log slope ≥
@@ -72,7 +72,7 @@ PENDING = ("queued", "running")
 #: outcomes that do not make a temperature "stable" ground to add from or name
 UNSTABLE = ("melted", "cancelled", "failed", "above_melt")
 #: a decided stop runs on by this fraction of the time it took to decide
-RUN_ON_FRACTION = 1.0
+RUN_ON_FRACTION = 2.0
 #: Å²/ps per cm²/s
 _A2_PS_PER_CM2_S = 1e4
 
@@ -128,15 +128,16 @@ class SystemVerdict:
     stop: bool
     outcome: str  # "running" while it goes on
     reason: str
-    #: when the stop was decided (the target first met), ps; the loop keeps it
-    target_met_ps: float | None = None
+    #: when the Li MSD first reached the target, ps (the loop keeps it)
+    target_reached_ps: float | None = None
 
 
-def run_on_until_ps(*, target_met_ps: float, settings: AdaptiveSettings) -> float:
-    """Where a run whose stop was decided at ``target_met_ps`` stops: (1 +
-    RUN_ON_FRACTION) × that, up to whole chunks, at most ``max_duration_ps``."""
+def earliest_stop_ps(*, target_reached_ps: float, settings: AdaptiveSettings) -> float:
+    """The earliest a run whose Li MSD first reached the target at
+    ``target_reached_ps`` may stop reliable: (1 + RUN_ON_FRACTION) × that, up to
+    whole chunks, at most ``max_duration_ps``."""
     s = settings
-    want = (1.0 + RUN_ON_FRACTION) * target_met_ps
+    want = (1.0 + RUN_ON_FRACTION) * target_reached_ps
     chunks = math.ceil(want / s.chunk_ps - 1e-9)
     return min(chunks * s.chunk_ps, s.max_duration_ps)
 
@@ -145,10 +146,11 @@ def judge_system(
     numbers: Mapping[str, Any],
     *,
     settings: AdaptiveSettings,
-    target_met_ps: float | None = None,
+    target_reached_ps: float | None = None,
 ) -> SystemVerdict:
     """Continue or stop one system after a chunk (see the module doc);
-    ``target_met_ps``: when an earlier chunk decided the stop (its verdict's)."""
+    ``target_reached_ps``: when an earlier chunk saw the Li MSD reach the target
+    (that chunk's verdict's)."""
     s = settings
     run_ps = float(numbers["run_ps"])
     msd = numbers.get("msd_A2") or 0.0
@@ -157,37 +159,36 @@ def judge_system(
     melted = _melted(numbers)
     if melted is not None:
         return melted
-    reached = msd >= s.target_msd_A2
-    if target_met_ps is None and reached and width <= s.target_D_log10_ci:
-        target_met_ps = run_ps
-    if target_met_ps is not None:
-        until = run_on_until_ps(target_met_ps=target_met_ps, settings=s)
-        met = (
-            f"Li MSD ≥ {s.target_msd_A2:g} Å² and D's interval ≤ "
-            f"{s.target_D_log10_ci:g} decades at {target_met_ps:g} ps"
-        )
-        if run_ps >= until - 1e-9:
-            return SystemVerdict(
-                stop=True,
-                outcome="reliable",
-                reason=f"{met}; ran on to {run_ps:g} ps (Li MSD {msd:.1f} Å², D's "
-                f"interval {width:.2f} decades)",
-                target_met_ps=target_met_ps,
-            )
-        return SystemVerdict(
-            stop=False,
-            outcome="running",
-            reason=f"{met}: runs on to {until:g} ps, data the decision did not see",
-            target_met_ps=target_met_ps,
-        )
+    if target_reached_ps is None and msd >= s.target_msd_A2:
+        target_reached_ps = run_ps
     if run_ps >= s.max_duration_ps - 1e-9:
-        return _at_max(numbers, settings=s)
-    why = (
-        f"D's interval {width:.2f} > {s.target_D_log10_ci:g} decades"
-        if reached
-        else f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å²"
+        return _at_max(numbers, settings=s, target_reached_ps=target_reached_ps)
+    if target_reached_ps is None:
+        why = f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps"
+        return SystemVerdict(stop=False, outcome="running", reason=why)
+    earliest = earliest_stop_ps(target_reached_ps=target_reached_ps, settings=s)
+    reached = f"Li MSD ≥ {s.target_msd_A2:g} Å² since {target_reached_ps:g} ps"
+    if run_ps < earliest - 1e-9:
+        why = (
+            f"{reached}: runs on to {earliest:g} ps at least (data the crossing "
+            "did not see)"
+        )
+    elif width > s.target_D_log10_ci:
+        why = f"{reached}; D's interval {width:.2f} > {s.target_D_log10_ci:g} decades"
+    else:
+        return SystemVerdict(
+            stop=True,
+            outcome="reliable",
+            reason=f"{reached} and D's interval {width:.2f} ≤ {s.target_D_log10_ci:g} "
+            f"decades after {run_ps:g} ps (Li MSD {msd:.1f} Å²)",
+            target_reached_ps=target_reached_ps,
+        )
+    return SystemVerdict(
+        stop=False,
+        outcome="running",
+        reason=f"{why} after {run_ps:g} ps",
+        target_reached_ps=target_reached_ps,
     )
-    return SystemVerdict(stop=False, outcome="running", reason=f"{why} after {run_ps:g} ps")
 
 
 def _melted(numbers: Mapping[str, Any]) -> SystemVerdict | None:
@@ -205,7 +206,12 @@ def _melted(numbers: Mapping[str, Any]) -> SystemVerdict | None:
     )
 
 
-def _at_max(numbers: Mapping[str, Any], *, settings: AdaptiveSettings) -> SystemVerdict:
+def _at_max(
+    numbers: Mapping[str, Any],
+    *,
+    settings: AdaptiveSettings,
+    target_reached_ps: float | None,
+) -> SystemVerdict:
     """The verdict at ``max_duration_ps``: reliable if the target was reached, else
     what the MSD did: still growing like diffusion (slow_diffusive) or levelling
     off (caged)."""
@@ -214,12 +220,14 @@ def _at_max(numbers: Mapping[str, Any], *, settings: AdaptiveSettings) -> System
     msd = numbers.get("msd_A2") or 0.0
     width = numbers.get("D_log10_ci")
     width = math.inf if width is None else float(width)
-    if msd >= s.target_msd_A2:
+    if target_reached_ps is not None:
         return SystemVerdict(
             stop=True,
             outcome="reliable",
-            reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² at "
-            f"max_duration_ps ({run_ps:g} ps; D's interval {width:.2f} decades)",
+            reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² (since "
+            f"{target_reached_ps:g} ps) at max_duration_ps ({run_ps:g} ps; D's "
+            f"interval {width:.2f} decades)",
+            target_reached_ps=target_reached_ps,
         )
     short = (
         f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps "

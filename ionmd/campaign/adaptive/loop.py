@@ -257,10 +257,10 @@ class AdaptiveLoop:
                 )
             numbers = rec["numbers"] or {"run_ps": rec["run_ps"]}
             verdict = judge_system(
-                numbers, settings=s, target_met_ps=rec.get("target_met_ps")
+                numbers, settings=s, target_reached_ps=rec.get("target_reached_ps")
             )
-            if verdict.target_met_ps is not None:
-                rec["target_met_ps"] = verdict.target_met_ps
+            if verdict.target_reached_ps is not None:
+                rec["target_reached_ps"] = verdict.target_reached_ps
             if over_budget and not verdict.stop:
                 verdict = dataclasses.replace(
                     verdict,
