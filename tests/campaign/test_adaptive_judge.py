@@ -320,3 +320,21 @@ def test_slow_but_diffusive_and_caged_are_told_apart() -> None:
         _, numbers = next(_judged(li=li, n_runs=3, chunk_ps=100.0, max_ps=100.0,
                                   stride_ps=0.1, seed=9))  # fmt: skip
         assert [judge_system(n, settings=s).outcome for n in numbers] == [outcome] * 3
+
+
+def test_cancellations_are_one_info_line_per_reason(caplog) -> None:
+    """The loop says which temperatures it cancels and why (the CLI shows INFO)."""
+    import logging
+
+    from ionmd.campaign.adaptive.loop import _log_cancelled
+
+    systems = {"m_800K": _rec(800, "queued"), "m_900K": _rec(900, "running"),
+               "m_1000K": _rec(1000, "caged", run_ps=1000.0, msd=3.0)}  # fmt: skip
+    plan = plan_material(systems, settings=S)
+    with caplog.at_level(logging.INFO, logger="ionmd"):
+        _log_cancelled("m", plan.cancel, systems)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines == [
+        "adaptive: m: cancelled 800, 900 K (colder than 1000 K, where the Li MSD "
+        "levelled off (caged))"
+    ]
