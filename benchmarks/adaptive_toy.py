@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     walls = {}
     for name, cfg in (("study", study), ("adaptive", adaptive)):
+        record = args.out / name / "campaign.json"
+        if record.exists() and json.loads(record.read_text()).get("status") == "done":
+            print(f"{name}: re-using the finished campaign in {record.parent}")
+            walls[name] = float("nan")
+            continue
         t0 = time.perf_counter()
         run_campaign(cfg, analyze=False)
         walls[name] = time.perf_counter() - t0

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ionmd.analysis.reliability import is_framework_mobile, is_reliable
+from ionmd.analysis.reliability import (
+    framework_growth_A2,
+    is_framework_mobile,
+    is_reliable,
+)
 from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
@@ -107,6 +111,8 @@ class TemperatureResult:
     unwrap_unreliable: str = ""
     #: what the stride check measured (None: the reader did not check)
     unwrap_check: dict[str, object] | None = None
+    #: the framework MSD's growth per 100 ps (ionmd.analysis.reliability), Å²
+    framework_growth_A2: float | None = None
 
     @property
     def used_in_fit(self) -> bool:
@@ -280,6 +286,28 @@ def _ols_fit(
     return tracer3, coll3, D_ols, D_sigma
 
 
+def _framework(
+    *,
+    tr: MobileTrajectory,
+    lags: np.ndarray,
+    lag_ps: np.ndarray,
+    start_ps: float,
+    notes: list[str],
+) -> tuple[np.ndarray | None, np.ndarray | None, float | None, float | None]:
+    """The framework's MSD curve, its maximum and its growth per 100 ps
+    (:func:`ionmd.analysis.reliability.framework_growth_A2`)."""
+    fw_lag, fw_msd, fw_max = _framework_msd(tr=tr, lags=lags, lag_ps=lag_ps)
+    if fw_max is None:
+        notes.append("no framework data: framework mobility not checked")
+        return fw_lag, fw_msd, fw_max, None
+    if fw_msd is None:
+        return fw_lag, fw_msd, fw_max, None
+    growth = framework_growth_A2(
+        lag_ps=fw_lag, framework_msd_A2=fw_msd, fit_start_ps=start_ps
+    )
+    return fw_lag, fw_msd, fw_max, growth
+
+
 def analyse_trajectory(
     *, traj: MobileTrajectory, settings: DiffusionSettings | None = None
 ) -> TemperatureResult:
@@ -297,9 +325,9 @@ def analyse_trajectory(
         notes.append(
             "fewer than 20 mobile ions: the collective D and Haven ratio are noisy"
         )
-    fw_lag, fw_msd, fw_max = _framework_msd(tr=tr, lags=lags, lag_ps=lag_ps)
-    if fw_max is None:
-        notes.append("no framework data: framework mobility not checked")
+    fw_lag, fw_msd, fw_max, fw_growth = _framework(
+        tr=tr, lags=lags, lag_ps=lag_ps, start_ps=start, notes=notes
+    )
     nan2 = (float("nan"), float("nan"))
     fit = _Fit(
         D=D_ols,
@@ -331,7 +359,10 @@ def analyse_trajectory(
         msd_max_A2=msd_max,
         framework_msd_max_A2=fw_max,
         reliable=is_reliable(msd_max_A2=msd_max),
-        framework_mobile=is_framework_mobile(framework_msd_max_A2=fw_max),
+        framework_mobile=is_framework_mobile(
+            framework_msd_max_A2=fw_max, framework_growth_A2=fw_growth
+        ),
+        framework_growth_A2=fw_growth,
         n_mobile=tr.n_mobile,
         n_atoms=tr.n_atoms,
         volume_A3=tr.volume_A3,

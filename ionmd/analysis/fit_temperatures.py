@@ -9,7 +9,7 @@
   material (adaptive.json's ``reliable_K``: reliable, below any melt), so the
   σ(300 K) reported is the one that resolved it (same points, same function,
   :func:`ionmd.analysis.extrapolation.extrapolate_D`). A temperature it did not
-  count (sub-diffusive, above a melt, melted, cancelled, failed) is left out with
+  count (slow-diffusive or caged, above a melt, melted, cancelled, failed) is left out with
   the protocol's reason. The analysis' own checks still apply on top (a
   framework that the analysis finds mobile, a D that is not finite).
 """
@@ -52,11 +52,13 @@ def fit_use(
         if not (math.isfinite(r.D_cm2_s) and r.D_cm2_s > 0):
             out.append((False, "no finite positive D"))
         elif r.framework_mobile:
+            growth = r.framework_growth_A2
+            grows = "" if growth is None else f", growing {growth:.3g} Å² per 100 ps"
             out.append(
                 (
                     False,
                     f"framework MSD {r.framework_msd_max_A2:.3g} Å² ≥ "
-                    f"{FRAMEWORK_MSD_THRESHOLD_A2:g} Å²: framework mobile (melting)",
+                    f"{FRAMEWORK_MSD_THRESHOLD_A2:g} Å²{grows}: framework mobile (melting)",
                 )
             )
         elif r.unwrap_unreliable:

@@ -196,6 +196,7 @@ def _temperature_dict(r: TemperatureResult, *, use: tuple[bool, str]) -> dict[st
         "sigma_ci95_mS_cm": [sig(r.D_ci95_cm2_s[0]), sig(r.D_ci95_cm2_s[1])],
         "msd_max_A2": r.msd_max_A2,
         "framework_msd_max_A2": r.framework_msd_max_A2,
+        "framework_growth_A2": r.framework_growth_A2,
         "reliable": r.reliable,
         "framework_mobile": r.framework_mobile,
         "used_in_fit": use[0],

@@ -88,6 +88,29 @@ def test_melting_framework_is_flagged_and_excluded_from_the_fit():
     assert any("excluded" in n for n in m.notes)
 
 
+def test_a_creeping_framework_is_not_mobile_however_long_the_run():
+    """A crystalline framework (0.15 Å vibration) drifting with D = 1.5e-3 Å²/ps
+    passes 5 Å² over a 1,000 ps run (6 D t = 9 Å²): the level alone (the rule
+    before issue 20) called it molten. Its growth, 0.9 Å² per 100 ps, is far
+    below 5: not mobile. A 100 ps run of a framework diffusing at 0.05 Å²/ps
+    (30 Å² per 100 ps) still is."""
+    li = random_walk(n_frames=1001, n_walkers=16, D_A2_ps=0.1, dt_ps=1.0, seed=31)
+    drift = random_walk(n_frames=1001, n_walkers=32, D_A2_ps=1.5e-3, dt_ps=1.0, seed=32)
+    fw = drift + _vibrating(1001, 32, seed=33) - _vibrating(1, 32, seed=33)
+    r = analyse_trajectory(
+        traj=_traj(li, fw=fw, dt_ps=1.0), settings=DiffusionSettings(use_kinisi=False)
+    )
+    assert r.framework_msd_max_A2 >= 5.0
+    assert r.framework_growth_A2 == pytest.approx(0.9, abs=0.45)
+    assert not r.framework_mobile and r.used_in_fit
+    melt = random_walk(n_frames=1001, n_walkers=32, D_A2_ps=0.05, dt_ps=0.1, seed=34)
+    li = random_walk(n_frames=1001, n_walkers=16, D_A2_ps=0.1, dt_ps=0.1, seed=35)
+    r = analyse_trajectory(
+        traj=_traj(li, fw=melt), settings=DiffusionSettings(use_kinisi=False)
+    )
+    assert r.framework_mobile and r.framework_growth_A2 == pytest.approx(30.0, rel=0.3)
+
+
 def test_engine_style_trajectory_uses_stored_framework_msd():
     li = random_walk(n_frames=201, n_walkers=16, D_A2_ps=0.2, dt_ps=0.1, seed=4)
     t = MobileTrajectory(

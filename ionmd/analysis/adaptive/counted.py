@@ -11,6 +11,8 @@ from ionmd.analysis.fit_temperatures import CountedTemperatures
 
 #: a system's outcome → why the protocol does not count its temperature
 _WHY = {
+    "slow_diffusive": "slow but diffusive (Li MSD below the target at max_duration_ps)",
+    "caged": "caged (Li MSD on a plateau below the target at max_duration_ps)",
     "sub_diffusive": "sub-diffusive (Li MSD below the target at max_duration_ps)",
     "melted": "melted",
     "cancelled": "cancelled",

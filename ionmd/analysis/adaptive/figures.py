@@ -30,7 +30,9 @@ TIMELINE_NAME = "adaptive_timeline.png"
 #: outcome → colour (the timeline's and the MSD figure's stop markers)
 OUTCOME_COLOURS = {
     "reliable": "#2ca02c",
-    "sub_diffusive": "#ff7f0e",
+    "slow_diffusive": "#ff7f0e",
+    "caged": "#8c564b",
+    "sub_diffusive": "#ff7f0e",  # an adaptive.json written before the split
     "uncertain": "#9467bd",
     "melted": "#d62728",
     "budget": "#7f7f7f",

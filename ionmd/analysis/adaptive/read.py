@@ -16,9 +16,12 @@ from ionmd.errors import InputError
 #: the file the adaptive loop writes next to the run file
 ADAPTIVE_FILE = "adaptive.json"
 SCHEMA = 1
-#: what a system can end as (``running``/``queued``: the run is not over)
+#: what a system can end as (``running``/``queued``: the run is not over;
+#: ``sub_diffusive``: an adaptive.json written before slow_diffusive/caged)
 OUTCOMES = (
     "reliable",
+    "slow_diffusive",
+    "caged",
     "sub_diffusive",
     "uncertain",
     "melted",

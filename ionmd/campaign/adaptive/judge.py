@@ -1,32 +1,42 @@
 """The adaptive protocol's decisions, as pure functions of what is on the device.
 
 Per system, after each chunk (:func:`judge_system`), from its MSD accumulator:
-- the framework's MSD reached 5 Å² (the analysis's melting threshold,
-  :data:`ionmd.analysis.reliability.FRAMEWORK_MSD_THRESHOLD_A2`): stop, *melted*.
-  Why 5 Å² (a Lindemann-type bound): a crystalline framework's MSD plateaus at
-  2⟨u²⟩, about 0.1–0.5 Å² at the Lindemann ratio ⟨u²⟩^½ ≈ 0.1–0.15 d_nn with
-  d_nn ≈ 2.5–4 Å; 5 Å² (2.2 Å) is an order of magnitude above any vibration and
-  about a nearest-neighbour distance, so only atoms that left their sites reach
-  it. The analysis excludes such runs with the same number, so the loop and the
-  report agree.
-- the Li MSD reached ``target_msd_A2`` and D's 95 % interval is narrower than
-  ``target_D_log10_ci``: stop, *reliable*;
+- the framework is mobile (:func:`ionmd.analysis.reliability.is_framework_mobile`,
+  the analysis's one definition: its MSD reached 5 Å² *and* still grows by 5 Å²
+  per 100 ps, so that a framework that only creeps is not called molten because
+  the run is long): stop, *melted*;
+- the Li MSD first reached ``target_msd_A2`` at t_r: from then on the run
+  stops, *reliable*, at the first chunk where D's 95 % interval is narrower than
+  ``target_D_log10_ci``, but not before (1 + :data:`RUN_ON_FRACTION`) t_r
+  (whole chunks, at most ``max_duration_ps``). Why: stopping at the first chunk
+  where a noisy MSD crosses a line picks runs at an upward fluctuation (D
+  high); the run-on adds data the crossing did not look at, and what decides
+  the stop after it is the interval, whose width hardly depends on D. The
+  whole run's D (what the analysis reports) is then unbiased within the noise
+  (measured: ``python -m benchmarks.adaptive_stopping_bias``, docs/adaptive.md);
 - the run reached ``max_duration_ps``: stop, *reliable* if the Li MSD reached the
-  target (its D may be wide), else *sub_diffusive*;
+  target (its D may be wide), else *slow_diffusive* when its MSD still grows
+  like diffusion over the upper lags (log-log slope ≥
+  :data:`ionmd.numerics.msd_shape.CAGED_SLOPE`) or *caged* when it levels off;
 - otherwise: continue, with the reason.
 
 Per material (:func:`plan_material`), whenever one of its systems stops: queued
-temperatures at or above a melt are cancelled, and queued or running ones colder
-than one that stayed sub-diffusive for ``max_duration_ps`` (they diffuse less);
-while fewer than ``min_reliable_temperatures`` can still be reliable, the missing
-ones are added (up by ``temperature_step_K`` when the hottest stable one is not
-enough, never to or above a melt nor above ``max_temperature_K``; between the
-hottest stable one and the melt; down, only below a reliable one, or below the
-lowest melt when every temperature melted, and not under ``min_temperature_K``).
-With nothing left to run it is *resolved* when it has enough reliable
-temperatures and σ(300 K)'s 95 % interval from the Arrhenius fit is narrower than
-``target_sigma300_log10_ci``, else a temperature is added if one may be, else it
-is *unresolved*, with the reason in one line.
+temperatures at or above a melt are cancelled; queued or running ones colder
+than a *caged* one (colder ions do not leave the cage either), or colder than a
+*slow_diffusive* one whose D's upper bound still needs longer than
+``max_duration_ps`` to reach the target (t = target / 6D: colder ones are
+slower still); while fewer than ``min_reliable_temperatures`` can still be
+reliable, the missing ones are added (up by ``temperature_step_K`` when the
+hottest stable one is not enough, never to or above a melt nor above
+``max_temperature_K``; between the hottest stable one and the melt; down, only
+below a reliable one, or below the lowest melt when every temperature melted,
+and not under ``min_temperature_K``). With nothing left to run it is *resolved*
+when it has enough reliable temperatures and σ(300 K)'s 95 % interval from the
+Arrhenius fit is narrower than ``target_sigma300_log10_ci``, else a temperature
+is added if one may be, else it is *unresolved*, with the reason in one line.
+
+``sub_diffusive`` is the name an adaptive.json written before this split gives
+to both (it is read, and counts as caged).
 """
 
 from __future__ import annotations
@@ -38,30 +48,50 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2
+from ionmd.analysis.reliability import (
+    FRAMEWORK_MSD_THRESHOLD_A2,
+    framework_growth_A2,
+    is_framework_mobile,
+)
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
-from ionmd.numerics.diffusion_estimate import estimate_diffusion
+from ionmd.numerics.diffusion_estimate import default_fit_start_ps, estimate_diffusion
+from ionmd.numerics.msd_shape import CAGED_SLOPE, upper_loglog_slope
 
-#: outcomes of a system that no longer runs
-FINISHED = ("reliable", "sub_diffusive", "melted", "failed", "budget", "cancelled")
+#: outcomes of a system that no longer runs (``sub_diffusive``: an old file's)
+FINISHED = (
+    "reliable",
+    "slow_diffusive",
+    "caged",
+    "sub_diffusive",
+    "melted",
+    "failed",
+    "budget",
+    "cancelled",
+)
 PENDING = ("queued", "running")
 #: outcomes that do not make a temperature "stable" ground to add from or name
 UNSTABLE = ("melted", "cancelled", "failed", "above_melt")
+#: a decided stop runs on by this fraction of the time it took to decide
+RUN_ON_FRACTION = 2.0
+#: Å²/ps per cm²/s
+_A2_PS_PER_CM2_S = 1e4
 
 
 def system_numbers(
     msd: Mapping[str, np.ndarray], *, n_ions: int, run_ps: float, equilibration_ps: float
 ) -> dict[str, Any]:
     """What a decision looks at, from one system's MSD accumulator (its lag grid)."""
+    run = max(run_ps - equilibration_ps, 0.0)
+    lag = np.asarray(msd["lag_ps"])
     est = estimate_diffusion(
-        lag_ps=np.asarray(msd["lag_ps"]),
+        lag_ps=lag,
         msd_A2=np.asarray(msd["mobile_A2"]),
         n_origins=np.asarray(msd["n_origins"]),
         n_ions=int(n_ions),
-        run_ps=max(run_ps - equilibration_ps, 0.0),
+        run_ps=run,
     )
-    fw = np.asarray(msd["framework_A2"], dtype=np.float64)
-    fw = fw[np.isfinite(fw)]
+    fw_curve = np.asarray(msd["framework_A2"], dtype=np.float64)
+    fw = fw_curve[np.isfinite(fw_curve)]
     # the largest MSD over the lag grid and the whole-run lag (one origin), as
     # the analysis checks the 20 Å² and the framework thresholds
     li = [
@@ -71,10 +101,17 @@ def system_numbers(
     ]
     li_max = max(li) if li else math.nan
     fw_max = max([*fw.tolist(), msd.get("framework_whole_run_A2", 0.0), 0.0])
+    start = default_fit_start_ps(run_ps=run)
+    growth = framework_growth_A2(lag_ps=lag, framework_msd_A2=fw_curve, fit_start_ps=start)
+    slope = upper_loglog_slope(
+        lag_ps=lag, msd_A2=np.asarray(msd["mobile_A2"]), run_ps=run, fit_start_ps=start
+    )
     return {
         "run_ps": float(run_ps),
         "msd_A2": _finite(float(li_max)),
         "framework_msd_A2": float(fw_max),
+        "framework_growth_A2": None if growth is None else _finite(growth),
+        "msd_loglog_slope": None if slope is None else _finite(slope),
         "D_cm2_s": _finite(est.D_cm2_s),
         "D_ci95_cm2_s": [_finite(est.ci95_cm2_s[0]), _finite(est.ci95_cm2_s[1])],
         "D_log10_ci": _finite(est.log10_ci_width),
@@ -91,54 +128,136 @@ class SystemVerdict:
     stop: bool
     outcome: str  # "running" while it goes on
     reason: str
+    #: when the Li MSD first reached the target, ps (the loop keeps it)
+    target_reached_ps: float | None = None
+
+
+def earliest_stop_ps(*, target_reached_ps: float, settings: AdaptiveSettings) -> float:
+    """The earliest a run whose Li MSD first reached the target at
+    ``target_reached_ps`` may stop reliable: (1 + RUN_ON_FRACTION) × that, up to
+    whole chunks, at most ``max_duration_ps``."""
+    s = settings
+    want = (1.0 + RUN_ON_FRACTION) * target_reached_ps
+    chunks = math.ceil(want / s.chunk_ps - 1e-9)
+    return min(chunks * s.chunk_ps, s.max_duration_ps)
 
 
 def judge_system(
-    numbers: Mapping[str, Any], *, settings: AdaptiveSettings
+    numbers: Mapping[str, Any],
+    *,
+    settings: AdaptiveSettings,
+    target_reached_ps: float | None = None,
 ) -> SystemVerdict:
-    """Continue or stop one system after a chunk (see the module doc)."""
+    """Continue or stop one system after a chunk (see the module doc);
+    ``target_reached_ps``: when an earlier chunk saw the Li MSD reach the target
+    (that chunk's verdict's)."""
     s = settings
     run_ps = float(numbers["run_ps"])
     msd = numbers.get("msd_A2") or 0.0
-    fw = numbers.get("framework_msd_A2") or 0.0
     width = numbers.get("D_log10_ci")
     width = math.inf if width is None else float(width)
-    if fw >= FRAMEWORK_MSD_THRESHOLD_A2:
-        return SystemVerdict(
-            stop=True,
-            outcome="melted",
-            reason=f"framework MSD {fw:.1f} Å² ≥ {FRAMEWORK_MSD_THRESHOLD_A2:g} Å² after "
-            f"{run_ps:g} ps: melted",
+    melted = _melted(numbers)
+    if melted is not None:
+        return melted
+    if target_reached_ps is None and msd >= s.target_msd_A2:
+        target_reached_ps = run_ps
+    if run_ps >= s.max_duration_ps - 1e-9:
+        return _at_max(numbers, settings=s, target_reached_ps=target_reached_ps)
+    if target_reached_ps is None:
+        why = f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps"
+        return SystemVerdict(stop=False, outcome="running", reason=why)
+    earliest = earliest_stop_ps(target_reached_ps=target_reached_ps, settings=s)
+    reached = f"Li MSD ≥ {s.target_msd_A2:g} Å² since {target_reached_ps:g} ps"
+    if run_ps < earliest - 1e-9:
+        why = (
+            f"{reached}: runs on to {earliest:g} ps at least (data the crossing "
+            "did not see)"
         )
-    reached = msd >= s.target_msd_A2
-    if reached and width <= s.target_D_log10_ci:
+    elif width > s.target_D_log10_ci:
+        why = f"{reached}; D's interval {width:.2f} > {s.target_D_log10_ci:g} decades"
+    else:
         return SystemVerdict(
             stop=True,
             outcome="reliable",
-            reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² and D's interval "
-            f"{width:.2f} ≤ {s.target_D_log10_ci:g} decades after {run_ps:g} ps",
+            reason=f"{reached} and D's interval {width:.2f} ≤ {s.target_D_log10_ci:g} "
+            f"decades after {run_ps:g} ps (Li MSD {msd:.1f} Å²)",
+            target_reached_ps=target_reached_ps,
         )
-    at_max = run_ps >= s.max_duration_ps - 1e-9
-    if at_max:
-        if reached:
-            return SystemVerdict(
-                stop=True,
-                outcome="reliable",
-                reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² at "
-                f"max_duration_ps ({run_ps:g} ps; D's interval {width:.2f} decades)",
-            )
+    return SystemVerdict(
+        stop=False,
+        outcome="running",
+        reason=f"{why} after {run_ps:g} ps",
+        target_reached_ps=target_reached_ps,
+    )
+
+
+def _melted(numbers: Mapping[str, Any]) -> SystemVerdict | None:
+    """The melted verdict when the framework is mobile, else None."""
+    fw = numbers.get("framework_msd_A2") or 0.0
+    growth = numbers.get("framework_growth_A2")
+    if not is_framework_mobile(framework_msd_max_A2=fw, framework_growth_A2=growth):
+        return None
+    grows = "" if growth is None else f" and grows {growth:.1f} Å² per 100 ps"
+    return SystemVerdict(
+        stop=True,
+        outcome="melted",
+        reason=f"framework MSD {fw:.1f} Å² ≥ {FRAMEWORK_MSD_THRESHOLD_A2:g} Å²{grows} "
+        f"after {numbers['run_ps']:g} ps: melted",
+    )
+
+
+def _at_max(
+    numbers: Mapping[str, Any],
+    *,
+    settings: AdaptiveSettings,
+    target_reached_ps: float | None,
+) -> SystemVerdict:
+    """The verdict at ``max_duration_ps``: reliable if the target was reached, else
+    what the MSD did: still growing like diffusion (slow_diffusive) or levelling
+    off (caged)."""
+    s = settings
+    run_ps = float(numbers["run_ps"])
+    msd = numbers.get("msd_A2") or 0.0
+    width = numbers.get("D_log10_ci")
+    width = math.inf if width is None else float(width)
+    if target_reached_ps is not None:
         return SystemVerdict(
             stop=True,
-            outcome="sub_diffusive",
-            reason=f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps "
-            "(max_duration_ps)",
+            outcome="reliable",
+            reason=f"Li MSD {msd:.1f} Å² ≥ {s.target_msd_A2:g} Å² (since "
+            f"{target_reached_ps:g} ps) at max_duration_ps ({run_ps:g} ps; D's "
+            f"interval {width:.2f} decades)",
+            target_reached_ps=target_reached_ps,
         )
-    why = (
-        f"D's interval {width:.2f} > {s.target_D_log10_ci:g} decades"
-        if reached
-        else f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å²"
+    short = (
+        f"Li MSD {msd:.1f} Å² < {s.target_msd_A2:g} Å² after {run_ps:g} ps "
+        "(max_duration_ps)"
     )
-    return SystemVerdict(stop=False, outcome="running", reason=f"{why} after {run_ps:g} ps")
+    slope = numbers.get("msd_loglog_slope")
+    if slope is None or slope < CAGED_SLOPE:
+        shape = "shape unknown" if slope is None else f"log-log slope {slope:.2f}"
+        return SystemVerdict(
+            stop=True,
+            outcome="caged",
+            reason=f"{short}, levelling off ({shape} < {CAGED_SLOPE:g} over the upper "
+            "lags): caged",
+        )
+    need = needed_ps(D_cm2_s=numbers.get("D_cm2_s"), settings=s)
+    at = "" if need is None else f"; at its D it would need ~{need:.0f} ps"
+    return SystemVerdict(
+        stop=True,
+        outcome="slow_diffusive",
+        reason=f"{short}, still growing like diffusion (log-log slope {slope:.2f} ≥ "
+        f"{CAGED_SLOPE:g}): slow but diffusive{at}",
+    )
+
+
+def needed_ps(*, D_cm2_s: float | None, settings: AdaptiveSettings) -> float | None:
+    """The run time for the Li MSD to reach the target at ``D_cm2_s``:
+    target / (6 D), ps; None when D is not positive."""
+    if D_cm2_s is None or not D_cm2_s > 0:
+        return None
+    return settings.target_msd_A2 / (6.0 * D_cm2_s * _A2_PS_PER_CM2_S)
 
 
 @dataclass(kw_only=True)
@@ -174,16 +293,15 @@ def plan_material(
     by_T = {float(r["temperature_K"]): (k, r) for k, r in systems.items()}
     melted = sorted(T for T, (_, r) in by_T.items() if r["outcome"] == "melted")
     t_melt = melted[0] if melted else math.inf
-    # the hottest temperature that stayed sub-diffusive for max_duration_ps
-    t_sub = max((T for T, (_, r) in by_T.items() if r["outcome"] == "sub_diffusive"),
-                default=-math.inf)  # fmt: skip
-    plan.cancel = _cancellations(by_T, t_melt=t_melt, t_sub=t_sub)
+    # the hottest temperature below which nothing can reach the target in time
+    t_sub, why_sub = _colder_blocked(by_T, settings=s)
+    plan.cancel = _cancellations(by_T, t_melt=t_melt, t_sub=t_sub, why_sub=why_sub)
     outcome = _outcomes(by_T, cancel=plan.cancel, t_melt=t_melt)
     reliable = sorted(T for T, o in outcome.items() if o == "reliable")
     plan.reliable_K = reliable
     pending = [T for T, o in outcome.items() if o in PENDING]
     # a pending temperature can still become reliable unless it is at or above a
-    # melt, or colder than one that stayed sub-diffusive for max_duration_ps
+    # melt, or colder than one that blocks the colder ones (caged, or too slow)
     can_still = len(reliable) + len([T for T in pending if t_sub < T < t_melt])
     if pending:
         if allow_add and can_still < s.min_reliable_temperatures:
@@ -229,19 +347,54 @@ def plan_material(
     return plan
 
 
+def _colder_blocked(
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]], *, settings: AdaptiveSettings
+) -> tuple[float, str]:
+    """(The hottest temperature colder ones cannot be reliable below, why): a
+    caged one (an old file's sub_diffusive too), or a slow_diffusive one whose
+    D's upper bound still needs longer than max_duration_ps for the target
+    (colder ones are slower still). -inf when none."""
+    best, why = -math.inf, ""
+    for T, (_, r) in sorted(by_T.items()):
+        if r["outcome"] in ("caged", "sub_diffusive"):
+            best, why = T, f"colder than {T:g} K, where the Li MSD levelled off (caged)"
+        elif r["outcome"] == "slow_diffusive":
+            slow = _too_slow(T, r.get("numbers") or {}, settings=settings)
+            if slow:
+                best, why = T, slow
+    return best, why
+
+
+def _too_slow(T: float, numbers: Mapping[str, Any], *, settings: AdaptiveSettings) -> str:
+    """Why colder than ``T`` (slow_diffusive) cannot reach the target in time, or
+    "" when D's upper bound says a run as long as max_duration_ps might."""
+    s = settings
+    hi = (numbers.get("D_ci95_cm2_s") or [None, None])[1]
+    need = needed_ps(D_cm2_s=hi, settings=s)
+    if need is None or need <= s.max_duration_ps:
+        return ""
+    return (
+        f"colder than {T:g} K, slow-diffusive there: even at D's upper bound "
+        f"{hi:.2g} cm²/s, {s.target_msd_A2:g} Å² needs {need:.0f} ps > "
+        f"max_duration_ps ({s.max_duration_ps:g} ps), and colder is slower"
+    )
+
+
 def _cancellations(
-    by_T: Mapping[float, tuple[str, Mapping[str, Any]]], *, t_melt: float, t_sub: float
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
+    *,
+    t_melt: float,
+    t_sub: float,
+    why_sub: str,
 ) -> dict[str, str]:
     """Queued temperatures at or above a melt; queued or running ones colder than
-    one that stayed sub-diffusive for max_duration_ps (they diffuse less)."""
+    ``t_sub`` (:func:`_colder_blocked`)."""
     cancel: dict[str, str] = {}
     for T, (k, r) in by_T.items():
         if r["outcome"] == "queued" and T >= t_melt:
             cancel[k] = f"at or above {t_melt:g} K, where the framework melted"
         elif r["outcome"] in PENDING and T < t_sub:
-            cancel[k] = (
-                f"colder than {t_sub:g} K, which stayed sub-diffusive for max_duration_ps"
-            )
+            cancel[k] = why_sub
     return cancel
 
 
@@ -383,13 +536,8 @@ def _unresolved_reason(
                 f"hottest stable temperature {hot:g} K: Li MSD {_a2(msd)} Å² after "
                 f"{run:g} ps",
             )
-    sub = sorted(T for T, o in outcome.items() if o == "sub_diffusive")
-    if sub and (not stable or outcome[max(stable)] == "reliable"):
-        n = by_T[max(sub)][1].get("numbers") or {}
-        parts.append(
-            f"sub-diffusive at {_temps(sub)} K (at {max(sub):g} K: Li MSD "
-            f"{_a2(n.get('msd_A2') or 0.0)} Å² after {(n.get('run_ps') or 0.0):g} ps)"
-        )
+    if not stable or outcome[max(stable)] == "reliable":
+        parts += _short_parts(by_T, outcome)
     if melted:
         parts.append(f"melted at {_temps(melted)} K")
     above = sorted(T for T, o in outcome.items() if o == "above_melt")
@@ -412,6 +560,25 @@ def _unresolved_reason(
             + f" > {s.target_sigma300_log10_ci:g}"
         )
     return "; ".join(parts)
+
+
+def _short_parts(
+    by_T: Mapping[float, tuple[str, Mapping[str, Any]]], outcome: Mapping[float, str]
+) -> list[str]:
+    """One part per kind of run that fell short of the target: caged (an old
+    file's sub-diffusive), slow-diffusive; each with its hottest run's numbers."""
+    parts = []
+    names = {"caged": "caged", "sub_diffusive": "sub-diffusive",
+             "slow_diffusive": "slow-diffusive"}  # fmt: skip
+    for kind, name in names.items():
+        temps = sorted(T for T, o in outcome.items() if o == kind)
+        if temps:
+            n = by_T[max(temps)][1].get("numbers") or {}
+            parts.append(
+                f"{name} at {_temps(temps)} K (at {max(temps):g} K: Li MSD "
+                f"{_a2(n.get('msd_A2') or 0.0)} Å² after {(n.get('run_ps') or 0.0):g} ps)"
+            )
+    return parts
 
 
 def _a2(msd: float) -> str:

@@ -166,8 +166,8 @@ class AdaptiveLoop:
             "atom_steps": 0,
             "decided_step": -1,
             # hottest first, across materials: a melt, or a material that stays
-            # sub-diffusive even hot (its colder temperatures are then cancelled),
-            # is known before the colder runs are spent
+            # caged (or too slow) even hot (its colder temperatures are then
+            # cancelled), is known before the colder runs are spent
             "queue": [s.key for s in sorted(systems, key=lambda s: -s.temperature_K)],
             "systems": recs,
             "materials": materials,
@@ -293,7 +293,11 @@ class AdaptiveLoop:
                     equilibration_ps=self.protocol.equilibration_ps,
                 )
             numbers = rec["numbers"] or {"run_ps": rec["run_ps"]}
-            verdict = judge_system(numbers, settings=s)
+            verdict = judge_system(
+                numbers, settings=s, target_reached_ps=rec.get("target_reached_ps")
+            )
+            if verdict.target_reached_ps is not None:
+                rec["target_reached_ps"] = verdict.target_reached_ps
             if over_budget and not verdict.stop:
                 verdict = dataclasses.replace(
                     verdict,
@@ -375,6 +379,7 @@ class AdaptiveLoop:
                 systems, settings=s, allow_add=not spent, room=self._room_atoms() >= size
             )
             running = {k: "cancelled" for k in plan.cancel if k in self.pool.keys}
+            _log_cancelled(mid, plan.cancel, systems)
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
             self.pool.remove(running)  # stopped early: they cannot become reliable
@@ -441,6 +446,20 @@ class AdaptiveLoop:
                     "queued": len(st["queue"]),
                 }
             )
+
+
+def _log_cancelled(
+    material_id: str,
+    cancel: Mapping[str, str],
+    systems: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """One INFO line per reason: the material, the temperatures, why."""
+    by_reason: dict[str, list[float]] = {}
+    for key, why in cancel.items():
+        by_reason.setdefault(why, []).append(float(systems[key]["temperature_K"]))
+    for why, temps in by_reason.items():
+        listed = ", ".join(f"{t:g}" for t in sorted(temps))
+        log.info(f"adaptive: {material_id}: cancelled {listed} K ({why})")
 
 
 def _reached(numbers: Mapping[str, Any], settings: AdaptiveSettings) -> bool:
