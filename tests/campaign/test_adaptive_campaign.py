@@ -105,7 +105,7 @@ def test_cost_table_counts_the_atom_steps_and_ps_really_run(reference: Path) -> 
     expected = st["atom_steps"] / batch["md_wall_s"]
     table = next(t for t in campaign_tables(record) if t.title.startswith("Cost"))
     shown = float(re.search(r"; ([0-9.e+]+) atom-steps/s here", table.title).group(1))
-    assert shown == pytest.approx(expected, rel=2e-3)
+    assert shown == pytest.approx(expected, rel=5.1e-3)  # the title rounds to 3 digits
     assert _cost(record)["atom_steps_per_s"] == pytest.approx(expected)
     ran = [r["run_ps"] for r in st["systems"].values() if r["entered_step"] is not None]
     cell = table.rows[0][list(table.header).index("simulated ps")]
