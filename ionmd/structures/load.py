@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -323,42 +324,9 @@ _SITE_TAGS = ("_atom_site_fract_x", "_atom_site_cartn_x")
 _SYMOP_TAGS = ("_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz")
 
 
-def count_sites_cif(text: str) -> int | None:
-    """Upper bound of the sites a CIF expands to (rows of its ``_atom_site`` loops
-    times the most symmetry operations listed), by a text scan; None if no
-    ``_atom_site`` loop is found (the parser then says what is wrong)."""
-    lines = text.splitlines()
-    sites = ops = 0
-    found = False
-    i, n = 0, len(lines)
-    while i < n:
-        if not lines[i].strip().lower().startswith("loop_"):
-            i += 1
-            continue
-        i += 1
-        heads = []
-        while i < n and lines[i].strip().startswith("_"):
-            heads.append(lines[i].split()[0].lower())
-            i += 1
-        tokens = 0
-        while i < n:
-            line = lines[i].strip()
-            if line.startswith("_") or line.lower().startswith(("loop_", "data_")):
-                break
-            if line and not line.startswith("#"):
-                tokens += len(_CIF_TOKEN.findall(line))
-            i += 1
-        rows = tokens // max(1, len(heads))
-        if any(h in _SITE_TAGS for h in heads):
-            sites, found = sites + rows, True
-        if any(h in _SYMOP_TAGS for h in heads):
-            ops = max(ops, rows)
-    return sites * max(1, ops) if found else None
-
-
-def negative_occupancy_cif(text: str) -> tuple[str, str] | None:
-    """(label, value) of the first ``_atom_site`` row with a negative
-    ``_atom_site_occupancy``, by a text scan; None if there is none."""
+def _cif_loops(text: str) -> Iterator[tuple[list[str], list[str]]]:
+    """Each ``loop_`` of a CIF as (its tags, lower-cased; its value tokens), by a
+    text scan (one scanner for the checks below)."""
     lines = text.splitlines()
     i, n = 0, len(lines)
     while i < n:
@@ -378,6 +346,28 @@ def negative_occupancy_cif(text: str) -> tuple[str, str] | None:
             if line and not line.startswith("#"):
                 tokens += _CIF_TOKEN.findall(line)
             i += 1
+        yield heads, tokens
+
+
+def count_sites_cif(text: str) -> int | None:
+    """Upper bound of the sites a CIF expands to (rows of its ``_atom_site`` loops
+    times the most symmetry operations listed), by a text scan; None if no
+    ``_atom_site`` loop is found (the parser then says what is wrong)."""
+    sites = ops = 0
+    found = False
+    for heads, tokens in _cif_loops(text):
+        rows = len(tokens) // max(1, len(heads))
+        if any(h in _SITE_TAGS for h in heads):
+            sites, found = sites + rows, True
+        if any(h in _SYMOP_TAGS for h in heads):
+            ops = max(ops, rows)
+    return sites * max(1, ops) if found else None
+
+
+def negative_occupancy_cif(text: str) -> tuple[str, str] | None:
+    """(label, value) of the first ``_atom_site`` row with a negative
+    ``_atom_site_occupancy``, by a text scan; None if there is none."""
+    for heads, tokens in _cif_loops(text):
         if "_atom_site_occupancy" not in heads:
             continue
         col, width = heads.index("_atom_site_occupancy"), len(heads)
