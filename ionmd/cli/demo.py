@@ -88,7 +88,11 @@ def main(args: argparse.Namespace) -> int:
                 f"{rec.msd['lag_ps'][-1]:.3f} ps = {msd[-1]:.2f} Å²"
             )
     if result.analysis is not None:
+        from ionmd.cli.closing import closing_lines
+        from ionmd.results import Results
+
         print(f"  analysis: {args.out}/results.json")
+        print("\n".join(closing_lines(Results.from_dir(args.out))))
     print()
     print(CAVEAT.format(duration_ps=duration, n_atoms=n_atoms))
     return 0
