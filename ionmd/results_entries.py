@@ -43,7 +43,8 @@ class TemperatureEntry:
     reliable: bool
     used_in_fit: bool
     notes: tuple[str, ...] = ()
-    #: the framework (non-Li) tracer MSD's maximum, and whether it melted (≥ 5 Å²)
+    #: the framework (non-Li) tracer MSD's maximum, and whether it melted (≥ 5 Å²
+    #: and still growing: :func:`ionmd.analysis.reliability.is_framework_mobile`)
     framework_msd_max_A2: float = NAN
     framework_mobile: bool = False
     #: the Haven ratio D_tracer / D_σ with its 95 % interval (nan: not computed)
