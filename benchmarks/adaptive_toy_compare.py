@@ -32,7 +32,7 @@ def load_campaign(path: Path) -> dict[str, Any]:
 def _temperatures(
     material_id: str, *, adaptive: dict[str, Any], results: dict[str, Any] | None
 ) -> dict[float, dict[str, Any]]:
-    """T -> {D_cm2_s, D_ci95_cm2_s, counted} of one material in one campaign."""
+    """T -> {D_cm2_s, D_ci95_cm2_s, counted, run_ps} of one material in one campaign."""
     rows: dict[float, dict[str, Any]] = {}
     mat = ((results or {}).get("materials") or {}).get(material_id)
     if mat is not None:
@@ -41,6 +41,7 @@ def _temperatures(
                 "D_cm2_s": t.get("D_cm2_s"),
                 "D_ci95_cm2_s": t.get("D_ci95_cm2_s"),
                 "counted": t.get("used_in_fit") is not False,
+                "run_ps": t.get("duration_ps"),
             }
         return rows
     counted = set(adaptive["materials"].get(material_id, {}).get("reliable_K") or [])
@@ -52,6 +53,7 @@ def _temperatures(
             "D_cm2_s": nums.get("D_cm2_s"),
             "D_ci95_cm2_s": nums.get("D_ci95_cm2_s"),
             "counted": float(sysrec["temperature_K"]) in counted,
+            "run_ps": sysrec.get("run_ps"),
         }
     return rows
 
@@ -67,8 +69,9 @@ def compare_campaign(
 ) -> dict[str, dict[str, Any]]:
     """Per reference material: the campaign's status, σ(300 K) [interval] and
     whether it covers the reference σ(300 K), ln(D / D_ref) at each reference
-    temperature (with the reference's standard error in ln D, and whether the
-    campaign counted it), and the campaign's atom-steps (all materials).
+    temperature (with the reference's standard error in ln D, whether the
+    campaign counted it and how long that run ran), and the campaign's
+    atom-steps (all materials).
 
     ``campaign``: :func:`load_campaign`'s; ``reference``: reference.json
     (``materials.<id>.points``: temperature_K, D_cm2_s, se_lnD;
@@ -86,6 +89,7 @@ def compare_campaign(
                 "ln_ratio": _ln_ratio(row["D_cm2_s"], float(p["D_cm2_s"])),
                 "se_ref": float(p["se_lnD"]),
                 "counted": bool(row["counted"]),
+                "run_ps": row["run_ps"],
             }
         fit = ((results or {}).get("materials") or {}).get(mid) or {}
         sigma = fit.get("sigma_300K_mS_cm")

@@ -83,7 +83,7 @@ def test_wrong_D_shows_and_coverage_is_read(tmp_path: Path, ci300, covered) -> N
     assert c["covered"] is covered
     assert c["resolved"] and c["atom_steps"] == 1.5e7
     table = "\n".join(format_comparison({"after": {"toy-x": c}}))
-    assert "800: +1.00 ± 0.05" in table and "(1200: +0.10 ± 0.04)" in table
+    assert "800: +1.00 ± 0.05" in table and "(1200: +0.10 ± 0.04" in table
 
 
 def test_unanalysed_campaign_uses_the_loop_estimates(tmp_path: Path) -> None:
