@@ -64,13 +64,25 @@ def _ln_ratio(D: Any, D_ref: float) -> float:
     return math.log(float(D) / D_ref)
 
 
+def _se_run(row: dict[str, Any]) -> float:
+    """The campaign's own standard error of ln D at one temperature (from its
+    95 % interval; NaN without one)."""
+    from ionmd.analysis.arrhenius import sigma_ln_from_interval
+
+    D, ci = row["D_cm2_s"], row["D_ci95_cm2_s"]
+    if D is None or not ci or None in ci[:2]:
+        return math.nan
+    return sigma_ln_from_interval(D_cm2_s=float(D), ci95_cm2_s=(float(ci[0]), float(ci[1])))
+
+
 def compare_campaign(
     *, campaign: dict[str, Any], reference: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Per reference material: the campaign's status, σ(300 K) [interval] and
     whether it covers the reference σ(300 K), ln(D / D_ref) at each reference
-    temperature (with the reference's standard error in ln D, whether the
-    campaign counted it and how long that run ran), and the campaign's
+    temperature (with the reference's standard error in ln D, the run's own
+    from its 95 % interval, z = ln ratio / both combined, whether the campaign
+    counted it and how long that run ran), and the campaign's
     atom-steps (all materials).
 
     ``campaign``: :func:`load_campaign`'s; ``reference``: reference.json
@@ -85,9 +97,13 @@ def compare_campaign(
             row = temps.get(float(p["temperature_K"]))
             if row is None:
                 continue
+            ln_ratio = _ln_ratio(row["D_cm2_s"], float(p["D_cm2_s"]))
+            se_run = _se_run(row)
             points[float(p["temperature_K"])] = {
-                "ln_ratio": _ln_ratio(row["D_cm2_s"], float(p["D_cm2_s"])),
+                "ln_ratio": ln_ratio,
                 "se_ref": float(p["se_lnD"]),
+                "se_run": se_run,
+                "z": ln_ratio / math.hypot(float(p["se_lnD"]), se_run),
                 "counted": bool(row["counted"]),
                 "run_ps": row["run_ps"],
             }

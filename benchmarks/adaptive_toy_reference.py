@@ -248,11 +248,12 @@ def format_reference(doc: dict[str, Any]) -> list[str]:
 def format_comparison(comparisons: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     """campaign name -> :func:`compare_campaign`'s, as one markdown table: per
     material and campaign, ln(D / D_ref) ± the reference's SE at each reference
-    temperature, after it the campaign's run length there (the whole cell in
+    temperature, z (the ratio over the reference's and the run's own SE
+    combined), the campaign's run length there (the whole cell in
     parentheses: not counted by the campaign)."""
     lines = [
         "| material | campaign | status | σ(300 K) (mS/cm) [95 %] | covers ref? "
-        "| ln(D/D_ref) ± SE_ref by T (K) | atom-steps |",
+        "| ln(D/D_ref) ± SE_ref, z by T (K) | atom-steps |",
         "|---|---|---|---|---|---|---|",
     ]
     mids = sorted({mid for comp in comparisons.values() for mid in comp})
@@ -264,6 +265,7 @@ def format_comparison(comparisons: dict[str, dict[str, dict[str, Any]]]) -> list
             cells = []
             for T, p in sorted(c["points"].items()):
                 cell = f"{T:g}: {_g(p['ln_ratio'], '+.2f')} ± {_g(p['se_ref'], '.2f')}"
+                cell += f", z {_g(p.get('z'), '+.1f')}"
                 if p.get("run_ps") is not None:
                     cell += f" ({float(p['run_ps']):.3g} ps)"
                 cells.append(cell if p["counted"] else f"({cell})")

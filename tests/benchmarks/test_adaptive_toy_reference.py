@@ -60,7 +60,12 @@ def _campaign(tmp_path: Path, *, results: dict | None, ci300: list[float]) -> Pa
 
 def _results() -> dict:
     rows = [
-        {"temperature_K": 800.0, "D_cm2_s": math.e * 1e-5, "used_in_fit": True},
+        {
+            "temperature_K": 800.0,
+            "D_cm2_s": math.e * 1e-5,
+            "D_ci95_cm2_s": [math.e * 1e-5 * math.exp(f * 1.959964 * 0.1) for f in (-1, 1)],
+            "used_in_fit": True,
+        },
         {"temperature_K": 1000.0, "D_cm2_s": 3e-5, "used_in_fit": True},
         {"temperature_K": 1200.0, "D_cm2_s": 6e-5 * 1.1, "used_in_fit": False},
         {"temperature_K": 1300.0, "D_cm2_s": 9e-5, "used_in_fit": True},
@@ -80,6 +85,9 @@ def test_wrong_D_shows_and_coverage_is_read(tmp_path: Path, ci300, covered) -> N
     assert 1300.0 not in c["points"]  # no reference point there
     assert c["points"][1200.0]["counted"] is False and c["points"][800.0]["counted"]
     assert c["points"][800.0]["se_ref"] == 0.05
+    assert c["points"][800.0]["se_run"] == pytest.approx(0.1, rel=1e-5)
+    assert c["points"][800.0]["z"] == pytest.approx(1.0 / math.hypot(0.05, 0.1), rel=1e-5)
+    assert math.isnan(c["points"][1000.0]["z"])  # no interval: no z
     assert c["covered"] is covered
     assert c["resolved"] and c["atom_steps"] == 1.5e7
     table = "\n".join(format_comparison({"after": {"toy-x": c}}))
