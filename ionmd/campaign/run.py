@@ -47,6 +47,7 @@ from ionmd.campaign.records import (
 )
 from ionmd.campaign.report import finish_reports
 from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
+from ionmd.cells.stage import relax_stage
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
@@ -218,6 +219,13 @@ def _prepare(
     plan.batches = _batches(
         config, plan=plan, model=model, previous=previous, out=out, executor=executor
     )
+    plan.batches, cells = relax_stage(  # cell = "relaxed": all supercells, one batch
+        plan.batches,
+        model=model,
+        settings=config.cell_settings,
+        failed=failed,
+        previous=previous.other if previous else None,
+    )
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,
@@ -227,7 +235,7 @@ def _prepare(
         supercells=plan.supercells,
         batches=previous.batches if previous else [],
         plan=plan.keys,
-        other={"orderings": orderings} if orderings else {},
+        other=({"orderings": orderings} if orderings else {}) | cells,
     )
     return _Prepared(model=model, plan=plan, record=record)
 
