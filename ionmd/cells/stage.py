@@ -49,13 +49,10 @@ def relax_stage(
         row = kept.get(s.material_id)
         if (row is None or row.get("experimental_sha256") != sha) and sha not in todo:
             todo[sha] = s.atoms
-    relaxed = (
-        dict(
-            zip(todo, relax_structures(list(todo.values()), model=model, settings=settings))
-        )
-        if todo
-        else {}
-    )
+    relaxed: dict[str, Relaxed] = {}
+    if todo:
+        done = relax_structures(list(todo.values()), model=model, settings=settings)
+        relaxed = dict(zip(todo, done, strict=True))
     rows: dict[str, Any] = {}
     out: list[list[SystemSpec]] = []
     for batch in batches:
