@@ -219,13 +219,7 @@ def _prepare(
     plan.batches = _batches(
         config, plan=plan, model=model, previous=previous, out=out, executor=executor
     )
-    plan.batches, cells = relax_stage(  # cell = "relaxed": all supercells, one batch
-        plan.batches,
-        model=model,
-        settings=config.cell_settings,
-        failed=failed,
-        previous=previous.other if previous else None,
-    )
+    cells = relax_stage(plan, model=model, settings=config.cell_settings, previous=previous)
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,

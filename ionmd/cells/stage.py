@@ -28,6 +28,23 @@ log = get_logger(__name__)
 
 
 def relax_stage(
+    plan: Any, *, model: Any, settings: CellSettings, previous: Any | None
+) -> dict[str, Any]:
+    """:func:`relax_batches` on a campaign's plan (``CampaignPlan``: its batches
+    and failed materials are updated); ``previous``: the record of the campaign
+    being resumed (``CampaignRecord``, its ``other`` holds the relaxed
+    structures), or None. Returns what goes into campaign.json."""
+    plan.batches, note = relax_batches(
+        plan.batches,
+        model=model,
+        settings=settings,
+        failed=plan.failed_materials,
+        previous=previous.other if previous is not None else None,
+    )
+    return note
+
+
+def relax_batches(
     batches: list[list[SystemSpec]],
     *,
     model: Any,

@@ -34,7 +34,10 @@ def fcc_energy_per_atom_eV(a_A: float) -> float:
 
 def analytic_fcc_a_A() -> float:
     res = minimize_scalar(
-        fcc_energy_per_atom_eV, bounds=(5.0, 5.6), method="bounded", options={"xatol": 1e-12}
+        fcc_energy_per_atom_eV,
+        bounds=(5.0, 5.6),
+        method="bounded",
+        options={"xatol": 1e-12},
     )
     a0 = float(res.x)
     # the shells next to the cutoff (√5 and √6 × a/√2) stay on their sides

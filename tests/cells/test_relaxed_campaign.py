@@ -10,8 +10,8 @@ import h5py
 import numpy as np
 import pytest
 
-from ionmd.cells.stage import relax_stage
 from ionmd.cells.settings import CellSettings
+from ionmd.cells.stage import relax_batches
 from ionmd.engine.systems import SystemSpec
 from tests.campaign.tiny import ionmd, write_cif, write_config
 
@@ -58,11 +58,11 @@ def test_a_resumed_stage_reuses_the_recorded_structures(tmp_path):
     atoms = bulk("Ar", "fcc", a=5.0, cubic=True)
     s = SystemSpec(material_id="ar", atoms=atoms, temperature_K=30.0)
     settings = CellSettings(cell="relaxed")
-    first, note = relax_stage(
+    first, note = relax_batches(
         [[s]], model=_lj(), settings=settings, failed={}, previous=None
     )
     # model=None: the stage must not relax again, only reuse
-    again, note2 = relax_stage(
+    again, note2 = relax_batches(
         [[s]], model=None, settings=settings, failed={}, previous=note
     )
     assert again[0][0].content_sha256() == first[0][0].content_sha256()
@@ -77,7 +77,9 @@ def test_a_material_that_does_not_converge_fails_with_its_reason():
     s = SystemSpec(material_id="ar", atoms=atoms, temperature_K=30.0)
     failed: dict[str, str] = {}
     settings = CellSettings(cell="relaxed", relax_max_steps=2)
-    batches, _ = relax_stage([[s]], model=_lj(), settings=settings, failed=failed, previous=None)
+    batches, _ = relax_batches(
+        [[s]], model=_lj(), settings=settings, failed=failed, previous=None
+    )
     assert batches == [] and "not converged in 2 FIRE steps" in failed["ar"]
 
 
