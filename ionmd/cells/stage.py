@@ -22,6 +22,7 @@ import numpy as np
 from ionmd.cells.relax import Relaxed, relax_structures
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
+from ionmd.errors import InputError
 from ionmd.log import get_logger
 
 log = get_logger(__name__)
@@ -41,6 +42,12 @@ def relax_stage(
         failed=plan.failed_materials,
         previous=previous.other if previous is not None else None,
     )
+    if not plan.batches:
+        first = next(iter(plan.failed_materials.items()), ("", ""))
+        raise InputError(
+            f"no material could be relaxed ({len(plan.failed_materials)} failed; "
+            f"{first[0]}: {first[1]})"
+        )
     return note
 
 

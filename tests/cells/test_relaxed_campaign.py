@@ -89,3 +89,20 @@ def _lj():
     from ionmd.calculators import load_model
 
     return load_model("lj", device="cpu", dtype=torch.float64)
+
+
+def test_a_campaign_whose_materials_all_fail_to_relax_is_refused():
+    from types import SimpleNamespace
+
+    from ase.build import bulk
+
+    from ionmd.cells.stage import relax_stage
+    from ionmd.errors import InputError
+
+    s = SystemSpec(
+        material_id="ar", atoms=bulk("Ar", "fcc", a=5.0, cubic=True), temperature_K=30.0
+    )
+    plan = SimpleNamespace(batches=[[s]], failed_materials={})
+    settings = CellSettings(cell="relaxed", relax_max_steps=2)
+    with pytest.raises(InputError, match="no material could be relaxed"):
+        relax_stage(plan, model=_lj(), settings=settings, previous=None)
