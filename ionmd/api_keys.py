@@ -85,6 +85,13 @@ KEY_HELP: dict[str, tuple[str, str]] = {
         "adaptive: resolved when σ(300 K)'s interval is narrower",
     ),
     "max_atom_steps": ("atom-steps", "adaptive: campaign budget, atoms × steps (0: none)"),
+    "cell": (
+        "–",
+        'simulated cell: "experimental" (the study) or "relaxed" (0 K, the model)',
+    ),
+    "relax_fmax_eV_A": ("eV/Å", 'cell = "relaxed": largest atomic force left'),
+    "relax_stress_GPa": ("GPa", 'cell = "relaxed": largest stress component left'),
+    "relax_max_steps": ("–", 'cell = "relaxed": FIRE steps before a material fails'),
 }
 
 

@@ -27,6 +27,7 @@ the same forces for wrapped and unwrapped positions.
 from ionmd.calculators.registry import (
     DEFAULT_MODEL,
     MODEL_NAMES,
+    gives_stress,
     load_ase_calculator,
     load_model,
     model_info,
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODEL_NAMES",
     "ModelLoadError",
+    "gives_stress",
     "load_ase_calculator",
     "load_model",
     "model_info",

@@ -86,6 +86,24 @@ def _parse(name: str) -> _Spec:
     )
 
 
+#: model kinds whose torch-sim model computes a stress when switched on
+#: (``model._compute_stress``): torch-sim's pair models and mace's wrapper.
+#: SevenNet-0's and CHGNet's wrappers here compute energy and forces only; the
+#: extras' wrapper drops the inner model's stress.
+_STRESS_KINDS = frozenset({"lj", "toy", "mace-foundation", "mace-file", "mace-random"})
+
+
+def gives_stress(name: str) -> bool | None:
+    """Whether model ``name`` can give a stress (the cell stages need one), known
+    before it loads; None for a name that is not a model name (a model object's
+    label: checked when it runs)."""
+    try:
+        spec = _parse(name)
+    except ModelLoadError:
+        return None
+    return spec.kind in _STRESS_KINDS
+
+
 def _lj_params(
     spec: _Spec, sigma_A: float | None, epsilon_eV: float | None, cutoff_A: float | None
 ) -> dict:
@@ -392,6 +410,7 @@ def _mace_info(spec: _Spec) -> dict[str, str]:
 __all__ = [
     "DEFAULT_MODEL",
     "MODEL_NAMES",
+    "gives_stress",
     "load_ase_calculator",
     "load_model",
     "model_info",

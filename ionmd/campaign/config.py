@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
+from ionmd.cells.settings import CELL_KEYS, CellSettings
 from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
@@ -69,10 +70,17 @@ class CampaignSettings:
     #: the free memory and the model's measured bytes per atom, then halved on
     #: out-of-memory)
     max_atoms_per_batch: int = 0
+    #: the simulated cell: "experimental" (the study) or "relaxed" (0 K, with
+    #: the model, before the MD; ionmd.cells.settings for the relax_* keys)
+    cell: str = "experimental"
+    relax_fmax_eV_A: float = 0.02
+    relax_stress_GPa: float = 0.05
+    relax_max_steps: int = 1000
 
     def __post_init__(self) -> None:
         _check_temperatures(self.temperatures_K)
         _check_models(self.models)
+        _check_cell_model(self.cell_settings, models=self.models or (self.model,))
         if not math.isfinite(self.min_cell_length_A):
             raise InputError(
                 f"min_cell_length_A must be a finite number, got {self.min_cell_length_A}"
@@ -108,6 +116,11 @@ class CampaignSettings:
             )
 
     @property
+    def cell_settings(self) -> CellSettings:
+        """The cell stage's settings (its own checks, one line each)."""
+        return CellSettings(**{k: getattr(self, k) for k in CELL_KEYS})
+
+    @property
     def occupancy_mode(self) -> str:
         """ "refuse", "round" or "order" (round_occupancies = true means "round")."""
         return "round" if self.round_occupancies else self.occupancy
@@ -132,6 +145,20 @@ def _check_temperatures(temperatures_K: tuple[float, ...]) -> None:
         seen.add(t)
 
 
+def _check_cell_model(cell: CellSettings, *, models: tuple[str, ...]) -> None:
+    """Refuse a cell stage with a model that gives no stress, before it loads."""
+    if cell.cell == "experimental":
+        return
+    from ionmd.calculators import gives_stress
+
+    for m in models:
+        if gives_stress(m) is False:
+            raise InputError(
+                f'cell = "{cell.cell}" needs a model that gives a stress; {m} does not '
+                "here (lj, toy and MACE models do)"
+            )
+
+
 def _check_models(models: tuple[str, ...]) -> None:
     if any(not str(m).strip() for m in models):
         raise InputError("models lists an empty model name")
@@ -154,7 +181,7 @@ FLAT_KEYS: tuple[str, ...] = (
     "framework_every_fs",
     "max_step_displacement_A", "max_temperature_factor", "max_atoms_per_batch",
     "progress", "cueq", "compile_mode", "neighbor_skin_A",
-    "protocol", *ADAPTIVE_KEYS,
+    "protocol", *ADAPTIVE_KEYS, *CELL_KEYS,
 )  # fmt: skip
 assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | {
     "protocol",
@@ -196,16 +223,17 @@ class CampaignConfig(CampaignSettings):
 
     def protocol_fingerprint(self) -> dict[str, Any]:
         """What decides the trajectories, given systems and model: the engine
-        protocol's fields, the number of replicas when more than one, and the
-        adaptive settings when adaptive (a study campaign without replicas has
-        the protocol's alone, as before)."""
+        protocol's fields, the number of replicas when more than one, the
+        adaptive settings when adaptive, and the cell stage's keys when the cell
+        is not the experimental one (a study campaign without replicas at the
+        experimental cell has the protocol's alone, as before)."""
         fields = self.protocol.fingerprint_fields()
         if self.n_replicas != 1:
             fields["n_replicas"] = self.n_replicas
         if self.adaptive is not None:
             fields |= {"protocol": "adaptive", **self.adaptive.as_dict()}
             fields["max_atoms_per_batch"] = self.max_atoms_per_batch
-        return fields
+        return fields | self.cell_settings.fingerprint()  # {} for the experimental cell
 
     def __getattr__(self, name: str) -> Any:
         if name in PROTOCOL_FIELDS or name in _PROTOCOL_DERIVED:
@@ -225,6 +253,9 @@ class CampaignConfig(CampaignSettings):
         # when 1: run files and campaign.json stay as before the keys existed
         if flat.get("n_replicas") == 1:
             del flat["n_replicas"]
+        if self.cell == "experimental":  # and the relax_* keys at their defaults
+            for k in CELL_KEYS:
+                del flat[k]
         return {k: flat[k] for k in FLAT_KEYS if k in flat} | {"extra": dict(self.extra)}
 
     def replace(self, **changes: Any) -> CampaignConfig:

@@ -26,6 +26,7 @@ from ionmd.campaign.config import CampaignConfig as RunConfig
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.orderings import load_disordered
 from ionmd.campaign.plan import pack_batches
+from ionmd.cells.plan import cell_stage_plan
 from ionmd.errors import IonmdError
 
 PUBLISHED_US_PER_ATOM_STEP = 3.0
@@ -214,6 +215,11 @@ def plan_campaign(
     if adaptive is not None:
         plan["adaptive"] = adaptive
         plan["totals"]["n_batches"] = 1
+    stage = cell_stage_plan(
+        ok, settings=config.cell_settings, md_atom_steps=plan["totals"]["atom_steps"]
+    )
+    if stage is not None:
+        plan["cells"] = stage
     return plan
 
 

@@ -91,6 +91,8 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
             sc_rows,
         )
     )
+    if record.get("cells"):
+        tables.append(_cells_table(record["cells"]))
     failed = [[mid, why] for mid, why in record.get("failed_materials", {}).items()]
     for b in record.get("batches", []):
         failed += [[key, why] for key, why in b.get("failed_systems", {}).items()]
@@ -143,6 +145,26 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
             )
         )
     return tables
+
+
+def _cells_table(cells: dict[str, Any]) -> Table:
+    """Per material: the cell simulated and its volume against the experimental."""
+    from ionmd.cells.stage import volume_rows
+
+    return Table(
+        "Cells (cell = relaxed: 0 K with this model; volume against the structure "
+        "file's cell)",
+        [
+            "material",
+            "cell",
+            "ΔV/V_exp (%)",
+            "FIRE steps",
+            "max force (eV/Å)",
+            "max stress (GPa)",
+            "converged",
+        ],
+        list(volume_rows(cells)),
+    )
 
 
 def _analysis_doc(out: Path) -> dict[str, Any] | None:

@@ -47,6 +47,7 @@ from ionmd.campaign.records import (
 )
 from ionmd.campaign.report import finish_reports
 from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
+from ionmd.cells.stage import relax_stage
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
@@ -218,6 +219,7 @@ def _prepare(
     plan.batches = _batches(
         config, plan=plan, model=model, previous=previous, out=out, executor=executor
     )
+    cells = relax_stage(plan, model=model, settings=config.cell_settings, previous=previous)
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,
@@ -227,7 +229,7 @@ def _prepare(
         supercells=plan.supercells,
         batches=previous.batches if previous else [],
         plan=plan.keys,
-        other={"orderings": orderings} if orderings else {},
+        other=({"orderings": orderings} if orderings else {}) | cells,
     )
     return _Prepared(model=model, plan=plan, record=record)
 

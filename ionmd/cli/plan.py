@@ -137,3 +137,7 @@ def _print_plan(plan: dict) -> None:
         from ionmd.campaign.adaptive.projection import describe
 
         print(describe(plan["adaptive"], us_per_atom_step=plan["us_per_atom_step"]))
+    if "cells" in plan:
+        from ionmd.cells.plan import describe_cell_stage
+
+        print(describe_cell_stage(plan["cells"]))

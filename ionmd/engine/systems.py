@@ -29,6 +29,10 @@ class SystemSpec:
     temperature_K: float
     run_seed: int = 0
     supercell: np.ndarray = field(default_factory=lambda: np.eye(3, dtype=np.int64))
+    #: how ``atoms``' cell was obtained: "experimental" (the structure file's) or
+    #: "relaxed" (:mod:`ionmd.cells`), then with the experimental cell (3, 3) in Å
+    cell_source: str = "experimental"
+    experimental_cell: np.ndarray | None = None
 
     @property
     def key(self) -> str:
@@ -92,6 +96,8 @@ class SystemSpec:
             model_name=model_name,
             model_version=model_version,
             seed=self.seed,
+            cell_source=self.cell_source,
+            experimental_cell=self.experimental_cell,
         )
 
 

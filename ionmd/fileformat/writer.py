@@ -66,6 +66,10 @@ class SystemInfo:
     #: ``framework_com``: positions (and MSDs) relative to the framework's centre of
     #: mass; ``as_simulated``: not (see docs/hdf5_layout.md)
     position_frame: str = layout.FRAME_FRAMEWORK
+    #: how ``cell`` was obtained: "experimental" (nothing more is written, the
+    #: file as before the key existed) or "relaxed", with ``experimental_cell``
+    cell_source: str = "experimental"
+    experimental_cell: np.ndarray | None = None
 
     @property
     def n_atoms(self) -> int:
@@ -328,6 +332,8 @@ class RunFileWriter:
         a["status"] = "running"
         a["failure_reason"] = ""
         a["source"] = info.source
+        if info.cell_source != "experimental":
+            _write_cell_source(a, info)
         a["n_frames_valid"] = 0
         if info.position_frame not in (layout.FRAME_FRAMEWORK, layout.FRAME_AS_SIMULATED):
             raise ValueError(f"unknown position_frame {info.position_frame!r}")
@@ -528,6 +534,17 @@ def _truncate_series(g: h5py.Group, names: tuple[str, ...], keep: int) -> None:
     for name in names:
         if g[name].shape[0] > keep:
             g[name].resize(keep, axis=0)
+
+
+def _write_cell_source(attrs: Any, info: SystemInfo) -> None:
+    """``cell_source``, the experimental cell and the volume change (%) of a
+    system not simulated at the structure file's cell."""
+    attrs["cell_source"] = info.cell_source
+    if info.experimental_cell is not None:
+        exp = np.asarray(info.experimental_cell, dtype=np.float64)
+        attrs["experimental_cell"] = exp
+        v_exp = float(abs(np.linalg.det(exp)))
+        attrs["volume_change_pct"] = 100.0 * (info.volume_A3 / v_exp - 1.0)
 
 
 def _atomic_numbers(symbols: list[str]) -> np.ndarray:

@@ -18,6 +18,7 @@ from ionmd.campaign.config import (
     load_config,
 )
 from ionmd.campaign.record import CampaignRecord, read_record
+from ionmd.cells.settings import CELL_KEYS
 from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
 from ionmd.errors import InputError
 
@@ -48,10 +49,11 @@ def test_flat_toml_is_routed_to_its_layers(tmp_path):
     assert cfg.extra == {"executor": {"kind": "threads"}}
     flat = cfg.as_dict()
     # campaign.json's "config", as before (framework_every_fs only when on,
-    # n_replicas only when > 1)
-    before = [k for k in FLAT_KEYS if k not in ("framework_every_fs", "n_replicas")]
+    # n_replicas only when > 1, the cell keys only when the cell is not experimental)
+    later = ("framework_every_fs", "n_replicas", *CELL_KEYS)
+    before = [k for k in FLAT_KEYS if k not in later]
     assert list(flat) == [*before, "extra"]
-    on = cfg.replace(framework_every_fs=1000.0, n_replicas=2).as_dict()
+    on = cfg.replace(framework_every_fs=1000.0, n_replicas=2, cell="relaxed").as_dict()
     assert list(on) == [*FLAT_KEYS, "extra"] and on["framework_every_fs"] == 1000.0
     assert on["n_replicas"] == 2
     assert cfg.replace(timestep_fs=2.0).protocol.timestep_fs == 2.0

@@ -47,6 +47,9 @@ def test_every_key_documented_with_its_default():
         default, unit, meaning = rows[name]
         assert default == _toml(value), f"{name}: {default} != {_toml(value)}"
         assert meaning.strip(), name
+        if name.endswith("_eV_A"):  # a force: eV per Å
+            assert unit == "eV/Å", f"{name}: unit {unit}"
+            continue
         suffix = name.rsplit("_", 1)[-1]
         if suffix in ("K", "fs", "ps", "A", "s"):
             assert unit.replace("Å", "A") == suffix, f"{name}: unit {unit}"

@@ -1,0 +1,44 @@
+"""The cell stage in ``ionmd plan``: what it relaxes and its worst-case cost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ionmd.cells.settings import CellSettings
+
+
+def cell_stage_plan(
+    rows: Sequence[dict[str, Any]], *, settings: CellSettings, md_atom_steps: float
+) -> dict[str, Any] | None:
+    """The stage's part of the plan (None for the experimental cell): the
+    distinct supercells relaxed (one per material and ordering; replicas and
+    temperatures share theirs), all in one batch, and at most ``relax_max_steps``
+    + 1 force-and-stress evaluations of them, as atom-steps and as a fraction
+    of the MD's (a worst case: FIRE usually stops in 100–400 steps)."""
+    if settings.cell == "experimental":
+        return None
+    atoms = sum(int(r["atoms"]) * int(r.get("orderings", 1)) for r in rows)
+    worst = float(atoms * (settings.relax_max_steps + 1))
+    return {
+        "cell": settings.cell,
+        "structures": sum(int(r.get("orderings", 1)) for r in rows),
+        "atoms_in_batch": atoms,
+        "worst_case_atom_steps": worst,
+        "worst_case_fraction_of_md": worst / md_atom_steps if md_atom_steps else None,
+        "relax_fmax_eV_A": settings.relax_fmax_eV_A,
+        "relax_stress_GPa": settings.relax_stress_GPa,
+    }
+
+
+def describe_cell_stage(stage: dict[str, Any]) -> str:
+    """One line for the plan's printout."""
+    frac = stage["worst_case_fraction_of_md"]
+    share = f" = {100 * frac:.2g} % of the MD's" if frac is not None else ""
+    return (
+        f'cell = "{stage["cell"]}": {stage["structures"]} supercell(s), '
+        f"{stage['atoms_in_batch']} atoms, relaxed at 0 K in one batch before the MD "
+        f"(FIRE to {stage['relax_fmax_eV_A']:g} eV/Å and {stage['relax_stress_GPa']:g} "
+        f"GPa); worst case {stage['worst_case_atom_steps']:.3g} atom-steps with "
+        f"stress{share}"
+    )

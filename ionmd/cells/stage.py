@@ -1,0 +1,173 @@
+"""The cell stage of a campaign: each distinct supercell relaxed once (all of
+them in one batch), every system of it given the relaxed cell.
+
+Hooked into :func:`ionmd.campaign.run._prepare` by one call,
+:func:`relax_stage`, after the batches are planned (the campaign's inputs and
+their checks are of the experimental structures; the cell mode and the relax
+keys are in the protocol fingerprint). The relaxed structures are kept in
+campaign.json (``other["cells"]``) and taken from there when the campaign
+resumes, so a resumed batch continues exactly the systems it started with,
+whatever the device's arithmetic does to a second relaxation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ionmd.cells.relax import Relaxed, relax_structures
+from ionmd.cells.settings import CellSettings
+from ionmd.engine.systems import SystemSpec
+from ionmd.errors import InputError
+from ionmd.log import get_logger
+
+log = get_logger(__name__)
+
+
+def relax_stage(
+    plan: Any, *, model: Any, settings: CellSettings, previous: Any | None
+) -> dict[str, Any]:
+    """:func:`relax_batches` on a campaign's plan (``CampaignPlan``: its batches
+    and failed materials are updated); ``previous``: the record of the campaign
+    being resumed (``CampaignRecord``, its ``other`` holds the relaxed
+    structures), or None. Returns what goes into campaign.json."""
+    plan.batches, note = relax_batches(
+        plan.batches,
+        model=model,
+        settings=settings,
+        failed=plan.failed_materials,
+        previous=previous.other if previous is not None else None,
+    )
+    if not plan.batches:
+        first = next(iter(plan.failed_materials.items()), ("", ""))
+        raise InputError(
+            f"no material could be relaxed ({len(plan.failed_materials)} failed; "
+            f"{first[0]}: {first[1]})"
+        )
+    return note
+
+
+def relax_batches(
+    batches: list[list[SystemSpec]],
+    *,
+    model: Any,
+    settings: CellSettings,
+    failed: dict[str, str],
+    previous: dict[str, Any] | None,
+) -> tuple[list[list[SystemSpec]], dict[str, Any]]:
+    """The batches with every system at its relaxed cell, and the record of it
+    (``{"cells": {material_id: row}}``, {} for the experimental cell). A
+    material whose relaxation did not converge leaves the batches; its reason
+    goes to ``failed``. ``previous``: campaign.json's ``other`` of the run
+    being resumed (its relaxed structures are reused)."""
+    if settings.cell == "experimental":
+        return batches, {}
+    kept = dict((previous or {}).get("cells") or {})
+    todo: dict[str, Any] = {}
+    for s in (s for b in batches for s in b):
+        sha = geometry_sha256(s.atoms)
+        row = kept.get(s.material_id)
+        if (row is None or row.get("experimental_sha256") != sha) and sha not in todo:
+            todo[sha] = s.atoms
+    relaxed: dict[str, Relaxed] = {}
+    if todo:
+        done = relax_structures(list(todo.values()), model=model, settings=settings)
+        relaxed = dict(zip(todo, done, strict=True))
+    rows: dict[str, Any] = {}
+    out: list[list[SystemSpec]] = []
+    for batch in batches:
+        keep = []
+        for s in batch:
+            sha = geometry_sha256(s.atoms)
+            row = rows.get(s.material_id) or kept.get(s.material_id)
+            if row is None or row.get("experimental_sha256") != sha:
+                row = _row(s.atoms, relaxed[sha], sha=sha)
+            rows[s.material_id] = row
+            if not row["converged"]:
+                failed[s.material_id] = _not_converged(row, settings)
+                continue
+            keep.append(_at_relaxed_cell(s, row))
+        if keep:
+            out.append(keep)
+    return out, {"cells": rows}
+
+
+def geometry_sha256(atoms: Any) -> str:
+    """sha256 of a structure's atomic numbers, positions and cell."""
+    h = hashlib.sha256()
+    for arr in (
+        np.asarray(atoms.get_atomic_numbers(), dtype=np.int64),
+        np.asarray(atoms.get_positions(), dtype=np.float64),
+        np.asarray(atoms.cell[:], dtype=np.float64),
+    ):
+        h.update(repr(arr.shape).encode())
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def volume_change_pct(*, experimental_cell: np.ndarray, cell: np.ndarray) -> float:
+    """100 (V/V_exp − 1): the simulated cell's volume against the experimental."""
+    v_exp = abs(np.linalg.det(np.asarray(experimental_cell, dtype=np.float64)))
+    v = abs(np.linalg.det(np.asarray(cell, dtype=np.float64)))
+    return float(100.0 * (v / v_exp - 1.0))
+
+
+def _row(experimental: Any, r: Relaxed, *, sha: str) -> dict[str, Any]:
+    """campaign.json's record of one relaxed supercell (floats kept exactly:
+    JSON writes the shortest repr that reads back to the same double)."""
+    exp_cell = np.asarray(experimental.cell[:], dtype=np.float64)
+    cell = np.asarray(r.atoms.cell[:], dtype=np.float64)
+    return {
+        "cell_source": "relaxed",
+        "experimental_sha256": sha,
+        "volume_change_pct": volume_change_pct(experimental_cell=exp_cell, cell=cell),
+        "converged": r.converged,
+        "n_steps": r.n_steps,
+        "fmax_eV_A": r.fmax_eV_A,
+        "max_stress_GPa": r.max_stress_GPa,
+        "energy_eV": r.energy_eV,
+        "experimental_cell_A": exp_cell.tolist(),
+        "cell_A": cell.tolist(),
+        "positions_A": np.asarray(r.atoms.get_positions(), dtype=np.float64).tolist(),
+    }
+
+
+def _at_relaxed_cell(s: SystemSpec, row: dict[str, Any]) -> SystemSpec:
+    """System ``s`` with the relaxed positions and cell of its supercell."""
+    atoms = s.atoms.copy()  # type: ignore[attr-defined]
+    atoms.set_cell(np.asarray(row["cell_A"], dtype=np.float64), scale_atoms=False)
+    atoms.set_positions(np.asarray(row["positions_A"], dtype=np.float64))
+    return dataclasses.replace(
+        s,
+        atoms=atoms,
+        cell_source="relaxed",
+        experimental_cell=np.asarray(row["experimental_cell_A"], dtype=np.float64),
+    )
+
+
+def _not_converged(row: dict[str, Any], settings: CellSettings) -> str:
+    return (
+        f"relaxation not converged in {settings.relax_max_steps} FIRE steps (largest "
+        f"force {row['fmax_eV_A']:.3g} eV/Å, stress {row['max_stress_GPa']:.3g} GPa; "
+        f"limits {settings.relax_fmax_eV_A:g} eV/Å, {settings.relax_stress_GPa:g} GPa)"
+    )
+
+
+def volume_rows(cells: dict[str, Any]) -> Sequence[list[str]]:
+    """The report's rows: material, cell source, volume change, steps, residuals."""
+    return [
+        [
+            mid,
+            str(row.get("cell_source", "relaxed")),
+            f"{row['volume_change_pct']:+.2f}",
+            str(row.get("n_steps", "")),
+            f"{row.get('fmax_eV_A', float('nan')):.2g}",
+            f"{row.get('max_stress_GPa', float('nan')):.2g}",
+            "yes" if row.get("converged") else "no",
+        ]
+        for mid, row in sorted(cells.items())
+    ]

@@ -1,0 +1,55 @@
+"""The cell keys: refused in one line before anything loads, in the
+fingerprint only when not experimental, left out of the recorded config at the
+default (so run files and campaign.json stay as they were)."""
+
+import pytest
+
+from ionmd.campaign.config import RunConfig, config_from_mapping
+from ionmd.errors import InputError
+
+
+def test_default_config_records_no_cell_key():
+    cfg = RunConfig(materials=("x",))
+    assert "cell" not in cfg.as_dict()
+    assert not any(k.startswith("relax_") for k in cfg.as_dict())
+    assert "cell" not in cfg.protocol_fingerprint()
+
+
+def test_relaxed_is_in_the_fingerprint():
+    base = RunConfig(materials=("x",), model="lj", cell="relaxed")
+    fp = base.protocol_fingerprint()
+    assert fp["cell"] == "relaxed" and fp["relax_stress_GPa"] == 0.05
+    tighter = RunConfig(materials=("x",), model="lj", cell="relaxed", relax_stress_GPa=0.01)
+    assert tighter.protocol_fingerprint() != fp
+    assert base.as_dict()["cell"] == "relaxed"
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"cell": "relax"}, "cell must be one of"),
+        ({"cell": "npt"}, "not implemented yet"),
+        ({"cell": "relaxed", "relax_fmax_eV_A": -0.1}, "relax_fmax_eV_A must be"),
+        ({"cell": "relaxed", "relax_stress_GPa": 0.0}, "relax_stress_GPa must be"),
+        ({"cell": "relaxed", "relax_max_steps": 0}, "relax_max_steps must be in"),
+        ({"relax_fmax_eV_A": 0.01}, 'relax_fmax_eV_A is a key of cell = "relaxed"'),
+        ({"cell": "relaxed", "model": "sevennet-0"}, "needs a model that gives a stress"),
+        ({"cell": "relaxed", "model": "chgnet"}, "needs a model that gives a stress"),
+        (
+            {"cell": "relaxed", "models": ["lj", "sevennet-0"]},
+            "sevennet-0 does not",
+        ),
+    ],
+)
+def test_refused_in_one_line(keys, message):
+    mapping = {"materials": ["x"], "model": "lj", **keys}
+    if "models" in keys:
+        del mapping["model"]
+    with pytest.raises(InputError, match=message) as err:
+        config_from_mapping(mapping)
+    assert "\n" not in str(err.value)
+
+
+def test_model_object_label_is_checked_when_it_runs():
+    # a torch-sim model object's label is no model name: not refused here
+    RunConfig(materials=("x",), model="object:MyModel", cell="relaxed")

@@ -1,0 +1,38 @@
+"""``gives_stress`` says before loading what the loaded model then does: the
+models it names give a stress inside ``stress_on`` (and none after)."""
+
+import pytest
+import torch
+from ase.build import bulk
+
+from ionmd.calculators import gives_stress, load_model
+from ionmd.cells.stress import stress_on
+from ionmd.errors import InputError
+
+
+@pytest.mark.parametrize("name", ["lj", "toy", "mace-tiny"])
+def test_models_said_to_give_stress_do(name):
+    import torch_sim as ts
+
+    assert gives_stress(name) is True
+    model = load_model(name, device="cpu", dtype=torch.float64)
+    atoms = bulk("Li", "bcc", a=3.45, cubic=True).repeat((2, 2, 2))
+    if name == "lj":
+        atoms.set_chemical_symbols(["Ar"] * len(atoms))
+    state = ts.io.atoms_to_state([atoms], device=torch.device("cpu"), dtype=torch.float64)
+    with stress_on(model):
+        out = model(state)
+        assert out["stress"].shape == (1, 3, 3)
+        assert torch.isfinite(out["stress"]).all()
+    assert "stress" not in model(state)
+
+
+def test_refused_models_and_labels():
+    assert gives_stress("sevennet-0") is False
+    assert gives_stress("chgnet") is False
+    assert gives_stress("object:MyModel") is None
+
+
+def test_a_model_without_switch_is_refused():
+    with pytest.raises(InputError, match="no stress switch"), stress_on(object()):
+        pass
