@@ -158,7 +158,7 @@ def test_interrupted_run_resumes_then_is_kept(tmp_path, monkeypatch):
     def no_md(*args, **kw):
         raise AssertionError("a finished campaign was run again")
 
-    monkeypatch.setattr("ionmd.campaign.run.run_batch", no_md)
+    monkeypatch.setattr("ionmd.campaign.protocols.study_protocol.run_batch", no_md)
     kept = ionmd.run("builtin:alpha-Li3N", **kwargs)
     assert kept.document == first.document and kept.run_files == first.run_files
     assert _files(tmp_path / "lj") == before

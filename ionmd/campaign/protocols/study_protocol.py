@@ -14,6 +14,7 @@ from ionmd.campaign.cost import batch_cost
 from ionmd.campaign.memory import auto_max_atoms, batch_out_of_memory
 from ionmd.campaign.plan import plan_batches
 from ionmd.campaign.protocols.interface import PlanProjection
+from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 
 if TYPE_CHECKING:
@@ -71,8 +72,6 @@ class StudyProtocol:
         """The engine's fixed-length batch; an allocation failure of two or more
         systems raises the one translation
         (:func:`ionmd.campaign.memory.batch_out_of_memory`)."""
-        from ionmd.engine.runner import run_batch
-
         protocol = self.config.protocol
         t0 = time.perf_counter()
         try:
