@@ -1,6 +1,6 @@
 """Reading campaign.json: what a campaign was made with (:func:`settings_lines`)
 and its batch cost records (written by
-:func:`ionmd.campaign.records.cost_record`), for every table that shows a cost:
+:func:`ionmd.campaign.cost.cost_record`), for every table that shows a cost:
 the campaign report's and ``ionmd compare``'s. Both protocols' records carry the
 atom-steps really computed and the picoseconds really simulated; a record written
 before they did falls back to capacity × steps and the configured duration."""

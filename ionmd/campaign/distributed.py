@@ -2,8 +2,9 @@
 tasks (:mod:`ionmd.scaleout`), on a local worker pool, threads or SLURM.
 
 One task per MD batch (``md-000`` → ``OUT/md.h5``, ``md-001`` → ``OUT/md.1.h5``,
-…), whose worker loads the model on its own device and runs the engine with
-``resume=True``; then one ``analysis`` task that needs every batch. Finished tasks
+…), whose worker loads the model on its own device and runs the batch as its
+protocol does in-process (:meth:`~ionmd.campaign.protocols.CampaignProtocol.run_batch`,
+with ``resume=True``); then one ``analysis`` task that needs every batch. Finished tasks
 are kept (``OUT/scaleout/``), so re-running the same command resumes; an
 interrupted batch continues from its checkpoint. ``ionmd status OUT`` shows the
 tasks while it runs.
@@ -11,17 +12,17 @@ tasks while it runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ionmd.campaign.batch_loop import Batch, OutOfMemory, Report
+from ionmd.campaign.campaign_json import CampaignRecord
 from ionmd.campaign.config import CampaignConfig
-from ionmd.campaign.memory import BatchOutOfMemoryError, batch_out_of_memory
-from ionmd.campaign.record import CampaignRecord
-from ionmd.campaign.records import batch_cost, resolve_device, run_file_name
-from ionmd.campaign.runners import Batch, OutOfMemory, Report
-from ionmd.engine.runner import run_batch
+from ionmd.campaign.memory import BatchOutOfMemoryError
+from ionmd.campaign.model_loader import load_campaign_model, resolve_device
+from ionmd.campaign.protocols import CampaignProtocol, protocol_of
+from ionmd.campaign.run_files import run_file_name
 from ionmd.engine.systems import SystemSpec
 from ionmd.log import get_logger
 from ionmd.scaleout import ExecutorConfig, Task, TaskResult, run_tasks
@@ -36,50 +37,31 @@ def md_key(i: int) -> str:
     return f"md-{i:03d}"
 
 
-def _worker_model(config: CampaignConfig) -> tuple[Any, dict[str, str], str]:
-    """The model on this worker's device (with the fast paths), its name and
-    version, and the device."""
-    import torch
-
-    from ionmd.calculators import load_model, model_info
-
-    protocol = config.protocol
-    device = resolve_device(config.device)
-    dtype = None if protocol.dtype == "auto" else getattr(torch, protocol.dtype)
-    model = load_model(config.model, device=device, dtype=dtype, **protocol.fast_paths())
-    return model, model_info(config.model), device
-
-
 def run_md_batch(
-    *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str
+    *,
+    config: CampaignConfig,
+    systems: Sequence[SystemSpec],
+    out_path: str,
+    share: int | None = None,
 ) -> dict[str, Any]:
-    """Worker side of an MD batch task: load the model here, run (or resume) the
-    batch into ``out_path``; returns the batch's cost record for campaign.json.
-    A batch of two or more systems that does not fit raises
+    """Worker side of an MD batch task, for both protocols: load the model on this
+    worker's device (with the fast paths), run (or resume) the batch into
+    ``out_path`` as the protocol runs it in-process (``share``: the adaptive
+    share's own state file); returns the batch's cost record for campaign.json. A
+    batch of two or more systems that does not fit raises
     :class:`BatchOutOfMemoryError` (the driver splits it, as in-process)."""
-    protocol = config.protocol
-    model, info, device = _worker_model(config)
-    path = Path(out_path)
-    t0 = time.perf_counter()
-    try:
-        summary = run_batch(
-            list(systems),
-            model,
-            protocol=protocol,
-            out_path=path,
-            model_name=info["model_name"],
-            model_version=info["model_version"],
-            resume=True,
-            run_config=config.as_dict(),
-        )
-    except (RuntimeError, MemoryError) as exc:
-        n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
-        oom = batch_out_of_memory(exc, n_systems=len(systems), n_atoms=n_atoms)
-        if oom is None:
-            raise
-        raise oom from None
-    wall_s = time.perf_counter() - t0
-    cost = batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=protocol.timestep_fs)
+    from ionmd.calculators import model_info
+
+    device = resolve_device(config.device)
+    model = load_campaign_model(config, device=device, fast_paths=True)
+    cost = protocol_of(config).run_batch(
+        model=model,
+        model_info=model_info(config.model),
+        systems=list(systems),
+        path=Path(out_path),
+        resume=True,
+        share=share,
+    )
     cost["device"] = str(device)
     return cost
 
@@ -87,38 +69,9 @@ def run_md_batch(
 def run_adaptive_share(
     *, config: CampaignConfig, systems: Sequence[SystemSpec], out_path: str, share: int
 ) -> dict[str, Any]:
-    """Worker side of an adaptive share (:mod:`ionmd.campaign.adaptive.shares`): the
-    adaptive loop over this share's materials, into ``out_path`` and
-    ``adaptive.<share>.json``; returns its cost record."""
-    from ionmd.campaign.adaptive.loop import AdaptiveLoop
-    from ionmd.campaign.adaptive.out_of_memory import run_adaptive
-    from ionmd.campaign.adaptive.shares import capacity_atoms, share_state_name
-
-    protocol, settings = config.protocol, config.adaptive
-    assert settings is not None
-    model, info, device = _worker_model(config)
-    path = Path(out_path)
-
-    def make_loop(capacity: int) -> AdaptiveLoop:
-        assert settings is not None
-        return AdaptiveLoop(
-            model,
-            protocol=protocol,
-            settings=settings,
-            systems=list(systems),
-            capacity_atoms=capacity,
-            out_path=path,
-            model_name=info["model_name"],
-            model_version=info["model_version"],
-            run_config=config.as_dict(),
-            fingerprint_protocol=config.protocol_fingerprint(),
-            state_path=path.parent / share_state_name(share),
-        )
-
-    capacity = capacity_atoms(model, systems, max_atoms=config.max_atoms_per_batch)
-    cost = run_adaptive(make_loop, capacity_atoms=capacity)
-    cost["device"] = str(device)
-    return cost
+    """The adaptive share's task as an earlier ionmd queued it (the task names its
+    callable by module path): now :func:`run_md_batch` with ``share``."""
+    return run_md_batch(config=config, systems=systems, out_path=out_path, share=share)
 
 
 def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
@@ -136,7 +89,7 @@ def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
 def campaign_tasks(
     batches: Sequence[Sequence[SystemSpec]],
     *,
-    config: CampaignConfig,
+    protocol: CampaignProtocol,
     out: Path,
     model_name: str,
     model_version: str,
@@ -153,6 +106,7 @@ def campaign_tasks(
 
     from ionmd.engine.checkpoint import batch_inputs, fingerprint
 
+    config = protocol.config
     worker_config = config.replace(progress=False)
     tasks = []
     total_atoms = sum(len(s.atoms) for b in batches for s in b)  # type: ignore[arg-type]
@@ -166,20 +120,16 @@ def campaign_tasks(
                 systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
             )
         )
-        kwargs: dict[str, Any] = {
-            "config": worker_config,
-            "systems": list(batch),
-            "out_path": str(path),
-        }
-        func: Any = run_md_batch
-        if config.adaptive is not None:  # this share's loop, its part of the budget
-            share_atoms = sum(len(s.atoms) for s in batch)  # type: ignore[arg-type]
-            budget = config.adaptive.max_atom_steps * share_atoms / max(total_atoms, 1)
-            kwargs["config"] = worker_config.replace(max_atom_steps=budget)
-            kwargs["share"], func = i, run_adaptive_share
-        tasks.append(
-            Task(key=md_key(i), output=path, func=func, kwargs=kwargs, fingerprint=fp[:16])
+        kwargs = {"systems": list(batch), "out_path": str(path)}
+        kwargs |= protocol.task_kwargs(
+            index=i, batch=batch, total_atoms=total_atoms, worker_config=worker_config
         )
+        tasks.append(
+            Task(
+                key=md_key(i), output=path, func=run_md_batch, kwargs=kwargs,
+                fingerprint=fp[:16],
+            )
+        )  # fmt: skip
     if analyze:
         tasks.append(
             Task(
@@ -203,14 +153,15 @@ class ExecutorRunner:
     def __init__(
         self,
         *,
-        config: CampaignConfig,
+        protocol: CampaignProtocol,
         executor: ExecutorConfig,
         record: CampaignRecord,
         out: Path,
         analyze: bool,
         timeout_s: float | None = None,
     ) -> None:
-        self.config, self.executor, self.record = config, executor, record
+        self.protocol, self.config = protocol, protocol.config
+        self.executor, self.record = executor, record
         self.out, self.analyze, self.timeout_s = Path(out).resolve(), analyze, timeout_s
         #: the cost records of the batches of the last round
         self.costs: list[dict[str, Any]] = []
@@ -219,7 +170,7 @@ class ExecutorRunner:
     def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
         tasks = campaign_tasks(
             batches,
-            config=self.config,
+            protocol=self.protocol,
             out=self.out,
             model_name=self.record.model["model_name"],
             model_version=self.record.model["model_version"],
@@ -238,10 +189,7 @@ class ExecutorRunner:
         self.results = run_tasks(
             tasks, executor_config=self.executor, out_dir=self.out, timeout_s=self.timeout_s
         )
-        if self.config.adaptive is not None:  # the shares' states, also without analysis
-            from ionmd.campaign.adaptive.shares import merge_states
-
-            merge_states(self.out)
+        self.protocol.gather(self.out)  # also without the analysis task
         # a batch finished by an earlier in-process run is only reopened (0 steps):
         # its cost is the one recorded then
         earlier = {b["file"]: b for b in self.record.batches if b["file"] in done}

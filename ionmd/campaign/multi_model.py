@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ionmd.campaign.campaign_json import CampaignRecord, read_record
 from ionmd.campaign.config import CampaignConfig
-from ionmd.campaign.record import CampaignRecord, read_record
 from ionmd.errors import InputError, IonmdError
 from ionmd.log import get_logger
 from ionmd.outputs import OutputError

@@ -11,7 +11,7 @@ import numpy as np
 
 from ionmd.caller import option
 from ionmd.campaign.config import CampaignConfig
-from ionmd.campaign.records import run_file_name
+from ionmd.campaign.run_files import run_file_name
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError
 from ionmd.log import get_logger
@@ -22,7 +22,7 @@ log = get_logger(__name__)
 @dataclass(kw_only=True)
 class CampaignPlan:
     """What a campaign runs: its systems, packed into batches (run file ``i`` is
-    :func:`~ionmd.campaign.records.run_file_name` ``(i)``), the materials left out
+    :func:`~ionmd.campaign.run_files.run_file_name` ``(i)``), the materials left out
     and why, and each material's supercell (repeats and atoms)."""
 
     systems: list[SystemSpec]

@@ -6,49 +6,44 @@ OUT/
   md.ckpt.pt       its checkpoint (resume)
   results.json, figures, report.{md,html}   from the analysis layer
 
-One path for both runners: prepare (structures, model, :class:`CampaignPlan`,
-the checks against OUT's data), then :func:`ionmd.campaign.runners.run_batches`
-with this module's :class:`InProcessRunner` or the executor's
-(:mod:`ionmd.campaign.distributed`), then the report and ``status: done``.
+One path for both runners and both protocols: prepare (structures, model,
+:class:`CampaignPlan`, the checks against OUT's data, the batches), then
+:func:`ionmd.campaign.batch_loop.run_batches` with this module's
+:class:`InProcessRunner` or the executor's (:mod:`ionmd.campaign.distributed`),
+then the report and ``status: done``. What differs between the protocols is
+asked of the campaign's :class:`~ionmd.campaign.protocols.CampaignProtocol`,
+picked once (:func:`~ionmd.campaign.protocols.protocol_of`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from ionmd.caller import option
+from ionmd.campaign.batch_loop import Batch, BatchRunner, OutOfMemory, Report, run_batches
+from ionmd.campaign.campaign_json import CampaignRecord, mark_done, read_record
+from ionmd.campaign.campaign_result import CampaignResult
 from ionmd.campaign.config import CampaignConfig
 from ionmd.campaign.inputs import campaign_inputs, check_protocol_and_model, check_systems
 from ionmd.campaign.lock import lock_out_dir
 from ionmd.campaign.materials import MaterialSource, material_sources
-from ionmd.campaign.memory import auto_max_atoms, batch_out_of_memory
-from ionmd.campaign.multi_model import finished_as_asked
-from ionmd.campaign.orderings import material_systems
-from ionmd.campaign.plan import (
-    CampaignPlan,
-    plan_batches,
-    plan_systems,
-)
-from ionmd.campaign.record import CampaignRecord, read_record
-from ionmd.campaign.records import (
-    CampaignResult,
-    batch_cost,
-    mark_done,
+from ionmd.campaign.memory import BatchOutOfMemoryError
+from ionmd.campaign.model_loader import (
+    load_campaign_model,
     resolve_device,
-    run_file_name,
     supported_numbers,
 )
+from ionmd.campaign.multi_model import finished_as_asked
+from ionmd.campaign.orderings import material_systems
+from ionmd.campaign.plan import CampaignPlan, plan_systems
+from ionmd.campaign.protocols import CampaignProtocol, protocol_of
 from ionmd.campaign.report import finish_reports
-from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
+from ionmd.campaign.run_files import run_file_name
 from ionmd.cells.stage import relax_stage
-from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
 from ionmd.log import get_logger
@@ -124,8 +119,9 @@ def run_campaign(
 
 @dataclass(kw_only=True)
 class _Prepared:
-    """A campaign ready to run: its model, plan and the record to keep."""
+    """A campaign ready to run: its protocol, model, plan and the record to keep."""
 
+    protocol: CampaignProtocol
     model: Any
     plan: CampaignPlan
     record: CampaignRecord
@@ -170,6 +166,7 @@ def _prepare(
     ``keep_finished``."""
     # every structure is read and checked before the model loads (minutes on a
     # cold GPU node) and before anything is written or removed
+    protocol = protocol_of(config)  # the one pick; asked below, never tested
     sources = material_sources(config.materials, obelix_data=config.obelix_data)
     failed: dict[str, str] = {}
     orderings: dict[str, Any] = {}
@@ -205,10 +202,9 @@ def _prepare(
         model=info,
         systems={s.key: s.content_sha256() for s in plan.systems},
     )
-    _check_systems(
-        previous_inputs, config=config, systems=inputs["systems"], with_data=with_data
-    )
     systems = inputs["systems"]
+    check_systems(previous_inputs, systems=systems, keys_with_data=with_data, out=out)
+    protocol.check_systems(previous_inputs, systems=systems, with_data=with_data, out=out)
     if _finished(
         previous, config=config, systems=systems, analyze=analyze, keep=keep_finished
     ):
@@ -216,8 +212,8 @@ def _prepare(
     if force:  # only now: a refused campaign removes nothing
         for p in list(out.glob("md*.h5")) + list(out.glob("md*.ckpt.pt")):
             p.unlink()
-    plan.batches = _batches(
-        config, plan=plan, model=model, previous=previous, out=out, executor=executor
+    plan.batches = protocol.batches(
+        plan=plan, model=model, previous=previous, out=out, on_executor=executor is not None
     )
     cells = relax_stage(plan, model=model, settings=config.cell_settings, previous=previous)
     record = CampaignRecord(
@@ -231,50 +227,7 @@ def _prepare(
         plan=plan.keys,
         other=({"orderings": orderings} if orderings else {}) | cells,
     )
-    return _Prepared(model=model, plan=plan, record=record)
-
-
-def _check_systems(
-    previous_inputs: dict[str, Any] | None,
-    *,
-    config: CampaignConfig,
-    systems: dict[str, str],
-    with_data: set[str],
-) -> None:
-    """Refuse systems whose data in OUT were made from other content (and, in
-    an adaptive campaign, another set of initial systems)."""
-    out = Path(config.out)
-    check_systems(previous_inputs, systems=systems, keys_with_data=with_data, out=out)
-    if config.adaptive is not None and with_data:  # the systems the model can run
-        from ionmd.campaign.adaptive.same_systems import check_same_initial_systems
-
-        check_same_initial_systems(previous_inputs, keys=systems, out=out)
-
-
-def _batches(
-    config: CampaignConfig,
-    *,
-    plan: CampaignPlan,
-    model: Any,
-    previous: CampaignRecord | None,
-    out: Path,
-    executor: ExecutorConfig | None,
-) -> list[list[SystemSpec]]:
-    """The batches: packed to the memory limit (study protocol); one in-flight
-    batch, or one per executor share of whole materials (adaptive)."""
-    if config.adaptive is not None:
-        from ionmd.campaign.adaptive.shares import plan_shares
-
-        if executor is None:
-            return [list(plan.systems)]
-        return plan_shares(plan.systems, max_atoms=config.max_atoms_per_batch)
-    max_atoms = config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
-    return plan_batches(
-        plan.systems,
-        previous_plan=(previous.plan if previous else None) or [],
-        max_atoms=max_atoms,
-        out=out,
-    )
+    return _Prepared(protocol=protocol, model=model, plan=plan, record=record)
 
 
 def _early_model_info(
@@ -320,14 +273,8 @@ def _load_model(
     device = resolve_device(config.device) if executor is None else "cpu"
     if model_object is not None:
         return model_object, device
-    from ionmd.calculators import load_model
-
-    dtype = (
-        None if config.protocol.dtype == "auto" else getattr(torch, config.protocol.dtype)
-    )
-    log.info(f"loading model {config.model} on {device}")
-    fast = config.protocol.fast_paths() if executor is None else {}
-    return load_model(config.model, device=device, dtype=dtype, **fast), device
+    model = load_campaign_model(config, device=device, fast_paths=executor is None)
+    return model, device
 
 
 def _finished(
@@ -390,17 +337,16 @@ def _run_prepared(
         out_dir=out, run_files=[], failed_materials=prepared.plan.failed_materials
     )
     runner: BatchRunner
-    if config.adaptive is not None and executor is None:
-        runner = AdaptiveRunner(model=prepared.model, config=config, record=record, out=out)
-    elif executor is not None:
+    if executor is not None:
         from ionmd.campaign.distributed import ExecutorRunner
 
         runner = ExecutorRunner(
-            config=config, executor=executor, record=record, out=out, analyze=analyze
-        )
+            protocol=prepared.protocol, executor=executor, record=record, out=out,
+            analyze=analyze,
+        )  # fmt: skip
     else:
         runner = InProcessRunner(
-            model=prepared.model, config=config, record=record, out=out
+            protocol=prepared.protocol, model=prepared.model, record=record, out=out
         )
     batches = run_batches(prepared.plan.batches, runner=runner, record=record, out=out)
     result.run_files = [out / run_file_name(i) for i in range(len(batches))]
@@ -417,12 +363,14 @@ def _run_prepared(
 
 
 class InProcessRunner:
-    """Runs the batches one after the other in this process, on its model."""
+    """Runs the batches one after the other in this process, on its model, each
+    as its protocol runs a batch (the same call as an executor's worker)."""
 
     def __init__(
-        self, *, model: Any, config: CampaignConfig, record: CampaignRecord, out: Path
+        self, *, protocol: CampaignProtocol, model: Any, record: CampaignRecord, out: Path
     ) -> None:
-        self.model, self.config, self.out = model, config, out
+        self.protocol, self.model, self.out = protocol, model, out
+        self.config = protocol.config
         self.info = record.model
         #: the cost records of the batches this runner ran
         self.costs: list[dict[str, Any]] = []
@@ -447,70 +395,19 @@ class InProcessRunner:
             f"batch {label}: {len(batch)} systems, {n_atoms} atoms"
             + (" (resuming)" if resume else "")
         )
-        t0 = time.perf_counter()
         try:
-            summary = run_batch(
-                batch,
-                self.model,
-                protocol=self.config.protocol,
-                out_path=path,
-                model_name=self.info["model_name"],
-                model_version=self.info["model_version"],
+            return self.protocol.run_batch(
+                model=self.model,
+                model_info=self.info,
+                systems=batch,
+                path=path,
                 resume=resume,
-                run_config=self.config.as_dict(),
             )
-        except (RuntimeError, MemoryError) as exc:
-            oom = batch_out_of_memory(exc, n_systems=len(batch), n_atoms=n_atoms)
-            if oom is None:
-                raise
-            return OutOfMemory(reason=str(oom))
-        return batch_cost(
-            summary,
-            path=path,
-            wall_s=time.perf_counter() - t0,
-            timestep_fs=self.config.protocol.timestep_fs,
-        )
+        except BatchOutOfMemoryError as exc:
+            return OutOfMemory(reason=str(exc))
 
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:
         return _analyze(self.out, self.config) if analyze else None
-
-
-class AdaptiveRunner(InProcessRunner):
-    """The adaptive protocol: one in-flight batch (md.h5) that systems enter and
-    leave (:mod:`ionmd.campaign.adaptive`), in this process."""
-
-    def run(self, batches: Sequence[Batch], *, done: set[str], report: Report) -> None:
-        from ionmd.campaign.adaptive.loop import AdaptiveLoop
-        from ionmd.campaign.adaptive.out_of_memory import run_adaptive
-        from ionmd.campaign.adaptive.shares import capacity_atoms
-
-        path = self.out / run_file_name(0)
-        if path.name in done:
-            log.info(f"adaptive run already done ({path.name})")
-            return
-        systems = [s for b in batches for s in b]
-        config = self.config
-        capacity = capacity_atoms(self.model, systems, max_atoms=config.max_atoms_per_batch)
-        assert config.adaptive is not None
-
-        def make_loop(capacity: int) -> AdaptiveLoop:
-            assert config.adaptive is not None
-            return AdaptiveLoop(
-                self.model,
-                protocol=config.protocol,
-                settings=config.adaptive,
-                systems=systems,
-                capacity_atoms=capacity,
-                out_path=path,
-                model_name=self.info["model_name"],
-                model_version=self.info["model_version"],
-                run_config=config.as_dict(),
-                fingerprint_protocol=config.protocol_fingerprint(),
-            )
-
-        cost = run_adaptive(make_loop, capacity_atoms=capacity)
-        self.costs.append(cost)
-        report(0, cost)
 
 
 #: per-material "skipping" lines printed before the rest are only counted
@@ -563,7 +460,6 @@ def _analyze(out: Path, config: CampaignConfig) -> dict[str, Any] | None:
 
 
 __all__ = [
-    "AdaptiveRunner",
     "InProcessRunner",
     "run_campaign",
     "summarize_failures",

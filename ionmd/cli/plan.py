@@ -55,8 +55,8 @@ def _check_json_path(path: str) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ionmd.campaign.config import load_config
+    from ionmd.campaign.cost_projection import plan_campaign
     from ionmd.campaign.multi_model import check_dft_runs, model_dirs
-    from ionmd.campaign.projection import plan_campaign
     from ionmd.errors import InputError
 
     if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
@@ -134,7 +134,7 @@ def _print_plan(plan: dict) -> None:
         + ("; adaptive: worst case of the initial systems" if "adaptive" in plan else "")
     )
     if "adaptive" in plan:
-        from ionmd.campaign.adaptive.projection import describe
+        from ionmd.campaign.adaptive.queue_projection import describe
 
         print(describe(plan["adaptive"], us_per_atom_step=plan["us_per_atom_step"]))
     if "cells" in plan:

@@ -18,7 +18,7 @@ from ionmd.log import configure as configure_logging
 
 
 def _smoke(args: argparse.Namespace) -> int:
-    from ionmd.scaleout.runner import run_tasks
+    from ionmd.scaleout.parsl_run import run_tasks
     from ionmd.scaleout.smoke import smoke_campaign
 
     config = executor_config_from_args(args)

@@ -1,5 +1,5 @@
 """``ionmd status OUT_DIR``: what a campaign's tasks are doing (the table is
-computed by :func:`ionmd.scaleout.status.campaign_status`)."""
+computed by :func:`ionmd.scaleout.task_status.campaign_status`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 
 def _status(args: argparse.Namespace) -> int:
     from ionmd.scaleout import markers
-    from ionmd.scaleout.status import campaign_status
+    from ionmd.scaleout.task_status import campaign_status
 
     if markers.read_json(markers.state_path(args.out_dir)) is None:
-        from ionmd.campaign.adaptive.status import (
+        from ionmd.campaign.adaptive.loop_status import (
             adaptive_status_exit,
             format_adaptive_status,
             read_adaptive_state,

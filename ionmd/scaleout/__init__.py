@@ -6,9 +6,9 @@ Parsl is imported only when tasks run, so importing this package is cheap.
 """
 
 from ionmd.scaleout.config import ExecutorConfig, executor_config_from_table
-from ionmd.scaleout.runner import run_tasks
-from ionmd.scaleout.status import CampaignStatus, campaign_status
+from ionmd.scaleout.parsl_run import run_tasks
 from ionmd.scaleout.task import STATES, Task, TaskResult
+from ionmd.scaleout.task_status import CampaignStatus, campaign_status
 from ionmd.scaleout.vasp_segment import nodes_for, sbatch_segment_task, vasp_segment_task
 
 __all__ = [

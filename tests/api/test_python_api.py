@@ -134,7 +134,7 @@ def test_rerun_of_the_notebook_cell_returns_its_results(notebook_run):
 def test_interrupted_run_resumes_then_is_kept(tmp_path, monkeypatch):
     """A run interrupted before its final mark is completed by the same call;
     the call after that returns the finished campaign without running it."""
-    from ionmd.campaign import records
+    from ionmd.campaign import campaign_json
 
     def interrupt() -> None:
         raise KeyboardInterrupt
@@ -146,7 +146,7 @@ def test_interrupted_run_resumes_then_is_kept(tmp_path, monkeypatch):
         **{**PROTOCOL, "duration_ps": 0.1, "equilibration_ps": 0.02},
     )
     with monkeypatch.context() as m:
-        m.setattr(records, "_before_done_hook", interrupt)
+        m.setattr(campaign_json, "_before_done_hook", interrupt)
         with pytest.raises(KeyboardInterrupt):
             ionmd.run("builtin:alpha-Li3N", **kwargs)
     record = json.loads((tmp_path / "lj" / "campaign.json").read_text())
@@ -158,7 +158,7 @@ def test_interrupted_run_resumes_then_is_kept(tmp_path, monkeypatch):
     def no_md(*args, **kw):
         raise AssertionError("a finished campaign was run again")
 
-    monkeypatch.setattr("ionmd.campaign.run.run_batch", no_md)
+    monkeypatch.setattr("ionmd.campaign.protocols.study_protocol.run_batch", no_md)
     kept = ionmd.run("builtin:alpha-Li3N", **kwargs)
     assert kept.document == first.document and kept.run_files == first.run_files
     assert _files(tmp_path / "lj") == before

@@ -113,7 +113,7 @@ def test_float32_matches_the_stock_float32_calculator(structures):
 
 
 def test_names_info_and_coverage(chgnet64):
-    from ionmd.campaign.records import supported_numbers
+    from ionmd.campaign.model_loader import supported_numbers
 
     info = model_info("chgnet")
     assert info["model_name"] == "chgnet"

@@ -37,7 +37,7 @@ def test_plan_of_an_adaptive_campaign_says_what_the_run_will_do(tmp_path, capsys
     """The study's plan (3 batches, duration_ps = 100 ps per system) was printed for
     an adaptive campaign: a cost 28x too high and batches that never exist."""
     from ionmd.campaign.config import load_config
-    from ionmd.campaign.projection import plan_campaign
+    from ionmd.campaign.cost_projection import plan_campaign
     from ionmd.cli import main
 
     plan = plan_campaign(load_config(_cfg(tmp_path)))
@@ -59,7 +59,7 @@ def test_plan_of_an_adaptive_campaign_says_what_the_run_will_do(tmp_path, capsys
 
 def test_plan_without_a_limit_on_the_cpu_fills_everything(tmp_path):
     from ionmd.campaign.config import load_config
-    from ionmd.campaign.projection import plan_campaign
+    from ionmd.campaign.cost_projection import plan_campaign
 
     cfg = _cfg(tmp_path)
     cfg.write_text(cfg.read_text().replace("max_atoms_per_batch = 300\n", ""))
@@ -367,7 +367,7 @@ def test_status_says_whether_the_adaptive_run_is_alive(tmp_path, capsys):
     import subprocess
     import sys
 
-    from ionmd.campaign.adaptive.status import format_adaptive_status
+    from ionmd.campaign.adaptive.loop_status import format_adaptive_status
 
     doc = {"done": False, "step": 100, "timestep_fs": 4.0, "capacity_atoms": 300,
            "systems": {}, "materials": {}}  # fmt: skip

@@ -123,6 +123,7 @@ def test_fingerprint_is_an_allow_list_over_the_batch_itself(tmp_path):
     protocol, the model and the batch's own systems only."""
     from ionmd.campaign.config import load_config
     from ionmd.campaign.distributed import campaign_tasks
+    from ionmd.campaign.protocols import protocol_of
     from ionmd.engine.systems import SystemSpec
 
     write_cif(tmp_path / "lj_li.cif")
@@ -135,7 +136,7 @@ def test_fingerprint_is_an_allow_list_over_the_batch_itself(tmp_path):
     def fps(config, batches):
         tasks = campaign_tasks(
             batches,
-            config=config,
+            protocol=protocol_of(config),
             out=tmp_path / "run",
             model_name="lj",
             model_version="v",

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS
+from ionmd.campaign.campaign_json import CampaignRecord, read_record
 from ionmd.campaign.config import (
     CAMPAIGN_KEYS,
     FLAT_KEYS,
@@ -17,7 +18,6 @@ from ionmd.campaign.config import (
     config_from_mapping,
     load_config,
 )
-from ionmd.campaign.record import CampaignRecord, read_record
 from ionmd.cells.settings import CELL_KEYS
 from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
 from ionmd.errors import InputError

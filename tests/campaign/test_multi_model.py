@@ -156,7 +156,7 @@ def test_dft_runs_refused_before_any_md(tmp_path: Path) -> None:
 def test_a_model_raising_mid_run_is_recorded_failed(tmp_path: Path, monkeypatch) -> None:
     """A model whose campaign raises after its MD (here: just before it would be
     marked done) says "failed" and why in its campaign.json, not "running"."""
-    from ionmd.campaign import records
+    from ionmd.campaign import campaign_json
     from ionmd.errors import IonmdError
 
     calls = []
@@ -166,7 +166,7 @@ def test_a_model_raising_mid_run_is_recorded_failed(tmp_path: Path, monkeypatch)
         if len(calls) == 1:
             raise IonmdError("model blew up after the MD")
 
-    monkeypatch.setattr(records, "_before_done_hook", fail_first)
+    monkeypatch.setattr(campaign_json, "_before_done_hook", fail_first)
     res = ionmd.run(
         "builtin:toy-fast",
         models=["lj", "toy"],

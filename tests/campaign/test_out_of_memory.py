@@ -7,6 +7,7 @@ import pytest
 import torch
 from ase.build import bulk
 
+import ionmd.campaign.protocols.study_protocol as study_protocol
 import ionmd.campaign.run as campaign_run
 from ionmd.campaign.config import RunConfig
 from ionmd.campaign.memory import is_out_of_memory, split_in_two
@@ -52,7 +53,7 @@ def _small_device(module, monkeypatch) -> list[int]:
 
 def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
     config = _config(tmp_path)
-    calls = _small_device(campaign_run, monkeypatch)
+    calls = _small_device(study_protocol, monkeypatch)
     result = campaign_run.run_campaign(config, analyze=False)
     assert calls == [128, 64, 64]
     record = json.loads((tmp_path / "out" / "campaign.json").read_text())
@@ -82,11 +83,11 @@ def test_the_executor_path_splits_on_oom_too(tmp_path, monkeypatch):
     """The same injected OOM on the ``threads`` executor: the worker reports it,
     the campaign splits the batch in two as in-process and every system finishes
     (before: the task failed and the campaign ended ``failed``)."""
-    import ionmd.campaign.distributed as distributed
     from ionmd.scaleout.config import executor_config_from_table
 
     config = _config(tmp_path)
-    calls = _small_device(distributed, monkeypatch)
+    # the worker runs the batch through the same protocol call as in-process
+    calls = _small_device(study_protocol, monkeypatch)
     executor = executor_config_from_table({"kind": "threads", "max_workers": 1})
     result = campaign_run.run_campaign(config, analyze=False, executor=executor)
     assert calls[0] == 128 and sorted(calls[1:]) == [64, 64]

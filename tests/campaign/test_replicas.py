@@ -56,7 +56,7 @@ def test_replicas_have_their_own_seeds_and_the_first_is_unchanged():
 
 
 def test_plan_counts_replicas_in_systems_and_cost(tmp_path):
-    from ionmd.campaign.projection import plan_campaign
+    from ionmd.campaign.cost_projection import plan_campaign
 
     cifs = [disordered_cif(tmp_path / "dis.cif"), write_cif(tmp_path / "lj.cif")]
     base = config_from_mapping(

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-import ionmd.campaign.records as campaign_records
+import ionmd.campaign.campaign_json as campaign_json
 import ionmd.campaign.run as campaign_run
 import ionmd.engine.runner as engine_runner
 from ionmd.engine import integrator
@@ -140,7 +140,7 @@ def test_killed_after_the_report_before_done_is_completed(tmp_path, monkeypatch)
         def killed():
             raise _Killed
 
-        m.setattr(campaign_records, "_before_done_hook", killed)
+        m.setattr(campaign_json, "_before_done_hook", killed)
         with pytest.raises(_Killed):
             ionmd("run", str(cfg), "--no-analysis")
     assert json.loads((out / "campaign.json").read_text())["status"] == "running"

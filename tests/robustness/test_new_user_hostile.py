@@ -20,7 +20,7 @@ from ionmd.errors import InputError
     ],
 )
 def test_status_on_a_malformed_state_file_is_one_line(tmp_path, state):
-    from ionmd.scaleout.status import campaign_status
+    from ionmd.scaleout.task_status import campaign_status
 
     (tmp_path / "scaleout").mkdir()
     (tmp_path / "scaleout" / "state.json").write_text(json.dumps(state))
@@ -29,7 +29,7 @@ def test_status_on_a_malformed_state_file_is_one_line(tmp_path, state):
 
 
 def test_status_on_an_in_process_campaign_says_so(tmp_path):
-    from ionmd.scaleout.status import campaign_status
+    from ionmd.scaleout.task_status import campaign_status
 
     (tmp_path / "campaign.json").write_text(json.dumps({"status": "done"}))
     with pytest.raises(InputError, match="in-process.*done"):

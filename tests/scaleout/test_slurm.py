@@ -16,9 +16,9 @@ import pytest
 
 from ionmd.scaleout import markers
 from ionmd.scaleout.config import executor_config_from_table
-from ionmd.scaleout.runner import run_tasks
+from ionmd.scaleout.parsl_run import run_tasks
 from ionmd.scaleout.smoke import smoke_campaign
-from ionmd.scaleout.status import campaign_status
+from ionmd.scaleout.task_status import campaign_status
 from ionmd.scaleout.vasp_segment import sbatch_segment_task, vasp_segment_task
 
 from .conftest import our_jobs

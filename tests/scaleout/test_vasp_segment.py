@@ -6,7 +6,7 @@ import pytest
 
 from ionmd.errors import InputError
 from ionmd.scaleout.config import executor_config_from_table
-from ionmd.scaleout.runner import run_tasks
+from ionmd.scaleout.parsl_run import run_tasks
 from ionmd.scaleout.vasp_segment import nodes_for, vasp_segment_task
 
 

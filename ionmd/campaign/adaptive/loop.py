@@ -34,7 +34,7 @@ from ionmd.campaign.adaptive.judge import (
 )
 from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
-from ionmd.campaign.records import cost_record
+from ionmd.campaign.cost import cost_record
 from ionmd.engine.checkpoint import batch_inputs, fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.protocol import Protocol

@@ -1,6 +1,6 @@
 """An adaptive batch that runs out of device memory: halve the capacity and go on.
 
-The study's fixed batches are split in two (:mod:`ionmd.campaign.runners`); the
+The study's fixed batches are split in two (:mod:`ionmd.campaign.batch_loop`); the
 adaptive protocol has one batch whose size is its capacity, so it halves that
 instead. Both see the same translation of an allocation failure
 (:func:`ionmd.campaign.memory.batch_out_of_memory`). The loop is then rebuilt

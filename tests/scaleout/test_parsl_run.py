@@ -13,10 +13,10 @@ import pytest
 from ionmd.errors import InputError
 from ionmd.scaleout import markers
 from ionmd.scaleout.config import executor_config_from_table
-from ionmd.scaleout.runner import run_tasks
+from ionmd.scaleout.parsl_run import run_tasks
 from ionmd.scaleout.smoke import smoke_campaign, toy_fail, toy_md_batch
-from ionmd.scaleout.status import campaign_status
 from ionmd.scaleout.task import Task
+from ionmd.scaleout.task_status import campaign_status
 
 from .reference import outputs, serial_reference
 
@@ -263,7 +263,7 @@ def _interrupt(*_: object, **__: object) -> None:
 
 
 def test_status_says_when_the_runner_was_interrupted(tmp_path, monkeypatch):
-    import ionmd.scaleout.runner as runner
+    import ionmd.scaleout.parsl_run as runner
 
     monkeypatch.setattr(runner, "_wait", _interrupt)
     with pytest.raises(KeyboardInterrupt):

@@ -26,6 +26,7 @@ from ionmd.campaign.config import CampaignConfig as RunConfig
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.orderings import load_disordered
 from ionmd.campaign.plan import pack_batches
+from ionmd.campaign.protocols import protocol_of
 from ionmd.cells.plan import cell_stage_plan
 from ionmd.errors import IonmdError
 
@@ -187,13 +188,11 @@ def plan_campaign(
         rows.append(row)
     ok = [r for r in rows if "atoms" in r]
     batches = _assign_batches(ok, max_atoms=config.max_atoms_per_batch)
-    adaptive = None
-    if config.adaptive is not None:  # one in-flight batch, open-ended durations
-        from ionmd.campaign.adaptive.projection import adaptive_projection
-
-        adaptive = adaptive_projection(ok, config=config, us_per_atom_step=us)
-        for r in ok:
-            r["batches"] = []
+    # the protocol's part: the adaptive one has one in-flight batch and open-ended
+    # durations (it sets the rows' worst cases and adds its own section)
+    projected = protocol_of(config).project(
+        ok, n_fixed_batches=len(batches), us_per_atom_step=us
+    )
     plan = {
         "config": {
             "materials": config.materials,
@@ -210,17 +209,12 @@ def plan_campaign(
         "us_per_atom_step": us,
         "model_elements": model_note,
         "materials": rows,
-        "totals": _totals(rows, ok, n_batches=len(batches), us=us),
+        "totals": _totals(rows, ok, n_batches=projected.n_batches, us=us),
     }
-    if adaptive is not None:
-        plan["adaptive"] = adaptive
-        plan["totals"]["n_batches"] = 1
     stage = cell_stage_plan(
         ok, settings=config.cell_settings, md_atom_steps=plan["totals"]["atom_steps"]
     )
-    if stage is not None:
-        plan["cells"] = stage
-    return plan
+    return plan | projected.sections | ({"cells": stage} if stage is not None else {})
 
 
 def _model_elements(model: str) -> tuple[set[str] | None, str]:
@@ -231,7 +225,7 @@ def _model_elements(model: str) -> tuple[set[str] | None, str]:
     from ase.data import chemical_symbols
 
     from ionmd.calculators import load_model
-    from ionmd.campaign.records import supported_numbers
+    from ionmd.campaign.model_loader import supported_numbers
 
     numbers = supported_numbers(load_model(model, device="cpu"))
     if numbers is None:

@@ -37,7 +37,7 @@ class CampaignRecord:
     failed_materials: dict[str, str] = field(default_factory=dict)
     #: material -> [n_a, n_b, n_c, n_atoms]
     supercells: dict[str, list[int]] = field(default_factory=dict)
-    #: one cost record per batch run (:func:`ionmd.campaign.records.batch_cost`)
+    #: one cost record per batch run (:func:`ionmd.campaign.cost.cost_record`)
     batches: list[dict[str, Any]] = field(default_factory=list)
     #: the system keys of each batch, in run-file order (md.h5, md.1.h5, ...)
     plan: list[list[str]] = field(default_factory=list)
@@ -94,3 +94,19 @@ def read_record(out: Path) -> CampaignRecord | None:
             f"{option('--out')}"
         )
     return CampaignRecord.from_json(data)
+
+
+def mark_done(
+    state_path: Path, record: CampaignRecord, *, status: str, analysed: bool
+) -> None:
+    """Write the campaign's final status: the last write of a run (after the run
+    files, results.json, figures and the report), so that a campaign marked done
+    is complete and one killed before this is completed by the next run."""
+    _before_done_hook()
+    record.status = status
+    record.analysed = analysed
+    record.save(state_path)
+
+
+def _before_done_hook() -> None:
+    """Tests patch this to simulate a kill between the report and ``done``."""

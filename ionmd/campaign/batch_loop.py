@@ -1,4 +1,4 @@
-"""The one campaign loop over both runners (in-process, executor).
+"""The one campaign loop over the batches, for both runners (in-process, executor).
 
 A :class:`BatchRunner` runs the planned batches that are not finished and
 reports each one's outcome: a cost record (finished, or failed with a reason) or
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ionmd.campaign.campaign_json import CampaignRecord
 from ionmd.campaign.memory import split_in_two
-from ionmd.campaign.record import CampaignRecord
-from ionmd.campaign.records import run_file_name
+from ionmd.campaign.run_files import run_file_index, run_file_name
 from ionmd.engine.systems import SystemSpec
 from ionmd.log import get_logger
 
@@ -76,7 +76,7 @@ def run_batches(
             ran_out.append(i)
             return
         record.set_cost(outcome)
-        record.batches.sort(key=lambda b: _file_index(b["file"]))
+        record.batches.sort(key=lambda b: run_file_index(b["file"]))
         record.save(state_path)
 
     while True:
@@ -107,12 +107,6 @@ def _split(batches: list[Batch], i: int, *, record: CampaignRecord, out: Path) -
         *(record.oom_splits or []),
         {"n_atoms": n_atoms, "n_systems": len(batch)},
     ]
-
-
-def _file_index(name: str) -> int:
-    """0 for md.h5, i for md.i.h5 (the run-file order)."""
-    parts = name.split(".")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
 
 
 __all__ = ["BatchOutcome", "BatchRunner", "OutOfMemory", "plan_keys", "run_batches"]
