@@ -45,13 +45,13 @@ from ionmd.campaign.records import (
     run_file_name,
     supported_numbers,
 )
-from ionmd.campaign.report import finish_reports
 from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
 from ionmd.log import get_logger
 from ionmd.outdir import check_output_dir
+from ionmd.report.campaign_section import finish_reports
 
 if TYPE_CHECKING:
     from ionmd.scaleout import ExecutorConfig
@@ -553,7 +553,7 @@ def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
 def _analyze(out: Path, config: CampaignConfig) -> dict[str, Any] | None:
     """Run the analysis layer on the run files, if it is installed."""
     try:
-        from ionmd.analysis.pipeline import analyze_run_dir
+        from ionmd.report.analysis_files import analyze_run_dir
     except ImportError as exc:
         log.info(f"analysis skipped ({exc})")
         return None
