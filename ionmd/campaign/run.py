@@ -45,13 +45,13 @@ from ionmd.campaign.records import (
     run_file_name,
     supported_numbers,
 )
+from ionmd.campaign.report import finish_reports
 from ionmd.campaign.runners import Batch, BatchRunner, OutOfMemory, Report, run_batches
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError, IonmdError
 from ionmd.log import get_logger
 from ionmd.outdir import check_output_dir
-from ionmd.report.campaign_section import finish_reports
 
 if TYPE_CHECKING:
     from ionmd.scaleout import ExecutorConfig

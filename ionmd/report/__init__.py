@@ -2,7 +2,7 @@
 (:mod:`ionmd.analysis`) it writes results.json (:mod:`~ionmd.report.results_json`),
 the figures (the only importer of matplotlib), report.md/html
 (:mod:`~ionmd.report.pages`, one table renderer :mod:`~ionmd.report.tables`), the
-campaign's section of the report (:mod:`~ionmd.report.campaign_section`) and
+campaign's section of the report (:mod:`~ionmd.campaign.report`) and
 ``ionmd compare``'s page (:mod:`~ionmd.report.compare`).
 
 Imports run one way: report imports analysis, never the engine, the campaign,

@@ -161,12 +161,15 @@ MAY_IMPORT = {
     "ionmd.scaleout": set(),
 }  # fmt: skip
 #: ionmd.Results and its entries read results.json (analysis) and name the
-#: figures (report); the VASP bridge prepares a campaign's inputs
+#: figures (report); the VASP bridge prepares a campaign's inputs; the cell stage
+#: (ionmd/cells, on main since the cells merge) relaxes cells with the engine
 OTHER_MAY_IMPORT = {
     "ionmd.results": {"ionmd.analysis"},
     "ionmd.results_entries": {"ionmd.analysis", "ionmd.report"},
     "ionmd.results_view": {"ionmd.analysis"},
     "ionmd.vasp_bridge": {"ionmd.campaign"},
+    # the cell stage before MD (cell = "relaxed"), driven by the campaign
+    "ionmd.cells": {"ionmd.engine"},
 }
 
 

@@ -96,7 +96,7 @@ def test_cost_table_counts_the_atom_steps_and_ps_really_run(reference: Path) -> 
     import re
 
     from ionmd.analysis.compare import _cost
-    from ionmd.report.campaign_section import campaign_tables
+    from ionmd.campaign.report import campaign_tables
 
     st = _state(reference)
     record = json.loads((reference / "campaign.json").read_text())

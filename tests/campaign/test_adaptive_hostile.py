@@ -293,7 +293,7 @@ def test_report_first_screen_does_not_claim_the_study_duration_for_adaptive():
     only the initial temperatures for an adaptive campaign of 1.2 ps chunks."""
     import json
 
-    from ionmd.report.campaign_section import settings_lines
+    from ionmd.campaign.report import settings_lines
 
     record = {
         "config": {"protocol": "adaptive", "temperatures_K": [900.0, 1200.0],

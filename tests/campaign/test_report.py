@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ionmd.report.campaign_section import finish_reports
+from ionmd.campaign.report import finish_reports
 from ionmd.report.tables import Table, html_table, markdown_table
 
 from .tiny import ionmd, keep_signal_handlers, write_config  # noqa: F401
