@@ -173,7 +173,7 @@ class Analysis:
     sigma_exp_mS_cm: Mapping[str, float]
     extrapolate_K: float
     #: (path, checked document) of the campaign's adaptive.json, if any
-    adaptive: tuple[Path, dict[str, Any]] | None = None
+    adaptive_json: tuple[Path, dict[str, Any]] | None = None
 
     @property
     def kinisi_settings(self) -> dict[str, Any] | None:
@@ -183,7 +183,8 @@ class Analysis:
     @property
     def adaptive_run_dir(self) -> Path | None:
         """The run directory whose adaptive.json is shown (its figures read it)."""
-        return self.adaptive[0].parent if self.adaptive else None
+        found = self.adaptive_json
+        return None if found is None else found[0].parent
 
 
 def analyse_inputs(
@@ -253,7 +254,7 @@ def analyse_inputs(
         experiment=experiment,
         sigma_exp_mS_cm=sigma_exp,
         extrapolate_K=extrapolate_K,
-        adaptive=adaptive,
+        adaptive_json=adaptive,
     )
 
 
@@ -318,8 +319,8 @@ def add_derived_sections(doc: dict[str, Any], *, analysis: Analysis) -> dict[str
         replicas=replicas,
     ):
         doc["pooled_orderings"] = pooled
-    if analysis.adaptive is not None:
-        _add_adaptive(doc, adaptive=analysis.adaptive)
+    if (adaptive_json := analysis.adaptive_json) is not None:
+        _add_adaptive(doc, adaptive=adaptive_json)
     return attach_verdicts(doc)
 
 

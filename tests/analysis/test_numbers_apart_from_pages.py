@@ -40,7 +40,7 @@ def _analysis(tmp_path):
 def test_analysis_writes_nothing_and_returns_typed_summaries(tmp_path):
     _, found = _analysis(tmp_path)
     assert found.materials and all(isinstance(m, MaterialSummary) for m in found.materials)
-    assert found.adaptive is not None  # the run directory's adaptive.json was read
+    assert found.adaptive_json is not None  # the run directory's adaptive.json was read
 
 
 def test_results_json_is_laid_out_from_the_typed_results(tmp_path):
