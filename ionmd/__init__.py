@@ -2,8 +2,9 @@
 
 Layers (arrows point at what is used)::
 
-    cli -> campaign -> engine -> calculators
-    campaign -> analysis
+    cli -> api -> campaign -> engine -> calculators
+    campaign -> analysis, report, scaleout
+    report -> analysis          (numbers in analysis, pages in report)
     engine, analysis, vasp_bridge -> fileformat
     analysis, vasp_bridge -> numerics
     campaign, vasp_bridge, scaleout -> settings (one TOML reader and key checker)
@@ -16,10 +17,11 @@ The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and
 ``cli -> api -> campaign``.
 
 No import cycle between modules (``if TYPE_CHECKING:`` imports count) or between
-these packages; nothing below ``cli`` imports it (a ``__main__`` entry point is
-command line); ``analysis`` imports neither ``campaign`` nor ``cli``, and its
-numbers never import its pages (tables, reports, figures):
-tests/architecture/test_import_graph.py.
+these packages; imports between layers run one way (the table ``MAY_IMPORT``);
+nothing below ``cli`` imports it (``python -m ionmd`` is command line; no other
+package has a ``__main__``); ``analysis`` returns typed results and writes
+nothing, ``report`` (results.json, tables, pages, figures) is the only layer that
+renders and the only importer of matplotlib: tests/architecture/test_import_graph.py.
 
 Nothing in ``analysis`` imports ``engine``; both meet at the HDF5 layout
 documented in ``docs/hdf5_layout.md`` and implemented in ``ionmd.fileformat``, which

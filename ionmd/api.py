@@ -421,7 +421,7 @@ def analyze(
     already in ``out`` is kept unless ``force``.
     """
     from ionmd.analysis.diffusion import DiffusionSettings
-    from ionmd.analysis.pipeline import analyse_paths
+    from ionmd.report.analysis_files import analyse_paths
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]

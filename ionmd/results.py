@@ -117,7 +117,7 @@ class Results(ResultsView):
         :func:`ionmd.run` and :func:`ionmd.analyze` return, for a finished run read
         again later. ``run_files`` and ``failed``: what the caller knows of the
         run (not in results.json)."""
-        from ionmd.analysis.report import read_results_json
+        from ionmd.analysis.results_file import read_results_json
 
         doc = read_results_json(out_dir)
         return cls.from_document(doc, out_dir=out_dir, run_files=run_files, failed=failed)

@@ -1,10 +1,11 @@
 """The entries of :class:`ionmd.Results`: one material (``results["gvd"]``) and
 one of its temperatures, typed read-only views of results.json's
 ``materials.<id>`` and its ``temperatures`` (units in the names; nan where
-results.json has None). Named *Entry* so as not to be confused with the
-analysis's own :class:`ionmd.analysis.diffusion.TemperatureResult` and
-:class:`ionmd.analysis.material_result.MaterialResult`, which they are written
-from; ``ionmd.results`` keeps the old names as aliases."""
+results.json has None). Named *Entry*: what they are written from is the
+analysis's :class:`ionmd.analysis.diffusion.DiffusionResult` and
+:class:`ionmd.analysis.material_summary.MaterialSummary`; ``ionmd.results`` keeps
+the public API's old names (``TemperatureResult``, ``MaterialResult``) as aliases
+of these entries, the only meaning those names have."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ def _figure(out_dir: Path | None, material_id: str, which: int) -> Path | None:
     """A material's figure in ``out_dir`` (0: Li MSD, 1: Arrhenius) when it exists."""
     if out_dir is None:
         return None
-    from ionmd.analysis.figures import figure_names
+    from ionmd.report.figures import figure_names
 
     path = out_dir / figure_names([material_id])[which]
     return path if path.is_file() else None

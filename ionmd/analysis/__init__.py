@@ -4,9 +4,11 @@ Arrhenius fit, sigma(300 K), reliability and the comparison with experiment.
 Layers (one file each): ``readers/`` → :class:`MobileTrajectory` → MSD
 (:mod:`ionmd.numerics.msd`, shared with the VASP bridge) →
 ``diffusion`` (kinisi via ``kinisi_fit``) → ``arrhenius`` → ``conductivity`` →
-``experiment`` → ``report`` / ``figures``; ``pipeline.analyse_paths`` runs them
-all. kinisi, scipp and matplotlib are imported only where used, so the readers
-and the MSD import without them. See docs/analysis.md.
+``experiment`` → ``summarise`` (per material, typed); ``pipeline.analyse_inputs``
+runs them all and returns an ``Analysis``. It writes nothing: results.json,
+tables, pages and figures are :mod:`ionmd.report`'s (which imports this package,
+never the reverse). kinisi and scipp are imported only where used, so the
+readers and the MSD import without them. See docs/analysis.md.
 """
 
 from ionmd.analysis.readers import read_trajectories

@@ -8,9 +8,9 @@ subset, each with a bootstrap-over-materials 95 % interval
 materials both models have, with its interval (0 outside it: the two models can
 be told apart); per material each model's verdict; the rank, over the materials
 where every ranked model gives a prediction, or "too few to rank"
-(:mod:`ionmd.analysis.compare_rank`); model-vs-model parity of log10 σ and Ea.
-Written to
-``comparison.json``, ``comparison.md`` and ``comparison.html`` (figures inlined).
+(:mod:`ionmd.analysis.compare_rank`). The numbers only: comparison.json,
+comparison.md and comparison.html (with the model-vs-model parity figures) are
+written by :func:`ionmd.report.compare.write_comparison`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from ionmd.analysis.compare_bootstrap import (
 from ionmd.analysis.compare_rank import MIN_MATERIALS_TO_RANK, rank_models
 from ionmd.analysis.verdict import Verdict, verdicts_of
 from ionmd.errors import InputError
-from ionmd.outputs import write_text_atomic
 
 DFT_LABEL = "DFT (VASP)"
 
@@ -124,7 +123,7 @@ def _settings(run_dir: Path, record: Mapping[str, Any], doc: Mapping[str, Any]) 
 
 def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> ModelRun:
     """A run directory's results.json (InputError naming the path when missing)."""
-    from ionmd.analysis.report import read_results_json
+    from ionmd.analysis.results_file import read_results_json
 
     path = Path(run_dir)
     doc = read_results_json(path)
@@ -296,39 +295,6 @@ def compare_runs(
     }
 
 
-def write_comparison(
-    *,
-    run_dirs: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
-    labels: Mapping[str, str] | None = None,
-    dft_dirs: Sequence[str | os.PathLike[str]] = (),
-    figures: bool = True,
-    n_bootstrap: int = N_BOOTSTRAP,
-    seed: int = BOOTSTRAP_SEED,
-) -> dict[str, Any]:
-    """Read each run directory, write comparison.json/.md/.html into ``out_dir``
-    (``labels``: run directory -> name, e.g. "DFT (VASP)"; ``dft_dirs``: analysed
-    VASP AIMD directories, together one "DFT (VASP)" row); returns the document."""
-    from ionmd.analysis.compare_figures import parity_figures
-    from ionmd.analysis.compare_page import write_html, write_markdown
-
-    if not run_dirs and not dft_dirs:
-        raise InputError("compare needs at least one run directory")
-    labels = {str(Path(k)): v for k, v in (labels or {}).items()}
-    runs = [load_run(d, label=labels.get(str(Path(d)))) for d in run_dirs]
-    if dft_dirs:
-        dft = [load_run(d, label=DFT_LABEL) for d in dft_dirs]
-        runs.append(merge_runs(dft, label=DFT_LABEL))
-    doc = compare_runs(runs, n_bootstrap=n_bootstrap, seed=seed)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "comparison.json", json.dumps(doc, indent=2))
-    figs = parity_figures(doc, out=out, dft=DFT_LABEL) if figures else []
-    write_markdown(doc, out=out, figures=figs)
-    write_html(doc, out=out, figures=figs)
-    return doc
-
-
 __all__ = [
     "DFT_LABEL",
     "ModelRun",
@@ -337,5 +303,4 @@ __all__ = [
     "compare_runs",
     "load_run",
     "merge_runs",
-    "write_comparison",
 ]

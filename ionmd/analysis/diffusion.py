@@ -64,7 +64,7 @@ class DiffusionSettings:
 
 
 @dataclass(kw_only=True)
-class TemperatureResult:
+class DiffusionResult:
     """Everything derived from one trajectory. Arrays: ``lag_ps (L,)``,
     ``msd_A2 (L,)`` tracer (all three axes), ``msd_collective_A2 (L,)``,
     ``framework_msd_A2 (L',)`` on ``framework_lag_ps (L',)`` or None."""
@@ -310,7 +310,7 @@ def _framework(
 
 def analyse_trajectory(
     *, traj: MobileTrajectory, settings: DiffusionSettings | None = None
-) -> TemperatureResult:
+) -> DiffusionResult:
     """Diffusion, reliability and the MSD curves of one trajectory."""
     s = settings or DiffusionSettings()
     tr = _prepared(traj=traj, s=s)
@@ -344,7 +344,7 @@ def analyse_trajectory(
     else:
         notes.append("kinisi not used: no uncertainty on D")
     msd_max = float(np.max(tracer3))
-    return TemperatureResult(
+    return DiffusionResult(
         material_id=tr.material_id,
         temperature_K=tr.temperature_K,
         D_cm2_s=float(fit.D),

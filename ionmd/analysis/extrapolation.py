@@ -1,6 +1,6 @@
 """D (hence σ) at 300 K from an Arrhenius fit: the one definition both the
 adaptive protocol's judge (:func:`ionmd.campaign.adaptive.judge.sigma300_log10_ci`)
-and the report (:func:`ionmd.analysis.report.summarise_material`) use, so the
+and the report (:func:`ionmd.analysis.summarise.summarise_material`) use, so the
 σ(300 K) interval that resolved a material is the one reported from the same
 points.
 

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ionmd.analysis.diffusion import TemperatureResult
+from ionmd.analysis.diffusion import DiffusionResult
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2
 
 STUDY_REASON = "study protocol: framework intact (every such run is fitted)"
@@ -42,7 +42,7 @@ def _near(T: float, values: Sequence[float]) -> float | None:
 
 
 def fit_use(
-    temps: Sequence[TemperatureResult], *, counted: CountedTemperatures | None = None
+    temps: Sequence[DiffusionResult], *, counted: CountedTemperatures | None = None
 ) -> list[tuple[bool, str]]:
     """(used in the fit, why) for each of ``temps``: the study's rule, or the
     protocol's ``counted`` temperatures (see the module doc)."""
@@ -75,7 +75,7 @@ def fit_use(
 
 
 def fit_notes(
-    temps: Sequence[TemperatureResult],
+    temps: Sequence[DiffusionResult],
     use: Sequence[tuple[bool, str]],
     *,
     counted: CountedTemperatures | None = None,

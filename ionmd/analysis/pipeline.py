@@ -1,25 +1,22 @@
-"""From input paths to results.json and figures: read → diffusion per
+"""From input paths to the analysis's typed results: read → diffusion per
 (material, temperature) → per-material Arrhenius and 300 K conductivity →
-comparison with OBELiX → files."""
+comparison with OBELiX (:class:`Analysis`); then, on the results.json document
+the report lays out, the derived sections (pooled members, the adaptive
+protocol's decisions, the verdicts: :func:`add_derived_sections`). Writes
+nothing: results.json, figures and pages are :mod:`ionmd.report.analysis_files`'s."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
 from ionmd.analysis.fit_temperatures import CountedTemperatures
+from ionmd.analysis.material_summary import MaterialSummary
 from ionmd.analysis.readers import read_trajectories
-from ionmd.analysis.report import (
-    MaterialResult,
-    build_results,
-    group_by_material,
-    summarise_material,
-    write_results_json,
-)
-from ionmd.analysis.report_text import write_text_reports
 from ionmd.analysis.requested import requested_materials, requested_temperatures
 from ionmd.analysis.skips import (
     STATUS_TOO_SHORT,
@@ -27,6 +24,7 @@ from ionmd.analysis.skips import (
     SkippedSystem,
     TooFewFramesError,
 )
+from ionmd.analysis.summarise import group_by_material, summarise_material
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.analysis.verdict_doc import attach_verdicts
 from ionmd.errors import InputError
@@ -117,7 +115,7 @@ def _summarise(
     extrapolate_K: float,
     requested: Mapping[str, Any],
     counted: Mapping[str, CountedTemperatures] | None = None,
-) -> list[MaterialResult]:
+) -> list[MaterialSummary]:
     """Arrhenius fit and conductivity per material; ``counted``: per material of
     an adaptive campaign, the temperatures its protocol counted (fitted alone)."""
     return [
@@ -155,39 +153,43 @@ def _adaptive_of(
     return (found[0], load_adaptive(found[0])) if found else None
 
 
-def _write_outputs(
-    *,
-    doc: dict[str, Any],
-    materials: list[MaterialResult],
-    out: Path,
-    figures: bool,
-    verbose: bool,
-    adaptive_run_dir: Path | None = None,
-) -> None:
-    """results.json, the figures (if asked) and the text reports."""
-    write_results_json(doc=doc, out_dir=out)
-    fig_names: list[str] = []
-    if figures:
-        from ionmd.analysis.figures import write_figures
+@dataclass(frozen=True, kw_only=True)
+class Analysis:
+    """What an analysis found, before anything is written: the per-material
+    summaries (D, σ(T), the Arrhenius fit, σ(300 K), their intervals, the log10
+    error) and what the results.json document around them is built from."""
 
-        fig_names = [p.name for p in write_figures(materials=materials, out_dir=out)]
-        if adaptive_run_dir is not None and "adaptive" in doc:
-            from ionmd.analysis.adaptive.figures import write_adaptive_figures
+    materials: list[MaterialSummary]
+    settings: DiffusionSettings
+    #: the input paths, as given
+    inputs: list[str]
+    #: what was skipped and why (one line each)
+    skipped: list[str]
+    #: every requested material with its status (:mod:`ionmd.analysis.requested`)
+    requested_materials: dict[str, Any]
+    #: the comparison with experiment: "compared", "skipped" (why) or "not asked"
+    experiment: dict[str, Any]
+    #: material -> OBELiX σ (mS/cm) where known
+    sigma_exp_mS_cm: Mapping[str, float]
+    extrapolate_K: float
+    #: (path, checked document) of the campaign's adaptive.json, if any
+    adaptive_json: tuple[Path, dict[str, Any]] | None = None
 
-            adaptive_figs = write_adaptive_figures(
-                adaptive=doc["adaptive"], run_dir=adaptive_run_dir, out_dir=out
-            )
-            if verbose:
-                log.info(f"adaptive figures: {', '.join(p.name for p in adaptive_figs)}")
-        if verbose:
-            log.info(f"figures: {', '.join(fig_names)}")
-    write_text_reports(doc=doc, out_dir=out, figures=fig_names)
+    @property
+    def kinisi_settings(self) -> dict[str, Any] | None:
+        """The documented kinisi settings, when kinisi is used."""
+        return _kinisi_settings(self.settings)
+
+    @property
+    def adaptive_run_dir(self) -> Path | None:
+        """The run directory whose adaptive.json is shown (its figures read it)."""
+        found = self.adaptive_json
+        return None if found is None else found[0].parent
 
 
-def analyse_paths(
+def analyse_inputs(
     *,
     paths: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
     settings: DiffusionSettings | None = None,
     temperature_K: float | None = None,
     timestep_fs: float | None = None,
@@ -195,27 +197,25 @@ def analyse_paths(
     material_id: str | None = None,
     obelix_data: str | os.PathLike[str] | None = None,
     compare: bool = True,
-    figures: bool = True,
     extrapolate_K: float = 300.0,
     verbose: bool = True,
     allow_empty: bool = False,
     requested: Mapping[str, Sequence[float] | None] | None = None,
     unprepared: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any], list[MaterialResult]]:
-    """Analyse every trajectory under ``paths``; writes ``out_dir/results.json``
-    (and figures) and returns the document and the per-material results.
+) -> Analysis:
+    """Analyse every trajectory under ``paths``; writes nothing.
 
     ``requested``: material → temperatures the run was asked for (added to what
     the run files' configs state); ``unprepared``: material → why it was never
-    simulated. Both end up in ``results.json["requested_materials"]``, and a
-    requested temperature without a result keeps its material out of the
-    "reliable at every temperature" subset.
+    simulated. Both end up in ``requested_materials``, and a requested
+    temperature without a result keeps its material out of the "reliable at
+    every temperature" subset.
 
-    A run directory's ``adaptive.json`` adds results.json's ``"adaptive"`` section,
-    figures and tables (:mod:`ionmd.analysis.adaptive`; malformed: InputError).
+    A run directory's ``adaptive.json`` is read first (malformed: InputError) and
+    its materials are fitted over the temperatures the protocol counted.
 
     Nothing analysable is an :class:`InputError`, unless ``allow_empty``: then
-    results.json lists only what was skipped and why."""
+    the analysis lists only what was skipped and why."""
     s = settings or DiffusionSettings()
     adaptive_notes: list[str] = []
     adaptive = _adaptive_of(paths, adaptive_notes)
@@ -245,25 +245,17 @@ def analyse_paths(
         unprepared=unprepared,
         adaptive_doc=adaptive[1] if adaptive else None,
     )
-    doc = build_results(
+    return Analysis(
         materials=materials,
         settings=s,
         inputs=[str(p) for p in paths],
         skipped=skipped,
-        kinisi_settings=_kinisi_settings(s),
         requested_materials=listed,
-    ) | {"experiment_comparison": experiment}
-    _add_sections(doc, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K, adaptive=adaptive)
-    attach_verdicts(doc)  # after the adaptive section: the protocol decides there
-    _write_outputs(
-        doc=doc,
-        materials=materials,
-        out=Path(out_dir),
-        figures=figures,
-        verbose=verbose,
-        adaptive_run_dir=adaptive[0].parent if adaptive else None,
+        experiment=experiment,
+        sigma_exp_mS_cm=sigma_exp,
+        extrapolate_K=extrapolate_K,
+        adaptive_json=adaptive,
     )
-    return doc, materials
 
 
 def _materials(
@@ -276,7 +268,7 @@ def _materials(
     requested: Mapping[str, Sequence[float] | None] | None,
     unprepared: Mapping[str, str] | None,
     adaptive_doc: Mapping[str, Any] | None = None,
-) -> tuple[list[MaterialResult], dict[str, Any]]:
+) -> tuple[list[MaterialSummary], dict[str, Any]]:
     """Per material: the Arrhenius summary, and the requested-materials listing
     (what was asked for, what has a result, and why not). ``adaptive_doc``: the
     campaign's adaptive.json; its materials are fitted over the temperatures the
@@ -305,18 +297,17 @@ def _materials(
     return materials, listed
 
 
-def _add_sections(
-    doc: dict[str, Any],
-    *,
-    sigma_exp: Mapping[str, float],
-    extrapolate_K: float,
-    adaptive: tuple[Path, Any] | None,
-) -> None:
-    """The optional sections: pooled replicas, pooled orderings of disordered
-    materials (an ordering with replicas entering with its replicas' pool), and the
-    adaptive protocol's decisions with the MAE over the materials it resolved."""
+def add_derived_sections(doc: dict[str, Any], *, analysis: Analysis) -> dict[str, Any]:
+    """Add to a results.json document (laid out from ``analysis`` by
+    :mod:`ionmd.report.results_json`) what is computed over its material entries:
+    pooled replicas, pooled orderings of disordered materials (an ordering with
+    replicas entering with its replicas' pool), the adaptive protocol's decisions
+    with the MAE over the materials it resolved, and last every material's
+    verdict with the MAE over predictions (the protocol decides in the adaptive
+    section). Returns the document."""
     from ionmd.analysis.pooling import pool_orderings, pool_replicas
 
+    sigma_exp, extrapolate_K = analysis.sigma_exp_mS_cm, analysis.extrapolate_K
     if replicas := pool_replicas(
         doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
     ):
@@ -328,8 +319,14 @@ def _add_sections(
         replicas=replicas,
     ):
         doc["pooled_orderings"] = pooled
-    if adaptive is None:
-        return
+    if (adaptive_json := analysis.adaptive_json) is not None:
+        _add_adaptive(doc, adaptive=adaptive_json)
+    return attach_verdicts(doc)
+
+
+def _add_adaptive(doc: dict[str, Any], *, adaptive: tuple[Path, Any]) -> None:
+    """The adaptive protocol's decisions, and the MAE over the materials it
+    resolved."""
     from ionmd.analysis.adaptive import adaptive_results
     from ionmd.analysis.experiment import mae_log10
 
@@ -345,38 +342,7 @@ def _add_sections(
     doc["summary"]["n_materials_adaptive_resolved"] = n
 
 
-def analyze_run_dir(
-    run_dir: str | os.PathLike[str],
-    *,
-    out_dir: str | os.PathLike[str] | None = None,
-    obelix_data: str | os.PathLike[str] | None = None,
-    settings: DiffusionSettings | None = None,
-    figures: bool = True,
-    verbose: bool = False,
-) -> dict[str, Any]:
-    """Analyse an engine run directory (its ``md*.h5``) into ``out_dir`` (default: the
-    run directory itself); returns the results.json document. For the campaign:
-    systems too short to analyse are listed under ``skipped`` instead of raising.
-
-    A ``campaign.json`` in ``run_dir`` (written by ``ionmd run``) adds the materials
-    that could not be prepared (its ``failed_materials``) and the requested
-    temperatures (its ``config.temperatures_K``) to ``requested_materials``."""
-    requested, unprepared = _campaign_request(Path(run_dir))
-    doc, _ = analyse_paths(
-        paths=[run_dir],
-        out_dir=out_dir or run_dir,
-        settings=settings,
-        obelix_data=obelix_data,
-        figures=figures,
-        verbose=verbose,
-        allow_empty=True,
-        requested=requested,
-        unprepared=unprepared,
-    )
-    return doc
-
-
-def _campaign_request(run_dir: Path) -> tuple[dict[str, list[float]], dict[str, str]]:
+def campaign_request(run_dir: Path) -> tuple[dict[str, list[float]], dict[str, str]]:
     """(material → requested temperatures, material → why not prepared) from the
     run directory's campaign.json; empty when there is none or it is unreadable."""
     import json

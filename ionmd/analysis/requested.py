@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ionmd.analysis import skips
 
 if TYPE_CHECKING:
-    from ionmd.analysis.material_result import MaterialResult
+    from ionmd.analysis.material_summary import MaterialSummary
 
 MATERIAL_FITTED = "fitted"  # a value at the extrapolation temperature
 MATERIAL_NO_FIT = "no_fit"  # simulated (or partly), but no value: see reason
@@ -61,7 +61,7 @@ def _has(rows: list[dict[str, Any]], t: float) -> bool:
     )
 
 
-def _analysed_rows(m: MaterialResult | None) -> list[dict[str, Any]]:
+def _analysed_rows(m: MaterialSummary | None) -> list[dict[str, Any]]:
     """One row per analysed temperature of ``m``."""
     rows: list[dict[str, Any]] = []
     for r in m.temperatures if m else []:
@@ -134,7 +134,7 @@ def _status_and_reason(row: Mapping[str, Any]) -> str:
 
 def _material_status(
     *,
-    m: MaterialResult | None,
+    m: MaterialSummary | None,
     rows: list[dict[str, Any]],
     not_simulated: str | None,
 ) -> tuple[str, str | None]:
@@ -158,7 +158,7 @@ def _material_status(
 
 def requested_materials(
     *,
-    materials: Sequence[MaterialResult],
+    materials: Sequence[MaterialSummary],
     skipped: Sequence[str],
     requested: Mapping[str, Sequence[float] | None],
     unprepared: Mapping[str, str] | None = None,

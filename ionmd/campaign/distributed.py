@@ -77,8 +77,8 @@ def run_adaptive_share(
 def run_analysis(*, out_dir: str, obelix_data: str | None) -> str:
     """Worker side of the analysis task: results.json and report from the run files
     (an adaptive campaign's shares' states merged into adaptive.json first)."""
-    from ionmd.analysis.pipeline import analyze_run_dir
     from ionmd.campaign.adaptive.shares import merge_states
+    from ionmd.report.analysis_files import analyze_run_dir
 
     merge_states(Path(out_dir))
 
@@ -217,7 +217,7 @@ class ExecutorRunner:
     def finish(self, *, analyze: bool) -> dict[str, Any] | None:
         result = self.results.get(ANALYSIS_KEY)
         if analyze and result is not None and result.ok:
-            from ionmd.analysis.report import read_results_json
+            from ionmd.analysis.results_file import read_results_json
 
             return read_results_json(self.out)
         return None

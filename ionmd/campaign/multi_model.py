@@ -3,7 +3,7 @@
 Each model runs the existing campaign path into ``OUT/<safe model name>/``, so it
 has its own run files, lock, resume, failure records and memory model; a model
 that fails (cannot load, covers no material) is recorded and the others go on.
-The comparison (:func:`ionmd.analysis.compare.write_comparison`) of the models
+The comparison (:func:`ionmd.report.compare.write_comparison`) of the models
 that produced a results.json, with the ``dft_runs`` directories as one
 "DFT (VASP)" row, is written into ``OUT``.
 """
@@ -133,7 +133,7 @@ def run_models(
             failed[model] = str(exc)
     done = {m: d for m, d in dirs.items() if (d / "results.json").is_file()}
     if analyze and done:
-        from ionmd.analysis.compare import write_comparison
+        from ionmd.report.compare import write_comparison
 
         write_comparison(
             run_dirs=list(done.values()),

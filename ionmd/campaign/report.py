@@ -14,9 +14,9 @@ from ionmd.analysis.campaign_record import (  # settings_lines: re-exported, its
     settings_lines,
     simulated_ps_per_system,
 )
-from ionmd.analysis.tables import Section, Table
 from ionmd.errors import InputError
 from ionmd.log import get_logger
+from ionmd.report.tables import Section, Table
 
 log = get_logger(__name__)
 
@@ -170,7 +170,7 @@ def _cells_table(cells: dict[str, Any]) -> Table:
 def _analysis_doc(out: Path) -> dict[str, Any] | None:
     """The analysis's results.json in ``out`` (``None`` when there is none, or it
     cannot be read: the report then holds the campaign tables only)."""
-    from ionmd.analysis.report import read_results_json
+    from ionmd.analysis.results_file import read_results_json
 
     if not (out / "results.json").is_file():  # no analysis (yet)
         return None
@@ -187,8 +187,8 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
 
     Written whole each time from its inputs, so a second call gives the same
     report (the campaign tables once)."""
-    from ionmd.analysis.figures import figure_names
-    from ionmd.analysis.report_text import write_text_reports
+    from ionmd.report.figures import figure_names
+    from ionmd.report.pages import write_text_reports
 
     out = Path(out_dir)
     doc = _analysis_doc(out)

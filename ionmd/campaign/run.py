@@ -452,7 +452,7 @@ def summarize_failures(failed: dict[str, str], *, shown: int = 3) -> str:
 def _analyze(out: Path, config: CampaignConfig) -> dict[str, Any] | None:
     """Run the analysis layer on the run files, if it is installed."""
     try:
-        from ionmd.analysis.pipeline import analyze_run_dir
+        from ionmd.report.analysis_files import analyze_run_dir
     except ImportError as exc:
         log.info(f"analysis skipped ({exc})")
         return None

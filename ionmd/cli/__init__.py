@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "status": "ionmd.cli.status",
     "compare": "ionmd.cli.compare",
     "export": "ionmd.cli.export",
+    "scaleout": "ionmd.cli.scaleout",
 }
 
 

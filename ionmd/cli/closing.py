@@ -24,8 +24,8 @@ def _comparison_lines(res: Results) -> list[str]:
 
 def closing_lines(res: Results) -> list[str]:
     """What the terminal shows once a run or an analysis is done."""
-    from ionmd.analysis.report_text import mae_headline
     from ionmd.analysis.verdict import verdict_lines
+    from ionmd.report.pages import mae_headline
 
     if not res.document:
         return _comparison_lines(res)

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ionmd.analysis.compare import write_comparison
+    from ionmd.report.compare import write_comparison
 
     labels = _labels(args.label, run_dirs=args.run_dirs)
     doc = write_comparison(

@@ -1,5 +1,5 @@
 """A toy campaign with the shape of the real one, to check an executor config on
-a cluster (and for the tests): ``python -m ionmd.scaleout smoke --config C.toml``.
+a cluster (and for the tests): ``ionmd scaleout smoke --executor-config C.toml``.
 
 ``toy_md_batch`` stands in for one GPU MD batch (a seeded random walk, written as
 JSON; it sleeps to look busy), ``toy_analysis`` for the analysis of a material (it

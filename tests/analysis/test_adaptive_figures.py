@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from adaptive_helpers import adaptive_doc, write_run_file
 
-from ionmd.analysis.adaptive import figures as afig
 from ionmd.analysis.adaptive.results import adaptive_results
 from ionmd.fileformat import system_key
+from ionmd.report import adaptive_figures as afig
 
 CANCELLED = system_key("toy-slow", 1200.0)
 

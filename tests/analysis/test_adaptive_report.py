@@ -19,20 +19,20 @@ from adaptive_helpers import (
 )
 
 from ionmd.analysis.adaptive import find_adaptive_json
-from ionmd.analysis.adaptive.figures import (
+from ionmd.analysis.adaptive.results import adaptive_results
+from ionmd.analysis.diffusion import DiffusionSettings
+from ionmd.analysis.results_file import read_results_json
+from ionmd.cli import main
+from ionmd.errors import InputError
+from ionmd.report.adaptive_figures import (
     TIMELINE_NAME,
     msd_figure_name,
     plot_timeline,
 )
-from ionmd.analysis.adaptive.results import adaptive_results
-from ionmd.analysis.diffusion import DiffusionSettings
-from ionmd.analysis.figures import figure_names
-from ionmd.analysis.pipeline import analyze_run_dir
-from ionmd.analysis.report import read_results_json
-from ionmd.analysis.report_text import write_text_reports
-from ionmd.analysis.tables import Section, Table
-from ionmd.cli import main
-from ionmd.errors import InputError
+from ionmd.report.analysis_files import analyze_run_dir
+from ionmd.report.figures import figure_names
+from ionmd.report.pages import write_text_reports
+from ionmd.report.tables import Section, Table
 
 NO_KINISI = DiffusionSettings(use_kinisi=False)
 

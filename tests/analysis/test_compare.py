@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ionmd.analysis.compare import bootstrap_mae, write_comparison
+from ionmd.analysis.compare import bootstrap_mae
 from ionmd.cli import main
 from ionmd.errors import InputError
+from ionmd.report.compare import write_comparison
 
 
 def _write_run(

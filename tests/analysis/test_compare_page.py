@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ionmd.analysis.compare import DFT_LABEL, write_comparison
+from ionmd.analysis.compare import DFT_LABEL
+from ionmd.report.compare import write_comparison
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -161,8 +162,8 @@ def _page_width(page: Path, width: int) -> tuple[int, int]:
 def test_single_model_report_has_the_same_stylesheet(tmp_path: Path) -> None:
     """The campaign / analysis report (report.html) with a wide table: it scrolls
     in its box, the page does not (the same stylesheet as the comparison)."""
-    from ionmd.analysis.report_text import write_text_reports
-    from ionmd.analysis.tables import Section, Table
+    from ionmd.report.pages import write_text_reports
+    from ionmd.report.tables import Section, Table
 
     header = [f"column number {i} (unit)" for i in range(12)]
     rows = [[f"value {i}.{j} with words" for j in range(12)] for i in range(3)]

@@ -10,10 +10,10 @@ from analysis_helpers import random_walk
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Polygon, Rectangle
 
-from ionmd.analysis import figures
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
-from ionmd.analysis.report import summarise_material
+from ionmd.analysis.summarise import summarise_material
 from ionmd.analysis.trajectory import MobileTrajectory
+from ionmd.report import figures
 
 CELL = np.diag([22.0, 22.0, 22.0])
 NO_KINISI = DiffusionSettings(use_kinisi=False, fit_start_ps=4.0)

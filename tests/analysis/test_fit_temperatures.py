@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from adaptive_helpers import adaptive_doc, adaptive_run_dir
 
-from ionmd.analysis.diffusion import DiffusionSettings, TemperatureResult
-from ionmd.analysis.pipeline import analyze_run_dir
-from ionmd.analysis.report import material_dict, summarise_material
+from ionmd.analysis.diffusion import DiffusionResult, DiffusionSettings
+from ionmd.analysis.summarise import summarise_material
 from ionmd.campaign.adaptive.judge import sigma300_log10_ci
 from ionmd.fileformat import system_key
+from ionmd.report.analysis_files import analyze_run_dir
+from ionmd.report.results_json import material_dict
 from ionmd.units import KB_EV_PER_K
 
 # T → (outcome, Li MSD at the stop, melted): 800 K never reached the target,
@@ -80,9 +81,9 @@ def test_adaptive_results_fit_only_the_counted_temperatures(tmp_path):
     assert m["sigma_300K_mS_cm"] is not None and m["arrhenius_prediction"] is True
 
 
-def _result(T: float, D: float, ci: tuple[float, float]) -> TemperatureResult:
+def _result(T: float, D: float, ci: tuple[float, float]) -> DiffusionResult:
     z = np.zeros(2)
-    return TemperatureResult(
+    return DiffusionResult(
         material_id="m",
         temperature_K=T,
         D_cm2_s=D,

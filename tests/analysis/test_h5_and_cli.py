@@ -176,7 +176,7 @@ def test_cli_error_on_bad_run_file(tmp_path, capsys):
 def test_analyze_run_dir_reads_every_batch_file(tmp_path):
     """The campaign's entry point: md.h5 and md.1.h5 of one run directory."""
     from ionmd.analysis.diffusion import DiffusionSettings
-    from ionmd.analysis.pipeline import analyze_run_dir
+    from ionmd.report.analysis_files import analyze_run_dir
 
     _write_run(tmp_path / "md.h5", temps=(800.0, 1000.0))
     _write_run(tmp_path / "md.1.h5", temps=(1200.0,))
@@ -190,7 +190,7 @@ def test_analyze_run_dir_reads_every_batch_file(tmp_path):
 
 
 def test_analyze_run_dir_lists_too_short_runs_instead_of_failing(tmp_path):
-    from ionmd.analysis.pipeline import analyze_run_dir
+    from ionmd.report.analysis_files import analyze_run_dir
 
     _write_run(tmp_path / "md.h5", temps=(900.0,), n_frames=5)
     doc = analyze_run_dir(tmp_path, figures=True)
@@ -252,8 +252,8 @@ def test_vasp_run_file_with_too_large_stride_is_flagged_to_the_verdict(tmp_path,
     but out of the Arrhenius fit, its reason in results.json's temperature entry,
     in requested_materials and in the verdict; one warning line names the file."""
     from ionmd.analysis.diffusion import DiffusionSettings
-    from ionmd.analysis.pipeline import analyse_paths
     from ionmd.analysis.verdict import verdict_lines
+    from ionmd.report.analysis_files import analyse_paths
 
     steps = {800.0: 0.2, 1000.0: 0.3, 1100.0: 0.4, 1200.0: 3.4}  # Å per axis
     pos = {

@@ -99,14 +99,14 @@ def test_pooled_arrhenius_and_comparison_with_experiment():
 def test_report_shows_the_pooled_table(tmp_path):
     """The report (md and html) has one row per disordered material and
     temperature with the pooled D, its interval and the spread between orderings."""
-    from ionmd.analysis.report_text import write_text_reports
+    from ionmd.report.pages import write_text_reports
 
     w = 0.392e-5
     materials = {
         "abc#o1": _material({800.0: 1e-5, 900.0: 2e-5}, w),
         "abc#o2": _material({800.0: 3e-5, 900.0: 2e-5}, w),
     }
-    from ionmd.analysis.report import summary_dict
+    from ionmd.report.results_json import summary_dict
 
     doc = {
         "materials": {},

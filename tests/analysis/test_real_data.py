@@ -10,7 +10,7 @@ import pytest
 
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
 from ionmd.analysis.readers import read_pmg_analyzer_json, read_xdatcar
-from ionmd.analysis.report import summarise_material
+from ionmd.analysis.summarise import summarise_material
 from ionmd.units import nernst_einstein_factor
 
 LGPS_D_PUBLISHED = 1.16083658794e-06

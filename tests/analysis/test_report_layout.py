@@ -9,9 +9,9 @@ import pytest
 from adaptive_helpers import adaptive_run_dir
 
 from ionmd.analysis.diffusion import DiffusionSettings
-from ionmd.analysis.pipeline import analyze_run_dir
-from ionmd.analysis.report import read_results_json
-from ionmd.analysis.report_text import write_text_reports
+from ionmd.analysis.results_file import read_results_json
+from ionmd.report.analysis_files import analyze_run_dir
+from ionmd.report.pages import write_text_reports
 
 PREFACE = "Made with model lj (test) on cpu; NVT at 800, 900 K, 2 fs steps."
 

@@ -8,8 +8,8 @@ import numpy as np
 from analysis_helpers import random_walk
 
 from ionmd.analysis.diffusion import DiffusionSettings
-from ionmd.analysis.pipeline import analyse_paths, analyze_run_dir
 from ionmd.fileformat import RunFileWriter, SystemInfo, SystemUpdate, system_key
+from ionmd.report.analysis_files import analyse_paths, analyze_run_dir
 
 CELL = np.diag([15.0, 15.0, 15.0])
 SPECIES = ("Li",) * 24 + ("N",) * 8

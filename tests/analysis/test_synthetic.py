@@ -6,7 +6,7 @@ import pytest
 from analysis_helpers import random_walk
 
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
-from ionmd.analysis.report import summarise_material
+from ionmd.analysis.summarise import summarise_material
 from ionmd.analysis.trajectory import MobileTrajectory
 
 CELL = np.diag([22.0, 22.0, 22.0])

@@ -1,9 +1,9 @@
 """The report's first screen: σ(300 K) per material with a verdict, before any
 table, and the settings it was made with."""
 
-from ionmd.analysis.report import summary_dict
-from ionmd.analysis.report_text import write_text_reports
 from ionmd.analysis.verdict import verdict_lines
+from ionmd.report.pages import write_text_reports
+from ionmd.report.results_json import summary_dict
 
 
 def _t(T, reliable, framework_mobile=False):

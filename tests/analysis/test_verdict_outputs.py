@@ -162,7 +162,7 @@ def _adaptive_doc() -> dict:
     from adaptive_helpers import adaptive_doc
 
     from ionmd.analysis.adaptive.results import adaptive_results
-    from ionmd.analysis.report import summary_dict
+    from ionmd.report.results_json import summary_dict
 
     adaptive = adaptive_results(adaptive_doc(), source="adaptive.json")
     adaptive["settings"]["target_sigma300_log10_ci"] = 1.0
@@ -204,7 +204,7 @@ def _adaptive_doc() -> dict:
 
 
 def test_adaptive_wide_interval_first_screen_says_not_a_prediction_first(tmp_path):
-    from ionmd.analysis.report_text import write_text_reports
+    from ionmd.report.pages import write_text_reports
 
     write_text_reports(doc=_adaptive_doc(), out_dir=tmp_path)  # as the report reads it
     md = (tmp_path / "report.md").read_text()
@@ -258,10 +258,10 @@ def test_interval_wider_than_the_maximum_is_not_a_prediction():
 
 
 def _temperature(T: float, D: float):
-    from ionmd.analysis.diffusion import TemperatureResult
+    from ionmd.analysis.diffusion import DiffusionResult
 
     lag = np.linspace(0.1, 10.0, 20)
-    return TemperatureResult(
+    return DiffusionResult(
         material_id="wide", temperature_K=T, D_cm2_s=D, D_ci95_cm2_s=(D / 3, D * 3),
         D_method="ols", D_ols_cm2_s=D, D_sigma_cm2_s=D, D_sigma_ci95_cm2_s=(D, D),
         D_sigma_ols_cm2_s=D, haven_ratio=1.0, haven_ratio_ci95=(1.0, 1.0),
@@ -277,8 +277,8 @@ def test_arrhenius_axis_follows_the_points_not_a_40_decade_band(tmp_path, monkey
     """Two close temperatures with wide D intervals: the 300 K band spans tens of
     decades; the y axis stays within a few decades of the points, and the legend
     gives Ea's 95 % interval (not ± 1σ)."""
-    import ionmd.analysis.figures as figures
-    from ionmd.analysis.report import summarise_material
+    import ionmd.report.figures as figures
+    from ionmd.analysis.summarise import summarise_material
 
     m = summarise_material(
         results=[_temperature(1000.0, 1e-5), _temperature(1010.0, 1.2e-5)]

@@ -1,9 +1,11 @@
-"""The layer picture of ionmd/__init__.py, checked over the import graph: no
-cycle between modules (imports inside functions and under ``if TYPE_CHECKING:``
-count too: a cycle for the type checker is still two modules that each need the
-other), none between packages, the engine never imports the analysis packages,
-analysis never imports the engine, the campaign or the command line, its
-numbers never import its pages, and nothing below the command line imports it."""
+"""The layer picture of ionmd/__init__.py (docs/architecture.md), checked over
+the import graph: no cycle between modules (imports inside functions and under
+``if TYPE_CHECKING:`` count too: a cycle for the type checker is still two
+modules that each need the other), none between packages, imports run one way
+(cli → api → campaign → {engine, analysis, report, scaleout}; report →
+analysis: the table :data:`MAY_IMPORT`), the engine never imports the analysis
+packages, only the report layer imports matplotlib, analysis writes nothing, and
+nothing below the command line imports it."""
 
 import ast
 from pathlib import Path
@@ -140,50 +142,119 @@ def _under(name: str, *packages: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in packages)
 
 
-def test_analysis_never_imports_engine_campaign_or_cli():
-    """Analysis reads run files and campaign.json (their layouts are its
-    contract), never the code that writes them or the command line."""
-    g = graph()
-    above = ("ionmd.engine", "ionmd.campaign", "ionmd.cli", "ionmd.scaleout", "ionmd.api")
-    bad = [
+#: the main layers, and which of them each may import (its own modules aside);
+#: everything else (errors, log, units, numerics, fileformat, structures, ...) is
+#: below all of them and may import none, except the API's result objects and the
+#: VASP bridge (:data:`OTHER_MAY_IMPORT`)
+MAIN = (
+    "ionmd.cli", "ionmd.api", "ionmd.campaign", "ionmd.engine", "ionmd.analysis",
+    "ionmd.report", "ionmd.scaleout",
+)  # fmt: skip
+MAY_IMPORT = {
+    "ionmd.cli": set(MAIN) - {"ionmd.cli"},
+    "ionmd.api": {"ionmd.campaign", "ionmd.engine", "ionmd.analysis", "ionmd.report",
+                  "ionmd.scaleout"},
+    "ionmd.campaign": {"ionmd.engine", "ionmd.analysis", "ionmd.report", "ionmd.scaleout"},
+    "ionmd.report": {"ionmd.analysis"},
+    "ionmd.analysis": set(),
+    "ionmd.engine": set(),
+    "ionmd.scaleout": set(),
+}  # fmt: skip
+#: ionmd.Results and its entries read results.json (analysis) and name the
+#: figures (report); the VASP bridge prepares a campaign's inputs; the cell stage
+#: (ionmd/cells, on main since the cells merge) relaxes cells with the engine
+OTHER_MAY_IMPORT = {
+    "ionmd.results": {"ionmd.analysis"},
+    "ionmd.results_entries": {"ionmd.analysis", "ionmd.report"},
+    "ionmd.results_view": {"ionmd.analysis"},
+    "ionmd.vasp_bridge": {"ionmd.campaign"},
+    # the cell stage before MD (cell = "relaxed"), driven by the campaign
+    "ionmd.cells": {"ionmd.engine"},
+}
+
+
+def upward_imports(lg: dict[str, set[str]]) -> list[str]:
+    """Imports between layers against the table: ``a -> b`` where ``b`` is a main
+    layer that ``a`` may not import."""
+    return [
         f"{a} -> {b}"
-        for a, bs in g.items()
-        if _under(a, "ionmd.analysis")
-        for b in bs
-        if _under(b, *above)
+        for a, bs in sorted(lg.items())
+        for b in sorted(bs)
+        if b in MAIN and b not in MAY_IMPORT.get(a, OTHER_MAY_IMPORT.get(a, set()))
+    ]
+
+
+def test_imports_run_one_way_between_layers():
+    """cli → api → campaign → {engine, analysis, report, scaleout}; report →
+    analysis; analysis, the engine and the scale-out layer import no main layer;
+    nothing below the command line imports it (type-checking imports count)."""
+    bad = upward_imports(layer_graph())
+    assert not bad, bad
+
+
+def test_the_layer_table_catches_an_upward_import():
+    """The check can fail: analysis importing the report, the report importing the
+    campaign, the scale-out layer importing the command line."""
+    lg = {
+        "ionmd.analysis": {"ionmd.report"},
+        "ionmd.report": {"ionmd.campaign", "ionmd.analysis"},
+        "ionmd.scaleout": {"ionmd.cli"},
+        "ionmd.fileformat": {"ionmd.engine"},
+    }
+    assert upward_imports(lg) == [
+        "ionmd.analysis -> ionmd.report",
+        "ionmd.fileformat -> ionmd.engine",
+        "ionmd.report -> ionmd.campaign",
+        "ionmd.scaleout -> ionmd.cli",
+    ]
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_only_the_report_layer_imports_matplotlib():
+    """Figures are pages: matplotlib is imported by ionmd.report only
+    (calculators/_common.py only asks whether it is installed, to stub mace's
+    training plots, and imports nothing of it)."""
+    bad = [
+        name
+        for name, path in modules().items()
+        if not _under(name, "ionmd.report") and "matplotlib" in _third_party_imports(path)
     ]
     assert not bad, bad
 
 
-#: the analysis's pages: tables, text and HTML reports, figures, their style
-PAGES = {
-    f"ionmd.analysis.{m}"
-    for m in (
-        "tables", "report_text", "figures", "compare_page", "compare_figures",
-        "page_style", "pooled_table", "adaptive.figures", "adaptive.tables",
-    )
-}  # fmt: skip
-#: the two that make the numbers and then write the pages
-WRITERS = {"ionmd.analysis.pipeline", "ionmd.analysis.compare"}
+#: what writes a file: the atomic writers (ionmd.outputs) and the raw calls
+WRITES = ("write_text", "write_bytes", "savefig", "json.dump(", "mkdir(")
 
 
-def test_analysis_numbers_never_import_its_pages():
-    """Numbers (D, fits, verdicts, pooling, results.json) are computed without the
-    table renderer or the figures: a page shows numbers, never the reverse."""
+def test_analysis_writes_nothing():
+    """analysis returns typed results; results.json, figures and pages are written
+    by the report layer (ionmd.report.analysis_files, ionmd.report.compare)."""
     g = graph()
-    bad = [
-        f"{a} -> {b}"
-        for a, bs in g.items()
-        if _under(a, "ionmd.analysis") and a not in PAGES | WRITERS
-        for b in sorted(bs & PAGES)
-    ]
+    bad = [f"{a} -> ionmd.outputs" for a, bs in g.items()
+           if _under(a, "ionmd.analysis") and "ionmd.outputs" in bs]  # fmt: skip
+    for name, path in modules().items():
+        if _under(name, "ionmd.analysis"):
+            text = path.read_text()
+            bad += [f"{name}: {w}" for w in WRITES if w in text]
     assert not bad, bad
 
 
 def layer(name: str) -> str:
-    """A module's layer: its top-level package (or top-level module); a
-    ``__main__`` entry point (``python -m ...``) is command line."""
-    if name.endswith(".__main__"):
+    """A module's layer: its top-level package (or top-level module); ionmd's own
+    ``__main__`` (``python -m ionmd``) is command line. A package's ``__main__``
+    is that package's: ``python -m ionmd.scaleout`` would import the package
+    first, so a ``__main__`` there importing the command line is an upward
+    import."""
+    if name == "ionmd.__main__":
         return "ionmd.cli"
     return ".".join(name.split(".")[:2])
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from ionmd import log as ionmd_log
-from ionmd.analysis.pipeline import analyse_paths
+from ionmd.report.analysis_files import analyse_paths
 
 from .tiny import ionmd, keep_signal_handlers, write_config  # noqa: F401
 

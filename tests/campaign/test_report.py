@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from ionmd.analysis.tables import Table, html_table, markdown_table
 from ionmd.campaign.report import finish_reports
+from ionmd.report.tables import Table, html_table, markdown_table
 
 from .tiny import ionmd, keep_signal_handlers, write_config  # noqa: F401
 

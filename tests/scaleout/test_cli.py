@@ -6,18 +6,19 @@ import argparse
 
 import pytest
 
+from ionmd.cli import main as ionmd_main
 from ionmd.cli.executor_args import add_executor_arguments, executor_config_from_args
+from ionmd.cli.scaleout import main
 from ionmd.cli.status import register
 from ionmd.errors import InputError
-from ionmd.scaleout.__main__ import main
 
 
 def test_smoke_then_status(tmp_path, capsys):
     config = tmp_path / "exec.toml"
     config.write_text('[executor]\nkind = "threads"\nmax_workers = 2\n')
     args = ["smoke", str(tmp_path / "out"), "--batches", "2", "--sleep-s", "0"]
-    assert main([*args, "--executor-config", str(config)]) == 0
-    assert main(["status", str(tmp_path / "out")]) == 0
+    assert ionmd_main(["scaleout", *args, "--executor-config", str(config)]) == 0
+    assert main(["status", str(tmp_path / "out")]) == 0  # python -m ionmd.cli.scaleout
     text = capsys.readouterr().out
     assert "0 pending, 0 running, 3 done, 0 failed" in text
 

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ionmd.analysis.tables import Table
+from ionmd.report.tables import Table
 
 
 def _finite(x: Any) -> bool:

@@ -22,15 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.msd_figure import (
+from ionmd.analysis.material_summary import MaterialSummary
+from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
+from ionmd.outputs import atomic_output
+from ionmd.report.msd_figure import (
     draw_temperature,
     draw_threshold,
     key_handles,
     shade_windows,
 )
-from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
-from ionmd.analysis.report import MaterialResult
-from ionmd.outputs import atomic_output
 
 
 def _plt():
@@ -72,8 +72,8 @@ def figure_names(material_ids: Sequence[str]) -> list[str]:
     return [*names, "parity.png", "log_error.png"]
 
 
-def msd_figure(*, material: MaterialResult) -> Any:
-    """The MSD figure of one material (:mod:`ionmd.analysis.msd_figure`), open."""
+def msd_figure(*, material: MaterialSummary) -> Any:
+    """The MSD figure of one material (:mod:`ionmd.report.msd_figure`), open."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     cmap = plt.get_cmap("plasma")
@@ -91,7 +91,7 @@ def msd_figure(*, material: MaterialResult) -> Any:
     return fig
 
 
-def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+def plot_msd(*, material: MaterialSummary, out_dir: str | os.PathLike[str]) -> Path:
     fig = msd_figure(material=material)
     path = Path(out_dir) / _msd_name(material.material_id)
     _save(fig, path)
@@ -102,7 +102,7 @@ def plot_msd(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Pa
 ARRHENIUS_PAD_DECADES = 1.0
 
 
-def arrhenius_ylim(material: MaterialResult) -> tuple[float, float] | None:
+def arrhenius_ylim(material: MaterialSummary) -> tuple[float, float] | None:
     """The Arrhenius figure's D range: the measured points and the extrapolated
     value, ± :data:`ARRHENIUS_PAD_DECADES` (a 95 % band tens of decades wide is
     clipped, not allowed to squash the data into a line); None without a point."""
@@ -114,7 +114,7 @@ def arrhenius_ylim(material: MaterialResult) -> tuple[float, float] | None:
     return min(good) / pad, max(good) * pad
 
 
-def _draw_fit(ax: object, material: MaterialResult) -> None:
+def _draw_fit(ax: object, material: MaterialSummary) -> None:
     """The fit with its 95 % band to the extrapolation and the extrapolated point,
     their 95 % intervals in the legend (the band may run off the axis)."""
     fit = material.arrhenius
@@ -145,7 +145,7 @@ def _draw_fit(ax: object, material: MaterialResult) -> None:
     )
 
 
-def draw_arrhenius(*, material: MaterialResult) -> object:
+def draw_arrhenius(*, material: MaterialSummary) -> object:
     """The Arrhenius figure (matplotlib Figure, not saved): D(T) with 95 %
     intervals, the fit and its 95 % band, the extrapolated point; the y axis
     follows the points (:func:`arrhenius_ylim`)."""
@@ -181,19 +181,19 @@ def draw_arrhenius(*, material: MaterialResult) -> object:
     return fig
 
 
-def plot_arrhenius(*, material: MaterialResult, out_dir: str | os.PathLike[str]) -> Path:
+def plot_arrhenius(*, material: MaterialSummary, out_dir: str | os.PathLike[str]) -> Path:
     """:func:`draw_arrhenius` saved as ``arrhenius_<id>.png``."""
     path = Path(out_dir) / _arrhenius_name(material.material_id)
     _save(draw_arrhenius(material=material), path)
     return path
 
 
-def _compared(materials: list[MaterialResult]) -> list[MaterialResult]:
+def _compared(materials: list[MaterialSummary]) -> list[MaterialSummary]:
     return [m for m in materials if math.isfinite(m.log10_error)]
 
 
 def plot_parity(
-    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+    *, materials: list[MaterialSummary], out_dir: str | os.PathLike[str]
 ) -> Path | None:
     ms = _compared(materials)
     if not ms:
@@ -247,7 +247,7 @@ def plot_parity(
 
 
 def plot_log_error(
-    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+    *, materials: list[MaterialSummary], out_dir: str | os.PathLike[str]
 ) -> Path | None:
     ms = sorted(_compared(materials), key=lambda m: m.sigma_exp_mS_cm or 0.0)
     if not ms:
@@ -279,7 +279,7 @@ def plot_log_error(
 
 
 def write_figures(
-    *, materials: list[MaterialResult], out_dir: str | os.PathLike[str]
+    *, materials: list[MaterialSummary], out_dir: str | os.PathLike[str]
 ) -> list[Path]:
     """All figures into ``out_dir``; returns their paths."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)

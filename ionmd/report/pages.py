@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ionmd.analysis.page_style import page_head, wide
-from ionmd.analysis.tables import Section, Table, html_table, markdown_table
 from ionmd.outputs import write_text_atomic
+from ionmd.report.page_style import page_head, wide
+from ionmd.report.tables import Section, Table, html_table, markdown_table
 
 
 def _f(x: Any, fmt: str = ".3g") -> str:
@@ -211,8 +211,8 @@ def _adaptive_section(doc: dict[str, Any] | None, out: Path) -> Section | None:
     its figures that are in ``out``; None for a study campaign."""
     if doc is None or not isinstance(doc.get("adaptive"), dict):
         return None
-    from ionmd.analysis.adaptive.figures import adaptive_figure_names
-    from ionmd.analysis.adaptive.tables import adaptive_section
+    from ionmd.report.adaptive_figures import adaptive_figure_names
+    from ionmd.report.adaptive_tables import adaptive_section
 
     a = doc["adaptive"]
     names = [n for n in adaptive_figure_names(a) if (out / n).is_file()]
@@ -299,13 +299,13 @@ def write_text_reports(
     The first screen: the verdict per material (:mod:`ionmd.analysis.verdict`),
     the materials table and the summary; below, folded, ``preface`` (what it was
     made with: model, protocol, device); then, for an adaptive campaign, its
-    section (:mod:`ionmd.analysis.adaptive.tables`: decision log, timeline, MSD
+    section (:mod:`ionmd.report.adaptive_tables`: decision log, timeline, MSD
     curves) before the rest of the analysis.
     """
     out = Path(out_dir)
     title = "ionmd analysis" if doc is not None else "ionmd campaign"
     tables = _tables(doc) if doc is not None else []
-    from ionmd.analysis.pooled_table import pooled_table
+    from ionmd.report.pooled_table import pooled_table
 
     for key, word in (("pooled_replicas", "replica"), ("pooled_orderings", "ordering")):
         if doc is not None and doc.get(key):

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ionmd.analysis.compare_figures import Figure
-from ionmd.analysis.page_style import page_head, wide
-from ionmd.analysis.tables import Table, html_table, markdown_table
 from ionmd.outputs import write_text_atomic
+from ionmd.report.compare_figures import Figure
+from ionmd.report.page_style import page_head, wide
+from ionmd.report.tables import Table, html_table, markdown_table
 
 TITLE = "ionmd model comparison"
 
@@ -258,7 +258,7 @@ MADE_WITH = "Made with: each model's and protocol's parameters"
 
 
 def write_html(doc: Mapping[str, Any], *, out: Path, figures: Sequence[Figure]) -> None:
-    from ionmd.analysis.report_text import _image_src
+    from ionmd.report.pages import _image_src
 
     e = html.escape
     h = [*page_head(TITLE), "<div class='answer'><h2>σ(300 K) per material and model</h2>"]

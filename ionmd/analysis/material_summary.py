@@ -1,24 +1,25 @@
-"""One material's analysed numbers over its temperatures (what results.json's
-``materials.<id>`` is written from, :mod:`ionmd.analysis.report`); its own module
-so that the modules that read it (requested, figures) need not import the report
-that writes it."""
+"""One material's analysed numbers over its temperatures (made by
+:func:`ionmd.analysis.summarise.summarise_material`; results.json's
+``materials.<id>`` is written from it by :mod:`ionmd.report.results_json`); its
+own module so that the modules that read it (requested, the figures) need not
+import the code that makes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ionmd.analysis.arrhenius import ArrheniusFit
-from ionmd.analysis.diffusion import TemperatureResult
+from ionmd.analysis.diffusion import DiffusionResult
 from ionmd.analysis.fit_temperatures import fit_use
 
 
 @dataclass(kw_only=True)
-class MaterialResult:
+class MaterialSummary:
     """One material over its temperatures (sorted by T)."""
 
     material_id: str
     formula: str
-    temperatures: list[TemperatureResult]
+    temperatures: list[DiffusionResult]
     arrhenius: ArrheniusFit | None
     extrapolate_K: float
     D_extrap_cm2_s: float
@@ -38,13 +39,18 @@ class MaterialResult:
     prediction: bool = True
     prediction_reason: str = ""
 
+    def fit_use_per_temperature(self) -> list[tuple[bool, str]]:
+        """Each temperature's (used in the fit, why); the study's rule for a
+        summary built without one."""
+        return self.fit_use or fit_use(self.temperatures)
+
     @property
     def used_in_fit_K(self) -> list[float]:
         """The temperatures in the Arrhenius fit."""
         return [
             float(r.temperature_K)
             for r, (used, _) in zip(
-                self.temperatures, self.fit_use or fit_use(self.temperatures), strict=True
+                self.temperatures, self.fit_use_per_temperature(), strict=True
             )
             if used
         ]
@@ -81,4 +87,4 @@ class MaterialResult:
         )
 
 
-__all__ = ["MaterialResult"]
+__all__ = ["MaterialSummary"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.diffusion import TemperatureResult, fit_window
+from ionmd.analysis.diffusion import DiffusionResult, fit_window
 
 #: cm²/s → Å²/ps
 _CM2_S_TO_A2_PS = 1e4
@@ -40,7 +40,7 @@ class FitLines:
     hi_A2: np.ndarray | None
 
 
-def fit_lines(*, result: TemperatureResult) -> FitLines | None:
+def fit_lines(*, result: DiffusionResult) -> FitLines | None:
     """The fitted line 6 D t + c and its 95 % band over the fit window (module
     doc); None for a fit on fewer than three axes or a window under two lags."""
     lag = np.asarray(result.lag_ps, dtype=np.float64)
@@ -64,7 +64,7 @@ def fit_lines(*, result: TemperatureResult) -> FitLines | None:
     )
 
 
-def framework_on_li_lags(*, result: TemperatureResult) -> np.ndarray | None:
+def framework_on_li_lags(*, result: DiffusionResult) -> np.ndarray | None:
     """The framework MSD ``(L,)`` on the Li lags ``result.lag_ps``, or None.
 
     From framework positions it is measured on those very lags. An engine run file
@@ -89,21 +89,21 @@ def framework_on_li_lags(*, result: TemperatureResult) -> np.ndarray | None:
     )
 
 
-def window_ps(*, result: TemperatureResult) -> tuple[float, float] | None:
+def window_ps(*, result: DiffusionResult) -> tuple[float, float] | None:
     """(first, last) lag of the fit window, ps; None when it holds no lag."""
     lag = np.asarray(result.lag_ps, dtype=np.float64)
     sel = fit_window(lag_ps=lag, start_ps=result.fit_start_ps)
     return (float(lag[sel][0]), float(lag[sel][-1])) if sel.any() else None
 
 
-def shade_windows(ax: Any, *, results: list[TemperatureResult]) -> None:
+def shade_windows(ax: Any, *, results: list[DiffusionResult]) -> None:
     """Each distinct fit window once, grey (temperatures analysed alike share one)."""
     windows = {w for r in results if (w := window_ps(result=r)) is not None}
     for lo, hi in sorted(windows):
         ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0, zorder=0)
 
 
-def draw_temperature(ax: Any, *, result: TemperatureResult, colour: Any) -> None:
+def draw_temperature(ax: Any, *, result: DiffusionResult, colour: Any) -> None:
     """One temperature on the MSD axes: band, fitted line, Li and framework curves."""
     fit = fit_lines(result=result)
     if fit is not None:

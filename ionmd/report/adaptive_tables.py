@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ionmd.analysis.tables import Section, Table
+from ionmd.report.tables import Section, Table
 
 SECTION_TITLE = "Adaptive protocol"
 

@@ -1,5 +1,5 @@
 """The adaptive protocol's figures (matplotlib, Agg; conventions of
-:mod:`ionmd.analysis.figures`).
+:mod:`ionmd.report.figures`).
 
 - ``adaptive_timeline.png``: one bar per system on the batch clock (ps of simulated
   batch time: step × time step), coloured by how it ended, a tick at each
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ionmd.analysis.figures import _plt, _safe, _save
 from ionmd.errors import InputError
 from ionmd.fileformat import list_systems, read_system
+from ionmd.report.figures import _plt, _safe, _save
 
 TIMELINE_NAME = "adaptive_timeline.png"
 #: outcome → colour (the timeline's and the MSD figure's stop markers)
