@@ -236,7 +236,7 @@ def measure(table: Table, rule: str, *, analysis: bool = True) -> dict:
 
 
 def _ms(pair: tuple[float, float]) -> str:
-    return f"{pair[0]:+.3f} ± {pair[1]:.3f}"
+    return "–" if math.isnan(pair[0]) else f"{pair[0]:+.3f} ± {pair[1]:.3f}"
 
 
 def row(scenario: str, rule: str, m: dict) -> str:

@@ -18,9 +18,9 @@ accumulator's estimate) to 14 % (the analysis's least squares), whatever the
 stopping rule; the diffusive runs together are within 1–3 % of the truth
 (``python -m benchmarks.adaptive_stopping_bias``, docs/adaptive.md "Which
 temperatures are fitted"). The shape test that keeps ``caged`` out looks at the
-log-log slope, which at the boundary is ≥ 0.7 for every hopping run (the split
-selects nothing there; it does select where a run sees only a few hops, on the
-vibrational plateau, and those runs' intervals are wide).
+log-log slope, which calls no hopping run caged at the boundary or above (the
+split selects nothing there; it does select where a run sees only a few hops
+on the vibrational plateau, and those runs' intervals are wide).
 
 How many reached the target (``reached_K``, adaptive.json's ``reliable_K``) is
 still reported: it is the study's reliability count (20 Å² Li MSD).
