@@ -26,11 +26,12 @@ than a *caged* one (colder ions do not leave the cage either), or colder than a
 *slow_diffusive* one whose D's upper bound still needs longer than
 ``max_duration_ps`` to reach the target (t = target / 6D: colder ones are
 slower still); while fewer than ``min_reliable_temperatures`` can still
-enter the fit set (below), the missing ones are added (up by ``temperature_step_K`` when the
-hottest stable one is not enough, never to or above a melt nor above
-``max_temperature_K``; between the hottest stable one and the melt; down, only
-below a reliable one, or below the lowest melt when every temperature melted,
-and not under ``min_temperature_K``). With nothing left to run it is *resolved*
+enter the fit set (below), the missing ones are added (up by
+``temperature_step_K`` when the hottest stable one is not enough, never to or
+above a melt nor above ``max_temperature_K``; between the hottest stable one
+and the melt; down, only below a reliable one, or below the lowest melt when
+every temperature melted, and not under ``min_temperature_K``). With nothing
+left to run it is *resolved*
 when its fit set has enough temperatures and σ(300 K)'s 95 % interval from the
 Arrhenius fit over them is narrower than ``target_sigma300_log10_ci``, else a
 temperature is added if one may be, else it is *unresolved*, with the reason in
@@ -355,7 +356,8 @@ def plan_material(
 
 
 def _fitted_words(fitted: Sequence[float], reached: Sequence[float]) -> str:
-    """ "4 temperatures fitted (800, 900, 1000, 1100 K; 3 reached 20 Å²)"."""
+    """The resolved line's count, e.g. "4 temperatures fitted (800, 900, 1000,
+    1100 K; 3 reached the target)"."""
     return (
         f"{len(fitted)} temperatures fitted ({_temps(fitted)} K; {len(reached)} "
         "reached the target)"
