@@ -39,6 +39,9 @@ class CountedTemperatures:
     counted_K: tuple[float, ...]
     why_not: Mapping[float, str] = field(default_factory=dict)
     why_counted: Mapping[float, str] = field(default_factory=dict)
+    #: one note on the set as a whole ("": none), e.g. that the protocol decided on
+    #: another set (an adaptive.json written before the fit-set rule)
+    note: str = ""
     protocol: str = "adaptive"
 
 
@@ -94,6 +97,8 @@ def fit_notes(
         for r, (used, why) in zip(temps, use, strict=True)
         if not used
     ]
+    if counted and counted.note:
+        notes.append(counted.note)
     analysed = [float(r.temperature_K) for r in temps]
     for T in counted.counted_K if counted else ():
         if _near(T, analysed) is None:

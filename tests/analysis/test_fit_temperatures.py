@@ -206,3 +206,15 @@ def test_a_counted_temperature_without_a_result_is_noted():
     assert any(
         "1200 K fitted by the adaptive protocol but not analysed" in n for n in m.notes
     )
+
+
+def test_a_file_from_before_the_fit_set_says_the_protocol_decided_on_another_set(
+    tmp_path,
+):
+    """An adaptive.json with slow_diffusive outcomes but no fit_K (its judge
+    decided on reliable_K): the fit uses today's set and a note says so."""
+    run = adaptive_run_dir(tmp_path, _doc(_NEW))  # materials: reliable_K only
+    doc = analyze_run_dir(run, settings=DiffusionSettings(use_kinisi=False), figures=False)
+    m = doc["materials"][MID]
+    assert m["arrhenius_temperatures_K"] == [850.0, 900.0, 1000.0, 1100.0]
+    assert any("predates the fit set" in n for n in m["notes"]), m["notes"]

@@ -50,6 +50,25 @@ def _why(s: Mapping[str, Any], *, members: FitSet) -> str:
     return f"{why}: {reason}" if reason else why
 
 
+def _old_file_note(material: Mapping[str, Any], members: FitSet) -> str:
+    """A note when the file predates ``fit_K`` and its protocol decided on another
+    set (its ``reliable_K``) than the one fitted now; else ""."""
+    if "fit_K" in material or material.get("status") not in ("resolved", "unresolved"):
+        return ""
+    decided = sorted(float(t) for t in material.get("reliable_K") or [])
+    if decided == list(members.fit_K):
+        return ""
+    return (
+        f"adaptive.json predates the fit set: the protocol decided on {_temps(decided)} K "
+        f"(reliable_K), the fit uses every diffusive temperature below any melt "
+        f"({_temps(members.fit_K)} K), so its sigma300_log10_ci is not this fit's"
+    )
+
+
+def _temps(values: Any) -> str:
+    return ", ".join(f"{t:g}" for t in values) or "none"
+
+
 def material_fit_set(doc: Mapping[str, Any], material_id: str) -> FitSet:
     """The fit set of one material of a checked adaptive.json, from its systems'
     outcomes (the judge's definition)."""
@@ -73,6 +92,7 @@ def adaptive_counted(doc: Mapping[str, Any]) -> dict[str, CountedTemperatures]:
         fitted = {float(s["temperature_K"]) for s in own} & set(members.fit_K)
         out[mid] = CountedTemperatures(
             counted_K=members.fit_K,
+            note=_old_file_note(doc["materials"][mid], members),
             why_counted={
                 float(s["temperature_K"]): _WHY_FITTED[s["outcome"]]
                 for s in own
