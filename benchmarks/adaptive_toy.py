@@ -133,10 +133,10 @@ def _report(args: argparse.Namespace, walls: dict[str, float]) -> str:
         f"max {args.max_duration_ps:g} ps; batch capacity {args.capacity_systems} systems",
         "",
         "| material | study: reliable T (K) | adaptive: reliable T (K) "
-        "| adaptive verdict |",
-        "|---|---|---|---|",
+        "| adaptive: fitted T (K) | adaptive verdict |",
+        "|---|---|---|---|---|",
     ]
-    n_ok = {"study": 0, "adaptive": 0}
+    n_ok = {"study": 0, "adaptive": 0, "resolved": 0}
     for mid in sorted(set(study_rel) | set(adapt_rel)):
         s = sorted(T for T, r in study_rel.get(mid, {}).items() if r["reliable"])
         # the loop's own count: reliable, framework intact, below any melt
@@ -144,8 +144,11 @@ def _report(args: argparse.Namespace, walls: dict[str, float]) -> str:
         n_ok["study"] += len(s) >= args.min_reliable
         n_ok["adaptive"] += len(a) >= args.min_reliable
         m = state["materials"].get(mid, {})
+        n_ok["resolved"] += m.get("status") == "resolved"
+        # the fit set (diffusive, below any melt): what σ(300 K) is fitted over
+        f = sorted(m.get("fit_K") or [])
         lines.append(
-            f"| {mid} | {_t(s)} ({len(s)}) | {_t(a)} ({len(a)}) | "
+            f"| {mid} | {_t(s)} ({len(s)}) | {_t(a)} ({len(a)}) | {_t(f)} ({len(f)}) | "
             f"{m.get('status', '?')}: {m.get('reason', '')} |"
         )
     occ = state.get("occupancy_mean")
@@ -153,7 +156,8 @@ def _report(args: argparse.Namespace, walls: dict[str, float]) -> str:
     lines += [
         "",
         f"materials reliable at >= {args.min_reliable} temperatures: study "
-        f"{n_ok['study']}, adaptive {n_ok['adaptive']} of {len(MATERIALS)}",
+        f"{n_ok['study']}, adaptive {n_ok['adaptive']} of {len(MATERIALS)}; "
+        f"adaptive resolved {n_ok['resolved']}",
         f"atom-steps: study {study_cost:.3g}, adaptive {state['atom_steps']:.3g} "
         f"(ratio {state['atom_steps'] / study_cost:.2f})",
         f"wall: study {walls['study']:.0f} s, adaptive {walls['adaptive']:.0f} s",

@@ -79,7 +79,11 @@ KEY_HELP: dict[str, tuple[str, str]] = {
     "temperature_step_K": ("K", "adaptive: step of an added temperature"),
     "max_temperature_K": ("K", "adaptive: no temperature above this"),
     "min_temperature_K": ("K", "adaptive: no temperature below this"),
-    "min_reliable_temperatures": ("–", "adaptive: reliable temperatures a material needs"),
+    "min_reliable_temperatures": (
+        "–",
+        "adaptive: temperatures a material needs in its fit set (diffusive: reliable "
+        "or slow_diffusive, below any melt)",
+    ),
     "target_sigma300_log10_ci": (
         "decades",
         "adaptive: resolved when σ(300 K)'s interval is narrower",

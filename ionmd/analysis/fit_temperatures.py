@@ -5,13 +5,14 @@
   (:mod:`ionmd.numerics.unwrap_check`), whether or not its Li MSD reached
   20 Å² — the study fitted all five temperatures it ran and its numbers, which
   the audit reproduced, rest on that choice.
-- **Adaptive protocol**: exactly the temperatures the protocol counted for the
-  material (adaptive.json's ``reliable_K``: reliable, below any melt), so the
+- **Adaptive protocol**: exactly the protocol's fit set for the material
+  (:func:`ionmd.analysis.fit_set.fit_set`, the definition its judge uses: every
+  diffusive temperature, reliable or slow_diffusive, below any melt), so the
   σ(300 K) reported is the one that resolved it (same points, same function,
   :func:`ionmd.analysis.extrapolation.extrapolate_D`). A temperature it did not
-  count (slow-diffusive or caged, above a melt, melted, cancelled, failed) is left out with
-  the protocol's reason. The analysis' own checks still apply on top (a
-  framework that the analysis finds mobile, a D that is not finite).
+  fit (caged, above a melt, melted, cancelled, failed) is left out with the
+  protocol's reason. The analysis' own checks still apply on top (a framework
+  that the analysis finds mobile, a D that is not finite, frames too far apart).
 """
 
 from __future__ import annotations
@@ -24,16 +25,23 @@ from ionmd.analysis.diffusion import DiffusionResult
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2
 
 STUDY_REASON = "study protocol: framework intact (every such run is fitted)"
-ADAPTIVE_REASON = "counted by the adaptive protocol (reliable_K: reliable, below any melt)"
+ADAPTIVE_REASON = (
+    "fitted by the adaptive protocol (diffusive: reliable or slow_diffusive, below "
+    "any melt)"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
 class CountedTemperatures:
-    """The temperatures a protocol counts for one material and, for the others
-    it ran, why not (temperature → reason)."""
+    """The temperatures a protocol fits for one material, why each (temperature →
+    reason; default :data:`ADAPTIVE_REASON`) and, for the others it ran, why not."""
 
     counted_K: tuple[float, ...]
     why_not: Mapping[float, str] = field(default_factory=dict)
+    why_counted: Mapping[float, str] = field(default_factory=dict)
+    #: one note on the set as a whole ("": none), e.g. that the protocol decided on
+    #: another set (an adaptive.json written before the fit-set rule)
+    note: str = ""
     protocol: str = "adaptive"
 
 
@@ -66,11 +74,12 @@ def fit_use(
         elif counted is None:
             out.append((True, STUDY_REASON))
         elif _near(T, counted.counted_K) is not None:
-            out.append((True, ADAPTIVE_REASON))
+            key = _near(T, list(counted.why_counted))
+            out.append((True, ADAPTIVE_REASON if key is None else counted.why_counted[key]))
         else:
             key = _near(T, list(counted.why_not))
-            why = counted.why_not[key] if key is not None else "not among its reliable_K"
-            out.append((False, f"not counted by the adaptive protocol: {why}"))
+            why = counted.why_not[key] if key is not None else "not in its fit set"
+            out.append((False, f"not fitted by the adaptive protocol: {why}"))
     return out
 
 
@@ -88,11 +97,13 @@ def fit_notes(
         for r, (used, why) in zip(temps, use, strict=True)
         if not used
     ]
+    if counted and counted.note:
+        notes.append(counted.note)
     analysed = [float(r.temperature_K) for r in temps]
     for T in counted.counted_K if counted else ():
         if _near(T, analysed) is None:
             notes.append(
-                f"{T:g} K counted by the adaptive protocol but not analysed: the fit "
+                f"{T:g} K fitted by the adaptive protocol but not analysed: the fit "
                 "lacks it"
             )
     return notes

@@ -69,6 +69,7 @@ for a 1,000 ps run on the default grid (26 lags in the window), one CPU core.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -186,6 +187,38 @@ def overlap_matrix(
             )
             s[q, p], m[q, p] = s[p, q], m[p, q]
     return s, m
+
+
+@functools.lru_cache(maxsize=64)
+def _overlap_cached(
+    lag: bytes, n_origins: bytes, run_ps: float, spacing: bytes | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overlap_matrix` of a lag grid given as bytes (float64, int64,
+    float64), read-only: it depends on the grid alone, which every system of a
+    batch at one chunk shares (and the adaptive judge asks again each chunk)."""
+    s, m = overlap_matrix(
+        lag_ps=np.frombuffer(lag, dtype=np.float64),
+        n_origins=np.frombuffer(n_origins, dtype=np.int64),
+        run_ps=run_ps,
+        origin_spacing_ps=None if spacing is None else np.frombuffer(spacing),
+    )
+    s.setflags(write=False)
+    m.setflags(write=False)
+    return s, m
+
+
+def _overlap(
+    *, lag_ps: np.ndarray, n_origins: np.ndarray, run_ps: float, spacing_ps: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overlap_matrix`, remembered per lag grid (:func:`_overlap_cached`)."""
+    return _overlap_cached(
+        np.ascontiguousarray(lag_ps, dtype=np.float64).tobytes(),
+        np.ascontiguousarray(n_origins, dtype=np.int64).tobytes(),
+        float(run_ps),
+        None
+        if spacing_ps is None
+        else np.ascontiguousarray(spacing_ps, dtype=np.float64).tobytes(),
+    )
 
 
 def _gls(x: np.ndarray, y: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,9 +366,7 @@ def estimate_diffusion(
     if x.size < 2:
         return _unfitted(D=float("nan"), **window)
     spacing = None if origin_spacing_ps is None else np.asarray(origin_spacing_ps)[sel]
-    s, m = overlap_matrix(
-        lag_ps=x, n_origins=n_o[sel], run_ps=float(run_ps), origin_spacing_ps=spacing
-    )
+    s, m = _overlap(lag_ps=x, n_origins=n_o[sel], run_ps=run_ps, spacing_ps=spacing)
     fit = _fit(x=x, y=y, s=s, m=m, n_ions=n_ions, **model)
     if fit is None:  # nothing moved: D is 0 and nothing bounds it from below yet
         return _unfitted(D=0.0, **window)

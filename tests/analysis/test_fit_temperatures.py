@@ -1,7 +1,10 @@
 """Issue 20, one set of temperatures: an adaptive campaign's results.json fits
-exactly the temperatures its protocol counted (``reliable_K``), says per
-temperature whether and why it entered the fit, and the judge's σ(300 K)
-interval is the report's for the same points (one function both use)."""
+exactly the temperatures its protocol fits (every diffusive one, reliable or
+slow_diffusive, below any melt: :func:`ionmd.analysis.fit_set.fit_set`, which
+the judge calls too), says per temperature whether and why it entered the fit,
+and the judge's σ(300 K) interval is the report's for the same points (one
+function both use). An old adaptive.json (``reliable_K`` only, short runs named
+``sub_diffusive``) still reads, and fits its ``reliable_K``."""
 
 import math
 
@@ -30,10 +33,10 @@ _SYSTEMS = {
 MID = "toy-x"
 
 
-def _doc() -> dict:
+def _doc(runs: dict | None = None) -> dict:
     doc = adaptive_doc()
     systems = {}
-    for T, (outcome, msd, melted) in _SYSTEMS.items():
+    for T, (outcome, msd, melted) in (runs or _SYSTEMS).items():
         systems[system_key(MID, T)] = {
             "material_id": MID,
             "temperature_K": T,
@@ -46,6 +49,7 @@ def _doc() -> dict:
                 "run_ps": 100.0,
                 "msd_A2": msd,
                 "D_cm2_s": msd / 600.0 * 1e-4,
+                "D_ci95_cm2_s": [msd / 600.0 * 1e-4 / 1.5, msd / 600.0 * 1e-4 * 1.5],
                 "framework_msd_A2": 5.2 if melted else 0.3,
             },
         }
@@ -74,11 +78,49 @@ def test_adaptive_results_fit_only_the_counted_temperatures(tmp_path):
         for t in m["temperatures"]
     }
     assert [T for T, (u, _) in use.items() if u] == [900.0, 1000.0, 1100.0]
-    assert "reliable_K" in use[900.0][1]
-    assert "sub-diffusive" in use[800.0][1]
+    assert "Li MSD reached the target" in use[900.0][1]
+    assert "sub-diffusive" in use[800.0][1]  # an old file's name: read as caged
     assert "above the melt at 1200 K" in use[1300.0][1]
     assert "melt" in use[1200.0][1]  # the analysis's check or the protocol's word
     assert m["sigma_300K_mS_cm"] is not None and m["arrhenius_prediction"] is True
+
+
+# a campaign after the fit-set rule: 850 K slow but diffusive (fitted, its own
+# interval), 800 K caged (not), 1250 K slow_diffusive above the 1200 K melt (not)
+_NEW = {
+    800.0: ("caged", 4.0, False),
+    850.0: ("slow_diffusive", 12.0, False),
+    **{T: v for T, v in _SYSTEMS.items() if T != 800.0},
+    1250.0: ("slow_diffusive", 15.0, False),
+}
+
+
+def test_a_slow_diffusive_temperature_is_fitted_by_the_judge_and_the_report(tmp_path):
+    """The judge's fit set (its σ(300 K) width and resolve decision) and
+    results.json's fitted temperatures are one set, by one definition, and it
+    holds the slow_diffusive temperature below the melt."""
+    from ionmd.campaign.adaptive.judge import plan_material
+    from ionmd.campaign.adaptive.settings import AdaptiveSettings
+
+    adoc = _doc(_NEW)
+    settings = AdaptiveSettings(min_reliable_temperatures=3, target_sigma300_log10_ci=99.0)
+    plan = plan_material(adoc["systems"], settings=settings, allow_add=False)
+    assert plan.fit_K == [850.0, 900.0, 1000.0, 1100.0]
+    assert plan.reliable_K == [900.0, 1000.0, 1100.0]  # reached the target: reported
+    assert plan.status == "resolved" and "4 temperatures fitted" in plan.reason
+    adoc["materials"][MID] |= {"fit_K": plan.fit_K, "reliable_K": plan.reliable_K}
+    run = adaptive_run_dir(tmp_path, adoc)
+    doc = analyze_run_dir(run, settings=DiffusionSettings(use_kinisi=False), figures=False)
+    m = doc["materials"][MID]
+    assert m["arrhenius_temperatures_K"] == plan.fit_K
+    assert doc["adaptive"]["materials"][MID]["fit_K"] == plan.fit_K
+    assert doc["adaptive"]["materials"][MID]["reliable_K"] == plan.reliable_K
+    use = {t["temperature_K"]: t for t in m["temperatures"]}
+    assert use[850.0]["used_in_fit"]
+    assert "slow_diffusive" in use[850.0]["used_in_fit_reason"]
+    assert not use[800.0]["used_in_fit"] and "caged" in use[800.0]["used_in_fit_reason"]
+    assert not use[1250.0]["used_in_fit"]
+    assert "above the melt at 1200 K" in use[1250.0]["used_in_fit_reason"]
 
 
 def _result(T: float, D: float, ci: tuple[float, float]) -> DiffusionResult:
@@ -163,5 +205,17 @@ def test_a_counted_temperature_without_a_result_is_noted():
     m = summarise_material(results=rs, counted=counted)
     assert m.used_in_fit_K == [900.0, 1000.0, 1100.0]
     assert any(
-        "1200 K counted by the adaptive protocol but not analysed" in n for n in m.notes
+        "1200 K fitted by the adaptive protocol but not analysed" in n for n in m.notes
     )
+
+
+def test_a_file_from_before_the_fit_set_says_the_protocol_decided_on_another_set(
+    tmp_path,
+):
+    """An adaptive.json with slow_diffusive outcomes but no fit_K (its judge
+    decided on reliable_K): the fit uses today's set and a note says so."""
+    run = adaptive_run_dir(tmp_path, _doc(_NEW))  # materials: reliable_K only
+    doc = analyze_run_dir(run, settings=DiffusionSettings(use_kinisi=False), figures=False)
+    m = doc["materials"][MID]
+    assert m["arrhenius_temperatures_K"] == [850.0, 900.0, 1000.0, 1100.0]
+    assert any("predates the fit set" in n for n in m["notes"]), m["notes"]

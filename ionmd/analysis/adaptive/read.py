@@ -117,7 +117,7 @@ def _check_material(mid: str, m: Any) -> None:
     m = _table(m, where)
     _text(m.get("status"), f"{where}.status")
     _text(m.get("reason"), f"{where}.reason", optional=True)
-    for name in ("temperatures_K", "reliable_K", "melted_K"):
+    for name in ("temperatures_K", "fit_K", "reliable_K", "melted_K"):
         values = m.get(name) or []
         if not isinstance(values, list):
             raise _BadError(f"{where}.{name} is not a list")

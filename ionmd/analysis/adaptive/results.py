@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ionmd.analysis.adaptive.counted import material_fit_set
 from ionmd.analysis.adaptive.read import SYSTEM_EVENTS
 
 
@@ -73,7 +74,9 @@ def _system(key: str, s: dict[str, Any], events: list, dt_fs: float) -> dict[str
     }
 
 
-def _material(mid: str, m: dict[str, Any], events: list, dt_fs: float) -> dict[str, Any]:
+def _material(
+    mid: str, m: dict[str, Any], *, doc: dict[str, Any], events: list, dt_fs: float
+) -> dict[str, Any]:
     """The material's status and the decisions taken on the material as a whole
     (temperatures added, the material done)."""
     own = [
@@ -86,6 +89,8 @@ def _material(mid: str, m: dict[str, Any], events: list, dt_fs: float) -> dict[s
         "status": m["status"],
         "reason": m.get("reason"),
         "temperatures_K": [float(t) for t in m.get("temperatures_K") or []],
+        # recomputed by the judge's definition (an old file has no fit_K)
+        "fit_K": list(material_fit_set(doc, mid).fit_K),
         "reliable_K": [float(t) for t in m.get("reliable_K") or []],
         "melted_K": [float(t) for t in m.get("melted_K") or []],
         "sigma300_log10_ci": m.get("sigma300_log10_ci"),
@@ -121,7 +126,7 @@ def adaptive_results(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
                 k: _system(k, s, by_key.get(k, []), dt_fs) for k, s in systems.items()
             },
             "materials": {
-                mid: _material(mid, m, events, dt_fs)
+                mid: _material(mid, m, doc=doc, events=events, dt_fs=dt_fs)
                 for mid, m in (doc.get("materials") or {}).items()
             },
         }

@@ -25,15 +25,21 @@ temperatures at or above a melt are cancelled; queued or running ones colder
 than a *caged* one (colder ions do not leave the cage either), or colder than a
 *slow_diffusive* one whose D's upper bound still needs longer than
 ``max_duration_ps`` to reach the target (t = target / 6D: colder ones are
-slower still); while fewer than ``min_reliable_temperatures`` can still be
-reliable, the missing ones are added (up by ``temperature_step_K`` when the
-hottest stable one is not enough, never to or above a melt nor above
-``max_temperature_K``; between the hottest stable one and the melt; down, only
-below a reliable one, or below the lowest melt when every temperature melted,
-and not under ``min_temperature_K``). With nothing left to run it is *resolved*
-when it has enough reliable temperatures and σ(300 K)'s 95 % interval from the
-Arrhenius fit is narrower than ``target_sigma300_log10_ci``, else a temperature
-is added if one may be, else it is *unresolved*, with the reason in one line.
+slower still); while fewer than ``min_reliable_temperatures`` can still
+enter the fit set (below), the missing ones are added (up by
+``temperature_step_K`` when the hottest stable one is not enough, never to or
+above a melt nor above ``max_temperature_K``; between the hottest stable one
+and the melt; down, only below a reliable one, or below the lowest melt when
+every temperature melted, and not under ``min_temperature_K``). With nothing
+left to run it is *resolved*
+when its fit set has enough temperatures and σ(300 K)'s 95 % interval from the
+Arrhenius fit over them is narrower than ``target_sigma300_log10_ci``, else a
+temperature is added if one may be, else it is *unresolved*, with the reason in
+one line. The fit set (:func:`ionmd.analysis.fit_set.fit_set`, the analysis's
+one definition too) is every *diffusive* temperature below any melt: reliable
+or slow_diffusive, each with its own interval. Counting only the reliable ones
+would select D's upward fluctuations (a run is reliable because its own MSD
+reached the target); how many reached it is still kept (``reliable_K``).
 
 ``sub_diffusive`` is the name an adaptive.json written before this split gives
 to both (it is read, and counts as caged).
@@ -48,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from ionmd.analysis.fit_set import FIT_OUTCOMES, fit_set
 from ionmd.analysis.reliability import (
     FRAMEWORK_MSD_THRESHOLD_A2,
     framework_growth_A2,
@@ -271,7 +278,9 @@ class MaterialPlan:
     status: str = "running"  # resolved / unresolved when done
     reason: str = ""
     sigma300_log10_ci: float | None = None
-    #: the temperatures that count (reliable, and below any melt)
+    #: the temperatures fitted: diffusive (reliable or slow_diffusive), below any melt
+    fit_K: list[float] = field(default_factory=list)
+    #: those of them whose Li MSD reached the target (the study's count)
     reliable_K: list[float] = field(default_factory=list)
 
 
@@ -297,44 +306,43 @@ def plan_material(
     t_sub, why_sub = _colder_blocked(by_T, settings=s)
     plan.cancel = _cancellations(by_T, t_melt=t_melt, t_sub=t_sub, why_sub=why_sub)
     outcome = _outcomes(by_T, cancel=plan.cancel, t_melt=t_melt)
-    reliable = sorted(T for T, o in outcome.items() if o == "reliable")
-    plan.reliable_K = reliable
+    members = fit_set(outcome)
+    fitted, plan.reliable_K = list(members.fit_K), list(members.reached_K)
+    plan.fit_K = fitted
     pending = [T for T, o in outcome.items() if o in PENDING]
-    # a pending temperature can still become reliable unless it is at or above a
+    # a pending temperature can still enter the fit unless it is at or above a
     # melt, or colder than one that blocks the colder ones (caged, or too slow)
-    can_still = len(reliable) + len([T for T in pending if t_sub < T < t_melt])
+    can_still = len(fitted) + len([T for T in pending if t_sub < T < t_melt])
     if pending:
         if allow_add and can_still < s.min_reliable_temperatures:
-            why = "a melt leaves too few" if melted else "too few can be reliable"
+            why = "a melt leaves too few" if melted else "too few can be fitted"
             orders = [_NEAREST] * (s.min_reliable_temperatures - can_still)
             _add(plan, outcome, orders=orders, t_melt=t_melt, settings=s, why=why)
-        elif allow_add and room and len(reliable) >= 2:
-            _add_early(
-                plan, outcome, by_T=by_T, reliable=reliable, t_melt=t_melt, settings=s
-            )
+        elif allow_add and room and len(fitted) >= 2:
+            _add_early(plan, outcome, by_T=by_T, fitted=fitted, t_melt=t_melt, settings=s)
         return plan
     fit = sigma300_log10_ci(
         [
             (T, by_T[T][1]["numbers"])
-            for T in reliable
+            for T in fitted
             if (by_T[T][1].get("numbers") or {}).get("D_cm2_s")
         ]
     )
     plan.sigma300_log10_ci = fit
-    enough = len(reliable) >= s.min_reliable_temperatures
+    enough = len(fitted) >= s.min_reliable_temperatures
     if enough and fit is not None and fit <= s.target_sigma300_log10_ci:
         plan.done, plan.status = True, "resolved"
         plan.reason = (
-            f"{len(reliable)} reliable temperatures ({_temps(reliable)} K); σ(300 K) "
-            f"interval {fit:.2f} ≤ {s.target_sigma300_log10_ci:g} decades"
+            f"{_fitted_words(fitted, plan.reliable_K)}; σ(300 K) interval {fit:.2f} "
+            f"≤ {s.target_sigma300_log10_ci:g} decades"
         )
         return plan
-    why = "too few reliable temperatures" if not enough else "σ(300 K) too uncertain"
+    why = "too few temperatures to fit" if not enough else "σ(300 K) too uncertain"
     # as many as are missing at once, so the batch stays full: the nearest allowed
     # first (up, between, down); for a narrower σ(300 K) a wider range of 1/T, one
     # each way (up and down)
     if not enough:
-        orders = [_NEAREST] * (s.min_reliable_temperatures - len(reliable))
+        orders = [_NEAREST] * (s.min_reliable_temperatures - len(fitted))
     else:
         # never "between": a point inside the range cannot narrow the extrapolation
         orders = [("up", "down"), ("down", "up")]
@@ -342,9 +350,18 @@ def plan_material(
         return plan
     plan.done, plan.status = True, "unresolved"
     plan.reason = _unresolved_reason(
-        by_T, outcome, reliable=reliable, fit=fit, settings=s, exhausted=allow_add
+        by_T, outcome, fitted=fitted, fit=fit, settings=s, exhausted=allow_add
     )
     return plan
+
+
+def _fitted_words(fitted: Sequence[float], reached: Sequence[float]) -> str:
+    """The resolved line's count, e.g. "4 temperatures fitted (800, 900, 1000,
+    1100 K; 3 reached the target)"."""
+    return (
+        f"{len(fitted)} temperatures fitted ({_temps(fitted)} K; {len(reached)} "
+        "reached the target)"
+    )
 
 
 def _colder_blocked(
@@ -404,14 +421,14 @@ def _outcomes(
     cancel: Mapping[str, str],
     t_melt: float,
 ) -> dict[float, str]:
-    """Each temperature's outcome after the cancellations; a run that stayed
-    crystalline above a temperature where the framework melted was too short to
-    see the melt (it nucleates): ``above_melt``, it does not count."""
+    """Each temperature's outcome after the cancellations; a diffusive run that
+    stayed crystalline above a temperature where the framework melted was too
+    short to see the melt (it nucleates): ``above_melt``, it is not fitted."""
     outcome = {
         T: "cancelled" if k in cancel else r["outcome"] for T, (k, r) in by_T.items()
     }
     return {
-        T: "above_melt" if o == "reliable" and T >= t_melt else o
+        T: "above_melt" if o in FIT_OUTCOMES and T >= t_melt else o
         for T, o in outcome.items()
     }
 
@@ -421,13 +438,13 @@ def _add_early(
     outcome: Mapping[float, str],
     *,
     by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
-    reliable: Sequence[float],
+    fitted: Sequence[float],
     t_melt: float,
     settings: AdaptiveSettings,
 ) -> None:
     """With idle room: the next temperature (up or down) now, when the finished
-    reliable ones leave σ(300 K) too wide."""
-    so_far = sigma300_log10_ci([(T, by_T[T][1]["numbers"]) for T in reliable])
+    ones of the fit set leave σ(300 K) too wide."""
+    so_far = sigma300_log10_ci([(T, by_T[T][1]["numbers"]) for T in fitted])
     if so_far is not None and so_far <= settings.target_sigma300_log10_ci:
         return
     width = "?" if so_far is None else f"{so_far:.2f}"
@@ -510,7 +527,7 @@ def _unresolved_reason(
     by_T: Mapping[float, tuple[str, Mapping[str, Any]]],
     outcome: Mapping[float, str],
     *,
-    reliable: Sequence[float],
+    fitted: Sequence[float],
     fit: float | None,
     settings: AdaptiveSettings,
     exhausted: bool,
@@ -518,11 +535,11 @@ def _unresolved_reason(
     """One line: what the material lacks (``exhausted``: and no temperature was
     left to add; else the budget stopped it)."""
     s = settings
-    n = len(reliable)
+    n = len(fitted)
     parts = [
-        f"{n} of {s.min_reliable_temperatures} reliable temperatures"
+        f"{n} of {s.min_reliable_temperatures} temperatures to fit (diffusive)"
         if n < s.min_reliable_temperatures
-        else f"{n} reliable temperatures ({_temps(reliable)} K)"
+        else f"{n} temperatures fitted ({_temps(fitted)} K)"
     ]
     melted = sorted(T for T, o in outcome.items() if o == "melted")
     stable = [T for T, o in outcome.items() if o not in UNSTABLE]
@@ -553,7 +570,7 @@ def _unresolved_reason(
     failed = sorted(T for T, o in outcome.items() if o in ("failed", "budget"))
     if failed:
         parts.append(f"stopped (failed or budget) at {_temps(failed)} K")
-    if len(reliable) >= s.min_reliable_temperatures:
+    if len(fitted) >= s.min_reliable_temperatures:
         parts.append(
             "σ(300 K) interval "
             + ("not computable" if fit is None else f"{fit:.2f} decades")

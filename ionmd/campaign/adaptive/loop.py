@@ -391,7 +391,8 @@ class AdaptiveLoop:
                 if spent and plan.status != "resolved":
                     reason = f"budget of {s.max_atom_steps:g} atom-steps spent: {reason}"
                 mat |= {"status": plan.status, "reason": reason}
-                mat["reliable_K"] = plan.reliable_K
+                mat["fit_K"] = plan.fit_K  # what σ(300 K) is fitted over
+                mat["reliable_K"] = plan.reliable_K  # of them, reached the target
                 mat["melted_K"] = _temps(systems, "melted")
                 self._event("material_done", material_id=mid, outcome=plan.status,
                             reason=reason)  # fmt: skip

@@ -31,7 +31,8 @@ class AdaptiveSettings:
     temperature_step_K: float = 100.0
     max_temperature_K: float = 1500.0
     min_temperature_K: float = 500.0
-    #: reliable (diffusive, framework intact) temperatures a material needs
+    #: temperatures a material needs in its fit set (diffusive: reliable or
+    #: slow_diffusive, framework intact, below any melt; ionmd.analysis.fit_set)
     min_reliable_temperatures: int = 4
     #: σ(300 K)'s 95 % interval, in decades, at which a material is resolved
     target_sigma300_log10_ci: float = 1.0
