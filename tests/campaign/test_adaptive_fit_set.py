@@ -51,8 +51,7 @@ def test_the_judge_fits_an_unbiased_set_at_the_boundary() -> None:
     # one material whose "temperatures" are the runs: the judge's plan says which
     # of them its σ(300 K) is fitted over
     systems = {
-        f"m_{1000 + i}K": {"temperature_K": 1000.0 + i, **r}
-        for i, r in enumerate(records)
+        f"m_{1000 + i}K": {"temperature_K": 1000.0 + i, **r} for i, r in enumerate(records)
     }
     plan = plan_material(systems, settings=AdaptiveSettings(), allow_add=False)
 
