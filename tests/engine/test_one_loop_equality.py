@@ -24,7 +24,7 @@ import pytest
 
 from ionmd.engine.runner import run_batch
 
-from .helpers import argon, lj_model, quick_config, spec
+from .helpers import argon, quick_config, spec
 from .test_faults import FaultyModel
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "one_loop"
@@ -33,7 +33,9 @@ DIGESTS = FIXTURE / "digests.json"
 MID_RUN = FIXTURE / "mid_run.h5"
 
 #: 200 steps of 5 fs, a flush (checkpoint) every 10 steps, framework frames on
-CFG = dict(duration_ps=1.0, equilibration_ps=0.2, flush_every_ps=0.05, framework_every_fs=100.0)
+CFG = dict(
+    duration_ps=1.0, equilibration_ps=0.2, flush_every_ps=0.05, framework_every_fs=100.0
+)
 #: attributes that differ between two runs of the same batch
 VOLATILE = {"created_utc"}
 #: the failing system is told apart by its atom count (FaultyModel's rule)
@@ -139,9 +141,7 @@ def test_run_files_equal_the_two_loop_engines(tmp_path, stored):
         _assert_same(got[name], want, label=name)
 
 
-def test_a_mid_run_checkpoint_of_the_old_engine_resumes_to_the_same_file(
-    tmp_path, stored
-):
+def test_a_mid_run_checkpoint_of_the_old_engine_resumes_to_the_same_file(tmp_path, stored):
     """Compatibility: the run file and checkpoint the fixed-batch loop wrote at
     step 110 (killed at 117) resume under this engine to the file the old engine
     finished."""
