@@ -151,20 +151,20 @@ def campaign_tasks(
     """
     import hashlib
 
-    from ionmd.engine.checkpoint import batch_inputs, fingerprint
+    from ionmd.engine.checkpoint import batch_fingerprint
 
     worker_config = config.replace(progress=False)
     tasks = []
     total_atoms = sum(len(s.atoms) for b in batches for s in b)  # type: ignore[arg-type]
     for i, batch in enumerate(batches):
         path = out / run_file_name(i)
-        fp = fingerprint(
-            batch_inputs(
-                protocol=config.protocol_fingerprint(),
-                model_name=model_name,
-                model_version=model_version,
-                systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
-            )
+        fp = batch_fingerprint(
+            protocol=config.protocol_fingerprint(),
+            model_name=model_name,
+            model_version=model_version,
+            systems=batch,
+            checkpoint=False,  # a task's identity, not a checkpoint's
+            file=str(path),
         )
         kwargs: dict[str, Any] = {
             "config": worker_config,

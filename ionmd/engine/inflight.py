@@ -22,6 +22,7 @@ resumes bit-for-bit.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from ionmd.engine.checkpoint import (
     load_checkpoint,
     restore_into,
     save_checkpoint,
+    upgrade_fixed_batch,
 )
 from ionmd.engine.faults import FaultDetector, FaultLimits, record_failures
 from ionmd.engine.frame import FrameworkFrame
@@ -80,7 +82,8 @@ class InFlightBatch:
         run_config: recorded as the run file's config.
         fingerprint_hex: what a checkpoint must match to be continued.
         chunk_steps: entries happen at multiples of this (a multiple of every
-            stride of the protocol).
+            stride of the protocol); None: the least common multiple of the
+            strides (a batch whose systems all enter at step 0).
     """
 
     def __init__(
@@ -93,7 +96,7 @@ class InFlightBatch:
         model_version: str,
         run_config: Mapping[str, Any],
         fingerprint_hex: str,
-        chunk_steps: int,
+        chunk_steps: int | None = None,
     ) -> None:
         self.model, self.protocol = model, protocol
         self.device = model.device
@@ -101,7 +104,9 @@ class InFlightBatch:
         self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
         self.model_name, self.model_version = model_name, model_version
         self.fp = fingerprint_hex
-        self.chunk_steps = int(chunk_steps)
+        self.chunk_steps = (
+            _strides_lcm(protocol) if chunk_steps is None else int(chunk_steps)
+        )
         _check_chunk(protocol, self.chunk_steps)
         self.run_config = dict(run_config)
         self.step = 0
@@ -157,7 +162,10 @@ class InFlightBatch:
         self, payload: Mapping[str, Any], *, specs: Mapping[str, SystemSpec]
     ) -> None:
         """Continue from a checkpoint (:meth:`read_checkpoint`): ``specs`` gives the
-        system of each key in it. The run file is put back to the checkpoint."""
+        system of each key in it. The run file is put back to the checkpoint (a
+        fixed batch's checkpoint from before the one loop is upgraded:
+        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`)."""
+        payload = upgrade_fixed_batch(payload, keys=list(specs))
         self.writer = RunFileWriter(self.out_path, append=True)
         self.step = int(payload["step"])
         cohorts = payload["msd"]["cohorts"]
@@ -349,10 +357,11 @@ class InFlightBatch:
         )
 
     # --- the step loop -------------------------------------------------------------------
-    def advance(self, n_steps: int) -> None:
+    def advance(self, n_steps: int, *, stop_after_step: int | None = None) -> None:
         """Run ``n_steps`` steps of every system in the batch (flushing and
         checkpointing as the protocol says; SIGINT/SIGTERM: checkpoint, then
-        :class:`ionmd.interrupts.Interrupted`)."""
+        :class:`ionmd.interrupts.Interrupted`). ``stop_after_step``: raise
+        ``KeyboardInterrupt`` after this batch step, as a kill would (tests)."""
         p = self.protocol
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
@@ -377,6 +386,8 @@ class InFlightBatch:
                         signum,
                         f"{self.out_path.name}: checkpoint written at step {self.step}",
                     )
+                if stop_after_step is not None and self.step >= stop_after_step:
+                    raise KeyboardInterrupt(f"stopped after step {self.step}")
         if not self.cohorts:  # every system failed: the batch clock runs on, idle
             self.step = end
 
@@ -534,15 +545,22 @@ class InFlightBatch:
         return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
-def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+def _strides(protocol: Protocol) -> dict[str, int]:
     p = protocol
-    strides = {
+    return {
         "msd_every_fs": p.msd_every_steps,
         "sample_every_fs": p.sample_every_steps,
         "thermo_every_fs": p.thermo_every_steps,
         "fault_check_every_fs": p.fault_check_every_steps,
     }
-    for name, n in strides.items():
+
+
+def _strides_lcm(protocol: Protocol) -> int:
+    return math.lcm(*_strides(protocol).values())
+
+
+def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+    for name, n in _strides(protocol).items():
         if chunk_steps < 1 or chunk_steps % n:
             raise InputError(
                 f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"

@@ -169,3 +169,43 @@ def _write() -> None:  # pragma: no cover - regenerates the fixture on purpose
 
 if __name__ == "__main__" and "--write" in sys.argv:
     _write()
+
+
+#: hex written by the three fingerprint sites before there was one function
+#: (runner._batch_fingerprint, the adaptive loop's, the executor task's)
+OLD_HEX = {
+    "study": "e4902243613dadf226a82aeaa400b20919885286684472cf8b462388eb77f6fc",
+    "adaptive": "5e1aeaee6c1463b49e39cdc49b15a1faec3b550a7f2378c5d2abc20fd1859244",
+    "task": "c12b14ab924134ee92f7f531f46ae8552cd0825d96f62c2de29b415d9134ffdb",
+}
+
+
+def test_one_fingerprint_function_gives_the_old_hex():
+    """Old checkpoints and finished executor tasks are still accepted: the one
+    fingerprint gives each former site's hex for the same inputs."""
+    from ionmd.engine.checkpoint import batch_fingerprint
+
+    systems = [spec(argon(2), 40.0, "a"), spec(argon(2, li_every=3), 90.0, "b")]
+    study = quick_config(duration_ps=0.5)
+    adaptive = quick_config(
+        duration_ps=0.5,
+        protocol="adaptive",
+        chunk_ps=0.4,
+        max_duration_ps=0.8,
+        temperatures_K=(900.0, 1200.0),
+        min_reliable_temperatures=2,
+        max_temperature_K=1200.0,
+        max_atoms_per_batch=600,
+    )
+    same = dict(model_name="lj", model_version="v1", systems=systems)
+    got = {
+        "study": batch_fingerprint(protocol=study.protocol.fingerprint_fields(), **same),
+        "adaptive": batch_fingerprint(protocol=adaptive.protocol_fingerprint(), **same),
+        "task": batch_fingerprint(
+            protocol=study.protocol_fingerprint(),
+            checkpoint=False,
+            file="out/batch_000.h5",
+            **same,
+        ),
+    }
+    assert got == OLD_HEX
