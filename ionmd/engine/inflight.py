@@ -135,6 +135,10 @@ class InFlightBatch:
     def n_atoms(self) -> int:
         return 0 if self.st is None else int(self.st.positions.shape[0])
 
+    def atoms_per_system(self) -> list[int]:
+        """Atoms of each system, in batch order."""
+        return [] if self.st is None else self.st.n_atoms_per_system.tolist()
+
     def local_step(self, key: str) -> int:
         """``key``'s own step (0 when it entered)."""
         for c in self.cohorts:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ import torch
 from ionmd import interrupts
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
+from ionmd.engine.out_of_memory import (
+    halved_capacity,
+    is_out_of_memory,
+    release_device_memory,
+    shrink_to,
+)
 from ionmd.engine.progress import Progress
 from ionmd.engine.protocol import Protocol
 from ionmd.engine.systems import SystemSpec, check_systems
@@ -45,6 +52,14 @@ class RunSummary:
     ns_per_day: float
     peak_device_bytes: int
     failed: dict[str, str]
+    #: the atoms the batch held each time it ran out of memory (each time its
+    #: capacity was halved and the newest systems re-entered later)
+    oom_held_atoms: tuple[int, ...] = ()
+
+
+#: the checkpoint's ``extra`` keys: the systems waiting to enter, and the atoms
+#: the batch may hold (0: no limit; halved at each allocation failure)
+PENDING, CAPACITY = "pending", "capacity_atoms"
 
 
 def run_batch(
@@ -83,18 +98,19 @@ def run_batch(
     reason and the step, and leaves the batch; the others carry on, unchanged.
     """
     check_systems(systems, mobile_species=protocol.mobile_species)
-    batch = _open(
+    reopen = partial(
+        _open,
         systems,
         model,
         protocol=protocol,
         out_path=Path(out_path),
         model_name=model_name,
         model_version=model_version,
-        resume=resume,
         run_config=protocol.as_dict() if run_config is None else dict(run_config),
     )
     return _run_fixed(
-        batch,
+        reopen(resume=resume),
+        reopen=reopen,
         systems=systems,
         step_callback=step_callback,
         stop_after_step=stop_after_step,
@@ -132,9 +148,9 @@ def _open(
     payload = (
         InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp) if resume else None
     )
-    if payload is None:
+    if payload is None:  # every system enters at step 0 (:func:`_refill`)
         batch.start()
-        batch.add(systems, steps_total=protocol.n_steps)
+        batch.extra = {PENDING: [s.key for s in systems]}
     else:
         batch.resume(payload, specs={s.key: s for s in systems})
     return batch
@@ -143,11 +159,12 @@ def _open(
 def _run_fixed(
     batch: InFlightBatch,
     *,
+    reopen: Callable[..., InFlightBatch],
     systems: Sequence[SystemSpec],
     step_callback: Callable[[int, object], None] | None,
     stop_after_step: int | None,
 ) -> RunSummary:
-    """Run ``batch`` to the protocol's last step, then mark its systems done."""
+    """Run ``batch`` until every system has run the protocol's steps."""
     cfg, device = batch.protocol, batch.device
     total, start = cfg.n_steps, batch.step
     n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
@@ -158,34 +175,44 @@ def _run_fixed(
         timestep_fs=cfg.timestep_fs,
         n_atoms=n_atoms,
         enabled=cfg.progress and start < total,
-        label=f"MD {len(batch.keys)} systems, {n_atoms} atoms",
+        label=f"MD {len(systems)} systems, {n_atoms} atoms",
         line_every_s=cfg.flush_every_s,  # without a terminal: a line per flush
     )
     progress.update(start)
+    held: list[int] = []  # the atoms held at each allocation failure
 
     def on_step() -> None:
         if step_callback is not None:
-            step_callback(batch.step, batch.st)
-        progress.update(batch.step)
+            step_callback(current.step, current.st)
+        progress.update(min(current.step, total))
 
-    batch.on_step = on_step
     t0 = time.perf_counter()
     try:
         with interrupts.deferred():  # SIGINT/SIGTERM: stop at the end of a step
-            batch.advance(total - start, stop_after_step=stop_after_step)
-            # also when a resume starts at the last step (killed after the last
-            # checkpoint, before or while the systems were marked done)
-            if batch.keys:
-                batch.flush()
-                batch.remove(dict.fromkeys(batch.keys, "done"))
+            current = batch
+            while True:
+                current.on_step = on_step
+                try:
+                    _to_the_end(current, specs={s.key: s for s in systems}, steps=total,
+                                stop_after_step=stop_after_step)  # fmt: skip
+                    break
+                except (RuntimeError, MemoryError) as exc:
+                    if not is_out_of_memory(exc) or len(current.keys) < 2:
+                        raise
+                    held.append(current.n_atoms)
+                    capacity = int(current.extra.get(CAPACITY, 0))
+                del current  # its device memory, before the reopened batch takes any
+                release_device_memory()
+                current = reopen(resume=True)
+                _shrink(current, held_atoms=held[-1], capacity_atoms=capacity)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
     finally:
         progress.close()
     wall = time.perf_counter() - t0
-    done = total - start
+    done = current.step - start
     return RunSummary(
-        path=batch.out_path,
+        path=current.out_path,
         n_systems=len(systems),
         n_atoms=n_atoms,
         steps=done,
@@ -194,9 +221,65 @@ def _run_fixed(
         ns_per_day=done * cfg.timestep_fs * 1e-6 / (wall / 86400.0)
         if wall > 0
         else float("inf"),
-        peak_device_bytes=batch.peak_device_bytes(),
-        failed=dict(batch.failed),
+        peak_device_bytes=current.peak_device_bytes(),
+        failed=dict(current.failed),
+        oom_held_atoms=tuple(held),
     )
+
+
+def _to_the_end(
+    batch: InFlightBatch,
+    *,
+    specs: Mapping[str, SystemSpec],
+    steps: int,
+    stop_after_step: int | None,
+) -> None:
+    """Run every system to its own step ``steps`` and mark it done; the systems
+    waiting (:data:`PENDING`) enter when the batch is empty."""
+    while True:
+        _refill(batch, specs=specs, steps=steps)
+        if not batch.keys:
+            return
+        left = min(steps - batch.local_step(k) for k in batch.keys)
+        batch.advance(left, stop_after_step=stop_after_step)
+        # also when a resume starts at the last step (killed after the last
+        # checkpoint, before or while the systems were marked done)
+        if batch.keys:
+            batch.flush()
+            done = [k for k in batch.keys if batch.local_step(k) >= steps]
+            batch.remove(dict.fromkeys(done, "done"))
+
+
+def _refill(batch: InFlightBatch, *, specs: Mapping[str, SystemSpec], steps: int) -> None:
+    """Enter the waiting systems that fit the capacity (:data:`CAPACITY`, none by
+    default: all of them), when the batch is empty, at the next chunk boundary."""
+    pending = list(batch.extra.get(PENDING, []))
+    if not pending or batch.keys:
+        return
+    capacity = int(batch.extra.get(CAPACITY, 0))
+    take, atoms = [pending[0]], len(specs[pending[0]].atoms)  # type: ignore[arg-type]
+    for key in pending[1:]:
+        atoms += len(specs[key].atoms)  # type: ignore[arg-type]
+        if capacity and atoms > capacity:
+            break
+        take.append(key)
+    batch.advance(-batch.step % batch.chunk_steps)  # the clock only: nothing runs
+    batch.extra[PENDING] = pending[len(take) :]
+    batch.add([specs[k] for k in take], steps_total=steps)
+
+
+def _shrink(batch: InFlightBatch, *, held_atoms: int, capacity_atoms: int) -> None:
+    """After an allocation failure with ``held_atoms`` in the batch: halve the
+    capacity, send the newest systems over it back to wait, and checkpoint."""
+    capacity = halved_capacity(held_atoms=held_atoms, capacity_atoms=capacity_atoms)
+    evicted = shrink_to(batch, capacity_atoms=capacity)
+    batch.extra[CAPACITY] = capacity
+    batch.extra[PENDING] = evicted + list(batch.extra.get(PENDING, []))
+    log.warning(
+        f"{batch.out_path.name}: out of memory with {held_atoms} atoms; capacity "
+        f"halved to {capacity} atoms, {len(evicted)} systems wait to re-enter"
+    )
+    batch.flush()
 
 
 __all__ = ["RunSummary", "SystemUpdate", "run_batch"]
