@@ -60,15 +60,15 @@ def test_ordinary_steps_read_nothing_on_the_host(tmp_path, framework_every_fs):
 
 def test_counter_sees_reads_in_the_loop(tmp_path, monkeypatch):
     """The counter is not blind: a per-step .item() in the loop is counted."""
-    from ionmd.engine import runner
+    from ionmd.engine.inflight import InFlightBatch
 
-    orig = runner._BatchRun._record
+    orig = InFlightBatch._record
 
-    def record(self, step):
-        orig(self, step)
+    def record(self):
+        orig(self)
         self.st.positions.sum().item()
 
-    monkeypatch.setattr(runner._BatchRun, "_record", record)
+    monkeypatch.setattr(InFlightBatch, "_record", record)
     config, counter = _run(tmp_path, duration_ps=0.1, equilibration_ps=0.0)
     ours = counter.per_step("ionmd")
     assert all(ours.get(s, 0) >= 1 for s in range(1, config.n_steps + 1))
