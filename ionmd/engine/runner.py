@@ -164,12 +164,12 @@ def _run_fixed(
     step_callback: Callable[[int, object], None] | None,
     stop_after_step: int | None,
 ) -> RunSummary:
-    """Run ``batch`` until every system has run the protocol's steps."""
+    """Run ``batch`` until every system has run the protocol's steps (the wall
+    time and the device's peak from the first step on, as before the one loop)."""
     cfg, device = batch.protocol, batch.device
     total, start = cfg.n_steps, batch.step
+    specs = {s.key: s for s in systems}
     n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
     progress = Progress(
         total_steps=total,
         timestep_fs=cfg.timestep_fs,
@@ -181,38 +181,33 @@ def _run_fixed(
     progress.update(start)
     held: list[int] = []  # the atoms held at each allocation failure
 
-    def on_step() -> None:
+    def on_step(b: InFlightBatch) -> None:
         if step_callback is not None:
-            step_callback(current.step, current.st)
-        progress.update(min(current.step, total))
+            step_callback(b.step, b.st)
+        progress.update(min(b.step, total))
 
-    t0 = time.perf_counter()
+    def to_the_end(b: InFlightBatch) -> None:
+        b.on_step = partial(on_step, b)
+        _to_the_end(b, specs=specs, steps=total, stop_after_step=stop_after_step)
+
+    def enter(b: InFlightBatch) -> None:
+        _refill(b, specs=specs, steps=total)
+
     try:
         with interrupts.deferred():  # SIGINT/SIGTERM: stop at the end of a step
-            current = batch
-            while True:
-                current.on_step = on_step
-                try:
-                    _to_the_end(current, specs={s.key: s for s in systems}, steps=total,
-                                stop_after_step=stop_after_step)  # fmt: skip
-                    break
-                except (RuntimeError, MemoryError) as exc:
-                    if not is_out_of_memory(exc) or len(current.keys) < 2:
-                        raise
-                    held.append(current.n_atoms)
-                    capacity = int(current.extra.get(CAPACITY, 0))
-                del current  # its device memory, before the reopened batch takes any
-                release_device_memory()
-                current = reopen(resume=True)
-                _shrink(current, held_atoms=held[-1], capacity_atoms=capacity)
+            batch = _split_on_oom(batch, run=enter, reopen=reopen, held=held)
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
+            t0 = time.perf_counter()
+            batch = _split_on_oom(batch, run=to_the_end, reopen=reopen, held=held)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
     finally:
         progress.close()
     wall = time.perf_counter() - t0
-    done = current.step - start
+    done = batch.step - start
     return RunSummary(
-        path=current.out_path,
+        path=batch.out_path,
         n_systems=len(systems),
         n_atoms=n_atoms,
         steps=done,
@@ -221,10 +216,35 @@ def _run_fixed(
         ns_per_day=done * cfg.timestep_fs * 1e-6 / (wall / 86400.0)
         if wall > 0
         else float("inf"),
-        peak_device_bytes=current.peak_device_bytes(),
-        failed=dict(current.failed),
+        peak_device_bytes=batch.peak_device_bytes(),
+        failed=dict(batch.failed),
         oom_held_atoms=tuple(held),
     )
+
+
+def _split_on_oom(
+    batch: InFlightBatch,
+    *,
+    run: Callable[[InFlightBatch], None],
+    reopen: Callable[..., InFlightBatch],
+    held: list[int],
+) -> InFlightBatch:
+    """``run(batch)``; when a batch of two or more systems runs out of memory:
+    back to the last checkpoint with half the capacity (:func:`_shrink`), again.
+    Returns the batch that finished."""
+    while True:
+        try:
+            run(batch)
+            return batch
+        except (RuntimeError, MemoryError) as exc:
+            if not is_out_of_memory(exc) or len(batch.keys) < 2:
+                raise
+            held.append(batch.n_atoms)
+            capacity = int(batch.extra.get(CAPACITY, 0))
+        del batch  # its device memory, before the reopened batch takes any
+        release_device_memory()
+        batch = reopen(resume=True)
+        _shrink(batch, held_atoms=held[-1], capacity_atoms=capacity)
 
 
 def _to_the_end(
