@@ -129,7 +129,8 @@ def _open(
     run_config: dict[str, Any],
 ) -> InFlightBatch:
     """The batch at its checkpoint (``resume`` and there is one: the run file put
-    back to it), else a new run file with every system entered at step 0."""
+    back to it), else a new run file with every system waiting to enter at step
+    0 (:func:`_refill`)."""
     fp = batch_fingerprint(
         protocol=protocol.fingerprint_fields(),
         model_name=model_name,
@@ -148,7 +149,7 @@ def _open(
     payload = (
         InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp) if resume else None
     )
-    if payload is None:  # every system enters at step 0 (:func:`_refill`)
+    if payload is None:
         batch.start()
         batch.extra = {PENDING: [s.key for s in systems]}
     else:
