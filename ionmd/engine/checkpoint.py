@@ -45,7 +45,7 @@ def batch_fingerprint(
     package versions and the weights' sha256; its systems (key ->
     ``SystemSpec.content_sha256()``, in batch order).
 
-    ``checkpoint``: what a checkpoint must match to be continued (both MD loops),
+    ``checkpoint``: what a checkpoint must match to be continued (both protocols),
     with the frame of its positions (:data:`POSITION_FRAME`); False with ``file``:
     an executor task's identity, which never had the frame and names its run file
     (the hex of each stays what it was, so old checkpoints and finished tasks are

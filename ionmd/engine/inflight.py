@@ -1,5 +1,8 @@
 """In-flight batching: one batched state whose systems enter and leave while it
-runs (the adaptive protocol, docs/adaptive.md).
+runs. It is the one MD loop of both protocols: the adaptive protocol decides who
+enters and leaves (docs/adaptive.md); the study's fixed batch
+(:func:`ionmd.engine.runner.run_batch`) is one cohort entering at step 0 and
+leaving at ``duration_ps``.
 
 Systems enter in *cohorts* (the systems added at the same step), appended at the
 end of the batch, and leave at any chunk boundary. Each system keeps its own clock
@@ -11,12 +14,13 @@ to the sample counter, which differs between cohorts. Entries happen at steps
 that are multiples of every stride (``chunk_steps`` is), so every cohort samples
 at the same batch steps.
 
-The step itself is :func:`ionmd.engine.integrator.nh_step` on the whole batch,
-as in :mod:`ionmd.engine.runner`: a system alone, in a fixed batch, or entering a
+The step itself is :func:`ionmd.engine.integrator.nh_step` on the whole batch:
+a system alone, in a fixed batch, or entering a
 running batch follows the same trajectory (to float tolerance; bitwise when the
 batch does not change, tests/engine/test_inflight.py). A checkpoint at every
 flush holds the state, the cohorts (entry step, keys, MSD) and the caller's
-``extra`` (the adaptive loop's queue and decisions), so a kill at any moment
+``extra`` (the adaptive loop's queue and decisions; the fixed batch's waiting
+systems and capacity after running out of memory), so a kill at any moment
 resumes bit-for-bit.
 """
 
