@@ -104,7 +104,7 @@ def campaign_tasks(
     """
     import hashlib
 
-    from ionmd.engine.checkpoint import batch_inputs, fingerprint
+    from ionmd.engine.checkpoint import batch_fingerprint
 
     config = protocol.config
     worker_config = config.replace(progress=False)
@@ -112,13 +112,13 @@ def campaign_tasks(
     total_atoms = sum(len(s.atoms) for b in batches for s in b)  # type: ignore[arg-type]
     for i, batch in enumerate(batches):
         path = out / run_file_name(i)
-        fp = fingerprint(
-            batch_inputs(
-                protocol=config.protocol_fingerprint(),
-                model_name=model_name,
-                model_version=model_version,
-                systems={s.key: s.content_sha256() for s in batch} | {"file": str(path)},
-            )
+        fp = batch_fingerprint(
+            protocol=config.protocol_fingerprint(),
+            model_name=model_name,
+            model_version=model_version,
+            systems=batch,
+            checkpoint=False,  # a task's identity, not a checkpoint's
+            file=str(path),
         )
         kwargs = {"systems": list(batch), "out_path": str(path)}
         kwargs |= protocol.task_kwargs(

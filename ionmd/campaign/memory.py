@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from ionmd.engine.out_of_memory import is_out_of_memory, release_device_memory
 from ionmd.engine.systems import SystemSpec, build_state
 from ionmd.errors import IonmdError
 
@@ -23,22 +24,6 @@ class BatchOutOfMemoryError(IonmdError):
     """A batch of two or more systems did not fit on its device: split it. Raised
     by an executor's worker (a task's failure carries only its one-line reason,
     which starts with this class's name; IonmdErrors are not retried)."""
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """True for a device (or host) allocation failure."""
-    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and (
-        "out of memory" in text or "can't allocate memory" in text
-    )
-
-
-def release_device_memory() -> None:
-    """Give the device's cached blocks back (after an allocation failure)."""
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
 
 
 def batch_out_of_memory(

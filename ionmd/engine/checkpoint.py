@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +20,48 @@ import torch
 
 from ionmd.caller import option
 from ionmd.engine.integrator import CHAIN_FIELDS
+from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError
 from ionmd.outputs import atomic_output
 
+#: the frame of the stored positions and MSDs (framework-relative): part of what
+#: a checkpoint continues, so one written before they were is refused
+POSITION_FRAME = "framework_com"
 
-def batch_inputs(
+
+def batch_fingerprint(
     *,
     protocol: Mapping[str, Any],
     model_name: str,
     model_version: str,
-    systems: Mapping[str, str],
-) -> dict[str, Any]:
-    """What a batch is made from: the protocol (``Protocol.fingerprint_fields()``), the
-    model (name, and version with package versions and the weights' sha256) and
-    its own systems (key -> ``SystemSpec.content_sha256()``), in batch order."""
-    return {
-        "protocol": dict(protocol),
+    systems: Sequence[SystemSpec],
+    checkpoint: bool = True,
+    file: str | None = None,
+) -> str:
+    """The one fingerprint of a batch: sha256 of what it is made from, an
+    allow-list (adding a material to a campaign leaves the other batches'
+    fingerprints alone). ``protocol``: ``Protocol.fingerprint_fields()`` or the
+    campaign's ``protocol_fingerprint()``; the model: name, and version with
+    package versions and the weights' sha256; its systems (key ->
+    ``SystemSpec.content_sha256()``, in batch order).
+
+    ``checkpoint``: what a checkpoint must match to be continued (both protocols),
+    with the frame of its positions (:data:`POSITION_FRAME`); False with ``file``:
+    an executor task's identity, which never had the frame and names its run file
+    (the hex of each stays what it was, so old checkpoints and finished tasks are
+    still accepted)."""
+    fields = dict(protocol)
+    if checkpoint:
+        fields["position_frame"] = POSITION_FRAME
+    keyed = {s.key: s.content_sha256() for s in systems}
+    if file is not None:
+        keyed["file"] = file
+    inputs = {
+        "protocol": fields,
         "model": {"model_name": model_name, "model_version": model_version},
-        "systems": dict(systems),
+        "systems": keyed,
     }
-
-
-def fingerprint(inputs: Mapping[str, Any]) -> str:
-    """sha256 of :func:`batch_inputs` (an allow-list: nothing else enters it, so
-    adding a material to a campaign leaves the other batches' fingerprints alone)."""
-    blob = json.dumps(
-        {**inputs, "order": list(inputs["systems"])}, sort_keys=True, default=str
-    )
+    blob = json.dumps({**inputs, "order": list(keyed)}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -95,6 +110,25 @@ def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]
             f"directory or {option('--force')})"
         )
     return payload
+
+
+def upgrade_fixed_batch(
+    payload: Mapping[str, Any], *, keys: Sequence[str]
+) -> dict[str, Any]:
+    """A checkpoint in the in-flight batch's layout (its cohorts and known keys).
+    One written by the fixed-batch loop before there was one loop (one MSD
+    state, no cohorts) becomes one cohort that entered at step 0 holding its
+    active systems, with ``keys`` (the batch's systems) known; the whole-run
+    origin it never had stays unset (only the adaptive protocol reads it)."""
+    if "cohorts" in payload["msd"]:
+        return dict(payload)
+    active = list(payload.get("active_keys", keys))
+    cohort = {"entry_step": 0, "keys": active, "msd": payload["msd"], "origin": None}
+    return {
+        **payload,
+        "msd": {"cohorts": [cohort] if active else []},
+        "known_keys": list(keys),
+    }
 
 
 def restore_into(state: object, payload: dict[str, Any]) -> None:

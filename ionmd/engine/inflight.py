@@ -1,5 +1,8 @@
 """In-flight batching: one batched state whose systems enter and leave while it
-runs (the adaptive protocol, docs/adaptive.md).
+runs. It is the one MD loop of both protocols: the adaptive protocol decides who
+enters and leaves (docs/adaptive.md); the study's fixed batch
+(:func:`ionmd.engine.runner.run_batch`) is one cohort entering at step 0 and
+leaving at ``duration_ps``.
 
 Systems enter in *cohorts* (the systems added at the same step), appended at the
 end of the batch, and leave at any chunk boundary. Each system keeps its own clock
@@ -11,17 +14,19 @@ to the sample counter, which differs between cohorts. Entries happen at steps
 that are multiples of every stride (``chunk_steps`` is), so every cohort samples
 at the same batch steps.
 
-The step itself is :func:`ionmd.engine.integrator.nh_step` on the whole batch,
-as in :mod:`ionmd.engine.runner`: a system alone, in a fixed batch, or entering a
+The step itself is :func:`ionmd.engine.integrator.nh_step` on the whole batch:
+a system alone, in a fixed batch, or entering a
 running batch follows the same trajectory (to float tolerance; bitwise when the
 batch does not change, tests/engine/test_inflight.py). A checkpoint at every
 flush holds the state, the cohorts (entry step, keys, MSD) and the caller's
-``extra`` (the adaptive loop's queue and decisions), so a kill at any moment
+``extra`` (the adaptive loop's queue and decisions; the fixed batch's waiting
+systems and capacity after running out of memory), so a kill at any moment
 resumes bit-for-bit.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +41,7 @@ from ionmd.engine.checkpoint import (
     load_checkpoint,
     restore_into,
     save_checkpoint,
+    upgrade_fixed_batch,
 )
 from ionmd.engine.faults import FaultDetector, FaultLimits, record_failures
 from ionmd.engine.frame import FrameworkFrame
@@ -80,7 +86,8 @@ class InFlightBatch:
         run_config: recorded as the run file's config.
         fingerprint_hex: what a checkpoint must match to be continued.
         chunk_steps: entries happen at multiples of this (a multiple of every
-            stride of the protocol).
+            stride of the protocol); None: the least common multiple of the
+            strides (a batch whose systems all enter at step 0).
     """
 
     def __init__(
@@ -93,7 +100,7 @@ class InFlightBatch:
         model_version: str,
         run_config: Mapping[str, Any],
         fingerprint_hex: str,
-        chunk_steps: int,
+        chunk_steps: int | None = None,
     ) -> None:
         self.model, self.protocol = model, protocol
         self.device = model.device
@@ -101,7 +108,9 @@ class InFlightBatch:
         self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
         self.model_name, self.model_version = model_name, model_version
         self.fp = fingerprint_hex
-        self.chunk_steps = int(chunk_steps)
+        self.chunk_steps = (
+            _strides_lcm(protocol) if chunk_steps is None else int(chunk_steps)
+        )
         _check_chunk(protocol, self.chunk_steps)
         self.run_config = dict(run_config)
         self.step = 0
@@ -130,6 +139,10 @@ class InFlightBatch:
     def n_atoms(self) -> int:
         return 0 if self.st is None else int(self.st.positions.shape[0])
 
+    def atoms_per_system(self) -> list[int]:
+        """Atoms of each system, in batch order."""
+        return [] if self.st is None else self.st.n_atoms_per_system.tolist()
+
     def local_step(self, key: str) -> int:
         """``key``'s own step (0 when it entered)."""
         for c in self.cohorts:
@@ -157,7 +170,10 @@ class InFlightBatch:
         self, payload: Mapping[str, Any], *, specs: Mapping[str, SystemSpec]
     ) -> None:
         """Continue from a checkpoint (:meth:`read_checkpoint`): ``specs`` gives the
-        system of each key in it. The run file is put back to the checkpoint."""
+        system of each key in it. The run file is put back to the checkpoint (a
+        fixed batch's checkpoint from before the one loop is upgraded:
+        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`)."""
+        payload = upgrade_fixed_batch(payload, keys=list(specs))
         self.writer = RunFileWriter(self.out_path, append=True)
         self.step = int(payload["step"])
         cohorts = payload["msd"]["cohorts"]
@@ -349,10 +365,11 @@ class InFlightBatch:
         )
 
     # --- the step loop -------------------------------------------------------------------
-    def advance(self, n_steps: int) -> None:
+    def advance(self, n_steps: int, *, stop_after_step: int | None = None) -> None:
         """Run ``n_steps`` steps of every system in the batch (flushing and
         checkpointing as the protocol says; SIGINT/SIGTERM: checkpoint, then
-        :class:`ionmd.interrupts.Interrupted`)."""
+        :class:`ionmd.interrupts.Interrupted`). ``stop_after_step``: raise
+        ``KeyboardInterrupt`` after this batch step, as a kill would (tests)."""
         p = self.protocol
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
@@ -377,6 +394,8 @@ class InFlightBatch:
                         signum,
                         f"{self.out_path.name}: checkpoint written at step {self.step}",
                     )
+                if stop_after_step is not None and self.step >= stop_after_step:
+                    raise KeyboardInterrupt(f"stopped after step {self.step}")
         if not self.cohorts:  # every system failed: the batch clock runs on, idle
             self.step = end
 
@@ -534,15 +553,22 @@ class InFlightBatch:
         return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
-def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+def _strides(protocol: Protocol) -> dict[str, int]:
     p = protocol
-    strides = {
+    return {
         "msd_every_fs": p.msd_every_steps,
         "sample_every_fs": p.sample_every_steps,
         "thermo_every_fs": p.thermo_every_steps,
         "fault_check_every_fs": p.fault_check_every_steps,
     }
-    for name, n in strides.items():
+
+
+def _strides_lcm(protocol: Protocol) -> int:
+    return math.lcm(*_strides(protocol).values())
+
+
+def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+    for name, n in _strides(protocol).items():
         if chunk_steps < 1 or chunk_steps % n:
             raise InputError(
                 f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ionmd.campaign.config import flat_defaults
-from ionmd.engine.checkpoint import batch_inputs, fingerprint
+from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.runner import run_batch
 from ionmd.errors import InputError
@@ -177,9 +177,7 @@ def test_inflight_stores_the_same_framework_frames(tmp_path):
         out_path=tmp_path / "a.h5",
         model_name="lj",
     )
-    fp = fingerprint(
-        batch_inputs(protocol={"p": 1}, model_name="lj", model_version="", systems={})
-    )
+    fp = batch_fingerprint(protocol={"p": 1}, model_name="lj", model_version="", systems=[])
     pool = InFlightBatch(
         lj_model(),
         protocol=p,

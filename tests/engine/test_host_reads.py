@@ -60,15 +60,15 @@ def test_ordinary_steps_read_nothing_on_the_host(tmp_path, framework_every_fs):
 
 def test_counter_sees_reads_in_the_loop(tmp_path, monkeypatch):
     """The counter is not blind: a per-step .item() in the loop is counted."""
-    from ionmd.engine import runner
+    from ionmd.engine.inflight import InFlightBatch
 
-    orig = runner._BatchRun._record
+    orig = InFlightBatch._record
 
-    def record(self, step):
-        orig(self, step)
+    def record(self):
+        orig(self)
         self.st.positions.sum().item()
 
-    monkeypatch.setattr(runner._BatchRun, "_record", record)
+    monkeypatch.setattr(InFlightBatch, "_record", record)
     config, counter = _run(tmp_path, duration_ps=0.1, equilibration_ps=0.0)
     ours = counter.per_step("ionmd")
     assert all(ours.get(s, 0) >= 1 for s in range(1, config.n_steps + 1))
@@ -98,7 +98,7 @@ def test_thermo_matches_torch_sim():
 def test_in_flight_batch_ordinary_steps_read_nothing(tmp_path):
     """The adaptive protocol's in-flight batch, with two cohorts (systems that
     entered at different steps): no host read on ordinary steps either."""
-    from ionmd.engine.checkpoint import batch_inputs, fingerprint
+    from ionmd.engine.checkpoint import batch_fingerprint
     from ionmd.engine.inflight import InFlightBatch
 
     config = quick_config(
@@ -112,9 +112,7 @@ def test_in_flight_batch_ordinary_steps_read_nothing(tmp_path):
     p = config.protocol
     chunk = 4 * p.fault_check_every_steps
     systems = [spec(argon(2), t, material_id=f"ar{i}") for i, t in enumerate((40, 60, 80))]
-    fp = fingerprint(
-        batch_inputs(protocol={}, model_name="lj", model_version="", systems={})
-    )
+    fp = batch_fingerprint(protocol={}, model_name="lj", model_version="", systems=[])
     pool = InFlightBatch(
         lj_model(), protocol=p, out_path=tmp_path / "r.h5", model_name="lj",
         model_version="", run_config={}, fingerprint_hex=fp, chunk_steps=chunk,

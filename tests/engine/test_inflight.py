@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from ionmd.engine.checkpoint import batch_inputs, fingerprint
+from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.protocol import Protocol
 from ionmd.engine.runner import run_batch
@@ -57,8 +57,8 @@ def _spec(variant: str, T: float) -> SystemSpec:
 
 
 def _pool(model: object, path: Path, protocol: Protocol = PROTOCOL) -> InFlightBatch:
-    fp = fingerprint(
-        batch_inputs(protocol={"p": 1}, model_name="toy", model_version="", systems={})
+    fp = batch_fingerprint(
+        protocol={"p": 1}, model_name="toy", model_version="", systems=[]
     )
     return InFlightBatch(
         model,

@@ -35,7 +35,7 @@ from ionmd.campaign.adaptive.judge import (
 from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.campaign.cost import cost_record
-from ionmd.engine.checkpoint import batch_inputs, fingerprint
+from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.protocol import Protocol
 from ionmd.engine.systems import SystemSpec
@@ -85,13 +85,11 @@ class AdaptiveLoop:
         #: (time, batch step, atom-steps) the cost record counts from; a loop
         #: rebuilt after running out of memory takes its predecessor's
         self.origin: tuple[float, int, int] | None = None
-        fp = fingerprint(
-            batch_inputs(
-                protocol={**fingerprint_protocol, "position_frame": "framework_com"},
-                model_name=model_name,
-                model_version=model_version,
-                systems={s.key: s.content_sha256() for s in systems},
-            )
+        fp = batch_fingerprint(
+            protocol=fingerprint_protocol,
+            model_name=model_name,
+            model_version=model_version,
+            systems=systems,
         )
         self.pool = InFlightBatch(
             model,

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ionmd.campaign.memory import batch_out_of_memory, release_device_memory
+from ionmd.engine.out_of_memory import halved_capacity
 from ionmd.log import get_logger
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def run_adaptive(
                 raise
         held = min(capacity, n_atoms) if capacity else n_atoms
         halved.append(held)
-        capacity = max(1, held // 2)
+        capacity = halved_capacity(held_atoms=n_atoms, capacity_atoms=capacity)
         log.warning(
             f"adaptive batch ran out of memory ({oom}); capacity halved to "
             f"{capacity} atoms, going on from the last checkpoint"

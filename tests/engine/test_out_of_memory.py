@@ -1,0 +1,83 @@
+"""The one MD loop under an injected out-of-memory error (the study's fixed
+batch): the capacity is halved, the batch goes on from its last checkpoint with
+its oldest systems, the newest wait and re-enter from their step 0 when the batch
+is empty, and every system ends ``done`` with the trajectory it has alone."""
+
+import numpy as np
+import pytest
+import torch
+
+from ionmd.engine import inflight
+from ionmd.engine.runner import run_batch
+from ionmd.fileformat import list_systems, read_system
+
+from .helpers import argon, lj_model, quick_config, spec
+
+CFG = dict(duration_ps=0.5, equilibration_ps=0.1, flush_every_ps=0.05)  # 100 steps
+
+
+def _systems():
+    return [spec(argon(2), t, f"ar{i}") for i, t in enumerate((30.0, 40.0, 50.0, 60.0))]
+
+
+def _small_device(monkeypatch, *, at_call: int | None) -> list[int]:
+    """``nh_step`` fails above 64 atoms (at call ``at_call`` only, or always);
+    returns the atoms of every call."""
+    real, sizes = inflight.nh.nh_step, []
+
+    def step(st, *args, **kwargs):
+        sizes.append(int(st.positions.shape[0]))
+        if sizes[-1] > 64 and at_call in (None, len(sizes)):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(st, *args, **kwargs)
+
+    monkeypatch.setattr(inflight.nh, "nh_step", step)
+    return sizes
+
+
+def _run(path, **kw):
+    cfg = quick_config(**CFG)
+    return run_batch(
+        _systems(), lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj", **kw
+    )
+
+
+def test_out_of_memory_halves_the_batch_and_every_system_finishes(tmp_path, monkeypatch):
+    cfg = quick_config(**CFG)
+    alone = {}
+    for s in _systems():
+        path = tmp_path / f"alone_{s.key}.h5"
+        run_batch([s], lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj")
+        alone[s.key] = read_system(path, s.key)
+    sizes = _small_device(monkeypatch, at_call=15)  # after the checkpoint at step 10
+    summary = _run(tmp_path / "run.h5")
+    assert summary.oom_held_atoms == (128,) and summary.failed == {}
+    assert sizes[:15] == [128] * 15 and max(sizes[15:]) == 64
+    assert sorted(list_systems(tmp_path / "run.h5")) == sorted(alone)
+    for key, ref in alone.items():
+        got = read_system(tmp_path / "run.h5", key)
+        assert got.attrs["status"] == "done" and got.attrs["failure_reason"] == ""
+        assert got.attrs["steps_done"] == cfg.n_steps
+        np.testing.assert_array_equal(got.position_steps, ref.position_steps)
+        np.testing.assert_allclose(got.positions, ref.positions, rtol=0, atol=1e-9)
+        for name in ("mobile_A2", "framework_A2", "collective_A2"):
+            np.testing.assert_allclose(got.msd[name], ref.msd[name], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kill_at", [57, 150])  # the first half running; the second
+def test_a_kill_while_systems_wait_resumes_to_the_same_file(tmp_path, monkeypatch, kill_at):
+    _small_device(monkeypatch, at_call=None)  # 128 atoms never fit
+    ref = _run(tmp_path / "ref.h5")
+    assert ref.oom_held_atoms == (128,)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "run.h5", stop_after_step=kill_at)
+    _run(tmp_path / "run.h5", resume=True)
+    for key in list_systems(tmp_path / "ref.h5"):
+        a, b = read_system(tmp_path / "ref.h5", key), read_system(tmp_path / "run.h5", key)
+        np.testing.assert_array_equal(a.positions, b.positions)
+        for name in a.msd:
+            np.testing.assert_array_equal(a.msd[name], b.msd[name])
+        assert a.attrs["status"] == b.attrs["status"] == "done"
+    assert sorted(list_systems(tmp_path / "run.h5")) == sorted(
+        list_systems(tmp_path / "ref.h5")
+    )
