@@ -28,7 +28,7 @@ from ionmd.campaign.config import CampaignConfig as RunConfig
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.orderings import load_disordered
 from ionmd.campaign.plan import pack_batches, uncovered_elements
-from ionmd.campaign.plan_cost import plan_batch_limit, plan_cost
+from ionmd.campaign.plan_cost import PlanCost, plan_batch_limit, plan_cost
 from ionmd.errors import IonmdError
 
 
@@ -147,8 +147,11 @@ def _assign_batches(ok: list[dict[str, Any]], *, max_atoms: int | None) -> list[
 
 
 def _totals(
-    rows: list[dict[str, Any]], ok: list[dict[str, Any]], *, n_batches: int | None,
-    cost: Any,
+    rows: list[dict[str, Any]],
+    ok: list[dict[str, Any]],
+    *,
+    n_batches: int | None,
+    cost: PlanCost,
 ) -> dict[str, Any]:
     """Campaign-wide sums, medians and cost."""
     atoms = [r["atoms"] for r in ok]
