@@ -198,6 +198,18 @@ def plan_campaign(
     ok = [r for r in rows if "atoms" in r]
     max_atoms, batch_source = plan_batch_limit(config)
     batches = _assign_batches(ok, max_atoms=max_atoms)
+    n_batches = None if batches is None else len(batches)
+    adaptive = None
+    if config.adaptive is not None:  # one in-flight batch, open-ended durations
+        from ionmd.campaign.adaptive.projection import adaptive_projection
+
+        # before the totals: it sets each row's atom-steps to its worst case
+        adaptive = adaptive_projection(
+            ok, config=config, cost=cost, limit=(max_atoms, batch_source)
+        )
+        n_batches = 1
+        for r in ok:
+            r["batches"] = []
     plan = {
         "config": _config_section(config),
         "cost_source": cost.describe(),
@@ -207,19 +219,10 @@ def plan_campaign(
         "batch_source": batch_source,
         "model_elements": coverage.source,
         "materials": rows,
-        "totals": _totals(
-            rows, ok, n_batches=None if batches is None else len(batches), cost=cost
-        ),
+        "totals": _totals(rows, ok, n_batches=n_batches, cost=cost),
     }
-    if config.adaptive is not None:  # one in-flight batch, open-ended durations
-        from ionmd.campaign.adaptive.projection import adaptive_projection
-
-        plan["adaptive"] = adaptive_projection(
-            ok, config=config, cost=cost, limit=(max_atoms, batch_source)
-        )
-        plan["totals"]["n_batches"] = 1
-        for r in ok:
-            r["batches"] = []
+    if adaptive is not None:
+        plan["adaptive"] = adaptive
     return plan
 
 

@@ -49,6 +49,7 @@ def test_plan_of_an_adaptive_campaign_says_what_the_run_will_do(tmp_path, capsys
     assert a["atom_steps_worst_initial"] == 6 * 135 * longest
     assert a["atom_steps_one_chunk_each"] == 6 * 135 * 100
     assert plan["totals"]["n_batches"] == 1
+    assert plan["totals"]["atom_steps"] == a["atom_steps_worst_initial"]
     for r in plan["materials"]:
         assert r["atom_steps"] == 135 * 2 * longest and r["batches"] == []
     assert main(["plan", str(_cfg(tmp_path))]) == 0
