@@ -8,10 +8,12 @@ too large, ordering impossible within tolerance, element not covered by the
 model). The ordering is only planned (counts, tolerance, charge), not placed:
 the Ewald ranking runs in ``ionmd run``.
 
-Cost: ``atom-steps x us_per_atom_step``. Default: 3.0 us per atom-step, the
-published figure for batched MACE-MP-0b2 large on one H100 (NVIDIA NIM docs;
-docs/disorder.md); pass a measured figure (``ionmd bench``) for another model
-or device.
+Cost: ``atom-steps x us_per_atom_step``, the configured model's own figure
+(:mod:`ionmd.campaign.plan_cost`: given, its anchor, or "no anchor" and no
+cost); batches from ``max_atoms_per_batch`` or the memory model for the model
+and device. Elements: the model's coverage by name
+(:mod:`ionmd.calculators.coverage`), refused by the run's own check
+(:func:`ionmd.campaign.plan.uncovered_elements`).
 """
 
 from __future__ import annotations
@@ -25,15 +27,11 @@ import numpy as np
 from ionmd.campaign.config import CampaignConfig as RunConfig
 from ionmd.campaign.materials import load_material, material_sources
 from ionmd.campaign.orderings import load_disordered
-from ionmd.campaign.plan import pack_batches
+from ionmd.campaign.plan import pack_batches, uncovered_elements
+from ionmd.campaign.plan_cost import PlanCost, plan_batch_limit, plan_cost
 from ionmd.campaign.protocols import protocol_of
 from ionmd.cells.plan import cell_stage_plan
 from ionmd.errors import IonmdError
-
-PUBLISHED_US_PER_ATOM_STEP = 3.0
-PUBLISHED_SOURCE = "published batched MACE-MP-0b2 large on one H100 (3 us/atom-step)"
-#: models cheap enough to load just to check which elements they cover
-CHEAP_MODELS = ("lj", "toy", "toy-conductor", "mace-tiny")
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def _placed(structure: Any, material_id: str, *, config: RunConfig) -> dict[str,
 
 
 def _sized_row(
-    src: Any, *, config: RunConfig, known: set[str] | None, place: bool = False
+    src: Any, *, config: RunConfig, known: frozenset[int] | None, place: bool = False
 ) -> dict[str, Any]:
     """Supercell, atoms and orderings of one material (raises IonmdError if unusable)."""
     from ionmd.structures.load import load_structure
@@ -121,14 +119,22 @@ def _sized_row(
         if atoms > MAX_SUPERCELL_ATOMS:
             raise IonmdError(f"too large: {atoms} atoms (limit {MAX_SUPERCELL_ATOMS})")
         row |= {"supercell": [int(x) for x in n], "atoms": atoms, "orderings": 1}
-    if known is not None and not elements <= known:
-        missing = ", ".join(sorted(elements - known))
-        raise IonmdError(f"model {config.model} does not cover {missing}")
+    from ase.data import atomic_numbers
+
+    numbers = {atomic_numbers[el] for el in elements}
+    refusal = uncovered_elements(numbers, known=known, model_label=config.model)
+    if refusal is not None:
+        raise IonmdError(refusal)
     return row
 
 
-def _assign_batches(ok: list[dict[str, Any]], *, max_atoms: int) -> list[Any]:
-    """Pack the runnable rows' systems into batches; each row gets its batch indices."""
+def _assign_batches(ok: list[dict[str, Any]], *, max_atoms: int | None) -> list[Any] | None:
+    """Pack the runnable rows' systems into batches; each row gets its batch
+    indices (none, and None returned, when the atoms per batch are not known)."""
+    if max_atoms is None:
+        for r in ok:
+            r["batches"] = []
+        return None
     sized = [
         _Sized(r["material"], range(r["atoms"])) for r in ok for _ in range(r["systems"])
     ]
@@ -143,7 +149,11 @@ def _assign_batches(ok: list[dict[str, Any]], *, max_atoms: int) -> list[Any]:
 
 
 def _totals(
-    rows: list[dict[str, Any]], ok: list[dict[str, Any]], *, n_batches: int, us: float
+    rows: list[dict[str, Any]],
+    ok: list[dict[str, Any]],
+    *,
+    n_batches: int | None,
+    cost: PlanCost,
 ) -> dict[str, Any]:
     """Campaign-wide sums, medians and cost."""
     atoms = [r["atoms"] for r in ok]
@@ -159,7 +169,7 @@ def _totals(
         "n_systems": sum(r["systems"] for r in ok),
         "n_batches": n_batches,
         "atom_steps": atom_steps,
-        "gpu_hours": atom_steps * us * 1e-6 / 3600.0,
+        "gpu_hours": cost.hours(atom_steps),
     }
 
 
@@ -170,46 +180,44 @@ def plan_campaign(
     ``place``: also place the orderings (the Ewald ranking, the species-aware
     distances and the symmetry check of ``ionmd run``; seconds per material), so
     the orderings per material and the refusals are those the run will have."""
-    us = PUBLISHED_US_PER_ATOM_STEP if us_per_atom_step is None else us_per_atom_step
-    source = PUBLISHED_SOURCE if us_per_atom_step is None else "given (measured)"
-    known, model_note = _model_elements(config.model)
+    from ionmd.calculators.coverage import model_coverage
+
+    cost = plan_cost(config, us_given=us_per_atom_step)
+    coverage = model_coverage(config.model)
     n_steps, n_temps = config.n_steps, len(config.temperatures_K)
     rows: list[dict[str, Any]] = []
     for src in material_sources(config.materials, obelix_data=config.obelix_data):
         try:
-            row = _sized_row(src, config=config, known=known, place=place)
+            row = _sized_row(src, config=config, known=coverage.numbers, place=place)
         except IonmdError as exc:
             row = {"material": src.material_id, "reason": str(exc)}
         if "atoms" in row:
             row["replicas"] = config.n_replicas
             row["systems"] = row["orderings"] * config.n_replicas * n_temps
             row["atom_steps"] = row["atoms"] * row["systems"] * n_steps
-            row["gpu_hours"] = row["atom_steps"] * us * 1e-6 / 3600.0
+            row["gpu_hours"] = cost.hours(row["atom_steps"])
         rows.append(row)
     ok = [r for r in rows if "atoms" in r]
-    batches = _assign_batches(ok, max_atoms=config.max_atoms_per_batch)
+    max_atoms, batch_source = plan_batch_limit(config)
+    batches = _assign_batches(ok, max_atoms=max_atoms)
     # the protocol's part: the adaptive one has one in-flight batch and open-ended
     # durations (it sets the rows' worst cases and adds its own section)
     projected = protocol_of(config).project(
-        ok, n_fixed_batches=len(batches), us_per_atom_step=us
+        ok,
+        n_fixed_batches=None if batches is None else len(batches),
+        cost=cost,
+        limit=(max_atoms, batch_source),
     )
     plan = {
-        "config": {
-            "materials": config.materials,
-            "occupancy": config.occupancy_mode,
-            "n_orderings": config.n_orderings,
-            "n_replicas": config.n_replicas,
-            "temperatures_K": list(config.temperatures_K),
-            "n_steps": n_steps,
-            "min_cell_length_A": config.min_cell_length_A,
-            "model": config.model,
-            "max_atoms_per_batch": config.max_atoms_per_batch,
-        },
-        "cost_source": source,
-        "us_per_atom_step": us,
-        "model_elements": model_note,
+        "config": _config_section(config),
+        "cost_source": cost.describe(),
+        "cost_card": cost.card,
+        "us_per_atom_step": cost.us_per_atom_step,
+        "max_atoms_per_batch_used": max_atoms,
+        "batch_source": batch_source,
+        "model_elements": coverage.source,
         "materials": rows,
-        "totals": _totals(rows, ok, n_batches=projected.n_batches, us=us),
+        "totals": _totals(rows, ok, n_batches=projected.n_batches, cost=cost),
     }
     stage = cell_stage_plan(
         ok, settings=config.cell_settings, md_atom_steps=plan["totals"]["atom_steps"]
@@ -217,17 +225,17 @@ def plan_campaign(
     return plan | projected.sections | ({"cells": stage} if stage is not None else {})
 
 
-def _model_elements(model: str) -> tuple[set[str] | None, str]:
-    """(elements the model covers, a note); None when the model is not loaded
-    (only the cheap test models are loaded by the plan)."""
-    if model not in CHEAP_MODELS:
-        return None, f"not checked ({model} is not loaded by the plan)"
-    from ase.data import chemical_symbols
-
-    from ionmd.calculators import load_model
-    from ionmd.campaign.model_loader import supported_numbers
-
-    numbers = supported_numbers(load_model(model, device="cpu"))
-    if numbers is None:
-        return None, f"{model} covers every element"
-    return {chemical_symbols[z] for z in numbers}, f"checked against {model}"
+def _config_section(config: RunConfig) -> dict[str, Any]:
+    """The settings the plan was made from."""
+    return {
+        "materials": config.materials,
+        "occupancy": config.occupancy_mode,
+        "n_orderings": config.n_orderings,
+        "n_replicas": config.n_replicas,
+        "temperatures_K": list(config.temperatures_K),
+        "n_steps": config.n_steps,
+        "min_cell_length_A": config.min_cell_length_A,
+        "model": config.model,
+        "device": config.device,
+        "max_atoms_per_batch": config.max_atoms_per_batch,
+    }

@@ -57,13 +57,26 @@ def bytes_per_atom(model: Any, systems: Sequence[SystemSpec]) -> float:
     return max(1.0, peak / len(probe.atoms))  # type: ignore[arg-type]
 
 
-def auto_max_atoms(model: Any, systems: Sequence[SystemSpec], *, fill: float = 0.7) -> int:
+#: share of the device's free memory a batch may take
+FILL = 0.7
+
+
+def atoms_that_fit(*, free_bytes: float, bytes_per_atom: float, fill: float = FILL) -> int:
+    """The memory model: atoms per batch = ``fill`` x free bytes / bytes per atom
+    (at least 1). The run measures both on its device; ``ionmd plan`` takes them
+    from a card and the model's anchor (``ionmd/campaign/cost_anchors.py``)."""
+    return max(1, int(fill * free_bytes / bytes_per_atom))
+
+
+def auto_max_atoms(model: Any, systems: Sequence[SystemSpec], *, fill: float = FILL) -> int:
     """Atoms per batch for this device: 0 (no limit) on the CPU."""
     device = getattr(model, "device", torch.device("cpu"))
     if device.type != "cuda":
         return 0
     free, _ = torch.cuda.mem_get_info(device)
-    return max(1, int(fill * free / bytes_per_atom(model, systems)))
+    return atoms_that_fit(
+        free_bytes=free, bytes_per_atom=bytes_per_atom(model, systems), fill=fill
+    )
 
 
 def split_in_two(batch: Sequence[SystemSpec]) -> list[list[SystemSpec]]:

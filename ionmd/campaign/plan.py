@@ -4,6 +4,7 @@ batches that fit, as a :class:`CampaignPlan`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,21 @@ def plan_batches(
     return batches
 
 
+def uncovered_elements(
+    numbers: AbstractSet[int], *, known: AbstractSet[int] | None, model_label: str
+) -> str | None:
+    """The one-line refusal of a material whose atomic ``numbers`` the model does
+    not all cover (``known``: the numbers it covers, None: every one or not
+    known), naming the elements missing; None when it is covered. Used by
+    ``ionmd run`` (the loaded model) and ``ionmd plan`` (its table by name)."""
+    if known is None or numbers <= known:
+        return None
+    from ase.data import chemical_symbols
+
+    missing = sorted(chemical_symbols[z] for z in set(numbers) - set(known))
+    return f"model {model_label} does not cover {', '.join(missing)}"
+
+
 def plan_systems(
     prepared: dict[str, list[SystemSpec]],
     *,
@@ -131,14 +147,12 @@ def plan_systems(
     """The plan's systems: every prepared material the model covers (``known``:
     the atomic numbers it covers, None when it does not say); the others are
     added to ``failed`` with the elements missing."""
-    from ase.data import chemical_symbols
-
     plan = CampaignPlan(systems=[], failed_materials=failed)
     for material_id, specs in prepared.items():
         numbers = set(specs[0].atoms.get_atomic_numbers().tolist())  # type: ignore[attr-defined]
-        if known is not None and not numbers <= known:
-            missing = sorted(chemical_symbols[z] for z in numbers - known)
-            failed[material_id] = f"model {model_label} does not cover {', '.join(missing)}"
+        refusal = uncovered_elements(numbers, known=known, model_label=model_label)
+        if refusal is not None:
+            failed[material_id] = refusal
             log.info(f"skipping {material_id}: {failed[material_id]}")
             continue
         plan.systems.extend(specs)

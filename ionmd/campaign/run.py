@@ -299,8 +299,9 @@ def _finished(
     out = Path(config.out)
     if keep and finished_as_asked(config, analyze=analyze) is not None:
         log.info(
-            f"{out} holds this campaign, finished with the same inputs: its "
-            f"results are returned ({option('--force')} runs it again)"
+            f"{out}: already complete (this campaign finished there with the same "
+            f"inputs and settings): nothing run, its results follow "
+            f"({option('--force')} runs it again)"
         )
         return True
     raise InputError(

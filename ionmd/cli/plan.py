@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="measured cost of the model on the device, microseconds per atom-step "
-        "(default: 3.0, the published batched-MACE figure on one H100)",
+        "(default: the configured model's own anchor, ionmd/campaign/cost_anchors.py; "
+        "a model without one gets no cost, not another model's)",
     )
     p.add_argument("--json", help="also write the whole plan to this JSON file")
     p.add_argument(
@@ -80,13 +81,13 @@ def main(args: argparse.Namespace) -> int:
             )
             _print_plan(plans[model])
             print()
-        hours = sum(p["totals"]["gpu_hours"] for p in plans.values())
         n_dft = len(config.dft_runs)
         dft = f"; DFT (VASP) from {n_dft} folder(s)" if n_dft else ""
         print(
             f"{len(plans)} models, one campaign each, then the comparison in "
-            f"{config.out}: {hours:.1f} GPU-hours at the same cost per atom-step "
-            f"for every model (measure each: --us-per-atom-step){dft}"
+            f"{config.out}; each at its own cost: "
+            + "; ".join(f"{m} {_hours(p)}" for m, p in plans.items())
+            + dft
         )
         plan = {"models": plans, "dft_runs": list(config.dft_runs)}
     if args.json:
@@ -96,47 +97,75 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hours(plan: dict) -> str:
+    """``12.3 h on H100 80 GB`` or ``no anchor``."""
+    hours = plan["totals"]["gpu_hours"]
+    if hours is None:
+        return "no anchor"
+    return f"{hours:.3g} h on {plan['cost_card']}"
+
+
+def _row_note(r: dict, *, adaptive: bool) -> str:
+    """The batches a material's systems fall in, and what its supercell took."""
+    # 1-based, as the run logs "batch 1/N" (the JSON keeps the 0-based index)
+    note = "batch " + ",".join(str(b + 1) for b in r["batches"]) if r["batches"] else "-"
+    if adaptive:  # one in-flight batch; the cost is the worst case
+        note = "in-flight (worst case)"
+    base = r.get("supercell_10A_rule")
+    if base and base != r["supercell"]:
+        note += "  enlarged from " + "x".join(str(x) for x in base)
+    if r.get("counts_intended_placed"):
+        note += "  counts " + " ".join(
+            f"{el} {a:g}/{b}" for el, (a, b) in r["counts_intended_placed"].items()
+        )
+    if r.get("rounding"):
+        note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
+    return note
+
+
 def _print_plan(plan: dict) -> None:
     print(f"{'material':<12} {'supercell':<9} {'atoms':>6} {'ord':>3} {'rep':>3} "
-          f"{'sys':>4} {'atom-steps':>10} {'GPU-h':>7}  batch / note")  # fmt: skip
+          f"{'sys':>4} {'atom-steps':>10} {'hours':>7}  batch / note")  # fmt: skip
     for r in plan["materials"]:
         if "atoms" not in r:
             print(f"{r['material']:<12} cannot run: {r['reason']}")
             continue
         sc = "x".join(str(x) for x in r["supercell"])
-        # 1-based, as the run logs "batch 1/N" (the JSON keeps the 0-based index)
-        note = "batch " + ",".join(str(b + 1) for b in r["batches"])
-        if "adaptive" in plan:  # one in-flight batch; the cost is the worst case
-            note = "in-flight (worst case)"
-        base = r.get("supercell_10A_rule")
-        if base and base != r["supercell"]:
-            note += "  enlarged from " + "x".join(str(x) for x in base)
-        if r.get("counts_intended_placed"):
-            note += "  counts " + " ".join(
-                f"{el} {a:g}/{b}" for el, (a, b) in r["counts_intended_placed"].items()
-            )
-        if r.get("rounding"):
-            note += "  rounding " + " ".join(f"{k}{v:+g}" for k, v in r["rounding"].items())
+        hours = "-" if r["gpu_hours"] is None else f"{r['gpu_hours']:.3g}"
         print(
             f"{r['material']:<12} {sc:<9} {r['atoms']:>6} {r['orderings']:>3} "
-            f"{r['replicas']:>3} "
-            f"{r['systems']:>4} {r['atom_steps']:>10.3g} {r['gpu_hours']:>7.3f}  {note}"
+            f"{r['replicas']:>3} {r['systems']:>4} {r['atom_steps']:>10.3g} {hours:>7}  "
+            + _row_note(r, adaptive="adaptive" in plan)
         )
     t = plan["totals"]
+    n_batches = "an unknown number of" if t["n_batches"] is None else t["n_batches"]
+    cost = (
+        f"{t['atom_steps']:.3g} atom-steps = {t['gpu_hours']:.3g} hours at "
+        if t["gpu_hours"] is not None
+        else f"{t['atom_steps']:.3g} atom-steps; "
+    )
+    worst = "; adaptive: worst case of the initial systems" if "adaptive" in plan else ""
     print(
         f"{t['n_runnable']} of {t['n_materials']} materials runnable "
         f"({t['n_ordered_from_disorder']} as orderings of a disordered structure), "
         f"{t['n_skipped']} skipped; atoms per supercell median {t['atoms_median']:g}, "
-        f"max {t['atoms_max']}; {t['n_systems']} systems in {t['n_batches']} batch(es); "
-        f"{t['atom_steps']:.3g} atom-steps = {t['gpu_hours']:.1f} GPU-hours at "
-        f"{plan['us_per_atom_step']:g} us/atom-step ({plan['cost_source']}); "
-        f"model elements: {plan['model_elements']}"
-        + ("; adaptive: worst case of the initial systems" if "adaptive" in plan else "")
+        f"max {t['atoms_max']}",
+        f"batches: {t['n_systems']} systems in {n_batches} batch(es); "
+        + plan["batch_source"],
+        f"cost: {cost}{plan['cost_source']}{worst}",
+        f"model elements: {plan['model_elements']}",
+        sep="\n",
     )
     if "adaptive" in plan:
         from ionmd.campaign.adaptive.queue_projection import describe
+        from ionmd.campaign.plan_cost import PlanCost
 
-        print(describe(plan["adaptive"], us_per_atom_step=plan["us_per_atom_step"]))
+        cost_used = PlanCost(
+            us_per_atom_step=plan["us_per_atom_step"],
+            card=plan["cost_card"],
+            source=plan["cost_source"],
+        )
+        print(describe(plan["adaptive"], cost=cost_used))
     if "cells" in plan:
         from ionmd.cells.plan import describe_cell_stage
 

@@ -63,8 +63,14 @@ def main(args: argparse.Namespace) -> int:
         executor = executor_config_from_args(
             args, campaign_table=config.extra.get("executor")
         )
+    # a campaign finished in OUT with the same inputs: its results, as ionmd.run
+    # gives them (one "already complete" line on stderr), nothing run
     result = run_config(
-        config, force=args.force, analyze=not args.no_analysis, executor=executor
+        config,
+        force=args.force,
+        analyze=not args.no_analysis,
+        executor=executor,
+        keep_finished=True,
     )
     print(f"run files: {', '.join(str(p) for p in result.run_files)}")
     for key, why in result.failed.items():

@@ -1,10 +1,12 @@
 """The adaptive protocol's figures (matplotlib, Agg; conventions of
 :mod:`ionmd.report.figures`).
 
-- ``adaptive_timeline.png``: one bar per system on the batch clock (ps of simulated
-  batch time: step × time step), coloured by how it ended, a tick at each
-  extension, a dashed line while it waited in the queue, the stop reason as a short
-  label; below it the batch occupancy (atoms in the batch / capacity) per chunk.
+- ``adaptive_timeline.png``: one row per system (material and temperature on the
+  left), its bar on the batch clock (ps of simulated batch time: step × time step)
+  coloured by how it ended, a tick at each extension, a dashed line while it waited
+  in the queue, and under the bar its stop reason on a line of its own; below it the
+  batch occupancy (atoms in the batch / capacity) per chunk. 6 in wide at 8-9 pt,
+  so that in the report at 600 px the text shows at ~10 px; a fixed height per row.
 - ``adaptive_msd_<id>.png``: per material, two panels (stacked) sharing the MSD axis: each
   temperature's Li MSD against lag from the run file's ``/msd`` datasets; and the
   largest Li MSD each decision saw against the run time it was taken at (dots),
@@ -41,7 +43,8 @@ OUTCOME_COLOURS = {
     "cancelled": "#c7c7c7",
     "queued": "#ffffff",
 }
-_LABEL_CHARS = 48
+#: a stop reason's label, cut to fit the timeline's width at its font
+_LABEL_CHARS = 84
 
 
 def msd_figure_name(material_id: str) -> str:
@@ -85,53 +88,87 @@ def _order(a: Mapping[str, Any]) -> list[str]:
     return sorted(a["systems"], key=key)
 
 
-def _timeline_panel(ax: Any, a: Mapping[str, Any], order: list[str]) -> None:
-    now = float(a["batch_time_ps"] or 0.0)
-    for y, k in enumerate(order):
-        s = a["systems"][k]
-        colour = OUTCOME_COLOURS.get(s["outcome"], "#bcbd22")
-        start, end = s.get("entered_ps"), s.get("left_ps")
-        added = _queued_since(s)
-        if added is not None:  # waiting in the queue
-            wait_end = start if start is not None else now
-            ax.plot([added, wait_end], [y, y], color="0.55", ls="--", lw=0.8)
-        if start is not None:
-            stop = end if end is not None else now
-            ax.barh(
-                y,
-                max(stop - start, 1e-9),
-                left=start,
-                height=0.6,
-                color=colour,
-                edgecolor="k",
-                lw=0.4,
-                hatch="//" if end is None else None,
-            )
-            ticks = [d["batch_time_ps"] for d in s["decisions"] if d["event"] == "extend"]
-            ax.plot(ticks, [y] * len(ticks), "|", color="k", ms=7, mew=0.8)
-        x_label = (end if end is not None else now) if start is not None else now
-        ax.annotate(
-            _short(s),
-            (x_label, y),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=6,
-        )
-    ax.set_yticks(range(len(order)), order, fontsize=6)
-    ax.set_ylim(len(order) - 0.5, -0.5)
-    ax.set_xlim(0, max(now, 1e-9) * 1.45)  # room for the labels
-    used = sorted({a["systems"][k]["outcome"] for k in order})
+#: the timeline's width (in): at the report's 600 px (an image ~580 px wide)
+#: its 8-9 pt text shows at ~10-12 px; at 1366 px it is drawn 1:1 (720 px)
+TIMELINE_WIDTH_IN = 6.0
+#: one system's row (in): its bar, and under it its stop reason on a line of its own
+TIMELINE_ROW_IN = 0.42
+_FONT_PT = 8.5
+
+
+def _row_label(s: Mapping[str, Any]) -> str:
+    return f"{s['material_id']} {s['temperature_K']:g} K"
+
+
+def _timeline_bar(ax: Any, s: Mapping[str, Any], y: float, now: float) -> None:
+    """One system's row: queued (dashed), on the batch (bar, hatched while
+    running), its extensions (ticks)."""
+    start, end = s.get("entered_ps"), s.get("left_ps")
+    added = _queued_since(s)
+    if added is not None:  # waiting in the queue
+        wait_end = start if start is not None else now
+        ax.plot([added, wait_end], [y, y], color="0.45", ls="--", lw=1.0)
+    if start is None:
+        return
+    stop = end if end is not None else now
+    ax.barh(
+        y, max(stop - start, 1e-9), left=start, height=0.42,
+        color=OUTCOME_COLOURS.get(s["outcome"], "#bcbd22"), edgecolor="k", lw=0.5,
+        hatch="//" if end is None else None,
+    )  # fmt: skip
+    ticks = [d["batch_time_ps"] for d in s["decisions"] if d["event"] == "extend"]
+    ax.plot(ticks, [y] * len(ticks), "|", color="k", ms=9, mew=1.0)
+
+
+def _timeline_handles(a: Mapping[str, Any], order: list[str]) -> list[Any]:
+    """Legend: each outcome drawn, then the marks the figure holds."""
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [
+    systems = [a["systems"][k] for k in order]
+    # a system that never entered has no bar: its outcome is only in its row's text
+    outcomes = sorted({s["outcome"] for s in systems if s.get("entered_ps") is not None})
+    events = {d["event"] for s in systems for d in s["decisions"]}
+    handles: list[Any] = [
         Patch(facecolor=OUTCOME_COLOURS.get(o, "#bcbd22"), edgecolor="k", label=o)
-        for o in used
+        for o in outcomes
     ]
-    ax.legend(handles=handles, fontsize=6, loc="upper left", bbox_to_anchor=(1.005, 1.0))
-    ax.set_title(
-        "systems on the batch: | extension, -- queued, hatched still running", fontsize=8
-    )
+    if "extend" in events:
+        handles.append(Line2D([], [], color="k", marker="|", ls="", ms=9, label="extended"))
+    if "add_temperature" in events:
+        handles.append(Line2D([], [], color="0.45", ls="--", label="queued"))
+    if "running" in outcomes:
+        handles.append(Patch(facecolor="w", edgecolor="k", hatch="//", label="running"))
+    return handles
+
+
+def _timeline_panel(ax: Any, a: Mapping[str, Any], order: list[str]) -> None:
+    """One row per system (its name on the left), the bar on the row's upper half
+    and its stop reason on the lower half, from the axis's left edge: no label
+    runs into a bar, another label or the legend."""
+    from matplotlib.transforms import blended_transform_factory
+
+    now = float(a["batch_time_ps"] or 0.0)
+    left_edge = blended_transform_factory(ax.transAxes, ax.transData)
+    for y, k in enumerate(order):
+        s = a["systems"][k]
+        _timeline_bar(ax, s, y - 0.16, now)
+        ax.text(
+            0.005, y + 0.27, _short(s), transform=left_edge, va="center", ha="left",
+            fontsize=_FONT_PT - 1, color="0.15", clip_on=True,
+        )  # fmt: skip
+    ax.set_yticks(range(len(order)), [_row_label(a["systems"][k]) for k in order])
+    ax.tick_params(axis="y", labelsize=_FONT_PT, length=0)
+    ax.tick_params(axis="x", labelsize=_FONT_PT)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xlim(0, max(now, 1e-9) * 1.02)
+    for y in range(len(order) - 1):
+        ax.axhline(y + 0.5, color="0.85", lw=0.6)
+    ax.legend(
+        handles=_timeline_handles(a, order), fontsize=_FONT_PT, ncol=4, frameon=False,
+        loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3,
+        handlelength=1.6, columnspacing=1.0,
+    )  # fmt: skip
 
 
 def _occupancy_panel(ax: Any, a: Mapping[str, Any]) -> None:
@@ -148,25 +185,33 @@ def _occupancy_panel(ax: Any, a: Mapping[str, Any]) -> None:
     if isinstance(mean, float):
         ax.axhline(mean, color="C3", ls="--", lw=0.8, label=f"mean {mean:.1%}")
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("atoms / capacity", fontsize=7)
-    ax.set_xlabel("batch time (ps)")
-    ax.legend(fontsize=6, loc="lower left")
+    ax.set_ylabel("atoms / capacity", fontsize=_FONT_PT)
+    ax.set_xlabel("batch time (ps)", fontsize=_FONT_PT + 0.5)
+    ax.tick_params(labelsize=_FONT_PT)
+    ax.legend(
+        fontsize=_FONT_PT, ncol=2, frameon=False, loc="lower left",
+        bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2,
+    )  # fmt: skip
 
 
 def plot_timeline(*, adaptive: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+    """``adaptive_timeline.png``: a fixed width for the report's page, and a
+    fixed height per system row (a long campaign makes a tall figure, not
+    squeezed rows)."""
     plt = _plt()
     order = _order(adaptive)
-    top = 0.8 + 0.26 * max(len(order), 1)
+    top = 0.9 + TIMELINE_ROW_IN * max(len(order), 1)
     fig, (ax, occ) = plt.subplots(
         2,
         1,
-        figsize=(9, top + 1.8),
+        figsize=(TIMELINE_WIDTH_IN, top + 2.0),
         sharex=True,
-        gridspec_kw={"height_ratios": [top, 1.5]},
+        gridspec_kw={"height_ratios": [top, 1.4]},
+        layout="constrained",
     )
     _timeline_panel(ax, adaptive, order)
     _occupancy_panel(occ, adaptive)
-    fig.tight_layout()
+    fig.suptitle("Systems on the batch", fontsize=_FONT_PT + 1, x=0.02, ha="left")
     path = Path(out_dir) / TIMELINE_NAME
     _save(fig, path)
     return path
@@ -293,10 +338,10 @@ def material_msd_figure(
     run_ax.set_xlim(left=0)  # decisions come every chunk: a linear clock
     lag_ax.set_xlabel("lag time (ps)")
     lag_ax.set_ylabel("Li MSD (Å²)")
-    lag_ax.set_title("Li MSD from the run file, by lag", fontsize=8)
+    lag_ax.set_title("Li MSD from the run file, by lag", fontsize=_FONT_PT + 0.5)
     run_ax.set_xlabel("run time (ps)")
     run_ax.set_ylabel("Li MSD (Å²)")
-    run_ax.set_title("largest Li MSD at each decision", fontsize=8)
+    run_ax.set_title("largest Li MSD at each decision", fontsize=_FONT_PT + 0.5)
     from matplotlib.lines import Line2D
 
     handles = [
@@ -304,11 +349,13 @@ def material_msd_figure(
         *_outcome_handles(stopped),
         Line2D([], [], color="k", ls="-.", lw=0.8, label=f"target {target:g} Å²"),
     ]
-    lag_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    lag_ax.legend(
+        handles=handles, fontsize=_FONT_PT, loc="upper left", bbox_to_anchor=(1.02, 1)
+    )
     m = adaptive["materials"].get(material_id) or {}
     skipped = f"; not run: {', '.join(not_run)}" if not_run else ""
     title = f"{material_id}: {m.get('status', '?')}{skipped}"
-    fig.suptitle(textwrap.fill(title, 110), fontsize=9)  # many not run: lines
+    fig.suptitle(textwrap.fill(title, 90), fontsize=_FONT_PT + 1)  # many not run: lines
     fig.tight_layout()
     return fig
 

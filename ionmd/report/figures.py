@@ -42,13 +42,17 @@ def _plt():
     return plt
 
 
+#: pixels per inch of every PNG written (a figure W inches wide is 120 W px)
+FIGURE_DPI = 120
+
+
 def _save(fig: object, path: Path) -> None:
     """Save ``fig`` as PNG whole or not at all (a full disk: one-line OutputError),
     and close it either way."""
     plt = _plt()
     try:
         with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=120, format="png")  # type: ignore[attr-defined]
+            fig.savefig(tmp, dpi=FIGURE_DPI, format="png")  # type: ignore[attr-defined]
     finally:
         plt.close(fig)
 

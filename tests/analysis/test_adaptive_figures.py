@@ -136,3 +136,34 @@ def test_the_timeline_labels_do_not_overlap(drawn, campaign, tmp_path):
     systems = {k: {**s, "reason": long} for k, s in a["systems"].items()}
     afig.plot_timeline(adaptive={**a, "systems": systems}, out_dir=tmp_path)
     assert not _overlaps(drawn[-1])
+
+
+#: the report's image width in a 600 px window (body padding .5em each side)
+REPORT_IMG_PX_AT_600 = 584
+
+
+def test_the_timeline_reads_at_600_px(drawn, campaign, tmp_path):
+    """In the report at 600 px the PNG is scaled to the page: every text must still
+    show at >= 9 px, each system row must hold its bar and its reason, and no
+    reason may run into a bar. Before: 9 in wide at 6 pt, shown at 5.4 px."""
+    from ionmd.analysis.figures import FIGURE_DPI
+
+    a, _ = campaign
+    long = "Li MSD 31.2 Å² ≥ 20 Å² and D's interval 0.25 ≤ 0.3 decades after 100 ps"
+    systems = {k: {**s, "reason": long} for k, s in a["systems"].items()}
+    afig.plot_timeline(adaptive={**a, "systems": systems}, out_dir=tmp_path)
+    fig = drawn[-1]
+    width_px = fig.get_figwidth() * FIGURE_DPI
+    scale = min(1.0, REPORT_IMG_PX_AT_600 / width_px)
+    shown_px = [t.get_fontsize() * FIGURE_DPI / 72 * scale for t in _texts(fig)]
+    assert min(shown_px) >= 9.0, min(shown_px)
+    timeline = fig.axes[0]
+    r = fig.canvas.get_renderer()
+    axes_px = timeline.get_window_extent(renderer=r).height * FIGURE_DPI / fig.dpi
+    row_px = axes_px * scale / len(systems)
+    assert row_px >= 2.5 * max(shown_px)  # a bar and a line of text per row
+    bars = [p.get_window_extent(renderer=r) for p in timeline.patches]
+    reasons = [t.get_window_extent(renderer=r) for t in timeline.texts]
+    assert len(reasons) == len(systems) and bars
+    assert not [1 for t in reasons for b in bars if t.overlaps(b)]
+    assert not _overlaps(fig)

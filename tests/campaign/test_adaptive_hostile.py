@@ -49,6 +49,7 @@ def test_plan_of_an_adaptive_campaign_says_what_the_run_will_do(tmp_path, capsys
     assert a["atom_steps_worst_initial"] == 6 * 135 * longest
     assert a["atom_steps_one_chunk_each"] == 6 * 135 * 100
     assert plan["totals"]["n_batches"] == 1
+    assert plan["totals"]["atom_steps"] == a["atom_steps_worst_initial"]
     for r in plan["materials"]:
         assert r["atom_steps"] == 135 * 2 * longest and r["batches"] == []
     assert main(["plan", str(_cfg(tmp_path))]) == 0
@@ -399,14 +400,26 @@ def test_a_temperature_step_below_one_kelvin_is_refused(step):
     AdaptiveSettings(temperature_step_K=1.0)  # the smallest allowed
 
 
-def test_plan_on_cuda_without_a_limit_does_not_invent_a_first_fill(tmp_path, capsys):
-    """device = "cuda" without max_atoms_per_batch: the capacity is measured by the
-    run; the plan said 'first fill 6 systems' (everything) as if it were known."""
+def test_plan_on_cuda_without_a_limit_does_not_invent_a_first_fill(
+    tmp_path, capsys, monkeypatch
+):
+    """device = "cuda" without max_atoms_per_batch: the capacity is the memory
+    model's (the model's bytes per atom, said so) or, for a model without that
+    figure, measured by the run; the plan said 'first fill 6 systems' (everything)
+    as if it were known."""
+    import torch
+
+    from ionmd.campaign import cost_anchors
     from ionmd.cli import main
 
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     cfg = _cfg(tmp_path)
     text = cfg.read_text().replace("max_atoms_per_batch = 300\n", "")
     cfg.write_text(text.replace('device = "cpu"', 'device = "cuda"'))
+    assert main(["plan", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "capacity 8069164 atoms (memory model: 0.7 x 80 GB of an H100" in out
+    monkeypatch.delitem(cost_anchors.MEMORY_ANCHORS, "toy")
     assert main(["plan", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "measured memory model, at run time (so is the first fill)" in out

@@ -92,7 +92,9 @@ def test_kill_and_resume_gives_same_results(tmp_path):
     assert "resuming" in err
     assert _results(tmp_path / "run") == _results(tmp_path / "ref")
 
-    # a finished campaign is not overwritten without --force
+    # a finished campaign is not overwritten without --force: its results again
+    before = (tmp_path / "run" / "results.json").read_bytes()
     p = _ionmd("run", str(cfg))
     out, err = p.communicate(timeout=120)
-    assert p.returncode == 2 and "--force" in err
+    assert p.returncode == 0 and "already complete" in err and "--force" in err
+    assert (tmp_path / "run" / "results.json").read_bytes() == before

@@ -84,8 +84,8 @@ def test_plan_lists_orderings_and_one_line_per_refusal(tmp_path, capsys):
     assert dis["orderings"] == 3 and dis["systems"] == 6
     assert dis["atom_steps"] == 24 * 6 * 120
     assert plan["totals"]["n_runnable"] == 1 and plan["totals"]["n_skipped"] == 1
-    assert plan["us_per_atom_step"] == 3.0
-    assert plan["model_elements"] == "checked against lj" or "lj" in plan["model_elements"]
+    assert plan["us_per_atom_step"] is None  # lj has no cost anchor: no cost
+    assert "lj" in plan["model_elements"]
     assert not (tmp_path / "out").exists()  # no MD, nothing written
     # --place: the orderings ionmd run will have (symmetry-distinct ones only)
     assert main(["plan", str(cfg), "--place", "--json", str(tmp_path / "p.json")]) == 0

@@ -71,7 +71,9 @@ def test_plan_counts_replicas_in_systems_and_cost(tmp_path):
             "equilibration_ps": 0.1,
         }  # fmt: skip
     )
-    plans = [plan_campaign(base.replace(n_replicas=k)) for k in (1, 3)]
+    plans = [
+        plan_campaign(base.replace(n_replicas=k), us_per_atom_step=3.0) for k in (1, 3)
+    ]
     for one, three in zip(plans[0]["materials"], plans[1]["materials"], strict=True):
         assert one["replicas"] == 1 and three["replicas"] == 3
         assert three["systems"] == 3 * one["systems"]

@@ -7,8 +7,9 @@ initial queue (in the order the run fills it), the batch capacity and its first
 fill, and the atom-steps of the initial systems between one chunk each and
 ``max_duration_ps`` each (the worst case), plus what each added temperature may
 cost; ``max_atom_steps``, when set, stops the campaign at the first chunk boundary
-past it. No model is loaded: on CUDA without
-``max_atoms_per_batch`` the capacity is measured by the run.
+past it. No model is loaded: the capacity is the plan's atoms per batch
+(``max_atoms_per_batch``, all systems on the CPU, else the memory model with the
+model's anchor: :mod:`ionmd.campaign.plan_cost`); the run measures its own.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from ionmd.campaign.config import CampaignConfig
+from ionmd.campaign.plan_cost import PlanCost
 
 
 def adaptive_projection(
     ok: list[dict[str, Any]],
     *,
     config: CampaignConfig,
-    us_per_atom_step: float,
+    cost: PlanCost,
+    limit: tuple[int | None, str],
 ) -> dict[str, Any]:
     """The adaptive plan; sets each runnable row's ``atom_steps``/``gpu_hours`` to
     its worst case (its initial systems for ``max_duration_ps``) and returns the
@@ -36,11 +39,10 @@ def adaptive_projection(
              for T in config.temperatures_K]  # fmt: skip
     sizes = [n for _, n in sorted(queue, key=lambda x: -x[0])]
     total = sum(sizes)
-    if config.max_atoms_per_batch > 0:
-        capacity, source = int(config.max_atoms_per_batch), "max_atoms_per_batch"
-    elif str(config.device).startswith("cuda"):
-        capacity, source = None, "the measured memory model, at run time"
-    else:
+    capacity, source = limit
+    if capacity is None:
+        source = "the measured memory model, at run time"
+    elif capacity == 0:
         capacity, source = total, "all initial systems (the CPU without a limit)"
     first: list[int] = []  # first fit from the queue, as the loop's refill
     room = capacity
@@ -50,7 +52,7 @@ def adaptive_projection(
             room -= n
     for r in ok:
         r["atom_steps"] = r["atoms"] * r["systems"] * longest
-        r["gpu_hours"] = r["atom_steps"] * us_per_atom_step * 1e-6 / 3600.0
+        r["gpu_hours"] = cost.hours(r["atom_steps"])
     worst = total * longest
     budget = float(s.max_atom_steps)
     return {
@@ -77,7 +79,7 @@ def adaptive_projection(
     }
 
 
-def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
+def describe(section: dict[str, Any], *, cost: PlanCost) -> str:
     """The adaptive plan in a few lines, for the terminal."""
     a = section
     fill = (
@@ -88,8 +90,9 @@ def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
     if a["capacity_atoms"] is None:
         cap = f"{a['capacity_source']} (so is the first fill)"
 
-    def cost(x: float) -> str:
-        return f"{x:.3g} atom-steps ({x * us_per_atom_step * 1e-6 / 3600.0:.3g} GPU-h)"
+    def steps(x: float) -> str:
+        hours = cost.hours(x)  # None: no anchor for the model
+        return f"{x:.3g} atom-steps" + ("" if hours is None else f" ({hours:.3g} h)")
 
     budget = (
         f"the budget max_atom_steps = {a['max_atom_steps']:.3g} stops the whole campaign "
@@ -104,8 +107,8 @@ def describe(section: dict[str, Any], *, us_per_atom_step: float) -> str:
             f"in-flight batch of capacity {cap}",
             f"each system is judged every {a['chunk_ps']:g} ps and runs at most "
             f"{a['max_duration_ps']:g} ps: the initial systems cost between "
-            f"{cost(a['atom_steps_one_chunk_each'])} (one chunk each) and "
-            f"{cost(a['atom_steps_worst_initial'])} (max_duration_ps each)",
+            f"{steps(a['atom_steps_one_chunk_each'])} (one chunk each) and "
+            f"{steps(a['atom_steps_worst_initial'])} (max_duration_ps each)",
             f"temperatures may be added in [{lo:g}, {hi:g}] K (step "
             f"{a['temperature_step_K']:g} K), each up to its atoms x "
             f"{a['max_steps']} steps; {budget}",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ionmd.campaign.campaign_json import CampaignRecord
     from ionmd.campaign.config import CampaignConfig
     from ionmd.campaign.plan import CampaignPlan
+    from ionmd.campaign.plan_cost import PlanCost
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,15 +139,18 @@ class AdaptiveProtocol:
         merge_states(out)
 
     def project(
-        self, rows: list[dict[str, Any]], *, n_fixed_batches: int, us_per_atom_step: float
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        n_fixed_batches: int | None,
+        cost: PlanCost,
+        limit: tuple[int | None, str],
     ) -> PlanProjection:
         """One in-flight batch; the rows' worst cases and the ``adaptive`` section
         (:func:`ionmd.campaign.adaptive.queue_projection.adaptive_projection`)."""
         from ionmd.campaign.adaptive.queue_projection import adaptive_projection
 
-        section = adaptive_projection(
-            rows, config=self.config, us_per_atom_step=us_per_atom_step
-        )
+        section = adaptive_projection(rows, config=self.config, cost=cost, limit=limit)
         for r in rows:
             r["batches"] = []
         return PlanProjection(n_batches=1, sections={"adaptive": section})

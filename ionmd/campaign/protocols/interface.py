@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ionmd.campaign.campaign_json import CampaignRecord
     from ionmd.campaign.config import CampaignConfig
     from ionmd.campaign.plan import CampaignPlan
+    from ionmd.campaign.plan_cost import PlanCost
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +30,7 @@ class PlanProjection:
     """The protocol's part of ``ionmd plan``: the batches it counts and the
     sections it adds to the plan (the adaptive protocol's ``adaptive``)."""
 
-    n_batches: int
+    n_batches: int | None  # None: unknown (no memory figure for the model)
     sections: dict[str, Any] = field(default_factory=dict)
 
 
@@ -94,10 +95,16 @@ class CampaignProtocol(Protocol):
         apart (the adaptive shares' states)."""
 
     def project(
-        self, rows: list[dict[str, Any]], *, n_fixed_batches: int, us_per_atom_step: float
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        n_fixed_batches: int | None,
+        cost: PlanCost,
+        limit: tuple[int | None, str],
     ) -> PlanProjection:
         """``ionmd plan``'s part of this protocol, given the runnable rows (whose
-        atom-steps and GPU-hours it may set) and the fixed-batch packing."""
+        atom-steps and hours it may set), the fixed-batch packing (None: unknown),
+        the model's cost per atom-step and the batch limit with its source."""
 
 
 __all__ = ["CampaignProtocol", "PlanProjection"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ionmd.campaign.campaign_json import CampaignRecord
     from ionmd.campaign.config import CampaignConfig
     from ionmd.campaign.plan import CampaignPlan
+    from ionmd.campaign.plan_cost import PlanCost
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,7 +111,12 @@ class StudyProtocol:
         """Nothing: each batch's run file is complete in itself."""
 
     def project(
-        self, rows: list[dict[str, Any]], *, n_fixed_batches: int, us_per_atom_step: float
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        n_fixed_batches: int | None,
+        cost: PlanCost,
+        limit: tuple[int | None, str],
     ) -> PlanProjection:
         return PlanProjection(n_batches=n_fixed_batches)
 
