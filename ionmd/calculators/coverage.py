@@ -1,6 +1,6 @@
 """Which elements a model covers, by name, without loading it (``ionmd plan``).
 
-The run reads the loaded model (``ionmd.campaign.records.supported_numbers``);
+The run reads the loaded model (``ionmd.campaign.model_loader.supported_numbers``);
 the plan cannot load a foundation model (minutes, a download), so it reads this
 table. Each row is what the loaded model says where it can be loaded here
 (tests/calculators/test_coverage.py compares them), else what the package

@@ -146,7 +146,7 @@ def test_the_timeline_reads_at_600_px(drawn, campaign, tmp_path):
     """In the report at 600 px the PNG is scaled to the page: every text must still
     show at >= 9 px, each system row must hold its bar and its reason, and no
     reason may run into a bar. Before: 9 in wide at 6 pt, shown at 5.4 px."""
-    from ionmd.analysis.figures import FIGURE_DPI
+    from ionmd.report.figures import FIGURE_DPI
 
     a, _ = campaign
     long = "Li MSD 31.2 Å² ≥ 20 Å² and D's interval 0.25 ≤ 0.3 decades after 100 ps"

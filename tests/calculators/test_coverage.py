@@ -5,10 +5,10 @@ the loaded model, so plan and run refuse the same materials."""
 from __future__ import annotations
 
 import pytest
-from ionmd.campaign.model_loader import supported_numbers
 
 from ionmd.calculators import load_model
 from ionmd.calculators.coverage import model_coverage
+from ionmd.campaign.model_loader import supported_numbers
 
 
 @pytest.mark.timeout(300)

@@ -16,9 +16,9 @@ import math
 from pathlib import Path
 
 import pytest
-from ionmd.campaign.cost_projection import plan_campaign
 
 from ionmd.campaign.config import load_config
+from ionmd.campaign.cost_projection import plan_campaign
 from ionmd.cli import main
 
 
