@@ -71,7 +71,7 @@ def test_a_part_that_runs_out_of_time_is_recorded_and_the_rest_goes_on(tmp_path)
     try:
         check.part("slow", slow)
         check.part("broken", broken)
-        check.part("environment", check.environment)
+        gpu_check.run_part(check, "environment")
     finally:
         del gpu_check.LIMITS_S["slow"], gpu_check.LIMITS_S["broken"]
     res = json.loads((tmp_path / "gpu_check.json").read_text())
@@ -87,8 +87,8 @@ def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
     and flagged as meaningless."""
     import torch
 
-    from benchmarks.gpu_check_real_model import REFERENCE, run_real_model
-    from benchmarks.gpu_check_table import table
+    from benchmarks.gpu_check.real_model import REFERENCE, run_real_model
+    from benchmarks.gpu_check.table import table
 
     out = run_real_model(device=torch.device("cpu"), dry=True, limit_s=300, tmp=tmp_path)
     assert out.get("status", "ok") == "ok", out
