@@ -74,7 +74,7 @@ def _cuda_syncs(check: Check, systems: list, model: Any, cfg: Any) -> dict[str, 
             run_batch(
                 systems,
                 model,
-                config=cfg,
+                protocol=cfg.protocol,
                 out_path=check.tmp / "sync2.h5",
                 model_name="x",
                 step_callback=cb,

@@ -113,6 +113,26 @@ def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
     json.dumps(out)  # the check writes it as JSON
 
 
+def test_cuda_sync_count_runs_the_batch_as_run_batch_takes_it(tmp_path, monkeypatch):
+    """host_syncs' CUDA half (torch's sync detector over a second run) calls
+    run_batch as it is called now (protocol=, not the old config=: a TypeError
+    that only a GPU would have met). On the CPU the detector is stubbed; the run
+    is the part's 20 steps, one system."""
+    import torch
+
+    from benchmarks.gpu_check import host_syncs
+
+    modes = []
+    monkeypatch.setattr(torch.cuda, "set_sync_debug_mode", modes.append)
+    check = gpu_check.Check(out_dir=tmp_path, dry_run=True, budget_s=60)
+    cfg = host_syncs._config(check.size["ase_temperatures_K"][:1])
+    systems = check.ase_systems()[:1]
+    out = host_syncs._cuda_syncs(check, systems, check.model(), cfg)
+    assert modes == ["warn", "default"]
+    assert out["cuda_sync_warnings_per_step"] == out["cuda_sync_warnings_total"] / 20
+    assert (check.tmp / "sync2.h5").exists()
+
+
 def test_compile_cannot_spend_the_time_held_for_real_model(tmp_path):
     """compile (just before real_model) takes what time is left but the reserve,
     so the one part that predicts is not starved; real_model then gets it."""
