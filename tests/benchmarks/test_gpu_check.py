@@ -71,7 +71,7 @@ def test_a_part_that_runs_out_of_time_is_recorded_and_the_rest_goes_on(tmp_path)
     try:
         check.part("slow", slow)
         check.part("broken", broken)
-        check.part("environment", check.environment)
+        gpu_check.run_part(check, "environment")
     finally:
         del gpu_check.LIMITS_S["slow"], gpu_check.LIMITS_S["broken"]
     res = json.loads((tmp_path / "gpu_check.json").read_text())
@@ -87,8 +87,8 @@ def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
     and flagged as meaningless."""
     import torch
 
-    from benchmarks.gpu_check_real_model import REFERENCE, run_real_model
-    from benchmarks.gpu_check_table import table
+    from benchmarks.gpu_check.real_model import REFERENCE, run_real_model
+    from benchmarks.gpu_check.table import table
 
     out = run_real_model(device=torch.device("cpu"), dry=True, limit_s=300, tmp=tmp_path)
     assert out.get("status", "ok") == "ok", out
@@ -111,6 +111,26 @@ def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
     assert "real model: D(Li), 95 % interval vs AIMD" in text
     assert "vs AIMD 1.2e-05 cm²/s" in text and "Real model: DRY RUN" in text
     json.dumps(out)  # the check writes it as JSON
+
+
+def test_cuda_sync_count_runs_the_batch_as_run_batch_takes_it(tmp_path, monkeypatch):
+    """host_syncs' CUDA half (torch's sync detector over a second run) calls
+    run_batch as it is called now (protocol=, not the old config=: a TypeError
+    that only a GPU would have met). On the CPU the detector is stubbed; the run
+    is the part's 20 steps, one system."""
+    import torch
+
+    from benchmarks.gpu_check import host_syncs
+
+    modes = []
+    monkeypatch.setattr(torch.cuda, "set_sync_debug_mode", modes.append)
+    check = gpu_check.Check(out_dir=tmp_path, dry_run=True, budget_s=60)
+    cfg = host_syncs._config(check.size["ase_temperatures_K"][:1])
+    systems = check.ase_systems()[:1]
+    out = host_syncs._cuda_syncs(check, systems, check.model(), cfg)
+    assert modes == ["warn", "default"]
+    assert out["cuda_sync_warnings_per_step"] == out["cuda_sync_warnings_total"] / 20
+    assert (check.tmp / "sync2.h5").exists()
 
 
 def test_compile_cannot_spend_the_time_held_for_real_model(tmp_path):
