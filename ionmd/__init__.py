@@ -9,7 +9,7 @@ Layers (arrows point at what is used)::
     analysis, vasp_bridge -> numerics
     campaign, vasp_bridge, scaleout -> settings (one TOML reader and key checker)
 
-The engine gets a protocol (``ionmd.engine.protocol.Protocol``) and nothing else;
+The engine gets a protocol (``ionmd.engine.md_settings.MDSettings``) and nothing else;
 the campaign's config (``ionmd.campaign.config.CampaignConfig``) contains one.
 
 The public API is :func:`ionmd.run`, :func:`ionmd.analyze` and

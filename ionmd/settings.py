@@ -1,7 +1,7 @@
 """One TOML reader and one key checker for every layer's settings.
 
 ``ionmd run`` (:mod:`ionmd.campaign.config`, whose protocol part is
-:mod:`ionmd.engine.protocol`), ``ionmd vasp`` (:mod:`ionmd.vasp_bridge.config`) and
+:mod:`ionmd.engine.md_settings`), ``ionmd vasp`` (:mod:`ionmd.vasp_bridge.config`) and
 the ``[executor]`` table (:mod:`ionmd.scaleout.config`) read the same flat TOML
 file through :func:`read_toml`, refuse unknown keys through :func:`check_keys`
 (with the nearest valid name) and check value types against their dataclass

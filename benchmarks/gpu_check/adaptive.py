@@ -22,9 +22,9 @@ def _loop(
     """The adaptive loop over ``systems``, three chunks each at most."""
     from ionmd.campaign.adaptive.loop import AdaptiveLoop
     from ionmd.campaign.adaptive.settings import AdaptiveSettings
-    from ionmd.engine.protocol import Protocol
+    from ionmd.engine.md_settings import MDSettings
 
-    protocol = Protocol(
+    protocol = MDSettings(
         timestep_fs=2.0,
         duration_ps=1.0,
         equilibration_ps=0.0,

@@ -2,9 +2,9 @@
 
 A campaign config names the materials, temperatures, model, device, output
 directory, occupancy policy and batching, and *contains* a
-:class:`~ionmd.engine.protocol.Protocol` (what the engine runs). The TOML stays
+:class:`~ionmd.engine.md_settings.MDSettings` (what the engine runs). The TOML stays
 flat for users: :func:`config_from_mapping` routes each key to its layer
-(:data:`CAMPAIGN_KEYS` here, :data:`~ionmd.engine.protocol.PROTOCOL_FIELDS` to the
+(:data:`CAMPAIGN_KEYS` here, :data:`~ionmd.engine.md_settings.MD_FIELDS` to the
 protocol), refuses unknown ones with the nearest name and leaves other layers'
 tables (``[executor]``, ``[vasp]``) in ``extra``. Defaults reproduce the
 reference study: 800–1200 K in 100 K steps, supercells >= 10 Å, MACE
@@ -23,7 +23,7 @@ from typing import Any
 
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
 from ionmd.cells.settings import CELL_KEYS, CellSettings
-from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
+from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
 from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
@@ -183,7 +183,7 @@ FLAT_KEYS: tuple[str, ...] = (
     "progress", "cueq", "compile_mode", "neighbor_skin_A",
     "protocol", *ADAPTIVE_KEYS, *CELL_KEYS,
 )  # fmt: skip
-assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | {
+assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(MD_FIELDS) | {
     "protocol",
     *ADAPTIVE_KEYS,
 }
@@ -192,7 +192,7 @@ assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | {
 def flat_defaults() -> dict[str, Any]:
     """Every flat key with its default."""
     defaults = {f.name: f.default for f in dataclasses.fields(CampaignSettings)}
-    defaults |= {f.name: f.default for f in dataclasses.fields(Protocol)}
+    defaults |= {f.name: f.default for f in dataclasses.fields(MDSettings)}
     defaults |= {"protocol": "study"}
     defaults |= {f.name: f.default for f in dataclasses.fields(AdaptiveSettings)}
     return {k: defaults[k] for k in FLAT_KEYS}
@@ -204,7 +204,7 @@ class CampaignConfig(CampaignSettings):
     (``extra``: ``[executor]``, ``[vasp]``). Flat reads (``config.timestep_fs``)
     reach the protocol."""
 
-    protocol: Protocol = field(default_factory=Protocol)
+    protocol: MDSettings = field(default_factory=MDSettings)
     #: ``protocol = "adaptive"``: its settings (None: the study's fixed protocol)
     adaptive: AdaptiveSettings | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -236,7 +236,7 @@ class CampaignConfig(CampaignSettings):
         return fields | self.cell_settings.fingerprint()  # {} for the experimental cell
 
     def __getattr__(self, name: str) -> Any:
-        if name in PROTOCOL_FIELDS or name in _PROTOCOL_DERIVED:
+        if name in MD_FIELDS or name in _PROTOCOL_DERIVED:
             return getattr(self.protocol, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -249,7 +249,7 @@ class CampaignConfig(CampaignSettings):
         flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
         flat |= {"protocol": self.protocol_mode}
         flat |= (self.adaptive or AdaptiveSettings()).as_dict()
-        # framework_every_fs is left out when off (Protocol.as_dict), n_replicas
+        # framework_every_fs is left out when off (MDSettings.as_dict), n_replicas
         # when 1: run files and campaign.json stay as before the keys existed
         if flat.get("n_replicas") == 1:
             del flat["n_replicas"]
@@ -261,9 +261,7 @@ class CampaignConfig(CampaignSettings):
     def replace(self, **changes: Any) -> CampaignConfig:
         """A copy with flat keys changed (each routed to its layer)."""
         mode = changes.pop("protocol") if isinstance(changes.get("protocol"), str) else None
-        protocol_changes = {
-            k: changes.pop(k) for k in list(changes) if k in PROTOCOL_FIELDS
-        }
+        protocol_changes = {k: changes.pop(k) for k in list(changes) if k in MD_FIELDS}
         if protocol_changes:
             changes["protocol"] = self.protocol.replace(**protocol_changes)
         adaptive_changes = {k: changes.pop(k) for k in list(changes) if k in ADAPTIVE_KEYS}
@@ -276,7 +274,7 @@ class CampaignConfig(CampaignSettings):
 
 
 _PROTOCOL_DERIVED = frozenset(
-    n for n, v in vars(Protocol).items() if isinstance(v, property)
+    n for n, v in vars(MDSettings).items() if isinstance(v, property)
 ) | {"fingerprint_fields"}
 
 
@@ -288,7 +286,7 @@ def RunConfig(**flat: Any) -> CampaignConfig:
     unknown = sorted(set(flat) - set(FLAT_KEYS))
     if unknown:
         raise TypeError(f"RunConfig() got an unexpected keyword argument {unknown[0]!r}")
-    protocol = Protocol(**{k: v for k, v in flat.items() if k in PROTOCOL_FIELDS})
+    protocol = MDSettings(**{k: v for k, v in flat.items() if k in MD_FIELDS})
     own = {k: v for k, v in flat.items() if k in CAMPAIGN_KEYS}
     adaptive = _adaptive(
         flat.get("protocol", "study"), {k: v for k, v in flat.items() if k in ADAPTIVE_KEYS}
@@ -386,7 +384,7 @@ __all__ = [
     "CAMPAIGN_KEYS",
     "FLAT_KEYS",
     "MAX_CONFIG_BYTES",
-    "PROTOCOL_KEYS",
+    "MD_KEYS",
     "CampaignConfig",
     "CampaignSettings",
     "RunConfig",

@@ -1,6 +1,6 @@
 """What a campaign's data were made from, and the refusal to mix inputs.
 
-campaign.json keeps ``inputs``: the protocol (``Protocol.fingerprint_fields()``), the
+campaign.json keeps ``inputs``: the protocol (``MDSettings.fingerprint_fields()``), the
 model (name, version with package versions and the weights' sha256) and every
 system's content hash (``SystemSpec.content_sha256()``: atoms, cell,
 supercell, temperature, seed). A re-run compares its own inputs with them for

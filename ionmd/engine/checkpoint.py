@@ -40,7 +40,7 @@ def batch_fingerprint(
 ) -> str:
     """The one fingerprint of a batch: sha256 of what it is made from, an
     allow-list (adding a material to a campaign leaves the other batches'
-    fingerprints alone). ``protocol``: ``Protocol.fingerprint_fields()`` or the
+    fingerprints alone). ``protocol``: ``MDSettings.fingerprint_fields()`` or the
     campaign's ``protocol_fingerprint()``; the model: name, and version with
     package versions and the weights' sha256; its systems (key ->
     ``SystemSpec.content_sha256()``, in batch order).

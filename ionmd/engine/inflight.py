@@ -45,8 +45,8 @@ from ionmd.engine.checkpoint import (
 )
 from ionmd.engine.faults import FaultDetector, FaultLimits, record_failures
 from ionmd.engine.frame import FrameworkFrame
+from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.msd import MultiWindowMSD, system_msd
-from ionmd.engine.protocol import Protocol
 from ionmd.engine.recorder import Recorder
 from ionmd.engine.systems import SystemSpec, build_state, check_systems, mobile_mask
 from ionmd.engine.thermo import Thermo
@@ -94,7 +94,7 @@ class InFlightBatch:
         self,
         model: Any,
         *,
-        protocol: Protocol,
+        protocol: MDSettings,
         out_path: str | Path,
         model_name: str,
         model_version: str,
@@ -553,7 +553,7 @@ class InFlightBatch:
         return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
-def _strides(protocol: Protocol) -> dict[str, int]:
+def _strides(protocol: MDSettings) -> dict[str, int]:
     p = protocol
     return {
         "msd_every_fs": p.msd_every_steps,
@@ -563,11 +563,11 @@ def _strides(protocol: Protocol) -> dict[str, int]:
     }
 
 
-def _strides_lcm(protocol: Protocol) -> int:
+def _strides_lcm(protocol: MDSettings) -> int:
     return math.lcm(*_strides(protocol).values())
 
 
-def _check_chunk(protocol: Protocol, chunk_steps: int) -> None:
+def _check_chunk(protocol: MDSettings, chunk_steps: int) -> None:
     for name, n in _strides(protocol).items():
         if chunk_steps < 1 or chunk_steps % n:
             raise InputError(

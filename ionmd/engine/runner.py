@@ -24,6 +24,7 @@ import torch
 from ionmd import interrupts
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
+from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import (
     halved_capacity,
     is_out_of_memory,
@@ -31,7 +32,6 @@ from ionmd.engine.out_of_memory import (
     shrink_to,
 )
 from ionmd.engine.progress import Progress
-from ionmd.engine.protocol import Protocol
 from ionmd.engine.systems import SystemSpec, check_systems
 from ionmd.fileformat import SystemUpdate
 from ionmd.log import get_logger
@@ -66,7 +66,7 @@ def run_batch(
     systems: Sequence[SystemSpec],
     model: object,
     *,
-    protocol: Protocol,
+    protocol: MDSettings,
     out_path: str | Path,
     model_name: str,
     model_version: str = "",
@@ -81,7 +81,7 @@ def run_batch(
         systems: the (cell, temperature) systems of this batch.
         model: a torch-sim model (``model(state)`` → energy, forces).
         protocol: timestep, duration, strides, thermostat, fault limits, flush
-            policy and fast paths (:class:`~ionmd.engine.protocol.Protocol`).
+            policy and fast paths (:class:`~ionmd.engine.md_settings.MDSettings`).
         out_path: the ``.h5`` file to create (checkpoint: ``<out>.ckpt.pt``).
         model_name, model_version: recorded in the file.
         resume: continue from the checkpoint if there is one (the run file is
@@ -121,7 +121,7 @@ def _open(
     systems: Sequence[SystemSpec],
     model: Any,
     *,
-    protocol: Protocol,
+    protocol: MDSettings,
     out_path: Path,
     model_name: str,
     model_version: str,

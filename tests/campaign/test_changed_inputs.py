@@ -115,7 +115,9 @@ def test_adding_a_material_keeps_the_finished_batch_and_its_file(tmp_path, capsy
     now = {p: ((out / p).read_bytes(), (out / p).stat().st_mtime_ns) for p in kept}
     assert now == kept
     assert statuses(out) == {"lj_li_30K": "done", "lj_li_b_30K": "done"}
-    assert ionmd("run", str(cfg), "--no-analysis") == 2  # and now it is finished
+    capsys.readouterr()
+    assert ionmd("run", str(cfg), "--no-analysis") == 0  # and now it is finished:
+    assert "already complete" in capsys.readouterr().err  # its results, nothing run
 
 
 def test_fingerprint_is_an_allow_list_over_the_batch_itself(tmp_path):

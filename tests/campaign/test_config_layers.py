@@ -1,4 +1,4 @@
-"""The config by layer: the engine's Protocol holds the MD protocol only, the
+"""The config by layer: the engine's MDSettings holds the MD protocol only, the
 campaign config contains one, the flat TOML is routed to both by one parser, and
 campaign.json is a typed record that round-trips."""
 
@@ -19,21 +19,21 @@ from ionmd.campaign.config import (
     load_config,
 )
 from ionmd.cells.settings import CELL_KEYS
-from ionmd.engine.protocol import PROTOCOL_FIELDS, PROTOCOL_KEYS, Protocol
+from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 
 
 def test_the_protocol_holds_no_campaign_key():
-    assert not set(PROTOCOL_FIELDS) & {
+    assert not set(MD_FIELDS) & {
         "materials", "temperatures_K", "model", "device", "out", "obelix_data",
         "round_occupancies", "max_atoms_per_batch", "min_cell_length_A",
     }  # fmt: skip
-    assert set(PROTOCOL_KEYS) <= set(PROTOCOL_FIELDS)
+    assert set(MD_KEYS) <= set(MD_FIELDS)
     # the third layer: the adaptive protocol's keys (and the protocol choice)
     adaptive = {"protocol", *ADAPTIVE_KEYS}
-    assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS) | adaptive
-    assert not set(CAMPAIGN_KEYS) & set(PROTOCOL_FIELDS)
-    assert not adaptive & (set(CAMPAIGN_KEYS) | set(PROTOCOL_FIELDS))
+    assert set(FLAT_KEYS) == set(CAMPAIGN_KEYS) | set(MD_FIELDS) | adaptive
+    assert not set(CAMPAIGN_KEYS) & set(MD_FIELDS)
+    assert not adaptive & (set(CAMPAIGN_KEYS) | set(MD_FIELDS))
 
 
 def test_flat_toml_is_routed_to_its_layers(tmp_path):
@@ -43,7 +43,7 @@ def test_flat_toml_is_routed_to_its_layers(tmp_path):
         'device = "cpu"\ncueq = "off"\n[executor]\nkind = "threads"\n'
     )
     cfg = load_config(p)
-    assert isinstance(cfg, CampaignConfig) and isinstance(cfg.protocol, Protocol)
+    assert isinstance(cfg, CampaignConfig) and isinstance(cfg.protocol, MDSettings)
     assert cfg.protocol.timestep_fs == 1.0 and cfg.protocol.cueq == "off"
     assert cfg.device == "cpu" and cfg.temperatures_K == (600.0,)
     assert cfg.extra == {"executor": {"kind": "threads"}}

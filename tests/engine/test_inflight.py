@@ -20,14 +20,14 @@ import torch
 
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
-from ionmd.engine.protocol import Protocol
+from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 from ionmd.errors import InputError
 
 CHUNK = 40  # steps (0.16 ps at 4 fs)
 
-PROTOCOL = Protocol(
+PROTOCOL = MDSettings(
     timestep_fs=4.0,
     duration_ps=3 * CHUNK * 4.0e-3,
     equilibration_ps=0.04,
@@ -56,7 +56,7 @@ def _spec(variant: str, T: float) -> SystemSpec:
     return SystemSpec(material_id=variant, atoms=atoms, temperature_K=T)
 
 
-def _pool(model: object, path: Path, protocol: Protocol = PROTOCOL) -> InFlightBatch:
+def _pool(model: object, path: Path, protocol: MDSettings = PROTOCOL) -> InFlightBatch:
     fp = batch_fingerprint(
         protocol={"p": 1}, model_name="toy", model_version="", systems=[]
     )

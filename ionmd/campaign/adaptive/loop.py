@@ -37,7 +37,7 @@ from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.campaign.cost import cost_record
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
-from ionmd.engine.protocol import Protocol
+from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.systems import SystemSpec
 from ionmd.fileformat import system_key
 from ionmd.log import get_logger
@@ -66,7 +66,7 @@ class AdaptiveLoop:
         self,
         model: Any,
         *,
-        protocol: Protocol,
+        protocol: MDSettings,
         settings: AdaptiveSettings,
         systems: Sequence[SystemSpec],
         capacity_atoms: int,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ionmd.engine.protocol import Protocol
+from ionmd.engine.md_settings import MDSettings
 from ionmd.errors import InputError
 
 PROTOCOL_MODES = ("study", "adaptive")
@@ -87,7 +87,9 @@ class AdaptiveSettings:
         if self.max_atom_steps < 0:
             raise InputError(f"max_atom_steps must be >= 0, got {self.max_atom_steps}")
 
-    def check_against(self, *, protocol: Protocol, temperatures_K: Sequence[float]) -> None:
+    def check_against(
+        self, *, protocol: MDSettings, temperatures_K: Sequence[float]
+    ) -> None:
         """Refuse settings that contradict the protocol or the temperatures."""
         lo, hi = min(temperatures_K), max(temperatures_K)
         if self.max_temperature_K < hi:
@@ -126,10 +128,10 @@ class AdaptiveSettings:
                 f"equilibration_ps ({protocol.equilibration_ps})"
             )
 
-    def chunk_steps(self, protocol: Protocol) -> int:
+    def chunk_steps(self, protocol: MDSettings) -> int:
         return round(self.chunk_ps * 1000.0 / protocol.timestep_fs)
 
-    def max_steps(self, protocol: Protocol) -> int:
+    def max_steps(self, protocol: MDSettings) -> int:
         return round(self.max_duration_ps * 1000.0 / protocol.timestep_fs)
 
     def as_dict(self) -> dict[str, Any]:
