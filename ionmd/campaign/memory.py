@@ -41,7 +41,8 @@ def batch_out_of_memory(
     systems (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`, both
     protocols); what reaches here is a failure while a checkpoint is restored
     (a resume on a smaller device, or the engine going back to a checkpoint that
-    does not fit: restoring runs a force call on the whole saved batch)."""
+    does not fit: restoring runs a force call on each saved cohort, for a fixed
+    batch the whole batch)."""
     if not is_out_of_memory(exc) or n_systems < 2:
         return None
     release_device_memory()
