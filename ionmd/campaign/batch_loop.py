@@ -8,6 +8,12 @@ that ran out of memory in two: the first half keeps the batch's position and run
 file (its partial data are removed), the second is appended to the plan, so no
 finished batch changes its file. It then runs what is left, until no batch runs
 out of memory.
+
+Since the engine halves a batch that runs out of memory while it steps or
+enters systems (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`), this
+split is reached only when restoring a checkpoint does not fit (a resume on a
+smaller device; the engine going back to its checkpoint after an allocation
+failure): the engine cannot make a saved batch smaller before it has loaded it.
 """
 
 from __future__ import annotations

@@ -55,20 +55,27 @@ def cost_record(
 def batch_cost(
     summary: RunSummary, *, path: Path, wall_s: float, timestep_fs: float
 ) -> dict[str, Any]:
-    """The cost record of one finished fixed-length batch (every system runs
-    all ``summary.steps``)."""
+    """The cost record of one finished fixed-length batch: the atom-steps and
+    picoseconds its systems ran (after an out-of-memory split they ran one group
+    after another, so not ``n_atoms`` x the batch clock's ``steps``)."""
     return cost_record(
         file=path.name,
         n_systems=summary.n_systems,
         n_atoms=summary.n_atoms,
         steps=summary.steps,
-        atom_steps=summary.n_atoms * summary.steps,
-        simulated_ps=summary.n_systems * summary.steps * timestep_fs * 1e-3,
+        atom_steps=summary.atom_steps,
+        simulated_ps=summary.system_steps * timestep_fs * 1e-3,
         timestep_fs=timestep_fs,
         wall_s=wall_s,
         md_wall_s=summary.wall_s,
         peak_device_bytes=summary.peak_device_bytes,
         failed=summary.failed,
+        # the atoms held each time it ran out of memory, as an adaptive batch's
+        **(
+            {"oom_capacity_atoms": list(summary.oom_held_atoms)}
+            if summary.oom_held_atoms
+            else {}
+        ),
     )
 
 

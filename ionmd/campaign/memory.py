@@ -29,12 +29,20 @@ class BatchOutOfMemoryError(IonmdError):
 def batch_out_of_memory(
     exc: BaseException, *, n_systems: int, n_atoms: int
 ) -> BatchOutOfMemoryError | None:
-    """The one translation of an allocation failure, for both protocols: when
-    ``exc`` is one and the batch (``n_systems`` systems, ``n_atoms`` atoms) could
-    be made smaller (two or more systems), the device's cached memory is freed and
-    a one-line :class:`BatchOutOfMemoryError` returned for the caller to raise or
-    act on (the study splits the batch, the adaptive loop halves its capacity);
-    else None (the caller re-raises ``exc``: one system that does not fit)."""
+    """The campaign's translation of an allocation failure that the engine could
+    not split: when ``exc`` is one and the batch (``n_systems`` systems,
+    ``n_atoms`` atoms) could be made smaller (two or more systems), the device's
+    cached memory is freed and a one-line :class:`BatchOutOfMemoryError` returned
+    for the caller to raise (the study's campaign loop then splits the batch in
+    two, :mod:`ionmd.campaign.batch_loop`); else None (the caller re-raises
+    ``exc``: one system that does not fit).
+
+    The engine halves a batch that runs out of memory while it steps or enters
+    systems (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`, both
+    protocols); what reaches here is a failure while a checkpoint is restored
+    (a resume on a smaller device, or the engine going back to a checkpoint that
+    does not fit: restoring runs a force call on each saved cohort, for a fixed
+    batch the whole batch)."""
     if not is_out_of_memory(exc) or n_systems < 2:
         return None
     release_device_memory()

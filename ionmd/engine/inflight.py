@@ -117,6 +117,8 @@ class InFlightBatch:
         self.st: Any = None
         self.kT: torch.Tensor | None = None
         self.cohorts: list[_Cohort] = []
+        #: systems in the batch (kept with the layout: counted every step)
+        self.n_running = 0
         #: every system created in the run file (a resume removes the others)
         self.known: list[str] = []
         self.failed: dict[str, str] = {}
@@ -126,7 +128,12 @@ class InFlightBatch:
         self.extra: dict[str, Any] = {}
         self.writer: RunFileWriter | None = None
         self.dt = nh.time_internal(protocol.timestep_fs)
+        #: atom-steps and system-steps run by the systems now in the run file
+        #: (each system's own steps x its atoms; an evicted system's are taken off)
         self.atom_steps = 0
+        self.system_steps = 0
+        #: the systems being entered (their first force call may run out of memory)
+        self.entering: list[SystemSpec] = []
         #: called after every step (the caller's progress display), or None
         self.on_step: Callable[[], None] | None = None
 
@@ -190,6 +197,7 @@ class InFlightBatch:
         self.failed_step = {k: int(v) for k, v in payload.get("failed_step", {}).items()}
         self.extra = dict(payload.get("extra", {}))
         self.atom_steps = int(payload.get("atom_steps", 0))
+        self.system_steps = int(payload.get("system_steps", 0))
         steps = {k: self.step - c.entry_step for c in self.cohorts for k in c.keys}
         self.writer.rewind(steps=steps, keep=self.known)
         self._new_fault_detector()
@@ -223,7 +231,9 @@ class InFlightBatch:
             ]
         )
         self.known.extend(s.key for s in systems)
+        self.entering = list(systems)
         self._enter(systems, entry_step=self.step)
+        self.entering = []
         cohort = self.cohorts[-1]
         self._record_cohort(cohort, 0)
         self._new_fault_detector()
@@ -301,6 +311,10 @@ class InFlightBatch:
         if not keys:
             return
         gone = set(keys)
+        sizes = dict(zip(self.keys, self.atoms_per_system(), strict=True))
+        for k in gone:  # the steps they ran are run again when they re-enter
+            self.atom_steps -= self.local_step(k) * sizes[k]
+            self.system_steps -= self.local_step(k)
         self._select(keep_keys=[k for k in self.keys if k not in gone])
         self.known = [k for k in self.known if k not in gone]
         assert self.writer is not None
@@ -318,6 +332,7 @@ class InFlightBatch:
         keep = torch.tensor([k in keep_set for k in self.keys], device=self.device)
         if not keep_set:
             self.st, self.kT, self.cohorts = None, None, []
+            self.n_running = 0
             return
         if bool(keep.all()):
             return
@@ -351,6 +366,7 @@ class InFlightBatch:
             n_atoms = int(c.frame.system_idx.shape[0])
             c.systems, c.atoms = slice(s, s + len(c.keys)), slice(a, a + n_atoms)
             s, a = s + len(c.keys), a + n_atoms
+        self.n_running = s
         self.thermo = Thermo.of_state(self.st, n_systems=s)
 
     def _new_fault_detector(self) -> None:
@@ -378,6 +394,7 @@ class InFlightBatch:
                 self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=self.dt)
                 self.step += 1
                 self.atom_steps += self.n_atoms
+                self.system_steps += self.n_running
                 self._record()
                 if self.on_step is not None:
                     self.on_step()
@@ -514,6 +531,7 @@ class InFlightBatch:
                 "failed_step": dict(self.failed_step),
                 "extra": self.extra,
                 "atom_steps": int(self.atom_steps),
+                "system_steps": int(self.system_steps),
             },
         )
 

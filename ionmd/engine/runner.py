@@ -25,12 +25,7 @@ from ionmd import interrupts
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
-from ionmd.engine.out_of_memory import (
-    halved_capacity,
-    is_out_of_memory,
-    release_device_memory,
-    shrink_to,
-)
+from ionmd.engine.out_of_memory import run_halving_on_oom
 from ionmd.engine.progress import Progress
 from ionmd.engine.systems import SystemSpec, check_systems
 from ionmd.fileformat import SystemUpdate
@@ -46,6 +41,8 @@ class RunSummary:
     path: Path
     n_systems: int
     n_atoms: int
+    #: the batch clock's steps (after an out-of-memory split, longer than each
+    #: system's own run: its systems ran one after another)
     steps: int
     wall_s: float
     atom_steps_per_s: float
@@ -55,6 +52,10 @@ class RunSummary:
     #: the atoms the batch held each time it ran out of memory (each time its
     #: capacity was halved and the newest systems re-entered later)
     oom_held_atoms: tuple[int, ...] = ()
+    #: each system's own steps run here x its atoms, summed (the work done; not
+    #: ``n_atoms * steps`` once systems waited), and its own steps summed
+    atom_steps: int = 0
+    system_steps: int = 0
 
 
 #: the checkpoint's ``extra`` keys: the systems waiting to enter, and the atoms
@@ -181,71 +182,74 @@ def _run_fixed(
     )
     progress.update(start)
     held: list[int] = []  # the atoms held at each allocation failure
+    atom_steps0, system_steps0 = batch.atom_steps, batch.system_steps
 
     def on_step(b: InFlightBatch) -> None:
         if step_callback is not None:
             step_callback(b.step, b.st)
         progress.update(min(b.step, total))
 
-    def to_the_end(b: InFlightBatch) -> None:
-        b.on_step = partial(on_step, b)
-        _to_the_end(b, specs=specs, steps=total, stop_after_step=stop_after_step)
+    def to_the_end(w: _Waiting) -> None:
+        w.batch.on_step = partial(on_step, w.batch)
+        _to_the_end(w.batch, specs=specs, steps=total, stop_after_step=stop_after_step)
 
-    def enter(b: InFlightBatch) -> None:
-        _refill(b, specs=specs, steps=total)
+    def enter(w: _Waiting) -> None:
+        _refill(w.batch, specs=specs, steps=total)
 
+    def reopen_waiting() -> _Waiting:
+        return _Waiting(reopen(resume=True))
+
+    oom = partial(run_halving_on_oom, reopen=reopen_waiting, held=held)
     try:
         with interrupts.deferred():  # SIGINT/SIGTERM: stop at the end of a step
-            batch = _split_on_oom(batch, run=enter, reopen=reopen, held=held)
+            owner, _ = oom(_Waiting(batch), run=enter)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
             t0 = time.perf_counter()
-            batch = _split_on_oom(batch, run=to_the_end, reopen=reopen, held=held)
+            owner, _ = oom(owner, run=to_the_end)
+            batch = owner.batch
         if device.type == "cuda":
             torch.cuda.synchronize(device)
     finally:
         progress.close()
     wall = time.perf_counter() - t0
     done = batch.step - start
+    atom_steps = batch.atom_steps - atom_steps0
     return RunSummary(
         path=batch.out_path,
         n_systems=len(systems),
         n_atoms=n_atoms,
         steps=done,
         wall_s=wall,
-        atom_steps_per_s=n_atoms * done / wall if wall > 0 else float("inf"),
+        atom_steps_per_s=atom_steps / wall if wall > 0 else float("inf"),
         ns_per_day=done * cfg.timestep_fs * 1e-6 / (wall / 86400.0)
         if wall > 0
         else float("inf"),
         peak_device_bytes=batch.peak_device_bytes(),
         failed=dict(batch.failed),
         oom_held_atoms=tuple(held),
+        atom_steps=atom_steps,
+        system_steps=batch.system_steps - system_steps0,
     )
 
 
-def _split_on_oom(
-    batch: InFlightBatch,
-    *,
-    run: Callable[[InFlightBatch], None],
-    reopen: Callable[..., InFlightBatch],
-    held: list[int],
-) -> InFlightBatch:
-    """``run(batch)``; when a batch of two or more systems runs out of memory:
-    back to the last checkpoint with half the capacity (:func:`_shrink`), again.
-    Returns the batch that finished."""
-    while True:
-        try:
-            run(batch)
-            return batch
-        except (RuntimeError, MemoryError) as exc:
-            if not is_out_of_memory(exc) or len(batch.keys) < 2:
-                raise
-            held.append(batch.n_atoms)
-            capacity = int(batch.extra.get(CAPACITY, 0))
-        del batch  # its device memory, before the reopened batch takes any
-        release_device_memory()
-        batch = reopen(resume=True)
-        _shrink(batch, held_atoms=held[-1], capacity_atoms=capacity)
+@dataclass
+class _Waiting:
+    """The fixed batch as the owner of its waiting systems
+    (:class:`~ionmd.engine.out_of_memory.BatchOwner`): they and the capacity are
+    in its checkpoint (:data:`PENDING`, :data:`CAPACITY`)."""
+
+    batch: InFlightBatch
+
+    @property
+    def capacity_atoms(self) -> int:
+        return int(self.batch.extra.get(CAPACITY, 0))
+
+    def requeue(self, keys: list[str], *, capacity_atoms: int) -> None:
+        b = self.batch
+        b.extra[CAPACITY] = capacity_atoms
+        b.extra[PENDING] = list(keys) + list(b.extra.get(PENDING, []))
+        b.flush()
 
 
 def _to_the_end(
@@ -287,20 +291,6 @@ def _refill(batch: InFlightBatch, *, specs: Mapping[str, SystemSpec], steps: int
     batch.advance(-batch.step % batch.chunk_steps)  # the clock only: nothing runs
     batch.extra[PENDING] = pending[len(take) :]
     batch.add([specs[k] for k in take], steps_total=steps)
-
-
-def _shrink(batch: InFlightBatch, *, held_atoms: int, capacity_atoms: int) -> None:
-    """After an allocation failure with ``held_atoms`` in the batch: halve the
-    capacity, send the newest systems over it back to wait, and checkpoint."""
-    capacity = halved_capacity(held_atoms=held_atoms, capacity_atoms=capacity_atoms)
-    evicted = shrink_to(batch, capacity_atoms=capacity)
-    batch.extra[CAPACITY] = capacity
-    batch.extra[PENDING] = evicted + list(batch.extra.get(PENDING, []))
-    log.warning(
-        f"{batch.out_path.name}: out of memory with {held_atoms} atoms; capacity "
-        f"halved to {capacity} atoms, {len(evicted)} systems wait to re-enter"
-    )
-    batch.flush()
 
 
 __all__ = ["RunSummary", "SystemUpdate", "run_batch"]

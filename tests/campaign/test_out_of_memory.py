@@ -14,7 +14,7 @@ from ionmd.campaign.memory import is_out_of_memory, split_in_two
 from ionmd.fileformat import list_systems, read_system
 
 
-def _config(tmp_path):
+def _config(tmp_path, **kw):
     atoms = bulk("Ar", "fcc", a=5.26, cubic=True)
     atoms.set_chemical_symbols(["Li", "Ar", "Ar", "Ar"])
     cif = tmp_path / "lj_li.cif"
@@ -31,7 +31,17 @@ def _config(tmp_path):
         thermo_every_fs=25.0,
         progress=False,
         out=str(tmp_path / "out"),
+        **kw,
     )
+
+
+def _atom_steps_run(path) -> int:
+    """Sum over the run file's systems of their own steps x their atoms."""
+    total = 0
+    for key in list_systems(path):
+        attrs = read_system(path, key, positions=False).attrs
+        total += int(attrs["steps_done"]) * int(attrs["n_atoms"])
+    return total
 
 
 def _small_device(module, monkeypatch) -> list[int]:
@@ -64,6 +74,35 @@ def test_oom_splits_the_batch_and_all_systems_finish(tmp_path, monkeypatch):
     for p in result.run_files:
         for k in list_systems(p):
             assert read_system(p, k, positions=False).attrs["status"] == "done"
+
+
+def test_an_oom_in_the_engine_halves_the_batch_there_and_costs_what_ran(
+    tmp_path, monkeypatch
+):
+    """The study's batch runs out of memory mid-run, inside the one MD loop: the
+    engine halves it (one batch, one run file, no campaign split) and the cost
+    record counts the atom-steps its systems ran (before: the batch clock's
+    span x all atoms, twice that)."""
+    from ionmd.engine import inflight
+
+    real, sizes = inflight.nh.nh_step, []
+
+    def small_device(st, *args, **kwargs):
+        sizes.append(int(st.positions.shape[0]))
+        if sizes[-1] > 64 and len(sizes) == 15:  # after the checkpoint at step 10
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(st, *args, **kwargs)
+
+    monkeypatch.setattr(inflight.nh, "nh_step", small_device)
+    config = _config(tmp_path, flush_every_ps=0.05)
+    result = campaign_run.run_campaign(config, analyze=False)
+    record = json.loads((tmp_path / "out" / "campaign.json").read_text())
+    assert not record.get("oom_splits") and len(record["plan"]) == 1
+    (batch,) = record["batches"]
+    assert batch["oom_capacity_atoms"] == [128] and max(sizes[15:]) == 64
+    (path,) = result.run_files
+    assert batch["atom_steps"] == _atom_steps_run(path) == 4 * 32 * 40
+    assert batch["simulated_ps"] == pytest.approx(4 * 0.2)
 
 
 def test_oom_detection_and_split():
@@ -156,3 +195,6 @@ def test_adaptive_batch_out_of_memory_halves_its_capacity_and_goes_on(
     )
     assert state["systems"][requeued[0]]["entered_step"] > first_entry  # started again
     assert state["occupancy"][1]["queued"] == 1  # from the OOM on, it waited
+    # the cost record counts what the systems ran, not the evicted system's
+    # steps before the OOM as well (before: 195750 atom-steps for 189000)
+    assert record["batches"][0]["atom_steps"] == _atom_steps_run(out / "md.h5")

@@ -81,3 +81,27 @@ def test_a_kill_while_systems_wait_resumes_to_the_same_file(tmp_path, monkeypatc
     assert sorted(list_systems(tmp_path / "run.h5")) == sorted(
         list_systems(tmp_path / "ref.h5")
     )
+
+
+def test_an_oom_at_entry_halves_the_batch_in_the_engine(tmp_path, monkeypatch):
+    """The allocation fails at the batch's first force call (entering, before any
+    step or checkpoint): the engine halves it there too (before: the error went
+    on to the campaign, which split the whole batch and started it again)."""
+    real, sizes = inflight.nh.nh_init, []
+
+    def init(state, *args, **kwargs):
+        sizes.append(int(state.positions.shape[0]))
+        if sizes[-1] > 64:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(state, *args, **kwargs)
+
+    monkeypatch.setattr(inflight.nh, "nh_init", init)
+    summary = _run(tmp_path / "run.h5")
+    assert sizes == [128, 64, 64] and summary.oom_held_atoms == (128,)
+    n_steps = quick_config(**CFG).n_steps
+    for key in list_systems(tmp_path / "run.h5"):
+        attrs = read_system(tmp_path / "run.h5", key, positions=False).attrs
+        assert attrs["status"] == "done" and attrs["steps_done"] == n_steps
+    # the work done: each system's own steps, not the batch clock's 2 x n_steps
+    assert summary.steps == 2 * n_steps
+    assert summary.atom_steps == 4 * 32 * n_steps and summary.system_steps == 4 * n_steps

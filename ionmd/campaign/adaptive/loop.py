@@ -38,6 +38,7 @@ from ionmd.campaign.cost import cost_record
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
+from ionmd.engine.out_of_memory import shrink_to
 from ionmd.engine.systems import SystemSpec
 from ionmd.fileformat import system_key
 from ionmd.log import get_logger
@@ -111,27 +112,30 @@ class AdaptiveLoop:
             self.pool.resume(payload, specs=specs)
             self.state = self.pool.extra
             if self.state.get("oom_capacity_atoms"):  # halved before a kill: still
-                self.shrink_to(capacity_atoms=self.state["oom_capacity_atoms"])
+                cap = int(self.state["oom_capacity_atoms"])
+                self.requeue(shrink_to(self.pool, capacity_atoms=cap), capacity_atoms=cap)
             log.info(f"adaptive: resuming at batch step {self.pool.step}")
 
-    def shrink_to(self, *, capacity_atoms: int) -> None:
-        """Hold at most ``capacity_atoms`` from now on (the batch ran out of device
-        memory: :mod:`.out_of_memory`). The newest systems of a batch over it go
-        back to the front of the queue and start again when they re-enter (their
-        run-file groups removed); the rest go on from the checkpoint."""
+    # --- the owner of the batch's waiting systems (engine/out_of_memory.py) -------
+    @property
+    def batch(self) -> InFlightBatch:
+        return self.pool
+
+    @property
+    def capacity_atoms(self) -> int:
+        return self.capacity
+
+    def requeue(self, keys: list[str], *, capacity_atoms: int) -> None:
+        """Hold at most ``capacity_atoms`` from now on; ``keys``, just evicted from
+        the batch (it ran out of device memory:
+        :func:`~ionmd.engine.out_of_memory.run_halving_on_oom`), go back to the
+        front of the queue, the one list of waiting systems, and start again when
+        they re-enter; the rest go on from the checkpoint."""
         st = self.state
         cap = int(capacity_atoms)
         self.capacity = min(self.capacity, cap) if self.capacity else cap
         st["oom_capacity_atoms"] = self.capacity
-        evict: list[str] = []
-        atoms = self.pool.n_atoms
-        for key in reversed(self.pool.keys[1:]):  # one system always stays
-            if atoms <= self.capacity:
-                break
-            evict.append(key)
-            atoms -= st["systems"][key]["n_atoms"]
-        self.pool.evict(evict)
-        for key in evict:
+        for key in reversed(keys):  # newest first: the batch order is kept
             self._split_occupancy(at_step=self.pool.step,
                                   atoms_left=st["systems"][key]["n_atoms"])  # fmt: skip
             st["systems"][key] |= {"outcome": "queued", "entered_step": None,
@@ -139,11 +143,11 @@ class AdaptiveLoop:
             st["queue"].insert(0, key)
             why = f"out of memory: capacity now {self.capacity} atoms"
             self._event("requeue", key=key, reason=why)
-        if evict:
+        if keys:
             rows = st["occupancy"]
             if rows and rows[-1]["step_start"] == self.pool.step:  # the row from now on
                 rows[-1]["queued"] = len(st["queue"])
-            log.info(f"adaptive: {', '.join(evict)} back in the queue (out of memory)")
+            log.info(f"adaptive: {', '.join(keys)} back in the queue (out of memory)")
         self._save()
 
     # --- state ------------------------------------------------------------------
