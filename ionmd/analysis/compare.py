@@ -19,7 +19,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ class ModelRun:
     run_dirs: tuple[str, ...] = ()
     #: material id -> its verdict in this run (prediction or not, and why)
     verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    #: the campaign's cell mode (``cell``: "experimental", the default, "relaxed")
+    cell: str = "experimental"
 
 
 def _read_record(run_dir: Path) -> dict[str, Any]:
@@ -137,7 +139,22 @@ def load_run(run_dir: str | os.PathLike[str], *, label: str | None = None) -> Mo
         settings=_settings(path, record, doc),
         run_dirs=(str(path),),
         verdicts=verdicts_of(doc),
+        cell=str((record.get("config") or {}).get("cell") or "experimental"),
     )
+
+
+def label_by_cell(runs: Sequence[ModelRun]) -> list[ModelRun]:
+    """Runs sharing a label (the same model) but not a cell mode, labelled by it:
+    "sevennet-0 (relaxed cell)", so two runs that differ only in ``cell`` stand
+    side by side instead of colliding."""
+    labels = [r.label for r in runs]
+    out = []
+    for r in runs:
+        same = [x for x in runs if x.label == r.label]
+        if labels.count(r.label) > 1 and len({x.cell for x in same}) == len(same):
+            r = replace(r, label=f"{r.label} ({r.cell} cell)")
+        out.append(r)
+    return out
 
 
 def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
@@ -217,7 +234,10 @@ def _model_entry(
         entry[f"mae_log10_{key}_ci95"] = ci
         entry[f"n_{key}"] = len(e)
     entry.update(
-        cost=run.cost, settings=run.settings, run_dirs=list(run.run_dirs or (run.run_dir,))
+        cost=run.cost,
+        settings=run.settings,
+        run_dirs=list(run.run_dirs or (run.run_dir,)),
+        cell=run.cell,
     )
     return entry
 
@@ -238,6 +258,8 @@ def _material_cell(run: ModelRun, mid: str) -> dict[str, Any]:
         "n_reliable": m.get("n_reliable"),
         "n_temperatures": m.get("n_temperatures"),
         "all_reliable": m.get("all_reliable"),
+        "cell_source": m.get("cell_source"),
+        "volume_change_pct": m.get("volume_change_pct"),
         "prediction": False if absent else _verdict(run, mid).prediction,
         "verdict_status": "absent" if absent else _verdict(run, mid).status,
         "verdict": _verdict_text(run, mid),
@@ -250,7 +272,9 @@ def compare_runs(
     """The comparison document (what comparison.json holds). The rank is over the
     materials where every ranked model gives a prediction
     (:mod:`ionmd.analysis.compare_rank`); the study's "all" and "reliable" MAEs
-    are kept per model, labelled."""
+    are kept per model, labelled. Runs of one model that differ in ``cell`` are
+    labelled by it (:func:`label_by_cell`)."""
+    runs = label_by_cell(runs)
     labels = [r.label for r in runs]
     if len(set(labels)) != len(labels):
         dup = next(x for x in labels if labels.count(x) > 1)
@@ -301,6 +325,7 @@ __all__ = [
     "bootstrap_difference",
     "bootstrap_mae",
     "compare_runs",
+    "label_by_cell",
     "load_run",
     "merge_runs",
 ]

@@ -113,6 +113,10 @@ class DiffusionResult:
     unwrap_check: dict[str, object] | None = None
     #: the framework MSD's growth per 100 ps (ionmd.analysis.reliability), Å²
     framework_growth_A2: float | None = None
+    #: how the simulated cell was obtained ("experimental", "relaxed"; None: the
+    #: reader does not say) and its volume against the experimental cell, %
+    cell_source: str | None = None
+    volume_change_pct: float | None = None
 
     @property
     def used_in_fit(self) -> bool:
@@ -384,7 +388,19 @@ def analyse_trajectory(
         n_frames_read=traj.n_frames,
         unwrap_unreliable=str(traj.meta.get("unwrap_unreliable", "")),
         unwrap_check=_dict_or_none(traj.meta.get("unwrap_check")),
+        **_cell_of(traj.meta),
     )
+
+
+def _cell_of(meta: dict[str, object]) -> dict[str, object]:
+    """``cell_source`` and ``volume_change_pct`` as the reader gave them."""
+    change = meta.get("volume_change_pct")
+    return {
+        "cell_source": None
+        if meta.get("cell_source") is None
+        else str(meta["cell_source"]),
+        "volume_change_pct": None if change is None else float(change),  # type: ignore[arg-type]
+    }
 
 
 def _dict_or_none(x: object) -> dict[str, object] | None:

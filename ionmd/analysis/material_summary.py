@@ -56,6 +56,25 @@ class MaterialSummary:
         ]
 
     @property
+    def cell_source(self) -> str | None:
+        """How the simulated cells were obtained: the temperatures' one source,
+        "mixed" when they differ, None when no reader said."""
+        sources = {r.cell_source for r in self.temperatures} - {None}
+        if not sources:
+            return None
+        return sources.pop() if len(sources) == 1 else "mixed"
+
+    @property
+    def volume_change_pct(self) -> float | None:
+        """The simulated cell's volume against the experimental one, %, when every
+        temperature has the same (a relaxed cell); None when they differ (then
+        per temperature) or are not known."""
+        changes = [r.volume_change_pct for r in self.temperatures]
+        if not changes or any(c is None for c in changes):
+            return None
+        return changes[0] if max(changes) - min(changes) <= 1e-9 else None
+
+    @property
     def n_reliable(self) -> int:
         return sum(r.reliable for r in self.temperatures)
 

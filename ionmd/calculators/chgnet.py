@@ -8,7 +8,9 @@ the neighbour and bond graphs on the host from positions wrapped into the
 cell), and all graphs go through ONE `CHGNet.forward(graphs, task="ef")` call
 (`BatchedGraph.from_graphs` concatenates them). Energies per system in eV
 (CHGNet predicts eV/atom: multiplied back by the number of atoms), forces
-per atom in eV/Å, stress never computed.
+per atom in eV/Å, and, when the cell stage switches it on, the stress in eV/Å³
+from the gradient of the energy with respect to CHGNet's own lattice strain
+(`BatchedGraph.from_graphs(compute_stress=True)`), as chgnet's model does.
 
 Precision: chgnet hard-codes float32 for the graph tensors it builds
 (`TORCH_DTYPE`) and for its composition features (`AtomRef`). Here the
@@ -99,11 +101,11 @@ def composition_in_dtype(network: torch.nn.Module, dtype: torch.dtype) -> None:
 
 
 class CHGNetTorchSimModel(ModelInterface):
-    """CHGNet as a torch-sim model: energy (n_systems,), forces (n_atoms, 3).
-
-    Stress is never computed. Positions may be unwrapped: the graphs are built
-    on a wrapped copy. `type_map` lists the atomic numbers the model covers
-    (what the campaign's element check reads).
+    """CHGNet as a torch-sim model: energy (n_systems,), forces (n_atoms, 3), and
+    with ``_compute_stress`` on (the cell stage) stress (n_systems, 3, 3).
+    Positions may be unwrapped: the graphs are built on a wrapped copy.
+    `type_map` lists the atomic numbers the model covers (what the campaign's
+    element check reads).
     """
 
     def __init__(
@@ -156,7 +158,8 @@ class CHGNetTorchSimModel(ModelInterface):
         return graphs
 
     def forward(self, state: ts.SimState, **_kwargs: object) -> dict[str, torch.Tensor]:
-        """Energy (n_systems,) in eV and forces (n_atoms, 3) in eV/Å, one call."""
+        """Energy (n_systems,) in eV and forces (n_atoms, 3) in eV/Å, one call; with
+        ``_compute_stress`` on, stress (n_systems, 3, 3) in eV/Å³."""
         from chgnet.model.model import BatchedGraph
 
         z = torch.unique(state.atomic_numbers)
@@ -166,14 +169,14 @@ class CHGNetTorchSimModel(ModelInterface):
             )
         graphs = self._graphs(state)
         network = self.network
-        # CHGNet.forward with task "ef", less its create_graph=True (kept by chgnet
-        # for training; doubles the cost of the force backward in MD)
+        # CHGNet.forward with task "ef" (or "efs"), less its create_graph=True (kept
+        # by chgnet for training; doubles the cost of the force backward in MD)
         with torch.enable_grad():
             batched = BatchedGraph.from_graphs(
                 graphs,
                 bond_basis_expansion=network.bond_basis_expansion,
                 angle_basis_expansion=network.angle_basis_expansion,
-                compute_stress=False,
+                compute_stress=self._compute_stress,
             )
             out = network._compute(batched, compute_force=False)
             energy = out["e"]  # per atom where the model is intensive
@@ -185,10 +188,33 @@ class CHGNetTorchSimModel(ModelInterface):
                 energy = energy + (
                     composition * n_atoms if network.is_intensive else composition
                 )
-            grads = torch.autograd.grad(energy.sum(), batched.atom_positions)
-        forces = -torch.cat(grads, dim=0)
-        energy = energy.detach()
-        return {"energy": energy.to(self._dtype), "forces": forces.to(self._dtype)}
+            inputs = list(batched.atom_positions)
+            if self._compute_stress:
+                inputs += list(batched.strains)
+            grads = torch.autograd.grad(energy.sum(), inputs)
+        n = len(graphs)
+        forces = -torch.cat(grads[:n], dim=0)
+        result = {
+            "energy": energy.detach().to(self._dtype),
+            "forces": forces.to(self._dtype),
+        }
+        if self._compute_stress:
+            result["stress"] = stress_from_strain_gradient(
+                torch.stack(grads[n:]),
+                volumes=torch.linalg.det(torch.stack([g.lattice for g in graphs])).abs(),
+            ).to(self._dtype)
+        return result
+
+
+def stress_from_strain_gradient(
+    grad_eV: torch.Tensor, *, volumes: torch.Tensor
+) -> torch.Tensor:
+    """torch-sim's stress (n_systems, 3, 3), eV/Å³: (1/V) ∂E/∂ε, ε CHGNet's strain
+    of the lattice (rows L → L (1 + ε)). The sign is ASE's and CHGNet's own (its
+    ``s``, the same quantity in GPa, which its ASE calculator multiplies by
+    ``units.GPa``); the unit is eV/Å³ here, without the round trip through GPa, and
+    ``volumes`` (Å³) are taken in the model's dtype (chgnet keeps its own in float32)."""
+    return grad_eV.detach() / volumes.detach().reshape(-1, 1, 1)
 
 
 def chgnet_ase_calculator(

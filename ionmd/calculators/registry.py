@@ -87,10 +87,13 @@ def _parse(name: str) -> _Spec:
 
 
 #: model kinds whose torch-sim model computes a stress when switched on
-#: (``model._compute_stress``): torch-sim's pair models and mace's wrapper.
-#: SevenNet-0's and CHGNet's wrappers here compute energy and forces only; the
-#: extras' wrapper drops the inner model's stress.
-_STRESS_KINDS = frozenset({"lj", "toy", "mace-foundation", "mace-file", "mace-random"})
+#: (``model._compute_stress``): torch-sim's pair models, mace's wrapper and
+#: ionmd's SevenNet-0 and CHGNet wrappers (tests/cells/test_stress_real_models.py:
+#: against the models' own ASE calculators). The extras' wrapper drops the inner
+#: model's stress.
+_STRESS_KINDS = frozenset(
+    {"lj", "toy", "mace-foundation", "mace-file", "mace-random", "sevennet", "chgnet"}
+)
 
 
 def gives_stress(name: str) -> bool | None:

@@ -77,9 +77,10 @@ def sevennet_checkpoint_path() -> str:
 
 
 class SevenNetTorchSimModel(ModelInterface):
-    """SevenNet-0 as a torch-sim model: energy (n_systems,), forces (n_atoms, 3).
+    """SevenNet-0 as a torch-sim model: energy (n_systems,), forces (n_atoms, 3),
+    and with ``_compute_stress`` on (the cell stage) stress (n_systems, 3, 3).
 
-    Stress is never computed. Positions may be unwrapped: the neighbour list is
+    Positions may be unwrapped: the neighbour list is
     built on a wrapped copy and edge vectors carry the periodic shifts.
     """
 
@@ -99,7 +100,9 @@ class SevenNetTorchSimModel(ModelInterface):
         self._compute_stress = False
 
     def forward(self, state: ts.SimState, **_kwargs: object) -> dict[str, torch.Tensor]:
-        """Energy (n_systems,) and forces (n_atoms, 3) for a batched `state`."""
+        """Energy (n_systems,) and forces (n_atoms, 3) for a batched `state`; stress
+        (n_systems, 3, 3) in eV/Å³ when switched on (sevenn computes its virial
+        from the same edge gradient either way)."""
         import sevenn._keys as KEY  # noqa: N812 (sevenn's own alias)
 
         # geometry in float64 whatever the network's dtype (module docstring); a
@@ -144,7 +147,26 @@ class SevenNetTorchSimModel(ModelInterface):
         energy = torch.zeros(state.n_systems, dtype=torch.float64, device=self._device)
         energy.index_add_(0, state.system_idx, atomic)
         energy = (energy * constant).to(self._dtype)
-        return {"energy": energy, "forces": out[KEY.PRED_FORCE].detach()}
+        result = {"energy": energy, "forces": out[KEY.PRED_FORCE].detach()}
+        if self._compute_stress:
+            result["stress"] = stress_from_sevenn(out[KEY.PRED_STRESS].detach())
+        return result
+
+
+def stress_from_sevenn(voigt: torch.Tensor) -> torch.Tensor:
+    """torch-sim's stress (n_systems, 3, 3), eV/Å³, (1/V) dE/dε (ASE's sign: positive
+    when the cell wants to shrink), from sevenn's ``PRED_STRESS``: (n_systems, 6)
+    in the order xx, yy, zz, xy, yz, zx with the opposite sign, −(1/V) Σ r ⊗ ∂E/∂r
+    (``ForceStressOutputFromEdge``; sevenn's ASE calculator negates it too)."""
+    xx, yy, zz, xy, yz, zx = (-voigt).unbind(-1)
+    return torch.stack(
+        (
+            torch.stack((xx, xy, zx), -1),
+            torch.stack((xy, yy, yz), -1),
+            torch.stack((zx, yz, zz), -1),
+        ),
+        -2,
+    )
 
 
 def _energy_reduce(network: torch.nn.Module) -> tuple[str, float]:

@@ -155,7 +155,7 @@ def _check_cell_model(cell: CellSettings, *, models: tuple[str, ...]) -> None:
         if gives_stress(m) is False:
             raise InputError(
                 f'cell = "{cell.cell}" needs a model that gives a stress; {m} does not '
-                "here (lj, toy and MACE models do)"
+                "here (lj, toy, MACE, SevenNet-0 and CHGNet do)"
             )
 
 

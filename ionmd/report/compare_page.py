@@ -99,7 +99,8 @@ ANSWER_NOTE = (
 def tables(doc: Mapping[str, Any]) -> list[Table]:
     """The tables after the first screen (one with no row is left out)."""
     all_tables = [
-        _rank_table(doc), _pairs_table(doc), _per_material_table(doc), _cost_table(doc)
+        _rank_table(doc), _pairs_table(doc), _per_material_table(doc),
+        _cells_table(doc), _cost_table(doc)
     ]  # fmt: skip
     return [t for t in all_tables if t.rows]
 
@@ -190,6 +191,27 @@ def _per_material_table(doc: Mapping[str, Any]) -> Table:
     return Table(
         "Per material: log10 σ(300 K) [mS/cm] / Ea [eV] (reliable T / temperatures)",
         ["material", "log10 σ exp", *labels],
+        rows,
+    )
+
+
+def _cells_table(doc: Mapping[str, Any]) -> Table:
+    """Per material and run: the simulated cell's volume against the experimental
+    one, % (no rows, so no table, when every run used the experimental cell)."""
+    labels = list(doc["models"])
+    if all(doc["models"][x].get("cell", "experimental") == "experimental" for x in labels):
+        return Table("", [], [])
+    rows = []
+    for mid, row in doc["materials"].items():
+        cells = []
+        for x in labels:
+            v = row[x].get("volume_change_pct")
+            src = row[x].get("cell_source")
+            cells.append("–" if v is None else f"{v:+.2f} ({src})")
+        rows.append([mid, *cells])
+    return Table(
+        "Cells: volume change against the experimental cell, 100 (V/V_exp − 1) %",
+        ["material", *labels],
         rows,
     )
 

@@ -87,6 +87,8 @@ def _temperature_dict(r: DiffusionResult, *, use: tuple[bool, str]) -> dict[str,
         "n_mobile": r.n_mobile,
         "n_atoms": r.n_atoms,
         "volume_A3": r.volume_A3,
+        "cell_source": r.cell_source,
+        "volume_change_pct": r.volume_change_pct,
         "duration_ps": r.duration_ps,
         "frame_interval_ps": r.frame_interval_ps,
         "fit_start_ps": r.fit_start_ps,
@@ -143,6 +145,8 @@ def material_dict(m: MaterialSummary) -> dict[str, Any]:
         "temperatures_analysed_K": m.temperatures_analysed_K,
         "temperatures_missing_K": m.temperatures_missing_K,
         "all_reliable": m.all_reliable,
+        "cell_source": m.cell_source,
+        "volume_change_pct": m.volume_change_pct,
         "notes": m.notes,
     }
 

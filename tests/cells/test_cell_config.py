@@ -33,11 +33,10 @@ def test_relaxed_is_in_the_fingerprint():
         ({"cell": "relaxed", "relax_stress_GPa": 0.0}, "relax_stress_GPa must be"),
         ({"cell": "relaxed", "relax_max_steps": 0}, "relax_max_steps must be in"),
         ({"relax_fmax_eV_A": 0.01}, 'relax_fmax_eV_A is a key of cell = "relaxed"'),
-        ({"cell": "relaxed", "model": "sevennet-0"}, "needs a model that gives a stress"),
-        ({"cell": "relaxed", "model": "chgnet"}, "needs a model that gives a stress"),
+        ({"cell": "relaxed", "model": "orb:orb-v3"}, "needs a model that gives a stress"),
         (
-            {"cell": "relaxed", "models": ["lj", "sevennet-0"]},
-            "sevennet-0 does not",
+            {"cell": "relaxed", "models": ["lj", "orb:orb-v3"]},
+            "orb:orb-v3 does not",
         ),
     ],
 )
@@ -53,3 +52,8 @@ def test_refused_in_one_line(keys, message):
 def test_model_object_label_is_checked_when_it_runs():
     # a torch-sim model object's label is no model name: not refused here
     RunConfig(materials=("x",), model="object:MyModel", cell="relaxed")
+
+
+@pytest.mark.parametrize("model", ["sevennet-0", "chgnet"])
+def test_real_models_with_a_stress_are_accepted(model):
+    config_from_mapping({"materials": ["x"], "model": model, "cell": "relaxed"})

@@ -28,8 +28,7 @@ def test_models_said_to_give_stress_do(name):
 
 
 def test_refused_models_and_labels():
-    assert gives_stress("sevennet-0") is False
-    assert gives_stress("chgnet") is False
+    assert gives_stress("orb:orb-v3-conservative-inf-omat") is False
     assert gives_stress("object:MyModel") is None
 
 

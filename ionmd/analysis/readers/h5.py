@@ -153,6 +153,7 @@ def _trajectory(
             "model_name": attrs.get("model_name", ""),
             "source_kind": attrs.get("source", ""),
             **_partial(attrs),
+            **cell_meta(attrs),
             **_stride(rec, source=source),
             "position_frame": rec.position_frame,
             "requested_temperatures_K": requested,
@@ -175,6 +176,19 @@ def _stride(rec: SystemRecord, *, source: str) -> dict[str, object]:
         species=str(rec.attrs.get("mobile_species", "Li")),
         continuous=str(rec.attrs.get("source", "")) != "vasp",
     )
+
+
+def cell_meta(attrs: dict) -> dict[str, object]:
+    """How the simulated cell was obtained, from a system's attributes:
+    ``cell_source`` ("experimental" for every file written without the
+    attribute: the structure file's cell, as the study) and its volume change
+    against the experimental cell, % (0 for the experimental cell)."""
+    source = str(attrs.get("cell_source", "experimental"))
+    change = attrs.get("volume_change_pct", 0.0 if source == "experimental" else None)
+    return {
+        "cell_source": source,
+        "volume_change_pct": None if change is None else float(change),
+    }
 
 
 def _partial(attrs: dict) -> dict[str, str]:
