@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ionmd.cells.npt_stage import npt_batches
 from ionmd.cells.relax import Relaxed, relax_structures
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
@@ -29,12 +30,30 @@ log = get_logger(__name__)
 
 
 def relax_stage(
-    plan: Any, *, model: Any, settings: CellSettings, previous: Any | None
+    plan: Any,
+    *,
+    model: Any,
+    settings: CellSettings,
+    previous: Any | None,
+    md: Any = None,
 ) -> dict[str, Any]:
     """:func:`relax_batches` on a campaign's plan (``CampaignPlan``: its batches
     and failed materials are updated); ``previous``: the record of the campaign
     being resumed (``CampaignRecord``, its ``other`` holds the relaxed
-    structures), or None. Returns what goes into campaign.json."""
+    structures), or None; ``md``: the MD settings (``MDSettings``: the timestep
+    and thermostat of the NPT stage). Returns what goes into campaign.json."""
+    if settings.cell == "npt":
+        plan.batches, note = npt_batches(
+            plan.batches,
+            model=model,
+            settings=settings,
+            md=md,
+            failed=plan.failed_materials,
+            previous=previous.other if previous is not None else None,
+        )
+        if not plan.batches:
+            raise InputError("every system ended in its NPT stage (campaign.json cells)")
+        return note
     plan.batches, note = relax_batches(
         plan.batches,
         model=model,

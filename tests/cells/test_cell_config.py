@@ -28,7 +28,14 @@ def test_relaxed_is_in_the_fingerprint():
     ("keys", "message"),
     [
         ({"cell": "relax"}, "cell must be one of"),
-        ({"cell": "npt"}, "not implemented yet"),
+        ({"cell": "npt", "npt_cell": "anisotropic"}, "not implemented yet"),
+        ({"cell": "npt", "npt_ps": 0.0}, "npt_ps must be in"),
+        ({"cell": "npt", "npt_ps": -1.0}, "npt_ps must be in"),
+        ({"cell": "npt", "npt_cell": "cubic"}, "npt_cell must be one of"),
+        ({"npt_ps": 5.0}, 'npt_ps is a key of cell = "npt"'),
+        ({"cell": "relaxed", "pressure_GPa": 1.0}, 'pressure_GPa is a key of cell = "npt"'),
+        ({"cell": "npt", "model": "sevennet-0"}, "needs a model that gives a stress"),
+        ({"cell": "npt", "model": "chgnet"}, "needs a model that gives a stress"),
         ({"cell": "relaxed", "relax_fmax_eV_A": -0.1}, "relax_fmax_eV_A must be"),
         ({"cell": "relaxed", "relax_stress_GPa": 0.0}, "relax_stress_GPa must be"),
         ({"cell": "relaxed", "relax_max_steps": 0}, "relax_max_steps must be in"),
@@ -48,6 +55,24 @@ def test_refused_in_one_line(keys, message):
     with pytest.raises(InputError, match=message) as err:
         config_from_mapping(mapping)
     assert "\n" not in str(err.value)
+
+
+def test_npt_is_in_the_fingerprint_and_relaxed_records_as_before():
+    base = RunConfig(materials=("x",), model="lj", cell="npt")
+    fp = base.protocol_fingerprint()
+    assert fp == {
+        **fp,
+        "cell": "npt",
+        "npt_ps": 10.0,
+        "pressure_GPa": 0.0,
+        "npt_cell": "isotropic",
+    }
+    longer = RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=20.0)
+    assert longer.protocol_fingerprint() != fp
+    assert base.as_dict()["npt_ps"] == 10.0
+    relaxed = RunConfig(materials=("x",), model="lj", cell="relaxed")
+    assert "npt_ps" not in relaxed.as_dict()
+    assert "npt_ps" not in relaxed.protocol_fingerprint()
 
 
 def test_model_object_label_is_checked_when_it_runs():
