@@ -110,7 +110,7 @@ def npt_systems(
                 st, model, dt=dt, kT=kT, external_pressure=p_ext
             )
             if step % every == 0 or step == n_steps:
-                rows.append((step * timestep_fs / 1000.0, *_observe(st)))
+                rows.append((step * timestep_fs / 1000.0, *observe(st)))
     log.info(f"NPT stage: {len(systems)} systems, {n_steps} steps")
     return _results(rows, v_start=[float(s.atoms.get_volume()) for s in systems])
 
@@ -130,9 +130,12 @@ def _momenta(systems: Sequence[Any], *, like: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(np.concatenate(parts), dtype=like.dtype, device=like.device)
 
 
-def _observe(st: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def observe(
+    st: Any, *, stress: torch.Tensor | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per system: cell (row vectors, Å), volume (Å³) and the instantaneous
-    pressure (GPa): 2 KE / (3V) − tr(σ)/3 (σ: torch-sim's stress, eV/Å³)."""
+    pressure (GPa): 2 KE / (3V) − tr(σ)/3 (σ: torch-sim's stress, eV/Å³;
+    ``stress``: when ``st`` holds none, e.g. an NVT state)."""
     import torch_sim as ts
 
     cell = st.row_vector_cell.detach().to("cpu", torch.float64).numpy().copy()
@@ -141,7 +144,8 @@ def _observe(st: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         masses=st.masses, momenta=st.momenta, system_idx=st.system_idx
     )
     ke = ke.detach().to("cpu", torch.float64).numpy()
-    tr = torch.diagonal(st.stress.detach(), dim1=-2, dim2=-1).sum(-1)
+    sigma = (st.stress if stress is None else stress).detach()
+    tr = torch.diagonal(sigma, dim1=-2, dim2=-1).sum(-1)
     virial = -tr.to("cpu", torch.float64).numpy() / 3.0
     pressure = (2.0 * ke / (3.0 * volume) + virial) / GPA_IN_EV_A3
     return cell, volume, pressure
