@@ -16,6 +16,7 @@ python -m benchmarks.npt_lj [--temperature-K 30] [--npt-ps 20] [--nvt-ps 20]
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 import torch
@@ -52,7 +53,7 @@ def argon(v_per_atom_A3: float):
 
 
 def nvt_pressure_GPa(
-    atoms, *, model, temperature_K: float, ps: float, seed: int = 1
+    atoms: Any, *, model: Any, temperature_K: float, ps: float, seed: int = 1
 ) -> tuple[float, float]:
     """Mean pressure (GPa) and its standard error (1-ps blocks, first 2 ps left out)."""
     import torch_sim as ts
@@ -76,7 +77,9 @@ def nvt_pressure_GPa(
     n = len(p)
     per_block = round(1000 / TIMESTEP_FS / SAMPLE_EVERY)
     skip = 2 * per_block
-    blocks = np.array(p[skip:][: (n - skip) // per_block * per_block]).reshape(-1, per_block)
+    blocks = np.array(p[skip:][: (n - skip) // per_block * per_block]).reshape(
+        -1, per_block
+    )
     means = blocks.mean(axis=1)
     return float(means.mean()), float(means.std(ddof=1) / np.sqrt(len(means)))
 

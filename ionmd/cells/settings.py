@@ -18,7 +18,8 @@ Defaults, and why:
   production (``cell = "npt"``); the production cell is the mean of its second
   half. With the barostat's relaxation time of 1 ps (``ionmd.cells.npt``) the
   first half (5 barostat times) lets the volume settle and the second half
-  averages ~5 volume oscillations (about 2 % of the study's 500 ps production).
+  averages ~5 volume oscillations (10 % of the default 100 ps production:
+  `ionmd plan` prints the stage as a fraction of the MD).
 - ``pressure_GPa = 0``: the experiments are at ambient pressure (1e-4 GPa).
 - ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept);
   "anisotropic" is not implemented yet.

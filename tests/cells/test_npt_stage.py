@@ -67,7 +67,9 @@ def test_rerun_and_resume_give_the_same_cell(lj):
     resumed, _ = npt_batches(batches, previous=note, **{**kw, "model": Boom()})
     for b, r in zip(first, resumed, strict=True):
         np.testing.assert_array_equal(b[0].atoms.cell[:], r[0].atoms.cell[:])
-        np.testing.assert_array_equal(b[0].atoms.get_positions(), r[0].atoms.get_positions())
+        np.testing.assert_array_equal(
+            b[0].atoms.get_positions(), r[0].atoms.get_positions()
+        )
         # fractional coordinates kept
         np.testing.assert_allclose(
             r[0].atoms.get_scaled_positions(), batches[0][0].atoms.get_scaled_positions()
