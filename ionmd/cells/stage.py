@@ -33,21 +33,22 @@ def relax_stage(
     plan: Any,
     *,
     model: Any,
-    settings: CellSettings,
+    config: Any,
     previous: Any | None,
-    md: Any = None,
 ) -> dict[str, Any]:
     """:func:`relax_batches` on a campaign's plan (``CampaignPlan``: its batches
     and failed materials are updated); ``previous``: the record of the campaign
     being resumed (``CampaignRecord``, its ``other`` holds the relaxed
-    structures), or None; ``md``: the MD settings (``MDSettings``: the timestep
-    and thermostat of the NPT stage). Returns what goes into campaign.json."""
+    structures), or None; ``config``: the campaign's (``CampaignConfig``: its
+    cell settings, and the timestep and thermostat of the NPT stage). Returns
+    what goes into campaign.json."""
+    settings: CellSettings = config.cell_settings
     if settings.cell == "npt":
         plan.batches, note = npt_batches(
             plan.batches,
             model=model,
             settings=settings,
-            md=md,
+            md=config,
             failed=plan.failed_materials,
             previous=previous.other if previous is not None else None,
         )
