@@ -2,7 +2,8 @@
 
 1. The production cell's pressure: NVT (torch-sim Langevin, not the stage's
    integrator) at the stage's mean cell; its mean pressure must be the target
-   (0) within its standard error (blocks of 1 ps).
+   (0) within its standard error (blocks of 1 ps) combined with the error of
+   the stage's mean volume (B0 · its block standard error).
 2. The volume: the 0 K volume V0 of the analytic lattice sum (the minimum of
    the truncated LJ fcc sum, tests/cells/test_relax_lj.py) plus the thermal
    expansion to first order, ΔV/V0 = P_th / B0: P_th the mean pressure of NVT
@@ -23,7 +24,7 @@ import torch
 from ase.build import bulk
 
 from ionmd.calculators import load_model
-from ionmd.cells.npt import npt_systems, observe
+from ionmd.cells.npt import SERIES_EVERY_FS, npt_systems, observe
 from ionmd.cells.settings import CellSettings
 from ionmd.cells.stress import stress_on
 from ionmd.engine.systems import SystemSpec
@@ -100,6 +101,10 @@ def measure(*, temperature_K: float, npt_ps: float, nvt_ps: float) -> dict[str, 
         thermostat_tau_fs=100.0,
     )
     v_npt = abs(np.linalg.det(r.cell_A)) / 32
+    half = r.volume_A3[len(r.volume_A3) // 2 :]
+    per_block = round(1000 / SERIES_EVERY_FS)
+    vb = half[: len(half) // per_block * per_block].reshape(-1, per_block).mean(axis=1)
+    v_se_rel = float(vb.std(ddof=1) / np.sqrt(len(vb)) / vb.mean())
     prod = argon(v0)
     prod.set_cell(r.cell_A, scale_atoms=True)
     p_prod, p_prod_se = nvt_pressure_GPa(
@@ -115,6 +120,10 @@ def measure(*, temperature_K: float, npt_ps: float, nvt_ps: float) -> dict[str, 
         "npt_dV_pct": 100 * (v_npt / v0 - 1),
         "P_at_production_cell_GPa": p_prod,
         "P_at_production_cell_se_GPa": p_prod_se,
+        # the stage's mean cell is itself a mean over ~10 barostat times: its
+        # error moves the production pressure by B0 · δV/V
+        "stage_volume_se_pct": 100 * v_se_rel,
+        "P_se_with_stage_GPa": float(np.hypot(p_prod_se, b0 * v_se_rel)),
     }
 
 
