@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt import NptResult, npt_systems
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
@@ -34,8 +35,6 @@ def npt_batches(
     """The batches with every system at its NPT cell, and the record
     (``{"cells": {system_key: row}}``). A system that melted in its stage
     leaves the batches; its reason goes to ``failed`` under its system key."""
-    from ionmd.cells.stage import geometry_sha256
-
     kept = dict((previous or {}).get("cells") or {})
     todo = [
         s
@@ -70,8 +69,6 @@ def npt_batches(
 
 def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
     """campaign.json's record of one system's NPT stage."""
-    from ionmd.cells.stage import volume_change_pct
-
     exp_cell = np.asarray(experimental.cell[:], dtype=np.float64)
     half = len(r.volume_A3) // 2
     return {

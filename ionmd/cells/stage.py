@@ -13,12 +13,12 @@ whatever the device's arithmetic does to a second relaxation.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt_stage import npt_batches
 from ionmd.cells.relax import Relaxed, relax_structures
 from ionmd.cells.settings import CellSettings
@@ -114,26 +114,6 @@ def relax_batches(
         if keep:
             out.append(keep)
     return out, {"cells": rows}
-
-
-def geometry_sha256(atoms: Any) -> str:
-    """sha256 of a structure's atomic numbers, positions and cell."""
-    h = hashlib.sha256()
-    for arr in (
-        np.asarray(atoms.get_atomic_numbers(), dtype=np.int64),
-        np.asarray(atoms.get_positions(), dtype=np.float64),
-        np.asarray(atoms.cell[:], dtype=np.float64),
-    ):
-        h.update(repr(arr.shape).encode())
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()
-
-
-def volume_change_pct(*, experimental_cell: np.ndarray, cell: np.ndarray) -> float:
-    """100 (V/V_exp − 1): the simulated cell's volume against the experimental."""
-    v_exp = abs(np.linalg.det(np.asarray(experimental_cell, dtype=np.float64)))
-    v = abs(np.linalg.det(np.asarray(cell, dtype=np.float64)))
-    return float(100.0 * (v / v_exp - 1.0))
 
 
 def _row(experimental: Any, r: Relaxed, *, sha: str) -> dict[str, Any]:
