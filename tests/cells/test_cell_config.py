@@ -78,3 +78,12 @@ def test_npt_is_in_the_fingerprint_and_relaxed_records_as_before():
 def test_model_object_label_is_checked_when_it_runs():
     # a torch-sim model object's label is no model name: not refused here
     RunConfig(materials=("x",), model="object:MyModel", cell="relaxed")
+
+
+def test_plan_counts_the_npt_stage_as_a_fraction_of_the_production():
+    from ionmd.cells.plan import cell_stage_plan, describe_cell_stage
+
+    settings = RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=5.0).cell_settings
+    stage = cell_stage_plan([], settings=settings, md_atom_steps=1e6, duration_ps=100.0)
+    assert stage["fraction_of_md"] == 0.05 and stage["atom_steps"] == 5e4
+    assert "= 5 % of the MD's" in describe_cell_stage(stage)
