@@ -221,6 +221,9 @@ def run(
     relax_fmax_eV_A: float = 0.02,
     relax_stress_GPa: float = 0.05,
     relax_max_steps: int = 1000,
+    npt_ps: float = 10.0,
+    pressure_GPa: float = 0.0,
+    npt_cell: Literal["isotropic", "anisotropic"] = "isotropic",
     force: bool = False,
     analyze: bool = True,
     executor: ExecutorConfig | None = None,
@@ -228,15 +231,13 @@ def run(
 ) -> Results:
     """Run (or resume) a campaign and return its results.
 
-    ``materials``: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths,
-    ``"builtin:alpha-Li3N"``, pymatgen ``Structure``/ASE ``Atoms`` (or a dict
-    name → any of these). The config keywords (listed below with their units
-    and defaults) are those of docs/config.md; an unknown keyword is refused
-    with the nearest name. ``force``: run again over a finished campaign in
-    ``out`` (without it, a campaign that finished there with the same inputs
-    is returned as it is, and an interrupted one resumed). ``analyze``: run the
-    analysis after the MD. ``executor``: run batches as scale-out tasks
-    (docs/scaleout.md).
+    ``materials``: OBELiX ids, ``"obelix21"``, CIF/POSCAR paths, ``"builtin:alpha-Li3N"``,
+    pymatgen ``Structure``/ASE ``Atoms`` (or a dict name → any of these). The config
+    keywords (below with their units and defaults) are those of docs/config.md; an
+    unknown keyword is refused with the nearest name. ``force``: run again over a
+    finished campaign in ``out`` (without it, a campaign that finished there with the
+    same inputs is returned as it is, and an interrupted one resumed). ``analyze``:
+    run the analysis after the MD. ``executor``: batches as scale-out tasks.
     """
     keys = {k: v for k, v in locals().items() if k in KEY_HELP}
     return _run(

@@ -91,11 +91,15 @@ KEY_HELP: dict[str, tuple[str, str]] = {
     "max_atom_steps": ("atom-steps", "adaptive: campaign budget, atoms × steps (0: none)"),
     "cell": (
         "–",
-        'simulated cell: "experimental" (the study) or "relaxed" (0 K, the model)',
+        'simulated cell: "experimental" (the study), "relaxed" (0 K, the model) or '
+        '"npt" (NPT stage per temperature, then NVT at its mean cell)',
     ),
     "relax_fmax_eV_A": ("eV/Å", 'cell = "relaxed": largest atomic force left'),
     "relax_stress_GPa": ("GPa", 'cell = "relaxed": largest stress component left'),
     "relax_max_steps": ("–", 'cell = "relaxed": FIRE steps before a material fails'),
+    "npt_ps": ("ps", 'cell = "npt": NPT stage per material and temperature'),
+    "pressure_GPa": ("GPa", 'cell = "npt": the NPT stage\'s pressure'),
+    "npt_cell": ("–", 'cell = "npt": "isotropic" (volume only); "anisotropic" not yet'),
 }
 
 

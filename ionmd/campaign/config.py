@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
-from ionmd.cells.settings import CELL_KEYS, CellSettings
+from ionmd.cells.settings import CELL_KEYS, NPT_KEYS, CellSettings
 from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
@@ -70,12 +70,16 @@ class CampaignSettings:
     #: the free memory and the model's measured bytes per atom, then halved on
     #: out-of-memory)
     max_atoms_per_batch: int = 0
-    #: the simulated cell: "experimental" (the study) or "relaxed" (0 K, with
-    #: the model, before the MD; ionmd.cells.settings for the relax_* keys)
+    #: the simulated cell: "experimental" (the study), "relaxed" (0 K, with
+    #: the model, before the MD) or "npt" (an NPT stage per temperature);
+    #: ionmd.cells.settings for the relax_* and npt keys
     cell: str = "experimental"
     relax_fmax_eV_A: float = 0.02
     relax_stress_GPa: float = 0.05
     relax_max_steps: int = 1000
+    npt_ps: float = 10.0
+    pressure_GPa: float = 0.0
+    npt_cell: str = "isotropic"
 
     def __post_init__(self) -> None:
         _check_temperatures(self.temperatures_K)
@@ -255,6 +259,9 @@ class CampaignConfig(CampaignSettings):
             del flat["n_replicas"]
         if self.cell == "experimental":  # and the relax_* keys at their defaults
             for k in CELL_KEYS:
+                del flat[k]
+        elif self.cell != "npt":  # a relaxed campaign's record as before npt existed
+            for k in NPT_KEYS:
                 del flat[k]
         return {k: flat[k] for k in FLAT_KEYS if k in flat} | {"extra": dict(self.extra)}
 

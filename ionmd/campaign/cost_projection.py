@@ -220,7 +220,10 @@ def plan_campaign(
         "totals": _totals(rows, ok, n_batches=projected.n_batches, cost=cost),
     }
     stage = cell_stage_plan(
-        ok, settings=config.cell_settings, md_atom_steps=plan["totals"]["atom_steps"]
+        ok,
+        settings=config.cell_settings,
+        md_atom_steps=plan["totals"]["atom_steps"],
+        duration_ps=config.duration_ps,
     )
     return plan | projected.sections | ({"cells": stage} if stage is not None else {})
 

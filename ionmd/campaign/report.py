@@ -152,10 +152,11 @@ def _cells_table(cells: dict[str, Any]) -> Table:
     from ionmd.cells.stage import volume_rows
 
     return Table(
-        "Cells (cell = relaxed: 0 K with this model; volume against the structure "
-        "file's cell)",
+        "Cells (cell = relaxed: 0 K with this model, per material; cell = npt: the "
+        "mean cell of the NPT stage, per material and temperature; volume against "
+        "the structure file's cell)",
         [
-            "material",
+            "material (npt: and temperature)",
             "cell",
             "ΔV/V_exp (%)",
             "FIRE steps",

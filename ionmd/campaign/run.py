@@ -215,7 +215,7 @@ def _prepare(
     plan.batches = protocol.batches(
         plan=plan, model=model, previous=previous, out=out, on_executor=executor is not None
     )
-    cells = relax_stage(plan, model=model, settings=config.cell_settings, previous=previous)
+    cells = relax_stage(plan, model=model, config=config, previous=previous)
     record = CampaignRecord(
         config=config.as_dict(),
         model=info,

@@ -9,7 +9,11 @@ from ionmd.cells.settings import CellSettings
 
 
 def cell_stage_plan(
-    rows: Sequence[dict[str, Any]], *, settings: CellSettings, md_atom_steps: float
+    rows: Sequence[dict[str, Any]],
+    *,
+    settings: CellSettings,
+    md_atom_steps: float,
+    duration_ps: float | None = None,
 ) -> dict[str, Any] | None:
     """The stage's part of the plan (None for the experimental cell): the
     distinct supercells relaxed (one per material and ordering; replicas and
@@ -18,6 +22,10 @@ def cell_stage_plan(
     of the MD's (a worst case: FIRE usually stops in 100–400 steps)."""
     if settings.cell == "experimental":
         return None
+    if settings.cell == "npt":
+        return npt_stage_plan(
+            settings=settings, md_atom_steps=md_atom_steps, duration_ps=duration_ps
+        )
     atoms = sum(int(r["atoms"]) * int(r.get("orderings", 1)) for r in rows)
     worst = float(atoms * (settings.relax_max_steps + 1))
     return {
@@ -31,8 +39,39 @@ def cell_stage_plan(
     }
 
 
+def npt_stage_plan(
+    *, settings: CellSettings, md_atom_steps: float, duration_ps: float | None
+) -> dict[str, Any]:
+    """The NPT stage's cost: every system runs ``npt_ps`` before its
+    ``duration_ps`` of production, at the same atoms and timestep, so the stage
+    is ``npt_ps / duration_ps`` of the MD's atom-steps (each step also computes
+    the stress: for autograd models about one more backward pass)."""
+    frac = settings.npt_ps / duration_ps if duration_ps else None
+    return {
+        "cell": "npt",
+        "npt_ps": settings.npt_ps,
+        "pressure_GPa": settings.pressure_GPa,
+        "npt_cell": settings.npt_cell,
+        "atom_steps": md_atom_steps * frac if frac is not None else None,
+        "fraction_of_md": frac,
+    }
+
+
 def describe_cell_stage(stage: dict[str, Any]) -> str:
     """One line for the plan's printout."""
+    if stage["cell"] == "npt":
+        frac = stage["fraction_of_md"]
+        share = (
+            f": {stage['atom_steps']:.3g} atom-steps with stress = {100 * frac:.2g} % "
+            "of the MD's"
+            if frac is not None
+            else ""
+        )
+        return (
+            f'cell = "npt": an NPT stage of {stage["npt_ps"]:g} ps at '
+            f"{stage['pressure_GPa']:g} GPa ({stage['npt_cell']}) per system, all in "
+            f"one batch before the production{share}"
+        )
     frac = stage["worst_case_fraction_of_md"]
     share = f" = {100 * frac:.2g} % of the MD's" if frac is not None else ""
     return (

@@ -14,6 +14,15 @@ Defaults, and why:
   100–400 steps; a material that has not converged by then is reported as
   failed (one line), not simulated at a cell that is neither experimental nor
   relaxed.
+- ``npt_ps = 10``: the NPT stage per (material, temperature) before the NVT
+  production (``cell = "npt"``); the production cell is the mean of its second
+  half. With the barostat's relaxation time of 1 ps (``ionmd.cells.npt``) the
+  first half (5 barostat times) lets the volume settle and the second half
+  averages ~5 volume oscillations (10 % of the default 100 ps production:
+  `ionmd plan` prints the stage as a fraction of the MD).
+- ``pressure_GPa = 0``: the experiments are at ambient pressure (1e-4 GPa).
+- ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept);
+  "anisotropic" is not implemented yet.
 """
 
 from __future__ import annotations
@@ -26,8 +35,12 @@ from typing import Any
 from ionmd.errors import InputError
 
 CELL_MODES = ("experimental", "relaxed", "npt")
-#: the modes this version runs ("npt": issue 24, not yet)
-CELL_MODES_RUN = ("experimental", "relaxed")
+#: the modes this version runs
+CELL_MODES_RUN = ("experimental", "relaxed", "npt")
+#: how the NPT stage may change the cell ("anisotropic": not yet)
+NPT_CELLS = ("isotropic", "anisotropic")
+NPT_CELLS_RUN = ("isotropic",)
+MAX_NPT_PS = 10_000.0
 #: 1 GPa in eV/Å³ (torch-sim's stress unit)
 GPA_IN_EV_A3 = 1.0 / 160.21766208
 MAX_RELAX_STEPS = 100_000
@@ -38,7 +51,8 @@ class CellSettings:
     """Which cell each material is simulated in, and how a relaxed one is made."""
 
     #: "experimental" (the structure file's cell; the study), "relaxed" (0 K,
-    #: positions and cell, with the campaign's model) or "npt" (not yet)
+    #: positions and cell, with the campaign's model) or "npt" (an NPT stage
+    #: per material and temperature, then NVT at its mean cell)
     cell: str = "experimental"
     #: relaxed when every atom's force is at most this (eV/Å) ...
     relax_fmax_eV_A: float = 0.02
@@ -46,6 +60,12 @@ class CellSettings:
     relax_stress_GPa: float = 0.05
     #: FIRE steps before a material that has not converged is reported failed
     relax_max_steps: int = 1000
+    #: cell = "npt": the NPT stage's length (ps) ...
+    npt_ps: float = 10.0
+    #: ... at this pressure (GPa) ...
+    pressure_GPa: float = 0.0
+    #: ... changing the cell's volume only ("isotropic") or its three lengths
+    npt_cell: str = "isotropic"
 
     def __post_init__(self) -> None:
         if self.cell not in CELL_MODES:
@@ -66,6 +86,7 @@ class CellSettings:
                 f"relax_max_steps must be in [1, {MAX_RELAX_STEPS}], "
                 f"got {self.relax_max_steps}"
             )
+        self._check_npt()
         if self.cell == "experimental":
             changed = [k for k, v in self.relax_keys().items() if v != _DEFAULTS[k]]
             if changed:
@@ -74,6 +95,33 @@ class CellSettings:
                     '"experimental", simulates the structure file\'s cell as it is)'
                 )
 
+    def _check_npt(self) -> None:
+        """The ``npt_*`` keys: in range, and only with ``cell = "npt"``."""
+        if not (math.isfinite(self.npt_ps) and 0 < self.npt_ps <= MAX_NPT_PS):
+            raise InputError(f"npt_ps must be in (0, {MAX_NPT_PS:g}] ps, got {self.npt_ps}")
+        if not (math.isfinite(self.pressure_GPa) and abs(self.pressure_GPa) <= 1000):
+            raise InputError(
+                f"pressure_GPa must be in [-1000, 1000], got {self.pressure_GPa}"
+            )
+        if self.npt_cell not in NPT_CELLS:
+            raise InputError(
+                f"npt_cell must be one of {', '.join(NPT_CELLS)}, not {self.npt_cell!r}"
+            )
+        if self.npt_cell not in NPT_CELLS_RUN:
+            raise InputError(
+                f'npt_cell = "{self.npt_cell}" is not implemented yet: use "isotropic"'
+            )
+        if self.cell != "npt":
+            changed = [k for k, v in self.npt_keys().items() if v != _DEFAULTS[k]]
+            if changed:
+                raise InputError(
+                    f'{changed[0]} is a key of cell = "npt", not of cell = "{self.cell}"'
+                )
+
+    def npt_keys(self) -> dict[str, Any]:
+        """The NPT stage's keys and their values."""
+        return {k: getattr(self, k) for k in NPT_KEYS}
+
     def relax_keys(self) -> dict[str, Any]:
         """The ``relax_*`` keys and their values."""
         return {k: getattr(self, k) for k in RELAX_KEYS}
@@ -81,9 +129,11 @@ class CellSettings:
     def fingerprint(self) -> dict[str, Any]:
         """What the cell stage adds to the protocol's fingerprint: nothing for the
         experimental cell (runs from before the key existed resume), else the
-        mode and every key that decides the relaxed cell."""
+        mode and every key that decides the relaxed or NPT cell."""
         if self.cell == "experimental":
             return {}
+        if self.cell == "npt":
+            return {"cell": self.cell, **self.npt_keys()}
         return {"cell": self.cell, **self.relax_keys()}
 
     @property
@@ -93,4 +143,5 @@ class CellSettings:
 
 CELL_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CellSettings))
 RELAX_KEYS: tuple[str, ...] = tuple(k for k in CELL_KEYS if k.startswith("relax_"))
+NPT_KEYS: tuple[str, ...] = ("npt_ps", "pressure_GPa", "npt_cell")
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(CellSettings)}

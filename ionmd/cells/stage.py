@@ -13,12 +13,13 @@ whatever the device's arithmetic does to a second relaxation.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
+from ionmd.cells.npt_stage import npt_batches
 from ionmd.cells.relax import Relaxed, relax_structures
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
@@ -29,12 +30,31 @@ log = get_logger(__name__)
 
 
 def relax_stage(
-    plan: Any, *, model: Any, settings: CellSettings, previous: Any | None
+    plan: Any,
+    *,
+    model: Any,
+    config: Any,
+    previous: Any | None,
 ) -> dict[str, Any]:
     """:func:`relax_batches` on a campaign's plan (``CampaignPlan``: its batches
     and failed materials are updated); ``previous``: the record of the campaign
     being resumed (``CampaignRecord``, its ``other`` holds the relaxed
-    structures), or None. Returns what goes into campaign.json."""
+    structures), or None; ``config``: the campaign's (``CampaignConfig``: its
+    cell settings, and the timestep and thermostat of the NPT stage). Returns
+    what goes into campaign.json."""
+    settings: CellSettings = config.cell_settings
+    if settings.cell == "npt":
+        plan.batches, note = npt_batches(
+            plan.batches,
+            model=model,
+            settings=settings,
+            md=config,
+            failed=plan.failed_materials,
+            previous=previous.other if previous is not None else None,
+        )
+        if not plan.batches:
+            raise InputError("every system ended in its NPT stage (campaign.json cells)")
+        return note
     plan.batches, note = relax_batches(
         plan.batches,
         model=model,
@@ -94,26 +114,6 @@ def relax_batches(
         if keep:
             out.append(keep)
     return out, {"cells": rows}
-
-
-def geometry_sha256(atoms: Any) -> str:
-    """sha256 of a structure's atomic numbers, positions and cell."""
-    h = hashlib.sha256()
-    for arr in (
-        np.asarray(atoms.get_atomic_numbers(), dtype=np.int64),
-        np.asarray(atoms.get_positions(), dtype=np.float64),
-        np.asarray(atoms.cell[:], dtype=np.float64),
-    ):
-        h.update(repr(arr.shape).encode())
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()
-
-
-def volume_change_pct(*, experimental_cell: np.ndarray, cell: np.ndarray) -> float:
-    """100 (V/V_exp − 1): the simulated cell's volume against the experimental."""
-    v_exp = abs(np.linalg.det(np.asarray(experimental_cell, dtype=np.float64)))
-    v = abs(np.linalg.det(np.asarray(cell, dtype=np.float64)))
-    return float(100.0 * (v / v_exp - 1.0))
 
 
 def _row(experimental: Any, r: Relaxed, *, sha: str) -> dict[str, Any]:

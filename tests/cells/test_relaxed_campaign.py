@@ -103,6 +103,6 @@ def test_a_campaign_whose_materials_all_fail_to_relax_is_refused():
         material_id="ar", atoms=bulk("Ar", "fcc", a=5.0, cubic=True), temperature_K=30.0
     )
     plan = SimpleNamespace(batches=[[s]], failed_materials={})
-    settings = CellSettings(cell="relaxed", relax_max_steps=2)
+    config = SimpleNamespace(cell_settings=CellSettings(cell="relaxed", relax_max_steps=2))
     with pytest.raises(InputError, match="no material could be relaxed"):
-        relax_stage(plan, model=_lj(), settings=settings, previous=None)
+        relax_stage(plan, model=_lj(), config=config, previous=None)

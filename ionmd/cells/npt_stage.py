@@ -1,0 +1,98 @@
+"""``cell = "npt"`` in a campaign: every system's NPT stage (all of them in one
+batch, before any production), its record in campaign.json, and the system at
+its NPT cell for the NVT production.
+
+Kill and resume: the stage's result (mean cell, volume and pressure series) is
+kept in campaign.json (``other["cells"]``, one row per system key) once the
+whole stage is done; a resumed campaign takes the cells from there, so a
+production continues at exactly the cell it started with. A kill during the
+stage leaves no record: the stage is run again from its deterministic start
+(per-system seeds, :mod:`ionmd.cells.npt`) to the same result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
+from ionmd.cells.npt import NptResult, npt_systems
+from ionmd.cells.settings import CellSettings
+from ionmd.engine.systems import SystemSpec
+
+
+def npt_batches(
+    batches: list[list[SystemSpec]],
+    *,
+    model: Any,
+    settings: CellSettings,
+    md: Any,
+    failed: dict[str, str],
+    previous: dict[str, Any] | None,
+) -> tuple[list[list[SystemSpec]], dict[str, Any]]:
+    """The batches with every system at its NPT cell, and the record
+    (``{"cells": {system_key: row}}``). A system that melted in its stage
+    leaves the batches; its reason goes to ``failed`` under its system key."""
+    kept = dict((previous or {}).get("cells") or {})
+    todo = [
+        s
+        for b in batches
+        for s in b
+        if (kept.get(s.key) or {}).get("experimental_sha256") != geometry_sha256(s.atoms)
+    ]
+    if todo:
+        done = npt_systems(
+            todo,
+            model=model,
+            settings=settings,
+            timestep_fs=md.timestep_fs,
+            thermostat_tau_fs=md.thermostat_tau_fs,
+        )
+        for s, r in zip(todo, done, strict=True):
+            kept[s.key] = npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
+    out: list[list[SystemSpec]] = []
+    rows: dict[str, Any] = {}
+    for batch in batches:
+        keep = []
+        for s in batch:
+            row = rows[s.key] = kept[s.key]
+            if row.get("failed"):
+                failed[s.key] = row["failed"]
+                continue
+            keep.append(at_npt_cell(s, row))
+        if keep:
+            out.append(keep)
+    return out, {"cells": rows}
+
+
+def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
+    """campaign.json's record of one system's NPT stage."""
+    exp_cell = np.asarray(experimental.cell[:], dtype=np.float64)
+    half = len(r.volume_A3) // 2
+    return {
+        "cell_source": "npt",
+        "experimental_sha256": sha,
+        "volume_change_pct": volume_change_pct(experimental_cell=exp_cell, cell=r.cell_A),
+        "converged": r.failed is None,
+        "failed": r.failed,
+        "mean_pressure_GPa": float(np.mean(r.pressure_GPa[half:])),
+        "experimental_cell_A": exp_cell.tolist(),
+        "cell_A": np.asarray(r.cell_A, dtype=np.float64).tolist(),
+        "time_ps": r.time_ps.tolist(),
+        "volume_A3": r.volume_A3.tolist(),
+        "pressure_GPa": r.pressure_GPa.tolist(),
+    }
+
+
+def at_npt_cell(s: SystemSpec, row: dict[str, Any]) -> SystemSpec:
+    """System ``s`` at its NPT cell, fractional coordinates kept."""
+    atoms = s.atoms.copy()  # type: ignore[attr-defined]
+    atoms.set_cell(np.asarray(row["cell_A"], dtype=np.float64), scale_atoms=True)
+    return dataclasses.replace(
+        s,
+        atoms=atoms,
+        cell_source="npt",
+        experimental_cell=np.asarray(row["experimental_cell_A"], dtype=np.float64),
+    )
