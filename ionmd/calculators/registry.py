@@ -93,6 +93,12 @@ def _parse(name: str) -> _Spec:
 _STRESS_KINDS = frozenset({"lj", "toy", "mace-foundation", "mace-file", "mace-random"})
 
 
+def check_name(name: str) -> None:
+    """ModelLoadError, in one line with the valid names, for a name that is no
+    model name: what ``load_model`` says, before anything loads (``ionmd plan``)."""
+    _parse(name)
+
+
 def gives_stress(name: str) -> bool | None:
     """Whether model ``name`` can give a stress (the cell stages need one), known
     before it loads; None for a name that is not a model name (a model object's
