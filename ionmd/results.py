@@ -58,8 +58,10 @@ class Results(ResultsView):
             return self.materials[material_id]
         except KeyError:
             have = ", ".join(self.materials) or "none"
+            verdict = self.verdicts.get(material_id)
+            why = f": {verdict.line}" if verdict is not None else ""  # requested, no D
             raise KeyError(
-                f"no material {material_id!r} in the results (have {have})"
+                f"no material {material_id!r} in the results (have {have}){why}"
             ) from None
 
     def __iter__(self) -> Iterator[MaterialEntry]:

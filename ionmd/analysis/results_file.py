@@ -13,13 +13,26 @@ from typing import Any
 from ionmd.errors import InputError
 
 
+def _how_to_get_one(out: Path) -> str:
+    """What makes a results.json in ``out``: a campaign that has not finished
+    (stopped, killed, still running) needs its ``ionmd run``; ``ionmd analyze`` on
+    it finds no complete trajectory."""
+    try:
+        status = json.loads((out / "campaign.json").read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        status = None
+    if status is not None and status != "done":
+        return f"its campaign has not finished (status {status}): re-run its `ionmd run`"
+    return "run `ionmd analyze` on it first"
+
+
 def read_results_json(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The results.json in ``out_dir``; InputError in one line when it is missing,
     unreadable or not a results document."""
     out = Path(out_dir)
     path = out / "results.json"
     if not path.is_file():
-        raise InputError(f"{out}: no results.json (run `ionmd analyze` on it first)")
+        raise InputError(f"{out}: no results.json ({_how_to_get_one(out)})")
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError) as exc:

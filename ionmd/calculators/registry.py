@@ -96,6 +96,12 @@ _STRESS_KINDS = frozenset(
 )
 
 
+def check_name(name: str) -> None:
+    """ModelLoadError, in one line with the valid names, for a name that is no
+    model name: what ``load_model`` says, before anything loads (``ionmd plan``)."""
+    _parse(name)
+
+
 def gives_stress(name: str) -> bool | None:
     """Whether model ``name`` can give a stress (the cell stages need one), known
     before it loads; None for a name that is not a model name (a model object's

@@ -378,10 +378,20 @@ def config_from_mapping(
         raise InputError(f"{source}: {exc}") from None
 
 
-def load_config(path: str | Path) -> CampaignConfig:
+def load_config(
+    path: str | Path, *, overrides: Mapping[str, Any] | None = None
+) -> CampaignConfig:
     """Read a flat TOML run configuration; ``obelix_data`` is taken relative to
-    the file's folder (:func:`ionmd.obelix_location.relative_to_config`)."""
+    the file's folder (:func:`ionmd.obelix_location.relative_to_config`).
+    ``overrides`` (the command line's ``--model``, ``--out``) replace the file's
+    keys before the checks, so that a check of a key they replace (a model
+    without a stress for ``cell = "relaxed"``) does not refuse the run; None
+    removes a key."""
     data = read_toml(path)
+    for key, value in (overrides or {}).items():
+        data.pop(key, None)
+        if value is not None:
+            data[key] = value
     if isinstance(data.get("obelix_data"), str):
         data["obelix_data"] = relative_to_config(data["obelix_data"], config_path=path)
     return config_from_mapping(data, source=str(path))

@@ -29,6 +29,11 @@ def _how() -> str:
     )
 
 
+#: what a fingerprint key left out means (``CampaignConfig.protocol_fingerprint``
+#: leaves out one replica), so that a change names the value, not None
+_ABSENT: dict[str, Any] = {"n_replicas": 1}
+
+
 class InputsChangedError(InputError):
     """The inputs differ from those the data in OUT were made from."""
 
@@ -62,10 +67,16 @@ def check_protocol_and_model(
             f'{out} holds a campaign run with protocol = "{mode_was}", not "{mode}" '
             f"(the two protocols' data cannot be mixed); {_how()}"
         )
+    cell_was = was.get("cell") or "experimental"  # absent: the experimental cell
+    cell = protocol.get("cell") or "experimental"
+    if cell_was != cell:  # one cause, not every relax_* key listed as "-> None"
+        raise InputsChangedError(
+            f'{out} holds a campaign run with cell = "{cell_was}", not "{cell}"; {_how()}'
+        )
     changed = [
-        f"{k} {was.get(k)!r} -> {protocol.get(k)!r}"
+        f"{k} {was.get(k, _ABSENT.get(k))!r} -> {protocol.get(k, _ABSENT.get(k))!r}"
         for k in sorted(set(was) | set(protocol))
-        if _norm(was.get(k)) != _norm(protocol.get(k))
+        if _norm(was.get(k, _ABSENT.get(k))) != _norm(protocol.get(k, _ABSENT.get(k)))
     ]
     if changed:
         raise InputsChangedError(

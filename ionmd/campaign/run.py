@@ -291,7 +291,8 @@ def _finished(
     InputError when it is finished but not kept."""
     if previous is None or previous.status != "done":
         return False
-    if previous.analysed is False and analyze:
+    no_results = not (Path(config.out) / "results.json").is_file()  # deleted: redo
+    if analyze and (previous.analysed is False or no_results):
         return False
     planned = {k for b in previous.plan or [] for k in b}
     if not set(systems) <= planned:

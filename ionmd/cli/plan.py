@@ -55,6 +55,7 @@ def _check_json_path(path: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ionmd.calculators.registry import check_name
     from ionmd.campaign.config import load_config
     from ionmd.campaign.cost_projection import plan_campaign
     from ionmd.campaign.multi_model import check_dft_runs, model_dirs
@@ -65,6 +66,8 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         _check_json_path(args.json)
     config = load_config(args.config)
+    for name in config.models or (config.model,):  # as ionmd run would refuse it
+        check_name(name)
     check_dft_runs(config)
     if not config.models:
         plan = plan_campaign(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ionmd.log import get_logger
 
@@ -44,18 +45,16 @@ def main(args: argparse.Namespace) -> int:
     from ionmd.api import run_config
     from ionmd.campaign.config import load_config
 
-    config = load_config(args.config)
-    changes = {}
+    changes: dict[str, Any] = {}
     if args.out:
         changes["out"] = args.out
     if args.model:
         changes["model"] = args.model
-        changes["models"] = ()  # --model forces one model: no comparison,
-        changes["dft_runs"] = ()  # so no DFT row
+        changes["models"] = None  # --model forces one model: no comparison,
+        changes["dft_runs"] = None  # so no DFT row
     if args.no_progress:
         changes["progress"] = False
-    if changes:
-        config = config.replace(**changes)
+    config = load_config(args.config, overrides=changes)  # checked with them
     executor = None
     if args.executor or args.executor_config or "executor" in config.extra:
         from ionmd.cli.executor_args import executor_config_from_args

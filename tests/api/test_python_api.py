@@ -290,3 +290,21 @@ def test_to_dataframe_without_pandas_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(InputError, match="needs pandas"):
         res.to_dataframe()
+
+
+def test_a_requested_material_without_results_says_why(tmp_path):
+    """res["toy-fast"] of a run whose every temperature was too short said only
+    "no material 'toy-fast' in the results (have none)" while repr(res) counted it
+    as 1 material: the KeyError now carries its verdict line."""
+    doc = {
+        "materials": {},
+        "summary": {},
+        "requested_materials": {
+            "toy-fast": {"status": "no_fit", "reason": "every temperature too short"}
+        },
+    }
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    res = ionmd.Results.from_dir(tmp_path)
+    assert "toy-fast" in res.verdicts
+    with pytest.raises(KeyError, match="have none.*toy-fast: .*not a prediction"):
+        res["toy-fast"]

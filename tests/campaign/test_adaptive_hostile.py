@@ -424,3 +424,34 @@ def test_plan_on_cuda_without_a_limit_does_not_invent_a_first_fill(
     out = capsys.readouterr().out
     assert "measured memory model, at run time (so is the first fill)" in out
     assert "first fill 6" not in out
+
+
+@pytest.mark.parametrize(
+    "before,after,words",
+    [
+        ({"cell": "relaxed"}, {}, 'cell = "relaxed", not "experimental"'),
+        ({}, {"cell": "relaxed"}, 'cell = "experimental", not "relaxed"'),
+        ({"n_replicas": 2}, {}, "n_replicas 2 -> 1"),
+    ],
+)
+def test_changed_cell_or_replicas_names_the_values_not_none(tmp_path, before, after, words):
+    """cell = "relaxed" -> "experimental" on the same OUT said "cell 'relaxed' ->
+    None; relax_fmax_eV_A 0.02 -> None; ..." and 2 replicas -> 1 "n_replicas 2 ->
+    None": the keys the fingerprint leaves out at their default."""
+    from ionmd.campaign.config import RunConfig
+    from ionmd.campaign.inputs import InputsChangedError, check_protocol_and_model
+
+    def fp(extra: dict) -> dict:
+        flat = {"materials": ("builtin:toy-fast",), "model": "toy", **extra}
+        return RunConfig(**flat).protocol_fingerprint()
+
+    model = {"model_name": "toy", "model_version": "1"}
+    with pytest.raises(InputsChangedError) as exc:
+        check_protocol_and_model(
+            {"protocol": fp(before), "model": model},
+            protocol=fp(after),
+            model=model,
+            out=tmp_path,
+        )
+    msg = str(exc.value)
+    assert words in msg and "None" not in msg

@@ -41,3 +41,27 @@ def test_rerun_of_a_finished_campaign_prints_its_results(
     assert len(said) == 1 and "--force" in said[0], again.err
     assert "already complete" not in fresh.err
     assert (record.read_bytes(), record.stat().st_mtime_ns) == stamp  # nothing rewritten
+
+
+@pytest.mark.timeout(300)
+def test_rerun_after_results_json_was_deleted_analyses_again_without_md(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """results.json deleted from a finished campaign: the re-run was refused ("holds
+    a finished campaign; use --force", which would redo the MD); now it keeps the
+    run file as it is and writes the analysis again."""
+    cfg = write_config(tmp_path, "done", temps=(30, 60), duration_ps=0.3)
+    assert ionmd("run", str(cfg)) == 0
+    capsys.readouterr()
+    out = tmp_path / "done"
+    results = out / "results.json"
+    before = results.read_text()
+    run_file = out / "md.h5"
+    stamp = (run_file.read_bytes(), run_file.stat().st_mtime_ns)
+    results.unlink()
+
+    assert ionmd("run", str(cfg)) == 0
+    again = capsys.readouterr()
+    assert "already done" in again.err and "--force" not in again.err
+    assert (run_file.read_bytes(), run_file.stat().st_mtime_ns) == stamp  # no MD
+    assert results.is_file() and len(results.read_text()) > len(before) // 2

@@ -51,3 +51,24 @@ def test_plan_checks_outputs_and_dft_runs_first(
     assert main(["plan", str(cfg)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "no results.json" in captured.err
+
+
+@pytest.mark.parametrize(
+    "models", ['model = "nosuch"', 'model = ""', 'models = ["lj", "tyo"]']
+)
+def test_plan_refuses_a_name_that_is_no_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], models: str
+) -> None:
+    """ionmd plan planned model "nosuch" (batches unknown, "no anchor") where
+    ionmd run refuses it in one line once it starts: the plan says so first."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'materials = ["builtin:toy-fast"]\n{models}\ntemperatures_K = [800]\n'
+        f'duration_ps = 0.2\nequilibration_ps = 0.0\nout = "{tmp_path / "out"}"\n'
+    )
+    assert main(["plan", str(cfg)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1
+    assert "valid names" in err or "non-empty string" in err
