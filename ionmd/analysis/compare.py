@@ -278,7 +278,10 @@ def compare_runs(
     labels = [r.label for r in runs]
     if len(set(labels)) != len(labels):
         dup = next(x for x in labels if labels.count(x) > 1)
-        raise InputError(f"two run directories are both labelled {dup!r}: use --label")
+        raise InputError(
+            f"two run directories are both labelled {dup!r}: "
+            "use --label DIR=NAME for one of them"
+        )
     errs = {
         r.label: {
             "all": _errors(r),

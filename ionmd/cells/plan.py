@@ -73,7 +73,7 @@ def describe_cell_stage(stage: dict[str, Any]) -> str:
             f"one batch before the production{share}"
         )
     frac = stage["worst_case_fraction_of_md"]
-    share = f" = {100 * frac:.2g} % of the MD's" if frac is not None else ""
+    share = f" = {_percent(100 * frac)} % of the MD's" if frac is not None else ""
     return (
         f'cell = "{stage["cell"]}": {stage["structures"]} supercell(s), '
         f"{stage['atoms_in_batch']} atoms, relaxed at 0 K in one batch before the MD "
@@ -81,3 +81,8 @@ def describe_cell_stage(stage: dict[str, Any]) -> str:
         f"GPa); worst case {stage['worst_case_atom_steps']:.3g} atom-steps with "
         f"stress{share}"
     )
+
+
+def _percent(value: float) -> str:
+    """A percentage as people write it: 5, 12.5, 1,000 (never 1e+03)."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
