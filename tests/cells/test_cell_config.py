@@ -35,7 +35,10 @@ def test_relaxed_is_in_the_fingerprint():
         ({"npt_ps": 5.0}, 'npt_ps is a key of cell = "npt"'),
         ({"cell": "relaxed", "pressure_GPa": 1.0}, 'pressure_GPa is a key of cell = "npt"'),
         ({"cell": "npt", "model": "orb:orb-v3"}, "needs a model that gives a stress"),
-        ({"cell": "npt", "model": "orb:orb-v3", "npt_ps": 5.0}, "needs a model that gives a stress"),
+        (
+            {"cell": "npt", "model": "orb:orb-v3", "npt_ps": 5.0},
+            "needs a model that gives a stress",
+        ),
         ({"cell": "relaxed", "relax_fmax_eV_A": -0.1}, "relax_fmax_eV_A must be"),
         ({"cell": "relaxed", "relax_stress_GPa": 0.0}, "relax_stress_GPa must be"),
         ({"cell": "relaxed", "relax_max_steps": 0}, "relax_max_steps must be in"),
