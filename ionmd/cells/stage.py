@@ -110,6 +110,9 @@ def relax_batches(
             if not row["converged"]:
                 failed[s.material_id] = _not_converged(row, settings)
                 continue
+            if abs(row["volume_change_pct"]) > MAX_RELAXED_VOLUME_CHANGE_PCT:
+                failed[s.material_id] = _implausible(row)
+                continue
             keep.append(_at_relaxed_cell(s, row))
         if keep:
             out.append(keep)
@@ -146,6 +149,20 @@ def _at_relaxed_cell(s: SystemSpec, row: dict[str, Any]) -> SystemSpec:
         atoms=atoms,
         cell_source="relaxed",
         experimental_cell=np.asarray(row["experimental_cell_A"], dtype=np.float64),
+    )
+
+
+#: a relaxed cell further than this from the experimental volume is not the
+#: material any more (PBE-trained models are a few % soft, thermal expansion to
+#: 1200 K adds a few %): the material is not simulated, with the number
+MAX_RELAXED_VOLUME_CHANGE_PCT = 25.0
+
+
+def _implausible(row: dict[str, Any]) -> str:
+    return (
+        f"the model's relaxed cell is {row['volume_change_pct']:+.1f} % from the experimental "
+        f"volume (limit ±{MAX_RELAXED_VOLUME_CHANGE_PCT:g} %): the model does not describe "
+        "this material; not simulated"
     )
 
 

@@ -83,6 +83,27 @@ def test_a_material_that_does_not_converge_fails_with_its_reason():
     assert batches == [] and "not converged in 2 FIRE steps" in failed["ar"]
 
 
+def test_a_relaxed_cell_far_from_the_experimental_one_is_not_simulated():
+    """A model whose minimum is another material (here LJ argon at a = 4.2 Å
+    relaxing to 5.28 Å, +100 % in volume; the hostile case was α-Li3N under LJ
+    at +470 %) must not run the MD at that cell and call the result converged."""
+    from ase.build import bulk
+
+    atoms = bulk("Ar", "fcc", a=4.2, cubic=True)
+    s = SystemSpec(material_id="ar", atoms=atoms, temperature_K=30.0)
+    failed: dict[str, str] = {}
+    batches, record = relax_batches(
+        [[s]],
+        model=_lj(),
+        settings=CellSettings(cell="relaxed"),
+        failed=failed,
+        previous=None,
+    )
+    assert record["cells"]["ar"]["converged"]
+    assert record["cells"]["ar"]["volume_change_pct"] > 90
+    assert batches == [] and "does not describe this material" in failed["ar"]
+
+
 def _lj():
     import torch
 
