@@ -30,7 +30,7 @@ def test_model_override_is_checked_instead_of_the_files_model(
     monkeypatch.setattr(ionmd.api, "run_config", fake_run_config)
     cfg = tmp_path / "c.toml"
     cfg.write_text(
-        'materials = ["builtin:toy-fast"]\nmodels = ["sevennet-0", "chgnet"]\n'
+        'materials = ["builtin:toy-fast"]\nmodels = ["orb:orb-v3", "mace-tiny"]\n'
         'cell = "relaxed"\ntemperatures_K = [800]\nduration_ps = 0.2\n'
         f'equilibration_ps = 0.0\nout = "{tmp_path / "out"}"\n'
     )
@@ -49,6 +49,6 @@ def test_model_override_is_itself_checked(
         'materials = ["builtin:toy-fast"]\nmodel = "toy"\ncell = "relaxed"\n'
         f'temperatures_K = [800]\nout = "{tmp_path / "out"}"\n'
     )
-    assert main(["run", str(cfg), "--model", "chgnet"]) == 2
+    assert main(["run", str(cfg), "--model", "orb:orb-v3"]) == 2
     err = capsys.readouterr().err
-    assert "chgnet does not" in err and len(err.strip().splitlines()) == 1
+    assert "orb:orb-v3 does not" in err and len(err.strip().splitlines()) == 1
