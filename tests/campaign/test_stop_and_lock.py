@@ -19,7 +19,7 @@ import torch
 
 import ionmd.campaign.campaign_json as campaign_json
 import ionmd.campaign.run as campaign_run
-import ionmd.engine.runner as engine_runner
+import ionmd.engine.inflight as engine_loop
 from ionmd.engine import integrator
 
 from .test_executor import strip
@@ -129,7 +129,7 @@ def test_killed_while_writing_the_report_is_not_done_and_rerun_completes(
     assert json.loads((out / "campaign.json").read_text())["status"] == "done"
     report = (out / "report.md").read_text()
     assert "# Campaign" in report and "Supercells" in report
-    assert ionmd("run", str(cfg)) == 2  # now it is finished
+    assert ionmd("run", str(cfg)) == 0  # now it is finished: its results, nothing run
 
 
 def test_killed_after_the_report_before_done_is_completed(tmp_path, monkeypatch):
@@ -153,7 +153,7 @@ def test_killed_right_after_the_last_checkpoint_leaves_no_system_running(
 ):
     cfg = write_config(tmp_path, "run")
     out = tmp_path / "run"
-    real = engine_runner.save_checkpoint
+    real = engine_loop.save_checkpoint
     total = 60  # 0.3 ps of 5 fs
 
     def save_then_die(path, *, step, **kwargs):
@@ -162,7 +162,7 @@ def test_killed_right_after_the_last_checkpoint_leaves_no_system_running(
             raise _Killed
 
     with monkeypatch.context() as m:
-        m.setattr(engine_runner, "save_checkpoint", save_then_die)
+        m.setattr(engine_loop, "save_checkpoint", save_then_die)
         with pytest.raises(_Killed):
             ionmd("run", str(cfg), "--no-analysis")
     assert ionmd("run", str(cfg), "--no-analysis") == 0

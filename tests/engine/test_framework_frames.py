@@ -103,8 +103,11 @@ def test_off_by_default_the_run_file_is_as_before(tmp_path):
     assert _layout(path, "lj_li_30K") == LAYOUT_BEFORE
     with h5py.File(path) as f:
         config = json.loads(f["parameters/ionmd"].attrs["config_json"])
-    # off keys are left out: framework_every_fs at 0, n_replicas at 1
-    left_out = {"framework_every_fs", "n_replicas"}
+    # off keys are left out: framework_every_fs at 0, n_replicas at 1, the cell
+    # stage's keys at the experimental cell
+    from ionmd.cells.settings import CELL_KEYS
+
+    left_out = {"framework_every_fs", "n_replicas", *CELL_KEYS}
     assert set(config) == set(flat_defaults()) - left_out | {"extra"}
 
 
