@@ -161,8 +161,8 @@ MAX_RELAXED_VOLUME_CHANGE_PCT = 25.0
 def _implausible(row: dict[str, Any]) -> str:
     return (
         f"the model's relaxed cell is {row['volume_change_pct']:+.1f} % from the "
-        f"experimental volume (limit ±{MAX_RELAXED_VOLUME_CHANGE_PCT:g} %): the model does not describe "
-        "this material; not simulated"
+        f"experimental volume (limit ±{MAX_RELAXED_VOLUME_CHANGE_PCT:g} %): "
+        "the model does not describe this material; not simulated"
     )
 
 
