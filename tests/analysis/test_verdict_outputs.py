@@ -146,7 +146,7 @@ def test_run_ends_with_the_verdict_and_the_report(slow, monkeypatch, capsys):
         def replace(self, **_):
             return self
 
-    monkeypatch.setattr(ionmd.campaign.config, "load_config", lambda _: Config())
+    monkeypatch.setattr(ionmd.campaign.config, "load_config", lambda _, **__: Config())
     monkeypatch.setattr(
         ionmd.api, "run_config", lambda *a, **k: ionmd.Results.from_dir(out)
     )
