@@ -93,6 +93,8 @@ def campaign_tables(record: dict[str, Any]) -> list[Table]:
     )
     if record.get("cells"):
         tables.append(_cells_table(record["cells"]))
+        if _is_npt(record["cells"]):
+            tables.append(_volume_by_temperature_table(record))
     failed = [[mid, why] for mid, why in record.get("failed_materials", {}).items()]
     for b in record.get("batches", []):
         failed += [[key, why] for key, why in b.get("failed_systems", {}).items()]
@@ -168,6 +170,45 @@ def _cells_table(cells: dict[str, Any]) -> Table:
     )
 
 
+def _is_npt(cells: dict[str, Any]) -> bool:
+    return any(row.get("cell_source") == "npt" for row in cells.values())
+
+
+def _names(record: dict[str, Any]) -> dict[str, Any]:
+    """The campaign's materials and temperatures, which name campaign.json's
+    NPT rows (keyed by system key)."""
+    return {
+        "material_ids": list(record.get("supercells", {})),
+        "temperatures_K": record.get("config", {}).get("temperatures_K", []),
+    }
+
+
+def _volume_by_temperature_table(record: dict[str, Any]) -> Table:
+    """Per material and temperature, the NPT cell's volume change."""
+    from ionmd.cells.volume_points import volume_by_temperature
+
+    header, rows = volume_by_temperature(record["cells"], **_names(record))
+    return Table(
+        "Volume of the NPT cell against the experimental cell, ΔV/V_exp (%) ± the "
+        "standard error of the stage's second-half mean, per temperature",
+        header,
+        rows,
+    )
+
+
+def _volume_figures(out: Path, record: dict[str, Any]) -> list[str]:
+    """Write the V(T) figure (cell = relaxed or npt); its file name, or none."""
+    from ionmd.cells.volume_points import volume_points
+    from ionmd.report.cell_figure import write_volume_figure
+
+    if not record.get("cells"):
+        return []
+    path = write_volume_figure(
+        volume_points(record["cells"], **_names(record)), out_dir=out
+    )
+    return [] if path is None else [path.name]
+
+
 def _analysis_doc(out: Path) -> dict[str, Any] | None:
     """The analysis's results.json in ``out`` (``None`` when there is none, or it
     cannot be read: the report then holds the campaign tables only)."""
@@ -200,7 +241,9 @@ def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
         doc=doc,
         out_dir=out,
         figures=figures,
-        sections=[Section("Campaign", campaign_tables(record))],
+        sections=[
+            Section("Campaign", campaign_tables(record), _volume_figures(out, record))
+        ],
         embed_images=True,
         preface=settings_lines(record),
     )

@@ -21,6 +21,7 @@ from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt import NptResult, npt_systems
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
+from ionmd.fileformat import NptStageSeries
 
 
 def npt_batches(
@@ -95,4 +96,10 @@ def at_npt_cell(s: SystemSpec, row: dict[str, Any]) -> SystemSpec:
         atoms=atoms,
         cell_source="npt",
         experimental_cell=np.asarray(row["experimental_cell_A"], dtype=np.float64),
+        npt_stage=NptStageSeries(
+            time_ps=np.asarray(row["time_ps"], dtype=np.float64),
+            volume_A3=np.asarray(row["volume_A3"], dtype=np.float64),
+            pressure_GPa=np.asarray(row["pressure_GPa"], dtype=np.float64),
+            mean_pressure_GPa=float(row["mean_pressure_GPa"]),
+        ),
     )

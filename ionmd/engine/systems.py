@@ -12,7 +12,7 @@ import torch
 
 from ionmd.engine.seeding import maxwell_boltzmann_momenta, system_seed
 from ionmd.errors import InputError
-from ionmd.fileformat import SystemInfo, system_key
+from ionmd.fileformat import NptStageSeries, SystemInfo, system_key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +33,9 @@ class SystemSpec:
     #: "relaxed" (:mod:`ionmd.cells`), then with the experimental cell (3, 3) in Å
     cell_source: str = "experimental"
     experimental_cell: np.ndarray | None = None
+    #: the NPT stage that gave the cell (``cell_source = "npt"``): its series go
+    #: to the run file with the system
+    npt_stage: NptStageSeries | None = None
 
     @property
     def key(self) -> str:
@@ -98,6 +101,7 @@ class SystemSpec:
             seed=self.seed,
             cell_source=self.cell_source,
             experimental_cell=self.experimental_cell,
+            npt_stage=self.npt_stage,
         )
 
 

@@ -4,6 +4,7 @@ formats both the analysis and the bridge read (:mod:`~ionmd.fileformat.vasp_xdat
 :mod:`~ionmd.fileformat.vasprun`; not imported here)."""
 
 from ionmd.fileformat.layout import system_key
+from ionmd.fileformat.npt_stage import NptStageSeries, read_npt_stage
 from ionmd.fileformat.reader import (
     RunFileError,
     SystemRecord,
@@ -14,6 +15,7 @@ from ionmd.fileformat.reader import (
 from ionmd.fileformat.writer import RunFileWriter, SystemInfo, SystemUpdate, config_to_json
 
 __all__ = [
+    "NptStageSeries",
     "RunFileError",
     "RunFileWriter",
     "SystemInfo",
@@ -21,6 +23,7 @@ __all__ = [
     "SystemUpdate",
     "config_to_json",
     "list_systems",
+    "read_npt_stage",
     "read_run_attrs",
     "read_system",
     "system_key",

@@ -26,6 +26,7 @@ import numpy as np
 from ionmd import __version__
 from ionmd.caller import option
 from ionmd.fileformat import layout
+from ionmd.fileformat.npt_stage import NptStageSeries, write_npt_stage
 from ionmd.fileformat.reader import RunFileError
 from ionmd.outputs import (
     OutputError,
@@ -70,6 +71,8 @@ class SystemInfo:
     #: file as before the key existed) or "relaxed", with ``experimental_cell``
     cell_source: str = "experimental"
     experimental_cell: np.ndarray | None = None
+    #: the NPT stage that gave ``cell`` (``cell_source = "npt"``), or None
+    npt_stage: NptStageSeries | None = None
 
     @property
     def n_atoms(self) -> int:
@@ -334,6 +337,8 @@ class RunFileWriter:
         a["source"] = info.source
         if info.cell_source != "experimental":
             _write_cell_source(a, info)
+        if info.npt_stage is not None:
+            write_npt_stage(p, info.npt_stage)
         a["n_frames_valid"] = 0
         if info.position_frame not in (layout.FRAME_FRAMEWORK, layout.FRAME_AS_SIMULATED):
             raise ValueError(f"unknown position_frame {info.position_frame!r}")

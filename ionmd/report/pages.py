@@ -75,7 +75,24 @@ def _materials_table(mats: dict[str, Any]) -> Table:
         "reliable at every requested T",
         "verdict",
     ]
+    if any(m.get("cell_source") not in (None, "experimental") for m in mats.values()):
+        header.insert(5, "cell")
+        for row, m in zip(rows, mats.values(), strict=True):
+            row.insert(5, _cell_label(m))
     return Table("Materials", header, rows)
+
+
+def _cell_label(m: dict[str, Any]) -> str:
+    """The cells σ(300 K) was computed at: ``npt (ΔV/V_exp +2.27 % at 300 K,
+    +4.78 % at 600 K)``, ``relaxed (ΔV/V_exp +0.48 %)``, ``experimental``."""
+    source = str(m.get("cell_source") or "experimental")
+    changes = [(t["temperature_K"], t.get("volume_change_pct")) for t in m["temperatures"]]
+    if source == "experimental" or any(c is None for _, c in changes) or not changes:
+        return source
+    if m.get("volume_change_pct") is not None:
+        return f"{source} (ΔV/V_exp {m['volume_change_pct']:+.2f} %)"
+    per_t = ", ".join(f"{c:+.2f} % at {t:g} K" for t, c in changes)
+    return f"{source} (ΔV/V_exp {per_t})"
 
 
 def _temperature_label(t: dict[str, Any]) -> str:

@@ -19,9 +19,11 @@ from ionmd.analysis.readers._common import unwrap_meta
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
 from ionmd.fileformat import (
+    NptStageSeries,
     RunFileError,
     SystemRecord,
     list_systems,
+    read_npt_stage,
     read_run_attrs,
     read_system,
 )
@@ -42,6 +44,17 @@ def requested_temperatures_K(path: str | os.PathLike[str]) -> tuple[float, ...] 
     except (InputError, TypeError, ValueError, AttributeError):
         return None
     return out if all(np.isfinite(out)) else None
+
+
+def read_npt_stages(path: str | os.PathLike[str]) -> dict[str, NptStageSeries]:
+    """Per system key, the NPT stage that gave its cell (``cell = "npt"``:
+    time, volume and pressure series and the second half's mean pressure), from
+    the run file alone; systems without one (any other cell) are left out."""
+    try:
+        stages = {key: read_npt_stage(path, key) for key in list_systems(path)}
+    except RunFileError as exc:
+        raise InputError(str(exc)) from None
+    return {key: s for key, s in stages.items() if s is not None}
 
 
 def read_run_file(

@@ -1,0 +1,95 @@
+"""The cell stage's volumes for the report, from campaign.json's ``cells``:
+per material and temperature the NPT cell against the experimental one (the
+V(T) figure and the material × temperature table), and a relaxed cell as its
+0 K point.
+
+An NPT row's point is its production cell's volume, 1 + ``volume_change_pct``
+/ 100 of the experimental (the number of the Cells table); its error bar the
+blocked standard error (:mod:`ionmd.numerics.block_average`) of the mean
+volume of the stage's second half, whose mean cell the production uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ionmd.fileformat import system_key
+from ionmd.numerics.block_average import blocked_standard_error
+
+
+def volume_points(
+    cells: dict[str, Any],
+    *,
+    material_ids: Iterable[str],
+    temperatures_K: Sequence[float],
+) -> list[dict[str, Any]]:
+    """One point per row of ``cells`` (rows of a melted NPT system left out):
+    ``material_id``, ``temperature_K`` (0 for a relaxed cell), ``volume_ratio``
+    (V/V_exp), ``volume_ratio_se`` (None for a relaxed cell) and
+    ``cell_source``. ``material_ids`` and ``temperatures_K`` (the campaign's)
+    name the NPT rows, which campaign.json keys by system key."""
+    names = {
+        system_key(mid, t): (mid, float(t)) for mid in material_ids for t in temperatures_K
+    }
+    out = []
+    for key, row in sorted(cells.items()):
+        source = str(row.get("cell_source", "relaxed"))
+        if row.get("failed") or row.get("converged") is False:
+            continue
+        ratio = 1.0 + float(row["volume_change_pct"]) / 100.0
+        if source == "relaxed":
+            out.append(_point(key, 0.0, ratio, None, source))
+        elif source == "npt" and key in names:
+            out.append(_point(*names[key], ratio, ratio_se(row), source))
+    return sorted(out, key=lambda p: (p["material_id"], p["temperature_K"]))
+
+
+def _point(
+    mid: str, t: float, ratio: float, se: float | None, source: str
+) -> dict[str, Any]:
+    return {
+        "material_id": mid,
+        "temperature_K": t,
+        "volume_ratio": ratio,
+        "volume_ratio_se": se,
+        "cell_source": source,
+    }
+
+
+def volume_by_temperature(
+    cells: dict[str, Any],
+    *,
+    material_ids: Iterable[str],
+    temperatures_K: Sequence[float],
+) -> tuple[list[str], list[list[str]]]:
+    """The report's material × temperature table of an NPT campaign: the header
+    and per material ΔV/V_exp (%) ± its standard error at each temperature
+    ("melted" for a system its stage ended, "–" for one not run)."""
+    temps = sorted(float(t) for t in temperatures_K)
+    rows = []
+    for mid in sorted(material_ids):
+        row = [mid]
+        for t in temps:
+            r = cells.get(system_key(mid, t))
+            row.append("–" if r is None else "melted" if r.get("failed") else _pct(r))
+        rows.append(row)
+    return ["material", *(f"{t:g} K" for t in temps)], rows
+
+
+def _pct(row: dict[str, Any]) -> str:
+    se = ratio_se(row)
+    text = f"{row['volume_change_pct']:+.2f}"
+    return text if se is None else f"{text} ± {100.0 * se:.2f}"
+
+
+def ratio_se(row: dict[str, Any]) -> float | None:
+    """The standard error of an NPT row's V/V_exp: the blocked standard error
+    of its stage's second-half mean volume over the experimental volume (None
+    when the half is too short to block)."""
+    v_exp = abs(np.linalg.det(np.asarray(row["experimental_cell_A"], dtype=np.float64)))
+    volume = np.asarray(row["volume_A3"], dtype=np.float64)
+    se = blocked_standard_error(volume[len(volume) // 2 :]) / v_exp
+    return None if np.isnan(se) else float(se)
