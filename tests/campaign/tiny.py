@@ -87,6 +87,7 @@ def keep_signal_handlers():
 
 def run_file_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every stored number of every system of a run file, by name."""
+    from ionmd.fileformat import read_npt_stage
     from ionmd.fileformat.reader import list_systems, read_system
 
     out = {}
@@ -98,6 +99,10 @@ def run_file_arrays(path: Path) -> dict[str, np.ndarray]:
             out[f"{key}/msd/{name}"] = arr
         for name, (steps, _, values) in rec.thermo.items():
             out[f"{key}/thermo/{name}"] = np.stack([steps, values])
+        stage = read_npt_stage(path, key)  # cell = "npt" only
+        if stage is not None:
+            for name in ("time_ps", "volume_A3", "pressure_GPa", "mean_pressure_GPa"):
+                out[f"{key}/npt_stage/{name}"] = np.asarray(getattr(stage, name))
     return out
 
 
