@@ -225,7 +225,8 @@ def _analysis_doc(out: Path) -> dict[str, Any] | None:
 
 def finish_reports(out_dir: str | Path, record: dict[str, Any]) -> None:
     """Write report.md/html: the analysis (from results.json and its figures,
-    when it ran) and then the campaign tables; figures inlined into report.html.
+    when it ran) and then the campaign tables, with the V(T) figure of a cell
+    stage (``cell_volume.png``); figures inlined into report.html.
 
     Written whole each time from its inputs, so a second call gives the same
     report (the campaign tables once)."""

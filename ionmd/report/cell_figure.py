@@ -54,7 +54,9 @@ def write_volume_figure(points: Sequence[dict[str, Any]], *, out_dir: Path) -> P
             )
     ax.set_xlabel("T (K)")
     ax.set_ylabel("V / V_exp")
-    ax.set_xlim(left=-25.0 if any(p["temperature_K"] == 0 for p in points) else None)
+    if any(p["temperature_K"] == 0 for p in points):  # a relaxed cell's 0 K point
+        t_max = max(100.0, *(p["temperature_K"] for p in points))
+        ax.set_xlim(-0.05 * t_max, 1.05 * t_max)
     ax.set_title("Simulated cell volume against the experimental cell (±1 s.e.)")
     ax.legend(fontsize="small")
     fig.tight_layout()
