@@ -336,11 +336,18 @@ def add_derived_sections(doc: dict[str, Any], *, analysis: Analysis) -> dict[str
     :mod:`ionmd.report.results_json`, its pooled sections included) what is
     computed over its material entries: the adaptive protocol's decisions with
     the MAE over the materials it resolved, and last every material's verdict
-    with the MAE over predictions (the protocol decides in the adaptive section).
-    Returns the document."""
+    (decided on the typed summaries; the protocol decides in the adaptive
+    section) with the MAE over predictions. Returns the document."""
+    from ionmd.analysis.verdict import verdicts_of_summaries
+
     if (adaptive_json := analysis.adaptive_json) is not None:
         _add_adaptive(doc, adaptive=adaptive_json)
-    return attach_verdicts(doc)
+    verdicts = verdicts_of_summaries(
+        materials=analysis.materials,
+        requested=analysis.requested_materials,
+        adaptive=doc.get("adaptive"),
+    )
+    return attach_verdicts(doc, verdicts=verdicts)
 
 
 def _add_adaptive(doc: dict[str, Any], *, adaptive: tuple[Path, Any]) -> None:

@@ -2,7 +2,10 @@
 reader of it, for the comparison of runs, the campaign and :class:`ionmd.Results`.
 Also the reader of its parts that the analysis computes again from a document:
 the pooling's members (:func:`member_rows_of_document`) and the pools
-(:func:`pooled_of_dict`, as :class:`ionmd.analysis.pooled_types.PooledMaterial`).
+(:func:`pooled_of_dict`, as :class:`ionmd.analysis.pooled_types.PooledMaterial`)
+and what a verdict is decided on (:func:`verdict_basis_of_dict`,
+:func:`requested_state_of_dict`, :func:`adaptive_decision_of_dict`, as
+:mod:`ionmd.analysis.verdict_basis`'s types).
 Reading is the analysis's side (like run files and campaign.json, a layout is its
 contract); writing is the report's."""
 
@@ -21,6 +24,12 @@ from ionmd.analysis.pooled_types import (
     PooledMaterial,
     PooledTemperature,
     PooledValue,
+)
+from ionmd.analysis.verdict_basis import (
+    AdaptiveDecision,
+    RequestedState,
+    TemperatureState,
+    VerdictBasis,
 )
 from ionmd.errors import InputError
 
@@ -159,10 +168,68 @@ def pooled_of_document(doc: Mapping[str, Any]) -> list[tuple[str, PooledMaterial
     ]
 
 
+def verdict_basis_of_dict(m: Mapping[str, Any] | None) -> VerdictBasis | None:
+    """A ``materials`` entry of results.json as the numbers its verdict is decided
+    on (None for a missing or empty entry)."""
+    if not m:
+        return None
+    temps = m.get("temperatures") or []
+    return VerdictBasis(
+        formula=str(m.get("formula") or ""),
+        temperatures=tuple(
+            TemperatureState(
+                temperature_K=t["temperature_K"],
+                reliable=bool(t.get("reliable")),
+                framework_mobile=bool(t.get("framework_mobile")),
+                unwrap_unreliable=bool(t.get("unwrap_unreliable")),
+                unwrap_reason=t.get("unwrap_reason"),
+            )
+            for t in temps
+        ),
+        temperatures_requested_K=tuple(
+            m.get("temperatures_requested_K") or [t["temperature_K"] for t in temps]
+        ),
+        temperatures_missing_K=tuple(m.get("temperatures_missing_K") or ()),
+        all_reliable=bool(m.get("all_reliable")),
+        sigma_300K_mS_cm=m.get("sigma_300K_mS_cm"),
+        sigma_300K_ci95_mS_cm=_pair(m.get("sigma_300K_ci95_mS_cm")),
+        sigma_exp_mS_cm=m.get("sigma_exp_mS_cm"),
+        arrhenius_prediction=m.get("arrhenius_prediction"),
+        arrhenius_prediction_reason=m.get("arrhenius_prediction_reason"),
+    )
+
+
+def requested_state_of_dict(req: Mapping[str, Any] | None) -> RequestedState | None:
+    """A ``requested_materials`` entry of results.json (None: missing or empty)."""
+    if not req:
+        return None
+    return RequestedState(
+        status=req.get("status"),
+        reason=req.get("reason"),
+        formula=req.get("formula"),
+        sigma_exp_mS_cm=req.get("sigma_exp_mS_cm"),
+    )
+
+
+def adaptive_decision_of_dict(entry: Mapping[str, Any] | None) -> AdaptiveDecision | None:
+    """A material's entry in results.json's ``adaptive.materials`` (None: missing
+    or empty)."""
+    if not entry:
+        return None
+    return AdaptiveDecision(
+        status=entry.get("status"),
+        reason=entry.get("reason"),
+        sigma300_log10_ci=entry.get("sigma300_log10_ci"),
+    )
+
+
 __all__ = [
     "POOLED_SECTIONS",
+    "adaptive_decision_of_dict",
     "member_rows_of_document",
     "pooled_of_dict",
     "pooled_of_document",
     "read_results_json",
+    "requested_state_of_dict",
+    "verdict_basis_of_dict",
 ]
