@@ -115,7 +115,7 @@ def reference_point(*, temperature_K: float, rows: list[dict[str, Any]]) -> dict
     return {
         "temperature_K": temperature_K,
         "D_cm2_s": float(D.mean()),
-        "D_ci95_cm2_s": list(pooled["ci95"]),
+        "D_ci95_cm2_s": list(pooled.ci95),
         "se_lnD": se,
         "n_seeds": int(D.size),
         "D_by_seed_cm2_s": [float(x) for x in D],

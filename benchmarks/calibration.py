@@ -178,6 +178,7 @@ def pooled_subsets(
     from scipy.stats import t as student
 
     from ionmd.analysis.pooling import pool_replicas
+    from ionmd.analysis.results_file import member_rows_of_document
 
     mats = doc["materials"]
     ids, n = list(mats), len(mats)
@@ -190,12 +191,13 @@ def pooled_subsets(
         hit_d = hit_s = tot_d = tot_s = 0
         for _ in range(n_subsets):
             pick = [ids[i] for i in rng.choice(n, size=k, replace=False)]
-            p = pool_replicas({m: mats[m] for m in pick})[MATERIAL]
-            for r in p["temperatures"]:
-                lo, hi = r["D_ci95_cm2_s"]
-                hit_d += lo <= ref_d[r["temperature_K"]] <= hi
+            members = member_rows_of_document({m: mats[m] for m in pick})
+            p = pool_replicas(members)[MATERIAL]
+            for r in p.temperatures:
+                lo, hi = r.D_cm2_s.ci95
+                hit_d += lo <= ref_d[r.temperature_K] <= hi
                 tot_d += 1
-            lo, hi = p.get("sigma_300K_ci95_mS_cm") or (math.nan, math.nan)
+            lo, hi = p.sigma_300K_ci95_mS_cm or (math.nan, math.nan)
             hit_s += lo <= ref_s <= hi
             tot_s += 1
         q = float(student.ppf(0.975, k - 1)) / math.sqrt(1 - k / n)

@@ -28,23 +28,26 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ionmd.analysis.pooled_types import PooledValue
+
 RATIOS = (0.0, 0.5, 1.0, 2.0, 5.0)
 MEMBERS = (2, 3, 4, 8)
 MU, SIGMA = 1.0, 0.05
 
 
-def before_issue_21(values: list[float], ci95: list[tuple[float, float]]) -> dict:
+def before_issue_21(values: list[float], ci95: list[tuple[float, float]]) -> PooledValue:
     """The pooled interval as it was: own errors added to the spread, 1.96."""
     n = len(values)
     mean = math.fsum(values) / n
     s = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
     sig = [(hi - lo) / 3.92 for lo, hi in ci95]
     se = math.sqrt(math.fsum(x * x for x in sig) / n**2 + s**2 / n)
-    return {"ci95": [mean - 1.96 * se, mean + 1.96 * se]}
+    ci95_before = (mean - 1.96 * se, mean + 1.96 * se)
+    return PooledValue(value=mean, ci95=ci95_before, spread=s, members=tuple(values))
 
 
 def coverage(
-    pool: Callable[..., dict], *, ratio: float, n: int, trials: int, seed: int
+    pool: Callable[..., PooledValue], *, ratio: float, n: int, trials: int, seed: int
 ) -> tuple[float, float]:
     """(fraction of intervals containing mu, median width / sigma) for one cell."""
     rng = np.random.default_rng([seed, int(ratio * 100), n])
@@ -54,7 +57,7 @@ def coverage(
     hits, widths = 0, []
     for yt, st in zip(y.tolist(), sig.tolist(), strict=True):
         own = [(v - 1.96 * s, v + 1.96 * s) for v, s in zip(yt, st, strict=True)]
-        lo, hi = pool(yt, own)["ci95"]
+        lo, hi = pool(yt, own).ci95
         hits += lo <= MU <= hi
         widths.append(hi - lo)
     return hits / trials, float(np.median(widths)) / SIGMA
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before", action="store_true", help="the formula before issue 21")
     args = p.parse_args(argv)
     if args.before:
-        pool: Callable[..., dict] = before_issue_21
+        pool: Callable[..., PooledValue] = before_issue_21
     else:
         from ionmd.analysis.pooling import pooled_value as pool
     t0 = time.perf_counter()

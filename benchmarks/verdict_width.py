@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ionmd.analysis.arrhenius import fit_arrhenius
+from ionmd.analysis.results_file import verdict_basis_of_dict
 from ionmd.analysis.verdict import material_verdict
 from ionmd.units import KB_EV_PER_K
 
@@ -49,7 +50,7 @@ def simulate(*, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
             "all_reliable": True,
             "temperatures": t,
         }
-        predicted.append(material_verdict("x", m, {}).prediction)
+        predicted.append(material_verdict("x", verdict_basis_of_dict(m)).prediction)
     return np.array(errors), np.array(predicted)
 
 

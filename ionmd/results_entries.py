@@ -142,7 +142,9 @@ class MaterialEntry:
         (fitted, no_fit, not_simulated); derived the same way when absent.
         ``verdict``: its verdict (default: computed from ``d``); ``out_dir``: where
         its figures are looked for."""
+        from ionmd.analysis.results_file import verdict_basis_of_dict
         from ionmd.analysis.verdict import material_verdict
+        from ionmd.analysis.verdict_basis import RequestedState
 
         temps = tuple(TemperatureEntry.from_json(t) for t in d.get("temperatures") or ())
         if status is None:
@@ -165,7 +167,10 @@ class MaterialEntry:
             n_reliable=int(d.get("n_reliable") or 0),
             all_reliable=bool(d.get("all_reliable", False)),
             status=str(status),
-            verdict=verdict or material_verdict(material_id, d, {"status": status}),
+            verdict=verdict
+            or material_verdict(
+                material_id, verdict_basis_of_dict(d), RequestedState(status=status)
+            ),
             notes=tuple(str(n) for n in d.get("notes") or ()),
             msd_figure=_figure(out_dir, material_id, 0),
             arrhenius_figure=_figure(out_dir, material_id, 1),

@@ -187,10 +187,13 @@ def merge_runs(runs: Sequence[ModelRun], *, label: str) -> ModelRun:
 
 def _verdict(run: ModelRun, mid: str) -> Verdict:
     """A material's verdict in ``run`` (computed when the run did not keep one)."""
+    from ionmd.analysis.results_file import requested_state_of_dict, verdict_basis_of_dict
     from ionmd.analysis.verdict import material_verdict
 
     return run.verdicts.get(mid) or material_verdict(
-        mid, run.materials.get(mid) or {}, run.requested.get(mid) or {}
+        mid,
+        verdict_basis_of_dict(run.materials.get(mid)),
+        requested_state_of_dict(run.requested.get(mid)),
     )
 
 

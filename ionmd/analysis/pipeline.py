@@ -1,21 +1,22 @@
 """From input paths to the analysis's typed results: read → diffusion per
 (material, temperature) → per-material Arrhenius and 300 K conductivity →
-comparison with OBELiX (:class:`Analysis`); then, on the results.json document
-the report lays out, the derived sections (pooled members, the adaptive
-protocol's decisions, the verdicts: :func:`add_derived_sections`). Writes
+comparison with OBELiX → the replicas and orderings pooled (:class:`Analysis`);
+then, on the results.json document the report lays out, the derived sections
+(the adaptive protocol's decisions, the verdicts: :func:`add_derived_sections`). Writes
 nothing: results.json, figures and pages are :mod:`ionmd.report.analysis_files`'s."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ionmd.analysis.diffusion import DiffusionSettings, analyse_trajectory
 from ionmd.analysis.fit_temperatures import CountedTemperatures
 from ionmd.analysis.material_summary import MaterialSummary
+from ionmd.analysis.pooled_types import PooledMaterial
 from ionmd.analysis.readers import read_trajectories
 from ionmd.analysis.requested import requested_materials, requested_temperatures
 from ionmd.analysis.skips import (
@@ -174,6 +175,11 @@ class Analysis:
     extrapolate_K: float
     #: (path, checked document) of the campaign's adaptive.json, if any
     adaptive_json: tuple[Path, dict[str, Any]] | None = None
+    #: material -> its replicas pooled (:func:`ionmd.analysis.pooling.pool_replicas`)
+    pooled_replicas: Mapping[str, PooledMaterial] = field(default_factory=dict)
+    #: base material -> its orderings pooled, an ordering with replicas entering
+    #: with its replicas' pool (:func:`ionmd.analysis.pooling.pool_orderings`)
+    pooled_orderings: Mapping[str, PooledMaterial] = field(default_factory=dict)
 
     @property
     def kinisi_settings(self) -> dict[str, Any] | None:
@@ -245,6 +251,9 @@ def analyse_inputs(
         unprepared=unprepared,
         adaptive_doc=adaptive[1] if adaptive else None,
     )
+    replicas, orderings = _pools(
+        materials, sigma_exp=sigma_exp, extrapolate_K=extrapolate_K
+    )
     return Analysis(
         materials=materials,
         settings=s,
@@ -255,7 +264,32 @@ def analyse_inputs(
         sigma_exp_mS_cm=sigma_exp,
         extrapolate_K=extrapolate_K,
         adaptive_json=adaptive,
+        pooled_replicas=replicas,
+        pooled_orderings=orderings,
     )
+
+
+def _pools(
+    materials: Sequence[MaterialSummary],
+    *,
+    sigma_exp: Mapping[str, float],
+    extrapolate_K: float,
+) -> tuple[dict[str, PooledMaterial], dict[str, PooledMaterial]]:
+    """The replicas pooled, then the orderings of disordered materials pooled (an
+    ordering with replicas entering with its replicas' pool)."""
+    from ionmd.analysis.pooling import member_rows, pool_orderings, pool_replicas
+
+    members = {m.material_id: member_rows(m) for m in materials}
+    replicas = pool_replicas(
+        members, sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
+    )
+    orderings = pool_orderings(
+        members,
+        sigma_exp_mS_cm=sigma_exp,
+        extrapolate_K=extrapolate_K,
+        replicas=replicas,
+    )
+    return replicas, orderings
 
 
 def _materials(
@@ -299,29 +333,21 @@ def _materials(
 
 def add_derived_sections(doc: dict[str, Any], *, analysis: Analysis) -> dict[str, Any]:
     """Add to a results.json document (laid out from ``analysis`` by
-    :mod:`ionmd.report.results_json`) what is computed over its material entries:
-    pooled replicas, pooled orderings of disordered materials (an ordering with
-    replicas entering with its replicas' pool), the adaptive protocol's decisions
-    with the MAE over the materials it resolved, and last every material's
-    verdict with the MAE over predictions (the protocol decides in the adaptive
-    section). Returns the document."""
-    from ionmd.analysis.pooling import pool_orderings, pool_replicas
+    :mod:`ionmd.report.results_json`, its pooled sections included) what is
+    computed over its material entries: the adaptive protocol's decisions with
+    the MAE over the materials it resolved, and last every material's verdict
+    (decided on the typed summaries; the protocol decides in the adaptive
+    section) with the MAE over predictions. Returns the document."""
+    from ionmd.analysis.verdict import verdicts_of_summaries
 
-    sigma_exp, extrapolate_K = analysis.sigma_exp_mS_cm, analysis.extrapolate_K
-    if replicas := pool_replicas(
-        doc["materials"], sigma_exp_mS_cm=sigma_exp, extrapolate_K=extrapolate_K
-    ):
-        doc["pooled_replicas"] = replicas
-    if pooled := pool_orderings(
-        doc["materials"],
-        sigma_exp_mS_cm=sigma_exp,
-        extrapolate_K=extrapolate_K,
-        replicas=replicas,
-    ):
-        doc["pooled_orderings"] = pooled
     if (adaptive_json := analysis.adaptive_json) is not None:
         _add_adaptive(doc, adaptive=adaptive_json)
-    return attach_verdicts(doc)
+    verdicts = verdicts_of_summaries(
+        materials=analysis.materials,
+        requested=analysis.requested_materials,
+        adaptive=doc.get("adaptive"),
+    )
+    return attach_verdicts(doc, verdicts=verdicts)
 
 
 def _add_adaptive(doc: dict[str, Any], *, adaptive: tuple[Path, Any]) -> None:

@@ -38,6 +38,12 @@ ordering matters, and how far replicas scatter); pooled per temperature:
 Members without a finite D at a temperature are left out there;
 ``n_orderings`` (``n_replicas``) says how many contributed.
 
+The members come in as :class:`ionmd.analysis.pooled_types.MemberRow` (from the
+analysis's material summaries, :func:`member_rows`, or from a results.json,
+:func:`ionmd.analysis.results_file.member_rows_of_document`) and the pools go out as
+:class:`ionmd.analysis.pooled_types.PooledMaterial` (results.json's layout of them
+is :mod:`ionmd.report.results_json`'s).
+
 Over temperatures: an Arrhenius fit of the pooled D (weighted by their 95 %
 intervals; only temperatures used in the fit of every ordering), D and sigma at
 ``extrapolate_K`` (sigma from the mean Li count and volume of the orderings),
@@ -47,18 +53,33 @@ and, when the experiment is known (under the base id), the log10 error.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ionmd.analysis.members import replica_of
+from ionmd.analysis.pooled_types import (
+    MemberRow,
+    PooledMaterial,
+    PooledTemperature,
+    PooledValue,
+)
 from ionmd.structures.ordering import base_material_id
 
-__all__ = ["pool_orderings", "pool_replicas", "pooled_value"]
+if TYPE_CHECKING:
+    from ionmd.analysis.material_summary import MaterialSummary
+
+__all__ = ["member_rows", "pool_orderings", "pool_replicas", "pooled_value"]
+
+#: member id -> its rows, one per temperature
+Members = Mapping[str, Sequence[MemberRow]]
 
 
-def pooled_value(values: list[float], ci95: list[tuple[float, float]]) -> dict[str, Any]:
+def pooled_value(
+    values: Sequence[float], ci95: Sequence[tuple[float, float]]
+) -> PooledValue:
     """Mean, spread and random-effects 95 % interval of the members (orderings or
     replicas) of one material at one temperature (see the module docstring).
     ``ci95``: each member's own 95 % interval (a non-finite one counts as no own
@@ -70,181 +91,205 @@ def pooled_value(values: list[float], ci95: list[tuple[float, float]]) -> dict[s
     spread = (
         math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
     )
-    sig = [
-        (hi - lo) / (2 * Z95) if math.isfinite(hi) and math.isfinite(lo) else 0.0
-        for lo, hi in ci95
-    ]
+    sig = [(hi - lo) / (2 * Z95) if _finite(hi) and _finite(lo) else 0.0 for lo, hi in ci95]
     half = Z95 * math.sqrt(math.fsum(s * s for s in sig)) / n  # own errors alone
     if n > 1:
         half = max(half, t_quantile_95(dof=n - 1) * spread / math.sqrt(n))
-    return {
-        "value": mean,
-        "ci95": [max(0.0, mean - half), mean + half],
-        "spread": spread,
-        "members": list(values),
-    }
+    return PooledValue(
+        value=mean,
+        ci95=(max(0.0, mean - half), mean + half),
+        spread=spread,
+        members=tuple(values),
+    )
 
 
 def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
+def member_rows(summary: MaterialSummary) -> list[MemberRow]:
+    """One material's (a member's) rows for pooling, from the analysis's summary."""
+    from ionmd.analysis.summarise import temperature_sigma_mS_cm
+
+    rows = []
+    for r, (used, _) in zip(
+        summary.temperatures, summary.fit_use_per_temperature(), strict=True
+    ):
+        sigma, sigma_ci = temperature_sigma_mS_cm(r)
+        rows.append(
+            MemberRow(
+                temperature_K=r.temperature_K,
+                D_cm2_s=r.D_cm2_s,
+                D_ci95_cm2_s=tuple(r.D_ci95_cm2_s),
+                sigma_mS_cm=sigma,
+                sigma_ci95_mS_cm=tuple(sigma_ci),
+                reliable=bool(r.reliable),
+                used_in_fit=bool(used),
+                n_mobile=r.n_mobile,
+                volume_A3=r.volume_A3,
+            )
+        )
+    return rows
+
+
 def pool_replicas(
-    materials: Mapping[str, Mapping[str, Any]],
+    members: Members,
     *,
     sigma_exp_mS_cm: Mapping[str, float] | None = None,
     extrapolate_K: float = 300.0,
-) -> dict[str, Any]:
+) -> dict[str, PooledMaterial]:
     """Per material (or ordering) with replicas: the replicas and, per
     temperature, the pooled D and sigma, then the Arrhenius fit of the pooled D.
-    ``materials``: results.json's ``materials``; the first replica is the id
+    ``members``: every analysed material's rows; the first replica is the id
     itself, the others ``<id>#rK``."""
     groups: dict[str, list[str]] = {}
-    for mid in materials:
+    for mid in members:
         parent, k = replica_of(mid)
         if k > 1:
-            groups.setdefault(parent, [parent] if parent in materials else []).append(mid)
-    members = {
-        parent: {
-            m: _rows(materials[m]) for m in sorted(mids, key=lambda m: replica_of(m)[1])
-        }
+            groups.setdefault(parent, [parent] if parent in members else []).append(mid)
+    pools = {
+        parent: {m: members[m] for m in sorted(mids, key=lambda m: replica_of(m)[1])}
         for parent, mids in groups.items()
     }
     return _pool(
-        members, word="replica", sigma_exp=sigma_exp_mS_cm, extrapolate_K=extrapolate_K
+        pools, word="replica", sigma_exp=sigma_exp_mS_cm, extrapolate_K=extrapolate_K
     )
 
 
 def pool_orderings(
-    materials: Mapping[str, Mapping[str, Any]],
+    members: Members,
     *,
     sigma_exp_mS_cm: Mapping[str, float] | None = None,
     extrapolate_K: float = 300.0,
-    replicas: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+    replicas: Mapping[str, PooledMaterial] | None = None,
+) -> dict[str, PooledMaterial]:
     """Per base material: its orderings and, per temperature, the pooled D and
-    sigma, then the Arrhenius fit of the pooled D. ``materials``: results.json's
-    ``materials`` (id -> material dict); ids that are not orderings are ignored.
-    ``replicas``: :func:`pool_replicas`' result; an ordering found there enters
-    with its replicas' pooled D and interval."""
+    sigma, then the Arrhenius fit of the pooled D. ``members``: every analysed
+    material's rows; ids that are not orderings are ignored. ``replicas``:
+    :func:`pool_replicas`' result; an ordering found there enters with its
+    replicas' pooled D and interval."""
     groups: dict[str, list[str]] = {}
-    for mid in materials:
+    for mid in members:
         base, k = base_material_id(mid)
         if k is not None:
             groups.setdefault(base, []).append(mid)
-    pooled_rows = {
-        mid: [{**t, "reliable": t["reliable_all"]} for t in p["temperatures"]]
-        for mid, p in (replicas or {}).items()
-    }
-    members = {
+    pooled_rows = {mid: _as_member(p) for mid, p in (replicas or {}).items()}
+    pools = {
         base: {
-            m: pooled_rows.get(m) or _rows(materials[m])
+            m: pooled_rows.get(m) or list(members[m])
             for m in sorted(mids, key=lambda m: base_material_id(m)[1] or 0)
         }
         for base, mids in groups.items()
     }
     return _pool(
-        members, word="ordering", sigma_exp=sigma_exp_mS_cm, extrapolate_K=extrapolate_K
+        pools, word="ordering", sigma_exp=sigma_exp_mS_cm, extrapolate_K=extrapolate_K
     )
 
 
-def _rows(material: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return list(material.get("temperatures") or [])
+def _as_member(p: PooledMaterial) -> list[MemberRow]:
+    """A pool's temperatures as the rows of one member of a pool above it (an
+    ordering's replicas entering the ordering pool): reliable when reliable in
+    every replica."""
+    return [
+        MemberRow(
+            temperature_K=t.temperature_K,
+            D_cm2_s=t.D_cm2_s.value,
+            D_ci95_cm2_s=t.D_cm2_s.ci95,
+            sigma_mS_cm=t.sigma_mS_cm.value if t.sigma_mS_cm else None,
+            sigma_ci95_mS_cm=t.sigma_mS_cm.ci95 if t.sigma_mS_cm else None,
+            reliable=t.reliable_all,
+            used_in_fit=t.used_in_fit,
+            n_mobile=t.n_mobile,
+            volume_A3=t.volume_A3,
+        )
+        for t in p.temperatures
+    ]
 
 
 def _pool(
-    groups: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+    groups: Mapping[str, Members],
     *,
     word: str,
     sigma_exp: Mapping[str, float] | None,
     extrapolate_K: float,
-) -> dict[str, Any]:
-    """base -> {``<word>s``: members, temperatures: pooled rows, Arrhenius fit};
+) -> dict[str, PooledMaterial]:
+    """base -> its pool (members, pooled temperatures, Arrhenius fit);
     ``groups``: base -> member id -> the member's temperature rows."""
-    out: dict[str, Any] = {}
+    out: dict[str, PooledMaterial] = {}
     for base, members in sorted(groups.items()):
-        by_t: dict[float, list[tuple[str, dict]]] = {}
+        by_t: dict[float, list[tuple[str, MemberRow]]] = {}
         for mid, rows in members.items():
             for row in rows:
-                by_t.setdefault(float(row["temperature_K"]), []).append((mid, row))
+                by_t.setdefault(float(row.temperature_K), []).append((mid, row))
         temps = []
         for t in sorted(by_t):
-            rows = [(m, r) for m, r in by_t[t] if _finite(r.get("D_cm2_s"))]
+            rows = [(m, r) for m, r in by_t[t] if _finite(r.D_cm2_s)]
             if rows:
-                temps.append(_pooled_temperature(t, rows, word=word))
-        out[base] = {f"{word}s": list(members), "temperatures": temps}
-        out[base] |= _arrhenius(
-            temps, extrapolate_K=extrapolate_K, sigma_exp=(sigma_exp or {}).get(base)
+                temps.append(_pooled_temperature(t, rows))
+        pool = PooledMaterial(word=word, members=tuple(members), temperatures=tuple(temps))
+        out[base] = _arrhenius(
+            pool, extrapolate_K=extrapolate_K, sigma_exp=(sigma_exp or {}).get(base)
         )
     return out
 
 
-def _pooled_temperature(
-    t: float, rows: list[tuple[str, dict[str, Any]]], *, word: str
-) -> dict[str, Any]:
+def _own_ci(ci95: tuple[float, float] | None) -> tuple[float, float]:
+    return ci95 or (math.nan, math.nan)
+
+
+def _pooled_temperature(t: float, rows: list[tuple[str, MemberRow]]) -> PooledTemperature:
     """One temperature's pooled D and sigma over the members' ``rows``."""
     d = pooled_value(
-        [float(r["D_cm2_s"]) for _, r in rows],
-        [tuple(r.get("D_ci95_cm2_s") or (math.nan, math.nan)) for _, r in rows],
+        [float(r.D_cm2_s) for _, r in rows], [_own_ci(r.D_ci95_cm2_s) for _, r in rows]
     )
-    entry: dict[str, Any] = {
-        "temperature_K": t,
-        f"n_{word}s": len(rows),
-        f"{word}s": [m for m, _ in rows],
-        "D_cm2_s": d["value"],
-        "D_ci95_cm2_s": d["ci95"],
-        "D_spread_cm2_s": d["spread"],
-        f"D_by_{word}_cm2_s": d["members"],
-        "reliable_all": all(bool(r.get("reliable")) for _, r in rows),
-        "used_in_fit": all(r.get("used_in_fit", True) is not False for _, r in rows),
-        "n_mobile": float(np.mean([r.get("n_mobile", np.nan) for _, r in rows])),
-        "volume_A3": float(np.mean([r.get("volume_A3", np.nan) for _, r in rows])),
-    }
-    if all(_finite(r.get("sigma_mS_cm")) for _, r in rows):
-        s = pooled_value(
-            [float(r["sigma_mS_cm"]) for _, r in rows],
-            [tuple(r.get("sigma_ci95_mS_cm") or (math.nan, math.nan)) for _, r in rows],
+    sigma = None
+    if all(_finite(r.sigma_mS_cm) for _, r in rows):
+        sigma = pooled_value(
+            [float(r.sigma_mS_cm) for _, r in rows],
+            [_own_ci(r.sigma_ci95_mS_cm) for _, r in rows],
         )
-        entry |= {
-            "sigma_mS_cm": s["value"],
-            "sigma_ci95_mS_cm": s["ci95"],
-            "sigma_spread_mS_cm": s["spread"],
-            f"sigma_by_{word}_mS_cm": s["members"],
-        }
-    return entry
+    return PooledTemperature(
+        temperature_K=t,
+        members=tuple(m for m, _ in rows),
+        D_cm2_s=d,
+        sigma_mS_cm=sigma,
+        reliable_all=all(r.reliable for _, r in rows),
+        used_in_fit=all(r.used_in_fit for _, r in rows),
+        n_mobile=float(np.mean([r.n_mobile for _, r in rows])),
+        volume_A3=float(np.mean([r.volume_A3 for _, r in rows])),
+    )
 
 
 def _arrhenius(
-    temps: list[dict[str, Any]], *, extrapolate_K: float, sigma_exp: float | None
-) -> dict[str, Any]:
+    pool: PooledMaterial, *, extrapolate_K: float, sigma_exp: float | None
+) -> PooledMaterial:
+    """``pool`` with the weighted Arrhenius fit of its pooled D and D, σ at
+    ``extrapolate_K`` (unchanged when fewer than two temperatures can be fitted)."""
     from ionmd.analysis.arrhenius import fit_arrhenius, sigma_ln_from_interval
     from ionmd.analysis.conductivity import sigma_mS_cm
     from ionmd.analysis.experiment import log10_error
     from ionmd.errors import InputError
 
-    use = [t for t in temps if t["used_in_fit"] and t["D_cm2_s"] > 0]
-    empty = {"Ea_eV": None, "D_300K_cm2_s": None, "sigma_300K_mS_cm": None}
-    if len({t["temperature_K"] for t in use}) < 2:
-        return empty | {"arrhenius_temperatures_K": []}
+    use = [t for t in pool.temperatures if t.used_in_fit and t.D_cm2_s.value > 0]
+    if len({t.temperature_K for t in use}) < 2:
+        return pool
     sig = np.array(
         [
-            sigma_ln_from_interval(
-                D_cm2_s=t["D_cm2_s"], ci95_cm2_s=tuple(t["D_ci95_cm2_s"])
-            )
+            sigma_ln_from_interval(D_cm2_s=t.D_cm2_s.value, ci95_cm2_s=t.D_cm2_s.ci95)
             for t in use
         ]
     )
     try:
         fit = fit_arrhenius(
-            temperature_K=np.array([t["temperature_K"] for t in use]),
-            D_cm2_s=np.array([t["D_cm2_s"] for t in use]),
+            temperature_K=np.array([t.temperature_K for t in use]),
+            D_cm2_s=np.array([t.D_cm2_s.value for t in use]),
             sigma_lnD=sig if np.all(np.isfinite(sig)) else None,
         )
     except InputError:
-        return empty | {"arrhenius_temperatures_K": []}
+        return pool
     d, (lo, hi) = fit.D_at(temperature_K=extrapolate_K)
-    n_mobile = float(np.nanmean([t["n_mobile"] for t in use]))
-    volume = float(np.nanmean([t["volume_A3"] for t in use]))
+    n_mobile = float(np.nanmean([t.n_mobile for t in use]))
+    volume = float(np.nanmean([t.volume_A3 for t in use]))
 
     def to_sigma(x: float) -> float:
         return sigma_mS_cm(
@@ -252,19 +297,20 @@ def _arrhenius(
         )
 
     sigma = to_sigma(d)
-    return {
-        "arrhenius_temperatures_K": [t["temperature_K"] for t in use],
-        "Ea_eV": fit.Ea_eV,
-        "Ea_ci95_eV": list(fit.Ea_ci95_eV),
-        "extrapolation_K": extrapolate_K,
-        "D_300K_cm2_s": d,
-        "D_300K_ci95_cm2_s": [lo, hi],
-        "sigma_300K_mS_cm": sigma,
-        "sigma_300K_ci95_mS_cm": [to_sigma(lo), to_sigma(hi)],
-        "sigma_exp_mS_cm": sigma_exp,
-        "log10_error": (
+    return replace(
+        pool,
+        arrhenius_temperatures_K=tuple(t.temperature_K for t in use),
+        Ea_eV=fit.Ea_eV,
+        Ea_ci95_eV=tuple(fit.Ea_ci95_eV),
+        extrapolation_K=extrapolate_K,
+        D_300K_cm2_s=d,
+        D_300K_ci95_cm2_s=(lo, hi),
+        sigma_300K_mS_cm=sigma,
+        sigma_300K_ci95_mS_cm=(to_sigma(lo), to_sigma(hi)),
+        sigma_exp_mS_cm=sigma_exp,
+        log10_error=(
             log10_error(sigma_pred_mS_cm=sigma, sigma_exp_mS_cm=sigma_exp)
             if sigma_exp is not None
             else None
         ),
-    }
+    )

@@ -1,6 +1,8 @@
 """The verdict on every σ(300 K): is it a prediction, and if not, why.
 
-Computed once, as data, from the numbers of results.json (:func:`material_verdict`);
+Computed once, as data, from the analysis's typed numbers (:func:`material_verdict`
+on a :class:`ionmd.analysis.verdict_basis.VerdictBasis`; a results.json written
+before verdicts were kept is read into the same types);
 results.json keeps it per material (``materials.<id>.verdict`` and
 ``requested_materials.<id>.verdict``, written by :func:`attach_verdicts`), and the
 report's first screen, ``ionmd run``/``ionmd analyze``'s closing lines,
@@ -31,11 +33,27 @@ scatter. The adaptive protocol aims tighter (1 decade by default).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ionmd.analysis.pooled_types import PooledMaterial
 from ionmd.analysis.reliability import LI_MSD_THRESHOLD_A2
+from ionmd.analysis.results_file import (
+    adaptive_decision_of_dict,
+    pooled_of_document,
+    requested_state_of_dict,
+    verdict_basis_of_dict,
+)
+from ionmd.analysis.verdict_basis import (
+    AdaptiveDecision,
+    RequestedState,
+    VerdictBasis,
+    basis_of_summary,
+)
+
+if TYPE_CHECKING:
+    from ionmd.analysis.material_summary import MaterialSummary
 
 #: the widest 95 % interval of σ(300 K), in decades (log10 hi/lo), that counts as
 #: a prediction (outside an adaptive campaign, whose own target decides)
@@ -114,26 +132,25 @@ def decades(lo: Any, hi: Any) -> float | None:
     return None
 
 
-def _study_reasons(m: Mapping[str, Any], width: float | None) -> list[str]:
+def _study_reasons(m: VerdictBasis, width: float | None) -> list[str]:
     """Why a fitted σ(300 K) is not a prediction under the study's rule (empty:
     it is one)."""
-    temps = m.get("temperatures") or []
-    requested = m.get("temperatures_requested_K") or [t["temperature_K"] for t in temps]
-    n_ok = sum(bool(t.get("reliable")) for t in temps)
-    melted = [t["temperature_K"] for t in temps if t.get("framework_mobile")]
-    aliased = [t for t in temps if t.get("unwrap_unreliable")]
-    missing = m.get("temperatures_missing_K") or []
+    temps = m.temperatures
+    n_ok = sum(t.reliable for t in temps)
+    melted = [t.temperature_K for t in temps if t.framework_mobile]
+    missing = m.temperatures_missing_K
     reasons = []
-    if not m.get("all_reliable"):
+    if not m.all_reliable:
         reasons.append(
-            f"{n_ok} of {len(requested)} requested temperatures reached the "
-            f"{LI_MSD_THRESHOLD_A2:g} Å² Li MSD"
+            f"{n_ok} of {len(m.temperatures_requested_K)} requested temperatures "
+            f"reached the {LI_MSD_THRESHOLD_A2:g} Å² Li MSD"
         )
         if melted:
             reasons.append(f"framework mobile (melting?) at {_temps(melted)} K")
-        for t in aliased:
-            why = t.get("unwrap_reason") or "frames too far apart to unwrap"
-            reasons.append(f"{t['temperature_K']:g} K not in the fit: {why}")
+        for t in temps:
+            if t.unwrap_unreliable:
+                why = t.unwrap_reason or "frames too far apart to unwrap"
+                reasons.append(f"{t.temperature_K:g} K not in the fit: {why}")
         if missing:
             reasons.append(f"no result at {_temps(missing)} K")
     reasons += _width_reasons(width, MAX_SIGMA300_CI95_DECADES)
@@ -155,80 +172,104 @@ def _adaptive_target(doc_adaptive: Mapping[str, Any] | None) -> float | None:
     return float(target) if _finite(target) else None
 
 
-def _adaptive_note(entry: Mapping[str, Any] | None) -> str:
+def _adaptive_note(entry: AdaptiveDecision | None) -> str:
     """``adaptive protocol: <status>: <reason>`` (empty without an entry)."""
-    if not entry:
+    if entry is None:
         return ""
-    state = entry.get("status") or "?"
-    return f"adaptive protocol: {state}: {entry.get('reason') or 'no reason given'}"
+    state = entry.status or "?"
+    return f"adaptive protocol: {state}: {entry.reason or 'no reason given'}"
 
 
-def _prediction_note(m: Mapping[str, Any], adaptive_note: str) -> str:
+def _prediction_note(m: VerdictBasis, adaptive_note: str) -> str:
     """What a prediction's line adds: the protocol's word, or that every requested
     temperature reached 20 Å²; and a melted temperature left out of the fit."""
     why = adaptive_note or "every requested temperature reached the 20 Å² Li MSD"
-    temps = m.get("temperatures") or []
-    melted = [t["temperature_K"] for t in temps if t.get("framework_mobile")]
+    melted = [t.temperature_K for t in m.temperatures if t.framework_mobile]
     if melted:
         why += f"; framework mobile at {_temps(melted)} K, left out of the fit"
     return why
 
 
-def material_verdict(
+def _head(material_id: str, formula: str) -> str:
+    return f"{material_id} ({formula})" if formula else material_id
+
+
+def _unfitted(
     material_id: str,
-    m: Mapping[str, Any],
-    req: Mapping[str, Any],
     *,
-    adaptive: Mapping[str, Any] | None = None,
-    adaptive_target_decades: float | None = None,
+    head: str,
+    status: str,
+    req: RequestedState,
+    adaptive: AdaptiveDecision | None,
+    exp_text: str,
 ) -> Verdict:
-    """The verdict of one material (``m``: its ``materials`` entry in results.json,
-    possibly empty; ``req``: its ``requested_materials`` entry, possibly empty;
-    ``adaptive``: its entry in results.json's ``adaptive.materials`` when the
-    adaptive protocol ran, whose status and ``adaptive_target_decades`` then decide)."""
-    formula = m.get("formula") or req.get("formula") or ""
-    head = f"{material_id} ({formula})" if formula else material_id
-    exp = m.get("sigma_exp_mS_cm", req.get("sigma_exp_mS_cm"))
-    exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
-    status = req.get("status") or ("fitted" if m else "no_fit")
-    note = _adaptive_note(adaptive)
+    """The verdict of a material without a σ(300 K): not simulated, or no fit."""
     by = "adaptive protocol" if adaptive else "study"
     if status == "not_simulated":
-        why = req.get("reason") or "could not be prepared"
+        why = req.reason or "could not be prepared"
         line = f"{head}: not simulated: {why}"
         return Verdict(
             material_id=material_id, status=status, reasons=(why,), line=line, decided_by=by
         )
-    sigma = m.get("sigma_300K_mS_cm")
-    if status == "no_fit" or not _finite(sigma):
-        why = [req.get("reason") or "fewer than two usable temperatures"]
-        why += [note] if note and adaptive.get("status") != "resolved" else []
-        line = f"{head}: no σ(300 K), not a prediction: {'; '.join(why)}{exp_text}"
-        return Verdict(
-            material_id=material_id,
-            status="no_fit",
-            reasons=tuple(why),
-            line=line,
-            decided_by=by,
+    note = _adaptive_note(adaptive)
+    why = [req.reason or "fewer than two usable temperatures"]
+    why += [note] if note and adaptive.status != "resolved" else []
+    line = f"{head}: no σ(300 K), not a prediction: {'; '.join(why)}{exp_text}"
+    return Verdict(
+        material_id=material_id,
+        status="no_fit",
+        reasons=tuple(why),
+        line=line,
+        decided_by=by,
+    )
+
+
+def material_verdict(
+    material_id: str,
+    m: VerdictBasis | None,
+    req: RequestedState | None = None,
+    *,
+    adaptive: AdaptiveDecision | None = None,
+    adaptive_target_decades: float | None = None,
+) -> Verdict:
+    """The verdict of one material (``m``: its analysed numbers, None when it has
+    none; ``req``: its requested status, None when not listed; ``adaptive``: the
+    adaptive protocol's decision on it when that protocol ran, whose status and
+    ``adaptive_target_decades`` then decide)."""
+    req = req or RequestedState()
+    head = _head(material_id, (m.formula if m else "") or req.formula or "")
+    own_exp = m.sigma_exp_mS_cm if m is not None else None
+    exp = own_exp if own_exp is not None else req.sigma_exp_mS_cm
+    exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
+    status = req.status or ("fitted" if m is not None else "no_fit")
+    sigma = m.sigma_300K_mS_cm if m is not None else None
+    if status in ("not_simulated", "no_fit") or not _finite(sigma):
+        return _unfitted(
+            material_id,
+            head=head,
+            status=status,
+            req=req,
+            adaptive=adaptive,
+            exp_text=exp_text,
         )
-    lo, hi = (m.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
+    note = _adaptive_note(adaptive)
+    lo, hi = (m.sigma_300K_ci95_mS_cm or (None, None))[:2]
     width = decades(lo, hi)
     value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
     limit = MAX_SIGMA300_CI95_DECADES
     if adaptive:  # the protocol's own status and target decide
-        own = adaptive.get("sigma300_log10_ci")
+        own = adaptive.sigma300_log10_ci
         # the wider of the protocol's interval and the one reported beside it
         widths = [w for w in (width, own) if _finite(w)]
         width = max(widths) if widths else None
         limit = adaptive_target_decades or limit
-        reasons = [] if adaptive.get("status") == "resolved" else [note]
+        reasons = [] if adaptive.status == "resolved" else [note]
         reasons += _width_reasons(width, limit)
     else:
         reasons = _study_reasons(m, width)
-    if m.get("arrhenius_prediction") is False:  # too few temperatures in the fit
-        reasons.insert(
-            0, m.get("arrhenius_prediction_reason") or "too few temperatures in the fit"
-        )
+    if m.arrhenius_prediction is False:  # too few temperatures in the fit
+        why = m.arrhenius_prediction_reason or "too few temperatures in the fit"
+        reasons.insert(0, why)
         if adaptive and note and note not in reasons:
             reasons.append(note)  # the protocol's own word, even when it resolved
     if reasons:
@@ -244,21 +285,21 @@ def material_verdict(
         line=line,
         sigma300_ci95_decades=width,
         max_sigma300_ci95_decades=limit,
-        decided_by=by,
+        decided_by="adaptive protocol" if adaptive else "study",
     )
 
 
-def pooled_verdict(base: str, p: Mapping[str, Any], *, word: str = "ordering") -> str:
+def pooled_verdict(base: str, p: PooledMaterial) -> str:
     """One line for a material pooled over its orderings (a disordered material)
-    or its replicas (``word``)."""
-    temps = p.get("temperatures") or []
-    n = len(p.get(f"{word}s") or [])
-    head = f"{base} (pooled over {n} {word}s)"
-    sigma = p.get("sigma_300K_mS_cm")
+    or its replicas (``p.word``)."""
+    word = p.word
+    head = f"{base} (pooled over {len(p.members)} {word}s)"
+    sigma = p.sigma_300K_mS_cm
     if not _finite(sigma):
         return f"{head}: no σ(300 K), not a prediction"
-    lo, hi = (p.get("sigma_300K_ci95_mS_cm") or [None, None])[:2]
-    ok = sum(bool(t.get("reliable_all")) for t in temps)
+    lo, hi = p.sigma_300K_ci95_mS_cm or (None, None)
+    temps = p.temperatures
+    ok = sum(t.reliable_all for t in temps)
     width = decades(lo, hi)
     reasons = (
         []
@@ -266,7 +307,7 @@ def pooled_verdict(base: str, p: Mapping[str, Any], *, word: str = "ordering") -
         else [f"{ok} of {len(temps)} temperatures diffusive in every {word}"]
     ) + _width_reasons(width, MAX_SIGMA300_CI95_DECADES)
     state = f"not a prediction ({'; '.join(reasons)})" if reasons else "prediction"
-    exp = p.get("sigma_exp_mS_cm")
+    exp = p.sigma_exp_mS_cm
     exp_text = f"; experiment {_g(exp)} mS/cm" if _finite(exp) else ""
     value = f"σ(300 K) = {_g(sigma)} mS/cm [95 %: {_g(lo)}, {_g(hi)}]"
     return f"{head}: {state}: {value}{exp_text}"
@@ -283,7 +324,8 @@ def material_ids(doc: Mapping[str, Any]) -> list[str]:
 
 def verdicts_of(doc: Mapping[str, Any]) -> dict[str, Verdict]:
     """Material id → its verdict: the one results.json holds, else computed from
-    its numbers (a results.json written before verdicts were kept)."""
+    its numbers read into the verdict's types (a results.json written before
+    verdicts were kept)."""
     mats = doc.get("materials") or {}
     req = doc.get("requested_materials") or {}
     adaptive = doc.get("adaptive") if isinstance(doc.get("adaptive"), Mapping) else None
@@ -297,10 +339,44 @@ def verdicts_of(doc: Mapping[str, Any]) -> dict[str, Verdict]:
             Verdict.from_dict(mid, kept)
             if isinstance(kept, Mapping)
             else material_verdict(
-                mid, m, r, adaptive=by_adaptive.get(mid), adaptive_target_decades=target
+                mid,
+                verdict_basis_of_dict(m),
+                requested_state_of_dict(r),
+                adaptive=adaptive_decision_of_dict(by_adaptive.get(mid)),
+                adaptive_target_decades=target,
             )
         )
     return out
+
+
+def verdicts_of_summaries(
+    *,
+    materials: Sequence[MaterialSummary],
+    requested: Mapping[str, Mapping[str, Any]],
+    adaptive: Mapping[str, Any] | None = None,
+) -> dict[str, Verdict]:
+    """Material id → its verdict, from the analysis's typed summaries (how an
+    analysis decides them; :func:`verdicts_of` is the same over a results.json):
+    ``requested``: the requested materials with their status
+    (:mod:`ionmd.analysis.requested`); ``adaptive``: the adaptive protocol's
+    section (:func:`ionmd.analysis.adaptive.adaptive_results`), when it ran. In
+    :func:`material_ids`' order."""
+    by_id = {m.material_id: m for m in materials}
+    by_adaptive = (adaptive or {}).get("materials") or {}
+    target = _adaptive_target(adaptive)
+    ids = list(requested)
+    ids += [mid for mid in by_id if mid not in ids]
+    ids += [mid for mid in by_adaptive if mid not in ids]
+    return {
+        mid: material_verdict(
+            mid,
+            basis_of_summary(by_id[mid]) if mid in by_id else None,
+            requested_state_of_dict(requested.get(mid)),
+            adaptive=adaptive_decision_of_dict(by_adaptive.get(mid)),
+            adaptive_target_decades=target,
+        )
+        for mid in ids
+    }
 
 
 #: under the verdicts of a campaign without replicas (measured:
@@ -329,11 +405,7 @@ def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     """One verdict line per requested (else analysed) material of a results.json;
     a disordered material first pooled over its orderings, a material with
     replicas pooled over them, then each ordering and replica."""
-    lines = [
-        pooled_verdict(base, p, word=word)
-        for key, word in (("pooled_orderings", "ordering"), ("pooled_replicas", "replica"))
-        for base, p in (doc.get(key) or {}).items()
-    ]
+    lines = [pooled_verdict(base, p) for base, p in pooled_of_document(doc)]
     return lines + [v.line for v in verdicts_of(doc).values()]
 
 
@@ -347,4 +419,5 @@ __all__ = [
     "pooled_verdict",
     "verdict_lines",
     "verdicts_of",
+    "verdicts_of_summaries",
 ]

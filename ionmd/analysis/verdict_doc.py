@@ -10,10 +10,11 @@ the study)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from ionmd.analysis.experiment import mae_log10
-from ionmd.analysis.verdict import MAX_SIGMA300_CI95_DECADES, verdicts_of
+from ionmd.analysis.verdict import MAX_SIGMA300_CI95_DECADES, Verdict, verdicts_of
 
 #: what each MAE in results.json's summary is taken over
 MAE_OVER = {
@@ -26,17 +27,22 @@ MAE_OVER = {
 }
 
 
-def attach_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
+def attach_verdicts(
+    doc: dict[str, Any], *, verdicts: Mapping[str, Verdict] | None = None
+) -> dict[str, Any]:
     """Add every material's verdict, and the MAE over predictions, to a results.json
     document (after its optional sections: the adaptive protocol decides there);
-    returns the document."""
-    verdicts = verdicts_of(
-        {
-            **doc,
-            "materials": _without_verdicts(doc, "materials"),
-            "requested_materials": _without_verdicts(doc, "requested_materials"),
-        }
-    )
+    returns the document. ``verdicts``: as the analysis decided them from its
+    typed results (:func:`ionmd.analysis.verdict.verdicts_of_summaries`); default:
+    decided afresh from the document's numbers."""
+    if verdicts is None:
+        verdicts = verdicts_of(
+            {
+                **doc,
+                "materials": _without_verdicts(doc, "materials"),
+                "requested_materials": _without_verdicts(doc, "requested_materials"),
+            }
+        )
     mats = doc.get("materials") or {}
     req = doc.setdefault("requested_materials", {})
     for mid, v in verdicts.items():

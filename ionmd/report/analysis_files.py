@@ -22,14 +22,18 @@ from ionmd.analysis.pipeline import (
 )
 from ionmd.log import get_logger
 from ionmd.report.pages import write_text_reports
-from ionmd.report.results_json import build_results, write_results_json
+from ionmd.report.results_json import (
+    build_results,
+    pooled_sections,
+    write_results_json,
+)
 
 log = get_logger(__name__)
 
 
 def results_document(analysis: Analysis) -> dict[str, Any]:
-    """The whole results.json document of ``analysis`` (JSON-able), with the
-    derived sections and verdicts
+    """The whole results.json document of ``analysis`` (JSON-able), with its
+    pooled replicas and orderings, the derived sections and verdicts
     (:func:`ionmd.analysis.pipeline.add_derived_sections`)."""
     doc = build_results(
         materials=analysis.materials,
@@ -39,6 +43,9 @@ def results_document(analysis: Analysis) -> dict[str, Any]:
         kinisi_settings=analysis.kinisi_settings,
         requested_materials=analysis.requested_materials,
     ) | {"experiment_comparison": analysis.experiment}
+    doc |= pooled_sections(
+        replicas=analysis.pooled_replicas, orderings=analysis.pooled_orderings
+    )
     return add_derived_sections(doc, analysis=analysis)
 
 

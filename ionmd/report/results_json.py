@@ -5,7 +5,8 @@ Per material (:class:`ionmd.analysis.material_summary.MaterialSummary`): the
 per-temperature D and σ(T) with 95 % intervals and reliability, the Arrhenius fit
 and whether each temperature is in it, D and σ at 300 K with 95 % intervals, the
 measured σ and the log10 error. Top level: the study's two MAEs
-(:func:`ionmd.analysis.summarise.study_maes`). Every number comes from
+(:func:`ionmd.analysis.summarise.study_maes`); the pooled replicas and orderings
+(:class:`ionmd.analysis.pooled_types.PooledMaterial`). Every number comes from
 :mod:`ionmd.analysis`; this module only lays them out (read back by
 :func:`ionmd.analysis.results_file.read_results_json`).
 """
@@ -16,6 +17,7 @@ import datetime as _dt
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import numpy as np
 from ionmd import __version__
 from ionmd.analysis.diffusion import DiffusionResult, DiffusionSettings
 from ionmd.analysis.material_summary import MaterialSummary
+from ionmd.analysis.pooled_types import PooledMaterial, PooledTemperature
 from ionmd.analysis.reliability import FRAMEWORK_MSD_THRESHOLD_A2, LI_MSD_THRESHOLD_A2
 from ionmd.analysis.summarise import study_maes, temperature_sigma_mS_cm
 from ionmd.outputs import write_text_atomic
@@ -149,6 +152,78 @@ def material_dict(m: MaterialSummary) -> dict[str, Any]:
         "volume_change_pct": m.volume_change_pct,
         "notes": m.notes,
     }
+
+
+def _pooled_temperature_dict(t: PooledTemperature, *, word: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "temperature_K": t.temperature_K,
+        f"n_{word}s": len(t.members),
+        f"{word}s": list(t.members),
+        "D_cm2_s": t.D_cm2_s.value,
+        "D_ci95_cm2_s": list(t.D_cm2_s.ci95),
+        "D_spread_cm2_s": t.D_cm2_s.spread,
+        f"D_by_{word}_cm2_s": list(t.D_cm2_s.members),
+        "reliable_all": t.reliable_all,
+        "used_in_fit": t.used_in_fit,
+        "n_mobile": t.n_mobile,
+        "volume_A3": t.volume_A3,
+    }
+    if (s := t.sigma_mS_cm) is not None:
+        entry |= {
+            "sigma_mS_cm": s.value,
+            "sigma_ci95_mS_cm": list(s.ci95),
+            "sigma_spread_mS_cm": s.spread,
+            f"sigma_by_{word}_mS_cm": list(s.members),
+        }
+    return entry
+
+
+def _optional_pair(x: tuple[float, float] | None) -> list[float] | None:
+    return None if x is None else list(x)
+
+
+def pooled_dict(p: PooledMaterial) -> dict[str, Any]:
+    """One entry of results.json's ``pooled_replicas`` / ``pooled_orderings``
+    (read back by :func:`ionmd.analysis.results_file.pooled_of_dict`); written
+    as computed (not through :func:`_clean`), as it always was."""
+    word = p.word
+    out: dict[str, Any] = {
+        f"{word}s": list(p.members),
+        "temperatures": [_pooled_temperature_dict(t, word=word) for t in p.temperatures],
+    }
+    if not p.fitted:
+        return out | {
+            "Ea_eV": None,
+            "D_300K_cm2_s": None,
+            "sigma_300K_mS_cm": None,
+            "arrhenius_temperatures_K": [],
+        }
+    return out | {
+        "arrhenius_temperatures_K": list(p.arrhenius_temperatures_K),
+        "Ea_eV": p.Ea_eV,
+        "Ea_ci95_eV": _optional_pair(p.Ea_ci95_eV),
+        "extrapolation_K": p.extrapolation_K,
+        "D_300K_cm2_s": p.D_300K_cm2_s,
+        "D_300K_ci95_cm2_s": _optional_pair(p.D_300K_ci95_cm2_s),
+        "sigma_300K_mS_cm": p.sigma_300K_mS_cm,
+        "sigma_300K_ci95_mS_cm": _optional_pair(p.sigma_300K_ci95_mS_cm),
+        "sigma_exp_mS_cm": p.sigma_exp_mS_cm,
+        "log10_error": p.log10_error,
+    }
+
+
+def pooled_sections(
+    *,
+    replicas: Mapping[str, PooledMaterial],
+    orderings: Mapping[str, PooledMaterial],
+) -> dict[str, Any]:
+    """results.json's ``pooled_replicas`` and ``pooled_orderings`` (each only when
+    something was pooled)."""
+    out: dict[str, Any] = {}
+    for key, pools in (("pooled_replicas", replicas), ("pooled_orderings", orderings)):
+        if pools:
+            out[key] = {base: pooled_dict(p) for base, p in pools.items()}
+    return out
 
 
 def summary_dict(materials: list[MaterialSummary]) -> dict[str, Any]:

@@ -182,6 +182,7 @@ def test_study_fits_every_intact_run_and_two_temperatures_are_not_a_prediction()
     """The study's rule (no adaptive.json) is kept: a run below 20 Å² is fitted;
     a material with two temperatures, both reliable, is still not a prediction."""
     from ionmd.analysis.verdict import material_verdict
+    from ionmd.analysis.verdict_basis import RequestedState, basis_of_summary
 
     rs = [_result(T, 1e-5 * T / 1000, (5e-6, 2e-5)) for T in (900.0, 1000.0)]
     rs[0].reliable = False  # Li MSD below 20 Å²: the study fits it anyway
@@ -190,9 +191,12 @@ def test_study_fits_every_intact_run_and_two_temperatures_are_not_a_prediction()
     assert all("study protocol" in t["used_in_fit_reason"] for t in m["temperatures"])
     assert m["arrhenius_protocol"] == "study" and m["arrhenius_prediction"] is False
     rs[0].reliable = True
-    m = material_dict(summarise_material(results=rs))
+    summary = summarise_material(results=rs)
+    m = material_dict(summary)
     assert m["all_reliable"]
-    line = material_verdict("m", m, {"status": "fitted"}).line
+    line = material_verdict(
+        "m", basis_of_summary(summary), RequestedState(status="fitted")
+    ).line
     assert "not a prediction" in line and "(2 temperatures in the Arrhenius fit" in line
     assert ": resolved" not in line
 

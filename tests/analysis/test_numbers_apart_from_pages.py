@@ -79,3 +79,71 @@ def test_the_study_maes_are_the_mean_absolute_log10_errors(tmp_path):
     if reliable:
         mae_reliable = sum(reliable) / len(reliable)
         assert math.isclose(summary["mae_log10_all_reliable"], mae_reliable)
+
+
+def test_verdicts_are_decided_on_the_typed_results(tmp_path):
+    """The analysis decides each verdict on its typed summaries (and the adaptive
+    protocol's section); deciding them again from the written results.json's
+    numbers (a results.json without kept verdicts, as ``ionmd compare`` reads
+    old runs) gives the same verdicts, lines included."""
+    from ionmd.analysis.verdict import Verdict, verdicts_of, verdicts_of_summaries
+    from ionmd.analysis.verdict_basis import basis_of_summary
+
+    _, found = _analysis(tmp_path)
+    doc = results_document(found)
+    typed = verdicts_of_summaries(
+        materials=found.materials,
+        requested=found.requested_materials,
+        adaptive=doc["adaptive"],
+    )
+    assert {v.decided_by for v in typed.values()} == {"adaptive protocol"}
+    kept = {
+        mid: Verdict.from_dict(mid, m["verdict"]) for mid, m in doc["materials"].items()
+    }
+    assert kept == {mid: typed[mid] for mid in kept}
+    bare = {
+        **doc,
+        "materials": {
+            mid: {k: v for k, v in m.items() if k != "verdict"}
+            for mid, m in doc["materials"].items()
+        },
+        "requested_materials": {
+            mid: {k: v for k, v in r.items() if k != "verdict"}
+            for mid, r in doc["requested_materials"].items()
+        },
+    }
+    assert verdicts_of(bare) == typed
+    # without the adaptive section: the study's rule, on the same typed numbers
+    study = verdicts_of_summaries(
+        materials=found.materials, requested=found.requested_materials
+    )
+    assert {v.decided_by for v in study.values()} == {"study"}
+    assert verdicts_of({k: v for k, v in bare.items() if k != "adaptive"}) == study
+    assert all(basis_of_summary(m).formula == m.formula for m in found.materials)
+
+
+def test_pools_are_typed_and_laid_out_by_the_report(tmp_path):
+    """Members of known D: replicas of the analysed materials (their copies with
+    D scaled), pooled by the analysis as typed results; results.json's pooled
+    section is laid out from them and read back into the same types."""
+    from ionmd.analysis.pipeline import _pools
+    from ionmd.analysis.pooled_types import PooledMaterial
+    from ionmd.analysis.results_file import pooled_of_document
+
+    _, found = _analysis(tmp_path)
+    m = found.materials[0]
+    copy = replace(
+        m,
+        material_id=f"{m.material_id}#r2",
+        temperatures=[replace(r, D_cm2_s=2 * r.D_cm2_s) for r in m.temperatures],
+    )
+    replicas, orderings = _pools([m, copy], sigma_exp={}, extrapolate_K=300.0)
+    assert orderings == {}
+    pool = replicas[m.material_id]
+    assert isinstance(pool, PooledMaterial) and pool.word == "replica"
+    assert pool.members == (m.material_id, copy.material_id)
+    for r, t in zip(m.temperatures, pool.temperatures, strict=True):
+        assert math.isclose(t.D_cm2_s.value, 1.5 * r.D_cm2_s, rel_tol=1e-12)
+        assert t.D_cm2_s.members == (r.D_cm2_s, 2 * r.D_cm2_s)
+    doc = results_document(replace(found, pooled_replicas=replicas))
+    assert pooled_of_document(doc) == [(m.material_id, pool)]

@@ -7,7 +7,15 @@ import math
 
 import pytest
 
-from ionmd.analysis.pooling import pool_orderings, pooled_value
+from ionmd.analysis.pooling import pool_orderings as _pool_orderings
+from ionmd.analysis.pooling import pool_replicas, pooled_value
+from ionmd.analysis.results_file import member_rows_of_document
+from ionmd.report.results_json import pooled_sections
+
+
+def pool_orderings(materials: dict, **kw):
+    """Pool the orderings of a constructed results.json ``materials`` section."""
+    return _pool_orderings(member_rows_of_document(materials), **kw)
 
 
 def _material(d_by_t: dict[float, float], half_width: float) -> dict:
@@ -39,21 +47,22 @@ def test_orderings_pool_per_temperature_with_the_spread_in_the_interval():
     }
     pooled = pool_orderings(doc)
     assert list(pooled) == ["abc"]
-    assert pooled["abc"]["orderings"] == ["abc#o1", "abc#o2", "abc#o3"]
-    t800, t900 = pooled["abc"]["temperatures"]
-    assert t800["temperature_K"] == 800.0 and t800["n_orderings"] == 3
-    assert t800["D_cm2_s"] == pytest.approx(2e-5)
-    assert t800["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 3e-5, 2e-5])
-    assert t800["D_spread_cm2_s"] == pytest.approx(1e-5)
+    assert pooled["abc"].word == "ordering"
+    assert pooled["abc"].members == ("abc#o1", "abc#o2", "abc#o3")
+    t800, t900 = pooled["abc"].temperatures
+    assert t800.temperature_K == 800.0 and len(t800.members) == 3
+    assert t800.D_cm2_s.value == pytest.approx(2e-5)
+    assert t800.D_cm2_s.members == pytest.approx([1e-5, 3e-5, 2e-5])
+    assert t800.D_cm2_s.spread == pytest.approx(1e-5)
     # random effects: the spread (s = 1e-5) with Student's t on 2 dof, which
     # exceeds the floor of the own errors (1.96 * sqrt(3) * 0.2e-5 / 3)
     half = 4.302652729749462 * 1e-5 / math.sqrt(3)  # scipy.stats.t.ppf(0.975, 2)
-    assert t800["D_ci95_cm2_s"] == pytest.approx([0.0, 2e-5 + half])  # lower floored
-    assert t800["sigma_mS_cm"] == pytest.approx(2e-4)
+    assert t800.D_cm2_s.ci95 == pytest.approx([0.0, 2e-5 + half])  # lower floored
+    assert t800.sigma_mS_cm.value == pytest.approx(2e-4)
     # 900 K: two orderings that agree -> the floor: their own errors alone
-    assert t900["n_orderings"] == 2 and t900["D_spread_cm2_s"] == 0.0
+    assert len(t900.members) == 2 and t900.D_cm2_s.spread == 0.0
     half = 1.96 * math.sqrt(2 * (0.2e-5) ** 2) / 2
-    assert t900["D_ci95_cm2_s"] == pytest.approx([2e-5 - half, 2e-5 + half], rel=1e-4)
+    assert t900.D_cm2_s.ci95 == pytest.approx([2e-5 - half, 2e-5 + half], rel=1e-4)
 
 
 def test_pooled_interval_covers_the_mean_whatever_the_spread():
@@ -71,10 +80,10 @@ def test_pooled_interval_covers_the_mean_whatever_the_spread():
 
 def test_one_ordering_and_unfinite_values():
     v = pooled_value([5.0], [(4.0, 6.0)])
-    assert v["value"] == 5.0 and v["spread"] == 0.0
-    assert v["ci95"] == pytest.approx([4.0, 6.0])
+    assert v.value == 5.0 and v.spread == 0.0
+    assert v.ci95 == pytest.approx([4.0, 6.0])
     doc = {"x#o1": _material({800.0: float("nan")}, 0.0)}
-    assert pool_orderings(doc)["x"]["temperatures"] == []
+    assert pool_orderings(doc)["x"].temperatures == ()
 
 
 def test_pooled_arrhenius_and_comparison_with_experiment():
@@ -88,12 +97,12 @@ def test_pooled_arrhenius_and_comparison_with_experiment():
         for k, f in ((1, 0.9), (2, 1.1))
     }
     pooled = pool_orderings(doc, sigma_exp_mS_cm={"m": 1.0})["m"]
-    assert pooled["Ea_eV"] == pytest.approx(0.3, rel=1e-6)
-    assert pooled["D_300K_cm2_s"] == pytest.approx(d(300.0), rel=1e-6)
-    assert pooled["sigma_exp_mS_cm"] == 1.0
-    assert pooled["log10_error"] == pytest.approx(math.log10(pooled["sigma_300K_mS_cm"]))
-    lo, hi = pooled["sigma_300K_ci95_mS_cm"]
-    assert lo < pooled["sigma_300K_mS_cm"] < hi
+    assert pooled.Ea_eV == pytest.approx(0.3, rel=1e-6)
+    assert pooled.D_300K_cm2_s == pytest.approx(d(300.0), rel=1e-6)
+    assert pooled.sigma_exp_mS_cm == 1.0
+    assert pooled.log10_error == pytest.approx(math.log10(pooled.sigma_300K_mS_cm))
+    lo, hi = pooled.sigma_300K_ci95_mS_cm
+    assert lo < pooled.sigma_300K_mS_cm < hi
 
 
 def test_report_shows_the_pooled_table(tmp_path):
@@ -111,7 +120,7 @@ def test_report_shows_the_pooled_table(tmp_path):
     doc = {
         "materials": {},
         "summary": summary_dict([]),
-        "pooled_orderings": pool_orderings(materials),
+        **pooled_sections(replicas={}, orderings=pool_orderings(materials)),
     }
     write_text_reports(doc=doc, out_dir=tmp_path)
     md = (tmp_path / "report.md").read_text()
@@ -127,8 +136,6 @@ def test_report_shows_the_pooled_table(tmp_path):
 def test_replicas_pool_first_then_orderings():
     """``<id>#oK#rJ``: each ordering's replicas are pooled (pooled_replicas), and
     the ordering enters the ordering pool with its replicas' mean and interval."""
-    from ionmd.analysis.pooling import pool_replicas
-
     w = 0.392e-5
     doc = {
         "abc#o1": _material({800.0: 1e-5}, w),
@@ -138,29 +145,29 @@ def test_replicas_pool_first_then_orderings():
         "plain": _material({800.0: 4e-5}, w),
         "plain#r2": _material({800.0: 6e-5}, w),
     }
-    reps = pool_replicas(doc)
+    reps = pool_replicas(member_rows_of_document(doc))
     assert sorted(reps) == ["abc#o1", "abc#o2", "plain"]
-    assert reps["plain"]["replicas"] == ["plain", "plain#r2"]
-    (t,) = reps["plain"]["temperatures"]
-    assert t["n_replicas"] == 2 and t["D_cm2_s"] == pytest.approx(5e-5)
-    assert t["D_by_replica_cm2_s"] == pytest.approx([4e-5, 6e-5])
+    assert reps["plain"].word == "replica"
+    assert reps["plain"].members == ("plain", "plain#r2")
+    (t,) = reps["plain"].temperatures
+    assert len(t.members) == 2 and t.D_cm2_s.value == pytest.approx(5e-5)
+    assert t.D_cm2_s.members == pytest.approx([4e-5, 6e-5])
     half = 12.706204736174694 * math.sqrt(2e-10) / math.sqrt(2)  # t(1) s / sqrt(2)
-    assert t["D_ci95_cm2_s"] == pytest.approx([0.0, 5e-5 + half])
+    assert t.D_cm2_s.ci95 == pytest.approx([0.0, 5e-5 + half])
     pooled = pool_orderings(doc, replicas=reps)
-    assert list(pooled) == ["abc"] and pooled["abc"]["orderings"] == ["abc#o1", "abc#o2"]
-    (t,) = pooled["abc"]["temperatures"]
-    assert t["D_by_ordering_cm2_s"] == pytest.approx([2e-5, 5e-5])  # replica means
-    assert t["D_cm2_s"] == pytest.approx(3.5e-5)
+    assert list(pooled) == ["abc"] and pooled["abc"].members == ("abc#o1", "abc#o2")
+    (t,) = pooled["abc"].temperatures
+    assert t.D_cm2_s.members == pytest.approx([2e-5, 5e-5])  # replica means
+    assert t.D_cm2_s.value == pytest.approx(3.5e-5)
     # without the replica pool, the orderings' first replicas alone
-    (t,) = pool_orderings(doc)["abc"]["temperatures"]
-    assert t["D_by_ordering_cm2_s"] == pytest.approx([1e-5, 5e-5])
+    (t,) = pool_orderings(doc)["abc"].temperatures
+    assert t.D_cm2_s.members == pytest.approx([1e-5, 5e-5])
 
 
 def test_verdict_says_when_intervals_come_from_single_runs():
     """A campaign without replicas: the note under the verdicts says that the
     intervals are single-run ones and how far they covered on the toy; with
     pooled replicas the note is not there and the pooled line comes first."""
-    from ionmd.analysis.pooling import pool_replicas
     from ionmd.analysis.verdict import interval_note, verdict_lines
 
     w = 0.392e-5
@@ -169,7 +176,8 @@ def test_verdict_says_when_intervals_come_from_single_runs():
     assert "one run per temperature" in note and "n_replicas >= 4" in note
     assert "covered 0.9" in note
     both = single | {"m#r2": _material({800.0: 1.2e-5, 900.0: 2.2e-5}, w)}
-    doc = {"materials": both, "pooled_replicas": pool_replicas(both)}
+    pooled = pool_replicas(member_rows_of_document(both))
+    doc = {"materials": both, **pooled_sections(replicas=pooled, orderings={})}
     assert interval_note(doc) is None
     lines = verdict_lines(doc)
     assert lines[0].startswith("m (pooled over 2 replicas): ") and "σ(300 K) = " in lines[0]

@@ -70,6 +70,8 @@ def test_verdicts_and_settings_come_before_any_table(tmp_path):
 
 def test_a_disordered_material_is_one_material_pooled_first(tmp_path):
     from ionmd.analysis.pooling import pool_orderings
+    from ionmd.analysis.results_file import member_rows_of_document
+    from ionmd.report.results_json import pooled_sections
 
     t = {
         "temperature_K": 800.0,
@@ -80,6 +82,7 @@ def test_a_disordered_material_is_one_material_pooled_first(tmp_path):
         "volume_A3": 500.0,
     }
     mats = {"bnh#o1": {"temperatures": [t]}, "bnh#o2": {"temperatures": [t]}}
-    doc = {"materials": {}, "pooled_orderings": pool_orderings(mats)}
+    pooled = pool_orderings(member_rows_of_document(mats))
+    doc = {"materials": {}, **pooled_sections(replicas={}, orderings=pooled)}
     lines = verdict_lines(doc)
     assert lines[0].startswith("bnh (pooled over 2 orderings): no σ(300 K)")

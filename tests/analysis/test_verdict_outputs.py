@@ -237,7 +237,13 @@ def test_adaptive_resolved_is_a_prediction_within_its_target():
 
 def test_interval_wider_than_the_maximum_is_not_a_prediction():
     """All temperatures reliable, but σ(300 K) spans 3 decades (> 2)."""
-    from ionmd.analysis.verdict import MAX_SIGMA300_CI95_DECADES, material_verdict
+    from ionmd.analysis.results_file import verdict_basis_of_dict
+    from ionmd.analysis.verdict import MAX_SIGMA300_CI95_DECADES
+    from ionmd.analysis.verdict import material_verdict as typed_verdict
+
+    def material_verdict(mid, m, req):
+        assert not req
+        return typed_verdict(mid, verdict_basis_of_dict(m))
 
     t = {"temperature_K": 900.0, "reliable": True}
     m = {
