@@ -37,9 +37,8 @@ from ionmd.errors import InputError
 CELL_MODES = ("experimental", "relaxed", "npt")
 #: the modes this version runs
 CELL_MODES_RUN = ("experimental", "relaxed", "npt")
-#: how the NPT stage may change the cell ("anisotropic": not yet)
+#: how the NPT stage may change the cell: its volume only, or its three lengths
 NPT_CELLS = ("isotropic", "anisotropic")
-NPT_CELLS_RUN = ("isotropic",)
 MAX_NPT_PS = 10_000.0
 #: 1 GPa in eV/Å³ (torch-sim's stress unit)
 GPA_IN_EV_A3 = 1.0 / 160.21766208
@@ -106,10 +105,6 @@ class CellSettings:
         if self.npt_cell not in NPT_CELLS:
             raise InputError(
                 f"npt_cell must be one of {', '.join(NPT_CELLS)}, not {self.npt_cell!r}"
-            )
-        if self.npt_cell not in NPT_CELLS_RUN:
-            raise InputError(
-                f'npt_cell = "{self.npt_cell}" is not implemented yet: use "isotropic"'
             )
         if self.cell != "npt":
             changed = [k for k, v in self.npt_keys().items() if v != _DEFAULTS[k]]
