@@ -162,7 +162,8 @@ def aniso_step(
     st.momenta, st.thermostat = st.thermostat_fns.half_step(
         st.momenta, st.thermostat, kT, st.system_idx
     )
-    _mtk_step(st, model, dt=torch.as_tensor(dt, dtype=st.dtype), p_ext=external_pressure)
+    dt = torch.as_tensor(dt, device=st.device, dtype=st.dtype)
+    _mtk_step(st, model, dt=dt, p_ext=external_pressure)
     st.thermostat.kinetic_energy = ts.calc_kinetic_energy(
         masses=st.masses, momenta=st.momenta, system_idx=st.system_idx
     )
