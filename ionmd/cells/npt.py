@@ -1,14 +1,16 @@
 """The NPT stage: every (material, temperature) system at its temperature and
 ``pressure_GPa`` together in one batch, then its mean cell for the NVT production.
 
-torch-sim's Nosé–Hoover MTK isotropic integrator (Tuckerman et al. 2006):
-one log-volume strain per system, its own chain thermostat and barostat. It is
-deterministic given the start, so the only random numbers are the initial
-momenta, drawn per system from its own seed (:mod:`ionmd.engine.seeding`):
-a system's stage is the same alone or in any batch, and a stage killed
-part-way is re-run to the same result. (torch-sim's Langevin NPT draws its
-noise once for the whole batch, the trap docs/cells.md describes; it is not
-used.) Relaxation times: the thermostat's is the campaign's
+``npt_cell = "isotropic"``: torch-sim's Nosé–Hoover MTK isotropic integrator
+(Tuckerman et al. 2006): one log-volume strain per system, its own chain
+thermostat and barostat; ``"anisotropic"``: the same scheme with one
+log-strain per lattice vector, the angles kept (:mod:`ionmd.cells.npt_aniso`,
+written here). Both are deterministic given the start, so the only random
+numbers are the initial momenta, drawn per system from its own seed
+(:mod:`ionmd.engine.seeding`): a system's stage is the same alone or in any
+batch, and a stage killed part-way is re-run to the same result. (torch-sim's
+Langevin and C-rescale NPT draw their noise once for the whole batch, the trap
+docs/cells.md describes; they are not used.) Relaxation times: the thermostat's is the campaign's
 ``thermostat_tau_fs``; the barostat's :data:`BAROSTAT_TAU_FS` (1 ps: a
 volume oscillation of a few ps in a solid of bulk modulus 20–100 GPa, slow
 enough not to disturb the ions, fast enough for 5 of them in the default 10 ps).

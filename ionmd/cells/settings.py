@@ -21,8 +21,10 @@ Defaults, and why:
   averages ~5 volume oscillations (10 % of the default 100 ps production:
   `ionmd plan` prints the stage as a fraction of the MD).
 - ``pressure_GPa = 0``: the experiments are at ambient pressure (1e-4 GPa).
-- ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept);
-  "anisotropic" is not implemented yet.
+- ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept),
+  the study's cell shape with the model's volume; "anisotropic": one strain per
+  lattice vector, the angles kept (``ionmd.cells.npt_aniso``), so a model that
+  believes in another c/a than the experiment's relaxes to it.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ class CellSettings:
     npt_ps: float = 10.0
     #: ... at this pressure (GPa) ...
     pressure_GPa: float = 0.0
-    #: ... changing the cell's volume only ("isotropic") or its three lengths
+    #: ... changing the cell's volume only ("isotropic") or its three lengths,
+    #: each on its own, the angles kept ("anisotropic")
     npt_cell: str = "isotropic"
 
     def __post_init__(self) -> None:
