@@ -106,6 +106,9 @@ def measure(*, temperature_K: float, npt_ps: float) -> dict[str, float]:
         out[f"fcc_V_{name}_se_A3"] = block_se(r.volume_A3)
     lengths = np.linalg.norm(aniso[0].cell_A, axis=1)
     out["fcc_aniso_lengths_max_dev_pct"] = float(100 * np.ptp(lengths) / lengths.mean())
+    # each mean length's standard error (1-ps blocks), % of the length
+    se = [block_se(aniso[0].lengths_A[:, k]) for k in range(3)]
+    out["fcc_aniso_length_se_pct"] = float(100 * max(se) / lengths.mean())
     for name, r in (("aniso", aniso[1]), ("iso", iso[1])):
         out[f"fcc_c+4%_c_over_a_{name}"] = c_over_a(r)
         p = r.axis_pressure_GPa[len(r.axis_pressure_GPa) // 2 :].mean(axis=0)

@@ -187,10 +187,7 @@ def _mtk_step(st: AnisoNptState, model: Any, *, dt: torch.Tensor, p_ext: float) 
     st.momenta = _kick(st, h=h_old, forces=st.forces, v=v, dt=half)
     st.log_strain = st.log_strain + v * dt
     h_new = cell_rows(st)
-    frac = _fractional(st.positions, h_old, st.system_idx)
-    vel_frac = _fractional(st.momenta / st.masses[:, None], h_old, st.system_idx)
-    frac = frac + vel_frac * (dt * _phi(v * dt))[st.system_idx]
-    st.positions = torch.einsum("ij,ijk->ik", frac, h_new[st.system_idx])
+    st.positions = _drift(st, h_old=h_old, h_new=h_new, v=v, dt=dt)
     st.row_vector_cell = h_new
     out = model(st)
     st.forces, st.stress, st.energy = out["forces"], out["stress"], out["energy"]
@@ -212,6 +209,23 @@ def _phi(x: torch.Tensor) -> torch.Tensor:
 def _fractional(x: torch.Tensor, h: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     """Row vectors ``x`` (per atom) in the cell ``h``'s basis: x h⁻¹."""
     return torch.einsum("ij,ijk->ik", x, torch.linalg.inv(h)[idx])
+
+
+def _drift(
+    st: AnisoNptState,
+    *,
+    h_old: torch.Tensor,
+    h_new: torch.Tensor,
+    v: torch.Tensor,
+    dt: torch.Tensor,
+) -> torch.Tensor:
+    """Positions after ``dt`` of ṡ = (p/m) h(t)⁻¹ with h(t) = e^{vt} h_old: the
+    fractional coordinates move by (p/m) h_old⁻¹ (1 − e^{−vₖ dt})/vₖ per axis."""
+    idx = st.system_idx
+    frac = _fractional(st.positions, h_old, idx)
+    vel = _fractional(st.momenta / st.masses[:, None], h_old, idx)
+    frac = frac + vel * (dt * _phi(v * dt))[idx]
+    return torch.einsum("ij,ijk->ik", frac, h_new[idx])
 
 
 def _kick(

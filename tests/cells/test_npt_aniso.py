@@ -207,3 +207,57 @@ def test_the_extended_energy_is_conserved_to_the_time_steps_error():
     np.testing.assert_array_less(3.0, coarse / fine)  # measured 3.9 and 4.0
     # and small against the kinetic energy (3/2 N kT ≈ 0.1 eV)
     np.testing.assert_array_less(fine, 5e-3)  # measured 1.4e-3, 2.2e-3
+
+
+def test_with_three_equal_strain_rates_it_is_torch_sims_isotropic_mtk(lj):
+    """The isotropic limit against torch-sim's own MTK pieces (code this module
+    does not use): with v₁ = v₂ = v₃ = v the kick equals ``exp(iL2)`` with
+    α = 1 + 3/N_f, the drift ``exp(iL1)``, and the three strain forces sum to
+    the volume force α 2K − tr σ V − 3 P V. Checks the 1/N_f terms, which the
+    energy test cannot see (an O(1/N) share of the cell's work)."""
+    import torch_sim as ts
+    from torch_sim.integrators import npt
+    from torch_sim.units import MetalUnits
+
+    from ionmd.cells import npt_aniso
+    from ionmd.cells.stress import stress_on
+
+    atoms = _argon(c_over_a=STRETCH).atoms
+    atoms.rattle(0.05, seed=4)
+    state = ts.io.atoms_to_state([atoms], device="cpu", dtype=torch.float64)
+    state.momenta = torch.as_tensor(
+        maxwell_boltzmann_momenta(masses_amu=atoms.get_masses(), temperature_K=30.0, seed=5)
+    )
+    kT = torch.tensor([30.0 * float(MetalUnits.temperature)], dtype=torch.float64)
+    dt = torch.tensor(time_internal(10.0), dtype=torch.float64)
+    with stress_on(lj):
+        st = aniso_init(state, lj, kT=kT, dt=dt, t_tau=10.0, b_tau=100.0)
+    v = torch.tensor([0.03], dtype=torch.float64)  # v dt ≈ 0.03: e^x − 1 − x matters
+    alpha = torch.tensor([1 + 3 / (3 * len(atoms) - 3)], dtype=torch.float64)
+    h = st.row_vector_cell
+    v3 = v.expand(1, 3)
+
+    kick = npt_aniso._kick(st, h=h, forces=st.forces, v=v3, dt=dt / 2)
+    ref = npt._npt_nose_hoover_isotropic_exp_iL2(
+        st, alpha, st.momenta, st.forces, v, dt / 2
+    )
+    np.testing.assert_allclose(kick.numpy(), ref.numpy(), rtol=1e-12, atol=1e-14)
+
+    h_new = torch.exp(v * dt)[:, None, None] * h
+    drift = npt_aniso._drift(st, h_old=h, h_new=h_new, v=v3, dt=dt)
+    ref = npt._npt_nose_hoover_isotropic_exp_iL1(st, st.velocities, v, dt)
+    np.testing.assert_allclose(drift.numpy(), ref.numpy(), rtol=1e-12, atol=1e-12)
+
+    p_ext = P_GPA * GPA_IN_EV_A3
+    force = npt_aniso._strain_force(st, p_ext=p_ext).sum(-1)
+    ref = npt._npt_nose_hoover_isotropic_compute_cell_force(
+        alpha=alpha,
+        volume=torch.linalg.det(h).abs(),
+        positions=st.positions,
+        momenta=st.momenta,
+        masses=st.masses,
+        stress=st.stress,
+        external_pressure=torch.tensor(p_ext, dtype=torch.float64),
+        system_idx=st.system_idx,
+    )
+    np.testing.assert_allclose(force.numpy(), ref.numpy(), rtol=1e-12)
