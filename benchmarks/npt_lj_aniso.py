@@ -6,7 +6,9 @@ and again with ``"isotropic"``:
 
 1. fcc, cubic (32 atoms, the lattice-sum a0): both modes must end at the same
    volume within the stage's standard error (1-ps blocks of the second half),
-   and the anisotropic cell must stay cubic (its three mean lengths equal).
+   and the anisotropic cell must stay cubic (its three mean lengths equal
+   within their statistical error; the 1-ps blocks' standard error is printed,
+   an underestimate: the shape stays correlated for several ps).
 2. fcc with c stretched by 4 %: anisotropic must bring c/a back to 1; the
    isotropic stage keeps 1.04 and a non-hydrostatic pressure (per axis).
 3. hcp (36 atoms) started at c/a = 1.60, not the model's: the reference is the

@@ -10,10 +10,11 @@ numbers are the initial momenta, drawn per system from its own seed
 (:mod:`ionmd.engine.seeding`): a system's stage is the same alone or in any
 batch, and a stage killed part-way is re-run to the same result. (torch-sim's
 Langevin and C-rescale NPT draw their noise once for the whole batch, the trap
-docs/cells.md describes; they are not used.) Relaxation times: the thermostat's is the campaign's
-``thermostat_tau_fs``; the barostat's :data:`BAROSTAT_TAU_FS` (1 ps: a
-volume oscillation of a few ps in a solid of bulk modulus 20–100 GPa, slow
-enough not to disturb the ions, fast enough for 5 of them in the default 10 ps).
+docs/cells.md describes; they are not used.) Relaxation times: the
+thermostat's is the campaign's ``thermostat_tau_fs``; the barostat's
+:data:`BAROSTAT_TAU_FS` (1 ps: a volume oscillation of a few ps in a solid of
+bulk modulus 20–100 GPa, slow enough not to disturb the ions, fast enough for 5
+of them in the default 10 ps).
 
 The production cell is the mean cell of the stage's second half. A system
 whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is

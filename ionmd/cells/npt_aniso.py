@@ -47,6 +47,9 @@ momenta, 3 degrees of freedom): ``BAROSTAT_TAU_FS`` = 1 ps as the isotropic
 stage. Each strain's mass W = (N + 1) kT τ_b², a third of the isotropic
 barostat's 3 (N + 1) kT τ_b²: a uniform strain of the three then has the
 isotropic stage's volume frequency, so both stages settle the volume alike.
+The three shape modes are softer and slower than the volume: the stage's mean
+lengths carry a larger statistical error than its mean volume (measured in
+docs/cells.md).
 """
 
 from __future__ import annotations
