@@ -113,17 +113,17 @@ def aniso_init(
     """The start: ``state`` (its momenta set) at strain 0 and strain momenta 0."""
     import torch_sim as ts
 
-    dev, dt_ = state.device, state.dtype
+    dev, dtype = state.device, state.dtype
     n = state.n_systems
-    kT = torch.as_tensor(kT, device=dev, dtype=dt_).expand(n)
-    tensor = {"device": dev, "dtype": dt_}
+    kT = torch.as_tensor(kT, device=dev, dtype=dtype).expand(n)
+    tensor = {"device": dev, "dtype": dtype}
     thermostat_fns = construct_nose_hoover_chain(
         torch.as_tensor(dt, **tensor), *CHAIN, torch.as_tensor(t_tau, **tensor)
     )
     barostat_fns = construct_nose_hoover_chain(
         torch.as_tensor(dt, **tensor), *CHAIN, torch.as_tensor(b_tau, **tensor)
     )
-    n_atoms = torch.bincount(state.system_idx, minlength=n).to(dt_)
+    n_atoms = torch.bincount(state.system_idx, minlength=n).to(dtype)
     out = model(state)
     ke = ts.calc_kinetic_energy(
         masses=state.masses, momenta=state.momenta, system_idx=state.system_idx
