@@ -99,7 +99,11 @@ KEY_HELP: dict[str, tuple[str, str]] = {
     "relax_max_steps": ("–", 'cell = "relaxed": FIRE steps before a material fails'),
     "npt_ps": ("ps", 'cell = "npt": NPT stage per material and temperature'),
     "pressure_GPa": ("GPa", 'cell = "npt": the NPT stage\'s pressure'),
-    "npt_cell": ("–", 'cell = "npt": "isotropic" (volume only); "anisotropic" not yet'),
+    "npt_cell": (
+        "–",
+        'cell = "npt": "isotropic" (volume only) or "anisotropic" (each cell length '
+        "on its own, angles kept)",
+    ),
 }
 
 

@@ -1,17 +1,20 @@
 """The NPT stage: every (material, temperature) system at its temperature and
 ``pressure_GPa`` together in one batch, then its mean cell for the NVT production.
 
-torch-sim's Nosé–Hoover MTK isotropic integrator (Tuckerman et al. 2006):
-one log-volume strain per system, its own chain thermostat and barostat. It is
-deterministic given the start, so the only random numbers are the initial
-momenta, drawn per system from its own seed (:mod:`ionmd.engine.seeding`):
-a system's stage is the same alone or in any batch, and a stage killed
-part-way is re-run to the same result. (torch-sim's Langevin NPT draws its
-noise once for the whole batch, the trap docs/cells.md describes; it is not
-used.) Relaxation times: the thermostat's is the campaign's
-``thermostat_tau_fs``; the barostat's :data:`BAROSTAT_TAU_FS` (1 ps: a
-volume oscillation of a few ps in a solid of bulk modulus 20–100 GPa, slow
-enough not to disturb the ions, fast enough for 5 of them in the default 10 ps).
+``npt_cell = "isotropic"``: torch-sim's Nosé–Hoover MTK isotropic integrator
+(Tuckerman et al. 2006): one log-volume strain per system, its own chain
+thermostat and barostat; ``"anisotropic"``: the same scheme with one
+log-strain per lattice vector, the angles kept (:mod:`ionmd.cells.npt_aniso`,
+written here). Both are deterministic given the start, so the only random
+numbers are the initial momenta, drawn per system from its own seed
+(:mod:`ionmd.engine.seeding`): a system's stage is the same alone or in any
+batch, and a stage killed part-way is re-run to the same result. (torch-sim's
+Langevin and C-rescale NPT draw their noise once for the whole batch, the trap
+docs/cells.md describes; they are not used.) Relaxation times: the
+thermostat's is the campaign's ``thermostat_tau_fs``; the barostat's
+:data:`BAROSTAT_TAU_FS` (1 ps: a volume oscillation of a few ps in a solid of
+bulk modulus 20–100 GPa, slow enough not to disturb the ions, fast enough for 5
+of them in the default 10 ps).
 
 The production cell is the mean cell of the stage's second half. A system
 whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is
@@ -56,6 +59,10 @@ class NptResult:
     time_ps: np.ndarray
     volume_A3: np.ndarray
     pressure_GPa: np.ndarray
+    #: the same times: the three lattice vectors' lengths (samples, 3; Å) and the
+    #: pressure along each (samples, 3; GPa, :func:`axis_pressure`)
+    lengths_A: np.ndarray
+    axis_pressure_GPa: np.ndarray
     #: why the system was ended (melting), or None
     failed: str | None = None
 
@@ -78,7 +85,6 @@ def npt_systems(
     """The NPT stage of ``systems`` (``SystemSpec``: atoms, temperature, seed) in
     one batch with ``model`` (its stress switched on for the stage)."""
     import torch_sim as ts
-    from torch_sim.integrators import npt
     from torch_sim.units import MetalUnits
 
     from ionmd.engine.integrator import time_internal
@@ -95,9 +101,10 @@ def npt_systems(
     p_ext = settings.pressure_GPa * GPA_IN_EV_A3
     n_steps = max(2, round(settings.npt_ps * 1000.0 / timestep_fs))
     every = max(1, round(SERIES_EVERY_FS / timestep_fs))
-    rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = []
+    rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    init, step_fn = _integrator(settings.npt_cell)
     with stress_on(model):
-        st = npt.npt_nose_hoover_isotropic_init(
+        st = init(
             state,
             model,
             kT=kT,
@@ -106,13 +113,23 @@ def npt_systems(
             b_tau=time_internal(BAROSTAT_TAU_FS),
         )
         for step in range(1, n_steps + 1):
-            st = npt.npt_nose_hoover_isotropic_step(
-                st, model, dt=dt, kT=kT, external_pressure=p_ext
-            )
+            st = step_fn(st, model, dt=dt, kT=kT, external_pressure=p_ext)
             if step % every == 0 or step == n_steps:
-                rows.append((step * timestep_fs / 1000.0, *observe(st)))
-    log.info(f"NPT stage: {len(systems)} systems, {n_steps} steps")
+                rows.append((step * timestep_fs / 1000.0, *observe(st), axis_pressure(st)))
+    log.info(f"NPT stage: {len(systems)} systems, {n_steps} steps ({settings.npt_cell})")
     return _results(rows, v_start=[float(s.atoms.get_volume()) for s in systems])
+
+
+def _integrator(npt_cell: str) -> tuple[Any, Any]:
+    """(init, step) of ``npt_cell``'s integrator, both with torch-sim's isotropic
+    Nosé–Hoover MTK signature."""
+    if npt_cell == "anisotropic":
+        from ionmd.cells.npt_aniso import aniso_init, aniso_step
+
+        return aniso_init, aniso_step
+    from torch_sim.integrators import npt
+
+    return npt.npt_nose_hoover_isotropic_init, npt.npt_nose_hoover_isotropic_step
 
 
 def _momenta(systems: Sequence[Any], *, like: torch.Tensor) -> torch.Tensor:
@@ -151,14 +168,37 @@ def observe(
     return cell, volume, pressure
 
 
+def axis_pressure(st: Any, *, stress: torch.Tensor | None = None) -> np.ndarray:
+    """Per system the pressure along each lattice vector (n_systems, 3), GPa:
+    (h Π h⁻¹)ₖₖ / V (``ionmd.cells.npt_aniso``; Πₖₖ/V, the pressure tensor's
+    diagonal, for an orthogonal cell). Their mean is :func:`observe`'s pressure."""
+    from ionmd.cells.npt_aniso import axis_virial_eV
+
+    rows = st.row_vector_cell.detach()
+    virial = axis_virial_eV(
+        rows=rows,
+        stress=(st.stress if stress is None else stress).detach(),
+        masses=st.masses,
+        momenta=st.momenta.detach(),
+        system_idx=st.system_idx,
+    )
+    volume = torch.linalg.det(rows).abs()
+    out = virial / volume[:, None] / GPA_IN_EV_A3
+    return out.to("cpu", torch.float64).numpy()
+
+
 def _results(
-    rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]], *, v_start: list[float]
+    rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    v_start: list[float],
 ) -> list[NptResult]:
-    """Per system: the series up to its end, the mean cell of its second half."""
+    """Per system: the series up to its end, the mean cell of its second half
+    (``rows``: time, then :func:`observe`'s three and :func:`axis_pressure`)."""
     t = np.array([r[0] for r in rows])
     cells = np.stack([r[1] for r in rows])  # (samples, n, 3, 3)
     vols = np.stack([r[2] for r in rows])
     press = np.stack([r[3] for r in rows])
+    axes = np.stack([r[4] for r in rows])  # (samples, n, 3)
     out = []
     for i in range(len(v_start)):
         n = len(t)
@@ -180,6 +220,8 @@ def _results(
                 time_ps=t[:end],
                 volume_A3=vols[:end, i],
                 pressure_GPa=press[:end, i],
+                lengths_A=np.linalg.norm(cells[:end, i], axis=-1),
+                axis_pressure_GPa=axes[:end, i],
                 failed=failed,
             )
         )

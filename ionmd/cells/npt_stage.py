@@ -84,6 +84,9 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
         "time_ps": r.time_ps.tolist(),
         "volume_A3": r.volume_A3.tolist(),
         "pressure_GPa": r.pressure_GPa.tolist(),
+        # per lattice vector (npt_cell = "anisotropic" moves each on its own)
+        "mean_axis_pressure_GPa": np.mean(r.axis_pressure_GPa[half:], axis=0).tolist(),
+        "lengths_A": r.lengths_A.tolist(),
     }
 
 

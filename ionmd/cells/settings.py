@@ -21,8 +21,10 @@ Defaults, and why:
   averages ~5 volume oscillations (10 % of the default 100 ps production:
   `ionmd plan` prints the stage as a fraction of the MD).
 - ``pressure_GPa = 0``: the experiments are at ambient pressure (1e-4 GPa).
-- ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept);
-  "anisotropic" is not implemented yet.
+- ``npt_cell = "isotropic"``: one strain for the whole cell (its shape kept),
+  the study's cell shape with the model's volume; "anisotropic": one strain per
+  lattice vector, the angles kept (``ionmd.cells.npt_aniso``), so a model that
+  believes in another c/a than the experiment's relaxes to it.
 """
 
 from __future__ import annotations
@@ -37,9 +39,8 @@ from ionmd.errors import InputError
 CELL_MODES = ("experimental", "relaxed", "npt")
 #: the modes this version runs
 CELL_MODES_RUN = ("experimental", "relaxed", "npt")
-#: how the NPT stage may change the cell ("anisotropic": not yet)
+#: how the NPT stage may change the cell: its volume only, or its three lengths
 NPT_CELLS = ("isotropic", "anisotropic")
-NPT_CELLS_RUN = ("isotropic",)
 MAX_NPT_PS = 10_000.0
 #: 1 GPa in eV/Å³ (torch-sim's stress unit)
 GPA_IN_EV_A3 = 1.0 / 160.21766208
@@ -64,7 +65,8 @@ class CellSettings:
     npt_ps: float = 10.0
     #: ... at this pressure (GPa) ...
     pressure_GPa: float = 0.0
-    #: ... changing the cell's volume only ("isotropic") or its three lengths
+    #: ... changing the cell's volume only ("isotropic") or its three lengths,
+    #: each on its own, the angles kept ("anisotropic")
     npt_cell: str = "isotropic"
 
     def __post_init__(self) -> None:
@@ -106,10 +108,6 @@ class CellSettings:
         if self.npt_cell not in NPT_CELLS:
             raise InputError(
                 f"npt_cell must be one of {', '.join(NPT_CELLS)}, not {self.npt_cell!r}"
-            )
-        if self.npt_cell not in NPT_CELLS_RUN:
-            raise InputError(
-                f'npt_cell = "{self.npt_cell}" is not implemented yet: use "isotropic"'
             )
         if self.cell != "npt":
             changed = [k for k, v in self.npt_keys().items() if v != _DEFAULTS[k]]

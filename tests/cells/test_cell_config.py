@@ -28,7 +28,6 @@ def test_relaxed_is_in_the_fingerprint():
     ("keys", "message"),
     [
         ({"cell": "relax"}, "cell must be one of"),
-        ({"cell": "npt", "npt_cell": "anisotropic"}, "not implemented yet"),
         ({"cell": "npt", "npt_ps": 0.0}, "npt_ps must be in"),
         ({"cell": "npt", "npt_ps": -1.0}, "npt_ps must be in"),
         ({"cell": "npt", "npt_cell": "cubic"}, "npt_cell must be one of"),
@@ -75,6 +74,16 @@ def test_npt_is_in_the_fingerprint_and_relaxed_records_as_before():
     relaxed = RunConfig(materials=("x",), model="lj", cell="relaxed")
     assert "npt_ps" not in relaxed.as_dict()
     assert "npt_ps" not in relaxed.protocol_fingerprint()
+
+
+def test_anisotropic_npt_is_accepted_and_in_the_fingerprint():
+    aniso = config_from_mapping(
+        {"materials": ["x"], "model": "lj", "cell": "npt", "npt_cell": "anisotropic"}
+    )
+    iso = RunConfig(materials=("x",), model="lj", cell="npt")
+    assert aniso.protocol_fingerprint()["npt_cell"] == "anisotropic"
+    assert aniso.protocol_fingerprint() != iso.protocol_fingerprint()
+    assert aniso.as_dict()["npt_cell"] == "anisotropic"
 
 
 def test_model_object_label_is_checked_when_it_runs():

@@ -83,10 +83,14 @@ def test_runaway_volume_ends_the_system():
     grow = np.linspace(1.0, 1.0 + 2 * MELT_VOLUME_GROWTH, n)
     cells = cells * grow[:, None, None, None] ** (1 / 3)
     vols = np.abs(np.linalg.det(cells))
-    rows = [(0.1 * (k + 1), cells[k], vols[k], np.zeros(1)) for k in range(n)]
+    rows = [
+        (0.1 * (k + 1), cells[k], vols[k], np.zeros(1), np.zeros((1, 3))) for k in range(n)
+    ]
     (r,) = _results(rows, v_start=[1000.0])
     assert r.failed is not None and "melting during the NPT stage" in r.failed
-    steady = [(0.1 * (k + 1), cells[0], vols[0], np.zeros(1)) for k in range(n)]
+    steady = [
+        (0.1 * (k + 1), cells[0], vols[0], np.zeros(1), np.zeros((1, 3))) for k in range(n)
+    ]
     (ok,) = _results(steady, v_start=[1000.0])
     assert ok.failed is None
 
