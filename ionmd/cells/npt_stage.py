@@ -49,6 +49,7 @@ def npt_batches(
             settings=settings,
             timestep_fs=md.timestep_fs,
             thermostat_tau_fs=md.thermostat_tau_fs,
+            mobile_species=md.mobile_species,
         )
         for s, r in zip(todo, done, strict=True):
             kept[s.key] = npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
@@ -83,6 +84,9 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
         "time_ps": r.time_ps.tolist(),
         "volume_A3": r.volume_A3.tolist(),
         "pressure_GPa": r.pressure_GPa.tolist(),
+        "framework_msd_A2": (
+            None if r.framework_msd_A2 is None else r.framework_msd_A2.tolist()
+        ),
     }
 
 
