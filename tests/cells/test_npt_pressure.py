@@ -39,7 +39,8 @@ def test_kinetic_pressure_is_the_barostats():
     # system 1 moves as a whole too: its centre of mass's kinetic energy is no pressure
     m, pc = masses[n:].sum(), p[n:].sum(0)
     ke_int = ke[1] - (pc**2).sum() / (2 * m)
-    assert pressure[1] * GPA_IN_EV_A3 == pytest.approx(n / (n - 1) * 2 * ke_int / (3 * volume[1]))
+    want = n / (n - 1) * 2 * ke_int / (3 * volume[1])
+    assert pressure[1] * GPA_IN_EV_A3 == pytest.approx(want)
 
 
 def test_a_translating_crystal_has_no_kinetic_pressure():
