@@ -9,7 +9,8 @@ engine's). The cell changes during the stage, and scaling the cell carries every
 atom with it (an atom 10 Å from the origin moves 0.13 Å when the volume grows by
 4 %) without it leaving its site: the displacement is taken in fractional
 coordinates, unwrapped between samples (minimum image: no atom moves half a
-cell in one sample interval), and turned into Å with the current cell, so only
+cell in one sample interval; :class:`ionmd.numerics.unwrap.StreamingUnwrapper`),
+and turned into Å with the current cell, so only
 motion relative to the lattice counts.
 
 The growth is the slope of the MSD against time over the stage's second half
@@ -30,45 +31,43 @@ from ionmd.analysis.reliability import (
     framework_growth_A2,
     is_framework_mobile,
 )
+from ionmd.numerics.unwrap import StreamingUnwrapper
 
 
-def _fractional(st: Any) -> torch.Tensor:
+def _fractional(st: Any) -> np.ndarray:
     """Fractional coordinates ``(n_atoms, 3)``, float64: r = s h (h row vectors)."""
     h = st.row_vector_cell.detach().to(torch.float64)
     inv = torch.linalg.inv(h)[st.system_idx]
-    return torch.einsum("ai,aij->aj", st.positions.detach().to(torch.float64), inv)
+    s = torch.einsum("ai,aij->aj", st.positions.detach().to(torch.float64), inv)
+    return s.cpu().numpy()
 
 
 class FrameworkMsd:
     """Every system's framework MSD (Å²) from the stage's start, sample by sample."""
 
     def __init__(self, st: Any, *, framework: torch.Tensor) -> None:
-        self._idx = st.system_idx
+        self._idx = st.system_idx.detach().cpu().numpy()
         self._n = int(st.n_systems)
-        fw = framework.to(torch.float64)
-        self._w = st.masses.detach().to(torch.float64) * fw
-        self._fw = fw
-        self._prev = _fractional(st)
-        self._ds = torch.zeros_like(self._prev)
+        self._fw = framework.detach().cpu().numpy().astype(np.float64)
+        self._w = st.masses.detach().to(torch.float64).cpu().numpy() * self._fw
+        self._unwrap = StreamingUnwrapper()
+        self._start = self._unwrap.push(_fractional(st)).copy()
 
-    def _per_system(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.zeros((self._n, *x.shape[1:]), dtype=x.dtype, device=x.device)
-        return out.index_add(0, self._idx, x)
+    def _per_system(self, x: np.ndarray) -> np.ndarray:
+        out = np.zeros((self._n, *x.shape[1:]))
+        np.add.at(out, self._idx, x)
+        return out
 
     def sample(self, st: Any) -> np.ndarray:
         """``(n_systems,)`` framework MSD now (NaN for a system without framework)."""
-        s = _fractional(st)
-        d = s - self._prev
-        self._ds += d - torch.round(d)
-        self._prev = s
-        h = st.row_vector_cell.detach().to(torch.float64)[self._idx]
-        dr = torch.einsum("ai,aij->aj", self._ds, h)
+        ds = self._unwrap.push(_fractional(st)) - self._start
+        h = st.row_vector_cell.detach().to(torch.float64).cpu().numpy()[self._idx]
+        dr = np.einsum("ai,aij->aj", ds, h)
         mass = self._per_system(self._w)
-        com = self._per_system(self._w[:, None] * dr) / mass.clamp(min=1e-300)[:, None]
-        sq = ((dr - com[self._idx]) ** 2).sum(-1) * self._fw
-        n_fw = self._per_system(self._fw)
-        msd = self._per_system(sq) / n_fw
-        return msd.cpu().numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            com = self._per_system(self._w[:, None] * dr) / mass[:, None]
+            sq = ((dr - np.nan_to_num(com)[self._idx]) ** 2).sum(-1) * self._fw
+            return self._per_system(sq) / self._per_system(self._fw)
 
 
 def framework_melt_reason(*, time_ps: np.ndarray, msd_A2: np.ndarray) -> str | None:
