@@ -18,7 +18,8 @@ whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is
 ended with its reason when, in the second half, it exceeds the first half's
 mean volume by more than :data:`MELT_VOLUME_GROWTH` (a crystal settles to its
 volume within the first half, whatever its start; one whose volume still grows
-by 15 % is running away: a crystal at its melting point expands ≲ 10 %).
+by 15 % is running away: a crystal at its melting point expands ≲ 10 %); or
+whose framework moves by the NVT runs' rule (:mod:`ionmd.cells.npt_framework`).
 """
 
 from __future__ import annotations

@@ -84,9 +84,11 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
         "time_ps": r.time_ps.tolist(),
         "volume_A3": r.volume_A3.tolist(),
         "pressure_GPa": r.pressure_GPa.tolist(),
-        "framework_msd_A2": (
-            None if r.framework_msd_A2 is None else r.framework_msd_A2.tolist()
-        ),
+        # JSON-safe: a system without framework atoms has none (None)
+        "framework_msd_A2": [
+            float(x) if np.isfinite(x) else None
+            for x in (() if r.framework_msd_A2 is None else r.framework_msd_A2)
+        ],
     }
 
 
