@@ -149,3 +149,11 @@ def test_stage_tests_may_run_shorter_stages():
     from ionmd.cells.settings import CellSettings
 
     assert CellSettings(cell="npt", npt_ps=0.3).npt_ps == 0.3
+
+
+def test_the_shortest_campaign_stage_is_the_barostats_time():
+    from ionmd.cells.npt import BAROSTAT_TAU_FS
+    from ionmd.cells.settings import MIN_CAMPAIGN_NPT_PS
+
+    assert MIN_CAMPAIGN_NPT_PS * 1000.0 == BAROSTAT_TAU_FS
+    RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=MIN_CAMPAIGN_NPT_PS)
