@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.campaign.adaptive.settings import ADAPTIVE_KEYS, PROTOCOL_MODES, AdaptiveSettings
-from ionmd.cells.settings import CELL_KEYS, NPT_KEYS, CellSettings
+from ionmd.cells.settings import (
+    CELL_KEYS,
+    CELL_MODES,
+    NPT_KEYS,
+    RELAX_KEYS,
+    CellSettings,
+    refuse_other_modes_keys,
+)
 from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
@@ -84,6 +91,7 @@ class CampaignSettings:
     def __post_init__(self) -> None:
         _check_temperatures(self.temperatures_K)
         _check_models(self.models)
+        self.cell_settings.check_for_a_campaign()
         _check_cell_model(self.cell_settings, models=self.models or (self.model,))
         if not math.isfinite(self.min_cell_length_A):
             raise InputError(
@@ -260,8 +268,8 @@ class CampaignConfig(CampaignSettings):
         if self.cell == "experimental":  # and the relax_* keys at their defaults
             for k in CELL_KEYS:
                 del flat[k]
-        elif self.cell != "npt":  # a relaxed campaign's record as before npt existed
-            for k in NPT_KEYS:
+        else:  # only the mode's own keys (a relaxed record as before npt existed)
+            for k in NPT_KEYS if self.cell != "npt" else RELAX_KEYS:
                 del flat[k]
         return {k: flat[k] for k in FLAT_KEYS if k in flat} | {"extra": dict(self.extra)}
 
@@ -365,6 +373,12 @@ def config_from_mapping(
         keys["temperatures_K"] = tuple(float(t) for t in keys["temperatures_K"])
     if "model" in keys and "models" in keys:
         raise InputError(f"{source}: give either model or models, not both")
+    try:  # a key the file sets is refused even at its default
+        cell = keys.get("cell", "experimental")
+        if cell in CELL_MODES:  # else CellSettings says what cell may be
+            refuse_other_modes_keys(keys, cell=cell)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
     for key in ("models", "dft_runs"):
         if key in keys:
             keys[key] = tuple(str(x) for x in keys[key])

@@ -21,7 +21,8 @@ whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is
 ended with its reason when, in the second half, it exceeds the first half's
 mean volume by more than :data:`MELT_VOLUME_GROWTH` (a crystal settles to its
 volume within the first half, whatever its start; one whose volume still grows
-by 15 % is running away: a crystal at its melting point expands ≲ 10 %).
+by 15 % is running away: a crystal at its melting point expands ≲ 10 %); or
+whose framework moves by the NVT runs' rule (:mod:`ionmd.cells.npt_framework`).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from ionmd.cells.npt_framework import FrameworkMsd, with_framework_verdict
 from ionmd.cells.settings import GPA_IN_EV_A3, CellSettings
 from ionmd.cells.stress import stress_on
 from ionmd.engine.seeding import maxwell_boltzmann_momenta, system_seed
+from ionmd.engine.systems import mobile_mask
 from ionmd.log import get_logger
 
 log = get_logger(__name__)
@@ -65,6 +68,9 @@ class NptResult:
     axis_pressure_GPa: np.ndarray
     #: why the system was ended (melting), or None
     failed: str | None = None
+    #: the framework's MSD (Å²) from the stage's start, at the series' times
+    #: (:mod:`ionmd.cells.npt_framework`)
+    framework_msd_A2: np.ndarray | None = None
 
 
 def npt_seed(*, run_seed: int, material_id: str, temperature_K: float) -> int:
@@ -81,9 +87,11 @@ def npt_systems(
     settings: CellSettings,
     timestep_fs: float,
     thermostat_tau_fs: float,
+    mobile_species: str = "Li",
 ) -> list[NptResult]:
     """The NPT stage of ``systems`` (``SystemSpec``: atoms, temperature, seed) in
-    one batch with ``model`` (its stress switched on for the stage)."""
+    one batch with ``model`` (its stress switched on for the stage); the atoms
+    not of ``mobile_species`` are the framework whose MSD judges melting."""
     import torch_sim as ts
     from torch_sim.units import MetalUnits
 
@@ -103,6 +111,7 @@ def npt_systems(
     every = max(1, round(SERIES_EVERY_FS / timestep_fs))
     rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     init, step_fn = _integrator(settings.npt_cell)
+    fw_msd: list[np.ndarray] = []
     with stress_on(model):
         st = init(
             state,
@@ -112,12 +121,17 @@ def npt_systems(
             t_tau=time_internal(thermostat_tau_fs),
             b_tau=time_internal(BAROSTAT_TAU_FS),
         )
+        framework = FrameworkMsd(
+            st, framework=~mobile_mask(systems, species=mobile_species, device=st.device)
+        )
         for step in range(1, n_steps + 1):
             st = step_fn(st, model, dt=dt, kT=kT, external_pressure=p_ext)
             if step % every == 0 or step == n_steps:
                 rows.append((step * timestep_fs / 1000.0, *observe(st), axis_pressure(st)))
+                fw_msd.append(framework.sample(st))
     log.info(f"NPT stage: {len(systems)} systems, {n_steps} steps ({settings.npt_cell})")
-    return _results(rows, v_start=[float(s.atoms.get_volume()) for s in systems])
+    out = _results(rows, v_start=[float(s.atoms.get_volume()) for s in systems])
+    return with_framework_verdict(out, msd_A2=np.stack(fw_msd, axis=1))
 
 
 def _integrator(npt_cell: str) -> tuple[Any, Any]:
@@ -151,27 +165,40 @@ def observe(
     st: Any, *, stress: torch.Tensor | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per system: cell (row vectors, Å), volume (Å³) and the instantaneous
-    pressure (GPa): 2 KE / (3V) − tr(σ)/3 (σ: torch-sim's stress, eV/Å³;
-    ``stress``: when ``st`` holds none, e.g. an NVT state)."""
+    pressure (GPa): N/(N − 1) · 2 KE'/(3V) − tr(σ)/3, KE' the kinetic energy
+    without the centre of mass's (σ: torch-sim's stress, eV/Å³; ``stress``:
+    when ``st`` holds none, e.g. an NVT state).
+
+    The kinetic term is the one MTK's barostat drives to the target,
+    (1 + 3/N_f) 2 KE/(3V) with N_f = 3N − 3 (the stage's centre of mass at
+    rest): its mean is N kT/V, the ideal gas's. 2 KE/(3V) alone reads kT/V low
+    there (N − 1 moving degrees of freedom per direction); in an ensemble that
+    also thermalises the centre of mass (Langevin NVT) both estimators give N kT/V.
+    """
     import torch_sim as ts
 
     cell = st.row_vector_cell.detach().to("cpu", torch.float64).numpy().copy()
     volume = np.abs(np.linalg.det(cell))
-    ke = ts.calc_kinetic_energy(
-        masses=st.masses, momenta=st.momenta, system_idx=st.system_idx
-    )
-    ke = ke.detach().to("cpu", torch.float64).numpy()
+    idx, m = st.system_idx, st.masses
+    ke = ts.calc_kinetic_energy(masses=m, momenta=st.momenta, system_idx=idx).detach()
+    p_com = torch.zeros(len(volume), 3, dtype=ke.dtype, device=ke.device)
+    p_com = p_com.index_add(0, idx, st.momenta.detach())
+    m_sys = torch.zeros(len(volume), dtype=ke.dtype, device=ke.device).index_add(0, idx, m)
+    n = torch.bincount(idx, minlength=len(volume)).to(ke.dtype)
+    ke_int = (ke - (p_com**2).sum(-1) / (2.0 * m_sys)) * n / (n - 1.0).clamp(min=1.0)
+    ke_int = ke_int.to("cpu", torch.float64).numpy()
     sigma = (st.stress if stress is None else stress).detach()
     tr = torch.diagonal(sigma, dim1=-2, dim2=-1).sum(-1)
     virial = -tr.to("cpu", torch.float64).numpy() / 3.0
-    pressure = (2.0 * ke / (3.0 * volume) + virial) / GPA_IN_EV_A3
+    pressure = (2.0 * ke_int / (3.0 * volume) + virial) / GPA_IN_EV_A3
     return cell, volume, pressure
 
 
 def axis_pressure(st: Any, *, stress: torch.Tensor | None = None) -> np.ndarray:
     """Per system the pressure along each lattice vector (n_systems, 3), GPa:
     (h Π h⁻¹)ₖₖ / V (``ionmd.cells.npt_aniso``; Πₖₖ/V, the pressure tensor's
-    diagonal, for an orthogonal cell). Their mean is :func:`observe`'s pressure."""
+    diagonal, for an orthogonal cell), with the whole kinetic energy: their mean
+    is :func:`observe`'s pressure to within kT/V (the centre of mass it leaves out)."""
     from ionmd.cells.npt_aniso import axis_virial_eV
 
     rows = st.row_vector_cell.detach()

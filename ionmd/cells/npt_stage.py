@@ -50,6 +50,7 @@ def npt_batches(
             settings=settings,
             timestep_fs=md.timestep_fs,
             thermostat_tau_fs=md.thermostat_tau_fs,
+            mobile_species=md.mobile_species,
         )
         for s, r in zip(todo, done, strict=True):
             kept[s.key] = npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
@@ -87,6 +88,11 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
         # per lattice vector (npt_cell = "anisotropic" moves each on its own)
         "mean_axis_pressure_GPa": np.mean(r.axis_pressure_GPa[half:], axis=0).tolist(),
         "lengths_A": r.lengths_A.tolist(),
+        # JSON-safe: a system without framework atoms has none (None)
+        "framework_msd_A2": [
+            float(x) if np.isfinite(x) else None
+            for x in (() if r.framework_msd_A2 is None else r.framework_msd_A2)
+        ],
     }
 
 

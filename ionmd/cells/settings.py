@@ -42,6 +42,11 @@ CELL_MODES_RUN = ("experimental", "relaxed", "npt")
 #: how the NPT stage may change the cell: its volume only, or its three lengths
 NPT_CELLS = ("isotropic", "anisotropic")
 MAX_NPT_PS = 10_000.0
+#: the shortest NPT stage a campaign runs (ps): the barostat's relaxation time
+#: (``ionmd.cells.npt.BAROSTAT_TAU_FS``); a shorter stage's mean cell is that of
+#: a volume still on its way (measured on LJ argon from its 0 K cell: the replicas'
+#: mean volume settles within ~5 ps, docs/cells.md)
+MIN_CAMPAIGN_NPT_PS = 1.0
 #: 1 GPa in eV/Å³ (torch-sim's stress unit)
 GPA_IN_EV_A3 = 1.0 / 160.21766208
 MAX_RELAX_STEPS = 100_000
@@ -89,13 +94,10 @@ class CellSettings:
                 f"got {self.relax_max_steps}"
             )
         self._check_npt()
-        if self.cell == "experimental":
-            changed = [k for k, v in self.relax_keys().items() if v != _DEFAULTS[k]]
-            if changed:
-                raise InputError(
-                    f'{changed[0]} is a key of cell = "relaxed": add it (the default, '
-                    '"experimental", simulates the structure file\'s cell as it is)'
-                )
+        refuse_other_modes_keys(
+            [k for k in CELL_KEYS if k != "cell" and getattr(self, k) != _DEFAULTS[k]],
+            cell=self.cell,
+        )
 
     def _check_npt(self) -> None:
         """The ``npt_*`` keys: in range, and only with ``cell = "npt"``."""
@@ -109,12 +111,16 @@ class CellSettings:
             raise InputError(
                 f"npt_cell must be one of {', '.join(NPT_CELLS)}, not {self.npt_cell!r}"
             )
-        if self.cell != "npt":
-            changed = [k for k, v in self.npt_keys().items() if v != _DEFAULTS[k]]
-            if changed:
-                raise InputError(
-                    f'{changed[0]} is a key of cell = "npt", not of cell = "{self.cell}"'
-                )
+    def check_for_a_campaign(self) -> None:
+        """What a campaign needs beyond :meth:`__post_init__`'s ranges (the
+        stage's own tests run shorter stages): an NPT stage of at least
+        ``MIN_CAMPAIGN_NPT_PS``."""
+        if self.cell == "npt" and self.npt_ps < MIN_CAMPAIGN_NPT_PS:
+            raise InputError(
+                f"npt_ps = {self.npt_ps:g} ps is shorter than the barostat's relaxation "
+                f"time ({MIN_CAMPAIGN_NPT_PS:g} ps): the stage's mean cell would be that "
+                "of a volume still settling"
+            )
 
     def npt_keys(self) -> dict[str, Any]:
         """The NPT stage's keys and their values."""
@@ -143,3 +149,29 @@ CELL_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CellSettin
 RELAX_KEYS: tuple[str, ...] = tuple(k for k in CELL_KEYS if k.startswith("relax_"))
 NPT_KEYS: tuple[str, ...] = ("npt_ps", "pressure_GPa", "npt_cell")
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(CellSettings)}
+
+
+def key_mode(key: str) -> str | None:
+    """The cell mode a cell key belongs to ("relaxed", "npt"; None: ``cell``)."""
+    if key in RELAX_KEYS:
+        return "relaxed"
+    if key in NPT_KEYS:
+        return "npt"
+    return None
+
+
+def refuse_other_modes_keys(keys: Any, *, cell: str) -> None:
+    """InputError (one line) for the first of ``keys`` that belongs to another
+    cell mode than ``cell``: a ``relax_*`` key outside ``cell = "relaxed"``, an
+    NPT key outside ``cell = "npt"``, which that mode would silently ignore.
+    :class:`CellSettings` gives the keys not at their defaults; a config file
+    (:func:`ionmd.campaign.config.config_from_mapping`) every cell key it sets,
+    at its default or not."""
+    for key in keys:
+        mode = key_mode(key)
+        if mode is not None and mode != cell:
+            default = " (the default)" if cell == "experimental" else ""
+            raise InputError(
+                f'{key} is a key of cell = "{mode}", not of cell = "{cell}"{default}: '
+                f'set cell = "{mode}" or leave {key} out'
+            )

@@ -168,8 +168,9 @@ OTHER_MAY_IMPORT = {
     "ionmd.results_entries": {"ionmd.analysis", "ionmd.report"},
     "ionmd.results_view": {"ionmd.analysis"},
     "ionmd.vasp_bridge": {"ionmd.campaign"},
-    # the cell stage before MD (cell = "relaxed"), driven by the campaign
-    "ionmd.cells": {"ionmd.engine"},
+    # the cell stage before MD (cell = "relaxed"), driven by the campaign; the
+    # NPT stage judges melting by the analysis's framework rule (reliability)
+    "ionmd.cells": {"ionmd.engine", "ionmd.analysis"},
 }
 
 

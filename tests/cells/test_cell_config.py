@@ -103,3 +103,66 @@ def test_plan_counts_the_npt_stage_as_a_fraction_of_the_production():
     stage = cell_stage_plan([], settings=settings, md_atom_steps=1e6, duration_ps=100.0)
     assert stage["fraction_of_md"] == 0.05 and stage["atom_steps"] == 5e4
     assert "= 5 % of the MD's" in describe_cell_stage(stage)
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        # a relax_* key outside cell = "relaxed" (npt ignored it silently)
+        ({"cell": "npt", "relax_fmax_eV_A": 0.01}, 'relaxed", not of cell = "npt"'),
+        # a key the file sets at its default is refused too (it was silently ignored)
+        ({"cell": "npt", "relax_max_steps": 1000}, "relax_max_steps is a key of"),
+        ({"relax_stress_GPa": 0.05}, r'not of cell = "experimental" \(the default\)'),
+        ({"cell": "relaxed", "npt_ps": 10.0}, 'npt_ps is a key of cell = "npt"'),
+        ({"cell": "experimental", "pressure_GPa": 0.0}, "pressure_GPa is a key of"),
+        ({"cell": "relaxed", "npt_cell": "isotropic"}, "npt_cell is a key of"),
+        # a campaign's stage no shorter than the barostat's relaxation time
+        ({"cell": "npt", "npt_ps": 0.5}, "shorter than the barostat's relaxation time"),
+        ({"cell": "npt", "pressure_GPa": float("nan")}, "pressure_GPa must be in"),
+        ({"cell": "npt", "npt_ps": float("inf")}, "npt_ps must be in"),
+    ],
+)
+def test_keys_of_another_cell_mode_are_refused(keys, message):
+    with pytest.raises(InputError, match=message) as err:
+        config_from_mapping({"materials": ["x"], "model": "lj", **keys})
+    assert "\n" not in str(err.value)
+
+
+def test_keys_of_another_mode_refused_by_value_on_the_python_paths():
+    """RunConfig, replace and ionmd.run (which passes the keywords not at their
+    default) see values, not what a file set: a relax_* key off its default
+    with cell = "npt" is refused there too."""
+    with pytest.raises(InputError, match='relax_fmax_eV_A is a key of cell = "relaxed"'):
+        RunConfig(materials=("x",), model="lj", cell="npt", relax_fmax_eV_A=0.01)
+    npt = RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=20.0)
+    with pytest.raises(InputError, match='npt_ps is a key of cell = "npt"'):
+        npt.replace(cell="relaxed")
+    assert npt.replace(out="elsewhere").cell_settings == npt.cell_settings
+
+
+@pytest.mark.parametrize("cell", ["experimental", "relaxed", "npt"])
+def test_the_recorded_cell_keys_are_the_modes_own_and_read_back(cell):
+    """campaign.json's config holds the mode's own keys only, so the cell keys
+    it records are accepted as a config again, to the same cell settings."""
+    from ionmd.cells.settings import CELL_KEYS, key_mode
+
+    cfg = RunConfig(materials=("x",), model="lj", cell=cell)
+    recorded = {k: v for k, v in cfg.as_dict().items() if k in CELL_KEYS}
+    assert all(key_mode(k) in (None, cell) for k in recorded)
+    again = config_from_mapping({"materials": ["x"], "model": "lj", **recorded})
+    assert again.cell_settings == cfg.cell_settings
+    assert again.protocol_fingerprint() == cfg.protocol_fingerprint()
+
+
+def test_stage_tests_may_run_shorter_stages():
+    from ionmd.cells.settings import CellSettings
+
+    assert CellSettings(cell="npt", npt_ps=0.3).npt_ps == 0.3
+
+
+def test_the_shortest_campaign_stage_is_the_barostats_time():
+    from ionmd.cells.npt import BAROSTAT_TAU_FS
+    from ionmd.cells.settings import MIN_CAMPAIGN_NPT_PS
+
+    assert MIN_CAMPAIGN_NPT_PS * 1000.0 == BAROSTAT_TAU_FS
+    RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=MIN_CAMPAIGN_NPT_PS)
