@@ -79,14 +79,14 @@ class InFlightBatch:
 
     Args:
         model: a torch-sim model.
-        protocol: the engine protocol (its ``duration_ps`` is not used: the caller
+        md: the MD settings (their ``duration_ps`` is not used: the caller
             decides how long each system runs).
         out_path: the run file (``<out>.ckpt.pt``: its checkpoint).
         model_name, model_version: recorded per system.
         run_config: recorded as the run file's config.
         fingerprint_hex: what a checkpoint must match to be continued.
         chunk_steps: entries happen at multiples of this (a multiple of every
-            stride of the protocol); None: the least common multiple of the
+            stride of ``md``); None: the least common multiple of the
             strides (a batch whose systems all enter at step 0).
     """
 
@@ -94,7 +94,7 @@ class InFlightBatch:
         self,
         model: Any,
         *,
-        protocol: MDSettings,
+        md: MDSettings,
         out_path: str | Path,
         model_name: str,
         model_version: str,
@@ -102,16 +102,14 @@ class InFlightBatch:
         fingerprint_hex: str,
         chunk_steps: int | None = None,
     ) -> None:
-        self.model, self.protocol = model, protocol
+        self.model, self.md = model, md
         self.device = model.device
         self.out_path = Path(out_path)
         self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
         self.model_name, self.model_version = model_name, model_version
         self.fp = fingerprint_hex
-        self.chunk_steps = (
-            _strides_lcm(protocol) if chunk_steps is None else int(chunk_steps)
-        )
-        _check_chunk(protocol, self.chunk_steps)
+        self.chunk_steps = _strides_lcm(md) if chunk_steps is None else int(chunk_steps)
+        _check_chunk(md, self.chunk_steps)
         self.run_config = dict(run_config)
         self.step = 0
         self.st: Any = None
@@ -127,7 +125,7 @@ class InFlightBatch:
         #: the caller's state, saved in every checkpoint
         self.extra: dict[str, Any] = {}
         self.writer: RunFileWriter | None = None
-        self.dt = nh.time_internal(protocol.timestep_fs)
+        self.dt = nh.time_internal(md.timestep_fs)
         #: atom-steps and system-steps run by the systems now in the run file
         #: (each system's own steps x its atoms; an evicted system's are taken off)
         self.atom_steps = 0
@@ -210,11 +208,11 @@ class InFlightBatch:
             return
         if self.step % self.chunk_steps:
             raise ValueError(f"systems enter at chunk boundaries, not at step {self.step}")
-        check_systems(systems, mobile_species=self.protocol.mobile_species)
+        check_systems(systems, mobile_species=self.md.mobile_species)
         clash = sorted({s.key for s in systems} & (set(self.known) | set(self.keys)))
         if clash:
             raise InputError(f"system {clash[0]} is already in this run")
-        p = self.protocol
+        p = self.md
         assert self.writer is not None
         self.writer.create_systems(
             [
@@ -242,7 +240,7 @@ class InFlightBatch:
         state, momenta, kT = build_state(
             systems, device=self.device, dtype=self.model.dtype
         )
-        p = self.protocol
+        p = self.md
         st = nh.nh_init(
             state,
             self.model,
@@ -370,7 +368,7 @@ class InFlightBatch:
         self.thermo = Thermo.of_state(self.st, n_systems=s)
 
     def _new_fault_detector(self) -> None:
-        p = self.protocol
+        p = self.md
         self.faults = FaultDetector(
             limits=FaultLimits(
                 max_step_displacement_A=p.max_step_displacement_A,
@@ -383,10 +381,10 @@ class InFlightBatch:
     # --- the step loop -------------------------------------------------------------------
     def advance(self, n_steps: int, *, stop_after_step: int | None = None) -> None:
         """Run ``n_steps`` steps of every system in the batch (flushing and
-        checkpointing as the protocol says; SIGINT/SIGTERM: checkpoint, then
+        checkpointing as the MD settings say; SIGINT/SIGTERM: checkpoint, then
         :class:`ionmd.interrupts.Interrupted`). ``stop_after_step``: raise
         ``KeyboardInterrupt`` after this batch step, as a kill would (tests)."""
-        p = self.protocol
+        p = self.md
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
         with interrupts.deferred():
@@ -417,11 +415,7 @@ class InFlightBatch:
             self.step = end
 
     def _record(self) -> None:
-        thermo = (
-            self._thermo_now()
-            if self.step % self.protocol.thermo_every_steps == 0
-            else None
-        )
+        thermo = self._thermo_now() if self.step % self.md.thermo_every_steps == 0 else None
         for c in self.cohorts:
             self._record_cohort(c, self.step - c.entry_step, thermo=thermo)
 
@@ -443,7 +437,7 @@ class InFlightBatch:
         """MSD sample, frame and thermo of cohort ``c`` at its own step ``local``
         when due (entries are at multiples of every stride, so the thermo steps of
         all cohorts coincide)."""
-        p, st = self.protocol, self.st
+        p, st = self.md, self.st
         eq = p.equilibration_steps
         if local >= eq:
             due_msd = (local - eq) % p.msd_every_steps == 0
@@ -501,7 +495,7 @@ class InFlightBatch:
             for i, up in enumerate(c.rec.drain()):
                 up.steps_done = self.step - c.entry_step
                 if res is not None:
-                    up.msd = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
+                    up.msd = system_msd(res, i, timestep_fs=self.md.timestep_fs)
                 updates.append(up)
         self.writer.write(updates)
         self._save()
@@ -551,7 +545,7 @@ class InFlightBatch:
             res = c.msd.result()
             whole = self._whole_run_msd(c)
             for i, key in enumerate(c.keys):
-                out[key] = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
+                out[key] = system_msd(res, i, timestep_fs=self.md.timestep_fs)
                 if whole is not None:
                     out[key]["mobile_whole_run_A2"] = float(whole[i, 0])
                     out[key]["framework_whole_run_A2"] = float(whole[i, 1])
@@ -571,8 +565,8 @@ class InFlightBatch:
         return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
-def _strides(protocol: MDSettings) -> dict[str, int]:
-    p = protocol
+def _strides(md: MDSettings) -> dict[str, int]:
+    p = md
     return {
         "msd_every_fs": p.msd_every_steps,
         "sample_every_fs": p.sample_every_steps,
@@ -581,12 +575,12 @@ def _strides(protocol: MDSettings) -> dict[str, int]:
     }
 
 
-def _strides_lcm(protocol: MDSettings) -> int:
-    return math.lcm(*_strides(protocol).values())
+def _strides_lcm(md: MDSettings) -> int:
+    return math.lcm(*_strides(md).values())
 
 
-def _check_chunk(protocol: MDSettings, chunk_steps: int) -> None:
-    for name, n in _strides(protocol).items():
+def _check_chunk(md: MDSettings, chunk_steps: int) -> None:
+    for name, n in _strides(md).items():
         if chunk_steps < 1 or chunk_steps % n:
             raise InputError(
                 f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"

@@ -38,7 +38,7 @@ def _small_device(monkeypatch, *, at_call: int | None) -> list[int]:
 def _run(path, **kw):
     cfg = quick_config(**CFG)
     return run_batch(
-        _systems(), lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj", **kw
+        _systems(), lj_model(), md=cfg.md, out_path=path, model_name="lj", **kw
     )
 
 
@@ -47,7 +47,7 @@ def test_out_of_memory_halves_the_batch_and_every_system_finishes(tmp_path, monk
     alone = {}
     for s in _systems():
         path = tmp_path / f"alone_{s.key}.h5"
-        run_batch([s], lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj")
+        run_batch([s], lj_model(), md=cfg.md, out_path=path, model_name="lj")
         alone[s.key] = read_system(path, s.key)
     sizes = _small_device(monkeypatch, at_call=15)  # after the checkpoint at step 10
     summary = _run(tmp_path / "run.h5")

@@ -22,7 +22,7 @@ class AdaptiveLoop(Protocol):
     (a structural type: the loop imports this module, not the other way)."""
 
     settings: Any
-    protocol: Any
+    md: Any
     pool: Any
     state: dict[str, Any]
 
@@ -47,13 +47,13 @@ class AdaptiveProgress:
     def __init__(self, loop: AdaptiveLoop) -> None:
         self.loop = loop
         self.budget = int(loop.settings.max_atom_steps or 0)
-        self.max_steps = loop.settings.max_steps(loop.protocol)
+        self.max_steps = loop.settings.max_steps(loop.md)
         self.bar = Progress(
             total_steps=max(self._total(), 1),
-            enabled=loop.protocol.progress,
+            enabled=loop.md.progress,
             label="adaptive",
             unit="atom-step",
-            line_every_s=loop.protocol.flush_every_s,
+            line_every_s=loop.md.flush_every_s,
         )
 
     def _total(self) -> int:

@@ -106,7 +106,7 @@ class AdaptiveProtocol:
         )
         return AdaptiveLoop(
             model,
-            protocol=config.protocol,
+            md=config.md,
             settings=self.settings,
             systems=list(systems),
             capacity_atoms=capacity,
