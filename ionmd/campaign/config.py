@@ -28,7 +28,7 @@ from ionmd.cells.settings import CELL_KEYS, NPT_KEYS, CellSettings
 from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
-from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
+from ionmd.settings_file import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
 
 STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
 #: sanity bound on hostile values (far beyond any real campaign)

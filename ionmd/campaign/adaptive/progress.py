@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ionmd.engine.progress import Progress
 
 
-class AdaptiveLoop(Protocol):
+class AdaptiveLoopLike(Protocol):
     """What the bar reads of :class:`ionmd.campaign.adaptive.loop.AdaptiveLoop`
     (a structural type: the loop imports this module, not the other way)."""
 
@@ -44,7 +44,7 @@ def worst_case_atom_steps(
 class AdaptiveProgress:
     """The bar of one :class:`~ionmd.campaign.adaptive.loop.AdaptiveLoop`."""
 
-    def __init__(self, loop: AdaptiveLoop) -> None:
+    def __init__(self, loop: AdaptiveLoopLike) -> None:
         self.loop = loop
         self.budget = int(loop.settings.max_atom_steps or 0)
         self.max_steps = loop.settings.max_steps(loop.md)
@@ -85,7 +85,7 @@ class AdaptiveProgress:
 
 
 @contextmanager
-def adaptive_progress(loop: AdaptiveLoop) -> Iterator[AdaptiveProgress]:
+def adaptive_progress(loop: AdaptiveLoopLike) -> Iterator[AdaptiveProgress]:
     """The loop's bar while inside (closed where the loop stopped, also on an
     interrupt); the loop's batch reports every step to it."""
     progress = AdaptiveProgress(loop)
