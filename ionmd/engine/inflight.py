@@ -177,13 +177,21 @@ class InFlightBatch:
         """Continue from a checkpoint (:meth:`read_checkpoint`): ``specs`` gives the
         system of each key in it. The run file is put back to the checkpoint (a
         fixed batch's checkpoint from before the one loop is upgraded:
-        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`)."""
+        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`). No force call: the
+        checkpoint holds the forces and energy, so restoring takes no model
+        memory and a batch that does not fit the device fails at its first step,
+        inside the loop, where the out-of-memory split can evict
+        (:func:`~ionmd.engine.out_of_memory.run_halving_on_oom`)."""
         payload = upgrade_fixed_batch(payload, keys=list(specs))
         self.writer = RunFileWriter(self.out_path, append=True)
         self.step = int(payload["step"])
         cohorts = payload["msd"]["cohorts"]
         for c in cohorts:
-            self._enter([specs[k] for k in c["keys"]], entry_step=int(c["entry_step"]))
+            self._enter(
+                [specs[k] for k in c["keys"]],
+                entry_step=int(c["entry_step"]),
+                forces=_from_checkpoint,
+            )
         if cohorts:
             restore_into(self.st, payload)
             for cohort, saved in zip(self.cohorts, cohorts, strict=True):
@@ -236,14 +244,18 @@ class InFlightBatch:
         self._record_cohort(cohort, 0)
         self._new_fault_detector()
 
-    def _enter(self, systems: Sequence[SystemSpec], *, entry_step: int) -> None:
+    def _enter(
+        self, systems: Sequence[SystemSpec], *, entry_step: int, forces: Any = None
+    ) -> None:
+        """A new cohort at the end of the batch; ``forces``: what gives its first
+        forces and energy (None: the model; :func:`_from_checkpoint` on a resume)."""
         state, momenta, kT = build_state(
             systems, device=self.device, dtype=self.model.dtype
         )
         p = self.md
         st = nh.nh_init(
             state,
-            self.model,
+            self.model if forces is None else forces,
             kT=kT,
             momenta=momenta,
             timestep_fs=p.timestep_fs,
@@ -585,6 +597,15 @@ def _check_chunk(md: MDSettings, chunk_steps: int) -> None:
             raise InputError(
                 f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"
             )
+
+
+def _from_checkpoint(state: Any) -> dict[str, torch.Tensor]:
+    """Stands in for the model when a cohort is rebuilt from a checkpoint: zero
+    forces and energy of the right shapes, which the checkpoint's then replace
+    (:func:`~ionmd.engine.checkpoint.restore_into`), so a resume runs no force
+    call."""
+    zeros = state.positions.new_zeros
+    return {"energy": zeros(state.n_systems), "forces": zeros(state.positions.shape)}
 
 
 class _EmptyState:
