@@ -39,7 +39,7 @@ def toy_npt(*, npt_ps: float, temperatures_K: tuple[float, ...]) -> None:
         [systems],
         model=model,
         settings=config.cell_settings,
-        md=config.protocol,
+        md=config.md,
         failed=failed,
         previous=None,
     )

@@ -77,9 +77,7 @@ def simulate(
         SystemSpec(material_id=MATERIAL, atoms=atoms.copy(), temperature_K=t, run_seed=seed)
         for t in temperatures_K
     ]
-    run_batch(
-        specs, load_model("toy"), protocol=config.protocol, out_path=path, model_name="toy"
-    )
+    run_batch(specs, load_model("toy"), md=config.md, out_path=path, model_name="toy")
     return path
 
 

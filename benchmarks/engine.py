@@ -104,9 +104,7 @@ def engine_step_s(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"bench-{len(list(out_dir.glob('bench-*.h5')))}.h5"
-    summary = run_batch(
-        systems, model, protocol=cfg.protocol, out_path=out_path, model_name="bench"
-    )
+    summary = run_batch(systems, model, md=cfg.md, out_path=out_path, model_name="bench")
     return summary.wall_s / summary.steps, summary
 
 

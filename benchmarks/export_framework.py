@@ -79,9 +79,7 @@ def measure(*, duration_ps: float, repeats: int) -> dict[str, Any]:
             path = tmp / f"fw{fs:g}.h5"
             path.unlink(missing_ok=True)
             path.with_suffix(".ckpt.pt").unlink(missing_ok=True)
-            summary = run_batch(
-                systems, model, protocol=cfg.protocol, out_path=path, model_name="toy"
-            )
+            summary = run_batch(systems, model, md=cfg.md, out_path=path, model_name="toy")
             sizes[f"{fs:g}"] = {
                 "file_bytes": path.stat().st_size,
                 "per_100ps_one_system_bytes": _per_100ps_bytes(path, framework_every_fs=fs),

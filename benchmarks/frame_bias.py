@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     out = Path(tempfile.mkdtemp(prefix="frame_bias_")) / "md.h5"
     t0 = time.perf_counter()
-    run_batch(systems, model, protocol=cfg.protocol, out_path=out, model_name="lj")
+    run_batch(systems, model, md=cfg.md, out_path=out, model_name="lj")
     wall = time.perf_counter() - t0
     settings = DiffusionSettings(use_kinisi=not args.no_kinisi, discard_ps=0.0)
     trajs, _ = read_run_file(out)

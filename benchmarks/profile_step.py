@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.run_batch(
             systems,
             model,
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=Path(tmp) / "p.h5",
             model_name="p",
         )

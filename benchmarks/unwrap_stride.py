@@ -22,7 +22,7 @@ import argparse
 
 import numpy as np
 
-from ionmd.numerics.msd import msd_on_lag_grid
+from ionmd.numerics.host_msd import msd_on_lag_grid
 from ionmd.numerics.unwrap import to_cartesian, to_fractional, unwrap_fractional
 from ionmd.numerics.unwrap_check import (
     DisplacementStats,

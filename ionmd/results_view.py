@@ -21,7 +21,7 @@ NAN = float("nan")
 REPR_MATERIALS = 10
 
 
-class Results(Protocol):
+class ResultsLike(Protocol):
     """What the views read of :class:`ionmd.Results` (named here, not imported:
     ``ionmd.results`` builds on this module)."""
 
@@ -42,13 +42,13 @@ class Results(Protocol):
 class ResultsView:
     """The showing methods of :class:`ionmd.Results` (its base class)."""
 
-    def __repr__(self: Results) -> str:
+    def __repr__(self: ResultsLike) -> str:
         return text_repr(self)
 
-    def _repr_html_(self: Results) -> str:
+    def _repr_html_(self: ResultsLike) -> str:
         return html_repr(self)
 
-    def to_dataframe(self: Results) -> Any:
+    def to_dataframe(self: ResultsLike) -> Any:
         """One row per (material, temperature), units in the column names
         (pandas.DataFrame; pandas is optional: InputError naming it when absent)."""
         return to_dataframe(self)
@@ -62,14 +62,14 @@ def _ci(pair: tuple[float, float], fmt: str = ".3g") -> str:
     return f"[{_g(pair[0], fmt)}, {_g(pair[1], fmt)}]"
 
 
-def _mae_text(res: Results) -> str:
+def _mae_text(res: ResultsLike) -> str:
     n = res.n_predictions_with_error
     if not n:
         return "MAE over predictions: none"
     return f"MAE of log10 σ(300 K) over {n} prediction(s): {res.mae_log10_predictions:.2f}"
 
 
-def text_repr(res: Results) -> str:
+def text_repr(res: ResultsLike) -> str:
     """A few lines: where, how many materials and predictions, the headline MAE,
     then one verdict line per material (the first :data:`REPR_MATERIALS`)."""
     lines = [
@@ -92,7 +92,7 @@ def _material_cells(m: MaterialEntry | None, verdict_line: str) -> list[str]:
     return [sigma, ea, verdict_line]
 
 
-def html_repr(res: Results) -> str:
+def html_repr(res: ResultsLike) -> str:
     """The notebook table: per material and temperature D with its interval and
     the Li MSD; per material σ(300 K) and Ea with intervals and the verdict."""
     e = html.escape
@@ -168,7 +168,7 @@ def _material_row(mid: str, m: MaterialEntry | None) -> dict[str, Any]:
     }
 
 
-def rows(res: Results) -> list[dict[str, Any]]:
+def rows(res: ResultsLike) -> list[dict[str, Any]]:
     """One dict per (material, temperature), every material of ``res.verdicts``
     (one row with no temperature for a material without a result)."""
     out = []
@@ -186,7 +186,7 @@ def rows(res: Results) -> list[dict[str, Any]]:
     return out
 
 
-def to_dataframe(res: Results) -> Any:
+def to_dataframe(res: ResultsLike) -> Any:
     """:func:`rows` as a pandas DataFrame (InputError when pandas is missing)."""
     try:
         import pandas as pd

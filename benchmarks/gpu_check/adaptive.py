@@ -24,7 +24,7 @@ def _loop(
     from ionmd.campaign.adaptive.settings import AdaptiveSettings
     from ionmd.engine.md_settings import MDSettings
 
-    protocol = MDSettings(
+    md = MDSettings(
         timestep_fs=2.0,
         duration_ps=1.0,
         equilibration_ps=0.0,
@@ -44,7 +44,7 @@ def _loop(
     )
     return AdaptiveLoop(
         model,
-        protocol=protocol,
+        md=md,
         settings=settings,
         systems=systems,
         capacity_atoms=capacity_atoms,

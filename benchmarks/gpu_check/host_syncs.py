@@ -42,7 +42,7 @@ def _python_reads(check: Check, systems: list, model: Any, cfg: Any) -> dict[str
         run_batch(
             systems,
             model,
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=check.tmp / "sync1.h5",
             model_name="x",
         )
@@ -74,7 +74,7 @@ def _cuda_syncs(check: Check, systems: list, model: Any, cfg: Any) -> dict[str, 
             run_batch(
                 systems,
                 model,
-                protocol=cfg.protocol,
+                md=cfg.md,
                 out_path=check.tmp / "sync2.h5",
                 model_name="x",
                 step_callback=cb,

@@ -144,7 +144,7 @@ def _run(
     return run_batch(
         systems,
         model,
-        protocol=config.protocol,
+        md=config.md,
         out_path=path,
         model_name=info["model_name"],
         model_version=info["model_version"],
@@ -191,7 +191,7 @@ def _physics(path: Path, *, config: Any, systems: list) -> dict[str, Any]:
     (key,) = list_systems(path)
     rec = read_system(path, key, positions=False)
     n_li = int(sum(s.atoms.get_chemical_symbols().count("Li") for s in systems))
-    p = config.protocol
+    p = config.md
     numbers = system_numbers(
         rec.msd, n_ions=n_li, run_ps=p.duration_ps, equilibration_ps=p.equilibration_ps
     )
@@ -278,7 +278,7 @@ def run_real_model(*, device: torch.device, dry: bool, limit_s: float, tmp: Path
     summary = _run(systems, model, config=config, path=path, info=info)
     out |= {
         "duration_ps": duration,
-        "equilibration_ps": config.protocol.equilibration_ps,
+        "equilibration_ps": config.md.equilibration_ps,
         "steps": summary.steps,
         "wall_s": summary.wall_s,
         "atom_steps_per_s": summary.atom_steps_per_s,

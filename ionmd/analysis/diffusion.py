@@ -22,7 +22,7 @@ from ionmd.analysis.reliability import (
 from ionmd.analysis.skips import TooFewFramesError
 from ionmd.analysis.trajectory import MobileTrajectory
 from ionmd.errors import InputError
-from ionmd.numerics.msd import linear_lag_grid, msd_on_lag_grid
+from ionmd.numerics.host_msd import linear_lag_grid, msd_on_lag_grid
 
 #: Frames a trajectory needs for a diffusion fit.
 MIN_FRAMES = 10

@@ -9,11 +9,15 @@ file (its partial data are removed), the second is appended to the plan, so no
 finished batch changes its file. It then runs what is left, until no batch runs
 out of memory.
 
-Since the engine halves a batch that runs out of memory while it steps or
-enters systems (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`), this
-split is reached only when restoring a checkpoint does not fit (a resume on a
-smaller device; the engine going back to its checkpoint after an allocation
-failure): the engine cannot make a saved batch smaller before it has loaded it.
+Since the engine halves a batch that runs out of memory while it steps, enters
+systems or resumes (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`;
+restoring a checkpoint runs no force call, so a resume that does not fit fails
+at its first step, inside the loop), this split is reached only by an
+allocation failure outside the model's force calls: while a batch's state and
+buffers (positions, momenta, chain, MSD accumulators, frames: tens of numbers
+per atom, against the model's kilobytes) are built or restored, before the loop
+runs or when the engine goes back to its checkpoint after a failure, or on the
+host (``can't allocate memory`` reading a checkpoint).
 """
 
 from __future__ import annotations

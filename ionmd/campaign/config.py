@@ -1,12 +1,14 @@
-"""The campaign's settings: what to run where, around the engine's protocol.
+"""The campaign's settings: what to run where, around the engine's MD settings.
 
 A campaign config names the materials, temperatures, model, device, output
 directory, occupancy policy and batching, and *contains* a
 :class:`~ionmd.engine.md_settings.MDSettings` (what the engine runs). The TOML stays
 flat for users: :func:`config_from_mapping` routes each key to its layer
 (:data:`CAMPAIGN_KEYS` here, :data:`~ionmd.engine.md_settings.MD_FIELDS` to the
-protocol), refuses unknown ones with the nearest name and leaves other layers'
-tables (``[executor]``, ``[vasp]``) in ``extra``. Defaults reproduce the
+MD settings, ``protocol`` = "study" | "adaptive" and the adaptive keys to
+:class:`~ionmd.campaign.adaptive.settings.AdaptiveSettings`), refuses unknown
+ones with the nearest name and leaves other layers' tables (``[executor]``,
+``[vasp]``) in ``extra``. Defaults reproduce the
 reference study: 800–1200 K in 100 K steps, supercells >= 10 Å, MACE
 medium-mpa-0.
 """
@@ -33,7 +35,7 @@ from ionmd.cells.settings import (
 from ionmd.engine.md_settings import MD_FIELDS, MD_KEYS, MDSettings
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
-from ionmd.settings import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
+from ionmd.settings_file import MAX_CONFIG_BYTES, check_keys, check_type, read_toml
 
 STUDY_TEMPERATURES_K: tuple[float, ...] = (800.0, 900.0, 1000.0, 1100.0, 1200.0)
 #: sanity bound on hostile values (far beyond any real campaign)
@@ -212,11 +214,12 @@ def flat_defaults() -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class CampaignConfig(CampaignSettings):
-    """A campaign: its own keys, its protocol and other layers' tables
-    (``extra``: ``[executor]``, ``[vasp]``). Flat reads (``config.timestep_fs``)
-    reach the protocol."""
+    """A campaign: its own keys, the engine's MD settings (``md``), the adaptive
+    settings and other layers' tables (``extra``: ``[executor]``, ``[vasp]``).
+    Flat reads (``config.timestep_fs``) reach ``md``; the flat key ``protocol``
+    ("study" | "adaptive") is :attr:`protocol_mode`."""
 
-    protocol: MDSettings = field(default_factory=MDSettings)
+    md: MDSettings = field(default_factory=MDSettings)
     #: ``protocol = "adaptive"``: its settings (None: the study's fixed protocol)
     adaptive: AdaptiveSettings | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -224,9 +227,7 @@ class CampaignConfig(CampaignSettings):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.adaptive is not None:
-            self.adaptive.check_against(
-                protocol=self.protocol, temperatures_K=self.temperatures_K
-            )
+            self.adaptive.check_against(md=self.md, temperatures_K=self.temperatures_K)
 
     @property
     def protocol_mode(self) -> str:
@@ -234,12 +235,12 @@ class CampaignConfig(CampaignSettings):
         return "study" if self.adaptive is None else "adaptive"
 
     def protocol_fingerprint(self) -> dict[str, Any]:
-        """What decides the trajectories, given systems and model: the engine
-        protocol's fields, the number of replicas when more than one, the
+        """What decides the trajectories, given systems and model: the MD
+        settings' fields, the number of replicas when more than one, the
         adaptive settings when adaptive, and the cell stage's keys when the cell
         is not the experimental one (a study campaign without replicas at the
-        experimental cell has the protocol's alone, as before)."""
-        fields = self.protocol.fingerprint_fields()
+        experimental cell has the MD settings' alone, as before)."""
+        fields = self.md.fingerprint_fields()
         if self.n_replicas != 1:
             fields["n_replicas"] = self.n_replicas
         if self.adaptive is not None:
@@ -248,17 +249,30 @@ class CampaignConfig(CampaignSettings):
         return fields | self.cell_settings.fingerprint()  # {} for the experimental cell
 
     def __getattr__(self, name: str) -> Any:
-        if name in MD_FIELDS or name in _PROTOCOL_DERIVED:
-            return getattr(self.protocol, name)
+        if name in MD_FIELDS or name in _MD_DERIVED:
+            return getattr(self.md, name)
+        if name == "protocol":  # the attribute's name before it was ``md``
+            raise AttributeError(
+                "CampaignConfig.protocol is now CampaignConfig.md (the MD settings); "
+                'protocol = "study" | "adaptive" is CampaignConfig.protocol_mode'
+            )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, also a config pickled before ``protocol`` was renamed ``md``
+        (a queued executor task's ``config``)."""
+        state = dict(state)
+        if "protocol" in state and "md" not in state:
+            state["md"] = state.pop("protocol")
+        self.__dict__.update(state)
+
     def fast_paths(self) -> dict[str, Any]:
-        return self.protocol.fast_paths()
+        return self.md.fast_paths()
 
     def as_dict(self) -> dict[str, Any]:
         """The flat form (the TOML's keys and ``extra``), as campaign.json and the
         run files record it."""
-        flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.protocol.as_dict()
+        flat = {k: getattr(self, k) for k in CAMPAIGN_KEYS} | self.md.as_dict()
         flat |= {"protocol": self.protocol_mode}
         flat |= (self.adaptive or AdaptiveSettings()).as_dict()
         # framework_every_fs is left out when off (MDSettings.as_dict), n_replicas
@@ -275,10 +289,10 @@ class CampaignConfig(CampaignSettings):
 
     def replace(self, **changes: Any) -> CampaignConfig:
         """A copy with flat keys changed (each routed to its layer)."""
-        mode = changes.pop("protocol") if isinstance(changes.get("protocol"), str) else None
-        protocol_changes = {k: changes.pop(k) for k in list(changes) if k in MD_FIELDS}
-        if protocol_changes:
-            changes["protocol"] = self.protocol.replace(**protocol_changes)
+        mode = changes.pop("protocol", None)  # "study" | "adaptive"
+        md_changes = {k: changes.pop(k) for k in list(changes) if k in MD_FIELDS}
+        if md_changes:
+            changes["md"] = self.md.replace(**md_changes)
         adaptive_changes = {k: changes.pop(k) for k in list(changes) if k in ADAPTIVE_KEYS}
         if mode is not None or adaptive_changes:
             changes["adaptive"] = _adaptive(
@@ -288,7 +302,8 @@ class CampaignConfig(CampaignSettings):
         return dataclasses.replace(self, **changes)
 
 
-_PROTOCOL_DERIVED = frozenset(
+#: MDSettings' derived values (``n_steps``, ``*_steps``) read through the config
+_MD_DERIVED = frozenset(
     n for n, v in vars(MDSettings).items() if isinstance(v, property)
 ) | {"fingerprint_fields"}
 
@@ -301,12 +316,12 @@ def RunConfig(**flat: Any) -> CampaignConfig:
     unknown = sorted(set(flat) - set(FLAT_KEYS))
     if unknown:
         raise TypeError(f"RunConfig() got an unexpected keyword argument {unknown[0]!r}")
-    protocol = MDSettings(**{k: v for k, v in flat.items() if k in MD_FIELDS})
+    md = MDSettings(**{k: v for k, v in flat.items() if k in MD_FIELDS})
     own = {k: v for k, v in flat.items() if k in CAMPAIGN_KEYS}
     adaptive = _adaptive(
         flat.get("protocol", "study"), {k: v for k, v in flat.items() if k in ADAPTIVE_KEYS}
     )
-    return CampaignConfig(**own, protocol=protocol, adaptive=adaptive, extra=dict(extra))
+    return CampaignConfig(**own, md=md, adaptive=adaptive, extra=dict(extra))
 
 
 def _adaptive(mode: str, keys: dict[str, Any]) -> AdaptiveSettings | None:

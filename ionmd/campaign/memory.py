@@ -37,12 +37,12 @@ def batch_out_of_memory(
     two, :mod:`ionmd.campaign.batch_loop`); else None (the caller re-raises
     ``exc``: one system that does not fit).
 
-    The engine halves a batch that runs out of memory while it steps or enters
-    systems (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`, both
-    protocols); what reaches here is a failure while a checkpoint is restored
-    (a resume on a smaller device, or the engine going back to a checkpoint that
-    does not fit: restoring runs a force call on each saved cohort, for a fixed
-    batch the whole batch)."""
+    The engine halves a batch that runs out of memory while it steps, enters
+    systems or resumes (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`,
+    both protocols; restoring a checkpoint runs no force call); what reaches
+    here is an allocation failure outside the model's force calls, while the
+    batch's state and buffers are built or restored (:mod:`ionmd.campaign.
+    batch_loop` says where)."""
     if not is_out_of_memory(exc) or n_systems < 2:
         return None
     release_device_memory()

@@ -28,16 +28,16 @@ def resolve_device(name: str) -> str:
 
 
 def load_campaign_model(config: CampaignConfig, *, device: str, fast_paths: bool) -> Any:
-    """``config.model`` on ``device`` in the protocol's dtype; ``fast_paths``: with
-    the protocol's fast paths (cuEquivariance, compile; off where the model only
+    """``config.model`` on ``device`` in the MD settings' dtype; ``fast_paths``: with
+    their fast paths (cuEquivariance, compile; off where the model only
     says which elements it covers)."""
     import torch
 
     from ionmd.calculators import load_model
 
-    dtype_name = config.protocol.dtype
+    dtype_name = config.md.dtype
     dtype = None if dtype_name == "auto" else getattr(torch, dtype_name)
-    fast = config.protocol.fast_paths() if fast_paths else {}
+    fast = config.md.fast_paths() if fast_paths else {}
     log.info(f"loading model {config.model} on {device}")
     return load_model(config.model, device=device, dtype=dtype, **fast)
 

@@ -57,7 +57,7 @@ def systems_for_material(
             material_id=material_id,
             atoms=atoms.copy(),
             temperature_K=float(t),
-            run_seed=config.protocol.seed,
+            run_seed=config.md.seed,
             supercell=np.asarray(matrix, dtype=np.int64),
         )
         for t in config.temperatures_K

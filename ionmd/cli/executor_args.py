@@ -13,7 +13,7 @@ from typing import Any
 
 from ionmd.errors import InputError
 from ionmd.scaleout.config import KINDS, ExecutorConfig, executor_config_from_table
-from ionmd.settings import read_toml
+from ionmd.settings_file import read_toml
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_executor_table(path: Path) -> Mapping[str, Any]:
     """The ``[executor]`` table of a TOML file (empty when it has none)."""
-    data = read_toml(path, what="executor config")  # the one reader (ionmd.settings)
+    data = read_toml(path, what="executor config")  # the one reader (ionmd.settings_file)
     table = data.get("executor", {})
     if not isinstance(table, dict):
         raise InputError(f"{path}: [executor] must be a table")

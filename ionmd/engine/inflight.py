@@ -79,14 +79,14 @@ class InFlightBatch:
 
     Args:
         model: a torch-sim model.
-        protocol: the engine protocol (its ``duration_ps`` is not used: the caller
+        md: the MD settings (their ``duration_ps`` is not used: the caller
             decides how long each system runs).
         out_path: the run file (``<out>.ckpt.pt``: its checkpoint).
         model_name, model_version: recorded per system.
         run_config: recorded as the run file's config.
         fingerprint_hex: what a checkpoint must match to be continued.
         chunk_steps: entries happen at multiples of this (a multiple of every
-            stride of the protocol); None: the least common multiple of the
+            stride of ``md``); None: the least common multiple of the
             strides (a batch whose systems all enter at step 0).
     """
 
@@ -94,7 +94,7 @@ class InFlightBatch:
         self,
         model: Any,
         *,
-        protocol: MDSettings,
+        md: MDSettings,
         out_path: str | Path,
         model_name: str,
         model_version: str,
@@ -102,16 +102,14 @@ class InFlightBatch:
         fingerprint_hex: str,
         chunk_steps: int | None = None,
     ) -> None:
-        self.model, self.protocol = model, protocol
+        self.model, self.md = model, md
         self.device = model.device
         self.out_path = Path(out_path)
         self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
         self.model_name, self.model_version = model_name, model_version
         self.fp = fingerprint_hex
-        self.chunk_steps = (
-            _strides_lcm(protocol) if chunk_steps is None else int(chunk_steps)
-        )
-        _check_chunk(protocol, self.chunk_steps)
+        self.chunk_steps = _strides_lcm(md) if chunk_steps is None else int(chunk_steps)
+        _check_chunk(md, self.chunk_steps)
         self.run_config = dict(run_config)
         self.step = 0
         self.st: Any = None
@@ -127,7 +125,7 @@ class InFlightBatch:
         #: the caller's state, saved in every checkpoint
         self.extra: dict[str, Any] = {}
         self.writer: RunFileWriter | None = None
-        self.dt = nh.time_internal(protocol.timestep_fs)
+        self.dt = nh.time_internal(md.timestep_fs)
         #: atom-steps and system-steps run by the systems now in the run file
         #: (each system's own steps x its atoms; an evicted system's are taken off)
         self.atom_steps = 0
@@ -179,13 +177,21 @@ class InFlightBatch:
         """Continue from a checkpoint (:meth:`read_checkpoint`): ``specs`` gives the
         system of each key in it. The run file is put back to the checkpoint (a
         fixed batch's checkpoint from before the one loop is upgraded:
-        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`)."""
+        :func:`~ionmd.engine.checkpoint.upgrade_fixed_batch`). No force call: the
+        checkpoint holds the forces and energy, so restoring takes no model
+        memory and a batch that does not fit the device fails at its first step,
+        inside the loop, where the out-of-memory split can evict
+        (:func:`~ionmd.engine.out_of_memory.run_halving_on_oom`)."""
         payload = upgrade_fixed_batch(payload, keys=list(specs))
         self.writer = RunFileWriter(self.out_path, append=True)
         self.step = int(payload["step"])
         cohorts = payload["msd"]["cohorts"]
         for c in cohorts:
-            self._enter([specs[k] for k in c["keys"]], entry_step=int(c["entry_step"]))
+            self._enter(
+                [specs[k] for k in c["keys"]],
+                entry_step=int(c["entry_step"]),
+                forces=_from_checkpoint,
+            )
         if cohorts:
             restore_into(self.st, payload)
             for cohort, saved in zip(self.cohorts, cohorts, strict=True):
@@ -210,11 +216,11 @@ class InFlightBatch:
             return
         if self.step % self.chunk_steps:
             raise ValueError(f"systems enter at chunk boundaries, not at step {self.step}")
-        check_systems(systems, mobile_species=self.protocol.mobile_species)
+        check_systems(systems, mobile_species=self.md.mobile_species)
         clash = sorted({s.key for s in systems} & (set(self.known) | set(self.keys)))
         if clash:
             raise InputError(f"system {clash[0]} is already in this run")
-        p = self.protocol
+        p = self.md
         assert self.writer is not None
         self.writer.create_systems(
             [
@@ -238,14 +244,18 @@ class InFlightBatch:
         self._record_cohort(cohort, 0)
         self._new_fault_detector()
 
-    def _enter(self, systems: Sequence[SystemSpec], *, entry_step: int) -> None:
+    def _enter(
+        self, systems: Sequence[SystemSpec], *, entry_step: int, forces: Any = None
+    ) -> None:
+        """A new cohort at the end of the batch; ``forces``: what gives its first
+        forces and energy (None: the model; :func:`_from_checkpoint` on a resume)."""
         state, momenta, kT = build_state(
             systems, device=self.device, dtype=self.model.dtype
         )
-        p = self.protocol
+        p = self.md
         st = nh.nh_init(
             state,
-            self.model,
+            self.model if forces is None else forces,
             kT=kT,
             momenta=momenta,
             timestep_fs=p.timestep_fs,
@@ -370,7 +380,7 @@ class InFlightBatch:
         self.thermo = Thermo.of_state(self.st, n_systems=s)
 
     def _new_fault_detector(self) -> None:
-        p = self.protocol
+        p = self.md
         self.faults = FaultDetector(
             limits=FaultLimits(
                 max_step_displacement_A=p.max_step_displacement_A,
@@ -383,10 +393,10 @@ class InFlightBatch:
     # --- the step loop -------------------------------------------------------------------
     def advance(self, n_steps: int, *, stop_after_step: int | None = None) -> None:
         """Run ``n_steps`` steps of every system in the batch (flushing and
-        checkpointing as the protocol says; SIGINT/SIGTERM: checkpoint, then
+        checkpointing as the MD settings say; SIGINT/SIGTERM: checkpoint, then
         :class:`ionmd.interrupts.Interrupted`). ``stop_after_step``: raise
         ``KeyboardInterrupt`` after this batch step, as a kill would (tests)."""
-        p = self.protocol
+        p = self.md
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
         with interrupts.deferred():
@@ -417,11 +427,7 @@ class InFlightBatch:
             self.step = end
 
     def _record(self) -> None:
-        thermo = (
-            self._thermo_now()
-            if self.step % self.protocol.thermo_every_steps == 0
-            else None
-        )
+        thermo = self._thermo_now() if self.step % self.md.thermo_every_steps == 0 else None
         for c in self.cohorts:
             self._record_cohort(c, self.step - c.entry_step, thermo=thermo)
 
@@ -443,7 +449,7 @@ class InFlightBatch:
         """MSD sample, frame and thermo of cohort ``c`` at its own step ``local``
         when due (entries are at multiples of every stride, so the thermo steps of
         all cohorts coincide)."""
-        p, st = self.protocol, self.st
+        p, st = self.md, self.st
         eq = p.equilibration_steps
         if local >= eq:
             due_msd = (local - eq) % p.msd_every_steps == 0
@@ -501,7 +507,7 @@ class InFlightBatch:
             for i, up in enumerate(c.rec.drain()):
                 up.steps_done = self.step - c.entry_step
                 if res is not None:
-                    up.msd = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
+                    up.msd = system_msd(res, i, timestep_fs=self.md.timestep_fs)
                 updates.append(up)
         self.writer.write(updates)
         self._save()
@@ -551,7 +557,7 @@ class InFlightBatch:
             res = c.msd.result()
             whole = self._whole_run_msd(c)
             for i, key in enumerate(c.keys):
-                out[key] = system_msd(res, i, timestep_fs=self.protocol.timestep_fs)
+                out[key] = system_msd(res, i, timestep_fs=self.md.timestep_fs)
                 if whole is not None:
                     out[key]["mobile_whole_run_A2"] = float(whole[i, 0])
                     out[key]["framework_whole_run_A2"] = float(whole[i, 1])
@@ -571,8 +577,8 @@ class InFlightBatch:
         return (sums.view(n, 2) / counts.clamp_min(1)).cpu().numpy()
 
 
-def _strides(protocol: MDSettings) -> dict[str, int]:
-    p = protocol
+def _strides(md: MDSettings) -> dict[str, int]:
+    p = md
     return {
         "msd_every_fs": p.msd_every_steps,
         "sample_every_fs": p.sample_every_steps,
@@ -581,16 +587,25 @@ def _strides(protocol: MDSettings) -> dict[str, int]:
     }
 
 
-def _strides_lcm(protocol: MDSettings) -> int:
-    return math.lcm(*_strides(protocol).values())
+def _strides_lcm(md: MDSettings) -> int:
+    return math.lcm(*_strides(md).values())
 
 
-def _check_chunk(protocol: MDSettings, chunk_steps: int) -> None:
-    for name, n in _strides(protocol).items():
+def _check_chunk(md: MDSettings, chunk_steps: int) -> None:
+    for name, n in _strides(md).items():
         if chunk_steps < 1 or chunk_steps % n:
             raise InputError(
                 f"chunk_ps ({chunk_steps} steps) must be a multiple of {name} ({n} steps)"
             )
+
+
+def _from_checkpoint(state: Any) -> dict[str, torch.Tensor]:
+    """Stands in for the model when a cohort is rebuilt from a checkpoint: zero
+    forces and energy of the right shapes, which the checkpoint's then replace
+    (:func:`~ionmd.engine.checkpoint.restore_into`), so a resume runs no force
+    call."""
+    zeros = state.positions.new_zeros
+    return {"energy": zeros(state.n_systems), "forces": zeros(state.positions.shape)}
 
 
 class _EmptyState:

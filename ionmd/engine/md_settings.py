@@ -1,10 +1,11 @@
-"""The MD protocol: what the engine needs to run a batch, and nothing else.
+"""The MD settings: what the engine needs to run a batch, and nothing else.
 
 Timestep, duration, equilibration, the strides of frames/MSD/thermo, the
 Nosé–Hoover chain, the fault limits, the flush policy and the fast-path keys.
 Defaults reproduce the reference study (2 fs, 100 ps, first 5 ps discarded).
 Which materials, temperatures, model, device and output directory belong to the
-campaign (:mod:`ionmd.campaign.config`), whose config contains a protocol.
+campaign (:mod:`ionmd.campaign.config`), whose config contains these as ``md``
+(``protocol`` there is the campaign's "study" | "adaptive").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ionmd.errors import InputError
 #: sanity bound on hostile values (far beyond any real campaign)
 MAX_STEPS = 1e9
 
-#: The protocol keys that change what a batch computes for its systems with its
+#: The MD keys that change what a batch computes for its systems with its
 #: model (the checkpoint and campaign fingerprints: an allow-list). Not in it:
 #: which materials and temperatures (the systems' own content is fingerprinted
 #: instead), the model (fingerprinted with its version and weights), where and how
@@ -247,7 +248,7 @@ class MDSettings:
         return dataclasses.replace(self, **changes)
 
 
-#: the protocol's keys, as the flat TOML names them
+#: the MD settings' keys, as the flat TOML names them
 MD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MDSettings))
 
 _FLOAT_KEYS = tuple(

@@ -67,7 +67,7 @@ def run_batch(
     systems: Sequence[SystemSpec],
     model: object,
     *,
-    protocol: MDSettings,
+    md: MDSettings,
     out_path: str | Path,
     model_name: str,
     model_version: str = "",
@@ -81,33 +81,34 @@ def run_batch(
     Args:
         systems: the (cell, temperature) systems of this batch.
         model: a torch-sim model (``model(state)`` → energy, forces).
-        protocol: timestep, duration, strides, thermostat, fault limits, flush
-            policy and fast paths (:class:`~ionmd.engine.md_settings.MDSettings`).
+        md: the MD settings: timestep, duration, strides, thermostat, fault
+            limits, flush policy and fast paths
+            (:class:`~ionmd.engine.md_settings.MDSettings`).
         out_path: the ``.h5`` file to create (checkpoint: ``<out>.ckpt.pt``).
         model_name, model_version: recorded in the file.
         resume: continue from the checkpoint if there is one (the run file is
             truncated back to its step); refused if it was written for another
-            model, protocol or set of systems.
+            model, MD settings or set of systems.
         step_callback: called as ``f(step, state)`` after every step (tests).
         stop_after_step: raise ``KeyboardInterrupt`` after this step, as a kill
             would (tests of resume).
         run_config: the settings recorded in the file as the run's config (the
-            campaign's flat config; default: the protocol).
+            campaign's flat config; default: ``md``).
 
     A system whose forces or positions turn non-finite, whose atoms jump, or
     whose temperature runs away is marked ``failed`` in the run file with the
     reason and the step, and leaves the batch; the others carry on, unchanged.
     """
-    check_systems(systems, mobile_species=protocol.mobile_species)
+    check_systems(systems, mobile_species=md.mobile_species)
     reopen = partial(
         _open,
         systems,
         model,
-        protocol=protocol,
+        md=md,
         out_path=Path(out_path),
         model_name=model_name,
         model_version=model_version,
-        run_config=protocol.as_dict() if run_config is None else dict(run_config),
+        run_config=md.as_dict() if run_config is None else dict(run_config),
     )
     return _run_fixed(
         reopen(resume=resume),
@@ -122,7 +123,7 @@ def _open(
     systems: Sequence[SystemSpec],
     model: Any,
     *,
-    protocol: MDSettings,
+    md: MDSettings,
     out_path: Path,
     model_name: str,
     model_version: str,
@@ -133,14 +134,14 @@ def _open(
     back to it), else a new run file with every system waiting to enter at step
     0 (:func:`_refill`)."""
     fp = batch_fingerprint(
-        protocol=protocol.fingerprint_fields(),
+        protocol=md.fingerprint_fields(),
         model_name=model_name,
         model_version=model_version,
         systems=systems,
     )
     batch = InFlightBatch(
         model,
-        protocol=protocol,
+        md=md,
         out_path=out_path,
         model_name=model_name,
         model_version=model_version,
@@ -166,9 +167,9 @@ def _run_fixed(
     step_callback: Callable[[int, object], None] | None,
     stop_after_step: int | None,
 ) -> RunSummary:
-    """Run ``batch`` until every system has run the protocol's steps (the wall
+    """Run ``batch`` until every system has run the MD settings' steps (the wall
     time and the device's peak from the first step on, as before the one loop)."""
-    cfg, device = batch.protocol, batch.device
+    cfg, device = batch.md, batch.device
     total, start = cfg.n_steps, batch.step
     specs = {s.key: s for s in systems}
     n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ Three kinds:
 * ``slurm``: Parsl blocks submitted as SLURM jobs (``sbatch``), workers inside them.
 
 Only parsing and validation live here (unknown keys are refused by the one
-checker of :mod:`ionmd.settings`, as for the campaign keys and ``[vasp]``);
+checker of :mod:`ionmd.settings_file`, as for the campaign keys and ``[vasp]``);
 :mod:`ionmd.scaleout.parsl_config` turns an :class:`ExecutorConfig` into a
 ``parsl.config.Config``.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ionmd.errors import InputError
-from ionmd.settings import check_keys, nearest
+from ionmd.settings_file import check_keys, nearest
 
 KINDS = ("local", "threads", "slurm")
 

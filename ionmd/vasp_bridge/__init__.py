@@ -13,12 +13,12 @@ from ionmd.vasp_bridge.config import (
     load_campaign,
     parse_walltime_s,
 )
-from ionmd.vasp_bridge.inputs import MDInputs, build_input_set, sort_with_map
 from ionmd.vasp_bridge.jobs import n_nodes, render_job_script
 from ionmd.vasp_bridge.potcar import potcar_library, write_potcar
 from ionmd.vasp_bridge.prepare import prepare_campaign, prepare_run
 from ionmd.vasp_bridge.segments import max_steps_per_segment, plan_segments, run_progress
 from ionmd.vasp_bridge.submit import progress_of, submit_run
+from ionmd.vasp_bridge.vasp_inputs import MDInputs, build_input_set, sort_with_map
 
 __all__ = [
     "Campaign",

@@ -8,7 +8,7 @@ unwrapped across all segments with the minimum-image rule in fractional coordina
 and written with :class:`ionmd.fileformat.RunFileWriter` exactly as the engine writes
 its runs (``source = "vasp"``, ``model_name = "vasp-pbe"``): mobile-ion positions
 from the end of equilibration on, the MSD datasets on the analysis' lag grid
-(:mod:`ionmd.numerics.msd`), and
+(:mod:`ionmd.numerics.host_msd`), and
 the OSZICAR thermo series. The cost (wall time and cores from each OUTCAR) is kept
 in :class:`RunCost` and stored in the file's ``config_json`` under ``vasp_cost``.
 """
@@ -25,7 +25,7 @@ import numpy as np
 from ionmd.errors import InputError
 from ionmd.fileformat import RunFileWriter, SystemInfo, SystemUpdate
 from ionmd.numerics.com import com_displacement_A, masses_amu
-from ionmd.numerics.msd import linear_lag_grid, msd_on_lag_grid
+from ionmd.numerics.host_msd import linear_lag_grid, msd_on_lag_grid
 from ionmd.numerics.unwrap import unwrap_fractional
 from ionmd.vasp_bridge.rundir import read_record, segment_name
 from ionmd.vasp_bridge.segments_read import (

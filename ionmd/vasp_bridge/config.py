@@ -3,7 +3,7 @@
 A CONFIG.toml shared with ``ionmd run`` may hold other top-level keys (the engine's);
 they are ignored here. The campaign keys and their defaults are ``ionmd run``'s
 (:mod:`ionmd.campaign.config`); the file is read and the keys of ``[vasp]`` are
-checked by :mod:`ionmd.settings` (an unknown one is refused with the nearest
+checked by :mod:`ionmd.settings_file` (an unknown one is refused with the nearest
 valid name).
 
 Example::
@@ -37,7 +37,7 @@ from typing import Any
 from ionmd.campaign.config import flat_defaults
 from ionmd.errors import InputError
 from ionmd.obelix_location import relative_to_config
-from ionmd.settings import check_keys, nearest, read_toml
+from ionmd.settings_file import check_keys, nearest, read_toml
 
 #: the flat TOML's keys the bridge reads, with ``ionmd run``'s defaults
 _SHARED = flat_defaults()

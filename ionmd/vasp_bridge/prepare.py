@@ -12,12 +12,12 @@ from ionmd.errors import InputError
 from ionmd.fileformat import system_key
 from ionmd.outdir import check_output_dir
 from ionmd.vasp_bridge.config import Campaign, VaspSettings, parse_walltime_s
-from ionmd.vasp_bridge.inputs import build_input_set, segment_incar
 from ionmd.vasp_bridge.jobs import n_nodes, write_job_scripts
 from ionmd.vasp_bridge.potcar import build_potcar, write_potcar
 from ionmd.vasp_bridge.rundir import segment_name, write_record
 from ionmd.vasp_bridge.segments import max_steps_per_segment, plan_segments
 from ionmd.vasp_bridge.structures import build_supercell, load_material, material_label
+from ionmd.vasp_bridge.vasp_inputs import build_input_set, segment_incar
 
 
 def segment_max_steps(settings: VaspSettings, overrides: dict[str, Any]) -> int:

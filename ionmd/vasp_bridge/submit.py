@@ -22,7 +22,6 @@ from pymatgen.io.vasp.inputs import Incar
 
 from ionmd.errors import InputError
 from ionmd.vasp_bridge.config import vasp_settings_from_dict
-from ionmd.vasp_bridge.inputs import segment_incar
 from ionmd.vasp_bridge.jobs import (
     JOB_SCRIPT,
     active_jobs,
@@ -33,6 +32,7 @@ from ionmd.vasp_bridge.jobs import (
 from ionmd.vasp_bridge.prepare import segment_max_steps
 from ionmd.vasp_bridge.rundir import read_record, segment_name, write_record
 from ionmd.vasp_bridge.segments import RunProgress, replan, run_progress
+from ionmd.vasp_bridge.vasp_inputs import segment_incar
 
 
 def progress_of(run_dir: str | Path) -> RunProgress:

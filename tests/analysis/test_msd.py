@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ionmd.errors import InputError
-from ionmd.numerics.msd import linear_lag_grid, log_lag_grid, msd_on_lag_grid
+from ionmd.numerics.host_msd import linear_lag_grid, log_lag_grid, msd_on_lag_grid
 
 
 def naive_msd(pos, lag):

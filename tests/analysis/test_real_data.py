@@ -111,7 +111,7 @@ def test_bridge_equals_kinisi_from_xdatcar_msd(aimd_dir, argyrodite_traj):
     from kinisi.analyze import DiffusionAnalyzer
     from pymatgen.io.vasp import Xdatcar
 
-    from ionmd.numerics.msd import msd_on_lag_grid
+    from ionmd.numerics.host_msd import msd_on_lag_grid
 
     x = Xdatcar(str(aimd_dir / "li6ps5cl" / "XDATCAR.gz"))
     ref = DiffusionAnalyzer.from_xdatcar(

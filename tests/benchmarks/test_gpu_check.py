@@ -115,7 +115,7 @@ def test_real_model_part_runs_sevennet_on_li6ps5cl_and_prints_d(tmp_path):
 
 def test_cuda_sync_count_runs_the_batch_as_run_batch_takes_it(tmp_path, monkeypatch):
     """host_syncs' CUDA half (torch's sync detector over a second run) calls
-    run_batch as it is called now (protocol=, not the old config=: a TypeError
+    run_batch as it is called now (md=, not the old protocol= or config=: a TypeError
     that only a GPU would have met). On the CPU the detector is stubbed; the run
     is the part's 20 steps, one system."""
     import torch
@@ -188,7 +188,7 @@ cfg = RunConfig(materials=("x",), temperatures_K=(800.0,), duration_ps=0.008,
     progress=False)
 for name in ("mace-tiny", "sevennet-0"):  # sevennet-0: the real_model part's
     m = load_model(name)
-    r = run_batch(s, m, protocol=cfg.protocol, out_path=Path(tempfile.mkdtemp()) / "r.h5",
+    r = run_batch(s, m, md=cfg.md, out_path=Path(tempfile.mkdtemp()) / "r.h5",
         model_name=name)
     assert r.steps == 4 and not r.failed, r
 bad = sorted({k.split(".")[0] for k in sys.modules} & {"pymatgen", "kinisi", "scipp",

@@ -91,7 +91,7 @@ def test_skin_trajectory_matches_plain(tmp_path):
         run_batch(
             systems,
             model,
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=tmp_path / f"{name}.h5",
             model_name="t",
         )

@@ -279,7 +279,7 @@ def arrhenius_D(tmp_path_factory):
         run_batch(
             specs,
             load_model("toy"),
-            protocol=config.protocol,
+            md=config.md,
             out_path=path,
             model_name="toy",
         )

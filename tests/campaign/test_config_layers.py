@@ -43,8 +43,8 @@ def test_flat_toml_is_routed_to_its_layers(tmp_path):
         'device = "cpu"\ncueq = "off"\n[executor]\nkind = "threads"\n'
     )
     cfg = load_config(p)
-    assert isinstance(cfg, CampaignConfig) and isinstance(cfg.protocol, MDSettings)
-    assert cfg.protocol.timestep_fs == 1.0 and cfg.protocol.cueq == "off"
+    assert isinstance(cfg, CampaignConfig) and isinstance(cfg.md, MDSettings)
+    assert cfg.md.timestep_fs == 1.0 and cfg.md.cueq == "off"
     assert cfg.device == "cpu" and cfg.temperatures_K == (600.0,)
     assert cfg.extra == {"executor": {"kind": "threads"}}
     flat = cfg.as_dict()
@@ -57,8 +57,8 @@ def test_flat_toml_is_routed_to_its_layers(tmp_path):
     recorded = [k for k in FLAT_KEYS if k not in NPT_KEYS]  # npt's keys: with cell = "npt"
     assert list(on) == [*recorded, "extra"] and on["framework_every_fs"] == 1000.0
     assert on["n_replicas"] == 2
-    assert cfg.replace(timestep_fs=2.0).protocol.timestep_fs == 2.0
-    assert cfg.replace(out="x").protocol == cfg.protocol
+    assert cfg.replace(timestep_fs=2.0).md.timestep_fs == 2.0
+    assert cfg.replace(out="x").md == cfg.md
 
 
 @pytest.mark.parametrize(

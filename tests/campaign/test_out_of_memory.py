@@ -105,6 +105,48 @@ def test_an_oom_in_the_engine_halves_the_batch_there_and_costs_what_ran(
     assert batch["simulated_ps"] == pytest.approx(4 * 0.2)
 
 
+def test_a_resume_that_does_not_fit_is_halved_in_the_engine(tmp_path, monkeypatch):
+    """The study's batch is killed after a checkpoint and the campaign resumed on
+    a device that holds half of it: restoring runs no force call, so the first
+    step runs out of memory inside the one loop, which halves the batch (one
+    batch, one run file, no campaign split). Before: the restore's force call
+    ran out of memory outside the loop; the campaign split the batch in two and
+    deleted its run file (``oom_splits``, two batches, the work before lost)."""
+    from ionmd.engine import inflight
+    from tests.engine.helpers import SmallDevice
+
+    real_step, steps = inflight.nh.nh_step, []
+
+    def killed(st, *args, **kwargs):
+        steps.append(1)
+        if len(steps) == 15:  # after the checkpoint at step 10
+            raise KeyboardInterrupt
+        return real_step(st, *args, **kwargs)
+
+    config = _config(tmp_path, flush_every_ps=0.05)
+    monkeypatch.setattr(inflight.nh, "nh_step", killed)
+    with pytest.raises(KeyboardInterrupt):
+        campaign_run.run_campaign(config, analyze=False)
+    monkeypatch.setattr(inflight.nh, "nh_step", real_step)
+    real_load, small = campaign_run.load_campaign_model, []
+
+    def small_device(*args, **kwargs):
+        small.append(SmallDevice(real_load(*args, **kwargs), max_atoms=64))
+        return small[-1]
+
+    monkeypatch.setattr(campaign_run, "load_campaign_model", small_device)
+    result = campaign_run.run_campaign(config, analyze=False)
+    record = json.loads((tmp_path / "out" / "campaign.json").read_text())
+    assert not record.get("oom_splits") and len(record["plan"]) == 1
+    (batch,) = record["batches"]
+    assert batch["oom_capacity_atoms"] == [128] and record["status"] == "done"
+    assert small[0].sizes[0] == 128 and max(small[0].sizes[1:]) == 64
+    (path,) = result.run_files
+    for key in list_systems(path):
+        attrs = read_system(path, key, positions=False).attrs
+        assert attrs["status"] == "done" and int(attrs["steps_done"]) == 40
+
+
 def test_oom_detection_and_split():
     assert is_out_of_memory(torch.cuda.OutOfMemoryError("x"))
     assert is_out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory"))

@@ -26,7 +26,7 @@ def test_n_replicas_key_and_fingerprint():
     assert one.n_replicas == 1 and four.n_replicas == 4
     assert four.as_dict()["n_replicas"] == 4
     # one replica: the study's fingerprint exactly as before (old OUT dirs resume)
-    assert one.protocol_fingerprint() == one.protocol.fingerprint_fields()
+    assert one.protocol_fingerprint() == one.md.fingerprint_fields()
     assert four.protocol_fingerprint()["n_replicas"] == 4
     adaptive = config_from_mapping({"protocol": "adaptive", "n_replicas": 2})
     assert adaptive.protocol_fingerprint()["n_replicas"] == 2

@@ -48,7 +48,7 @@ class Stats:
 def run_stats(
     systems: list, model: object, *, config: RunConfig, out: Path, msd_lag_ps: float
 ) -> Stats:
-    run_batch(systems, model, protocol=config.protocol, out_path=out, model_name="f32check")
+    run_batch(systems, model, md=config.md, out_path=out, model_name="f32check")
     eq_ps = config.equilibration_ps
     T, drift, msd, energy = [], [], [], []
     for s in systems:

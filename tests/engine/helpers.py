@@ -69,6 +69,25 @@ class ZeroModel(ModelInterface):
         }
 
 
+class SmallDevice(ModelInterface):
+    """``inner`` on a "device" that holds ``max_atoms`` atoms: a force call on
+    more raises CUDA's out-of-memory error (injected: no GPU here). ``sizes``:
+    the atoms of every force call."""
+
+    def __init__(self, inner, *, max_atoms: int):
+        super().__init__()
+        self.inner, self.max_atoms, self.sizes = inner, max_atoms, []
+        self._device, self._dtype = inner.device, inner.dtype
+        self._compute_stress = False
+        self._compute_forces = True
+
+    def forward(self, state, **kwargs):
+        self.sizes.append(int(state.positions.shape[0]))
+        if self.sizes[-1] > self.max_atoms:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return self.inner(state, **kwargs)
+
+
 def quick_config(**kw) -> RunConfig:
     base = dict(
         materials=("x",),

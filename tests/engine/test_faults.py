@@ -50,7 +50,7 @@ def _good_alone(cfg, tmp_path, good):
     run_batch(
         [good],
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "alone.h5",
         model_name="lj",
     )
@@ -81,7 +81,7 @@ def test_nan_forces_and_runaway_temperature(tmp_path):
     summary = run_batch(
         [nan, good, heat],
         model,
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "b.h5",
         model_name="faulty",
     )
@@ -107,7 +107,7 @@ def test_jumping_atom(tmp_path):
     summary = run_batch(
         [good, jump],
         model,
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "b.h5",
         model_name="faulty",
     )
@@ -126,7 +126,7 @@ def test_resume_after_a_system_failed(tmp_path):
     ref = run_batch(
         [nan, good],
         model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "ref.h5",
         model_name="faulty",
     )
@@ -134,7 +134,7 @@ def test_resume_after_a_system_failed(tmp_path):
         run_batch(
             [nan, good],
             model(),
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=tmp_path / "run.h5",
             model_name="faulty",
             stop_after_step=70,
@@ -142,7 +142,7 @@ def test_resume_after_a_system_failed(tmp_path):
     run_batch(
         [nan, good],
         model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "run.h5",
         model_name="faulty",
         resume=True,

@@ -37,7 +37,7 @@ def test_device_msd_and_frames_are_relative_to_the_framework_com(tmp_path):
     run_batch(
         systems,
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "f.h5",
         model_name="lj",
         step_callback=cb,

@@ -131,7 +131,7 @@ def test_framework_frames_are_the_simulated_positions(tmp_path):
     run_batch(
         [spec(atoms, 50.0)],
         lj_model(),
-        protocol=config.protocol,
+        md=config.md,
         out_path=tmp_path / "r.h5",
         model_name="lj",
         step_callback=grab,
@@ -147,7 +147,7 @@ def test_framework_frames_are_the_simulated_positions(tmp_path):
 
 def test_resume_rebuilds_the_framework_frames(tmp_path):
     config = quick_config(duration_ps=0.6, framework_every_fs=50.0, flush_every_ps=0.2)
-    kw = dict(protocol=config.protocol, model_name="lj")
+    kw = dict(md=config.md, model_name="lj")
     run_batch([spec(argon(2), 50.0)], lj_model(), out_path=tmp_path / "a.h5", **kw)
     with pytest.raises(KeyboardInterrupt):
         run_batch(
@@ -172,18 +172,18 @@ def test_inflight_stores_the_same_framework_frames(tmp_path):
     """The adaptive loop's batch: a system alone follows run_batch's trajectory
     bit for bit, framework frames included, at its own steps."""
     config = quick_config(duration_ps=0.5, framework_every_fs=50.0)
-    p = config.protocol
+    p = config.md
     run_batch(
         [spec(argon(2), 50.0)],
         lj_model(),
-        protocol=p,
+        md=p,
         out_path=tmp_path / "a.h5",
         model_name="lj",
     )
     fp = batch_fingerprint(protocol={"p": 1}, model_name="lj", model_version="", systems=[])
     pool = InFlightBatch(
         lj_model(),
-        protocol=p,
+        md=p,
         out_path=tmp_path / "b.h5",
         model_name="lj",
         model_version="",
@@ -211,10 +211,10 @@ def test_framework_stride_must_be_a_multiple_of_the_li_stride(fs):
 
 def test_fingerprint_unchanged_when_off():
     """Checkpoints and campaigns fingerprinted before the key still match."""
-    off = quick_config().protocol
+    off = quick_config().md
     assert "framework_every_fs" not in off.fingerprint_fields()
     assert "framework_every_fs" not in off.as_dict()
-    on = quick_config(framework_every_fs=50.0).protocol
+    on = quick_config(framework_every_fs=50.0).md
     assert on.fingerprint_fields()["framework_every_fs"] == 50.0
 
 
@@ -230,14 +230,14 @@ def test_a_failed_system_leaves_the_others_framework_frames_intact(tmp_path):
     run_batch(
         [bad, good],
         FaultyModel({108: "nan"}, after_call=40),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "b.h5",
         model_name="faulty",
     )
     run_batch(
         [good],
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "a.h5",
         model_name="lj",
     )

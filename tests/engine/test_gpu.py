@@ -36,12 +36,8 @@ def test_gpu_float32_single_equals_batched(tmp_path):
         thermo_every_fs=10.0,
     )
     specs = _li3n_specs((800.0, 1000.0, 1200.0))
-    run_batch(
-        specs, model, protocol=cfg.protocol, out_path=tmp_path / "b.h5", model_name="t"
-    )
-    run_batch(
-        [specs[1]], model, protocol=cfg.protocol, out_path=tmp_path / "a.h5", model_name="t"
-    )
+    run_batch(specs, model, md=cfg.md, out_path=tmp_path / "b.h5", model_name="t")
+    run_batch([specs[1]], model, md=cfg.md, out_path=tmp_path / "a.h5", model_name="t")
     a = read_system(tmp_path / "a.h5", specs[1].key)
     b = read_system(tmp_path / "b.h5", specs[1].key)
     # float32 on a GPU: reductions may differ in order; agree to float32 noise

@@ -22,7 +22,7 @@ def _run(tmp_path, **cfg):
         run_batch(
             systems,
             model,
-            protocol=config.protocol,
+            md=config.md,
             out_path=tmp_path / "r.h5",
             model_name="lj",
             step_callback=counter.step_done,
@@ -109,12 +109,12 @@ def test_in_flight_batch_ordinary_steps_read_nothing(tmp_path):
         fault_check_every_fs=100.0,
         flush_every_ps=0.5,
     )
-    p = config.protocol
+    p = config.md
     chunk = 4 * p.fault_check_every_steps
     systems = [spec(argon(2), t, material_id=f"ar{i}") for i, t in enumerate((40, 60, 80))]
     fp = batch_fingerprint(protocol={}, model_name="lj", model_version="", systems=[])
     pool = InFlightBatch(
-        lj_model(), protocol=p, out_path=tmp_path / "r.h5", model_name="lj",
+        lj_model(), md=p, out_path=tmp_path / "r.h5", model_name="lj",
         model_version="", run_config={}, fingerprint_hex=fp, chunk_steps=chunk,
     )  # fmt: skip
     orig = InFlightBatch._record

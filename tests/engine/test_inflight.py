@@ -27,7 +27,7 @@ from ionmd.errors import InputError
 
 CHUNK = 40  # steps (0.16 ps at 4 fs)
 
-PROTOCOL = MDSettings(
+MD = MDSettings(
     timestep_fs=4.0,
     duration_ps=3 * CHUNK * 4.0e-3,
     equilibration_ps=0.04,
@@ -56,13 +56,13 @@ def _spec(variant: str, T: float) -> SystemSpec:
     return SystemSpec(material_id=variant, atoms=atoms, temperature_K=T)
 
 
-def _pool(model: object, path: Path, protocol: MDSettings = PROTOCOL) -> InFlightBatch:
+def _pool(model: object, path: Path, md: MDSettings = MD) -> InFlightBatch:
     fp = batch_fingerprint(
         protocol={"p": 1}, model_name="toy", model_version="", systems=[]
     )
     return InFlightBatch(
         model,
-        protocol=protocol,
+        md=md,
         out_path=path,
         model_name="toy",
         model_version="",
@@ -97,9 +97,7 @@ def _run_chunks(pool: InFlightBatch, n_chunks: int) -> None:
 
 def test_extended_twice_equals_fixed_run_bitwise(model: object, tmp_path: Path) -> None:
     spec = _spec("toy-fast", 1000.0)
-    run_batch(
-        [spec], model, protocol=PROTOCOL, out_path=tmp_path / "fixed.h5", model_name="toy"
-    )
+    run_batch([spec], model, md=MD, out_path=tmp_path / "fixed.h5", model_name="toy")
     pool = _pool(model, tmp_path / "pool.h5")
     pool.start()
     pool.add([spec], steps_total=CHUNK)
@@ -119,13 +117,9 @@ def test_entering_a_running_batch_is_like_running_alone(
         _spec("toy-slow", 900.0),
         _spec("toy-melt", 800.0),
     )
-    proto2 = PROTOCOL.replace(duration_ps=2 * CHUNK * 4.0e-3)
-    run_batch(
-        [late], model, protocol=proto2, out_path=tmp_path / "late.h5", model_name="toy"
-    )
-    run_batch(
-        [first], model, protocol=PROTOCOL, out_path=tmp_path / "first.h5", model_name="toy"
-    )
+    md2 = MD.replace(duration_ps=2 * CHUNK * 4.0e-3)
+    run_batch([late], model, md=md2, out_path=tmp_path / "late.h5", model_name="toy")
+    run_batch([first], model, md=MD, out_path=tmp_path / "first.h5", model_name="toy")
     pool = _pool(model, tmp_path / "pool.h5")
     pool.start()
     pool.add([first, gone], steps_total=CHUNK)
@@ -204,7 +198,7 @@ def test_refusals(model: object, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="multiple of"):
         InFlightBatch(
             model,
-            protocol=PROTOCOL,
+            md=MD,
             out_path=tmp_path / "x.h5",
             model_name="toy",
             model_version="",
@@ -236,7 +230,7 @@ def test_whole_run_msd_is_the_first_to_last_sample_displacement(
     with h5py.File(tmp_path / "pool.h5") as f:
         pos = f[f"particles/{spec.key}/position/value"][()]
         steps = f[f"particles/{spec.key}/position/step"][()]
-    assert steps[0] == PROTOCOL.equilibration_steps and steps[-1] == 2 * CHUNK
+    assert steps[0] == MD.equilibration_steps and steps[-1] == 2 * CHUNK
     want = float(((pos[-1] - pos[0]) ** 2).sum(-1).mean())
     assert got == pytest.approx(want, rel=1e-10)
     assert got > 0.1

@@ -26,7 +26,7 @@ def test_ballistic_msd_is_v_squared_t_squared(tmp_path):
     run_batch(
         [s],
         ZeroModel(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "b.h5",
         model_name="zero",
     )
@@ -56,7 +56,7 @@ def _trajectory(systems, cfg, tmp_path, name, watch: int):
     run_batch(
         systems,
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / name,
         model_name="lj",
         step_callback=cb,
@@ -96,7 +96,7 @@ def test_stored_msd_equals_naive_msd_of_stored_positions(tmp_path):
     run_batch(
         systems,
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=tmp_path / "m.h5",
         model_name="lj",
     )

@@ -65,7 +65,7 @@ def _run(out: Path, **kw) -> object:
     return run_batch(
         _systems(),
         _model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=out,
         model_name="lj",
         run_config=cfg.as_dict(),
@@ -199,7 +199,7 @@ def test_one_fingerprint_function_gives_the_old_hex():
     )
     same = dict(model_name="lj", model_version="v1", systems=systems)
     got = {
-        "study": batch_fingerprint(protocol=study.protocol.fingerprint_fields(), **same),
+        "study": batch_fingerprint(protocol=study.md.fingerprint_fields(), **same),
         "adaptive": batch_fingerprint(protocol=adaptive.protocol_fingerprint(), **same),
         "task": batch_fingerprint(
             protocol=study.protocol_fingerprint(),

@@ -11,7 +11,7 @@ from ionmd.engine import inflight
 from ionmd.engine.runner import run_batch
 from ionmd.fileformat import list_systems, read_system
 
-from .helpers import argon, lj_model, quick_config, spec
+from .helpers import SmallDevice, argon, lj_model, quick_config, spec
 
 CFG = dict(duration_ps=0.5, equilibration_ps=0.1, flush_every_ps=0.05)  # 100 steps
 
@@ -38,7 +38,7 @@ def _small_device(monkeypatch, *, at_call: int | None) -> list[int]:
 def _run(path, **kw):
     cfg = quick_config(**CFG)
     return run_batch(
-        _systems(), lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj", **kw
+        _systems(), lj_model(), md=cfg.md, out_path=path, model_name="lj", **kw
     )
 
 
@@ -47,7 +47,7 @@ def test_out_of_memory_halves_the_batch_and_every_system_finishes(tmp_path, monk
     alone = {}
     for s in _systems():
         path = tmp_path / f"alone_{s.key}.h5"
-        run_batch([s], lj_model(), protocol=cfg.protocol, out_path=path, model_name="lj")
+        run_batch([s], lj_model(), md=cfg.md, out_path=path, model_name="lj")
         alone[s.key] = read_system(path, s.key)
     sizes = _small_device(monkeypatch, at_call=15)  # after the checkpoint at step 10
     summary = _run(tmp_path / "run.h5")
@@ -105,3 +105,31 @@ def test_an_oom_at_entry_halves_the_batch_in_the_engine(tmp_path, monkeypatch):
     # the work done: each system's own steps, not the batch clock's 2 x n_steps
     assert summary.steps == 2 * n_steps
     assert summary.atom_steps == 4 * 32 * n_steps and summary.system_steps == 4 * n_steps
+
+
+def test_a_resume_that_does_not_fit_is_halved_in_the_loop(tmp_path):
+    """A batch killed after its checkpoint and resumed on a device that holds half
+    of it: restoring runs no force call (the checkpoint has the forces), so the
+    first force call is the first step's, inside the one loop, which halves the
+    batch; every system ends ``done`` with the trajectory it has alone. Before:
+    the restore's force call ran out of memory outside the loop and the error
+    went on to the campaign, which split the batch and started it again."""
+    cfg = quick_config(**CFG)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "run.h5", stop_after_step=57)  # checkpoint at step 50
+    small = SmallDevice(lj_model(), max_atoms=64)
+    summary = run_batch(
+        _systems(), small, md=cfg.md, out_path=tmp_path / "run.h5", model_name="lj",
+        resume=True,
+    )  # fmt: skip
+    assert summary.oom_held_atoms == (128,) and summary.failed == {}
+    assert small.sizes[0] == 128 and max(small.sizes[1:]) == 64
+    for s in _systems():
+        path = tmp_path / f"alone_{s.key}.h5"
+        run_batch([s], lj_model(), md=cfg.md, out_path=path, model_name="lj")
+        ref, got = read_system(path, s.key), read_system(tmp_path / "run.h5", s.key)
+        assert got.attrs["status"] == "done" and got.attrs["steps_done"] == cfg.n_steps
+        np.testing.assert_array_equal(got.position_steps, ref.position_steps)
+        np.testing.assert_allclose(got.positions, ref.positions, rtol=0, atol=1e-9)
+        for name in ("mobile_A2", "framework_A2", "collective_A2"):
+            np.testing.assert_allclose(got.msd[name], ref.msd[name], rtol=1e-9)

@@ -36,13 +36,13 @@ def _assert_same_file(p, q):
 def test_kill_and_resume_is_bit_identical(tmp_path, kill_at):
     cfg = quick_config(**CFG)
     ref = tmp_path / "ref.h5"
-    run_batch(_systems(), lj_model(), protocol=cfg.protocol, out_path=ref, model_name="lj")
+    run_batch(_systems(), lj_model(), md=cfg.md, out_path=ref, model_name="lj")
     out = tmp_path / "run.h5"
     with pytest.raises(KeyboardInterrupt):
         run_batch(
             _systems(),
             lj_model(),
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=out,
             model_name="lj",
             stop_after_step=kill_at,
@@ -54,7 +54,7 @@ def test_kill_and_resume_is_bit_identical(tmp_path, kill_at):
     summary = run_batch(
         _systems(),
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=out,
         model_name="lj",
         resume=True,
@@ -70,7 +70,7 @@ def test_resume_with_another_protocol_is_refused(tmp_path):
         run_batch(
             _systems(),
             lj_model(),
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=out,
             model_name="lj",
             stop_after_step=25,
@@ -80,7 +80,7 @@ def test_resume_with_another_protocol_is_refused(tmp_path):
         run_batch(
             _systems(),
             lj_model(),
-            protocol=other.protocol,
+            md=other.md,
             out_path=out,
             model_name="lj",
             resume=True,
@@ -93,13 +93,13 @@ def test_a_failure_recorded_after_the_checkpoint_is_cleared_on_resume(tmp_path):
     left over from the failure the checkpoint never saw."""
     cfg = quick_config(**CFG)
     ref = tmp_path / "ref.h5"
-    run_batch(_systems(), lj_model(), protocol=cfg.protocol, out_path=ref, model_name="lj")
+    run_batch(_systems(), lj_model(), md=cfg.md, out_path=ref, model_name="lj")
     out = tmp_path / "run.h5"
     with pytest.raises(KeyboardInterrupt):
         run_batch(
             _systems(),
             lj_model(),
-            protocol=cfg.protocol,
+            md=cfg.md,
             out_path=out,
             model_name="lj",
             stop_after_step=37,  # last checkpoint at step 30
@@ -110,7 +110,7 @@ def test_a_failure_recorded_after_the_checkpoint_is_cleared_on_resume(tmp_path):
     summary = run_batch(
         _systems(),
         lj_model(),
-        protocol=cfg.protocol,
+        md=cfg.md,
         out_path=out,
         model_name="lj",
         resume=True,

@@ -41,7 +41,7 @@ def runfile(tmp_path_factory):
     run_batch(
         systems,
         lj_model(),
-        protocol=quick_config(duration_ps=0.3).protocol,
+        md=quick_config(duration_ps=0.3).md,
         out_path=path,
         model_name="lj",
         model_version="test",

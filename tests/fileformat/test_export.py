@@ -27,7 +27,7 @@ from ionmd.analysis.readers.h5 import read_run_file
 from ionmd.cli import main
 from ionmd.engine.runner import run_batch
 from ionmd.fileformat import read_system
-from ionmd.numerics.msd import msd_on_lag_grid
+from ionmd.numerics.host_msd import msd_on_lag_grid
 from tests.engine.helpers import argon, lj_model, quick_config, spec
 
 FRAME_FS = 50.0
@@ -49,7 +49,7 @@ def fluid_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_batch(
         [spec(argon(2), 600.0, material_id="lj")],
         lj_model(),
-        protocol=config.protocol,
+        md=config.md,
         out_path=out,
         model_name="lj",
     )
@@ -152,7 +152,7 @@ def test_li_only_when_the_framework_is_off(tmp_path, capsys):
     run_batch(
         [spec(argon(2), 50.0)],
         lj_model(),
-        protocol=config.protocol,
+        md=config.md,
         out_path=out,
         model_name="lj",
     )

@@ -26,3 +26,17 @@ def test_an_old_pickle_of_a_task_callable_still_loads(old, new):
     if new is not None:
         new_module, new_name = new.split(":")
         assert loaded is getattr(__import__(new_module, fromlist=[new_name]), new_name)
+
+
+def test_a_config_pickled_before_md_was_named_md_still_loads():
+    """A queued task's ``config`` pickled when CampaignConfig held its MDSettings
+    as ``protocol``: it loads with them as ``md``, flat reads included."""
+    from ionmd.campaign.config import CampaignConfig, RunConfig
+
+    new = RunConfig(materials=("gvd",), timestep_fs=1.0, progress=False)
+    text = pickle.dumps(new, protocol=0)  # text: each state key a line "V<key>"
+    assert text.count(b"Vmd\n") == 1
+    loaded = pickle.loads(text.replace(b"Vmd\n", b"Vprotocol\n"))  # as it was
+    assert type(loaded) is CampaignConfig and "protocol" not in vars(loaded)
+    assert loaded.md == new.md and loaded.timestep_fs == 1.0
+    assert loaded.as_dict() == new.as_dict() and loaded == new

@@ -10,10 +10,10 @@ from pymatgen.io.vasp.inputs import Incar, Kpoints, Poscar
 from pymatgen.io.vasp.sets import MPMDSet, MPRelaxSet
 
 from ionmd.vasp_bridge.config import campaign_from_dict
-from ionmd.vasp_bridge.inputs import sort_with_map
 from ionmd.vasp_bridge.potcar import potcar_library, read_potcar_spec
 from ionmd.vasp_bridge.prepare import prepare_run
 from ionmd.vasp_bridge.structures import load_material
+from ionmd.vasp_bridge.vasp_inputs import sort_with_map
 
 # be9 (LiGaBr4), 9zk (Li5GaO4, primitive as in the study), gvd (alpha-Li3N)
 MATERIALS = ("be9", "9zk", "gvd")

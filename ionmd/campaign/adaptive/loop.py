@@ -54,12 +54,13 @@ class AdaptiveLoop:
 
     Args:
         model: the torch-sim model.
-        protocol: the engine protocol; settings: the adaptive keys.
+        md: the MD settings; settings: the adaptive keys.
         systems: the initial (material, temperature) systems (queued hottest first).
         capacity_atoms: atoms the batch may hold (a system larger than it runs alone).
         out_path: the run file; OUT/adaptive.json is written next to it.
         model_name, model_version, run_config: recorded in the run file.
-        fingerprint_protocol: what a checkpoint must match (protocol + adaptive keys).
+        fingerprint_protocol: what a checkpoint must match (the campaign's
+            ``protocol_fingerprint()``: MD settings + adaptive keys).
         state_path: where the state is written (default OUT/adaptive.json).
     """
 
@@ -67,7 +68,7 @@ class AdaptiveLoop:
         self,
         model: Any,
         *,
-        protocol: MDSettings,
+        md: MDSettings,
         settings: AdaptiveSettings,
         systems: Sequence[SystemSpec],
         capacity_atoms: int,
@@ -78,9 +79,9 @@ class AdaptiveLoop:
         fingerprint_protocol: Mapping[str, Any],
         state_path: Path | None = None,
     ) -> None:
-        self.protocol, self.settings = protocol, settings
+        self.md, self.settings = md, settings
         self.base = {s.material_id: s for s in systems}
-        self.chunk = settings.chunk_steps(protocol)
+        self.chunk = settings.chunk_steps(md)
         self.capacity = int(capacity_atoms)
         self.state_path = state_path or out_path.parent / STATE_FILE
         #: (time, batch step, atom-steps) the cost record counts from; a loop
@@ -94,7 +95,7 @@ class AdaptiveLoop:
         )
         self.pool = InFlightBatch(
             model,
-            protocol=protocol,
+            md=md,
             out_path=out_path,
             model_name=model_name,
             model_version=model_version,
@@ -162,7 +163,7 @@ class AdaptiveLoop:
         return {
             "schema": 1,
             "settings": self.settings.as_dict(),
-            "timestep_fs": self.protocol.timestep_fs,
+            "timestep_fs": self.md.timestep_fs,
             "capacity_atoms": self.capacity,
             "step": 0,
             "atom_steps": 0,
@@ -184,7 +185,7 @@ class AdaptiveLoop:
             "material_id": spec.material_id,
             "temperature_K": float(spec.temperature_K),
             "n_atoms": len(symbols),
-            "n_ions": symbols.count(self.protocol.mobile_species),
+            "n_ions": symbols.count(self.md.mobile_species),
             "entered_step": None,
             "left_step": None,
             "run_ps": 0.0,
@@ -242,7 +243,7 @@ class AdaptiveLoop:
             steps=self.pool.step - steps0,
             atom_steps=done,
             simulated_ps=sum(r["run_ps"] for r in self.state["systems"].values()),
-            timestep_fs=self.protocol.timestep_fs,
+            timestep_fs=self.md.timestep_fs,
             wall_s=wall,
             md_wall_s=wall,
             peak_device_bytes=self.pool.peak_device_bytes(),
@@ -276,7 +277,7 @@ class AdaptiveLoop:
             # the batch's occupancy say so (not the boundary where it is noticed)
             left = pool.failed_step[key]
             rec = st["systems"][key]
-            rec["run_ps"] = (left - rec["entered_step"]) * self.protocol.timestep_fs * 1e-3
+            rec["run_ps"] = (left - rec["entered_step"]) * self.md.timestep_fs * 1e-3
             self._split_occupancy(at_step=left, atoms_left=rec["n_atoms"])
             self._finish(key, "failed", pool.failed[key], step=left)
         msd = pool.msd_results()
@@ -286,13 +287,13 @@ class AdaptiveLoop:
         for key in pool.keys:
             rec = st["systems"][key]
             local = pool.local_step(key)
-            rec["run_ps"] = local * self.protocol.timestep_fs * 1e-3
+            rec["run_ps"] = local * self.md.timestep_fs * 1e-3
             if key in msd:
                 rec["numbers"] = system_numbers(
                     msd[key],
                     n_ions=rec["n_ions"],
                     run_ps=rec["run_ps"],
-                    equilibration_ps=self.protocol.equilibration_ps,
+                    equilibration_ps=self.md.equilibration_ps,
                 )
             numbers = rec["numbers"] or {"run_ps": rec["run_ps"]}
             verdict = judge_system(
@@ -431,7 +432,7 @@ class AdaptiveLoop:
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
                 self._event("enter", key=key)
-            t_ps = pool.step * self.protocol.timestep_fs * 1e-3
+            t_ps = pool.step * self.md.timestep_fs * 1e-3
             log.info(
                 f"adaptive: batch at {t_ps:g} ps: {len(pool.keys)} systems, "
                 f"{pool.n_atoms} of {self.capacity} atoms, {len(st['queue'])} queued "

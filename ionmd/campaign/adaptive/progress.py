@@ -17,12 +17,12 @@ from typing import Any, Protocol
 from ionmd.engine.progress import Progress
 
 
-class AdaptiveLoop(Protocol):
+class AdaptiveLoopLike(Protocol):
     """What the bar reads of :class:`ionmd.campaign.adaptive.loop.AdaptiveLoop`
     (a structural type: the loop imports this module, not the other way)."""
 
     settings: Any
-    protocol: Any
+    md: Any
     pool: Any
     state: dict[str, Any]
 
@@ -44,16 +44,16 @@ def worst_case_atom_steps(
 class AdaptiveProgress:
     """The bar of one :class:`~ionmd.campaign.adaptive.loop.AdaptiveLoop`."""
 
-    def __init__(self, loop: AdaptiveLoop) -> None:
+    def __init__(self, loop: AdaptiveLoopLike) -> None:
         self.loop = loop
         self.budget = int(loop.settings.max_atom_steps or 0)
-        self.max_steps = loop.settings.max_steps(loop.protocol)
+        self.max_steps = loop.settings.max_steps(loop.md)
         self.bar = Progress(
             total_steps=max(self._total(), 1),
-            enabled=loop.protocol.progress,
+            enabled=loop.md.progress,
             label="adaptive",
             unit="atom-step",
-            line_every_s=loop.protocol.flush_every_s,
+            line_every_s=loop.md.flush_every_s,
         )
 
     def _total(self) -> int:
@@ -85,7 +85,7 @@ class AdaptiveProgress:
 
 
 @contextmanager
-def adaptive_progress(loop: AdaptiveLoop) -> Iterator[AdaptiveProgress]:
+def adaptive_progress(loop: AdaptiveLoopLike) -> Iterator[AdaptiveProgress]:
     """The loop's bar while inside (closed where the loop stopped, also on an
     interrupt); the loop's batch reports every step to it."""
     progress = AdaptiveProgress(loop)

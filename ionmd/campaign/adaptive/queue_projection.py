@@ -30,9 +30,9 @@ def adaptive_projection(
     """The adaptive plan; sets each runnable row's ``atom_steps``/``gpu_hours`` to
     its worst case (its initial systems for ``max_duration_ps``) and returns the
     campaign's adaptive section."""
-    s, protocol = config.adaptive, config.protocol
+    s, md = config.adaptive, config.md
     assert s is not None
-    chunk, longest = s.chunk_steps(protocol), s.max_steps(protocol)
+    chunk, longest = s.chunk_steps(md), s.max_steps(md)
     # the initial queue as the loop orders it: hottest first, across materials
     queue = [(T, r["atoms"]) for r in ok
              for _ in range(r["orderings"] * r.get("replicas", 1))

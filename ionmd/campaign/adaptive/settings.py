@@ -87,10 +87,8 @@ class AdaptiveSettings:
         if self.max_atom_steps < 0:
             raise InputError(f"max_atom_steps must be >= 0, got {self.max_atom_steps}")
 
-    def check_against(
-        self, *, protocol: MDSettings, temperatures_K: Sequence[float]
-    ) -> None:
-        """Refuse settings that contradict the protocol or the temperatures."""
+    def check_against(self, *, md: MDSettings, temperatures_K: Sequence[float]) -> None:
+        """Refuse settings that contradict the MD settings or the temperatures."""
         lo, hi = min(temperatures_K), max(temperatures_K)
         if self.max_temperature_K < hi:
             raise InputError(
@@ -103,36 +101,36 @@ class AdaptiveSettings:
                 f"temperature {lo:g} K in temperatures_K"
             )
         for name in ("chunk_ps", "max_duration_ps"):
-            steps = getattr(self, name) * 1000.0 / protocol.timestep_fs
+            steps = getattr(self, name) * 1000.0 / md.timestep_fs
             if abs(steps - round(steps)) > 1e-6:
                 raise InputError(
                     f"{name} ({getattr(self, name)}) is not a whole number of "
-                    f"{protocol.timestep_fs} fs steps"
+                    f"{md.timestep_fs} fs steps"
                 )
-        chunk = self.chunk_steps(protocol)
+        chunk = self.chunk_steps(md)
         strides = {
-            "msd_every_fs": protocol.msd_every_steps,
-            "sample_every_fs": protocol.sample_every_steps,
-            "thermo_every_fs": protocol.thermo_every_steps,
-            "fault_check_every_fs": protocol.fault_check_every_steps,
+            "msd_every_fs": md.msd_every_steps,
+            "sample_every_fs": md.sample_every_steps,
+            "thermo_every_fs": md.thermo_every_steps,
+            "fault_check_every_fs": md.fault_check_every_steps,
         }
         for name, n in strides.items():
             if chunk % n:
                 raise InputError(
                     f"chunk_ps ({self.chunk_ps}) must be a multiple of {name} "
-                    f"({n * protocol.timestep_fs:g} fs)"
+                    f"({n * md.timestep_fs:g} fs)"
                 )
-        if self.max_duration_ps <= protocol.equilibration_ps:
+        if self.max_duration_ps <= md.equilibration_ps:
             raise InputError(
                 f"max_duration_ps ({self.max_duration_ps}) must be longer than "
-                f"equilibration_ps ({protocol.equilibration_ps})"
+                f"equilibration_ps ({md.equilibration_ps})"
             )
 
-    def chunk_steps(self, protocol: MDSettings) -> int:
-        return round(self.chunk_ps * 1000.0 / protocol.timestep_fs)
+    def chunk_steps(self, md: MDSettings) -> int:
+        return round(self.chunk_ps * 1000.0 / md.timestep_fs)
 
-    def max_steps(self, protocol: MDSettings) -> int:
-        return round(self.max_duration_ps * 1000.0 / protocol.timestep_fs)
+    def max_steps(self, md: MDSettings) -> int:
+        return round(self.max_duration_ps * 1000.0 / md.timestep_fs)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

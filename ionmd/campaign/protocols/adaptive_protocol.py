@@ -1,7 +1,7 @@
 """The adaptive protocol (docs/adaptive.md): one in-flight batch that systems
 enter and leave as they are judged (:mod:`ionmd.campaign.adaptive`), or on an
 executor one such batch per share of whole materials; out of memory halves the
-batch's capacity (:mod:`ionmd.campaign.adaptive.out_of_memory`)."""
+batch's capacity (:mod:`ionmd.campaign.adaptive.run_adaptive`)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class AdaptiveProtocol:
     ) -> dict[str, Any]:
         """The adaptive loop over ``systems`` (it resumes from its own state,
         whatever ``resume``), halving its capacity on out of memory."""
-        from ionmd.campaign.adaptive.out_of_memory import run_adaptive
+        from ionmd.campaign.adaptive.run_adaptive import run_adaptive
         from ionmd.campaign.adaptive.shares import capacity_atoms
 
         config = self.config
@@ -106,7 +106,7 @@ class AdaptiveProtocol:
         )
         return AdaptiveLoop(
             model,
-            protocol=config.protocol,
+            md=config.md,
             settings=self.settings,
             systems=list(systems),
             capacity_atoms=capacity,

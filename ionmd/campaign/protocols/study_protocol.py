@@ -73,13 +73,13 @@ class StudyProtocol:
         """The engine's fixed-length batch; an allocation failure of two or more
         systems raises the one translation
         (:func:`ionmd.campaign.memory.batch_out_of_memory`)."""
-        protocol = self.config.protocol
+        md = self.config.md
         t0 = time.perf_counter()
         try:
             summary = run_batch(
                 list(systems),
                 model,
-                protocol=protocol,
+                md=md,
                 out_path=path,
                 model_name=model_info["model_name"],
                 model_version=model_info["model_version"],
@@ -93,9 +93,7 @@ class StudyProtocol:
                 raise
             raise oom from None
         wall_s = time.perf_counter() - t0
-        return batch_cost(
-            summary, path=path, wall_s=wall_s, timestep_fs=protocol.timestep_fs
-        )
+        return batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=md.timestep_fs)
 
     def task_kwargs(
         self,

@@ -1,4 +1,4 @@
-"""An adaptive batch that runs out of device memory: the engine's one answer.
+"""The adaptive loop run to the end under the engine's out-of-memory split.
 
 Both protocols halve the capacity in the one MD loop
 (:func:`ionmd.engine.out_of_memory.run_halving_on_oom`): the loop is rebuilt from
