@@ -111,6 +111,7 @@ class CellSettings:
             raise InputError(
                 f"npt_cell must be one of {', '.join(NPT_CELLS)}, not {self.npt_cell!r}"
             )
+
     def check_for_a_campaign(self) -> None:
         """What a campaign needs beyond :meth:`__post_init__`'s ranges (the
         stage's own tests run shorter stages): an NPT stage of at least
