@@ -292,7 +292,9 @@ def _run(
             "temperatures_K": _temperature_list(keys["temperatures_K"]),
             "out": str(out_path),
         }
-        if not keys.get("models"):
+        if isinstance(keys["models"], list) and not keys["models"]:
+            mapping["models"] = []  # written, not the default (): refused as the TOML's
+        if "models" not in mapping:
             mapping["model"] = model_name
         if keys["obelix_data"] is not None:
             mapping["obelix_data"] = str(keys["obelix_data"])
