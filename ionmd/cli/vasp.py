@@ -209,9 +209,11 @@ def _submit_tasks(args: argparse.Namespace) -> int:
 
 def _collect(args: argparse.Namespace) -> int:
     from ionmd.errors import InputError
+    from ionmd.outdir import output_file
     from ionmd.vasp_bridge.collect import collect_run, has_output, write_runs
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
+    output_file(args.out, what="run file (--out)", create=False)  # before collecting
     runs, failed = [], 0
     for run_dir in find_run_dirs(args.runs):
         if not has_output(run_dir):
@@ -228,7 +230,7 @@ def _collect(args: argparse.Namespace) -> int:
         raise InputError(f"nothing to collect under {args.runs}")
     out = write_runs(
         runs,
-        out_path=args.out,
+        out_path=output_file(args.out, what="run file (--out)"),
         equilibration_ps=args.equilibration_ps,
         drift_correct=not args.no_drift_correction,
     )
