@@ -69,6 +69,21 @@ def _temperature_list(temperatures_K: object) -> list[float]:
     return [float(t) for t in items]
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar or array (a value from ``np.arange``, ``np.linspace`` or a
+    DataFrame) as the Python number, bool or list the config's type checks take
+    (``np.int64(10)`` was refused as "must be an integer"); anything else as is."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple) and any(isinstance(v, np.generic) for v in value):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _safe_name(name: str) -> str:
     """The file stem an in-memory structure named ``name`` is written under."""
     return _NAME_OK.sub("_", name).strip("._") or "structure"
@@ -275,6 +290,8 @@ def _run(
     from ionmd.campaign.config import config_from_mapping, flat_defaults
 
     defaults = flat_defaults()
+    keys = {k: _plain(v) for k, v in keys.items()}
+    unknown = {k: _plain(v) for k, v in unknown.items()}
     model = keys.pop("model")
     if not _same(model, defaults["model"]) and keys.get("models"):
         raise InputError("give either model or models, not both")
