@@ -155,4 +155,16 @@ def _print_plan(plan: dict) -> None:
     if "cells" in plan:
         from ionmd.cells.plan import describe_cell_stage
 
-        print(describe_cell_stage(plan["cells"]))
+        print(describe_cell_stage(plan["cells"]) + _stage_hours(plan))
+
+
+def _stage_hours(plan: dict) -> str:
+    """The cell stage's hours (not in the plan's cost line, which is the MD's),
+    at the MD's rate: a lower bound, since each step also computes the stress."""
+    hours = plan["cells"].get("gpu_hours_at_md_rate")
+    if hours is None:
+        return ""
+    return (
+        f"; that is {hours:.3g} h on {plan['cost_card']} at the MD's rate, on top of the "
+        "cost above (at least: each of its steps also computes the stress)"
+    )
