@@ -36,16 +36,32 @@ def read_toml(path: str | Path, *, what: str = "run config") -> dict[str, Any]:
             f"{p}: {p.stat().st_size / 2**20:.0f} MiB is not a {what} "
             f"(limit {MAX_CONFIG_BYTES // 2**20} MiB)"
         )
+    text = ""
     try:
         text = p.read_text()
         _check_key_depth(text, source=p, what=what)
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
+        raise InputError(
+            f"{p}: {_twice(exc, text=text) or f'not valid TOML ({exc})'}"
+        ) from None
     except RecursionError:  # tomllib recurses once per level of [[[...]]] / {a = {...}}
         raise InputError(
             f"{p}: not a {what} (arrays or tables nested too deeply)"
         ) from None
+
+
+def _twice(exc: Exception, *, text: str) -> str | None:
+    """The line and key for tomllib's "Cannot overwrite a value (at line 16,
+    ...)", which does not say that a key was set twice (the common slip of
+    adding a key at the end of a file that sets it above)."""
+    m = re.match(r"Cannot overwrite a value \(at line (\d+)", str(exc))
+    if m is None:
+        return None
+    line = int(m.group(1))
+    lines = text.splitlines()
+    key = lines[line - 1].split("=")[0].strip() if 0 < line <= len(lines) else ""
+    return f"line {line}: {key!r} sets a key that is already set above (one value per key)"
 
 
 #: dotted keys and table headers deeper than this are refused unparsed: Python's
