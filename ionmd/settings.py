@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.errors import InputError
+from ionmd.unit_hint import unit_note
 
 #: a TOML config larger than this is refused unread (a run config is a few kB,
 #: 100,000 materials 2 MiB; Python's TOML parser takes seconds per MiB of a long
@@ -90,8 +91,15 @@ def _check_key_depth(text: str, *, source: Path, what: str) -> None:
 
 
 def nearest(key: str, valid: Iterable[str], *, cutoff: float = 0.6) -> str | None:
-    """The valid name closest to ``key`` (a typo's likely meaning), if any."""
-    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=cutoff)
+    """The valid name closest to ``key`` (a typo's likely meaning), if any. A
+    valid name that ``key`` extends (``cell_mode``, ``out_dir``: ``cell``,
+    ``out``) comes first: the closest spelling of ``cell_mode`` is
+    ``compile_mode``, which is not what was meant; the longest such name wins."""
+    names = list(valid)
+    extended = [n for n in names if len(n) >= 3 and key.lower().startswith(n.lower() + "_")]
+    if extended:
+        return max(extended, key=len)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 
@@ -114,7 +122,9 @@ def check_keys(
             continue
         match = nearest(key, names, cutoff=cutoff)
         tail = (
-            hint.format(match=match) if match else no_match.format(valid=", ".join(names))
+            hint.format(match=match) + unit_note(key, match)
+            if match
+            else no_match.format(valid=", ".join(names))
         )
         raise InputError(message.format(where=where, key=key, hint=tail))
 
