@@ -20,7 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prep = sub.add_parser("prepare", help="write one run directory per (material, T)")
     prep.add_argument("config", nargs="?", help="CONFIG.toml with a [vasp] section")
     prep.add_argument("--materials", nargs="+", help="OBELiX ids or structure files")
-    prep.add_argument("--temperatures-K", nargs="+", type=float, dest="temperatures_K")
+    prep.add_argument(
+        "--temperatures-K",
+        nargs="+",
+        type=float,
+        dest="temperatures_K",
+        help="temperatures, K (with --materials, instead of a CONFIG)",
+    )
     prep.add_argument("--obelix-data", help="OBELiX data directory")
     prep.add_argument("--out", default="vasp_runs", help="campaign directory (vasp_runs)")
     prep.add_argument(
