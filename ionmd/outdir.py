@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ionmd.errors import InputError
@@ -100,13 +101,21 @@ def check_output_dir(
     return p
 
 
-def output_file(path: str | os.PathLike[str], *, what: str, create: bool = True) -> Path:
+def output_file(
+    path: str | os.PathLike[str],
+    *,
+    what: str,
+    create: bool = True,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> Path:
     """Return ``path`` as a ``Path`` if ionmd may write the file there, else one
     InputError line naming it (what :func:`check_output_dir` refuses that applies
     to a file, and an existing directory). ``create``: also make its missing
     parent folders, as ``mkdir -p`` would (what a user who names
     ``--out results/run1/x.xyz`` expects); False: check only, so that a command
-    can refuse a bad path before minutes of work and create it when it writes."""
+    can refuse a bad path before minutes of work and create it when it writes.
+    ``inputs``: files the command reads, refused as the target (``ionmd export
+    OUT/md.h5 --out OUT/md.h5`` wrote its extxyz over the run file)."""
     text = _check_text(path, what=what)
     p = Path(text)
     resolved = Path(os.path.abspath(text))
@@ -117,6 +126,11 @@ def output_file(path: str | os.PathLike[str], *, what: str, create: bool = True)
     if os.path.isdir(p):
         raise InputError(f"the {what} {_short(p)} is a directory; give a file name")
     _check_parents(resolved, shown=p, what=what)
+    same = next((i for i in inputs if _same_file(resolved, i)), None)
+    if same is not None:
+        raise InputError(
+            f"the {what} {_short(p)} is the input {_short(same)} itself: give another name"
+        )
     if resolved.exists() and not os.access(resolved, os.W_OK):
         raise InputError(f"the {what} {_short(p)} exists and is read-only")
     if create and not resolved.parent.is_dir():
@@ -127,6 +141,13 @@ def output_file(path: str | os.PathLike[str], *, what: str, create: bool = True)
                 f"the {what} {_short(p)}: cannot create its folder ({exc.strerror or exc})"
             ) from None
     return p
+
+
+def _same_file(a: Path, b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either missing: not the same file
+        return False
 
 
 def _check_text(path: str | os.PathLike[str], *, what: str) -> str:

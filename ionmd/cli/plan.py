@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
         raise InputError("--us-per-atom-step must be positive and finite (below 1e6)")
     if args.json:  # refused now, before the plan is computed and printed
-        output_file(args.json, what="--json file", create=False)
+        output_file(args.json, what="--json file", create=False, inputs=[args.config])
     config = load_config(args.config)
     for name in config.models or (config.model,):  # as ionmd run would refuse it
         check_name(name)
@@ -78,7 +78,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         from ionmd.outputs import write_text_atomic
 
-        output_file(args.json, what="--json file")  # its missing folders made
+        output_file(args.json, what="--json file", inputs=[args.config])  # folders made
         write_text_atomic(args.json, json.dumps(plan, indent=1, default=str))
     return 0
 

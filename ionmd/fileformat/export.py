@@ -76,7 +76,7 @@ def export_run(
         if out is not None
         else run_path.with_name(f"{run_path.stem}_{key}{suffix}")
     )
-    output_file(path, what="export file", create=False)  # before reading
+    output_file(path, what="export file", create=False, inputs=[run_path])
     images, full, note = _images(run_path, key)
     if not images:
         raise InputError(f"{run_path}: system {key!r} has no stored frames yet")
@@ -84,7 +84,7 @@ def export_run(
         images = [_wrapped_by_species(a) for a in images]
     from ase.io import write
 
-    output_file(path, what="export file")  # its missing folders made
+    output_file(path, what="export file", inputs=[run_path])  # folders made
     write(path, images, format=ase_format)
     times = [a.info["time_ps"] for a in images]
     return Export(

@@ -197,11 +197,14 @@ def test_export_makes_the_missing_folders_of_out(fluid_run, tmp_path, capsys):
         ("DIR", "is a directory; give a file name"),
         ("FILE/x.xyz", "which is a file"),
         ("/proc/x.xyz", "not a disk"),
+        ("RUN", "is the input"),  # it wrote the extxyz over the run file
     ],
 )
 def test_export_out_refused_in_one_line(fluid_run, tmp_path, capsys, out, words):
     (tmp_path / "FILE").write_text("")
-    out = {"DIR": str(tmp_path)}.get(out, out).replace("FILE", str(tmp_path / "FILE"))
+    out = {"DIR": str(tmp_path), "RUN": str(fluid_run)}.get(out, out)
+    out = out.replace("FILE", str(tmp_path / "FILE"))
     assert main(["export", str(fluid_run), "--format", "traj", "--out", out]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err and "Errno" not in err, err
+    assert read_system(fluid_run, "lj_600K").positions.shape[0] > 0  # still a run file

@@ -66,3 +66,13 @@ def test_compare_out_checked_before_reading_the_runs(
     assert main(["compare", str(tmp_path / "no-run"), "--out", out]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "comparison directory (--out)" in err, err
+
+
+def test_plan_json_over_its_config_is_refused(tmp_path: Path, capsys) -> None:
+    """``ionmd plan c.toml --json c.toml`` wrote the plan over the config."""
+    cfg = tmp_path / "c.toml"
+    text = 'materials = ["builtin:toy-fast"]\nmodel = "toy"\n'
+    cfg.write_text(text)
+    assert main(["plan", str(cfg), "--json", str(tmp_path / "." / "c.toml")]) == 2
+    assert "is the input" in capsys.readouterr().err
+    assert cfg.read_text() == text
