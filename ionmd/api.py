@@ -287,11 +287,14 @@ def _run(
     """:func:`run` with its config keywords in ``keys``: those not at their
     default become the config's mapping (so an adaptive key at its default is
     no error under the study protocol)."""
-    from ionmd.campaign.config import config_from_mapping, flat_defaults
+    from ionmd.campaign.config import FLAT_KEYS, config_from_mapping, flat_defaults
+    from ionmd.settings import check_keys
 
     defaults = flat_defaults()
     keys = {k: _plain(v) for k, v in keys.items()}
-    unknown = {k: _plain(v) for k, v in unknown.items()}
+    # here, not by the config: a dict-valued one (executer={...}) would go to
+    # the config's other-layer tables and be ignored (ionmd.run has no tables)
+    check_keys(unknown, (*FLAT_KEYS, "executor", "force", "analyze"), where="ionmd.run")
     model = keys.pop("model")
     if not _same(model, defaults["model"]) and keys.get("models"):
         raise InputError("give either model or models, not both")
@@ -304,7 +307,6 @@ def _run(
     try:
         mapping: dict[str, Any] = {
             **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
-            **unknown,
             "materials": _material_items(materials, out=out_path, written=written),
             "temperatures_K": _temperature_list(keys["temperatures_K"]),
             "out": str(out_path),
