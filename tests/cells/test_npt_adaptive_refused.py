@@ -19,7 +19,8 @@ def _config(tmp_path: Path, cell: str) -> Path:
     cfg = tmp_path / f"{cell}.toml"
     cfg.write_text(
         'materials = ["builtin:toy-fast"]\nmodel = "toy"\ntemperatures_K = [800, 900]\n'
-        'protocol = "adaptive"\nchunk_ps = 0.2\nmax_duration_ps = 1.0\nequilibration_ps = 0.1\n'
+        'protocol = "adaptive"\nchunk_ps = 0.2\nmax_duration_ps = 1.0\n'
+        "equilibration_ps = 0.1\n"
         f'cell = "{cell}"\nout = "{tmp_path / cell}"\n'
         + ("npt_ps = 0.5\n" if cell == "npt" else "")
     )
