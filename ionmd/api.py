@@ -69,6 +69,21 @@ def _temperature_list(temperatures_K: object) -> list[float]:
     return [float(t) for t in items]
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar or array (a value from ``np.arange``, ``np.linspace`` or a
+    DataFrame) as the Python number, bool or list the config's type checks take
+    (``np.int64(10)`` was refused as "must be an integer"); anything else as is."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple) and any(isinstance(v, np.generic) for v in value):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _safe_name(name: str) -> str:
     """The file stem an in-memory structure named ``name`` is written under."""
     return _NAME_OK.sub("_", name).strip("._") or "structure"
@@ -272,9 +287,14 @@ def _run(
     """:func:`run` with its config keywords in ``keys``: those not at their
     default become the config's mapping (so an adaptive key at its default is
     no error under the study protocol)."""
-    from ionmd.campaign.config import config_from_mapping, flat_defaults
+    from ionmd.campaign.config import FLAT_KEYS, config_from_mapping, flat_defaults
+    from ionmd.settings import check_keys
 
     defaults = flat_defaults()
+    keys = {k: _plain(v) for k, v in keys.items()}
+    # here, not by the config: a dict-valued one (executer={...}) would go to
+    # the config's other-layer tables and be ignored (ionmd.run has no tables)
+    check_keys(unknown, (*FLAT_KEYS, "executor", "force", "analyze"), where="ionmd.run")
     model = keys.pop("model")
     if not _same(model, defaults["model"]) and keys.get("models"):
         raise InputError("give either model or models, not both")
@@ -287,12 +307,13 @@ def _run(
     try:
         mapping: dict[str, Any] = {
             **{k: v for k, v in keys.items() if not _same(v, defaults[k])},
-            **unknown,
             "materials": _material_items(materials, out=out_path, written=written),
             "temperatures_K": _temperature_list(keys["temperatures_K"]),
             "out": str(out_path),
         }
-        if not keys.get("models"):
+        if isinstance(keys["models"], list) and not keys["models"]:
+            mapping["models"] = []  # written, not the default (): refused as the TOML's
+        if "models" not in mapping:
             mapping["model"] = model_name
         if keys["obelix_data"] is not None:
             mapping["obelix_data"] = str(keys["obelix_data"])

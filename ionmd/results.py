@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from ionmd.analysis.verdict import Verdict
 
 #: the per-material and per-temperature entries (their own module, so that
-#: :mod:`ionmd.results_view` reads them without importing this one); the old
-#: names are kept for code written against them
+#: :mod:`ionmd.results_view` reads them without importing this one). The
+#: current names are MaterialEntry and TemperatureEntry; these two are
+#: compatibility aliases of the same classes, kept for code written against them
 TemperatureResult = TemperatureEntry
 MaterialResult = MaterialEntry
 
@@ -32,7 +33,8 @@ class Results(ResultsView):
     each material's verdict (is σ(300 K) a prediction, and why not), the summary
     (MAE against experiment) and the paths written.
 
-    ``results["gvd"]`` is one :class:`MaterialResult`; iterating gives them all;
+    ``results["gvd"]`` is one :class:`~ionmd.results_entries.MaterialEntry`
+    (``MaterialResult`` here is a compatibility alias of it); iterating gives them all;
     ``verdicts`` covers every requested material, analysed or not. In a notebook
     the object shows as a table (:meth:`_repr_html_`); :meth:`to_dataframe` gives
     one row per (material, temperature). Every interval is the 95 % one.

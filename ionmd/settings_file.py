@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ionmd.errors import InputError
+from ionmd.unit_hint import unit_note
 
 #: a TOML config larger than this is refused unread (a run config is a few kB,
 #: 100,000 materials 2 MiB; Python's TOML parser takes seconds per MiB of a long
@@ -36,16 +37,32 @@ def read_toml(path: str | Path, *, what: str = "run config") -> dict[str, Any]:
             f"{p}: {p.stat().st_size / 2**20:.0f} MiB is not a {what} "
             f"(limit {MAX_CONFIG_BYTES // 2**20} MiB)"
         )
+    text = ""
     try:
         text = p.read_text()
         _check_key_depth(text, source=p, what=what)
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
+        raise InputError(
+            f"{p}: {_twice(exc, text=text) or f'not valid TOML ({exc})'}"
+        ) from None
     except RecursionError:  # tomllib recurses once per level of [[[...]]] / {a = {...}}
         raise InputError(
             f"{p}: not a {what} (arrays or tables nested too deeply)"
         ) from None
+
+
+def _twice(exc: Exception, *, text: str) -> str | None:
+    """The line and key for tomllib's "Cannot overwrite a value (at line 16,
+    ...)", which does not say that a key was set twice (the common slip of
+    adding a key at the end of a file that sets it above)."""
+    m = re.match(r"Cannot overwrite a value \(at line (\d+)", str(exc))
+    if m is None:
+        return None
+    line = int(m.group(1))
+    lines = text.splitlines()
+    key = lines[line - 1].split("=")[0].strip() if 0 < line <= len(lines) else ""
+    return f"line {line}: {key!r} sets a key that is already set above (one value per key)"
 
 
 #: dotted keys and table headers deeper than this are refused unparsed: Python's
@@ -74,8 +91,15 @@ def _check_key_depth(text: str, *, source: Path, what: str) -> None:
 
 
 def nearest(key: str, valid: Iterable[str], *, cutoff: float = 0.6) -> str | None:
-    """The valid name closest to ``key`` (a typo's likely meaning), if any."""
-    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=cutoff)
+    """The valid name closest to ``key`` (a typo's likely meaning), if any. A
+    valid name that ``key`` extends (``cell_mode``, ``out_dir``: ``cell``,
+    ``out``) comes first: the closest spelling of ``cell_mode`` is
+    ``compile_mode``, which is not what was meant; the longest such name wins."""
+    names = list(valid)
+    extended = [n for n in names if len(n) >= 3 and key.lower().startswith(n.lower() + "_")]
+    if extended:
+        return max(extended, key=len)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 
@@ -98,7 +122,9 @@ def check_keys(
             continue
         match = nearest(key, names, cutoff=cutoff)
         tail = (
-            hint.format(match=match) if match else no_match.format(valid=", ".join(names))
+            hint.format(match=match) + unit_note(key, match)
+            if match
+            else no_match.format(valid=", ".join(names))
         )
         raise InputError(message.format(where=where, key=key, hint=tail))
 

@@ -386,6 +386,11 @@ def config_from_mapping(
         _check_flat_type(key, value, source=source)
     if "temperatures_K" in keys:
         keys["temperatures_K"] = tuple(float(t) for t in keys["temperatures_K"])
+    if "models" in keys and not keys["models"]:  # () inside: "the one model"
+        raise InputError(
+            f"{source}: models = [] lists no model: remove the key (to run the one "
+            "`model`) or list the models to compare"
+        )
     if "model" in keys and "models" in keys:
         raise InputError(f"{source}: give either model or models, not both")
     try:  # a key the file sets is refused even at its default

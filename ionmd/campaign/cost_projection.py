@@ -225,6 +225,9 @@ def plan_campaign(
         md_atom_steps=plan["totals"]["atom_steps"],
         duration_ps=config.duration_ps,
     )
+    if stage is not None:  # not in the totals: its own hours, at the MD's rate
+        steps = stage.get("atom_steps", stage.get("worst_case_atom_steps"))
+        stage["gpu_hours_at_md_rate"] = None if steps is None else cost.hours(steps)
     return plan | projected.sections | ({"cells": stage} if stage is not None else {})
 
 

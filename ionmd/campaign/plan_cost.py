@@ -80,7 +80,8 @@ def plan_batch_limit(config: CampaignConfig) -> tuple[int | None, str]:
     from ionmd.campaign.memory import FILL, atoms_that_fit
 
     if config.max_atoms_per_batch > 0:
-        return config.max_atoms_per_batch, "max_atoms_per_batch"
+        n = config.max_atoms_per_batch
+        return n, f"max_atoms_per_batch = {n} atoms"  # the config's limit, with its number
     if config.device == "cpu":
         return 0, "device cpu: one batch, no memory limit (as ionmd run)"
     anchor = memory_anchor(config.model)

@@ -16,7 +16,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "a pymatgen DiffusionAnalyzer JSON, or anything ASE reads). Writes "
         "results.json and figures into --out (see docs/analysis.md).",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="an ionmd run directory or run file (md.h5), or trajectory files",
+    )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument(
         "--temperature-K", type=float, help="temperature where the file lacks it"
@@ -45,11 +50,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="least-squares D only (no uncertainty; kinisi not needed)",
     )
-    p.add_argument("--no-figures", action="store_true")
+    p.add_argument("--no-figures", action="store_true", help="no MSD and Arrhenius figures")
     p.add_argument(
         "--force", action="store_true", help="overwrite a results.json already in --out"
     )
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only errors (no line per trajectory, no summary)",
+    )
     p.add_argument(
         "--json",
         action="store_true",

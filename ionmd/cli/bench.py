@@ -36,7 +36,9 @@ STUDY_ATOM_STEPS = 5716 * 5 * 50_000
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "bench", help="benchmarks: engine vs the study's way, vs DFT", description=__doc__
+        "bench",
+        help="benchmarks: engine vs the study's way, vs DFT",
+        description=(__doc__ or "").replace("``", ""),
     )
     p.add_argument(
         "--quick",
@@ -49,7 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="model (default: mace-tiny with --quick, else mace-mpa0-arch)",
     )
-    p.add_argument("--steps", type=int, default=None)
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="MD steps per timed run (default: 10 with --quick, else 50)",
+    )
     p.add_argument("--no-dft", action="store_true", help="skip the DFT measurement")
     p.add_argument(
         "--repeats",

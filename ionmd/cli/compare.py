@@ -17,7 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sigma(300 K) with a bootstrap 95 % interval, pairwise MAE differences, Ea "
         "per material, a rank table and parity plots (see docs/models.md).",
     )
-    p.add_argument("run_dirs", nargs="*", metavar="RUN_DIR")
+    p.add_argument(
+        "run_dirs",
+        nargs="*",
+        metavar="RUN_DIR",
+        help="an analysed campaign OUT (with results.json), one per model",
+    )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument(
         "--label",
@@ -34,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a directory analysed from VASP AIMD (ionmd analyze); several --dft "
         'together make one "DFT (VASP)" row (repeatable)',
     )
-    p.add_argument("--no-figures", action="store_true")
+    p.add_argument("--no-figures", action="store_true", help="no parity plots")
     p.set_defaults(func=run)
 
 

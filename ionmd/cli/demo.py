@@ -28,23 +28,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
         help="a small real example end to end (α-Li3N, pretrained potential, offline)",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", ""),
     )
-    p.add_argument("--out", default="ionmd-demo", help="output directory")
+    p.add_argument(
+        "--out", default="ionmd-demo", help="output directory (default: ionmd-demo)"
+    )
     p.add_argument(
         "--model",
         default=DEMO_MODEL,
         help=f"force model (default {DEMO_MODEL}: weights ship with sevenn)",
     )
-    p.add_argument("--duration-ps", type=float, default=0.25)
     p.add_argument(
-        "--temperatures-K", type=float, nargs="+", default=list(DEMO_TEMPERATURES_K)
+        "--duration-ps",
+        type=float,
+        default=0.25,
+        help="MD per temperature, ps, the first 20 %% discarded (default 0.25; "
+        "the study: 100)",
+    )
+    p.add_argument(
+        "--temperatures-K",
+        type=float,
+        nargs="+",
+        default=list(DEMO_TEMPERATURES_K),
+        help="temperatures, K (default: "
+        + " ".join(f"{t:g}" for t in DEMO_TEMPERATURES_K)
+        + "; the study: 800 to 1200 in steps of 100)",
     )
     p.add_argument(
         "--min-cell-length-A",
         type=float,
         default=6.0,
-        help="supercell rule for the demo (the study uses 10 Å)",
+        help="supercell rule for the demo, Å (default 6; the study uses 10)",
     )
     p.add_argument("--force", action="store_true", help="overwrite a previous demo")
     p.set_defaults(func=main)

@@ -35,36 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _check_json_path(path: str) -> None:
-    """InputError now, before the plan is computed and printed, when --json
-    cannot be written (a folder, a missing or read-only parent)."""
-    import os
-    from pathlib import Path
-
-    from ionmd.errors import InputError
-
-    target = Path(path)
-    parent = target.parent
-    if target.is_dir():
-        raise InputError(f"--json {path}: is a directory; give a file name")
-    if not parent.is_dir():
-        raise InputError(f"--json {path}: the folder {parent} does not exist")
-    writable = os.access(target if target.exists() else parent, os.W_OK)
-    if not writable:
-        raise InputError(f"--json {path}: not writable here")
-
-
 def main(args: argparse.Namespace) -> int:
     from ionmd.calculators.registry import check_name
     from ionmd.campaign.config import load_config
     from ionmd.campaign.cost_projection import plan_campaign
     from ionmd.campaign.multi_model import check_dft_runs, model_dirs
     from ionmd.errors import InputError
+    from ionmd.outdir import output_file
 
     if args.us_per_atom_step is not None and not 0 < args.us_per_atom_step < 1e6:
         raise InputError("--us-per-atom-step must be positive and finite (below 1e6)")
-    if args.json:
-        _check_json_path(args.json)
+    if args.json:  # refused now, before the plan is computed and printed
+        output_file(args.json, what="--json file", create=False, inputs=[args.config])
     config = load_config(args.config)
     for name in config.models or (config.model,):  # as ionmd run would refuse it
         check_name(name)
@@ -96,6 +78,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         from ionmd.outputs import write_text_atomic
 
+        output_file(args.json, what="--json file", inputs=[args.config])  # folders made
         write_text_atomic(args.json, json.dumps(plan, indent=1, default=str))
     return 0
 
@@ -172,4 +155,16 @@ def _print_plan(plan: dict) -> None:
     if "cells" in plan:
         from ionmd.cells.plan import describe_cell_stage
 
-        print(describe_cell_stage(plan["cells"]))
+        print(describe_cell_stage(plan["cells"]) + _stage_hours(plan))
+
+
+def _stage_hours(plan: dict) -> str:
+    """The cell stage's hours (not in the plan's cost line, which is the MD's),
+    at the MD's rate: a lower bound, since each step also computes the stress."""
+    hours = plan["cells"].get("gpu_hours_at_md_rate")
+    if hours is None:
+        return ""
+    return (
+        f"; that is {hours:.3g} h on {plan['cost_card']} at the MD's rate, on top of the "
+        "cost above (at least: each of its steps also computes the stress)"
+    )

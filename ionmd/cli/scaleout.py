@@ -37,9 +37,14 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="scaleout_command", required=True)
     add_status_arguments(sub.add_parser("status", help="a campaign's task states"))
     smoke = sub.add_parser("smoke", help="run a toy campaign on an executor")
-    smoke.add_argument("out_dir", type=Path)
-    smoke.add_argument("--batches", type=int, default=6)
-    smoke.add_argument("--sleep-s", type=float, default=2.0)
+    smoke.add_argument("out_dir", type=Path, help="output directory of the toy campaign")
+    smoke.add_argument("--batches", type=int, default=6, help="toy MD tasks (default 6)")
+    smoke.add_argument(
+        "--sleep-s",
+        type=float,
+        default=2.0,
+        help="seconds each toy task sleeps, to watch it run (default 2)",
+    )
     add_executor_arguments(smoke)
     smoke.set_defaults(func=_smoke)
 

@@ -20,7 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prep = sub.add_parser("prepare", help="write one run directory per (material, T)")
     prep.add_argument("config", nargs="?", help="CONFIG.toml with a [vasp] section")
     prep.add_argument("--materials", nargs="+", help="OBELiX ids or structure files")
-    prep.add_argument("--temperatures-K", nargs="+", type=float, dest="temperatures_K")
+    prep.add_argument(
+        "--temperatures-K",
+        nargs="+",
+        type=float,
+        dest="temperatures_K",
+        help="temperatures, K (with --materials, instead of a CONFIG)",
+    )
     prep.add_argument("--obelix-data", help="OBELiX data directory")
     prep.add_argument("--out", default="vasp_runs", help="campaign directory (vasp_runs)")
     prep.add_argument(
@@ -209,9 +215,11 @@ def _submit_tasks(args: argparse.Namespace) -> int:
 
 def _collect(args: argparse.Namespace) -> int:
     from ionmd.errors import InputError
+    from ionmd.outdir import output_file
     from ionmd.vasp_bridge.collect import collect_run, has_output, write_runs
     from ionmd.vasp_bridge.rundir import find_run_dirs
 
+    output_file(args.out, what="run file (--out)", create=False)  # before collecting
     runs, failed = [], 0
     for run_dir in find_run_dirs(args.runs):
         if not has_output(run_dir):
@@ -228,7 +236,7 @@ def _collect(args: argparse.Namespace) -> int:
         raise InputError(f"nothing to collect under {args.runs}")
     out = write_runs(
         runs,
-        out_path=args.out,
+        out_path=output_file(args.out, what="run file (--out)"),
         equilibration_ps=args.equilibration_ps,
         drift_correct=not args.no_drift_correction,
     )

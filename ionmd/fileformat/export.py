@@ -27,6 +27,7 @@ import numpy as np
 
 from ionmd.errors import InputError
 from ionmd.fileformat.reader import list_systems, read_framework, read_system
+from ionmd.outdir import output_file
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -69,19 +70,21 @@ def export_run(
         )
     run_path = _run_file(Path(run_path))
     key = _system(run_path, system)
-    images, full, note = _images(run_path, key)
-    if not images:
-        raise InputError(f"{run_path}: system {key!r} has no stored frames yet")
     ase_format, suffix = EXPORT_FORMATS[fmt]
-    if fmt == "xdatcar":
-        images = [_wrapped_by_species(a) for a in images]
     path = (
         Path(out)
         if out is not None
         else run_path.with_name(f"{run_path.stem}_{key}{suffix}")
     )
+    output_file(path, what="export file", create=False, inputs=[run_path])
+    images, full, note = _images(run_path, key)
+    if not images:
+        raise InputError(f"{run_path}: system {key!r} has no stored frames yet")
+    if fmt == "xdatcar":
+        images = [_wrapped_by_species(a) for a in images]
     from ase.io import write
 
+    output_file(path, what="export file", inputs=[run_path])  # folders made
     write(path, images, format=ase_format)
     times = [a.info["time_ps"] for a in images]
     return Export(

@@ -13,6 +13,7 @@ from typing import Any
 from ionmd.analysis.compare import DFT_LABEL, compare_runs, load_run, merge_runs
 from ionmd.analysis.compare_bootstrap import BOOTSTRAP_SEED, N_BOOTSTRAP
 from ionmd.errors import InputError
+from ionmd.outdir import check_output_dir
 from ionmd.outputs import write_text_atomic
 
 
@@ -34,6 +35,7 @@ def write_comparison(
 
     if not run_dirs and not dft_dirs:
         raise InputError("compare needs at least one run directory")
+    check_output_dir(out_dir, what="comparison directory (--out)")  # before reading
     labels = {str(Path(k)): v for k, v in (labels or {}).items()}
     runs = [load_run(d, label=labels.get(str(Path(d)))) for d in run_dirs]
     if dft_dirs:

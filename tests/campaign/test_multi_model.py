@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import ionmd
+import ionmd.campaign.config
 from ionmd.campaign.config import config_from_mapping
 from ionmd.campaign.multi_model import model_dirs, safe_model_name
 from ionmd.cli import main
@@ -29,6 +30,24 @@ def test_config_models_key() -> None:
         config_from_mapping({"models": ["lj", "lj"]})
     with pytest.raises(InputError, match="either model or models"):
         ionmd.run("builtin:toy-fast", model="lj", models=["toy"], out="unused")
+
+
+def test_empty_models_is_refused_not_taken_for_the_default(tmp_path: Path) -> None:
+    """``models = []`` written out is a mistake (a list emptied by hand), not
+    "the one model": refused in one line from the TOML and from ionmd.run,
+    while a config that never names the key still runs the one ``model``."""
+    toml = tmp_path / "c.toml"
+    toml.write_text('materials = ["builtin:toy-fast"]\nmodel = "toy"\nmodels = []\n')
+    with pytest.raises(InputError, match=r"models = \[\] lists no model: remove"):
+        ionmd.campaign.config.load_config(toml)
+    with pytest.raises(InputError, match=r"models = \[\] lists no model"):
+        config_from_mapping({"models": []})
+    out = tmp_path / "api"
+    with pytest.raises(InputError, match=r"models = \[\] lists no model"):
+        ionmd.run("builtin:toy-fast", model="toy", models=[], out=out, **SHORT)
+    assert not out.exists()  # refused before anything was written
+    assert config_from_mapping({"model": "toy"}).models == ()
+    assert config_from_mapping({"model": "toy"}).replace(models=()).model == "toy"
 
 
 def test_safe_model_names_and_clash() -> None:

@@ -157,3 +157,9 @@ def test_batches_come_from_the_memory_model(tmp_path):
     assert plan["totals"]["n_batches"] is None
     assert "no memory anchor for model mace:/no/such.model" in plan["batch_source"]
     assert math.isfinite(plan["totals"]["atom_steps"])
+    # the config's limit: said with its number (it was the bare key's name)
+    cfg = _config(
+        tmp_path, 'materials = ["builtin:alpha-Li3N"]\nmax_atoms_per_batch = 5000\n'
+    )
+    source = plan_campaign(load_config(cfg))["batch_source"]
+    assert source == "max_atoms_per_batch = 5000 atoms"

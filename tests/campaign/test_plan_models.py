@@ -23,7 +23,7 @@ def _config(tmp_path: Path, extra: str = "") -> Path:
 
 
 def test_plan_per_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plan_json = tmp_path / "plan.json"
+    plan_json = tmp_path / "plans" / "today" / "plan.json"  # folders made by --json
     assert main(["plan", str(_config(tmp_path)), "--json", str(plan_json)]) == 0
     out = capsys.readouterr().out
     assert f"model lj (into {tmp_path / 'out' / 'lj'}):" in out
@@ -42,7 +42,8 @@ def test_plan_checks_outputs_and_dft_runs_first(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cfg = _config(tmp_path)
-    for bad in (tmp_path / "no-such-folder" / "plan.json", tmp_path):
+    (tmp_path / "a-file").write_text("")
+    for bad in (tmp_path / "a-file" / "plan.json", tmp_path):
         assert main(["plan", str(cfg), "--json", str(bad)]) == 2
         captured = capsys.readouterr()
         assert captured.out == ""  # refused before the table, not after

@@ -178,3 +178,33 @@ def test_export_errors_in_one_line(fluid_run, tmp_path, capsys, args, words):
     assert main(["export", *args, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err, err
+
+
+def test_export_makes_the_missing_folders_of_out(fluid_run, tmp_path, capsys):
+    """--out results/run1/x.xyz with results/ missing: written there (it was an
+    OSError's errno text, the folders left for the user to make)."""
+    from ase.io import read
+
+    out = tmp_path / "results" / "run1" / "fluid.extxyz"
+    assert main(["export", str(fluid_run), "--format", "extxyz", "--out", str(out)]) == 0
+    assert len(read(out, index=":")) == read_system(fluid_run, "lj_600K").positions.shape[0]
+    assert str(out) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("out", "words"),
+    [
+        ("DIR", "is a directory; give a file name"),
+        ("FILE/x.xyz", "which is a file"),
+        ("/proc/x.xyz", "not a disk"),
+        ("RUN", "is the input"),  # it wrote the extxyz over the run file
+    ],
+)
+def test_export_out_refused_in_one_line(fluid_run, tmp_path, capsys, out, words):
+    (tmp_path / "FILE").write_text("")
+    out = {"DIR": str(tmp_path), "RUN": str(fluid_run)}.get(out, out)
+    out = out.replace("FILE", str(tmp_path / "FILE"))
+    assert main(["export", str(fluid_run), "--format", "traj", "--out", out]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err and "Errno" not in err, err
+    assert read_system(fluid_run, "lj_600K").positions.shape[0] > 0  # still a run file

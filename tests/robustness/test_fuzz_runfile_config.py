@@ -234,10 +234,14 @@ def test_fuzz_config_values(key, value):
         ("seed = -1", "seed"),
         ('out = ""', "out"),
         ("[broken", "not valid TOML"),
+        # a key appended at the end of a file that sets it above: tomllib said
+        # only "Cannot overwrite a value"
+        ('cell = "npt"\nseed = 1\ncell = "relaxed"', "line 3: 'cell' sets a key that is"),
+        ("\udcff = 1", "not valid TOML"),  # not UTF-8: one line, no NameError
     ],
 )
 def test_named_hostile_configs(tmp_path, toml, match):
     p = tmp_path / "run.toml"
-    p.write_text(toml + "\n")
+    p.write_bytes((toml + "\n").encode("utf-8", "surrogateescape"))
     with pytest.raises(InputError, match=match):
         load_config(p)

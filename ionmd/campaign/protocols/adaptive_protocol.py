@@ -30,6 +30,20 @@ class AdaptiveProtocol:
     settings: AdaptiveSettings
     name: str = "adaptive"
 
+    def __post_init__(self) -> None:
+        # the loop runs a temperature it adds from a material's initial system
+        # (AdaptiveLoop.base): under cell = "npt" that system is at its own
+        # temperature's NPT cell, so the added one would run at another
+        # temperature's cell with no stage of its own and no record of it
+        if self.config.cell == "npt":
+            from ionmd.errors import InputError
+
+            raise InputError(
+                'cell = "npt" does not run with protocol = "adaptive" yet: the '
+                "temperatures it adds would get no NPT stage of their own; use "
+                'cell = "relaxed" or protocol = "study"'
+            )
+
     def check_systems(
         self,
         previous_inputs: Mapping[str, Any] | None,
