@@ -4,7 +4,7 @@ formats both the analysis and the bridge read (:mod:`~ionmd.fileformat.vasp_xdat
 :mod:`~ionmd.fileformat.vasprun`; not imported here)."""
 
 from ionmd.fileformat.layout import system_key
-from ionmd.fileformat.npt_stage import NptStageSeries, read_npt_stage
+from ionmd.fileformat.npt_series import NptStageSeries, read_npt_stage
 from ionmd.fileformat.reader import (
     RunFileError,
     SystemRecord,

@@ -26,7 +26,7 @@ import numpy as np
 from ionmd import __version__
 from ionmd.caller import option
 from ionmd.fileformat import layout
-from ionmd.fileformat.npt_stage import NptStageSeries, write_npt_stage
+from ionmd.fileformat.npt_series import NptStageSeries, write_npt_stage
 from ionmd.fileformat.reader import RunFileError
 from ionmd.outputs import (
     OutputError,

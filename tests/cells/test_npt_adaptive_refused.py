@@ -22,7 +22,7 @@ def _config(tmp_path: Path, cell: str) -> Path:
         'protocol = "adaptive"\nchunk_ps = 0.2\nmax_duration_ps = 1.0\n'
         "equilibration_ps = 0.1\n"
         f'cell = "{cell}"\nout = "{tmp_path / cell}"\n'
-        + ("npt_ps = 0.5\n" if cell == "npt" else "")
+        + ("npt_ps = 1.0\n" if cell == "npt" else "")
     )
     return cfg
 

@@ -34,7 +34,7 @@ def _campaign(tmp, name, *, extra, temps, analyse=True):
 @pytest.fixture(scope="module")
 def npt_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("npt_record")
-    return _campaign(tmp, "npt", extra='cell = "npt"\nnpt_ps = 0.5\n', temps=TEMPS)
+    return _campaign(tmp, "npt", extra='cell = "npt"\nnpt_ps = 1.0\n', temps=TEMPS)
 
 
 @pytest.fixture(scope="module")
