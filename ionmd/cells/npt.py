@@ -27,6 +27,7 @@ whose framework moves by the NVT runs' rule (:mod:`ionmd.cells.npt_framework`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +36,12 @@ import numpy as np
 import torch
 
 from ionmd.cells.npt_framework import FrameworkMsd, with_framework_verdict
+from ionmd.cells.npt_guard import out_of_bounds, start_volumes
 from ionmd.cells.settings import GPA_IN_EV_A3, CellSettings
 from ionmd.cells.stress import stress_on
 from ionmd.engine.seeding import maxwell_boltzmann_momenta, system_seed
 from ionmd.engine.systems import mobile_mask
+from ionmd.errors import InputError
 from ionmd.log import get_logger
 
 log = get_logger(__name__)
@@ -91,7 +94,45 @@ def npt_systems(
 ) -> list[NptResult]:
     """The NPT stage of ``systems`` (``SystemSpec``: atoms, temperature, seed) in
     one batch with ``model`` (its stress switched on for the stage); the atoms
-    not of ``mobile_species`` are the framework whose MSD judges melting."""
+    not of ``mobile_species`` are the framework whose MSD judges melting.
+
+    A system whose cell blows up (:mod:`ionmd.cells.npt_guard`) is ended with
+    its reason and the series up to then; the stage is then run again from its
+    start without it, so the others end exactly as they would have without it
+    in the batch (each system's stage is deterministic and its own)."""
+    done: dict[int, NptResult] = {}
+    left = list(range(len(systems)))
+    while left:
+        results, blown = _stage(
+            [systems[i] for i in left],
+            model=model,
+            settings=settings,
+            timestep_fs=timestep_fs,
+            thermostat_tau_fs=thermostat_tau_fs,
+            mobile_species=mobile_species,
+        )
+        for j, reason in blown.items():
+            done[left[j]] = dataclasses.replace(results[j], failed=reason)
+            key = systems[left[j]].key
+            log.warning(f"{key}: {reason}; the stage runs again without it")
+        if not blown:
+            done.update(zip(left, results, strict=True))
+        left = [i for j, i in enumerate(left) if blown and j not in blown]
+    return [done[i] for i in range(len(systems))]
+
+
+def _stage(
+    systems: Sequence[Any],
+    *,
+    model: Any,
+    settings: CellSettings,
+    timestep_fs: float,
+    thermostat_tau_fs: float,
+    mobile_species: str,
+) -> tuple[list[NptResult], dict[int, str]]:
+    """One run of the stage: every system's result, and the systems that blew
+    up (index -> reason; the run stops at the first step with one, the results
+    then hold the series up to it)."""
     import torch_sim as ts
     from torch_sim.units import MetalUnits
 
@@ -112,26 +153,88 @@ def npt_systems(
     rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     init, step_fn = _integrator(settings.npt_cell)
     fw_msd: list[np.ndarray] = []
+    blown: dict[int, str] = {}
     with stress_on(model):
-        st = init(
-            state,
-            model,
-            kT=kT,
-            dt=dt,
-            t_tau=time_internal(thermostat_tau_fs),
-            b_tau=time_internal(BAROSTAT_TAU_FS),
+        st = _model_call(
+            lambda: init(
+                state,
+                model,
+                kT=kT,
+                dt=dt,
+                t_tau=time_internal(thermostat_tau_fs),
+                b_tau=time_internal(BAROSTAT_TAU_FS),
+            ),
+            time_ps=0.0,
         )
         framework = FrameworkMsd(
             st, framework=~mobile_mask(systems, species=mobile_species, device=st.device)
         )
+        v_start = start_volumes(st)
         for step in range(1, n_steps + 1):
-            st = step_fn(st, model, dt=dt, kT=kT, external_pressure=p_ext)
+            t_ps = step * timestep_fs / 1000.0
+            st, blown = _checked_step(
+                step_fn, st, model, dt=dt, kT=kT, p_ext=p_ext, v_start=v_start, t_ps=t_ps
+            )
+            if blown:
+                break
             if step % every == 0 or step == n_steps:
-                rows.append((step * timestep_fs / 1000.0, *observe(st), axis_pressure(st)))
+                rows.append((t_ps, *observe(st), axis_pressure(st)))
                 fw_msd.append(framework.sample(st))
-    log.info(f"NPT stage: {len(systems)} systems, {n_steps} steps ({settings.npt_cell})")
-    out = _results(rows, v_start=[float(s.atoms.get_volume()) for s in systems])
-    return with_framework_verdict(out, msd_A2=np.stack(fw_msd, axis=1))
+    if not blown:
+        n = len(systems)
+        log.info(f"NPT stage: {n} systems, {n_steps} steps ({settings.npt_cell})")
+    out = _results(
+        rows,
+        v_start=[float(s.atoms.get_volume()) for s in systems],
+        start=[np.asarray(s.atoms.cell[:], dtype=np.float64) for s in systems],
+    )
+    msd = np.stack(fw_msd, axis=1) if fw_msd else np.zeros((len(systems), 0))
+    return with_framework_verdict(out, msd_A2=msd), blown
+
+
+def _checked_step(
+    step_fn: Any,
+    st: Any,
+    model: Any,
+    *,
+    dt: Any,
+    kT: torch.Tensor,
+    p_ext: float,
+    v_start: torch.Tensor,
+    t_ps: float,
+) -> tuple[Any, dict[int, str]]:
+    """One step, then the systems out of bounds (:mod:`ionmd.cells.npt_guard`).
+    A model that fails during the step (a neighbour list overflowing at an
+    exploded cell) is a blow-up of the systems out of bounds, or, when none is,
+    a one-line InputError naming the model's error."""
+    try:
+        st = step_fn(st, model, dt=dt, kT=kT, external_pressure=p_ext)
+    except torch.OutOfMemoryError:
+        raise
+    except Exception as err:
+        blown = out_of_bounds(st, v_start=v_start, time_ps=t_ps)
+        if not blown:
+            raise _model_error(err, time_ps=t_ps) from err
+        return st, blown
+    return st, out_of_bounds(st, v_start=v_start, time_ps=t_ps)
+
+
+def _model_call(call: Any, *, time_ps: float) -> Any:
+    """``call()``, a model's failure a one-line InputError."""
+    try:
+        return call()
+    except torch.OutOfMemoryError:
+        raise
+    except Exception as err:
+        raise _model_error(err, time_ps=time_ps) from err
+
+
+def _model_error(err: Exception, *, time_ps: float) -> InputError:
+    first = (str(err).strip().splitlines() or [""])[0][:300]
+    return InputError(
+        f"the model failed during the NPT stage at {time_ps:.3g} ps with no system's "
+        f"cell out of bounds: {type(err).__name__}: {first}"
+    )
 
 
 def _integrator(npt_cell: str) -> tuple[Any, Any]:
@@ -218,9 +321,13 @@ def _results(
     rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     *,
     v_start: list[float],
+    start: list[np.ndarray] | None = None,
 ) -> list[NptResult]:
     """Per system: the series up to its end, the mean cell of its second half
-    (``rows``: time, then :func:`observe`'s three and :func:`axis_pressure`)."""
+    (``rows``: time, then :func:`observe`'s three and :func:`axis_pressure`;
+    none: a stage ended before its first sample, the cells ``start``)."""
+    if not rows:
+        return [_empty(np.asarray(c, dtype=np.float64)) for c in start or ()]
     t = np.array([r[0] for r in rows])
     cells = np.stack([r[1] for r in rows])  # (samples, n, 3, 3)
     vols = np.stack([r[2] for r in rows])
@@ -253,3 +360,15 @@ def _results(
             )
         )
     return out
+
+
+def _empty(cell_A: np.ndarray) -> NptResult:
+    """A stage ended before its first sample: no series, the start's cell."""
+    return NptResult(
+        cell_A=cell_A,
+        time_ps=np.zeros(0),
+        volume_A3=np.zeros(0),
+        pressure_GPa=np.zeros(0),
+        lengths_A=np.zeros((0, 3)),
+        axis_pressure_GPa=np.zeros((0, 3)),
+    )

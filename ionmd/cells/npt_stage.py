@@ -73,20 +73,24 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
     """campaign.json's record of one system's NPT stage."""
     exp_cell = np.asarray(experimental.cell[:], dtype=np.float64)
     half = len(r.volume_A3) // 2
+    # a stage ended before its first sample (its cell blew up) has no means: None
+    sampled = len(r.volume_A3) > 0
     return {
         "cell_source": "npt",
         "experimental_sha256": sha,
         "volume_change_pct": volume_change_pct(experimental_cell=exp_cell, cell=r.cell_A),
         "converged": r.failed is None,
         "failed": r.failed,
-        "mean_pressure_GPa": float(np.mean(r.pressure_GPa[half:])),
+        "mean_pressure_GPa": float(np.mean(r.pressure_GPa[half:])) if sampled else None,
         "experimental_cell_A": exp_cell.tolist(),
         "cell_A": np.asarray(r.cell_A, dtype=np.float64).tolist(),
         "time_ps": r.time_ps.tolist(),
         "volume_A3": r.volume_A3.tolist(),
         "pressure_GPa": r.pressure_GPa.tolist(),
         # per lattice vector (npt_cell = "anisotropic" moves each on its own)
-        "mean_axis_pressure_GPa": np.mean(r.axis_pressure_GPa[half:], axis=0).tolist(),
+        "mean_axis_pressure_GPa": (
+            np.mean(r.axis_pressure_GPa[half:], axis=0).tolist() if sampled else None
+        ),
         "lengths_A": r.lengths_A.tolist(),
         # JSON-safe: a system without framework atoms has none (None)
         "framework_msd_A2": [

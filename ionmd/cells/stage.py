@@ -53,7 +53,11 @@ def relax_stage(
             previous=previous.other if previous is not None else None,
         )
         if not plan.batches:
-            raise InputError("every system ended in its NPT stage (campaign.json cells)")
+            first = next(iter(plan.failed_materials.items()), ("", ""))
+            raise InputError(
+                f"every system ended in its NPT stage ({len(plan.failed_materials)} "
+                f"failed; {first[0]}: {first[1]})"
+            )
         return note
     plan.batches, note = relax_batches(
         plan.batches,
