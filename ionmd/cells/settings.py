@@ -10,6 +10,13 @@ Defaults, and why:
   the model's zero-pressure volume; for the soft electrolytes here (bulk moduli
   B ≈ 20–60 GPa) that is ≤ 0.25 %, an order below the 1–10 % volume errors of
   PBE-trained universal potentials the stage exists to expose.
+- Upper bounds, ``relax_fmax_eV_A`` ≤ :data:`MAX_RELAX_FMAX_EV_A` (1 eV/Å) and
+  ``relax_stress_GPa`` ≤ :data:`MAX_RELAX_STRESS_GPA` (10 GPa): a residual force
+  of 1 eV/Å leaves an ion 0.05–0.2 Å from its minimum, the thermal amplitude
+  itself, and a residual stress of 10 GPa leaves the volume 15–50 % from the
+  model's (B ≈ 20–60 GPa), beyond the ±25 % a relaxed cell may differ from the
+  experimental one; looser limits "converge" the structure in 0 steps at a cell
+  that is not relaxed (found by a hostile test: ``relax_fmax_eV_A = 1e308``).
 - ``relax_max_steps = 1000``: FIRE on a few hundred atoms converges in
   100–400 steps; a material that has not converged by then is reported as
   failed (one line), not simulated at a cell that is neither experimental nor
@@ -50,6 +57,9 @@ MIN_CAMPAIGN_NPT_PS = 1.0
 #: 1 GPa in eV/Å³ (torch-sim's stress unit)
 GPA_IN_EV_A3 = 1.0 / 160.21766208
 MAX_RELAX_STEPS = 100_000
+#: the loosest relaxation limits a campaign accepts (the module's docstring)
+MAX_RELAX_FMAX_EV_A = 1.0
+MAX_RELAX_STRESS_GPA = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,10 +94,16 @@ class CellSettings:
                 f'cell = "{self.cell}" is not implemented yet (issue 24): use '
                 '"experimental" or "relaxed"'
             )
-        for name in ("relax_fmax_eV_A", "relax_stress_GPa"):
+        for name, top, unit in (
+            ("relax_fmax_eV_A", MAX_RELAX_FMAX_EV_A, "eV/Å"),
+            ("relax_stress_GPa", MAX_RELAX_STRESS_GPA, "GPa"),
+        ):
             v = getattr(self, name)
-            if not (math.isfinite(v) and v > 0):
-                raise InputError(f"{name} must be a positive number, got {v}")
+            if not (math.isfinite(v) and 0 < v <= top):
+                raise InputError(
+                    f"{name} must be in (0, {top:g}] {unit}, got {v:g}: a looser limit "
+                    "leaves a structure that is not relaxed"
+                )
         if not 1 <= self.relax_max_steps <= MAX_RELAX_STEPS:
             raise InputError(
                 f"relax_max_steps must be in [1, {MAX_RELAX_STEPS}], "

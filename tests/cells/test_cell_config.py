@@ -41,6 +41,17 @@ def test_relaxed_is_in_the_fingerprint():
         ({"cell": "relaxed", "relax_fmax_eV_A": -0.1}, "relax_fmax_eV_A must be"),
         ({"cell": "relaxed", "relax_stress_GPa": 0.0}, "relax_stress_GPa must be"),
         ({"cell": "relaxed", "relax_max_steps": 0}, "relax_max_steps must be in"),
+        # found by a hostile test: these "converged" in 0 FIRE steps
+        (
+            {"cell": "relaxed", "relax_fmax_eV_A": 1e308},
+            r"fmax_eV_A must be in \(0, 1\]",
+        ),
+        ({"cell": "relaxed", "relax_fmax_eV_A": 1.01}, "relax_fmax_eV_A must be in"),
+        (
+            {"cell": "relaxed", "relax_stress_GPa": 1e300},
+            r"stress_GPa must be in \(0, 10\]",
+        ),
+        ({"cell": "relaxed", "relax_stress_GPa": 10.5}, "relax_stress_GPa must be in"),
         ({"relax_fmax_eV_A": 0.01}, 'relax_fmax_eV_A is a key of cell = "relaxed"'),
         ({"cell": "relaxed", "model": "orb:orb-v3"}, "needs a model that gives a stress"),
         (
