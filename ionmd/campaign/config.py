@@ -370,17 +370,30 @@ def _check_flat_type(key: str, value: Any, *, source: str) -> None:
 
 
 _DEFAULTS = flat_defaults()
+#: the tables other layers read (``extra``): ``[executor]`` (``ionmd.cli.run``,
+#: docs/scaleout.md) and ``[vasp]`` (``ionmd.vasp_bridge``); any other table is
+#: a typo (``[execuor]``) that would silently drop what it holds
+OTHER_LAYERS_TABLES = ("executor", "vasp")
 
 
 def config_from_mapping(
     data: Mapping[str, Any], *, source: str = "config"
 ) -> CampaignConfig:
     """A :class:`CampaignConfig` from the flat TOML keys, refusing unknown keys
-    with the nearest name; tables of other layers go to ``extra``."""
+    with the nearest name; tables of other layers go to ``extra`` (an unknown
+    table is refused the same way)."""
     keys = {
         k: v for k, v in data.items() if not (isinstance(v, dict) and k not in _DEFAULTS)
     }
     extra = {k: v for k, v in data.items() if k not in keys}
+    check_keys(
+        extra,
+        OTHER_LAYERS_TABLES,
+        message="{where}: unknown table [{key}]{hint}",
+        where=source,
+        hint="; did you mean [{match}]?",
+        no_match=" (the tables: {valid}; every other key is top-level)",
+    )
     check_keys(keys, FLAT_KEYS, where=source)
     for key, value in keys.items():
         _check_flat_type(key, value, source=source)

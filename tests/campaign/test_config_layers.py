@@ -75,6 +75,23 @@ def test_one_checker_for_both_layers(data, match):
         config_from_mapping(data, source="t.toml")
 
 
+@pytest.mark.parametrize(
+    ("table", "match"),
+    [
+        ("execuor", r"unknown table \[execuor\]; did you mean \[executor\]\?"),
+        ("vsap", r"unknown table \[vsap\]; did you mean \[vasp\]\?"),
+        ("npt", r"unknown table \[npt\] \(the tables: executor, vasp; every other"),
+    ],
+)
+def test_an_unknown_table_is_refused_in_one_line(tmp_path, table, match):
+    # found by a hostile test: [execuor] ran on without the intended executor
+    path = tmp_path / "c.toml"
+    path.write_text(f'materials = ["x"]\nmodel = "lj"\n[{table}]\nkind = "threads"\n')
+    with pytest.raises(InputError, match=match) as err:
+        load_config(path)
+    assert "\n" not in str(err.value)
+
+
 def test_the_campaign_record_round_trips(tmp_path):
     rec = CampaignRecord(
         config={"out": "x"},
