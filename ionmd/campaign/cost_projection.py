@@ -224,6 +224,7 @@ def plan_campaign(
         settings=config.cell_settings,
         md_atom_steps=plan["totals"]["atom_steps"],
         duration_ps=config.duration_ps,
+        timestep_fs=config.timestep_fs,
     )
     if stage is not None:  # not in the totals: its own hours, at the MD's rate
         steps = stage.get("atom_steps", stage.get("worst_case_atom_steps"))

@@ -148,7 +148,7 @@ def _stage(
     state.momenta = _momenta(systems, like=state.positions)
     dt = time_internal(timestep_fs)
     p_ext = settings.pressure_GPa * GPA_IN_EV_A3
-    n_steps = max(2, round(settings.npt_ps * 1000.0 / timestep_fs))
+    n_steps = settings.npt_steps(timestep_fs=timestep_fs)
     every = max(1, round(SERIES_EVERY_FS / timestep_fs))
     rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     init, step_fn = _integrator(settings.npt_cell)

@@ -14,6 +14,7 @@ def cell_stage_plan(
     settings: CellSettings,
     md_atom_steps: float,
     duration_ps: float | None = None,
+    timestep_fs: float | None = None,
 ) -> dict[str, Any] | None:
     """The stage's part of the plan (None for the experimental cell): the
     distinct supercells relaxed (one per material and ordering; replicas and
@@ -24,7 +25,11 @@ def cell_stage_plan(
         return None
     if settings.cell == "npt":
         return npt_stage_plan(
-            settings=settings, md_atom_steps=md_atom_steps, duration_ps=duration_ps
+            rows,
+            settings=settings,
+            md_atom_steps=md_atom_steps,
+            duration_ps=duration_ps,
+            timestep_fs=timestep_fs,
         )
     atoms = sum(int(r["atoms"]) * int(r.get("orderings", 1)) for r in rows)
     worst = float(atoms * (settings.relax_max_steps + 1))
@@ -40,19 +45,32 @@ def cell_stage_plan(
 
 
 def npt_stage_plan(
-    *, settings: CellSettings, md_atom_steps: float, duration_ps: float | None
+    rows: Sequence[dict[str, Any]],
+    *,
+    settings: CellSettings,
+    md_atom_steps: float,
+    duration_ps: float | None,
+    timestep_fs: float | None = None,
 ) -> dict[str, Any]:
     """The NPT stage's cost: every system runs ``npt_ps`` before its
-    ``duration_ps`` of production, at the same atoms and timestep, so the stage
-    is ``npt_ps / duration_ps`` of the MD's atom-steps (each step also computes
-    the stress: for autograd models about one more backward pass)."""
-    frac = settings.npt_ps / duration_ps if duration_ps else None
+    ``duration_ps`` of production, at the same atoms and timestep (each step
+    also computes the stress: for autograd models about one more backward
+    pass). With ``timestep_fs`` and the plan's ``rows`` (atoms, systems): the
+    whole steps the stage runs (:meth:`CellSettings.npt_steps`) times the
+    systems' atoms; else ``npt_ps / duration_ps`` of the MD's atom-steps."""
+    atoms = sum(int(r["atoms"]) * int(r.get("systems", 1)) for r in rows)
+    if timestep_fs and atoms:
+        steps: float | None = float(atoms * settings.npt_steps(timestep_fs=timestep_fs))
+        frac = steps / md_atom_steps if md_atom_steps else None
+    else:
+        frac = settings.npt_ps / duration_ps if duration_ps else None
+        steps = md_atom_steps * frac if frac is not None else None
     return {
         "cell": "npt",
         "npt_ps": settings.npt_ps,
         "pressure_GPa": settings.pressure_GPa,
         "npt_cell": settings.npt_cell,
-        "atom_steps": md_atom_steps * frac if frac is not None else None,
+        "atom_steps": steps,
         "fraction_of_md": frac,
     }
 
@@ -62,8 +80,8 @@ def describe_cell_stage(stage: dict[str, Any]) -> str:
     if stage["cell"] == "npt":
         frac = stage["fraction_of_md"]
         share = (
-            f": {stage['atom_steps']:.3g} atom-steps with stress = {100 * frac:.2g} % "
-            "of the MD's"
+            f": {stage['atom_steps']:,.0f} atom-steps with stress = "
+            f"{_percent(100 * frac)} % of the MD's"
             if frac is not None
             else ""
         )

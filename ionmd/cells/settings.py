@@ -44,8 +44,6 @@ from typing import Any
 from ionmd.errors import InputError
 
 CELL_MODES = ("experimental", "relaxed", "npt")
-#: the modes this version runs
-CELL_MODES_RUN = ("experimental", "relaxed", "npt")
 #: how the NPT stage may change the cell: its volume only, or its three lengths
 NPT_CELLS = ("isotropic", "anisotropic")
 MAX_NPT_PS = 10_000.0
@@ -88,11 +86,6 @@ class CellSettings:
         if self.cell not in CELL_MODES:
             raise InputError(
                 f"cell must be one of {', '.join(CELL_MODES)}, not {self.cell!r}"
-            )
-        if self.cell not in CELL_MODES_RUN:
-            raise InputError(
-                f'cell = "{self.cell}" is not implemented yet (issue 24): use '
-                '"experimental" or "relaxed"'
             )
         for name, top, unit in (
             ("relax_fmax_eV_A", MAX_RELAX_FMAX_EV_A, "eV/Å"),
@@ -138,6 +131,11 @@ class CellSettings:
                 f"time ({MIN_CAMPAIGN_NPT_PS:g} ps): the stage's mean cell would be that "
                 "of a volume still settling"
             )
+
+    def npt_steps(self, *, timestep_fs: float) -> int:
+        """The NPT stage's MD steps at ``timestep_fs`` (at least 2: a first and a
+        second half), as the stage runs them and the plan counts them."""
+        return max(2, round(self.npt_ps * 1000.0 / timestep_fs))
 
     def npt_keys(self) -> dict[str, Any]:
         """The NPT stage's keys and their values."""

@@ -5,6 +5,7 @@ default (so run files and campaign.json stay as they were)."""
 import pytest
 
 from ionmd.campaign.config import RunConfig, config_from_mapping
+from ionmd.cells.settings import CellSettings
 from ionmd.errors import InputError
 
 
@@ -114,6 +115,25 @@ def test_plan_counts_the_npt_stage_as_a_fraction_of_the_production():
     stage = cell_stage_plan([], settings=settings, md_atom_steps=1e6, duration_ps=100.0)
     assert stage["fraction_of_md"] == 0.05 and stage["atom_steps"] == 5e4
     assert "= 5 % of the MD's" in describe_cell_stage(stage)
+
+
+def test_plan_counts_the_npt_stage_in_whole_steps_and_prints_its_share_plainly():
+    # found by a hostile test: "1.7e+03 %" and fractional atom-steps
+    from ionmd.cells.plan import cell_stage_plan, describe_cell_stage
+
+    settings = RunConfig(materials=("x",), model="lj", cell="npt", npt_ps=1.0).cell_settings
+    rows = [{"atoms": 32, "systems": 2}]
+    # 1 ps at 3 fs: round(333.3) = 333 whole steps of 64 atoms; the MD 64 × 20
+    stage = cell_stage_plan(rows, settings=settings, md_atom_steps=1280.0, timestep_fs=3.0)
+    assert stage["atom_steps"] == 64 * 333
+    line = describe_cell_stage(stage)
+    assert ": 21,312 atom-steps with stress = 1,665 % of the MD's" in line, line
+    short = CellSettings(cell="npt", npt_ps=0.001)
+    stage = cell_stage_plan(rows, settings=short, md_atom_steps=1e6, timestep_fs=2.0)
+    assert stage["atom_steps"] == 64 * 2  # at least two steps, as the stage runs
+    assert ": 128 atom-steps with stress = 0.0128 % of the MD's" in describe_cell_stage(
+        stage
+    )
 
 
 @pytest.mark.parametrize(
