@@ -163,7 +163,7 @@ def _cells_table(cells: dict[str, Any]) -> Table:
             "ΔV/V_exp (%)",
             "FIRE steps",
             "max force (eV/Å)",
-            "max stress (GPa)",
+            "max stress (GPa; npt: mean pressure of the second half)",
             "converged",
         ],
         list(volume_rows(cells)),

@@ -178,17 +178,37 @@ def _not_converged(row: dict[str, Any], settings: CellSettings) -> str:
     )
 
 
+#: a column that does not apply to the row (FIRE's steps and residuals of an
+#: NPT row, an NPT stage ended before its first sample)
+NOT_APPLICABLE = "–"
+
+
 def volume_rows(cells: dict[str, Any]) -> Sequence[list[str]]:
-    """The report's rows: material, cell source, volume change, steps, residuals."""
+    """The report's rows: material, cell source, volume change, steps, residuals
+    (an NPT row: no FIRE steps or force, and in the stress column the mean
+    pressure of the stage's second half)."""
     return [
         [
             mid,
             str(row.get("cell_source", "relaxed")),
             f"{row['volume_change_pct']:+.2f}",
-            str(row.get("n_steps", "")),
-            f"{row.get('fmax_eV_A', float('nan')):.2g}",
-            f"{row.get('max_stress_GPa', float('nan')):.2g}",
+            *_residual_columns(row),
             "yes" if row.get("converged") else "no",
         ]
         for mid, row in sorted(cells.items())
+    ]
+
+
+def _residual_columns(row: dict[str, Any]) -> list[str]:
+    """FIRE steps, max force, max stress (relaxed) or –, –, mean pressure (npt)."""
+
+    def num(value: Any) -> str:
+        return NOT_APPLICABLE if value is None else f"{value:.2g}"
+
+    if row.get("cell_source") == "npt":
+        return [NOT_APPLICABLE, NOT_APPLICABLE, num(row.get("mean_pressure_GPa"))]
+    return [
+        str(row.get("n_steps", NOT_APPLICABLE)),
+        num(row.get("fmax_eV_A")),
+        num(row.get("max_stress_GPa")),
     ]
