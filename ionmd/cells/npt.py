@@ -111,10 +111,10 @@ def npt_systems(
             thermostat_tau_fs=thermostat_tau_fs,
             mobile_species=mobile_species,
         )
+        again = "; the stage runs again without it" if len(blown) < len(left) else ""
         for j, reason in blown.items():
             done[left[j]] = dataclasses.replace(results[j], failed=reason)
-            key = systems[left[j]].key
-            log.warning(f"{key}: {reason}; the stage runs again without it")
+            log.warning(f"{systems[left[j]].key}: {reason}{again}")
         if not blown:
             done.update(zip(left, results, strict=True))
         left = [i for j, i in enumerate(left) if blown and j not in blown]
