@@ -12,9 +12,12 @@ batch, and a stage killed part-way is re-run to the same result. (torch-sim's
 Langevin and C-rescale NPT draw their noise once for the whole batch, the trap
 docs/cells.md describes; they are not used.) Relaxation times: the
 thermostat's is the campaign's ``thermostat_tau_fs``; the barostat's
-:data:`BAROSTAT_TAU_FS` (1 ps: a volume oscillation of a few ps in a solid of
-bulk modulus 20–100 GPa, slow enough not to disturb the ions, fast enough for 5
-of them in the default 10 ps).
+:data:`BAROSTAT_TAU_FS` (1 ps). torch-sim's barostat mass W = 3 (N + 1) kT τ²
+makes the volume oscillate with period 2π τ sqrt((N + 1) kT / (3 B V)),
+independent of the cell's size: ~0.3 ps at 300 K and ~0.5 ps at 800 K for
+bulk modulus B = 60 GPa (measured on α-Li3N with CHGNet: ~0.37 and ~0.5 ps,
+docs/cells.md), slow against the ions' vibrations (~0.1 ps), and 10–30
+periods in the default 10-ps stage, whose second half averages over them.
 
 The production cell is the mean cell of the stage's second half. A system
 whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is

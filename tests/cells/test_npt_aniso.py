@@ -127,9 +127,12 @@ def test_the_pressure_along_each_axis_is_the_target(stages):
         half = r.axis_pressure_GPa[len(r.axis_pressure_GPa) // 2 :]
         # measured within 0.0008 GPa of 0.1; a wrong sign on one axis is 0.2 off
         np.testing.assert_allclose(half.mean(axis=0), P_GPA, atol=0.005)
-        # the axes' mean is the scalar pressure (the same series)
-        np.testing.assert_allclose(
-            r.axis_pressure_GPa.mean(axis=1), r.pressure_GPa, rtol=1e-10, atol=1e-12
+        # the axes' mean is the scalar pressure (the same series) but for the
+        # centre of mass's kinetic energy, which observe() leaves out: at most
+        # about kT/V (5 K, 32 atoms: ~6e-5 GPa); a wrong axis term is far more
+        kt_over_v_GPa = 8.617333e-5 * 5.0 / r.volume_A3 * 160.21766208
+        np.testing.assert_array_less(
+            np.abs(r.axis_pressure_GPa.mean(axis=1) - r.pressure_GPa), 2.0 * kt_over_v_GPa
         )
     # the isotropic stage holds the stretched cell off the target along each axis
     iso = stages["isotropic"][1]
