@@ -19,6 +19,11 @@ series (ionmd's record) go to ``<out>`` when it ends.
     OMP_NUM_THREADS=1 python -m benchmarks.cells_li3n_npt --model chgnet \
         --npt-ps 2 --out li3n-npt.json
     python -m benchmarks.cells_li3n_npt --from-json li3n-npt.json
+    OMP_NUM_THREADS=1 python -m benchmarks.cells_li3n_npt --call-cost sevennet-0 chgnet
+
+``--call-cost``: seconds per model call on the stage's batch (4 x 32 atoms),
+with and without the stress, alternating (which model to use; what the
+stress adds to the stage's cost beside ``ionmd plan``'s atom-steps).
 """
 
 from __future__ import annotations
@@ -235,6 +240,35 @@ def show(doc: dict, *, blocks: int) -> None:
         )
 
 
+def call_cost(*, model_name: str, dtype: str, calls: int = 4) -> None:
+    """Seconds per call of ``model_name`` on the stage's batch, with and
+    without the stress, alternating (after one warm-up call)."""
+    import torch_sim as ts
+
+    from ionmd.calculators import load_model
+
+    _, systems = li3n_npt_systems(npt_ps=1.0, temperatures_K=TEMPERATURES_K)
+    model = load_model(model_name, device="cpu", dtype=getattr(torch, dtype))
+    state = ts.io.atoms_to_state(
+        [s.atoms for s in systems], device="cpu", dtype=model.dtype
+    )
+    model(state)
+    seconds: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(calls):
+        for on in (False, True):
+            model._compute_stress = on
+            t0 = time.perf_counter()
+            model(state)
+            seconds[on].append(time.perf_counter() - t0)
+    model._compute_stress = False
+    show = {k: " ".join(f"{x:.2f}" for x in v) for k, v in seconds.items()}
+    print(
+        f"{model_name} {dtype}, {sum(len(s.atoms) for s in systems)} atoms: "
+        f"s per call without stress {show[False]}, with {show[True]}, ratio of "
+        f"medians {np.median(seconds[True]) / np.median(seconds[False]):.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="chgnet")
@@ -243,7 +277,12 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=4)
     ap.add_argument("--out", type=Path, default=Path("cells-li3n-npt.json"))
     ap.add_argument("--from-json", type=Path, help="analyse a finished or partial run")
+    ap.add_argument("--call-cost", nargs="+", metavar="MODEL", help="time model calls")
     a = ap.parse_args()
+    if a.call_cost:
+        for name in a.call_cost:
+            call_cost(model_name=name, dtype=a.dtype)
+        return
     if a.from_json:
         doc = json.loads(a.from_json.read_text())
     else:
