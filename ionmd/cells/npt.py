@@ -19,8 +19,7 @@ bulk modulus B = 60 GPa (measured on α-Li3N with CHGNet: ~0.37 and ~0.5 ps,
 docs/cells.md), slow against the ions' vibrations (~0.1 ps), and 10–30
 periods in the default 10-ps stage, whose second half averages over them.
 
-The production cell is the mean cell of the stage's second half. A system
-whose volume grows by more than :data:`MELT_VOLUME_GROWTH` over its start is
+The production cell is the mean cell of the stage's second half. A system is
 ended with its reason when, in the second half, it exceeds the first half's
 mean volume by more than :data:`MELT_VOLUME_GROWTH` (a crystal settles to its
 volume within the first half, whatever its start; one whose volume still grows
