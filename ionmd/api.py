@@ -288,7 +288,7 @@ def _run(
     default become the config's mapping (so an adaptive key at its default is
     no error under the study protocol)."""
     from ionmd.campaign.config import FLAT_KEYS, config_from_mapping, flat_defaults
-    from ionmd.settings import check_keys
+    from ionmd.settings_file import check_keys
 
     defaults = flat_defaults()
     keys = {k: _plain(v) for k, v in keys.items()}

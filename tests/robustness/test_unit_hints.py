@@ -10,7 +10,7 @@ import pytest
 import ionmd
 from ionmd.campaign.config import load_config
 from ionmd.errors import InputError
-from ionmd.settings import nearest
+from ionmd.settings_file import nearest
 from ionmd.unit_hint import unit_note
 
 
