@@ -43,6 +43,7 @@ def relax_stage(
     cell settings, and the timestep and thermostat of the NPT stage). Returns
     what goes into campaign.json."""
     settings: CellSettings = config.cell_settings
+    kept = previous.other if previous is not None else None
     if settings.cell == "npt":
         plan.batches, note = npt_batches(
             plan.batches,
@@ -50,27 +51,22 @@ def relax_stage(
             settings=settings,
             md=config,
             failed=plan.failed_materials,
-            previous=previous.other if previous is not None else None,
+            previous=kept,
         )
-        if not plan.batches:
-            first = next(iter(plan.failed_materials.items()), ("", ""))
-            raise InputError(
-                f"every system ended in its NPT stage ({len(plan.failed_materials)} "
-                f"failed; {first[0]}: {first[1]})"
-            )
-        return note
-    plan.batches, note = relax_batches(
-        plan.batches,
-        model=model,
-        settings=settings,
-        failed=plan.failed_materials,
-        previous=previous.other if previous is not None else None,
-    )
+        nothing_left = "every system ended in its NPT stage"
+    else:
+        plan.batches, note = relax_batches(
+            plan.batches,
+            model=model,
+            settings=settings,
+            failed=plan.failed_materials,
+            previous=kept,
+        )
+        nothing_left = "no material could be relaxed"
     if not plan.batches:
         first = next(iter(plan.failed_materials.items()), ("", ""))
         raise InputError(
-            f"no material could be relaxed ({len(plan.failed_materials)} failed; "
-            f"{first[0]}: {first[1]})"
+            f"{nothing_left} ({len(plan.failed_materials)} failed; {first[0]}: {first[1]})"
         )
     return note
 
