@@ -1,6 +1,6 @@
 """α-Li3N's NPT cell with a real model, per temperature, against the
 experimental cell (issue 24), through ionmd's own stage
-(:func:`ionmd.cells.npt_stage.npt_batches`: the campaign's 2x2x2 supercells,
+(:func:`ionmd.cells.npt_stage.stage_rows`: the campaign's 2x2x2 supercells,
 32 atoms, ``min_cell_length_A = 6``, every temperature in one batch,
 Nosé–Hoover MTK isotropic at 0 GPa, barostat τ = 1 ps, 2 fs, float64).
 
@@ -117,7 +117,7 @@ def run_stage(*, model_name: str, npt_ps: float, dtype: str, out: Path) -> dict:
     returns ``{"meta": ..., "cells": campaign.json's rows}``."""
     from ionmd.calculators import load_model
     from ionmd.cells.npt import SERIES_EVERY_FS
-    from ionmd.cells.npt_stage import npt_batches
+    from ionmd.cells.npt_stage import stage_rows
 
     config, systems = li3n_npt_systems(npt_ps=npt_ps, temperatures_K=TEMPERATURES_K)
     meta = {
@@ -141,16 +141,9 @@ def run_stage(*, model_name: str, npt_ps: float, dtype: str, out: Path) -> dict:
         meta=meta,
     )
     t0 = time.perf_counter()
-    _, note = npt_batches(
-        [systems],
-        model=watched,
-        settings=config.cell_settings,
-        md=config.protocol,
-        failed={},
-        previous=None,
-    )
+    cells = stage_rows(systems, model=watched, settings=config.cell_settings, md=config.md)
     meta["wall_s"] = time.perf_counter() - t0
-    doc = {"meta": meta, "cells": note["cells"]}
+    doc = {"meta": meta, "cells": cells}
     out.write_text(json.dumps(doc))
     return doc
 

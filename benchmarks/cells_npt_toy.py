@@ -1,6 +1,6 @@
 """Volume change of the NPT stage's cell against the experimental one, per
 temperature, on the toy conductor (issue 24): its three materials at each
-temperature through ionmd's own stage (:func:`ionmd.cells.npt_stage.npt_batches`:
+temperature through ionmd's own stage (:func:`ionmd.cells.npt_stage.stage_rows`:
 the campaign's supercells, all systems in one batch, Nosé–Hoover MTK isotropic
 at 0 GPa, the production cell the mean of the second half), model ``toy``.
 
@@ -23,7 +23,7 @@ def toy_npt(*, npt_ps: float, temperatures_K: tuple[float, ...]) -> None:
     from ionmd.campaign.config import RunConfig
     from ionmd.campaign.materials import material_sources
     from ionmd.campaign.orderings import material_systems
-    from ionmd.cells.npt_stage import npt_batches
+    from ionmd.cells.npt_stage import stage_rows
 
     config = RunConfig(
         materials=TOY, model="toy", cell="npt", npt_ps=npt_ps, temperatures_K=temperatures_K
@@ -34,15 +34,11 @@ def toy_npt(*, npt_ps: float, temperatures_K: tuple[float, ...]) -> None:
         systems += [s for ss in by_id.values() for s in ss]
     model = load_model("toy", device="cpu", dtype=torch.float64)
     t0 = time.perf_counter()
-    failed: dict[str, str] = {}
-    _, note = npt_batches(
-        [systems],
-        model=model,
-        settings=config.cell_settings,
-        md=config.md,
-        failed=failed,
-        previous=None,
-    )
+    note = {
+        "cells": stage_rows(
+            systems, model=model, settings=config.cell_settings, md=config.md
+        )
+    }
     wall = time.perf_counter() - t0
     n_atoms = sum(len(s.atoms) for s in systems)
     print(

@@ -68,7 +68,12 @@ class CampaignRecord:
         return {b["file"] for b in self.batches if b.get("status") == "done"}
 
     def set_cost(self, cost: dict[str, Any]) -> None:
-        """Record a batch's cost, replacing an earlier record of its file."""
+        """Record a batch's cost, replacing an earlier record of its file; the
+        records of its systems' NPT stages (``cost["cells"]``) go to the
+        campaign's ``cells``, with the relaxed cells' (the report's one place)."""
+        cells = cost.pop("cells", None)
+        if cells:
+            self.other["cells"] = {**(self.other.get("cells") or {}), **cells}
         self.batches = [b for b in self.batches if b["file"] != cost["file"]]
         self.batches.append(cost)
 

@@ -135,63 +135,189 @@ def _stage(
     """One run of the stage: every system's result, and the systems that blew
     up (index -> reason; the run stops at the first step with one, the results
     then hold the series up to it)."""
-    import torch_sim as ts
-    from torch_sim.units import MetalUnits
-
-    from ionmd.engine.integrator import time_internal
-
-    state = ts.io.atoms_to_state(
-        [s.atoms for s in systems], device=model.device, dtype=model.dtype
+    run = NptRun(
+        systems,
+        model=model,
+        settings=settings,
+        timestep_fs=timestep_fs,
+        thermostat_tau_fs=thermostat_tau_fs,
+        mobile_species=mobile_species,
     )
-    temps = [float(s.temperature_K) for s in systems]
-    kT = torch.tensor(temps, dtype=model.dtype, device=model.device) * float(
-        MetalUnits.temperature
-    )
-    state.momenta = _momenta(systems, like=state.positions)
-    dt = time_internal(timestep_fs)
-    p_ext = settings.pressure_GPa * GPA_IN_EV_A3
-    n_steps = settings.npt_steps(timestep_fs=timestep_fs)
-    every = max(1, round(SERIES_EVERY_FS / timestep_fs))
-    rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    init, step_fn = _integrator(settings.npt_cell)
-    fw_msd: list[np.ndarray] = []
-    blown: dict[int, str] = {}
-    with stress_on(model):
-        st = _model_call(
-            lambda: init(
-                state,
-                model,
-                kT=kT,
-                dt=dt,
-                t_tau=time_internal(thermostat_tau_fs),
-                b_tau=time_internal(BAROSTAT_TAU_FS),
-            ),
-            time_ps=0.0,
+    while not run.done:
+        run.step()
+    return run.results(), run.blown
+
+
+class NptRun:
+    """The NPT stage of ``systems`` (``SystemSpec``: atoms, temperature, seed),
+    step by step: run to its end by :func:`npt_systems`, or one step per step
+    of the one MD loop (:mod:`ionmd.cells.npt_phase`), whose checkpoints hold
+    :meth:`state_dict`. ``restore``: such a state (no force call: the
+    checkpoint holds the forces, energy and stress)."""
+
+    def __init__(
+        self,
+        systems: Sequence[Any],
+        *,
+        model: Any,
+        settings: CellSettings,
+        timestep_fs: float,
+        thermostat_tau_fs: float,
+        mobile_species: str,
+        restore: dict[str, Any] | None = None,
+    ) -> None:
+        import torch_sim as ts
+        from torch_sim.units import MetalUnits
+
+        from ionmd.engine.integrator import time_internal
+
+        self.systems, self.model = list(systems), model
+        self.settings, self.timestep_fs = settings, float(timestep_fs)
+        state = ts.io.atoms_to_state(
+            [s.atoms for s in systems], device=model.device, dtype=model.dtype
         )
-        framework = FrameworkMsd(
-            st, framework=~mobile_mask(systems, species=mobile_species, device=st.device)
+        temps = [float(s.temperature_K) for s in systems]
+        self.kT = torch.tensor(temps, dtype=model.dtype, device=model.device) * float(
+            MetalUnits.temperature
         )
-        v_start = start_volumes(st)
-        for step in range(1, n_steps + 1):
-            t_ps = step * timestep_fs / 1000.0
-            st, blown = _checked_step(
-                step_fn, st, model, dt=dt, kT=kT, p_ext=p_ext, v_start=v_start, t_ps=t_ps
+        state.momenta = _momenta(systems, like=state.positions)
+        self.dt = time_internal(timestep_fs)
+        self.p_ext = settings.pressure_GPa * GPA_IN_EV_A3
+        #: the stage's steps, and those run
+        self.n_steps = settings.npt_steps(timestep_fs=timestep_fs)
+        self.steps_done = 0
+        self._every = max(1, round(SERIES_EVERY_FS / timestep_fs))
+        self._rows: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._fw_msd: list[np.ndarray] = []
+        #: the systems whose cell blew up (index -> reason): the run ends there
+        self.blown: dict[int, str] = {}
+        init, self._step_fn = _integrator(settings.npt_cell)
+        forces = model if restore is None else _zero_forces
+        with stress_on(model):
+            self.st = _model_call(
+                lambda: init(
+                    state,
+                    forces,
+                    kT=self.kT,
+                    dt=self.dt,
+                    t_tau=time_internal(thermostat_tau_fs),
+                    b_tau=time_internal(BAROSTAT_TAU_FS),
+                ),
+                time_ps=0.0,
             )
-            if blown:
-                break
-            if step % every == 0 or step == n_steps:
-                rows.append((t_ps, *observe(st), axis_pressure(st)))
-                fw_msd.append(framework.sample(st))
-    if not blown:
-        n = len(systems)
-        log.info(f"NPT stage: {n} systems, {n_steps} steps ({settings.npt_cell})")
-    out = _results(
-        rows,
-        v_start=[float(s.atoms.get_volume()) for s in systems],
-        start=[np.asarray(s.atoms.cell[:], dtype=np.float64) for s in systems],
-    )
-    msd = np.stack(fw_msd, axis=1) if fw_msd else np.zeros((len(systems), 0))
-    return with_framework_verdict(out, msd_A2=msd), blown
+        framework = ~mobile_mask(systems, species=mobile_species, device=self.st.device)
+        self.v_start = start_volumes(self.st)
+        self._framework = FrameworkMsd(self.st, framework=framework)
+        if restore is not None:
+            self._load(restore)
+
+    @property
+    def done(self) -> bool:
+        """True once every step ran, or a cell blew up."""
+        return bool(self.blown) or self.steps_done >= self.n_steps
+
+    @property
+    def n_atoms(self) -> int:
+        return int(self.st.positions.shape[0])
+
+    def step(self) -> None:
+        """One step of every system (the model's stress on for it), its series
+        sampled when due; a blow-up ends the run (:attr:`blown`)."""
+        step = self.steps_done + 1
+        t_ps = step * self.timestep_fs / 1000.0
+        with stress_on(self.model):
+            self.st, self.blown = _checked_step(
+                self._step_fn,
+                self.st,
+                self.model,
+                dt=self.dt,
+                kT=self.kT,
+                p_ext=self.p_ext,
+                v_start=self.v_start,
+                t_ps=t_ps,
+            )
+        if self.blown:
+            return
+        self.steps_done = step
+        if step % self._every == 0 or step == self.n_steps:
+            self._rows.append((t_ps, *observe(self.st), axis_pressure(self.st)))
+            self._fw_msd.append(self._framework.sample(self.st))
+        if step == self.n_steps:
+            n = len(self.systems)
+            log.info(f"NPT stage: {n} systems, {step} steps ({self.settings.npt_cell})")
+
+    def results(self) -> list[NptResult]:
+        """Every system's result (the series up to now)."""
+        out = _results(
+            self._rows,
+            v_start=[float(s.atoms.get_volume()) for s in self.systems],
+            start=[np.asarray(s.atoms.cell[:], dtype=np.float64) for s in self.systems],
+        )
+        n = len(self.systems)
+        msd = np.stack(self._fw_msd, axis=1) if self._fw_msd else np.zeros((n, 0))
+        return with_framework_verdict(out, msd_A2=msd)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What continues the run bit for bit: the integrator's tensors (the
+        state's and its two chains'), the series so far and the framework MSD's
+        unwrapping (host copies)."""
+        return {
+            "steps_done": self.steps_done,
+            "state": _tensors(self.st),
+            "rows": list(self._rows),
+            "fw_msd": list(self._fw_msd),
+            "framework": self._framework.state_dict(),
+        }
+
+    def _load(self, saved: dict[str, Any]) -> None:
+        self.steps_done = int(saved["steps_done"])
+        _load_tensors(self.st, saved["state"])
+        self._rows = list(saved["rows"])
+        self._fw_msd = list(saved["fw_msd"])
+        self._framework.load_state_dict(saved["framework"])
+
+
+#: the chain objects of the NPT states whose tensors a checkpoint holds
+_CHAINS = ("thermostat", "barostat")
+
+
+def _tensors(st: Any) -> dict[str, Any]:
+    """Every tensor of an NPT state and of its chains, on the host."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(st):
+        value = getattr(st, f.name)
+        if isinstance(value, torch.Tensor):
+            out[f.name] = value.detach().cpu()
+        elif f.name in _CHAINS and value is not None:
+            out[f.name] = {
+                c.name: getattr(value, c.name).detach().cpu()
+                for c in dataclasses.fields(value)
+                if isinstance(getattr(value, c.name), torch.Tensor)
+            }
+    return out
+
+
+def _load_tensors(st: Any, saved: dict[str, Any]) -> None:
+    """Overwrite a freshly initialised NPT state with :func:`_tensors`' copies."""
+    device = st.positions.device
+    for name, value in saved.items():
+        if isinstance(value, dict):
+            chain = getattr(st, name)
+            for c, t in value.items():
+                setattr(chain, c, t.to(device))
+        else:
+            setattr(st, name, value.to(device))
+
+
+def _zero_forces(state: Any) -> dict[str, torch.Tensor]:
+    """Stands in for the model when a run is rebuilt from a checkpoint (the
+    checkpoint's energy, forces and stress then replace these)."""
+    zeros = state.positions.new_zeros
+    return {
+        "energy": zeros(state.n_systems),
+        "forces": zeros(state.positions.shape),
+        "stress": zeros((state.n_systems, 3, 3)),
+    }
 
 
 def _checked_step(

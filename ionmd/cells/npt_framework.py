@@ -53,6 +53,15 @@ class FrameworkMsd:
         self._unwrap = StreamingUnwrapper()
         self._start = self._unwrap.push(_fractional(st)).copy()
 
+    def state_dict(self) -> dict[str, Any]:
+        """The start and the unwrapping's state (a checkpoint's copy)."""
+        u = self._unwrap
+        return {"start": self._start, "last": u._last, "unwrapped": u._unwrapped}
+
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
+        self._start = saved["start"]
+        self._unwrap._last, self._unwrap._unwrapped = saved["last"], saved["unwrapped"]
+
     def _per_system(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros((self._n, *x.shape[1:]))
         np.add.at(out, self._idx, x)

@@ -1,18 +1,14 @@
-"""``cell = "npt"`` in a campaign: every system's NPT stage (all of them in one
-batch, before any production), its record in campaign.json, and the system at
-its NPT cell for the NVT production.
-
-Kill and resume: the stage's result (mean cell, volume and pressure series) is
-kept in campaign.json (``other["cells"]``, one row per system key) once the
-whole stage is done; a resumed campaign takes the cells from there, so a
-production continues at exactly the cell it started with. A kill during the
-stage leaves no record: the stage is run again from its deterministic start
-(per-system seeds, :mod:`ionmd.cells.npt`) to the same result.
+"""``cell = "npt"``: a system's NPT stage as campaign.json records it
+(:func:`npt_row`, one row per system key under ``cells``), and the system at its
+NPT cell for the NVT production (:func:`at_npt_cell`). The stage itself runs in
+the one MD loop (:mod:`ionmd.cells.npt_phase`), whose checkpoints hold these
+rows, so a resumed production continues at exactly the cell it started with.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,49 +20,24 @@ from ionmd.engine.systems import SystemSpec
 from ionmd.fileformat import NptStageSeries
 
 
-def npt_batches(
-    batches: list[list[SystemSpec]],
-    *,
-    model: Any,
-    settings: CellSettings,
-    md: Any,
-    failed: dict[str, str],
-    previous: dict[str, Any] | None,
-) -> tuple[list[list[SystemSpec]], dict[str, Any]]:
-    """The batches with every system at its NPT cell, and the record
-    (``{"cells": {system_key: row}}``). A system that melted in its stage
-    leaves the batches; its reason goes to ``failed`` under its system key."""
-    kept = dict((previous or {}).get("cells") or {})
-    todo = [
-        s
-        for b in batches
-        for s in b
-        if (kept.get(s.key) or {}).get("experimental_sha256") != geometry_sha256(s.atoms)
-    ]
-    if todo:
-        done = npt_systems(
-            todo,
-            model=model,
-            settings=settings,
-            timestep_fs=md.timestep_fs,
-            thermostat_tau_fs=md.thermostat_tau_fs,
-            mobile_species=md.mobile_species,
-        )
-        for s, r in zip(todo, done, strict=True):
-            kept[s.key] = npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
-    out: list[list[SystemSpec]] = []
-    rows: dict[str, Any] = {}
-    for batch in batches:
-        keep = []
-        for s in batch:
-            row = rows[s.key] = kept[s.key]
-            if row.get("failed"):
-                failed[s.key] = row["failed"]
-                continue
-            keep.append(at_npt_cell(s, row))
-        if keep:
-            out.append(keep)
-    return out, {"cells": rows}
+def stage_rows(
+    systems: Sequence[SystemSpec], *, model: Any, settings: CellSettings, md: Any
+) -> dict[str, dict[str, Any]]:
+    """The NPT stage of ``systems`` run on its own, in one batch (benchmarks; a
+    campaign runs it in the MD loop): campaign.json's row of each system key.
+    ``md``: the timestep, thermostat time and mobile species (``MDSettings``)."""
+    results = npt_systems(
+        systems,
+        model=model,
+        settings=settings,
+        timestep_fs=md.timestep_fs,
+        thermostat_tau_fs=md.thermostat_tau_fs,
+        mobile_species=md.mobile_species,
+    )
+    return {
+        s.key: npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
+        for s, r in zip(systems, results, strict=True)
+    }
 
 
 def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
@@ -113,6 +84,9 @@ def at_npt_cell(s: SystemSpec, row: dict[str, Any]) -> SystemSpec:
             time_ps=np.asarray(row["time_ps"], dtype=np.float64),
             volume_A3=np.asarray(row["volume_A3"], dtype=np.float64),
             pressure_GPa=np.asarray(row["pressure_GPa"], dtype=np.float64),
-            mean_pressure_GPa=float(row["mean_pressure_GPa"]),
+            # a stage ended before its first sample has none
+            mean_pressure_GPa=float(
+                "nan" if row["mean_pressure_GPa"] is None else row["mean_pressure_GPa"]
+            ),
         ),
     )

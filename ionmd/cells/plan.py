@@ -87,8 +87,8 @@ def describe_cell_stage(stage: dict[str, Any]) -> str:
         )
         return (
             f'cell = "npt": an NPT stage of {stage["npt_ps"]:g} ps at '
-            f"{stage['pressure_GPa']:g} GPa ({stage['npt_cell']}) per system, all in "
-            f"one batch before the production{share}"
+            f"{stage['pressure_GPa']:g} GPa ({stage['npt_cell']}) per system, in its "
+            f"batch's MD loop before its production{share}"
         )
     frac = stage["worst_case_fraction_of_md"]
     share = f" = {_percent(100 * frac)} % of the MD's" if frac is not None else ""

@@ -1,5 +1,7 @@
-"""The cell stage of a campaign: each distinct supercell relaxed once (all of
-them in one batch), every system of it given the relaxed cell.
+"""The relaxed-cell stage of a campaign: each distinct supercell relaxed once
+(all of them in one batch), every system of it given the relaxed cell.
+(``cell = "npt"``'s stage is per system and runs in the one MD loop before the
+production: :mod:`ionmd.cells.npt_phase`.)
 
 Hooked into :func:`ionmd.campaign.run._prepare` by one call,
 :func:`relax_stage`, after the batches are planned (the campaign's inputs and
@@ -19,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from ionmd.cells.geometry import geometry_sha256, volume_change_pct
-from ionmd.cells.npt_stage import npt_batches
 from ionmd.cells.relax import Relaxed, relax_structures
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.systems import SystemSpec
@@ -44,29 +45,23 @@ def relax_stage(
     what goes into campaign.json."""
     settings: CellSettings = config.cell_settings
     kept = previous.other if previous is not None else None
-    if settings.cell == "npt":
-        plan.batches, note = npt_batches(
-            plan.batches,
-            model=model,
-            settings=settings,
-            md=config,
-            failed=plan.failed_materials,
-            previous=kept,
-        )
-        nothing_left = "every system ended in its NPT stage"
-    else:
-        plan.batches, note = relax_batches(
-            plan.batches,
-            model=model,
-            settings=settings,
-            failed=plan.failed_materials,
-            previous=kept,
-        )
-        nothing_left = "no material could be relaxed"
+    if settings.cell == "npt":  # a stage of the one MD loop (cells/npt_phase.py)
+        # the stages of batches already run (each batch's come with its cost)
+        keys = {s.key for b in plan.batches for s in b}
+        rows = {k: v for k, v in ((kept or {}).get("cells") or {}).items() if k in keys}
+        return {"cells": rows} if rows else {}
+    plan.batches, note = relax_batches(
+        plan.batches,
+        model=model,
+        settings=settings,
+        failed=plan.failed_materials,
+        previous=kept,
+    )
     if not plan.batches:
         first = next(iter(plan.failed_materials.items()), ("", ""))
         raise InputError(
-            f"{nothing_left} ({len(plan.failed_materials)} failed; {first[0]}: {first[1]})"
+            f"no material could be relaxed ({len(plan.failed_materials)} failed; "
+            f"{first[0]}: {first[1]})"
         )
     return note
 

@@ -48,6 +48,7 @@ from ionmd.engine.frame import FrameworkFrame
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.msd import MultiWindowMSD, system_msd
 from ionmd.engine.recorder import Recorder
+from ionmd.engine.stage import Stage, StageEnd
 from ionmd.engine.systems import SystemSpec, build_state, check_systems, mobile_mask
 from ionmd.engine.thermo import Thermo
 from ionmd.errors import InputError
@@ -88,6 +89,8 @@ class InFlightBatch:
         chunk_steps: entries happen at multiples of this (a multiple of every
             stride of ``md``); None: the least common multiple of the
             strides (a batch whose systems all enter at step 0).
+        stage: what every system runs before its production, in this loop
+            (:mod:`ionmd.engine.stage`; ``cell = "npt"``), or None.
     """
 
     def __init__(
@@ -101,8 +104,12 @@ class InFlightBatch:
         run_config: Mapping[str, Any],
         fingerprint_hex: str,
         chunk_steps: int | None = None,
+        stage: Stage | None = None,
     ) -> None:
         self.model, self.md = model, md
+        self.stage = stage
+        #: each system's record of its stage, once ended (key -> JSON row)
+        self.stage_records: dict[str, dict[str, Any]] = {}
         self.device = model.device
         self.out_path = Path(out_path)
         self.ckpt_path = self.out_path.with_suffix(".ckpt.pt")
@@ -143,6 +150,16 @@ class InFlightBatch:
     @property
     def n_atoms(self) -> int:
         return 0 if self.st is None else int(self.st.positions.shape[0])
+
+    @property
+    def staging(self) -> list[str]:
+        """The systems in their stage (not yet in :attr:`keys`)."""
+        return [] if self.stage is None else self.stage.keys
+
+    def stage_steps_left(self) -> list[int]:
+        """Steps until the next system's stage ends ([] when none is in one)."""
+        left = None if self.stage is None else self.stage.steps_left()
+        return [] if left is None else [left]
 
     def atoms_per_system(self) -> list[int]:
         """Atoms of each system, in batch order."""
@@ -185,10 +202,13 @@ class InFlightBatch:
         payload = upgrade_fixed_batch(payload, keys=list(specs))
         self.writer = RunFileWriter(self.out_path, append=True)
         self.step = int(payload["step"])
+        self.stage_records = dict(payload.get("stage_records") or {})
+        if self.stage is not None:
+            self.stage.load_state_dict(payload.get("stage"), specs=specs)
         cohorts = payload["msd"]["cohorts"]
         for c in cohorts:
             self._enter(
-                [specs[k] for k in c["keys"]],
+                [self._production_spec(specs[k]) for k in c["keys"]],
                 entry_step=int(c["entry_step"]),
                 forces=_from_checkpoint,
             )
@@ -208,33 +228,86 @@ class InFlightBatch:
         self.writer.rewind(steps=steps, keep=self.known)
         self._new_fault_detector()
 
+    def _production_spec(self, spec: SystemSpec) -> SystemSpec:
+        """``spec`` as its production started (after its stage, at the stage's cell)."""
+        record = self.stage_records.get(spec.key)
+        if record is None or self.stage is None:
+            return spec
+        return self.stage.production_spec(spec, record)
+
     # --- entering and leaving ----------------------------------------------------------
     def add(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
-        """Enter ``systems`` now (a chunk boundary): a new cohort at the end of the
-        batch; their run-file groups are created with ``steps_total`` planned."""
+        """Enter ``systems`` now (a chunk boundary): into their stage when the
+        batch has one (they enter the production when it ends:
+        :meth:`end_stages`), else a new cohort at the end of the batch; their
+        run-file groups are created with ``steps_total`` planned."""
         if not systems:
             return
         if self.step % self.chunk_steps:
             raise ValueError(f"systems enter at chunk boundaries, not at step {self.step}")
         check_systems(systems, mobile_species=self.md.mobile_species)
-        clash = sorted({s.key for s in systems} & (set(self.known) | set(self.keys)))
+        taken = set(self.known) | set(self.keys) | set(self.staging)
+        clash = sorted({s.key for s in systems} & taken)
         if clash:
             raise InputError(f"system {clash[0]} is already in this run")
+        if self.stage is not None:
+            self.stage.enter(systems, steps_total=steps_total)
+            return
+        self._add_production(systems, steps_total=steps_total)
+
+    def end_stages(self) -> None:
+        """The systems whose stage ended enter the production (at the next chunk
+        boundary; the clock moves on to it): a new cohort per planned length; a
+        system the stage failed gets its run-file group with the reason."""
+        if self.stage is None:
+            return
+        ended = self.stage.take_ended()
+        if not ended:
+            return
+        if self.step % self.chunk_steps:  # the batch's others run on to it
+            self.advance(-self.step % self.chunk_steps)
+        self.stage_records.update({e.key: e.record for e in ended})
+        failed = [e for e in ended if e.failed is not None]
+        if failed:
+            self._record_stage_failures(failed)
+        by_length: dict[int, list[StageEnd]] = {}
+        for e in ended:
+            if e.failed is None:
+                by_length.setdefault(e.steps_total, []).append(e)
+        for steps_total, group in by_length.items():
+            self._add_production([e.spec for e in group], steps_total=steps_total)
+
+    def _record_stage_failures(self, failed: Sequence[StageEnd]) -> None:
+        """Run-file groups for systems their stage ended: the stage's record
+        (cell, series), no frames, status ``failed`` with the reason."""
+        assert self.writer is not None
+        self.writer.create_systems([self._info(e.spec, steps_total=0) for e in failed])
+        keys = [e.key for e in failed]
+        self.known.extend(keys)
+        record_failures(
+            self.writer, keys=keys, failed={i: e.failed for i, e in enumerate(failed)}
+        )
+        for e in failed:
+            self.failed[e.key] = str(e.failed)
+            self.failed_step[e.key] = self.step
+
+    def _info(self, s: SystemSpec, *, steps_total: int) -> Any:
         p = self.md
+        return s.info(
+            timestep_fs=p.timestep_fs,
+            steps_total=int(steps_total),
+            equilibration_steps=p.equilibration_steps,
+            sample_every_steps=p.sample_every_steps,
+            mobile_species=p.mobile_species,
+            model_name=self.model_name,
+            model_version=self.model_version,
+        )
+
+    def _add_production(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
+        """A new production cohort of ``systems`` now, at the end of the batch."""
         assert self.writer is not None
         self.writer.create_systems(
-            [
-                s.info(
-                    timestep_fs=p.timestep_fs,
-                    steps_total=int(steps_total),
-                    equilibration_steps=p.equilibration_steps,
-                    sample_every_steps=p.sample_every_steps,
-                    mobile_species=p.mobile_species,
-                    model_name=self.model_name,
-                    model_version=self.model_version,
-                )
-                for s in systems
-            ]
+            [self._info(s, steps_total=steps_total) for s in systems]
         )
         self.known.extend(s.key for s in systems)
         self.entering = list(systems)
@@ -400,19 +473,26 @@ class InFlightBatch:
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
         with interrupts.deferred():
-            while self.step < end and self.cohorts:
-                self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=self.dt)
+            while self.step < end and (self.cohorts or self.staging):
+                if self.staging:  # the stage's systems: one step of their own
+                    assert self.stage is not None
+                    self.atom_steps += self.stage.n_atoms
+                    self.system_steps += len(self.staging)
+                    self.stage.step()
+                if self.cohorts:
+                    self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=self.dt)
                 self.step += 1
                 self.atom_steps += self.n_atoms
                 self.system_steps += self.n_running
-                self._record()
+                if self.cohorts:
+                    self._record()
                 if self.on_step is not None:
                     self.on_step()
                 due = time.perf_counter() - last_flush > p.flush_every_s
                 if self.step < end and (self.step % p.flush_every_steps == 0 or due):
                     self.flush()
                     last_flush = time.perf_counter()
-                elif self.step % p.fault_check_every_steps == 0:
+                elif self.step % p.fault_check_every_steps == 0 and self.cohorts:
                     self._check()
                 signum = interrupts.pending_signal()
                 if signum is not None:
@@ -423,7 +503,7 @@ class InFlightBatch:
                     )
                 if stop_after_step is not None and self.step >= stop_after_step:
                     raise KeyboardInterrupt(f"stopped after step {self.step}")
-        if not self.cohorts:  # every system failed: the batch clock runs on, idle
+        if not (self.cohorts or self.staging):  # none left: the clock runs on, idle
             self.step = end
 
     def _record(self) -> None:
@@ -532,6 +612,8 @@ class InFlightBatch:
             fingerprint_hex=self.fp,
             active_keys=self.keys,
             extra={
+                "stage": None if self.stage is None else self.stage.state_dict(),
+                "stage_records": dict(self.stage_records),
                 "known_keys": list(self.known),
                 "failed": dict(self.failed),
                 "failed_step": dict(self.failed_step),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import run_halving_on_oom
 from ionmd.engine.progress import Progress
+from ionmd.engine.stage import Stage
 from ionmd.engine.systems import SystemSpec, check_systems
 from ionmd.fileformat import SystemUpdate
 from ionmd.log import get_logger
@@ -56,6 +57,9 @@ class RunSummary:
     #: ``n_atoms * steps`` once systems waited), and its own steps summed
     atom_steps: int = 0
     system_steps: int = 0
+    #: each system's record of its stage before the production (key -> JSON
+    #: row; ``cell = "npt"``), {} without one
+    stage_records: dict[str, Any] = field(default_factory=dict)
 
 
 #: the checkpoint's ``extra`` keys: the systems waiting to enter, and the atoms
@@ -75,6 +79,7 @@ def run_batch(
     run_config: Mapping[str, Any] | None = None,
     step_callback: Callable[[int, object], None] | None = None,
     stop_after_step: int | None = None,
+    stage: Stage | None = None,
 ) -> RunSummary:
     """Simulate all ``systems`` together and write ``out_path`` (the run file).
 
@@ -94,6 +99,10 @@ def run_batch(
             would (tests of resume).
         run_config: the settings recorded in the file as the run's config (the
             campaign's flat config; default: ``md``).
+        stage: what every system runs before its production, in the same loop
+            and checkpoints (:mod:`ionmd.engine.stage`: ``cell = "npt"``'s NPT
+            stage, :func:`ionmd.cells.npt_phase.npt_phase`), or None. Its
+            settings are part of what a checkpoint must match.
 
     A system whose forces or positions turn non-finite, whose atoms jump, or
     whose temperature runs away is marked ``failed`` in the run file with the
@@ -109,6 +118,7 @@ def run_batch(
         model_name=model_name,
         model_version=model_version,
         run_config=md.as_dict() if run_config is None else dict(run_config),
+        stage=stage,
     )
     return _run_fixed(
         reopen(resume=resume),
@@ -129,12 +139,16 @@ def _open(
     model_version: str,
     resume: bool,
     run_config: dict[str, Any],
+    stage: Stage | None = None,
 ) -> InFlightBatch:
     """The batch at its checkpoint (``resume`` and there is one: the run file put
     back to it), else a new run file with every system waiting to enter at step
     0 (:func:`_refill`)."""
+    protocol = md.fingerprint_fields()
+    if stage is not None:  # without one: the fingerprint as before stages
+        protocol = protocol | {"stage": stage.fingerprint()}
     fp = batch_fingerprint(
-        protocol=md.fingerprint_fields(),
+        protocol=protocol,
         model_name=model_name,
         model_version=model_version,
         systems=systems,
@@ -147,6 +161,7 @@ def _open(
         model_version=model_version,
         run_config=run_config,
         fingerprint_hex=fp,
+        stage=stage,
     )
     payload = (
         InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp) if resume else None
@@ -171,13 +186,16 @@ def _run_fixed(
     time and the device's peak from the first step on, as before the one loop)."""
     cfg, device = batch.md, batch.device
     total, start = cfg.n_steps, batch.step
+    # the batch clock's steps: the stage's (to a chunk boundary) and the production's
+    stage_steps = 0 if batch.stage is None else batch.stage.n_steps
+    clock_total = total + stage_steps + (-stage_steps % batch.chunk_steps)
     specs = {s.key: s for s in systems}
     n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
     progress = Progress(
-        total_steps=total,
+        total_steps=clock_total,
         timestep_fs=cfg.timestep_fs,
         n_atoms=n_atoms,
-        enabled=cfg.progress and start < total,
+        enabled=cfg.progress and start < clock_total,
         label=f"MD {len(systems)} systems, {n_atoms} atoms",
         line_every_s=cfg.flush_every_s,  # without a terminal: a line per flush
     )
@@ -188,7 +206,7 @@ def _run_fixed(
     def on_step(b: InFlightBatch) -> None:
         if step_callback is not None:
             step_callback(b.step, b.st)
-        progress.update(min(b.step, total))
+        progress.update(min(b.step, clock_total))
 
     def to_the_end(w: _Waiting) -> None:
         w.batch.on_step = partial(on_step, w.batch)
@@ -231,6 +249,7 @@ def _run_fixed(
         oom_held_atoms=tuple(held),
         atom_steps=atom_steps,
         system_steps=batch.system_steps - system_steps0,
+        stage_records=dict(batch.stage_records),
     )
 
 
@@ -260,14 +279,19 @@ def _to_the_end(
     steps: int,
     stop_after_step: int | None,
 ) -> None:
-    """Run every system to its own step ``steps`` and mark it done; the systems
-    waiting (:data:`PENDING`) enter when the batch is empty."""
+    """Run every system to its own step ``steps`` and mark it done (after its
+    stage, when the batch has one); the systems waiting (:data:`PENDING`) enter
+    when the batch is empty."""
     while True:
         _refill(batch, specs=specs, steps=steps)
-        if not batch.keys:
+        batch.end_stages()  # also those ended before a kill, at its checkpoint
+        if not (batch.keys or batch.staging):
             return
-        left = min(steps - batch.local_step(k) for k in batch.keys)
+        left = min(
+            [steps - batch.local_step(k) for k in batch.keys] + batch.stage_steps_left()
+        )
         batch.advance(left, stop_after_step=stop_after_step)
+        batch.end_stages()
         # also when a resume starts at the last step (killed after the last
         # checkpoint, before or while the systems were marked done)
         if batch.keys:
@@ -280,7 +304,7 @@ def _refill(batch: InFlightBatch, *, specs: Mapping[str, SystemSpec], steps: int
     """Enter the waiting systems that fit the capacity (:data:`CAPACITY`, none by
     default: all of them), when the batch is empty, at the next chunk boundary."""
     pending = list(batch.extra.get(PENDING, []))
-    if not pending or batch.keys:
+    if not pending or batch.keys or batch.staging:
         return
     capacity = int(batch.extra.get(CAPACITY, 0))
     take, atoms = [pending[0]], len(specs[pending[0]].atoms)  # type: ignore[arg-type]

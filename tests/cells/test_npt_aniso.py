@@ -81,19 +81,20 @@ def test_alone_equals_in_a_batch_and_a_rerun(lj):
     assert not np.allclose(other.lengths_A, alone.lengths_A)
 
 
-def test_a_killed_stage_run_again_records_the_same_row(lj):
-    """campaign.json's row of a stage run twice (a kill during the stage re-runs
-    it from its start): equal, with the lengths and the pressure per axis."""
-    from ionmd.cells.npt_stage import npt_batches
-    from ionmd.engine.md_settings import MDSettings
+def test_a_stage_run_again_records_the_same_row(lj):
+    """campaign.json's row of a stage run twice: equal, with the lengths and the
+    pressure per axis."""
+    from ionmd.cells.geometry import geometry_sha256
+    from ionmd.cells.npt_stage import npt_row
 
-    settings = CellSettings(cell="npt", npt_ps=0.3, npt_cell="anisotropic")
-    kw = dict(model=lj, settings=settings, md=MDSettings(timestep_fs=10.0), previous=None)
-    batches = [[_argon(c_over_a=STRETCH)]]
-    _, first = npt_batches(batches, failed={}, **kw)
-    _, again = npt_batches(batches, failed={}, **kw)
+    s = _argon(c_over_a=STRETCH)
+    sha = geometry_sha256(s.atoms)
+    first, again = (
+        npt_row(s.atoms, _stage([s], lj, npt_cell="anisotropic", ps=0.3)[0], sha=sha)
+        for _ in range(2)
+    )
     assert first == again
-    row = first["cells"]["Ar_5K"]
+    row = first
     assert len(row["lengths_A"]) == len(row["volume_A3"]) and len(row["lengths_A"][0]) == 3
     assert len(row["mean_axis_pressure_GPa"]) == 3
 

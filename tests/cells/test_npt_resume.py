@@ -1,8 +1,8 @@
 """An NPT campaign killed (SIGKILL) during its NPT stage or during its
 production and run again ends with the run files and the stage record of an
-uninterrupted run: a killed stage is run again from its deterministic start, a
-killed production continues at the cell recorded in campaign.json (no second
-stage)."""
+uninterrupted run: a killed stage resumes from its last checkpoint (the stage
+is a stage of the one MD loop), a killed production continues at the stage's
+cell (no second stage)."""
 
 import json
 import os
@@ -29,7 +29,7 @@ def _ionmd(cfg: Path, err: Path) -> subprocess.Popen:
 
 
 def _config(tmp_path: Path, name: str) -> Path:
-    cfg = write_config(tmp_path, name, temps=(30,), duration_ps=1.0)
+    cfg = write_config(tmp_path, name, temps=(30,), duration_ps=3.0)
     cfg.write_text(cfg.read_text() + 'cell = "npt"\nnpt_ps = 1.5\n')
     return cfg
 
@@ -65,24 +65,46 @@ def _same(tmp_path: Path, name: str) -> None:
     assert cells[0] == cells[1]
 
 
+def _checkpoint(path: Path) -> dict | None:
+    """The batch's checkpoint now (written atomically), or None."""
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except (FileNotFoundError, EOFError, RuntimeError):
+        return None
+
+
+def _in_stage(ckpt: Path) -> bool:
+    """A checkpoint taken during the stage: it holds the stage's state, no record."""
+    c = _checkpoint(ckpt)
+    return c is not None and bool(c["stage"]["groups"]) and not c["stage_records"]
+
+
+def _in_production(ckpt: Path) -> bool:
+    c = _checkpoint(ckpt)
+    return c is not None and bool(c["stage_records"]) and bool(c["msd"]["cohorts"])
+
+
 @pytest.mark.timeout(1200)
 def test_kill_during_the_stage_and_during_production(tmp_path):
     assert "NPT stage: 1 systems" in _finish(_config(tmp_path, "ref"), tmp_path / "ref.err")
 
-    # killed during the stage: the model has loaded, the stage has not ended
+    # killed during the stage, after a checkpoint of it: resumed from there
     cfg, err = _config(tmp_path, "stage"), tmp_path / "stage.err"
+    ckpt = tmp_path / "stage" / "md.ckpt.pt"
     p = _ionmd(cfg, err)
-    _wait_for(p, lambda: "loading model" in err.read_text(), what="its stage")
-    time.sleep(2.0)
+    _wait_for(p, lambda: _in_stage(ckpt), what="a checkpoint of its stage")
     assert "NPT stage" not in err.read_text()
-    assert "NPT stage: 1 systems" in _finish(cfg, tmp_path / "stage2.err")
+    text = _finish(cfg, tmp_path / "stage2.err")
+    assert "resuming" in text and "NPT stage: 1 systems" in text
     _same(tmp_path, "stage")
 
     # killed during production: resumed at the recorded cell, no second stage
     cfg, err = _config(tmp_path, "prod"), tmp_path / "prod.err"
     ckpt = tmp_path / "prod" / "md.ckpt.pt"
     p = _ionmd(cfg, err)
-    _wait_for(p, lambda: ckpt.exists(), what="its production")
+    _wait_for(p, lambda: _in_production(ckpt), what="a checkpoint of its production")
     text = _finish(cfg, tmp_path / "prod2.err")
     assert "resuming" in text and "NPT stage" not in text
     _same(tmp_path, "prod")

@@ -10,14 +10,13 @@ import torch
 from ase.build import bulk
 
 from ionmd.calculators import load_model
+from ionmd.cells.geometry import geometry_sha256
 from ionmd.cells.npt import MELT_VOLUME_GROWTH, _results, npt_systems
-from ionmd.cells.npt_stage import npt_batches
+from ionmd.cells.npt_stage import at_npt_cell, npt_row
 from ionmd.cells.settings import CellSettings
-from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.systems import SystemSpec
 
 SHORT = CellSettings(cell="npt", npt_ps=0.3)
-MD = MDSettings(timestep_fs=10.0)
 
 
 @pytest.fixture(scope="module")
@@ -47,34 +46,29 @@ def test_alone_equals_in_a_batch(lj):
     assert alone.volume_A3.std() > 0
 
 
-def test_rerun_and_resume_give_the_same_cell(lj):
-    batches = [[_argon(5.30, 30.0)], [_argon(5.30, 60.0)]]
-    kw = dict(model=lj, settings=SHORT, md=MD, failed={})
-    first, note = npt_batches(batches, previous=None, **kw)
-    again, note2 = npt_batches(batches, previous=None, **kw)  # a killed stage re-run
-    assert note == note2
-    row = note["cells"]["Ar_30K"]
+def test_rerun_gives_the_same_row_and_the_production_spec_keeps_fractions(lj):
+    """A stage run twice gives the same campaign.json row; the production's
+    system is at the row's cell with the fractional coordinates kept (a
+    resumed production rebuilds it from the row: tests/cells/test_npt_in_loop.py)."""
+    systems = [_argon(5.30, 30.0), _argon(5.30, 60.0)]
+    rows = [
+        [
+            npt_row(s.atoms, r, sha=geometry_sha256(s.atoms))
+            for s, r in zip(systems, _run(systems, lj), strict=True)
+        ]
+        for _ in range(2)
+    ]
+    assert rows[0] == rows[1]
+    row = rows[0][0]
     assert row["cell_source"] == "npt" and len(row["volume_A3"]) == len(row["pressure_GPa"])
     v = abs(np.linalg.det(np.asarray(row["cell_A"])))
     assert row["volume_change_pct"] == pytest.approx(100 * (v / (5.30**3 * 8) - 1))
-
-    class Boom:  # a resumed campaign must not run the stage again
-        device, dtype = lj.device, lj.dtype
-
-        def __call__(self, *a, **k):
-            raise AssertionError("stage run again")
-
-    resumed, _ = npt_batches(batches, previous=note, **{**kw, "model": Boom()})
-    for b, r in zip(first, resumed, strict=True):
-        np.testing.assert_array_equal(b[0].atoms.cell[:], r[0].atoms.cell[:])
-        np.testing.assert_array_equal(
-            b[0].atoms.get_positions(), r[0].atoms.get_positions()
-        )
-        # fractional coordinates kept
-        np.testing.assert_allclose(
-            r[0].atoms.get_scaled_positions(), batches[0][0].atoms.get_scaled_positions()
-        )
-        assert r[0].cell_source == "npt"
+    prod = at_npt_cell(systems[0], row)
+    np.testing.assert_array_equal(prod.atoms.cell[:], np.asarray(row["cell_A"]))
+    np.testing.assert_allclose(
+        prod.atoms.get_scaled_positions(), systems[0].atoms.get_scaled_positions()
+    )
+    assert prod.cell_source == "npt"
 
 
 def test_runaway_volume_ends_the_system():

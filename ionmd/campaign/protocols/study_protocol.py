@@ -14,6 +14,7 @@ from ionmd.campaign.cost import batch_cost
 from ionmd.campaign.memory import auto_max_atoms, batch_out_of_memory
 from ionmd.campaign.plan import plan_batches
 from ionmd.campaign.protocols.interface import PlanProjection
+from ionmd.cells.npt_phase import npt_phase
 from ionmd.engine.runner import run_batch
 from ionmd.engine.systems import SystemSpec
 
@@ -85,6 +86,7 @@ class StudyProtocol:
                 model_version=model_info["model_version"],
                 resume=resume,
                 run_config=self.config.as_dict(),
+                stage=npt_phase(model=model, config=self.config),
             )
         except (RuntimeError, MemoryError) as exc:
             n_atoms = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
@@ -93,7 +95,10 @@ class StudyProtocol:
                 raise
             raise oom from None
         wall_s = time.perf_counter() - t0
-        return batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=md.timestep_fs)
+        cost = batch_cost(summary, path=path, wall_s=wall_s, timestep_fs=md.timestep_fs)
+        if summary.stage_records:  # cell = "npt": each system's stage (report)
+            cost["cells"] = summary.stage_records
+        return cost
 
     def task_kwargs(
         self,
