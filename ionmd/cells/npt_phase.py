@@ -1,5 +1,5 @@
 """``cell = "npt"`` inside the one MD loop: the NPT stage as the loop's
-:class:`~ionmd.engine.stage.Stage`. The systems of a batch run their stage
+:class:`~ionmd.engine.staging.Stage`. The systems of a batch run their stage
 (:class:`~ionmd.cells.npt.NptRun`: one NPT state for the systems that entered
 together) step by step in the loop that then runs their NVT production at the
 stage's mean cell; its checkpoints hold the stage's integrator state, series and
@@ -24,7 +24,7 @@ from ionmd.cells.geometry import geometry_sha256
 from ionmd.cells.npt import NptRun
 from ionmd.cells.npt_stage import at_npt_cell, npt_row
 from ionmd.cells.settings import CellSettings
-from ionmd.engine.stage import StageEnd
+from ionmd.engine.staging import StageEnd
 from ionmd.engine.systems import SystemSpec
 from ionmd.log import get_logger
 
@@ -32,7 +32,7 @@ log = get_logger(__name__)
 
 
 @dataclass(kw_only=True)
-class _Group:
+class _StageGroup:
     """Systems that started their stage together, and their production's length."""
 
     run: NptRun
@@ -62,7 +62,7 @@ class NptPhase:
             "thermostat_tau_fs": float(thermostat_tau_fs),
             "mobile_species": mobile_species,
         }
-        self.groups: list[_Group] = []
+        self.groups: list[_StageGroup] = []
         self._ended: list[StageEnd] = []
 
     @property
@@ -82,7 +82,7 @@ class NptPhase:
 
     def enter(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
         self.groups.append(
-            _Group(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
+            _StageGroup(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
         )
 
     def step(self) -> None:
@@ -105,13 +105,13 @@ class NptPhase:
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         return at_npt_cell(spec, dict(record))
 
-    def _end(self, g: _Group) -> None:
+    def _end(self, g: _StageGroup) -> None:
         """Group ``g``'s stage is done: every system ended, melted ones failed."""
         self.groups.remove(g)
         for s, r in zip(g.run.systems, g.run.results(), strict=True):
             self._ended_one(s, r, steps_total=g.steps_total)
 
-    def _blown(self, g: _Group) -> None:
+    def _blown(self, g: _StageGroup) -> None:
         """Some of ``g`` blew up: they end; the others start again without them."""
         results = g.run.results()
         rest = [s for j, s in enumerate(g.run.systems) if j not in g.run.blown]
@@ -171,7 +171,7 @@ class NptPhase:
             return
         for g in saved["groups"]:
             run = NptRun([specs[k] for k in g["keys"]], **self._run_args, restore=g["run"])
-            self.groups.append(_Group(run=run, steps_total=int(g["steps_total"])))
+            self.groups.append(_StageGroup(run=run, steps_total=int(g["steps_total"])))
         for e in saved["ended"]:
             self._ended.append(
                 StageEnd(

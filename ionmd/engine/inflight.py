@@ -48,7 +48,7 @@ from ionmd.engine.frame import FrameworkFrame
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.msd import MultiWindowMSD, system_msd
 from ionmd.engine.recorder import Recorder
-from ionmd.engine.stage import Stage, StageEnd
+from ionmd.engine.staging import Stage, StageEnd
 from ionmd.engine.systems import SystemSpec, build_state, check_systems, mobile_mask
 from ionmd.engine.thermo import Thermo
 from ionmd.errors import InputError
@@ -90,7 +90,7 @@ class InFlightBatch:
             stride of ``md``); None: the least common multiple of the
             strides (a batch whose systems all enter at step 0).
         stage: what every system runs before its production, in this loop
-            (:mod:`ionmd.engine.stage`; ``cell = "npt"``), or None.
+            (:mod:`ionmd.engine.staging`; ``cell = "npt"``), or None.
     """
 
     def __init__(

@@ -27,7 +27,7 @@ from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import run_halving_on_oom
 from ionmd.engine.progress import Progress
-from ionmd.engine.stage import Stage
+from ionmd.engine.staging import Stage
 from ionmd.engine.systems import SystemSpec, check_systems
 from ionmd.fileformat import SystemUpdate
 from ionmd.log import get_logger
@@ -100,7 +100,7 @@ def run_batch(
         run_config: the settings recorded in the file as the run's config (the
             campaign's flat config; default: ``md``).
         stage: what every system runs before its production, in the same loop
-            and checkpoints (:mod:`ionmd.engine.stage`: ``cell = "npt"``'s NPT
+            and checkpoints (:mod:`ionmd.engine.staging`: ``cell = "npt"``'s NPT
             stage, :func:`ionmd.cells.npt_phase.npt_phase`), or None. Its
             settings are part of what a checkpoint must match.
 
