@@ -12,7 +12,9 @@ which systems wait: the study's fixed batch keeps them in its checkpoint
 (:mod:`ionmd.engine.runner`), the adaptive loop at the front of its queue
 (:class:`~ionmd.campaign.adaptive.loop.AdaptiveLoop`); they re-enter, from their
 step 0, when the owner refills. A batch of one system that does not fit cannot
-be made smaller: the error goes on to the caller.
+be made smaller: the error goes on to the caller, as it does for a batch with a
+stage before its production (``cell = "npt"``, :mod:`ionmd.engine.staging`):
+the campaign splits that batch in two (:mod:`ionmd.campaign.batch_loop`).
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ def run_halving_on_oom[O: BatchOwner, R](
         except (RuntimeError, MemoryError) as exc:
             batch = owner.batch
             n_systems = len(batch.keys) + len(batch.entering)
-            if not is_out_of_memory(exc) or n_systems < 2:
+            # a batch with a stage (cell = "npt") is not halved here: its
+            # systems in their stage are not in the batch's cohorts to evict;
+            # the caller splits it (the campaign's last resort)
+            if not is_out_of_memory(exc) or n_systems < 2 or batch.stage is not None:
                 raise
             n_atoms = batch.n_atoms + sum(len(s.atoms) for s in batch.entering)  # type: ignore[arg-type]
             capacity = owner.capacity_atoms

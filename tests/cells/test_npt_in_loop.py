@@ -179,3 +179,19 @@ def test_a_system_that_melts_in_its_stage_is_failed_in_the_run_file(tmp_path):
         assert run.attrs["steps_done"] == 0
         assert read_npt_stage(tmp_path / "md.h5", key) is not None
         assert summary.stage_records[key]["failed"] == why
+
+
+@pytest.mark.timeout(120)
+def test_out_of_memory_at_the_production_entry_goes_to_the_caller(tmp_path):
+    """A batch with a stage is not halved in the engine (its staged systems are
+    not cohorts to evict: halving went round without end); the allocation
+    failure goes to the caller, which splits the batch (the campaign)."""
+
+    class OutOfMemoryInProduction(Counting):
+        def __call__(self, state, **kw):
+            if not self.inner._compute_stress and state.n_systems == 2:
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return super().__call__(state, **kw)
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        _run(tmp_path / "md.h5", OutOfMemoryInProduction())
