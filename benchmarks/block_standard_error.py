@@ -83,7 +83,8 @@ def main() -> None:
             r = measure(tau=tau, n=n)
             print(
                 f"| {tau:g} | {n} | {r['blocked_over_true']:.2f} "
-                f"| {r['old_cover_1se']:.2f} | {r['old_cover_95']:.2f} | {r['new_cover_1se']:.2f} "
+                f"| {r['old_cover_1se']:.2f} | {r['old_cover_95']:.2f} "
+                f"| {r['new_cover_1se']:.2f} "
                 f"| {r['new_cover_95']:.2f} | {r['not_resolved']:.2f} "
                 f"({round(400 * r['not_resolved'])}) |"
             )
