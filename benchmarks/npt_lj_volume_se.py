@@ -12,7 +12,9 @@ t₆(0.841) = 1.08 on average for a right one), and how often each replica's
 Windows: 5–10 ps (a 10-ps stage's second half, 500 values, the default stage)
 and 10–20 ps (a 20-ps stage's, 1000 values).
 
-python -m benchmarks.npt_lj_volume_se [--replicas 64] [--npt-ps 20]   (~3.5 min, one core)
+python -m benchmarks.npt_lj_volume_se [--replicas 64] [--npt-ps 20]
+(3.5–6 min on one shared core: the steps are Python-bound, 64 replicas cost
+little more than one)
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def main() -> None:
     n = volumes.shape[1]
     for lo, hi in ((n // 4, n // 2), (n // 2, n)):
         s = window_statistics(volumes[:, lo:hi])
-        print(f"samples {lo}-{hi}: " + ", ".join(f"{k} {v}" for k, v in s.items()))
+        shown = {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
+        print(f"samples {lo}-{hi}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
 
 
 if __name__ == "__main__":
