@@ -190,7 +190,8 @@ def _volume_by_temperature_table(record: dict[str, Any]) -> Table:
     header, rows = volume_by_temperature(record["cells"], **_names(record))
     return Table(
         "Volume of the NPT cell against the experimental cell, ΔV/V_exp (%) ± the "
-        "standard error of the stage's second-half mean, per temperature",
+        "standard error of the stage's second-half mean volume (±1 covers 68 %; "
+        "'error not resolved' where the stage was too short to say), per temperature",
         header,
         rows,
     )

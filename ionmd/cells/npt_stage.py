@@ -16,6 +16,7 @@ import numpy as np
 from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt import NptResult, npt_systems
 from ionmd.cells.settings import CellSettings
+from ionmd.cells.stage_error import stage_error_fields
 from ionmd.engine.systems import SystemSpec
 from ionmd.fileformat import NptStageSeries
 
@@ -63,6 +64,9 @@ def npt_row(experimental: Any, r: NptResult, *, sha: str) -> dict[str, Any]:
             np.mean(r.axis_pressure_GPa[half:], axis=0).tolist() if sampled else None
         ),
         "lengths_A": r.lengths_A.tolist(),
+        # the second half's mean volume and lengths, each ± an error that holds
+        # its coverage, or None and the reason (ionmd/cells/stage_error.py)
+        **stage_error_fields(volume_A3=r.volume_A3, lengths_A=r.lengths_A),
         # JSON-safe: a system without framework atoms has none (None)
         "framework_msd_A2": [
             float(x) if np.isfinite(x) else None

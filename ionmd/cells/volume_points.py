@@ -5,8 +5,9 @@ V(T) figure and the material × temperature table), and a relaxed cell as its
 
 An NPT row's point is its production cell's volume, 1 + ``volume_change_pct``
 / 100 of the experimental (the number of the Cells table); its error bar the
-blocked standard error (:mod:`ionmd.numerics.block_average`) of the mean
-volume of the stage's second half, whose mean cell the production uses.
+error of the mean volume of the stage's second half, whose mean cell the
+production uses (:mod:`ionmd.cells.stage_error`: ±1 s.e. covers 68 %), or
+"not resolved" (no bar) where the half is too short to say.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from ionmd.cells.stage_error import volume_error
 from ionmd.fileformat import system_key
-from ionmd.numerics.block_average import blocked_standard_error
+
+#: what the table and the figure say of an NPT point whose error is None
+NOT_RESOLVED = "error not resolved"
 
 
 def volume_points(
@@ -28,8 +32,9 @@ def volume_points(
 ) -> list[dict[str, Any]]:
     """One point per row of ``cells`` (rows of a melted NPT system left out):
     ``material_id``, ``temperature_K`` (0 for a relaxed cell), ``volume_ratio``
-    (V/V_exp), ``volume_ratio_se`` (None for a relaxed cell) and
-    ``cell_source``. ``material_ids`` and ``temperatures_K`` (the campaign's)
+    (V/V_exp), ``volume_ratio_se`` (None for a relaxed cell, and for an NPT
+    row whose stage was too short to say, which ``volume_ratio_note`` then
+    says) and ``cell_source``. ``material_ids`` and ``temperatures_K`` (the campaign's)
     name the NPT rows, which campaign.json keys by system key."""
     names = {
         system_key(mid, t): (mid, float(t)) for mid in material_ids for t in temperatures_K
@@ -43,18 +48,21 @@ def volume_points(
         if source == "relaxed":
             out.append(_point(key, 0.0, ratio, None, source))
         elif source == "npt" and key in names:
-            out.append(_point(*names[key], ratio, ratio_se(row), source))
+            se = ratio_se(row)
+            note = NOT_RESOLVED if se is None else None
+            out.append(_point(*names[key], ratio, se, source, note=note))
     return sorted(out, key=lambda p: (p["material_id"], p["temperature_K"]))
 
 
 def _point(
-    mid: str, t: float, ratio: float, se: float | None, source: str
+    mid: str, t: float, ratio: float, se: float | None, source: str, note: str | None = None
 ) -> dict[str, Any]:
     return {
         "material_id": mid,
         "temperature_K": t,
         "volume_ratio": ratio,
         "volume_ratio_se": se,
+        "volume_ratio_note": note,
         "cell_source": source,
     }
 
@@ -67,7 +75,8 @@ def volume_by_temperature(
 ) -> tuple[list[str], list[list[str]]]:
     """The report's material × temperature table of an NPT campaign: the header
     and per material ΔV/V_exp (%) ± its standard error at each temperature
-    ("melted" for a system its stage ended, "–" for one not run)."""
+    ("(error not resolved)" after it where the stage was too short to say,
+    "melted" for a system its stage ended, "–" for one not run)."""
     temps = sorted(float(t) for t in temperatures_K)
     rows = []
     for mid in sorted(material_ids):
@@ -82,14 +91,14 @@ def volume_by_temperature(
 def _pct(row: dict[str, Any]) -> str:
     se = ratio_se(row)
     text = f"{row['volume_change_pct']:+.2f}"
-    return text if se is None else f"{text} ± {100.0 * se:.2f}"
+    return f"{text} ({NOT_RESOLVED})" if se is None else f"{text} ± {100.0 * se:.2f}"
 
 
 def ratio_se(row: dict[str, Any]) -> float | None:
-    """The standard error of an NPT row's V/V_exp: the blocked standard error
-    of its stage's second-half mean volume over the experimental volume (None
-    when the half is too short to block)."""
+    """The standard error of an NPT row's V/V_exp: its stage's second-half mean
+    volume's (recorded, or from the series of a row from before it was;
+    :func:`ionmd.cells.stage_error.volume_error`) over the experimental volume;
+    None when the half is too short to say."""
     v_exp = abs(np.linalg.det(np.asarray(row["experimental_cell_A"], dtype=np.float64)))
-    volume = np.asarray(row["volume_A3"], dtype=np.float64)
-    se = blocked_standard_error(volume[len(volume) // 2 :]) / v_exp
-    return None if np.isnan(se) else float(se)
+    se, _ = volume_error(row)
+    return None if se is None else float(se) / v_exp

@@ -10,8 +10,12 @@ longer than the correlation time. We take the largest estimate over the levels
 that still have ``min_blocks`` blocks: it is reached on the plateau when the
 series is several correlation times long, and otherwise it is the best
 available (still an underestimate: a series shorter than a few correlation
-times cannot say how wrong its mean is). Measured on AR(1) series of known
-error: ``python -m benchmarks.block_standard_error``.
+times cannot say how wrong its mean is; and on an oscillating series, such
+as an NPT stage's volume, the largest level sits on the oscillation's hump,
+2× too large). Measured on AR(1) series of known error and on LJ replicas:
+``python -m benchmarks.block_standard_error``, ``python -m
+benchmarks.npt_lj_volume_se``. The NPT stage's error is now
+:mod:`ionmd.numerics.correlated_mean`'s, which says "not resolved" instead.
 """
 
 from __future__ import annotations

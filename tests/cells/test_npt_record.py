@@ -86,8 +86,12 @@ def test_the_report_has_the_volume_figure_and_table(npt_run):
     (row,) = [ln for ln in table.splitlines() if ln.startswith("| lj_li |")]
     values = [c.strip() for c in row.strip("|").split("|")[1:]]
     for t, value in zip(TEMPS, values, strict=True):
-        pct = cells[f"lj_li_{t}K"]["volume_change_pct"]
-        assert value.startswith(f"{pct:+.2f} ± "), (value, pct)
+        row = cells[f"lj_li_{t}K"]
+        pct, se = row["volume_change_pct"], row["volume_se_A3"]
+        # a 1-ps stage's half (50 values) is too short for an error: said, not a ±
+        want = f"{pct:+.2f} ± " if se is not None else f"{pct:+.2f} (error not resolved)"
+        assert value.startswith(want), (value, pct, se)
+        assert se is not None or "not resolved" in row["volume_se_note"]
 
 
 def test_sigma_300k_says_its_cell(npt_run):

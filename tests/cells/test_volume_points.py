@@ -1,25 +1,30 @@
 """campaign.json's cells made into the V(T) figure's points: an NPT row named
 by its material and temperature (system keys), its error from the second half
-of its own series only, a melted system left out; a relaxed cell at 0 K."""
+of its own series only (recorded in the row, or from the series of a row from
+before it was), "error not resolved" (no number, no bar) where the stage was
+too short to say, a melted system left out; a relaxed cell at 0 K."""
 
 import numpy as np
 import pytest
 
-from ionmd.cells.volume_points import volume_by_temperature, volume_points
-from ionmd.numerics.block_average import blocked_standard_error
+from ionmd.cells.volume_points import NOT_RESOLVED, volume_by_temperature, volume_points
+from ionmd.numerics.correlated_mean import mean_with_error
 
 
-def _npt_row(volumes, *, pct, failed=None):
+def _npt_row(volumes, *, pct, failed=None, **recorded):
     return {
         "cell_source": "npt",
         "volume_change_pct": pct,
         "failed": failed,
         "experimental_cell_A": (np.eye(3) * 10.0).tolist(),  # V_exp = 1000 Å³
         "volume_A3": list(volumes),
+        **recorded,
     }
 
 
 def test_npt_and_relaxed_points(tmp_path):
+    """A row from before the error was recorded (no ``volume_se_A3``): its
+    error from its series' second half."""
     rng = np.random.default_rng(0)
     second = 1020.0 + rng.standard_normal(64)
     first = np.full(64, 5000.0)  # a first half this far off would show in the error
@@ -35,8 +40,10 @@ def test_npt_and_relaxed_points(tmp_path):
     ]
     npt, relaxed = points
     assert npt["volume_ratio"] == pytest.approx(1.02)
-    assert npt["volume_ratio_se"] == pytest.approx(blocked_standard_error(second) / 1000)
-    assert 0 < npt["volume_ratio_se"] < 0.001
+    assert npt["volume_ratio_se"] == pytest.approx(mean_with_error(second).se / 1000)
+    # independent values of σ = 1: σ/√64 = 0.125 Å³, within the 6-dof scatter
+    assert 0.04 / 1000 < npt["volume_ratio_se"] < 0.4 / 1000
+    assert npt["volume_ratio_note"] is None
     assert relaxed["volume_ratio"] == pytest.approx(0.985)
     assert relaxed["volume_ratio_se"] is None
 
@@ -52,3 +59,50 @@ def test_npt_and_relaxed_points(tmp_path):
     path = write_volume_figure(points, out_dir=tmp_path)
     assert path.read_bytes()[:4] == b"\x89PNG"
     assert write_volume_figure([], out_dir=tmp_path / "none") is None
+
+
+def _recorded_cells():
+    """Two NPT rows with the error recorded: 3 Å³ at 300 K, not resolved at 600 K
+    (their series say otherwise: the recorded numbers are what is shown)."""
+    noise = 1000.0 + np.random.default_rng(1).standard_normal(200)
+    return {
+        "a_300K": _npt_row(noise, pct=1.0, volume_se_A3=3.0, volume_se_note=None),
+        "a_600K": _npt_row(
+            noise, pct=2.5, volume_se_A3=None, volume_se_note="not resolved: too short"
+        ),
+    }
+
+
+def test_recorded_errors_and_not_resolved_in_points_and_table():
+    cells = _recorded_cells()
+    points = volume_points(cells, material_ids=["a"], temperatures_K=[300, 600])
+    p300, p600 = points
+    assert p300["volume_ratio_se"] == pytest.approx(0.003)
+    assert p600["volume_ratio_se"] is None and p600["volume_ratio_note"] == NOT_RESOLVED
+    _, rows = volume_by_temperature(cells, material_ids=["a"], temperatures_K=[300, 600])
+    assert rows == [["a", "+1.00 ± 0.30", f"+2.50 ({NOT_RESOLVED})"]]
+
+
+def test_the_figure_draws_no_bar_where_the_error_is_not_resolved(tmp_path):
+    """One bar (300 K), an open marker at 600 K, and the legend says why."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.container import ErrorbarContainer
+
+    from ionmd.report.cell_figure import _npt_points, write_volume_figure
+
+    points = volume_points(_recorded_cells(), material_ids=["a"], temperatures_K=[300, 600])
+    fig, ax = plt.subplots()
+    _npt_points(ax, points, label="a (NPT)")
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 1
+    (segments,) = bars[0].lines[2]
+    assert len(segments.get_segments()) == 1  # 300 K's only
+    assert segments.get_segments()[0][:, 0].tolist() == [300.0, 300.0]
+    open_markers = [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
+    assert [ln.get_xdata().tolist() for ln in open_markers] == [[600.0]]
+    plt.close(fig)
+    path = write_volume_figure(points, out_dir=tmp_path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
