@@ -31,6 +31,7 @@ from ionmd.analysis.compare_bootstrap import (
     bootstrap_difference,
     bootstrap_mae,
 )
+from ionmd.analysis.compare_cells import d_by_cell
 from ionmd.analysis.compare_rank import MIN_MATERIALS_TO_RANK, rank_models
 from ionmd.analysis.verdict import Verdict, verdicts_of
 from ionmd.errors import InputError
@@ -322,6 +323,9 @@ def compare_runs(
         },
         "ranking": ranking,
         "rank": ranking["rank"],
+        # runs that differ in cell: D per material and temperature against the
+        # experimental cell's (None for a comparison of models)
+        "d_by_cell": d_by_cell(runs),
     }
 
 

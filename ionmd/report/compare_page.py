@@ -100,7 +100,7 @@ def tables(doc: Mapping[str, Any]) -> list[Table]:
     """The tables after the first screen (one with no row is left out)."""
     all_tables = [
         _rank_table(doc), _pairs_table(doc), _per_material_table(doc),
-        _cells_table(doc), _cost_table(doc)
+        _cells_table(doc), _d_by_cell_table(doc), _cost_table(doc)
     ]  # fmt: skip
     return [t for t in all_tables if t.rows]
 
@@ -212,6 +212,38 @@ def _cells_table(doc: Mapping[str, Any]) -> Table:
     return Table(
         "Cells: volume change against the experimental cell, 100 (V/V_exp − 1) %",
         ["material", *labels],
+        rows,
+    )
+
+
+def _d_by_cell_table(doc: Mapping[str, Any]) -> Table:
+    """Runs that differ in ``cell``: D at each material and temperature, each run
+    against the reference run (:mod:`ionmd.analysis.compare_cells`)."""
+    cmp = doc.get("d_by_cell")
+    if not cmp:
+        return Table("", [], [])
+    ref = cmp["reference"]
+    others = [x for x in doc["models"] if x != ref]
+
+    def d(v: Mapping[str, Any] | None) -> str:
+        if not v or v.get("D_cm2_s") is None:
+            return "–"
+        sigma = v.get("D_sigma_cm2_s")
+        text = f"{v['D_cm2_s']:.3g}" + ("" if sigma is None else f" ± {sigma:.2g}")
+        return text + ("" if v.get("reliable") else " (unreliable)")
+
+    rows = []
+    for r in cmp["rows"]:
+        row = [r["material"], f"{r['temperature_K']:g}", d(r["runs"].get(ref))]
+        for x in others:
+            a = r["against_reference"].get(x) or {}
+            ratio = "–" if a.get("ratio") is None else f"×{a['ratio']:.2f}"
+            row += [d(r["runs"].get(x)), f"{ratio}: {a.get('verdict', '–')}"]
+        rows.append(row)
+    return Table(
+        f"D per material and temperature [cm²/s, ± kinisi σ], against {ref}: told "
+        f"apart when |ΔD| ≥ {cmp['told_apart_z']} combined σ (about 95 %)",
+        ["material", "T (K)", ref, *[h for x in others for h in (x, f"{x} / {ref}")]],
         rows,
     )
 
