@@ -102,6 +102,26 @@ class NptPhase:
         out, self._ended = self._ended, []
         return out
 
+    def remove(self, keys: Sequence[str]) -> None:
+        """``keys`` leave their stage (no record); the others of their group
+        start it again without them, as after a blow-up (an NPT state cannot
+        drop a system), so they end exactly as if the removed had never been
+        there, at the cost of the steps they had run."""
+        gone = set(keys)
+        self._ended = [e for e in self._ended if e.key not in gone]
+        for g in list(self.groups):
+            rest = [s for s in g.run.systems if s.key not in gone]
+            if len(rest) == len(g.run.systems):
+                continue
+            if rest:
+                log.info(
+                    f"NPT stage: {', '.join(sorted(gone & set(self.keys)))} stopped; "
+                    f"{len(rest)} others of its group start their stage again"
+                )
+                g.run = NptRun(rest, **self._run_args)
+            else:
+                self.groups.remove(g)
+
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         return at_npt_cell(spec, dict(record))
 

@@ -156,6 +156,11 @@ class InFlightBatch:
         """The systems in their stage (not yet in :attr:`keys`)."""
         return [] if self.stage is None else self.stage.keys
 
+    @property
+    def staging_atoms(self) -> int:
+        """The atoms of the systems in their stage."""
+        return 0 if self.stage is None else self.stage.n_atoms
+
     def stage_steps_left(self) -> list[int]:
         """Steps until the next system's stage ends ([] when none is in one)."""
         left = None if self.stage is None else self.stage.steps_left()
@@ -370,7 +375,13 @@ class InFlightBatch:
 
     def remove(self, outcomes: Mapping[str, str], *, status: str = "done") -> None:
         """Take the systems in ``outcomes`` out of the batch (after a flush: their
-        data are written), writing their status and final length."""
+        data are written), writing their status and final length; one still in
+        its stage leaves it (:meth:`Stage.remove`: it has no run-file group)."""
+        in_stage = [k for k in outcomes if k in self.staging]
+        if in_stage:
+            assert self.stage is not None
+            self.stage.remove(in_stage)
+            outcomes = {k: v for k, v in outcomes.items() if k not in in_stage}
         if not outcomes:
             return
         assert self.writer is not None

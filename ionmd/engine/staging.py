@@ -66,6 +66,11 @@ class Stage(Protocol):
     def take_ended(self) -> list[StageEnd]:
         """The systems whose stage ended since the last call."""
 
+    def remove(self, keys: Sequence[str]) -> None:
+        """Take ``keys`` out of their stage before it ends (a caller that stops
+        them: they never enter the production and get no record); the others
+        end as they would have without them."""
+
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         """``spec`` as its production started, from its stage's ``record``."""
 

@@ -12,6 +12,16 @@ multiple of the chunk too) the loop
 4. writes the checkpoint (the batch and this loop's state: queue, records,
    events) and OUT/adaptive.json (docs/adaptive.md; the report reads it).
 
+With a stage (``cell = "npt"``: :func:`ionmd.cells.npt_phase.npt_phase`) a
+system that enters runs its own stage first, in the same batch and clock: it
+holds its atoms of the capacity and counts as running, but is judged only from
+its production, which it enters at the first chunk boundary after its stage
+ended (step 0 of the boundary sequence above, before the judging); a system
+its stage ends (its cell blew up, it melted) is finished ``failed`` with the
+stage's reason. Its ``entered_step`` and ``run_ps`` are its production's; its
+``stage_entered_step`` and ``stage_ps`` (the batch time from entering its stage
+to entering its production, whole chunks) say what the stage took.
+
 Everything it decides from is in the checkpoint, and the decisions are pure
 functions of it, so a kill at any moment followed by a re-run replays the same
 decisions: the re-run's results equal an uninterrupted run's.
@@ -39,6 +49,7 @@ from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import shrink_to
+from ionmd.engine.staging import Stage
 from ionmd.engine.systems import SystemSpec
 from ionmd.fileformat import system_key
 from ionmd.log import get_logger
@@ -62,6 +73,8 @@ class AdaptiveLoop:
         fingerprint_protocol: what a checkpoint must match (the campaign's
             ``protocol_fingerprint()``: MD settings + adaptive keys).
         state_path: where the state is written (default OUT/adaptive.json).
+        stage: what each system runs before its production (``cell = "npt"``:
+            :func:`ionmd.cells.npt_phase.npt_phase`), or None.
     """
 
     def __init__(
@@ -78,6 +91,7 @@ class AdaptiveLoop:
         run_config: Mapping[str, Any],
         fingerprint_protocol: Mapping[str, Any],
         state_path: Path | None = None,
+        stage: Stage | None = None,
     ) -> None:
         self.md, self.settings = md, settings
         self.base = {s.material_id: s for s in systems}
@@ -102,6 +116,7 @@ class AdaptiveLoop:
             run_config=run_config,
             fingerprint_hex=fp,
             chunk_steps=self.chunk,
+            stage=stage,
         )
         payload = InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp)
         if payload is None:
@@ -109,7 +124,8 @@ class AdaptiveLoop:
             self.state = self._new_state(systems)
         else:
             state = payload["extra"]
-            specs = {k: self._spec(k, state) for k in payload["active_keys"]}
+            # every system it knows: those in the production and in their stage
+            specs = {k: self._spec(k, state) for k in state["systems"]}
             self.pool.resume(payload, specs=specs)
             self.state = self.pool.extra
             if self.state.get("oom_capacity_atoms"):  # halved before a kill: still
@@ -141,6 +157,8 @@ class AdaptiveLoop:
                                   atoms_left=st["systems"][key]["n_atoms"])  # fmt: skip
             st["systems"][key] |= {"outcome": "queued", "entered_step": None,
                                    "run_ps": 0.0, "numbers": {}}  # fmt: skip
+            if self.pool.stage is not None:  # it runs its stage again on re-entry
+                st["systems"][key] |= {"stage_entered_step": None, "stage_ps": 0.0}
             st["queue"].insert(0, key)
             why = f"out of memory: capacity now {self.capacity} atoms"
             self._event("requeue", key=key, reason=why)
@@ -181,6 +199,8 @@ class AdaptiveLoop:
 
     def _record(self, spec: SystemSpec) -> dict[str, Any]:
         symbols = spec.atoms.get_chemical_symbols()  # type: ignore[attr-defined]
+        # with a stage: when it entered it and the batch time it took
+        staged = {"stage_entered_step": None, "stage_ps": 0.0} if self.pool.stage else {}
         return {
             "material_id": spec.material_id,
             "temperature_K": float(spec.temperature_K),
@@ -192,7 +212,7 @@ class AdaptiveLoop:
             "outcome": "queued",
             "reason": "",
             "numbers": {},
-        }
+        } | staged
 
     def _spec(self, key: str, state: Mapping[str, Any]) -> SystemSpec:
         rec = state["systems"][key]
@@ -223,7 +243,7 @@ class AdaptiveLoop:
                 if at_boundary and self.state["decided_step"] != self.pool.step:
                     self._boundary()
                 progress.boundary()
-                if not self.pool.keys:
+                if not (self.pool.keys or self.pool.staging):
                     break
                 todo = self.chunk - self.pool.step % self.chunk
                 self.pool.advance(todo)
@@ -232,13 +252,11 @@ class AdaptiveLoop:
         self._save()
         wall = time.perf_counter() - t0
         done = self.pool.atom_steps - atom_steps0
-        return cost_record(
+        cost = cost_record(
             file=self.pool.out_path.name,
             protocol="adaptive",
             # the systems that ran (a cancelled temperature never entered)
-            n_systems=sum(
-                r["entered_step"] is not None for r in self.state["systems"].values()
-            ),
+            n_systems=sum(_ran(r) for r in self.state["systems"].values()),
             n_atoms=self.capacity,
             steps=self.pool.step - steps0,
             atom_steps=done,
@@ -250,9 +268,13 @@ class AdaptiveLoop:
             failed=self.pool.failed,
             occupancy_mean=occupancy_mean(self.state),
         )
+        if self.pool.stage_records:  # cell = "npt": campaign.json's cells
+            cost["cells"] = dict(self.pool.stage_records)
+        return cost
 
     def _boundary(self) -> None:
         """Decide, refill, checkpoint (see the module doc)."""
+        self._end_stages()
         self._judge_systems()
         self._plan_materials()
         self._fill()
@@ -267,6 +289,42 @@ class AdaptiveLoop:
         self.pool.extra = st
         self.pool.flush()  # the checkpoint now holds this state
         write_text_atomic(self.state_path, json.dumps(st, indent=1, allow_nan=False))
+
+    def _end_stages(self) -> None:
+        """The systems whose stage ended enter the production now (a chunk
+        boundary); those it ended are finished ``failed`` with its reason."""
+        st, pool = self.state, self.pool
+        if pool.stage is None:
+            return
+        before = set(pool.keys)
+        pool.end_stages()
+        for key in pool.keys:
+            if key not in before:
+                rec = self._stage_taken(key)
+                rec["entered_step"] = pool.step
+                row = pool.stage_records[key]
+                self._event("enter", key=key, stage_ps=rec["stage_ps"],
+                            volume_change_pct=row.get("volume_change_pct"))  # fmt: skip
+        for key, why in pool.failed.items():
+            rec = st["systems"][key]
+            if rec["outcome"] == "running" and rec["entered_step"] is None:
+                self._finish(key, "failed", why)
+
+    def _stage_taken(self, key: str) -> dict[str, Any]:
+        """``key``'s record, its ``stage_ps`` set: its stage has ended now."""
+        rec = self.state["systems"][key]
+        steps = self.pool.step - rec["stage_entered_step"]
+        rec["stage_ps"] = steps * self.md.timestep_fs * 1e-3
+        return rec
+
+    def _take_out(self, outcomes: Mapping[str, str]) -> None:
+        """Take the stopped systems out of the batch: from their stage, or from
+        the production; one that entered it at this boundary leaves no run-file
+        group of 0 steps (its stage's record stays in campaign.json's cells)."""
+        pool = self.pool
+        fresh = [k for k in outcomes if k in pool.keys and pool.local_step(k) == 0]
+        pool.evict(fresh)
+        pool.remove({k: v for k, v in outcomes.items() if k not in fresh})
 
     def _judge_systems(self) -> None:
         """Judge the running systems; stop, or extend by a chunk."""
@@ -287,6 +345,11 @@ class AdaptiveLoop:
         for key in pool.keys:
             rec = st["systems"][key]
             local = pool.local_step(key)
+            if local == 0:  # its production starts now (after its stage)
+                if over_budget:
+                    stopped[key] = "budget"
+                    self._finish(key, "budget", _spent(s))
+                continue
             rec["run_ps"] = local * self.md.timestep_fs * 1e-3
             if key in msd:
                 rec["numbers"] = system_numbers(
@@ -306,8 +369,7 @@ class AdaptiveLoop:
                     verdict,
                     stop=True,
                     outcome="reliable" if _reached(numbers, s) else "budget",
-                    reason=f"budget of {s.max_atom_steps:g} atom-steps spent; "
-                    + verdict.reason,
+                    reason=f"{_spent(s)}; " + verdict.reason,
                 )
             if verdict.stop:
                 stopped[key] = verdict.outcome
@@ -315,13 +377,15 @@ class AdaptiveLoop:
             else:
                 extend[key] = local + self.chunk
                 self._event("extend", key=key, reason=verdict.reason, numbers=numbers)
-        pool.remove(stopped)
+        if over_budget:  # and those still in their stage
+            for key in pool.staging:
+                stopped[key] = "budget"
+                self._finish(key, "budget", _spent(s))
+        self._take_out(stopped)
         pool.extend(extend)
         if over_budget:
             for key in list(st["queue"]):
-                self._finish(
-                    key, "budget", f"budget of {s.max_atom_steps:g} atom-steps spent"
-                )
+                self._finish(key, "budget", _spent(s))
 
     def _split_occupancy(self, *, at_step: int, atoms_left: int) -> None:
         """The current chunk's occupancy row ends at ``at_step``; a row with
@@ -351,6 +415,8 @@ class AdaptiveLoop:
         st = self.state
         rec = st["systems"][key]
         was_queued = rec["outcome"] == "queued"
+        if rec.get("stage_entered_step") is not None and rec["entered_step"] is None:
+            self._stage_taken(key)  # it stops in (or at the end of) its stage
         rec |= {"outcome": outcome, "reason": reason}
         if key in st["queue"]:
             st["queue"].remove(key)
@@ -368,7 +434,11 @@ class AdaptiveLoop:
         """Atoms the batch could still take after the queue has entered."""
         st = self.state
         queued = sum(st["systems"][k]["n_atoms"] for k in st["queue"])
-        return self.capacity - self.pool.n_atoms - queued
+        return self.capacity - self._held_atoms() - queued
+
+    def _held_atoms(self) -> int:
+        """Atoms the batch holds: in the production and in their stage."""
+        return self.pool.n_atoms + self.pool.staging_atoms
 
     def _plan_materials(self) -> None:
         st, s = self.state, self.settings
@@ -381,18 +451,19 @@ class AdaptiveLoop:
             plan = plan_material(
                 systems, settings=s, allow_add=not spent, room=self._room_atoms() >= size
             )
-            running = {k: "cancelled" for k in plan.cancel if k in self.pool.keys}
+            held = set(self.pool.keys) | set(self.pool.staging)
+            running = {k: "cancelled" for k in plan.cancel if k in held}
             _log_cancelled(mid, plan.cancel, systems)
             for key, why in plan.cancel.items():
                 self._finish(key, "cancelled", why)
-            self.pool.remove(running)  # stopped early: they cannot become reliable
+            self._take_out(running)  # stopped early: they cannot become reliable
             mat["sigma300_log10_ci"] = plan.sigma300_log10_ci
             for T, why in zip(plan.add_K, plan.add_reasons, strict=True):
                 self._add_temperature(mid, T, why)
             if plan.done:
                 reason = plan.reason
                 if spent and plan.status != "resolved":
-                    reason = f"budget of {s.max_atom_steps:g} atom-steps spent: {reason}"
+                    reason = f"{_spent(s)}: {reason}"
                 mat |= {"status": plan.status, "reason": reason}
                 mat["fit_K"] = plan.fit_K  # what σ(300 K) is fitted over
                 mat["reliable_K"] = plan.reliable_K  # of them, reached the target
@@ -417,39 +488,46 @@ class AdaptiveLoop:
         """First fit from the queue up to the capacity (one system always fits an
         empty batch)."""
         st, pool = self.state, self.pool
-        room = self.capacity - pool.n_atoms if self.capacity > 0 else None
+        room = self.capacity - self._held_atoms() if self.capacity > 0 else None
+        empty = not (pool.keys or pool.staging)
         enter: list[str] = []
         for key in list(st["queue"]):
             n = st["systems"][key]["n_atoms"]
-            if room is None or n <= room or (not pool.keys and not enter):
+            if room is None or n <= room or (empty and not enter):
                 enter.append(key)
                 if room is not None:
                     room -= n
         if enter:
+            # with a stage they enter it; their production comes when it ends
+            entered = "stage_entered_step" if pool.stage else "entered_step"
             for key in enter:
                 st["queue"].remove(key)
-                st["systems"][key] |= {"outcome": "running", "entered_step": pool.step}
+                st["systems"][key] |= {"outcome": "running", entered: pool.step}
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
-                self._event("enter", key=key)
+                self._event("enter_stage" if pool.stage else "enter", key=key)
             t_ps = pool.step * self.md.timestep_fs * 1e-3
             log.info(
-                f"adaptive: batch at {t_ps:g} ps: {len(pool.keys)} systems, "
-                f"{pool.n_atoms} of {self.capacity} atoms, {len(st['queue'])} queued "
-                f"(entered: {', '.join(enter)})"
+                f"adaptive: batch at {t_ps:g} ps: {self._n_held()} systems, "
+                f"{self._held_atoms()} of {self.capacity} atoms, {len(st['queue'])} "
+                f"queued (entered: {', '.join(enter)})"
             )
         if st["occupancy"]:
             st["occupancy"][-1]["step_end"] = pool.step
-        if pool.keys:
-            st["occupancy"].append(
-                {
-                    "step_start": pool.step,
-                    "step_end": pool.step + self.chunk,
-                    "atoms": pool.n_atoms,
-                    "n_systems": len(pool.keys),
-                    "queued": len(st["queue"]),
-                }
-            )
+        if self._n_held():
+            row = {
+                "step_start": pool.step,
+                "step_end": pool.step + self.chunk,
+                "atoms": self._held_atoms(),
+                "n_systems": self._n_held(),
+                "queued": len(st["queue"]),
+            }
+            if pool.stage is not None:  # of them, in their stage
+                row["staging"] = len(pool.staging)
+            st["occupancy"].append(row)
+
+    def _n_held(self) -> int:
+        return len(self.pool.keys) + len(self.pool.staging)
 
 
 def _log_cancelled(
@@ -464,6 +542,15 @@ def _log_cancelled(
     for why, temps in by_reason.items():
         listed = ", ".join(f"{t:g}" for t in sorted(temps))
         log.info(f"adaptive: {material_id}: cancelled {listed} K ({why})")
+
+
+def _spent(settings: AdaptiveSettings) -> str:
+    return f"budget of {settings.max_atom_steps:g} atom-steps spent"
+
+
+def _ran(rec: Mapping[str, Any]) -> bool:
+    """It entered the batch (its production, or its stage)."""
+    return rec["entered_step"] is not None or rec.get("stage_entered_step") is not None
 
 
 def _reached(numbers: Mapping[str, Any], settings: AdaptiveSettings) -> bool:

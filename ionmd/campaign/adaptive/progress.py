@@ -28,13 +28,22 @@ class AdaptiveLoopLike(Protocol):
 
 
 def worst_case_atom_steps(
-    state: Mapping[str, Any], *, step: int, atom_steps: int, max_steps: int
+    state: Mapping[str, Any],
+    *,
+    step: int,
+    atom_steps: int,
+    max_steps: int,
+    stage_steps: int = 0,
 ) -> int:
-    """Atom-steps done plus what every queued or running system could still run."""
+    """Atom-steps done plus what every queued or running system could still run
+    (with a stage of ``stage_steps`` before the production: its steps too)."""
     left = 0
     for rec in state["systems"].values():
         if rec["outcome"] == "queued":
-            left += rec["n_atoms"] * max_steps
+            left += rec["n_atoms"] * (max_steps + stage_steps)
+        elif rec["outcome"] == "running" and rec["entered_step"] is None:  # its stage
+            in_stage = step - (rec.get("stage_entered_step") or step)
+            left += rec["n_atoms"] * (max_steps + max(stage_steps - in_stage, 0))
         elif rec["outcome"] == "running":
             ran = step - (rec["entered_step"] or step)
             left += rec["n_atoms"] * max(max_steps - ran, 0)
@@ -48,6 +57,8 @@ class AdaptiveProgress:
         self.loop = loop
         self.budget = int(loop.settings.max_atom_steps or 0)
         self.max_steps = loop.settings.max_steps(loop.md)
+        stage = loop.pool.stage
+        self.stage_steps = 0 if stage is None else stage.n_steps
         self.bar = Progress(
             total_steps=max(self._total(), 1),
             enabled=loop.md.progress,
@@ -63,15 +74,18 @@ class AdaptiveProgress:
             step=pool.step,
             atom_steps=pool.atom_steps,
             max_steps=self.max_steps,
+            stage_steps=self.stage_steps,
         )
         return min(worst, self.budget) if self.budget else worst
 
     def _postfix(self) -> str:
         outcomes = [r["outcome"] for r in self.loop.state["systems"].values()]
         what = "budget" if self.budget else "worst case"
+        staging = len(self.loop.pool.staging)
+        in_stage = f" ({staging} in their stage)" if staging else ""
         return (
-            f"{outcomes.count('running')} running, {outcomes.count('queued')} queued "
-            f"(total: {what})"
+            f"{outcomes.count('running')} running{in_stage}, "
+            f"{outcomes.count('queued')} queued (total: {what})"
         )
 
     def tick(self) -> None:

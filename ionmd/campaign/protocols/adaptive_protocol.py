@@ -30,20 +30,6 @@ class AdaptiveProtocol:
     settings: AdaptiveSettings
     name: str = "adaptive"
 
-    def __post_init__(self) -> None:
-        # the loop runs a temperature it adds from a material's initial system
-        # (AdaptiveLoop.base): under cell = "npt" that system is at its own
-        # temperature's NPT cell, so the added one would run at another
-        # temperature's cell with no stage of its own and no record of it
-        if self.config.cell == "npt":
-            from ionmd.errors import InputError
-
-            raise InputError(
-                'cell = "npt" does not run with protocol = "adaptive" yet: the '
-                "temperatures it adds would get no NPT stage of their own; use "
-                'cell = "relaxed" or protocol = "study"'
-            )
-
     def check_systems(
         self,
         previous_inputs: Mapping[str, Any] | None,
@@ -113,6 +99,7 @@ class AdaptiveProtocol:
     ) -> AdaptiveLoop:
         from ionmd.campaign.adaptive.loop import AdaptiveLoop
         from ionmd.campaign.adaptive.shares import share_state_name
+        from ionmd.cells.npt_phase import npt_phase
 
         config = self.config
         own_state = (
@@ -129,6 +116,9 @@ class AdaptiveProtocol:
             model_version=model_info["model_version"],
             run_config=config.as_dict(),
             fingerprint_protocol=config.protocol_fingerprint(),
+            # cell = "npt": every system (an added temperature too) runs its
+            # own NPT stage in the loop before its production
+            stage=npt_phase(model=model, config=config),
             **own_state,
         )
 

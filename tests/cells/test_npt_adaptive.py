@@ -1,0 +1,192 @@
+"""``cell = "npt"`` with ``protocol = "adaptive"``: every system the loop runs,
+an initial temperature or one it adds, runs its own NPT stage in the loop (its
+stage row in campaign.json's ``cells``, its run-file group at the stage's cell
+with the stage's series), is judged only from its production (which starts at
+the first chunk boundary after its stage: ``entered_step``, ``run_ps``), and a
+kill during a stage or a production resumes to the run file of an
+uninterrupted run. (Before: refused, because an added temperature would have
+run at another temperature's NPT cell with no stage of its own.)
+
+The campaign: the tiny LJ cell (32 atoms) at 40 K; the loop adds 50 K at once
+(``min_reliable_temperatures = 2``) and both fit the batch. The stage is 100
+steps of 10 fs, the chunk 30 steps, so the stage ends mid-chunk (step 100) and
+the production starts at step 120."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ionmd.campaign.config import RunConfig
+from ionmd.campaign.run import run_campaign
+from ionmd.fileformat import read_npt_stage, read_system
+from tests.campaign.tiny import run_file_arrays, write_cif
+
+CHUNK, STAGE, PROD = 30, 100, 60  # steps
+ENTER = 120  # the first chunk boundary after the stage's 100 steps
+
+
+def _flat(cif: Path, **changes) -> dict:
+    return (
+        dict(
+            materials=(str(cif),),
+            model="lj",
+            device="cpu",
+            dtype="float64",
+            temperatures_K=(40.0,),
+            min_cell_length_A=10.0,
+            timestep_fs=10.0,
+            equilibration_ps=0.1,
+            sample_every_fs=50.0,
+            msd_every_fs=10.0,
+            thermo_every_fs=50.0,
+            fault_check_every_fs=50.0,
+            flush_every_ps=0.1,
+            progress=False,
+            seed=7,
+            protocol="adaptive",
+            chunk_ps=0.3,
+            max_duration_ps=0.6,
+            min_reliable_temperatures=2,
+            min_temperature_K=40.0,
+            max_temperature_K=50.0,
+            temperature_step_K=10.0,
+            max_atoms_per_batch=64,
+            cell="npt",
+            npt_ps=1.0,
+        )
+        | changes
+    )
+
+
+def _run(tmp: Path, name: str, **changes) -> Path:
+    cif = tmp / "lj_li.cif"
+    if not cif.exists():
+        write_cif(cif)
+    out = tmp / name
+    run_campaign(RunConfig(**_flat(cif, **changes), out=str(out)), analyze=False)
+    return out
+
+
+def _state(out: Path) -> dict:
+    return json.loads((out / "adaptive.json").read_text())
+
+
+def _cells(out: Path) -> dict:
+    return json.loads((out / "campaign.json").read_text()).get("cells") or {}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run(tmp_path_factory.mktemp("npt_adaptive"), "ref")
+
+
+def test_every_system_added_ones_too_runs_its_own_stage(reference: Path) -> None:
+    st = _state(reference)
+    assert st["done"]
+    systems = st["systems"]
+    added = [k for k, r in systems.items() if r.get("added")]
+    assert added == ["lj_li_50K"], "the test needs a temperature the loop added"
+    cells = _cells(reference)
+    assert sorted(cells) == sorted(systems) == ["lj_li_40K", "lj_li_50K"]
+    for key, rec in systems.items():
+        row = cells[key]
+        assert row["cell_source"] == "npt" and row["failed"] is None
+        run = read_system(reference / "md.h5", key)
+        assert run.attrs["cell_source"] == "npt"
+        # the production at its own stage's mean cell, after the stage
+        np.testing.assert_array_equal(run.cell, np.asarray(row["cell_A"]))
+        stage = read_npt_stage(reference / "md.h5", key)
+        assert stage is not None and stage.volume_A3.tolist() == row["volume_A3"]
+        assert stage.time_ps[-1] == pytest.approx(STAGE * 1e-2)
+        # entered_step and run_ps are the production's; stage_ps the stage's part
+        assert rec["stage_entered_step"] == 0 and rec["entered_step"] == ENTER
+        assert rec["stage_ps"] == pytest.approx(ENTER * 1e-2)
+        assert rec["run_ps"] == pytest.approx(PROD * 1e-2)
+        assert run.attrs["steps_done"] == run.attrs["steps_total"] == PROD
+        kinds = [e["event"] for e in st["events"] if e.get("key") == key]
+        assert kinds[kinds.index("enter_stage") :] == [
+            "enter_stage",
+            "enter",
+            "extend",
+            "stop",
+        ]
+    # the two temperatures' own stages: different cells
+    assert cells["lj_li_40K"]["cell_A"] != cells["lj_li_50K"]["cell_A"]
+    # they held the batch during their stage: counted as occupying it
+    first = st["occupancy"][0]
+    assert (first["atoms"], first["n_systems"], first["staging"]) == (64, 2, 2)
+    cost = json.loads((reference / "campaign.json").read_text())["batches"][0]
+    assert cost["n_systems"] == 2 and cost["atom_steps"] == 64 * (STAGE + PROD)
+
+
+@pytest.mark.parametrize("where", ["stage", "production"])
+def test_a_kill_resumes_to_the_uninterrupted_run_file(
+    reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from ionmd.cells.npt_phase import NptPhase
+    from ionmd.engine import inflight
+
+    calls = {"n": 0}
+    if where == "stage":  # inside the stage's third chunk, between flushes
+        owner, name, at = NptPhase, "step", 67
+    else:  # inside the production's first chunk, between flushes
+        owner, name, at = inflight.nh, "nh_step", 17
+    real = getattr(owner, name)
+
+    def killed(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == at:
+            raise KeyboardInterrupt("kill")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, killed)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, "killed")
+    monkeypatch.undo()
+    out = _run(tmp_path, "killed")
+    ref, got = run_file_arrays(reference / "md.h5"), run_file_arrays(out / "md.h5")
+    assert ref.keys() == got.keys()
+    assert any("/npt_stage/" in k for k in ref)
+    for k in ref:
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+    keep = ("systems", "materials", "events", "occupancy", "queue")
+    assert {k: _state(out)[k] for k in keep} == {k: _state(reference)[k] for k in keep}
+    assert _cells(out) == _cells(reference)
+
+
+def test_a_budget_spent_during_the_stage_stops_the_systems_in_it(tmp_path: Path) -> None:
+    """The budget runs out at the first boundary, both systems in their stage:
+    they stop there (outcome budget), never enter the production, and leave no
+    run-file group and no stage row."""
+    out = _run(tmp_path, "budget", max_atom_steps=64.0 * CHUNK)
+    st = _state(out)
+    assert st["done"] and st["atom_steps"] == 64 * CHUNK
+    for rec in st["systems"].values():
+        assert rec["outcome"] == "budget" and rec["entered_step"] is None
+        assert rec["left_step"] == CHUNK and rec["stage_ps"] == pytest.approx(0.3)
+    assert not _cells(out)
+    from ionmd.fileformat import list_systems
+
+    assert list_systems(out / "md.h5") == []
+
+
+def test_plan_says_each_system_runs_its_stage(tmp_path: Path, capsys) -> None:
+    """``ionmd plan`` plans it (before: refused, exit 2) and says the stage's
+    steps, the batch steps it holds a slot and the idle rest of its last chunk."""
+    from ionmd.cli import main
+
+    cfg = tmp_path / "npt.toml"
+    cfg.write_text(
+        'materials = ["builtin:toy-fast"]\nmodel = "toy"\ntemperatures_K = [800, 900]\n'
+        'protocol = "adaptive"\nchunk_ps = 0.2\nmax_duration_ps = 1.0\n'
+        'equilibration_ps = 0.1\ncell = "npt"\nnpt_ps = 1.1\n'
+        f'out = "{tmp_path / "out"}"\n'
+    )
+    assert main(["plan", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "its own NPT stage of 550 steps, holding its slot for 600 batch steps" in out
+    assert "50 of them idle" in out
