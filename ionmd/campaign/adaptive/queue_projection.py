@@ -55,6 +55,8 @@ def adaptive_projection(
         r["gpu_hours"] = cost.hours(r["atom_steps"])
     worst = total * longest
     budget = float(s.max_atom_steps)
+    cells = config.cell_settings  # cell = "npt": each system's stage first
+    stage = cells.npt_steps(timestep_fs=md.timestep_fs) if cells.cell == "npt" else 0
     return {
         "chunk_ps": s.chunk_ps,
         "max_duration_ps": s.max_duration_ps,
@@ -76,6 +78,9 @@ def adaptive_projection(
         "max_atom_steps": budget,
         "temperature_range_K": [s.min_temperature_K, s.max_temperature_K],
         "temperature_step_K": s.temperature_step_K,
+        # its steps, and the batch steps it holds a slot (whole chunks)
+        "stage_steps": stage,
+        "stage_held_steps": -(-stage // chunk) * chunk,
     }
 
 
@@ -113,4 +118,19 @@ def describe(section: dict[str, Any], *, cost: PlanCost) -> str:
             f"{a['temperature_step_K']:g} K), each up to its atoms x "
             f"{a['max_steps']} steps; {budget}",
         ]
+        + _stage_line(a)
     )
+
+
+def _stage_line(a: dict[str, Any]) -> list[str]:
+    """cell = "npt": what each system's stage adds (none otherwise)."""
+    steps, held = a.get("stage_steps") or 0, a.get("stage_held_steps") or 0
+    if not steps:
+        return []
+    idle = f", {held - steps} of them idle: npt_ps is not a multiple of chunk_ps" * (
+        held > steps
+    )
+    return [
+        f'cell = "npt": every system, an added temperature too, first runs its own '
+        f"NPT stage of {steps} steps, holding its slot for {held} batch steps{idle}"
+    ]
