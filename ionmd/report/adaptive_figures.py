@@ -91,6 +91,8 @@ def _order(a: Mapping[str, Any]) -> list[str]:
 #: the timeline's width (in): at the report's 600 px (an image ~580 px wide)
 #: its 8-9 pt text shows at ~10-12 px; at 1366 px it is drawn 1:1 (720 px)
 TIMELINE_WIDTH_IN = 6.0
+#: a system's NPT stage (``cell = "npt"``), before its production's bar
+STAGE_COLOUR = "0.85"
 #: one system's row (in): its bar, and under it its stop reason on a line of its own
 TIMELINE_ROW_IN = 0.42
 _FONT_PT = 8.5
@@ -104,10 +106,17 @@ def _timeline_bar(ax: Any, s: Mapping[str, Any], y: float, now: float) -> None:
     """One system's row: queued (dashed), on the batch (bar, hatched while
     running), its extensions (ticks)."""
     start, end = s.get("entered_ps"), s.get("left_ps")
+    staged = s.get("stage_entered_ps")  # cell = "npt": its stage first
     added = _queued_since(s)
     if added is not None:  # waiting in the queue
-        wait_end = start if start is not None else now
+        wait_end = next((t for t in (staged, start) if t is not None), now)
         ax.plot([added, wait_end], [y, y], color="0.45", ls="--", lw=1.0)
+    if staged is not None:  # in its stage: up to its production (or its stop)
+        stage_end = next((t for t in (start, end) if t is not None), now)
+        ax.barh(
+            y, max(stage_end - staged, 1e-9), left=staged, height=0.42,
+            color=STAGE_COLOUR, edgecolor="k", lw=0.5,
+        )  # fmt: skip
     if start is None:
         return
     stop = end if end is not None else now
@@ -133,6 +142,8 @@ def _timeline_handles(a: Mapping[str, Any], order: list[str]) -> list[Any]:
         Patch(facecolor=OUTCOME_COLOURS.get(o, "#bcbd22"), edgecolor="k", label=o)
         for o in outcomes
     ]
+    if any(s.get("stage_entered_ps") is not None for s in systems):
+        handles.append(Patch(facecolor=STAGE_COLOUR, edgecolor="k", label="NPT stage"))
     if "extend" in events:
         handles.append(Line2D([], [], color="k", marker="|", ls="", ms=9, label="extended"))
     if "add_temperature" in events:

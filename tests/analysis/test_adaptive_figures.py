@@ -167,3 +167,38 @@ def test_the_timeline_reads_at_600_px(drawn, campaign, tmp_path):
     assert len(reasons) == len(systems) and bars
     assert not [1 for t in reasons for b in bars if t.overlaps(b)]
     assert not _overlaps(fig)
+
+
+def test_the_timeline_shows_each_systems_npt_stage(drawn, campaign, tmp_path):
+    """cell = "npt": a system's stage is its own bar before its production's,
+    from entering the stage to entering the production (or to its stop, when
+    its stage ended it), with an "NPT stage" legend entry. Before: the stage
+    was drawn as time waiting in the queue, or not at all."""
+    a, _ = campaign
+    systems = {}
+    for k, s in a["systems"].items():
+        if s["entered_ps"] is None:
+            systems[k] = s
+            continue
+        # its stage took the 1 ps before its production
+        systems[k] = {**s, "stage_entered_ps": s["entered_ps"] - 1.0, "stage_ps": 1.0}
+    failed = next(k for k, s in systems.items() if s["entered_ps"] is not None)
+    systems[failed] |= {
+        "entered_ps": None,
+        "left_ps": systems[failed]["stage_entered_ps"] + 0.5,
+    }
+    afig.plot_timeline(adaptive={**a, "systems": systems}, out_dir=tmp_path)
+    timeline = drawn[-1].axes[0]
+    stage_bars = [
+        (round(p.get_x(), 6), round(p.get_width(), 6))
+        for p in timeline.patches
+        if p.get_facecolor()[:3] == (0.85, 0.85, 0.85)
+    ]
+    expected = sorted(
+        (round(s["stage_entered_ps"], 6), 0.5 if k == failed else 1.0)
+        for k, s in systems.items()
+        if s.get("stage_entered_ps") is not None
+    )
+    assert sorted(stage_bars) == expected
+    legend = [t.get_text() for t in drawn[-1].axes[0].get_legend().get_texts()]
+    assert "NPT stage" in legend

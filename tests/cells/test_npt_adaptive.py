@@ -190,3 +190,25 @@ def test_plan_says_each_system_runs_its_stage(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "its own NPT stage of 550 steps, holding its slot for 600 batch steps" in out
     assert "50 of them idle" in out
+
+
+def test_a_system_its_stage_ends_is_finished_failed_with_the_reason(tmp_path: Path) -> None:
+    """Under tension (-5 GPa) every cell blows up in its stage: each system is
+    finished ``failed`` with the stage's reason (as an NVT failure), never
+    enters the production (no ``entered_step``, ``run_ps`` 0), has its run-file
+    group with status failed and its stage series, and its stage row; the
+    loop ends and the material says why."""
+    out = _run(tmp_path, "tension", pressure_GPa=-5.0)
+    st = _state(out)
+    assert st["done"] and st["materials"]["lj_li"]["status"] == "unresolved"
+    cells = _cells(out)
+    for key, rec in st["systems"].items():
+        assert rec["outcome"] == "failed" and "NPT stage" in rec["reason"], rec
+        assert rec["entered_step"] is None and rec["run_ps"] == 0.0
+        assert rec["left_step"] % CHUNK == 0 and rec["stage_ps"] > 0
+        run = read_system(out / "md.h5", key, positions=False)
+        assert run.attrs["status"] == "failed" and run.attrs["steps_done"] == 0
+        assert read_npt_stage(out / "md.h5", key) is not None
+        assert cells[key]["failed"] == rec["reason"]
+        stop = [e for e in st["events"] if e.get("key") == key and e["event"] == "stop"]
+        assert [e["outcome"] for e in stop] == ["failed"]

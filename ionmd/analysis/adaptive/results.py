@@ -71,6 +71,17 @@ def _system(key: str, s: dict[str, Any], events: list, dt_fs: float) -> dict[str
         "n_extensions": sum(d["event"] == "extend" for d in decisions),
         "numbers": dict(s.get("numbers") or {}),
         "decisions": decisions,
+    } | _stage(s, dt_fs)
+
+
+def _stage(s: dict[str, Any], dt_fs: float) -> dict[str, Any]:
+    """``cell = "npt"``: when the system entered its NPT stage and the batch time
+    the stage took (none without a stage: results.json as before)."""
+    if "stage_entered_step" not in s:
+        return {}
+    return {
+        "stage_entered_ps": _ps(s.get("stage_entered_step"), dt_fs),
+        "stage_ps": s.get("stage_ps"),
     }
 
 
