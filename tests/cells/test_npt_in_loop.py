@@ -195,3 +195,55 @@ def test_out_of_memory_at_the_production_entry_goes_to_the_caller(tmp_path):
 
     with pytest.raises(RuntimeError, match="out of memory"):
         _run(tmp_path / "md.h5", OutOfMemoryInProduction())
+
+
+def test_a_system_removed_in_its_stage_leaves_the_others_as_without_it(tmp_path):
+    """``InFlightBatch.remove`` of a system still in its stage (the adaptive loop
+    stops it: budget spent, or cancelled) takes it out of the stage with no
+    run-file group and no record; the other of its group starts its stage
+    again without it and ends with the record, cell and production of a batch
+    it was alone in, bit for bit."""
+    from ionmd.engine.inflight import InFlightBatch
+
+    model = load_model("lj", device="cpu", dtype=torch.float64)
+
+    def batch(path, systems):
+        stage = NptPhase(
+            model=model,
+            settings=SETTINGS,
+            timestep_fs=MD.timestep_fs,
+            thermostat_tau_fs=MD.thermostat_tau_fs,
+            mobile_species="Li",
+        )
+        b = InFlightBatch(
+            model, md=MD, out_path=path, model_name="lj", model_version="",
+            run_config=MD.as_dict(),
+            fingerprint_hex="test", stage=stage,
+        )  # fmt: skip
+        b.start()
+        b.add(systems, steps_total=N_PROD)
+        return b
+
+    def to_the_end(b):
+        while b.staging:
+            b.advance(b.stage_steps_left()[0])
+        b.end_stages()
+        b.advance(N_PROD)
+        b.flush()
+
+    both = batch(tmp_path / "both.h5", _systems())
+    both.advance(15)
+    both.remove({"Ar_30K": "cancelled"})
+    assert both.staging == ["Ar2_60K"]
+    to_the_end(both)
+    alone = batch(tmp_path / "alone.h5", _systems()[1:])
+    to_the_end(alone)
+    assert list(both.stage_records) == list(alone.stage_records) == ["Ar2_60K"]
+    assert both.stage_records == alone.stage_records
+    assert list_systems(tmp_path / "both.h5") == ["Ar2_60K"]
+    a, b = (
+        read_system(tmp_path / "both.h5", "Ar2_60K"),
+        read_system(tmp_path / "alone.h5", "Ar2_60K"),
+    )
+    np.testing.assert_array_equal(a.cell, b.cell)
+    np.testing.assert_array_equal(a.positions, b.positions)

@@ -200,7 +200,11 @@ class AdaptiveLoop:
     def _record(self, spec: SystemSpec) -> dict[str, Any]:
         symbols = spec.atoms.get_chemical_symbols()  # type: ignore[attr-defined]
         # with a stage: when it entered it and the batch time it took
-        staged = {"stage_entered_step": None, "stage_ps": 0.0} if self.pool.stage else {}
+        staged = (
+            {"stage_entered_step": None, "stage_ps": 0.0}
+            if self.pool.stage is not None
+            else {}
+        )
         return {
             "material_id": spec.material_id,
             "temperature_K": float(spec.temperature_K),
@@ -499,13 +503,13 @@ class AdaptiveLoop:
                     room -= n
         if enter:
             # with a stage they enter it; their production comes when it ends
-            entered = "stage_entered_step" if pool.stage else "entered_step"
+            entered = "stage_entered_step" if pool.stage is not None else "entered_step"
             for key in enter:
                 st["queue"].remove(key)
                 st["systems"][key] |= {"outcome": "running", entered: pool.step}
             pool.add([self._spec(k, st) for k in enter], steps_total=self.chunk)
             for key in enter:
-                self._event("enter_stage" if pool.stage else "enter", key=key)
+                self._event("enter_stage" if pool.stage is not None else "enter", key=key)
             t_ps = pool.step * self.md.timestep_fs * 1e-3
             log.info(
                 f"adaptive: batch at {t_ps:g} ps: {self._n_held()} systems, "
