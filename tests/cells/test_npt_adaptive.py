@@ -212,3 +212,25 @@ def test_a_system_its_stage_ends_is_finished_failed_with_the_reason(tmp_path: Pa
         assert cells[key]["failed"] == rec["reason"]
         stop = [e for e in st["events"] if e.get("key") == key and e["event"] == "stop"]
         assert [e["outcome"] for e in stop] == ["failed"]
+
+
+def test_on_an_executor_the_share_runs_the_stages(reference: Path, tmp_path: Path) -> None:
+    """The executor's path (a worker runs the share's loop: the same
+    AdaptiveProtocol.run_batch) gives each system its stage: the same stage rows
+    in campaign.json's cells as in-process, and the same run file."""
+    from ionmd.scaleout import ExecutorConfig
+
+    cif = tmp_path / "lj_li.cif"
+    write_cif(cif)
+    out = tmp_path / "exec"
+    run_campaign(
+        RunConfig(**_flat(cif), out=str(out)),
+        executor=ExecutorConfig(kind="threads", max_workers=1),
+        analyze=False,
+    )
+    assert (out / "adaptive.0.json").exists()
+    assert _cells(out) == _cells(reference)
+    ref, got = run_file_arrays(reference / "md.h5"), run_file_arrays(out / "md.h5")
+    assert ref.keys() == got.keys()
+    for k in ref:
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
