@@ -234,3 +234,21 @@ def test_on_an_executor_the_share_runs_the_stages(reference: Path, tmp_path: Pat
     assert ref.keys() == got.keys()
     for k in ref:
         np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+
+
+def test_status_says_which_running_systems_are_in_their_stage(tmp_path: Path) -> None:
+    """``ionmd status OUT`` mid-run: a system in its stage is running but has no
+    production time yet; it says so (before: "(0 ps)", as if it had just begun
+    its production)."""
+    from ionmd.campaign.adaptive.loop_status import format_adaptive_status
+
+    def rec(entered, stage_entered, run_ps):
+        return {"material_id": "m", "temperature_K": 40.0, "outcome": "running",
+                "entered_step": entered, "stage_entered_step": stage_entered,
+                "run_ps": run_ps}  # fmt: skip
+
+    doc = {"done": True, "step": 60, "timestep_fs": 10.0, "capacity_atoms": 64,
+           "systems": {"m_40K": rec(None, 30, 0.0), "m_50K": rec(30, 0, 0.3)},
+           "materials": {}, "queue": []}  # fmt: skip
+    text = format_adaptive_status(doc, out_dir=tmp_path)
+    assert "m_40K (in its NPT stage)" in text and "m_50K (0.3 ps)" in text

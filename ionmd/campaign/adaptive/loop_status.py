@@ -60,8 +60,7 @@ def format_adaptive_status(doc: dict[str, Any], *, out_dir: Path) -> str:
     for label, keys in (("running", running), ("queued", queued)):
         if keys:
             named = ", ".join(
-                f"{k} ({systems[k].get('run_ps', 0):g} ps)" if label == "running" else k
-                for k in keys[:SHOWN]
+                _running(k, systems[k]) if label == "running" else k for k in keys[:SHOWN]
             )
             more = f" and {len(keys) - SHOWN} more" if len(keys) > SHOWN else ""
             lines.append(f"{label} ({len(keys)}): {named}{more}")
@@ -98,3 +97,11 @@ def runner_line(out_dir: Path, doc: dict[str, Any]) -> str | None:
 def adaptive_status_exit(doc: dict[str, Any]) -> int:
     """1 when a system failed (as ``ionmd status`` does for failed tasks), else 0."""
     return int(any(r.get("outcome") == "failed" for r in doc["systems"].values()))
+
+
+def _running(key: str, rec: dict[str, Any]) -> str:
+    """A running system and its production's time, or that it is in its NPT
+    stage (``cell = "npt"``: it entered its stage, not yet its production)."""
+    if rec.get("stage_entered_step") is not None and rec.get("entered_step") is None:
+        return f"{key} (in its NPT stage)"
+    return f"{key} ({rec.get('run_ps', 0):g} ps)"
