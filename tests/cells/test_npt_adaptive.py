@@ -252,3 +252,28 @@ def test_status_says_which_running_systems_are_in_their_stage(tmp_path: Path) ->
            "materials": {}, "queue": []}  # fmt: skip
     text = format_adaptive_status(doc, out_dir=tmp_path)
     assert "m_40K (in its NPT stage)" in text and "m_50K (0.3 ps)" in text
+
+
+def test_the_progress_worst_case_counts_the_stages_still_to_run() -> None:
+    """The bar's worst case: a system in its stage still has the rest of its
+    stage and all of its production to run, a queued one its whole stage too;
+    one in its production since step 0 has run those steps."""
+    from ionmd.campaign.adaptive.progress import worst_case_atom_steps
+
+    state = {
+        "systems": {
+            "a": {
+                "outcome": "running",
+                "n_atoms": 10,
+                "entered_step": None,
+                "stage_entered_step": 0,
+            },  # fmt: skip
+            "b": {"outcome": "queued", "n_atoms": 20, "entered_step": None},
+            # in its production since step 0 (before: step 0 was taken for none)
+            "c": {"outcome": "running", "n_atoms": 5, "entered_step": 0},
+        }
+    }
+    got = worst_case_atom_steps(
+        state, step=30, atom_steps=500, max_steps=60, stage_steps=100
+    )
+    assert got == 500 + 10 * (60 + 70) + 20 * (60 + 100) + 5 * (60 - 30)

@@ -42,12 +42,18 @@ def worst_case_atom_steps(
         if rec["outcome"] == "queued":
             left += rec["n_atoms"] * (max_steps + stage_steps)
         elif rec["outcome"] == "running" and rec["entered_step"] is None:  # its stage
-            in_stage = step - (rec.get("stage_entered_step") or step)
+            in_stage = _since(rec.get("stage_entered_step"), step=step)
             left += rec["n_atoms"] * (max_steps + max(stage_steps - in_stage, 0))
         elif rec["outcome"] == "running":
-            ran = step - (rec["entered_step"] or step)
+            ran = _since(rec["entered_step"], step=step)
             left += rec["n_atoms"] * max(max_steps - ran, 0)
     return atom_steps + left
+
+
+def _since(start: int | None, *, step: int) -> int:
+    """Steps from ``start`` to ``step`` (0 without a start; a start at step 0
+    counts: ``start or step`` took it for none)."""
+    return 0 if start is None else step - start
 
 
 class AdaptiveProgress:
