@@ -376,8 +376,11 @@ class InFlightBatch:
     def remove(self, outcomes: Mapping[str, str], *, status: str = "done") -> None:
         """Take the systems in ``outcomes`` out of the batch (after a flush: their
         data are written), writing their status and final length; one still in
-        its stage leaves it (:meth:`Stage.remove`: it has no run-file group)."""
-        in_stage = [k for k in outcomes if k in self.staging]
+        its stage, or at its end, leaves it (:meth:`Stage.remove`: it has no
+        run-file group and no stage record)."""
+        # in their stage, or at its end (not yet in the production: end_stages)
+        keys = set(self.keys)
+        in_stage = [k for k in outcomes if k not in keys] if self.stage else []
         if in_stage:
             assert self.stage is not None
             self.stage.remove(in_stage)

@@ -158,19 +158,29 @@ def test_a_kill_resumes_to_the_uninterrupted_run_file(
     assert _cells(out) == _cells(reference)
 
 
-def test_a_budget_spent_during_the_stage_stops_the_systems_in_it(tmp_path: Path) -> None:
-    """The budget runs out at the first boundary, both systems in their stage:
-    they stop there (outcome budget), never enter the production, and leave no
-    run-file group and no stage row."""
-    out = _run(tmp_path, "budget", max_atom_steps=64.0 * CHUNK)
-    st = _state(out)
-    assert st["done"] and st["atom_steps"] == 64 * CHUNK
-    for rec in st["systems"].values():
-        assert rec["outcome"] == "budget" and rec["entered_step"] is None
-        assert rec["left_step"] == CHUNK and rec["stage_ps"] == pytest.approx(0.3)
-    assert not _cells(out)
+@pytest.mark.parametrize(
+    ("budget_steps", "spent_at"), [(CHUNK, CHUNK), (STAGE, ENTER)],
+    ids=["in_stage", "at_its_end"],
+)  # fmt: skip
+def test_a_budget_spent_during_the_stage_stops_the_systems_in_it(
+    tmp_path: Path, budget_steps: int, spent_at: int
+) -> None:
+    """The budget runs out at a boundary while both systems are in their stage
+    (step 30), or have ended it but not yet entered their production (step
+    120; the steps from 100 to 120 computed nothing: the budget is 100 steps of
+    both): they stop there (outcome budget), never enter the production, and
+    leave no run-file group and no stage row."""
     from ionmd.fileformat import list_systems
 
+    out = _run(tmp_path, "budget", max_atom_steps=64.0 * budget_steps)
+    st = _state(out)
+    assert st["done"] and st["step"] == spent_at
+    assert st["atom_steps"] == 64 * budget_steps
+    for rec in st["systems"].values():
+        assert rec["outcome"] == "budget" and rec["entered_step"] is None
+        assert rec["left_step"] == spent_at
+        assert rec["stage_ps"] == pytest.approx(spent_at * 1e-2)
+    assert not _cells(out)
     assert list_systems(out / "md.h5") == []
 
 

@@ -278,6 +278,7 @@ class AdaptiveLoop:
 
     def _boundary(self) -> None:
         """Decide, refill, checkpoint (see the module doc)."""
+        self._stop_stages_if_spent()
         self._end_stages()
         self._judge_systems()
         self._plan_materials()
@@ -293,6 +294,21 @@ class AdaptiveLoop:
         self.pool.extra = st
         self.pool.flush()  # the checkpoint now holds this state
         write_text_atomic(self.state_path, json.dumps(st, indent=1, allow_nan=False))
+
+    def _over_budget(self) -> bool:
+        s = self.settings
+        return bool(s.max_atom_steps) and self.pool.atom_steps >= s.max_atom_steps
+
+    def _stop_stages_if_spent(self) -> None:
+        """The budget is spent: the systems in their stage (or at its end) stop
+        there (outcome budget): they never enter the production."""
+        st = self.state
+        if self.pool.stage is None or not self._over_budget():
+            return
+        staged = [k for k, r in st["systems"].items() if _in_stage(r)]
+        for key in staged:
+            self._finish(key, "budget", _spent(self.settings))
+        self.pool.remove(dict.fromkeys(staged, "budget"))
 
     def _end_stages(self) -> None:
         """The systems whose stage ended enter the production now (a chunk
@@ -310,8 +326,7 @@ class AdaptiveLoop:
                 self._event("enter", key=key, stage_ps=rec["stage_ps"],
                             volume_change_pct=row.get("volume_change_pct"))  # fmt: skip
         for key, why in pool.failed.items():
-            rec = st["systems"][key]
-            if rec["outcome"] == "running" and rec["entered_step"] is None:
+            if _in_stage(st["systems"][key]):
                 self._finish(key, "failed", why)
 
     def _stage_taken(self, key: str) -> dict[str, Any]:
@@ -323,11 +338,14 @@ class AdaptiveLoop:
 
     def _take_out(self, outcomes: Mapping[str, str]) -> None:
         """Take the stopped systems out of the batch: from their stage, or from
-        the production; one that entered it at this boundary leaves no run-file
-        group of 0 steps (its stage's record stays in campaign.json's cells)."""
+        the production; one that entered it at this boundary (cancelled by the
+        decisions that follow) leaves no run-file group of 0 steps and has no
+        ``entered_step`` (its stage's record stays in campaign.json's cells)."""
         pool = self.pool
         fresh = [k for k in outcomes if k in pool.keys and pool.local_step(k) == 0]
         pool.evict(fresh)
+        for key in fresh:
+            self.state["systems"][key]["entered_step"] = None
         pool.remove({k: v for k, v in outcomes.items() if k not in fresh})
 
     def _judge_systems(self) -> None:
@@ -343,16 +361,13 @@ class AdaptiveLoop:
             self._split_occupancy(at_step=left, atoms_left=rec["n_atoms"])
             self._finish(key, "failed", pool.failed[key], step=left)
         msd = pool.msd_results()
-        over_budget = bool(s.max_atom_steps) and pool.atom_steps >= s.max_atom_steps
+        over_budget = self._over_budget()
         stopped: dict[str, str] = {}
         extend: dict[str, int] = {}
         for key in pool.keys:
             rec = st["systems"][key]
             local = pool.local_step(key)
             if local == 0:  # its production starts now (after its stage)
-                if over_budget:
-                    stopped[key] = "budget"
-                    self._finish(key, "budget", _spent(s))
                 continue
             rec["run_ps"] = local * self.md.timestep_fs * 1e-3
             if key in msd:
@@ -381,10 +396,6 @@ class AdaptiveLoop:
             else:
                 extend[key] = local + self.chunk
                 self._event("extend", key=key, reason=verdict.reason, numbers=numbers)
-        if over_budget:  # and those still in their stage
-            for key in pool.staging:
-                stopped[key] = "budget"
-                self._finish(key, "budget", _spent(s))
         self._take_out(stopped)
         pool.extend(extend)
         if over_budget:
@@ -446,7 +457,7 @@ class AdaptiveLoop:
 
     def _plan_materials(self) -> None:
         st, s = self.state, self.settings
-        spent = bool(s.max_atom_steps) and self.pool.atom_steps >= s.max_atom_steps
+        spent = self._over_budget()
         for mid, mat in st["materials"].items():
             if mat["status"] != "running":
                 continue
@@ -550,6 +561,15 @@ def _log_cancelled(
 
 def _spent(settings: AdaptiveSettings) -> str:
     return f"budget of {settings.max_atom_steps:g} atom-steps spent"
+
+
+def _in_stage(rec: Mapping[str, Any]) -> bool:
+    """Running, in its stage or at its end (not yet in its production)."""
+    return (
+        rec["outcome"] == "running"
+        and rec["entered_step"] is None
+        and rec.get("stage_entered_step") is not None
+    )
 
 
 def _ran(rec: Mapping[str, Any]) -> bool:
