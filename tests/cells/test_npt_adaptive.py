@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ionmd.campaign.config import RunConfig
 from ionmd.campaign.run import run_campaign
@@ -287,3 +288,29 @@ def test_the_progress_worst_case_counts_the_stages_still_to_run() -> None:
         state, step=30, atom_steps=500, max_steps=60, stage_steps=100
     )
     assert got == 500 + 10 * (60 + 70) + 20 * (60 + 100) + 5 * (60 - 30)
+
+
+def test_out_of_memory_stops_the_loop_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine does not halve a batch with systems in their stage (main,
+    engine/out_of_memory.py): an allocation failure in the adaptive loop under
+    cell = "npt" ends the campaign with one line saying so and what to do, not
+    the device's error from deep inside (nor a split of the in-flight batch)."""
+    from ionmd.engine import inflight
+    from ionmd.errors import IonmdError
+
+    real = inflight.nh.nh_step
+
+    def small_device(st, *args, **kwargs):
+        if int(st.positions.shape[0]) > 32:  # the two systems' production
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(st, *args, **kwargs)
+
+    monkeypatch.setattr(inflight.nh, "nh_step", small_device)
+    with pytest.raises(IonmdError) as err:
+        _run(tmp_path, "oom")
+    text = str(err.value)
+    assert len(text.splitlines()) == 1
+    assert 'out of device memory in the adaptive loop with cell = "npt"' in text
+    assert "max_atoms_per_batch" in text and "injected" in text
