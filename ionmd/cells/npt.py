@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ionmd.cells.npt_framework import FrameworkMsd, with_framework_verdict
+from ionmd.cells.npt_framework import STAGE_MELT, FrameworkMsd, with_framework_verdict
 from ionmd.cells.npt_guard import out_of_bounds, start_volumes
 from ionmd.cells.settings import GPA_IN_EV_A3, CellSettings
 from ionmd.cells.stress import stress_on
@@ -471,7 +471,7 @@ def _results(
         if grown.size:
             end = n // 2 + int(grown[0]) + 1
             failed = (
-                f"melting during the NPT stage: volume +"
+                f"{STAGE_MELT}: volume +"
                 f"{100 * (vols[end - 1, i] / v_ref - 1):.0f} % over the first half's "
                 f"mean at {t[end - 1]:.3g} ps (> {100 * MELT_VOLUME_GROWTH:.0f} %)"
             )

@@ -33,6 +33,16 @@ from ionmd.analysis.reliability import (
 )
 from ionmd.numerics.unwrap import StreamingUnwrapper
 
+#: how every melting reason of the NPT stage begins (the volume running away,
+#: :mod:`ionmd.cells.npt`; the framework moving, here): :func:`is_stage_melt`
+STAGE_MELT = "melting during the NPT stage"
+
+
+def is_stage_melt(reason: str | None) -> bool:
+    """True when a stage's ``failed`` reason is melting (not a blow-up): the
+    adaptive protocol then treats it as an NVT melt (``melted``)."""
+    return bool(reason) and str(reason).startswith(STAGE_MELT)
+
 
 def _fractional(st: Any) -> np.ndarray:
     """Fractional coordinates ``(n_atoms, 3)``, float64: r = s h (h row vectors)."""
@@ -91,7 +101,7 @@ def framework_melt_reason(*, time_ps: np.ndarray, msd_A2: np.ndarray) -> str | N
         return None
     grows = "" if growth is None else f" and grows {growth:.1f} Å² per 100 ps"
     return (
-        f"melting during the NPT stage: framework MSD {level:.1f} Å² ≥ "
+        f"{STAGE_MELT}: framework MSD {level:.1f} Å² ≥ "
         f"{FRAMEWORK_MSD_THRESHOLD_A2:g} Å²{grows} by {t[-1]:.3g} ps"
     )
 

@@ -314,3 +314,20 @@ def test_out_of_memory_stops_the_loop_with_one_line(
     assert len(text.splitlines()) == 1
     assert 'out of device memory in the adaptive loop with cell = "npt"' in text
     assert "max_atoms_per_batch" in text and "injected" in text
+
+
+def test_a_system_that_melts_in_its_stage_is_finished_melted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Melting in the stage (here forced: every volume counts as running away)
+    is a melt, as in the NVT production (outcome ``melted``: the judge then
+    cancels the hotter temperatures), not a blow-up (``failed``)."""
+    import ionmd.cells.npt as npt
+
+    monkeypatch.setattr(npt, "MELT_VOLUME_GROWTH", -0.5)
+    out = _run(tmp_path, "melt")
+    systems = _state(out)["systems"]
+    assert systems and all(
+        r["outcome"] == "melted" and r["reason"].startswith("melting during the NPT stage")
+        for r in systems.values()
+    ), systems

@@ -17,8 +17,9 @@ system that enters runs its own stage first, in the same batch and clock: it
 holds its atoms of the capacity and counts as running, but is judged only from
 its production, which it enters at the first chunk boundary after its stage
 ended (step 0 of the boundary sequence above, before the judging); a system
-its stage ends (its cell blew up, it melted) is finished ``failed`` with the
-stage's reason. Its ``entered_step`` and ``run_ps`` are its production's; its
+its stage ends is finished with the stage's reason: ``melted`` when it melted
+(the hotter temperatures are cancelled, as after a melt in NVT), ``failed``
+when its cell blew up. Its ``entered_step`` and ``run_ps`` are its production's; its
 ``stage_entered_step`` and ``stage_ps`` (the batch time from entering its stage
 to entering its production, whole chunks) say what the stage took.
 
@@ -45,6 +46,7 @@ from ionmd.campaign.adaptive.judge import (
 from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.campaign.cost import cost_record
+from ionmd.cells.npt_framework import is_stage_melt
 from ionmd.engine.checkpoint import batch_fingerprint
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
@@ -312,7 +314,9 @@ class AdaptiveLoop:
 
     def _end_stages(self) -> None:
         """The systems whose stage ended enter the production now (a chunk
-        boundary); those it ended are finished ``failed`` with its reason."""
+        boundary); those it ended are finished with its reason: ``melted`` when
+        it melted (the hotter temperatures are then cancelled, as after a melt
+        in the NVT production), else ``failed``."""
         st, pool = self.state, self.pool
         if pool.stage is None:
             return
@@ -326,8 +330,8 @@ class AdaptiveLoop:
                 self._event("enter", key=key, stage_ps=rec["stage_ps"],
                             volume_change_pct=row.get("volume_change_pct"))  # fmt: skip
         for key, why in pool.failed.items():
-            if _in_stage(st["systems"][key]):
-                self._finish(key, "failed", why)
+            if _in_stage(st["systems"][key]):  # melting in its stage: as in NVT
+                self._finish(key, "melted" if is_stage_melt(why) else "failed", why)
 
     def _stage_taken(self, key: str) -> dict[str, Any]:
         """``key``'s record, its ``stage_ps`` set: its stage has ended now."""
