@@ -51,15 +51,25 @@ def batch_out_of_memory(
     )
 
 
-def bytes_per_atom(model: Any, systems: Sequence[SystemSpec]) -> float:
+def bytes_per_atom(
+    model: Any, systems: Sequence[SystemSpec], *, with_stress: bool = False
+) -> float:
     """Peak device bytes per atom of one force evaluation on the largest system
-    (the engine's buffers add ~100 × 3 floats per atom, negligible)."""
+    (the engine's buffers add ~100 × 3 floats per atom, negligible);
+    ``with_stress``: with the model's stress on (the NPT stage's steps, which
+    hold the graph for the strain derivative too: more memory per atom)."""
     probe = max(systems, key=lambda s: len(s.atoms))  # type: ignore[arg-type]
     state, _, _ = build_state([probe], device=model.device, dtype=model.dtype)
     torch.cuda.synchronize(model.device)
     torch.cuda.reset_peak_memory_stats(model.device)
     base = torch.cuda.memory_allocated(model.device)
-    model(state)
+    if with_stress:
+        from ionmd.cells.stress import stress_on
+
+        with stress_on(model):
+            model(state)
+    else:
+        model(state)
     torch.cuda.synchronize(model.device)
     peak = torch.cuda.max_memory_allocated(model.device) - base
     return max(1.0, peak / len(probe.atoms))  # type: ignore[arg-type]
@@ -76,14 +86,23 @@ def atoms_that_fit(*, free_bytes: float, bytes_per_atom: float, fill: float = FI
     return max(1, int(fill * free_bytes / bytes_per_atom))
 
 
-def auto_max_atoms(model: Any, systems: Sequence[SystemSpec], *, fill: float = FILL) -> int:
-    """Atoms per batch for this device: 0 (no limit) on the CPU."""
+def auto_max_atoms(
+    model: Any,
+    systems: Sequence[SystemSpec],
+    *,
+    fill: float = FILL,
+    with_stress: bool = False,
+) -> int:
+    """Atoms per batch for this device: 0 (no limit) on the CPU; ``with_stress``:
+    measured with the stress on (``cell = "npt"``: the stage runs in the batch)."""
     device = getattr(model, "device", torch.device("cpu"))
     if device.type != "cuda":
         return 0
     free, _ = torch.cuda.mem_get_info(device)
     return atoms_that_fit(
-        free_bytes=free, bytes_per_atom=bytes_per_atom(model, systems), fill=fill
+        free_bytes=free,
+        bytes_per_atom=bytes_per_atom(model, systems, with_stress=with_stress),
+        fill=fill,
     )
 
 

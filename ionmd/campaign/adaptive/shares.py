@@ -50,12 +50,15 @@ def plan_shares(systems: Sequence[SystemSpec], *, max_atoms: int) -> list[list[S
     return shares
 
 
-def capacity_atoms(model: Any, systems: Sequence[SystemSpec], *, max_atoms: int) -> int:
+def capacity_atoms(
+    model: Any, systems: Sequence[SystemSpec], *, max_atoms: int, with_stress: bool = False
+) -> int:
     """Atoms the in-flight batch may hold: ``max_atoms_per_batch``, else the measured
-    memory model on CUDA, else (the CPU without a limit) all initial systems."""
+    memory model on CUDA (``with_stress``: of a step with the stress on, the NPT
+    stage's), else (the CPU without a limit) all initial systems."""
     from ionmd.campaign.memory import auto_max_atoms
 
-    capacity = max_atoms or auto_max_atoms(model, systems)
+    capacity = max_atoms or auto_max_atoms(model, systems, with_stress=with_stress)
     if capacity <= 0:
         capacity = sum(len(s.atoms) for s in systems)  # type: ignore[arg-type]
     return int(capacity)

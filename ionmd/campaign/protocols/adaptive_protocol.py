@@ -78,7 +78,12 @@ class AdaptiveProtocol:
         from ionmd.campaign.adaptive.shares import capacity_atoms
 
         config = self.config
-        capacity = capacity_atoms(model, systems, max_atoms=config.max_atoms_per_batch)
+        capacity = capacity_atoms(
+            model,
+            systems,
+            max_atoms=config.max_atoms_per_batch,
+            with_stress=config.cell == "npt",  # its stage runs in the batch
+        )
 
         def make_loop(capacity: int) -> AdaptiveLoop:
             return self._loop(

@@ -53,7 +53,11 @@ class StudyProtocol:
     ) -> list[list[SystemSpec]]:
         """Packed to ``max_atoms_per_batch`` (else the device's measured limit),
         the batches with data in OUT kept as they were."""
-        max_atoms = self.config.max_atoms_per_batch or auto_max_atoms(model, plan.systems)
+        max_atoms = self.config.max_atoms_per_batch or auto_max_atoms(
+            model,
+            plan.systems,
+            with_stress=self.config.cell == "npt",  # the stage runs in the batch
+        )
         return plan_batches(
             plan.systems,
             previous_plan=(previous.plan if previous else None) or [],
