@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from ionmd import interrupts
-from ionmd.engine.checkpoint import batch_fingerprint
+from ionmd.engine.checkpoint import batch_fingerprint, same_numbers
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import run_halving_on_oom
@@ -147,11 +147,13 @@ def _open(
     protocol = md.fingerprint_fields()
     if stage is not None:  # without one: the fingerprint as before stages
         protocol = protocol | {"stage": stage.fingerprint()}
-    fp = batch_fingerprint(
-        protocol=protocol,
-        model_name=model_name,
-        model_version=model_version,
-        systems=systems,
+    # written with the numbers' one spelling; also accepted: a checkpoint written
+    # before, with the protocol's numbers as the config spelled them
+    fp, as_spelled = (
+        batch_fingerprint(
+            protocol=p, model_name=model_name, model_version=model_version, systems=systems
+        )
+        for p in (same_numbers(protocol), protocol)
     )
     batch = InFlightBatch(
         model,
@@ -164,7 +166,9 @@ def _open(
         stage=stage,
     )
     payload = (
-        InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp) if resume else None
+        InFlightBatch.read_checkpoint(out_path, fingerprint_hex=(fp, as_spelled))
+        if resume
+        else None
     )
     if payload is None:
         batch.start()
