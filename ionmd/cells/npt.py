@@ -242,9 +242,6 @@ class NptRun:
         if step % self._every == 0 or step == self.n_steps:
             self._rows.append((t_ps, *observe(self.st), axis_pressure(self.st)))
             self._fw_msd.append(self._framework.sample(self.st))
-        if step == self.n_steps:
-            n = len(self.systems)
-            log.info(f"NPT stage: {n} systems, {step} steps ({self.settings.npt_cell})")
 
     def results(self) -> list[NptResult]:
         """Every system's result (the series up to now)."""

@@ -20,7 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ionmd.cells.geometry import geometry_sha256
+import numpy as np
+
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt import NptRun
 from ionmd.cells.npt_stage import at_npt_cell, npt_row
 from ionmd.cells.settings import CellSettings
@@ -84,6 +86,12 @@ class NptPhase:
         self.groups.append(
             _Group(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
         )
+        c = self.settings
+        log.info(
+            f"NPT stage: {len(systems)} systems, {self.n_steps} steps ({c.npt_ps:g} ps "
+            f"at {c.pressure_GPa:g} GPa, {c.npt_cell}), then their production at the "
+            "stage's mean cell"
+        )
 
     def step(self) -> None:
         for g in list(self.groups):
@@ -108,19 +116,24 @@ class NptPhase:
     def _end(self, g: _Group) -> None:
         """Group ``g``'s stage is done: every system ended, melted ones failed."""
         self.groups.remove(g)
-        for s, r in zip(g.run.systems, g.run.results(), strict=True):
+        results = g.run.results()
+        log.info(done_line(g.run.systems, results, n_steps=g.run.steps_done))
+        for s, r in zip(g.run.systems, results, strict=True):
             self._ended_one(s, r, steps_total=g.steps_total)
 
     def _blown(self, g: _Group) -> None:
         """Some of ``g`` blew up: they end; the others start again without them."""
         results = g.run.results()
         rest = [s for j, s in enumerate(g.run.systems) if j not in g.run.blown]
-        again = "; the stage runs again without it" if rest else ""
         for j, reason in g.run.blown.items():
             s = g.run.systems[j]
-            log.warning(f"{s.key}: {reason}{again}")
             self._ended_one(s, results[j], steps_total=g.steps_total, failed=reason)
-        if rest:
+        if rest:  # the reason: the loop's "<key> failed: ..." line
+            blown = ", ".join(g.run.systems[j].key for j in g.run.blown)
+            log.warning(
+                f"NPT stage: the cell of {blown} blew up at step {g.run.steps_done + 1}; "
+                f"the stage of the other {len(rest)} runs again from its start"
+            )
             g.run = NptRun(rest, **self._run_args)
         else:
             self.groups.remove(g)
@@ -184,6 +197,27 @@ class NptPhase:
             )
 
 
+def done_line(
+    systems: Sequence[SystemSpec], results: Sequence[Any], *, n_steps: int
+) -> str:
+    """The log line of a group's stage at its end: its systems' volume change
+    against the experimental cell (the range), and how many it ended (melting:
+    their own lines follow)."""
+    changes = [
+        volume_change_pct(experimental_cell=np.asarray(s.atoms.cell[:]), cell=r.cell_A)
+        for s, r in zip(systems, results, strict=True)
+        if r.failed is None
+    ]
+    text = f"NPT stage done: {len(systems)} systems, {n_steps} steps"
+    if changes:
+        lo, hi = min(changes), max(changes)
+        span = f"{lo:+.2f} %" if len(changes) == 1 else f"{lo:+.2f} to {hi:+.2f} %"
+        text += f"; ΔV/V_exp {span}"
+    if len(changes) < len(systems):
+        text += f"; {len(systems) - len(changes)} ended (below)"
+    return text
+
+
 def npt_phase(*, model: Any, config: Any) -> NptPhase | None:
     """The campaign's NPT stage (``config``: ``CampaignConfig``), or None when its
     ``cell`` is not ``"npt"``."""
@@ -199,4 +233,4 @@ def npt_phase(*, model: Any, config: Any) -> NptPhase | None:
     )
 
 
-__all__ = ["NptPhase", "npt_phase"]
+__all__ = ["NptPhase", "done_line", "npt_phase"]

@@ -40,9 +40,7 @@ def _killed_in_the_stage(path, spelling) -> None:
 
 
 @pytest.mark.parametrize("first, again", [(AS_INTS, AS_FLOATS), (AS_FLOATS, AS_INTS)])
-def test_a_killed_stage_resumes_with_its_numbers_spelled_otherwise(
-    tmp_path, first, again
-):
+def test_a_killed_stage_resumes_with_its_numbers_spelled_otherwise(tmp_path, first, again):
     assert type(first[0].pressure_GPa) is not type(again[0].pressure_GPa)
     ref = tmp_path / "ref.h5"
     _run(ref, *AS_FLOATS)
