@@ -128,12 +128,12 @@ class NptPhase:
         for j, reason in g.run.blown.items():
             s = g.run.systems[j]
             self._ended_one(s, results[j], steps_total=g.steps_total, failed=reason)
-        if rest:  # the reason: the loop's "<key> failed: ..." line
-            blown = ", ".join(g.run.systems[j].key for j in g.run.blown)
-            log.warning(
-                f"NPT stage: the cell of {blown} blew up at step {g.run.steps_done + 1}; "
-                f"the stage of the other {len(rest)} runs again from its start"
-            )
+        if rest:  # said now: the loop records the failure when the stage ends
+            for j, reason in g.run.blown.items():
+                log.warning(
+                    f"NPT stage: {g.run.systems[j].key}: {reason}; the stage of the "
+                    f"other {len(rest)} runs again from its start"
+                )
             g.run = NptRun(rest, **self._run_args)
         else:
             self.groups.remove(g)
