@@ -34,7 +34,7 @@ log = get_logger(__name__)
 
 
 @dataclass(kw_only=True)
-class _Group:
+class _NptGroup:
     """Systems that started their stage together, and their production's length."""
 
     run: NptRun
@@ -64,7 +64,7 @@ class NptPhase:
             "thermostat_tau_fs": float(thermostat_tau_fs),
             "mobile_species": mobile_species,
         }
-        self.groups: list[_Group] = []
+        self.groups: list[_NptGroup] = []
         self._ended: list[StageEnd] = []
 
     @property
@@ -84,7 +84,7 @@ class NptPhase:
 
     def enter(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
         self.groups.append(
-            _Group(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
+            _NptGroup(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
         )
         c = self.settings
         log.info(
@@ -113,7 +113,7 @@ class NptPhase:
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         return at_npt_cell(spec, dict(record))
 
-    def _end(self, g: _Group) -> None:
+    def _end(self, g: _NptGroup) -> None:
         """Group ``g``'s stage is done: every system ended, melted ones failed."""
         self.groups.remove(g)
         results = g.run.results()
@@ -121,7 +121,7 @@ class NptPhase:
         for s, r in zip(g.run.systems, results, strict=True):
             self._ended_one(s, r, steps_total=g.steps_total)
 
-    def _blown(self, g: _Group) -> None:
+    def _blown(self, g: _NptGroup) -> None:
         """Some of ``g`` blew up: they end; the others start again without them."""
         results = g.run.results()
         rest = [s for j, s in enumerate(g.run.systems) if j not in g.run.blown]
@@ -184,7 +184,7 @@ class NptPhase:
             return
         for g in saved["groups"]:
             run = NptRun([specs[k] for k in g["keys"]], **self._run_args, restore=g["run"])
-            self.groups.append(_Group(run=run, steps_total=int(g["steps_total"])))
+            self.groups.append(_NptGroup(run=run, steps_total=int(g["steps_total"])))
         for e in saved["ended"]:
             self._ended.append(
                 StageEnd(
