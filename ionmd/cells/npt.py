@@ -355,6 +355,8 @@ def _model_call(call: Any, *, time_ps: float) -> Any:
 
 
 def _model_error(err: Exception, *, time_ps: float) -> InputError:
+    if isinstance(err, KeyError) and err.args == ("stress",):  # the barostat reads it
+        return InputError("the model gives no stress: the NPT stage needs one")
     first = (str(err).strip().splitlines() or [""])[0][:300]
     return InputError(
         f"the model failed during the NPT stage at {time_ps:.3g} ps with no system's "
