@@ -5,7 +5,8 @@ killed run's config passed the campaign's protocol check (the values are equal)
 and then the checkpoint was refused as "written with another model, protocol or
 set of systems" (its fingerprint hashed JSON's "0" against "0.0"). A checkpoint
 fingerprinted as the config spelled it (before the fix) still resumes, and a
-real change is still refused."""
+real change is still refused; so is a checkpoint from before the stage ran in
+the loop, saying so."""
 
 import pytest
 import torch
@@ -70,3 +71,21 @@ def test_a_changed_pressure_is_still_refused(tmp_path):
     changed = CellSettings(cell="npt", npt_ps=0.4, pressure_GPa=0.1)
     with pytest.raises(InputError, match="another model, protocol"):
         _run(out, changed, MD, resume=True)
+
+
+def test_a_checkpoint_from_before_the_stage_ran_in_the_loop_is_refused_saying_so(
+    tmp_path,
+):
+    # found by a hostile test: a campaign killed under a70eae1 (its NPT stage a
+    # pass before the MD; checkpoints with no "stage" entry) was refused as
+    # "written with another model, protocol or set of systems"
+    out = tmp_path / "md.h5"
+    _killed_in_the_stage(out, AS_FLOATS)
+    ckpt = out.with_suffix(".ckpt.pt")
+    payload = torch.load(ckpt, weights_only=False)
+    for key in ("stage", "stage_records"):
+        del payload[key]
+    payload["fingerprint"] = "0" * 64  # its systems were at their NPT cells
+    torch.save(payload, ckpt)
+    with pytest.raises(InputError, match="written by an older ionmd, whose NPT stage"):
+        _run(out, *AS_FLOATS, resume=True)
