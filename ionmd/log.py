@@ -42,6 +42,15 @@ class _StderrHandler(logging.StreamHandler):
         # not setStream(): it flushes the previous stream, which may be closed by
         # now (pytest's capture of an earlier test, a notebook's replaced stderr)
         self.stream = sys.stderr
+        bars = sys.modules.get("tqdm.std")  # imported only by a progress bar
+        if bars is not None and bars.tqdm._instances:
+            # a bar is drawn: clear it, write the line, draw it again below, or
+            # the line runs on after the bar's "…, 14.6 ns/day]"
+            try:
+                bars.tqdm.write(self.format(record), file=self.stream)
+            except Exception:  # as logging.StreamHandler.emit does
+                self.handleError(record)
+            return
         super().emit(record)
 
 

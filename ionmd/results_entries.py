@@ -56,6 +56,10 @@ class TemperatureEntry:
     D_sigma_ci95_cm2_s: tuple[float, float] = (NAN, NAN)
     duration_ps: float = NAN
     partial: bool = False
+    #: the simulated cell: "experimental", "relaxed" or "npt" (this
+    #: temperature's own NPT cell), and its volume against the experimental, %
+    cell_source: str = "experimental"
+    volume_change_pct: float = 0.0
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> TemperatureEntry:
@@ -77,6 +81,9 @@ class TemperatureEntry:
             D_sigma_ci95_cm2_s=_pair(d.get("D_sigma_ci95_cm2_s")),
             duration_ps=_f(d.get("duration_ps")),
             partial=bool(d.get("partial", False)),
+            # results.json from before the cells: the experimental cell
+            cell_source=str(d.get("cell_source") or "experimental"),
+            volume_change_pct=_f(d.get("volume_change_pct", 0.0)),
         )
 
 

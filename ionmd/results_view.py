@@ -148,6 +148,8 @@ def _temperature_row(t: TemperatureEntry | None) -> dict[str, Any]:
         "haven_ratio": t.haven_ratio,
         "haven_ratio_ci95_low": t.haven_ratio_ci95[0],
         "haven_ratio_ci95_high": t.haven_ratio_ci95[1],
+        "cell_source": t.cell_source,
+        "volume_change_pct": t.volume_change_pct,
     }
 
 

@@ -71,8 +71,24 @@ def settings_lines(record: Mapping[str, Any]) -> list[str]:
         f"{record.get('device', '?')}; NVT Nosé–Hoover at {temps}, "
         f"{cfg.get('timestep_fs', '?')} fs steps, {how_long}, "
         f"the first {cfg.get('equilibration_ps', '?')} ps discarded, "
-        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å."
+        f"supercells >= {cfg.get('min_cell_length_A', '?')} Å{_cell_words(cfg)}."
     ]
+
+
+def _cell_words(cfg: Mapping[str, Any]) -> str:
+    """The simulated cell when it is not the structure file's (``cell``), so two
+    runs that differ only in it do not read the same."""
+    cell = cfg.get("cell", "experimental")
+    if cell == "npt":
+        ps, gpa = (cfg.get(k) for k in ("npt_ps", "pressure_GPa"))
+        return (
+            f"; each material and temperature at the mean cell of its NPT stage of "
+            f"{ps if ps is None else f'{ps:g}'} ps at {gpa if gpa is None else f'{gpa:g}'} "
+            f"GPa ({cfg.get('npt_cell', '?')}) before the NVT"
+        )
+    if cell == "relaxed":
+        return "; each material at its cell relaxed at 0 K with this model"
+    return ""
 
 
 __all__ = [

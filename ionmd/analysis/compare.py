@@ -264,6 +264,11 @@ def _material_cell(run: ModelRun, mid: str) -> dict[str, Any]:
         "all_reliable": m.get("all_reliable"),
         "cell_source": m.get("cell_source"),
         "volume_change_pct": m.get("volume_change_pct"),
+        # cell = "npt": one cell per temperature, so none for the material
+        "volume_change_pct_per_T": [
+            [t["temperature_K"], t.get("volume_change_pct")]
+            for t in m.get("temperatures", [])
+        ],
         "prediction": False if absent else _verdict(run, mid).prediction,
         "verdict_status": "absent" if absent else _verdict(run, mid).status,
         "verdict": _verdict_text(run, mid),

@@ -242,9 +242,6 @@ class NptRun:
         if step % self._every == 0 or step == self.n_steps:
             self._rows.append((t_ps, *observe(self.st), axis_pressure(self.st)))
             self._fw_msd.append(self._framework.sample(self.st))
-        if step == self.n_steps:
-            n = len(self.systems)
-            log.info(f"NPT stage: {n} systems, {step} steps ({self.settings.npt_cell})")
 
     def results(self) -> list[NptResult]:
         """Every system's result (the series up to now)."""
@@ -358,6 +355,8 @@ def _model_call(call: Any, *, time_ps: float) -> Any:
 
 
 def _model_error(err: Exception, *, time_ps: float) -> InputError:
+    if isinstance(err, KeyError) and err.args == ("stress",):  # the barostat reads it
+        return InputError("the model gives no stress: the NPT stage needs one")
     first = (str(err).strip().splitlines() or [""])[0][:300]
     return InputError(
         f"the model failed during the NPT stage at {time_ps:.3g} ps with no system's "

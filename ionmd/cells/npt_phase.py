@@ -20,7 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ionmd.cells.geometry import geometry_sha256
+import numpy as np
+
+from ionmd.cells.geometry import geometry_sha256, volume_change_pct
 from ionmd.cells.npt import NptRun
 from ionmd.cells.npt_stage import at_npt_cell, npt_row
 from ionmd.cells.settings import CellSettings
@@ -32,7 +34,7 @@ log = get_logger(__name__)
 
 
 @dataclass(kw_only=True)
-class _StageGroup:
+class _NptGroup:
     """Systems that started their stage together, and their production's length."""
 
     run: NptRun
@@ -62,7 +64,7 @@ class NptPhase:
             "thermostat_tau_fs": float(thermostat_tau_fs),
             "mobile_species": mobile_species,
         }
-        self.groups: list[_StageGroup] = []
+        self.groups: list[_NptGroup] = []
         self._ended: list[StageEnd] = []
 
     @property
@@ -82,7 +84,13 @@ class NptPhase:
 
     def enter(self, systems: Sequence[SystemSpec], *, steps_total: int) -> None:
         self.groups.append(
-            _StageGroup(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
+            _NptGroup(run=NptRun(systems, **self._run_args), steps_total=int(steps_total))
+        )
+        c = self.settings
+        log.info(
+            f"NPT stage: {len(systems)} systems, {self.n_steps} steps ({c.npt_ps:g} ps "
+            f"at {c.pressure_GPa:g} GPa, {c.npt_cell}), then their production at the "
+            "stage's mean cell"
         )
 
     def step(self) -> None:
@@ -125,22 +133,27 @@ class NptPhase:
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         return at_npt_cell(spec, dict(record))
 
-    def _end(self, g: _StageGroup) -> None:
+    def _end(self, g: _NptGroup) -> None:
         """Group ``g``'s stage is done: every system ended, melted ones failed."""
         self.groups.remove(g)
-        for s, r in zip(g.run.systems, g.run.results(), strict=True):
+        results = g.run.results()
+        log.info(done_line(g.run.systems, results, n_steps=g.run.steps_done))
+        for s, r in zip(g.run.systems, results, strict=True):
             self._ended_one(s, r, steps_total=g.steps_total)
 
-    def _blown(self, g: _StageGroup) -> None:
+    def _blown(self, g: _NptGroup) -> None:
         """Some of ``g`` blew up: they end; the others start again without them."""
         results = g.run.results()
         rest = [s for j, s in enumerate(g.run.systems) if j not in g.run.blown]
-        again = "; the stage runs again without it" if rest else ""
         for j, reason in g.run.blown.items():
             s = g.run.systems[j]
-            log.warning(f"{s.key}: {reason}{again}")
             self._ended_one(s, results[j], steps_total=g.steps_total, failed=reason)
-        if rest:
+        if rest:  # said now: the loop records the failure when the stage ends
+            for j, reason in g.run.blown.items():
+                log.warning(
+                    f"NPT stage: {g.run.systems[j].key}: {reason}; the stage of the "
+                    f"other {len(rest)} runs again from its start"
+                )
             g.run = NptRun(rest, **self._run_args)
         else:
             self.groups.remove(g)
@@ -191,7 +204,7 @@ class NptPhase:
             return
         for g in saved["groups"]:
             run = NptRun([specs[k] for k in g["keys"]], **self._run_args, restore=g["run"])
-            self.groups.append(_StageGroup(run=run, steps_total=int(g["steps_total"])))
+            self.groups.append(_NptGroup(run=run, steps_total=int(g["steps_total"])))
         for e in saved["ended"]:
             self._ended.append(
                 StageEnd(
@@ -202,6 +215,27 @@ class NptPhase:
                     steps_total=int(e["steps_total"]),
                 )
             )
+
+
+def done_line(
+    systems: Sequence[SystemSpec], results: Sequence[Any], *, n_steps: int
+) -> str:
+    """The log line of a group's stage at its end: its systems' volume change
+    against the experimental cell (the range), and how many it ended (melting:
+    their own lines follow)."""
+    changes = [
+        volume_change_pct(experimental_cell=np.asarray(s.atoms.cell[:]), cell=r.cell_A)
+        for s, r in zip(systems, results, strict=True)
+        if r.failed is None
+    ]
+    text = f"NPT stage done: {len(systems)} systems, {n_steps} steps"
+    if changes:
+        lo, hi = min(changes), max(changes)
+        span = f"{lo:+.2f} %" if len(changes) == 1 else f"{lo:+.2f} to {hi:+.2f} %"
+        text += f"; ΔV/V_exp {span}"
+    if len(changes) < len(systems):
+        text += f"; {len(systems) - len(changes)} ended (below)"
+    return text
 
 
 def npt_phase(*, model: Any, config: Any) -> NptPhase | None:
@@ -219,4 +253,4 @@ def npt_phase(*, model: Any, config: Any) -> NptPhase | None:
     )
 
 
-__all__ = ["NptPhase", "npt_phase"]
+__all__ = ["NptPhase", "done_line", "npt_phase"]

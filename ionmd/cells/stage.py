@@ -184,10 +184,21 @@ def volume_rows(cells: dict[str, Any]) -> Sequence[list[str]]:
             str(row.get("cell_source", "relaxed")),
             f"{row['volume_change_pct']:+.2f}",
             *_residual_columns(row),
-            "yes" if row.get("converged") else "no",
+            _converged(row),
         ]
         for mid, row in sorted(cells.items())
     ]
+
+
+def _converged(row: dict[str, Any]) -> str:
+    """yes, or no with what ended it when the stage did (an NPT row's failed
+    reason up to its first ":": "no (cell blew up during the NPT stage)"), so a
+    row whose volume is that of a blown-up or melted cell does not read as
+    merely unconverged."""
+    if row.get("converged"):
+        return "yes"
+    failed = row.get("failed")
+    return f"no ({str(failed).split(':')[0]})" if failed else "no"
 
 
 def _residual_columns(row: dict[str, Any]) -> list[str]:

@@ -20,8 +20,8 @@ def stress_on(model: Any) -> Iterator[Any]:
     when it cannot (no ``_compute_stress`` switch, or no stress returned)."""
     if not hasattr(model, "_compute_stress"):
         raise InputError(
-            f"{type(model).__name__} has no stress switch: the relaxed cell needs a "
-            "model that gives a stress"
+            f"{type(model).__name__} has no stress switch: a cell stage (cell = "
+            '"relaxed" or "npt") needs a model that gives a stress'
         )
     before = model._compute_stress
     model._compute_stress = True

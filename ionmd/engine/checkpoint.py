@@ -65,6 +65,22 @@ def batch_fingerprint(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def same_numbers(value: Any) -> Any:
+    """``value`` with every whole float written as an int (5.0 -> 5), in nested
+    mappings and sequences: the protocol a checkpoint is fingerprinted with, so
+    that a config saying ``timestep_fs = 5`` or ``pressure_GPa = 0`` (TOML
+    integers) and one saying 5.0 or leaving the 0.0 default are the same run
+    (their values are equal; only JSON's spelling differed, and a resume was
+    refused as "another protocol")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: same_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [same_numbers(v) for v in value]
+    return value
+
+
 def save_checkpoint(
     path: str | Path,
     *,
@@ -96,14 +112,20 @@ def save_checkpoint(
         torch.save(payload, tmp)
 
 
-def load_checkpoint(path: str | Path, *, fingerprint_hex: str) -> dict[str, Any]:
-    """Read a checkpoint, refusing one written for another model or protocol."""
+def load_checkpoint(
+    path: str | Path, *, fingerprint_hex: str | Sequence[str]
+) -> dict[str, Any]:
+    """Read a checkpoint, refusing one written for another model or protocol
+    (``fingerprint_hex``: the one it must have, or several it may have)."""
+    accepted = (
+        {fingerprint_hex} if isinstance(fingerprint_hex, str) else set(fingerprint_hex)
+    )
     path = Path(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise InputError(f"{path}: unreadable checkpoint ({exc})") from None
-    if payload.get("fingerprint") != fingerprint_hex:
+    if payload.get("fingerprint") not in accepted:
         raise InputError(
             f"{path}: this checkpoint was written with another model, protocol or set "
             "of systems (or other structures); refusing to resume (use a new output "

@@ -185,8 +185,11 @@ class InFlightBatch:
         )
 
     @staticmethod
-    def read_checkpoint(out_path: str | Path, *, fingerprint_hex: str) -> dict | None:
-        """The checkpoint to resume from, or None (no run file or no checkpoint)."""
+    def read_checkpoint(
+        out_path: str | Path, *, fingerprint_hex: str | Sequence[str]
+    ) -> dict | None:
+        """The checkpoint to resume from, or None (no run file or no checkpoint);
+        ``fingerprint_hex``: the one it must have, or several it may have."""
         out_path = Path(out_path)
         ckpt = out_path.with_suffix(".ckpt.pt")
         if not (out_path.exists() and ckpt.exists()):

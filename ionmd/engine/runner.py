@@ -22,13 +22,15 @@ from typing import Any
 import torch
 
 from ionmd import interrupts
-from ionmd.engine.checkpoint import batch_fingerprint
+from ionmd.caller import option
+from ionmd.engine.checkpoint import batch_fingerprint, same_numbers
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import run_halving_on_oom
 from ionmd.engine.progress import Progress
 from ionmd.engine.staging import Stage
 from ionmd.engine.systems import SystemSpec, check_systems
+from ionmd.errors import InputError
 from ionmd.fileformat import SystemUpdate
 from ionmd.log import get_logger
 
@@ -147,11 +149,13 @@ def _open(
     protocol = md.fingerprint_fields()
     if stage is not None:  # without one: the fingerprint as before stages
         protocol = protocol | {"stage": stage.fingerprint()}
-    fp = batch_fingerprint(
-        protocol=protocol,
-        model_name=model_name,
-        model_version=model_version,
-        systems=systems,
+    # written with the numbers' one spelling; also accepted: a checkpoint written
+    # before, with the protocol's numbers as the config spelled them
+    fp, as_spelled = (
+        batch_fingerprint(
+            protocol=p, model_name=model_name, model_version=model_version, systems=systems
+        )
+        for p in (same_numbers(protocol), protocol)
     )
     batch = InFlightBatch(
         model,
@@ -164,7 +168,9 @@ def _open(
         stage=stage,
     )
     payload = (
-        InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp) if resume else None
+        _read_checkpoint(out_path, hexes=(fp, as_spelled), staged=stage is not None)
+        if resume
+        else None
     )
     if payload is None:
         batch.start()
@@ -172,6 +178,29 @@ def _open(
     else:
         batch.resume(payload, specs={s.key: s for s in systems})
     return batch
+
+
+def _read_checkpoint(
+    out_path: Path, *, hexes: Sequence[str], staged: bool
+) -> dict[str, Any] | None:
+    """The checkpoint to resume (:meth:`InFlightBatch.read_checkpoint`); one that
+    a batch with a stage cannot continue because it was written before stages
+    ran in the loop (no ``stage`` entry: ``cell = "npt"`` ran its NPT stage as a
+    pass before the MD then) is refused saying so, not as "another protocol"
+    (found by a hostile test: a campaign killed under the older ionmd)."""
+    try:
+        return InFlightBatch.read_checkpoint(out_path, fingerprint_hex=hexes)
+    except InputError:
+        ckpt = out_path.with_suffix(".ckpt.pt")
+        if staged and "stage" not in torch.load(
+            ckpt, map_location="cpu", weights_only=False
+        ):
+            raise InputError(
+                f"{ckpt}: written by an older ionmd, whose NPT stage ran before the MD "
+                "instead of inside its loop; this version cannot continue it: re-run with "
+                f"{option('--force')} to start again (or finish it with that version)"
+            ) from None
+        raise
 
 
 def _run_fixed(

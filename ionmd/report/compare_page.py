@@ -203,12 +203,7 @@ def _cells_table(doc: Mapping[str, Any]) -> Table:
         return Table("", [], [])
     rows = []
     for mid, row in doc["materials"].items():
-        cells = []
-        for x in labels:
-            v = row[x].get("volume_change_pct")
-            src = row[x].get("cell_source")
-            cells.append("–" if v is None else f"{v:+.2f} ({src})")
-        rows.append([mid, *cells])
+        rows.append([mid, *[_volume_change(row[x]) for x in labels]])
     return Table(
         "Cells: volume change against the experimental cell, 100 (V/V_exp − 1) %",
         ["material", *labels],
@@ -246,6 +241,18 @@ def _d_by_cell_table(doc: Mapping[str, Any]) -> Table:
         ["material", "T (K)", ref, *[h for x in others for h in (x, f"{x} / {ref}")]],
         rows,
     )
+
+
+def _volume_change(v: Mapping[str, Any]) -> str:
+    """One material's volume change in one run: the material's (one cell for
+    every temperature), else each temperature's (``cell = "npt"``), else –."""
+    change, src = v.get("volume_change_pct"), v.get("cell_source")
+    if change is not None:
+        return f"{change:+.2f} ({src})"
+    per_t = v.get("volume_change_pct_per_T") or []
+    if not per_t or any(c is None for _, c in per_t):
+        return "–"
+    return ", ".join(f"{c:+.2f} at {t:g} K" for t, c in per_t) + f" ({src})"
 
 
 def _cost_table(doc: Mapping[str, Any]) -> Table:

@@ -241,10 +241,37 @@ def run_tasks(
             poll_s=poll_s,
         )
         ended = "finished"
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: ionmd.interrupts.Interrupted
+        _forget_dead_interchanges(dfk)
+        raise
     finally:
         dfk.cleanup()
         state.flush(ended=ended)
     return results
+
+
+def _forget_dead_interchanges(dfk: Any, *, wait_s: float = 5.0) -> None:
+    """A terminal's Ctrl-C reaches the whole process group, parsl's interchange
+    too, which exits; ``dfk.cleanup()`` then asks it to scale in and waits for
+    its reply forever (parsl's command client has no timeout there). Found by a
+    hostile test: Ctrl-C of ``ionmd run --executor local`` hung until a second
+    signal. An executor whose interchange has exited (given ``wait_s`` to do so)
+    is marked bad, which makes cleanup skip the scale-in, and its blocks (the
+    worker pools, in sessions of their own) are cancelled through its provider
+    (else they linger until their heartbeat times out, ~2 min)."""
+    for ex in dfk.executors.values():
+        proc = getattr(ex, "interchange_proc", None)
+        if proc is None or getattr(ex, "bad_state_is_set", True):
+            continue
+        try:
+            proc.wait(timeout=wait_s)
+        except Exception:  # still running: it can answer
+            continue
+        ex.set_bad_state_and_fail_all(RuntimeError("parsl's interchange stopped"))
+        try:
+            ex.provider.cancel(list(ex.blocks_to_job_id.values()))
+        except Exception:  # best effort: the pools also stop on their own
+            pass
 
 
 def _wait(

@@ -95,9 +95,11 @@ def test_kill_during_the_stage_and_during_production(tmp_path):
     ckpt = tmp_path / "stage" / "md.ckpt.pt"
     p = _ionmd(cfg, err)
     _wait_for(p, lambda: _in_stage(ckpt), what="a checkpoint of its stage")
-    assert "NPT stage" not in err.read_text()
+    assert "NPT stage: 1 systems" in err.read_text()  # its start, not its end
+    assert "NPT stage done" not in err.read_text()
     text = _finish(cfg, tmp_path / "stage2.err")
-    assert "resuming" in text and "NPT stage: 1 systems" in text
+    assert "resuming" in text and "NPT stage done: 1 systems" in text
+    assert "NPT stage: 1 systems" not in text  # resumed, not started again
     _same(tmp_path, "stage")
 
     # killed during production: resumed at the recorded cell, no second stage

@@ -35,3 +35,36 @@ def test_refused_models_and_labels():
 def test_a_model_without_switch_is_refused():
     with pytest.raises(InputError, match="no stress switch"), stress_on(object()):
         pass
+
+
+def test_a_model_object_without_stress_is_refused_for_npt_in_one_line():
+    # found by a hostile test (ionmd.run(model=<object>, cell="npt")): the
+    # refusal named "the relaxed cell", and a switch without a stress failed
+    # as "the model failed during the NPT stage …: KeyError: 'stress'"
+    from ionmd.cells.npt import npt_systems
+    from ionmd.cells.settings import CellSettings
+    from ionmd.engine.systems import SystemSpec
+
+    with pytest.raises(InputError, match='cell = "relaxed" or "npt"'), stress_on(object()):
+        pass
+
+    lj = load_model("lj", device="cpu", dtype=torch.float64)
+
+    class SwitchWithoutStress:
+        _compute_stress = False
+        device, dtype = lj.device, lj.dtype
+
+        def __call__(self, state, **kw):
+            return {k: v for k, v in lj(state, **kw).items() if k != "stress"}
+
+    atoms = bulk("Ar", "fcc", a=5.3, cubic=True)
+    spec = SystemSpec(material_id="ar", atoms=atoms, temperature_K=30.0, run_seed=1)
+    with pytest.raises(InputError) as e:
+        npt_systems(
+            [spec],
+            model=SwitchWithoutStress(),
+            settings=CellSettings(cell="npt", npt_ps=0.1),
+            timestep_fs=10.0,
+            thermostat_tau_fs=100.0,
+        )
+    assert str(e.value) == "the model gives no stress: the NPT stage needs one"

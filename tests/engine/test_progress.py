@@ -70,3 +70,34 @@ def test_disabled_shows_nothing(capsys):
     p.update(5)
     p.close()
     assert capsys.readouterr().err == ""
+
+
+def test_a_log_line_during_the_bar_is_a_line_of_its_own(monkeypatch, clock):
+    # found by a hostile NPT test: "ionmd: NPT stage: 1 systems, 300 steps" ran
+    # on after the bar's "…, 14.6 ns/day]" on the same terminal line
+    import io
+    import logging
+
+    from ionmd import log as ionmd_log
+
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr(progress_mod, "_interactive", lambda: True)
+    root = logging.getLogger(ionmd_log.ROOT)
+    saved = (list(root.handlers), root.level, root.propagate)
+    try:
+        root.handlers.clear()
+        ionmd_log.configure()
+        p = Progress(total_steps=500, timestep_fs=2.0, label="MD")
+        p.update(0)
+        clock.t += 5.0
+        p.update(250)
+        ionmd_log.get_logger("ionmd.cells.npt").info("NPT stage: 1 systems, 300 steps")
+        clock.t += 5.0
+        p.update(300)
+        p.close()
+    finally:
+        root.handlers[:], root.level, root.propagate = saved
+    pieces = err.getvalue().replace("\r", "\n").split("\n")
+    assert "ionmd: NPT stage: 1 systems, 300 steps" in pieces, pieces
+    assert pieces[-2].startswith("MD: ") and "300/500" in pieces[-2]  # drawn again

@@ -1,0 +1,88 @@
+"""What ``ionmd run`` says about the NPT stage: one line when systems enter it
+(its steps, length, pressure and mode: the progress bar's total counts them on
+top of the production's), one when it ends with the volume change it found (the
+numbers of campaign.json's rows), none again on a resume; a blow-up says, when
+it happens, that the others' stage starts again from its start (its cost).
+Found by a hostile test: the only line came at the stage's end and read like a
+start ("NPT stage: 1 systems, 300 steps")."""
+
+import logging
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from ionmd.cells.npt_phase import NptPhase
+from ionmd.cells.settings import CellSettings
+from ionmd.engine.runner import run_batch
+from ionmd.engine.systems import SystemSpec
+from tests.cells.test_npt_in_loop import MD, N_STAGE, Counting, _run
+
+
+@pytest.fixture(autouse=True)
+def ionmd_logs_reach_caplog():
+    """The CLI's handler (an earlier test's ``ionmd run``) stops propagation."""
+    root = logging.getLogger("ionmd")
+    saved = root.propagate
+    root.propagate = True
+    yield
+    root.propagate = saved
+
+
+def _npt_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "NPT stage" in r.getMessage()]
+
+
+def test_a_start_line_and_a_done_line_with_the_volume_changes(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ionmd")
+    summary = _run(tmp_path / "md.h5", Counting())
+    start, done = _npt_lines(caplog)
+    assert start == (
+        f"NPT stage: 2 systems, {N_STAGE} steps (0.4 ps at 0 GPa, isotropic), then "
+        "their production at the stage's mean cell"
+    )
+    changes = sorted(r["volume_change_pct"] for r in summary.stage_records.values())
+    assert done == (
+        f"NPT stage done: 2 systems, {N_STAGE} steps; ΔV/V_exp "
+        f"{changes[0]:+.2f} to {changes[1]:+.2f} %"
+    )
+
+
+def test_a_resumed_stage_does_not_start_again(tmp_path, caplog):
+    out = tmp_path / "md.h5"
+    with pytest.raises(KeyboardInterrupt):
+        _run(out, Counting(), stop_after_step=17)
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="ionmd")
+    _run(out, Counting(), resume=True)
+    (done,) = _npt_lines(caplog)
+    assert done.startswith(f"NPT stage done: 2 systems, {N_STAGE} steps; ")
+
+
+def test_a_blow_up_says_the_restart(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ionmd")
+    systems = []
+    for a, mid in ((4.0, "bad"), (5.30, "ok")):  # a = 4 Å springs out past ×2
+        atoms = bulk("Ar", "fcc", a=a, cubic=True).repeat((2, 2, 2))
+        atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
+        systems.append(SystemSpec(material_id=mid, atoms=atoms, temperature_K=30.0))
+    model = Counting()
+    stage = NptPhase(
+        model=model,
+        settings=CellSettings(cell="npt", npt_ps=0.4),
+        timestep_fs=MD.timestep_fs,
+        thermostat_tau_fs=MD.thermostat_tau_fs,
+        mobile_species="Li",
+    )
+    summary = run_batch(
+        systems, model, md=MD, out_path=tmp_path / "md.h5", model_name="lj", stage=stage
+    )
+    reason = summary.failed["bad_30K"]
+    assert reason.startswith("cell blew up during the NPT stage")
+    messages = [r.getMessage() for r in caplog.records]
+    (restart,) = [m for m in messages if "runs again" in m]  # when it blew up
+    assert restart == (
+        f"NPT stage: bad_30K: {reason}; the stage of the other 1 runs again from its start"
+    )
+    assert _npt_lines(caplog)[-1].startswith("NPT stage done: 1 systems")
+    assert np.isfinite(summary.stage_records["ok_30K"]["volume_change_pct"])
