@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ionmd.cells.npt_framework import is_stage_melt
 from ionmd.cells.stage_error import volume_error
 from ionmd.fileformat import system_key
 
@@ -76,16 +77,26 @@ def volume_by_temperature(
     """The report's material × temperature table of an NPT campaign: the header
     and per material ΔV/V_exp (%) ± its standard error at each temperature
     ("(error not resolved)" after it where the stage was too short to say,
-    "melted" for a system its stage ended, "–" for one not run)."""
+    what ended a system its stage ended, "melted" or "cell blew up", "–" for
+    one not run)."""
     temps = sorted(float(t) for t in temperatures_K)
     rows = []
     for mid in sorted(material_ids):
         row = [mid]
         for t in temps:
             r = cells.get(system_key(mid, t))
-            row.append("–" if r is None else "melted" if r.get("failed") else _pct(r))
+            row.append(
+                "–" if r is None else _ended(r["failed"]) if r.get("failed") else _pct(r)
+            )
         rows.append(row)
     return ["material", *(f"{t:g} K" for t in temps)], rows
+
+
+def _ended(reason: str) -> str:
+    """What ended a system's stage, in a word or two: "melted" (the volume ran
+    away or the framework moved), else the reason up to its first ":" ("cell
+    blew up during the NPT stage")."""
+    return "melted" if is_stage_melt(reason) else str(reason).split(":", 1)[0]
 
 
 def _pct(row: dict[str, Any]) -> str:

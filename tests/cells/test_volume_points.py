@@ -30,7 +30,14 @@ def test_npt_and_relaxed_points(tmp_path):
     first = np.full(64, 5000.0)  # a first half this far off would show in the error
     cells = {
         "a.b_300K": _npt_row(np.concatenate([first, second]), pct=2.0),
-        "a.b_600K": _npt_row(np.full(128, 1300.0), pct=30.0, failed="melting"),
+        "a.b_600K": _npt_row(
+            np.full(128, 1300.0), pct=30.0, failed="melting during the NPT stage: +18 %"
+        ),
+        "a.b_1200K": _npt_row(
+            np.full(128, 2100.0),
+            pct=110.0,
+            failed="cell blew up during the NPT stage: ×2.1",
+        ),
         "c": {"cell_source": "relaxed", "volume_change_pct": -1.5, "converged": True},
     }
     points = volume_points(cells, material_ids=["a.b", "c"], temperatures_K=[300, 600])
@@ -48,11 +55,13 @@ def test_npt_and_relaxed_points(tmp_path):
     assert relaxed["volume_ratio_se"] is None
 
     header, rows = volume_by_temperature(
-        cells, material_ids=["a.b"], temperatures_K=[600, 300, 900]
+        cells, material_ids=["a.b"], temperatures_K=[600, 300, 900, 1200]
     )
-    assert header == ["material", "300 K", "600 K", "900 K"]
+    assert header == ["material", "300 K", "600 K", "900 K", "1200 K"]
     se = 100 * npt["volume_ratio_se"]
-    assert rows == [["a.b", f"+2.00 ± {se:.2f}", "melted", "–"]]
+    # a melt says so; a blow-up is not called a melt (it said "melted" too)
+    blew = "cell blew up during the NPT stage"
+    assert rows == [["a.b", f"+2.00 ± {se:.2f}", "melted", "–", blew]]
 
     from ionmd.report.cell_figure import write_volume_figure
 
