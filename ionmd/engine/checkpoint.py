@@ -81,6 +81,24 @@ def same_numbers(value: Any) -> Any:
     return value
 
 
+def checkpoint_fingerprints(
+    *,
+    protocol: Mapping[str, Any],
+    model_name: str,
+    model_version: str,
+    systems: Sequence[SystemSpec],
+) -> tuple[str, str]:
+    """The fingerprint a batch's checkpoints are written with (the protocol's
+    numbers in their one spelling, :func:`same_numbers`), and the one a
+    checkpoint written before may carry (the numbers as the config spelled
+    them): both protocols resume from either."""
+    kw = {"model_name": model_name, "model_version": model_version, "systems": systems}
+    return (
+        batch_fingerprint(protocol=same_numbers(protocol), **kw),
+        batch_fingerprint(protocol=protocol, **kw),
+    )
+
+
 def save_checkpoint(
     path: str | Path,
     *,

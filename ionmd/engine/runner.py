@@ -23,7 +23,7 @@ import torch
 
 from ionmd import interrupts
 from ionmd.caller import option
-from ionmd.engine.checkpoint import batch_fingerprint, same_numbers
+from ionmd.engine.checkpoint import checkpoint_fingerprints
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import run_halving_on_oom
@@ -149,13 +149,11 @@ def _open(
     protocol = md.fingerprint_fields()
     if stage is not None:  # without one: the fingerprint as before stages
         protocol = protocol | {"stage": stage.fingerprint()}
-    # written with the numbers' one spelling; also accepted: a checkpoint written
-    # before, with the protocol's numbers as the config spelled them
-    fp, as_spelled = (
-        batch_fingerprint(
-            protocol=p, model_name=model_name, model_version=model_version, systems=systems
-        )
-        for p in (same_numbers(protocol), protocol)
+    fp, as_spelled = checkpoint_fingerprints(
+        protocol=protocol,
+        model_name=model_name,
+        model_version=model_version,
+        systems=systems,
     )
     batch = InFlightBatch(
         model,

@@ -331,3 +331,31 @@ def test_a_system_that_melts_in_its_stage_is_finished_melted(
         r["outcome"] == "melted" and r["reason"].startswith("melting during the NPT stage")
         for r in systems.values()
     ), systems
+
+
+def test_a_kill_resumes_with_its_numbers_spelled_otherwise(
+    reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The adaptive loop's checkpoint accepts a config that spells a number
+    another way (``pressure_GPa = 0``, a TOML integer, then the 0.0 default), as
+    the study's does (``engine.checkpoint.checkpoint_fingerprints``)."""
+    from ionmd.cells.npt_phase import NptPhase
+
+    calls = {"n": 0}
+    real = NptPhase.step
+
+    def killed(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 67:
+            raise KeyboardInterrupt("kill")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(NptPhase, "step", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, "killed", pressure_GPa=0)
+    monkeypatch.undo()
+    out = _run(tmp_path, "killed")
+    ref, got = run_file_arrays(reference / "md.h5"), run_file_arrays(out / "md.h5")
+    assert ref.keys() == got.keys()
+    for k in ref:
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)

@@ -47,7 +47,7 @@ from ionmd.campaign.adaptive.progress import adaptive_progress
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.campaign.cost import cost_record
 from ionmd.cells.npt_framework import is_stage_melt
-from ionmd.engine.checkpoint import batch_fingerprint
+from ionmd.engine.checkpoint import checkpoint_fingerprints
 from ionmd.engine.inflight import InFlightBatch
 from ionmd.engine.md_settings import MDSettings
 from ionmd.engine.out_of_memory import shrink_to
@@ -103,7 +103,7 @@ class AdaptiveLoop:
         #: (time, batch step, atom-steps) the cost record counts from; a loop
         #: rebuilt after running out of memory takes its predecessor's
         self.origin: tuple[float, int, int] | None = None
-        fp = batch_fingerprint(
+        fp, as_spelled = checkpoint_fingerprints(
             protocol=fingerprint_protocol,
             model_name=model_name,
             model_version=model_version,
@@ -120,7 +120,7 @@ class AdaptiveLoop:
             chunk_steps=self.chunk,
             stage=stage,
         )
-        payload = InFlightBatch.read_checkpoint(out_path, fingerprint_hex=fp)
+        payload = InFlightBatch.read_checkpoint(out_path, fingerprint_hex=(fp, as_spelled))
         if payload is None:
             self.pool.start()
             self.state = self._new_state(systems)
