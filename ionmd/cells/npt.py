@@ -99,43 +99,12 @@ def npt_systems(
     not of ``mobile_species`` are the framework whose MSD judges melting.
 
     A system whose cell blows up (:mod:`ionmd.cells.npt_guard`) is ended with
-    its reason and the series up to then; the stage is then run again from its
-    start without it, so the others end exactly as they would have without it
-    in the batch (each system's stage is deterministic and its own)."""
+    its reason and the series up to then; the others go on without it
+    (:meth:`NptRun.without`), ending as they would have without it in the
+    batch (each system's stage is deterministic and its own)."""
     done: dict[int, NptResult] = {}
-    left = list(range(len(systems)))
-    while left:
-        results, blown = _stage(
-            [systems[i] for i in left],
-            model=model,
-            settings=settings,
-            timestep_fs=timestep_fs,
-            thermostat_tau_fs=thermostat_tau_fs,
-            mobile_species=mobile_species,
-        )
-        again = "; the stage runs again without it" if len(blown) < len(left) else ""
-        for j, reason in blown.items():
-            done[left[j]] = dataclasses.replace(results[j], failed=reason)
-            log.warning(f"{systems[left[j]].key}: {reason}{again}")
-        if not blown:
-            done.update(zip(left, results, strict=True))
-        left = [i for j, i in enumerate(left) if blown and j not in blown]
-    return [done[i] for i in range(len(systems))]
-
-
-def _stage(
-    systems: Sequence[Any],
-    *,
-    model: Any,
-    settings: CellSettings,
-    timestep_fs: float,
-    thermostat_tau_fs: float,
-    mobile_species: str,
-) -> tuple[list[NptResult], dict[int, str]]:
-    """One run of the stage: every system's result, and the systems that blew
-    up (index -> reason; the run stops at the first step with one, the results
-    then hold the series up to it)."""
-    run = NptRun(
+    idx = list(range(len(systems)))
+    run: NptRun | None = NptRun(
         systems,
         model=model,
         settings=settings,
@@ -143,9 +112,19 @@ def _stage(
         thermostat_tau_fs=thermostat_tau_fs,
         mobile_species=mobile_species,
     )
-    while not run.done:
-        run.step()
-    return run.results(), run.blown
+    while run is not None:
+        while not run.done:
+            run.step()
+        results = run.results()
+        if not run.blown:
+            done.update(zip(idx, results, strict=True))
+            break
+        for j, reason in run.blown.items():
+            done[idx[j]] = dataclasses.replace(results[j], failed=reason)
+            log.warning(f"{run.systems[j].key}: {reason}")
+        idx = [i for j, i in enumerate(idx) if j not in run.blown]
+        run = run.without(set(run.blown))
+    return [done[i] for i in range(len(systems))]
 
 
 class NptRun:
@@ -173,6 +152,17 @@ class NptRun:
 
         self.systems, self.model = list(systems), model
         self.settings, self.timestep_fs = settings, float(timestep_fs)
+        #: what a run of some of these systems is built from (:meth:`without`)
+        self._args = {
+            "model": model,
+            "settings": settings,
+            "timestep_fs": timestep_fs,
+            "thermostat_tau_fs": thermostat_tau_fs,
+            "mobile_species": mobile_species,
+        }
+        #: the step and time of a step whose blow-up left the others' state
+        #: whole (the guard after a finished step), its bookkeeping still to do
+        self._unfinished: tuple[int, float] | None = None
         state = ts.io.atoms_to_state(
             [s.atoms for s in systems], device=model.device, dtype=model.dtype
         )
@@ -226,7 +216,7 @@ class NptRun:
         step = self.steps_done + 1
         t_ps = step * self.timestep_fs / 1000.0
         with stress_on(self.model):
-            self.st, self.blown = _checked_step(
+            self.st, self.blown, finished = _checked_step(
                 self._step_fn,
                 self.st,
                 self.model,
@@ -237,11 +227,57 @@ class NptRun:
                 t_ps=t_ps,
             )
         if self.blown:
+            self._unfinished = (step, t_ps) if finished else None
             return
+        self._after_step(step, t_ps)
+
+    def _after_step(self, step: int, t_ps: float) -> None:
         self.steps_done = step
         if step % self._every == 0 or step == self.n_steps:
             self._rows.append((t_ps, *observe(self.st), axis_pressure(self.st)))
             self._fw_msd.append(self._framework.sample(self.st))
+
+    def without(self, gone: set[int]) -> NptRun | None:
+        """The run of the others (None: no other left). After a step the guard
+        judged (its blown systems' cells out of bounds, the others' step whole)
+        or between steps, the gone systems are taken out of the batch and the
+        others go on from where they are (their per-system state sliced: each
+        system's stage is its own, so they go on as they would have alone, to
+        float tolerance); when the model failed inside the step (the state may
+        be half-updated) the others start their stage again from its start."""
+        keep = [j for j in range(len(self.systems)) if j not in gone]
+        if not keep:
+            return None
+        if self.blown and self._unfinished is None:
+            return NptRun([self.systems[j] for j in keep], **self._args)
+        self._select(keep)
+        if self._unfinished is not None:
+            self._after_step(*self._unfinished)
+        self.blown, self._unfinished = {}, None
+        return self
+
+    def _select(self, keep: list[int]) -> None:
+        """Only the systems ``keep`` (indices), in every per-system record."""
+        n = len(self.systems)
+        mask = torch.zeros(n, dtype=torch.bool, device=self.kT.device)
+        mask[keep] = True
+        atoms = mask[self.st.system_idx].cpu().numpy()
+        old = self.st
+        self.st = old[keep]
+        for name in _CHAINS:
+            chain = getattr(old, name)
+            sliced = {
+                f.name: getattr(chain, f.name)[mask]
+                for f in dataclasses.fields(chain)
+                if isinstance(getattr(chain, f.name), torch.Tensor)
+            }
+            setattr(self.st, name, dataclasses.replace(chain, **sliced))
+        self.kT, self.v_start = self.kT[mask], self.v_start[mask]
+        self.systems = [self.systems[j] for j in keep]
+        k = np.asarray(keep)
+        self._rows = [(t, c[k], v[k], p[k], a[k]) for t, c, v, p, a in self._rows]
+        self._fw_msd = [x[k] for x in self._fw_msd]
+        self._framework.select(keep=k, atoms=atoms)
 
     def results(self) -> list[NptResult]:
         """Every system's result (the series up to now)."""
@@ -327,11 +363,12 @@ def _checked_step(
     p_ext: float,
     v_start: torch.Tensor,
     t_ps: float,
-) -> tuple[Any, dict[int, str]]:
-    """One step, then the systems out of bounds (:mod:`ionmd.cells.npt_guard`).
-    A model that fails during the step (a neighbour list overflowing at an
-    exploded cell) is a blow-up of the systems out of bounds, or, when none is,
-    a one-line InputError naming the model's error."""
+) -> tuple[Any, dict[int, str], bool]:
+    """One step, then the systems out of bounds (:mod:`ionmd.cells.npt_guard`),
+    and whether the step finished. A model that fails during the step (a
+    neighbour list overflowing at an exploded cell) is a blow-up of the systems
+    out of bounds (the step not finished), or, when none is, a one-line
+    InputError naming the model's error."""
     try:
         st = step_fn(st, model, dt=dt, kT=kT, external_pressure=p_ext)
     except torch.OutOfMemoryError:
@@ -340,8 +377,8 @@ def _checked_step(
         blown = out_of_bounds(st, v_start=v_start, time_ps=t_ps)
         if not blown:
             raise _model_error(err, time_ps=t_ps) from err
-        return st, blown
-    return st, out_of_bounds(st, v_start=v_start, time_ps=t_ps)
+        return st, blown, False
+    return st, out_of_bounds(st, v_start=v_start, time_ps=t_ps), True
 
 
 def _model_call(call: Any, *, time_ps: float) -> Any:

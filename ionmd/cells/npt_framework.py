@@ -72,6 +72,23 @@ class FrameworkMsd:
         self._start = saved["start"]
         self._unwrap._last, self._unwrap._unwrapped = saved["last"], saved["unwrapped"]
 
+    def select(self, *, keep: np.ndarray, atoms: np.ndarray) -> None:
+        """Only the systems ``keep`` (indices, ascending) and their ``atoms``
+        (boolean mask over the atoms)."""
+        remap = np.full(self._n, -1)
+        remap[keep] = np.arange(len(keep))
+        self._idx = remap[self._idx[atoms]]
+        self._n = len(keep)
+        self._fw, self._w, self._start = self._fw[atoms], self._w[atoms], self._start[atoms]
+        u = self._unwrap
+        if u._last is not None and u._unwrapped is not None:
+            u._last, u._unwrapped = u._last[atoms], u._unwrapped[atoms]
+        st = u.stats  # per-atom sums (the stage reads none of them)
+        for name in ("sum_sq", "max_abs", "n_tail"):
+            value = getattr(st, name)
+            if value is not None:
+                setattr(st, name, value[atoms])
+
     def _per_system(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros((self._n, *x.shape[1:]))
         np.add.at(out, self._idx, x)

@@ -6,9 +6,10 @@ stage's mean cell; its checkpoints hold the stage's integrator state, series and
 framework unwrapping, so a kill during the stage resumes it bit for bit.
 
 A system whose cell blows up (:mod:`ionmd.cells.npt_guard`) ends with its reason
-and its series up to then; the others of its group start their stage again
-without it, so they end exactly as they would have without it in the batch
-(each system's stage is deterministic and its own: :mod:`ionmd.cells.npt`). A
+and its series up to then; the others of its group go on without it, from
+where they are (:meth:`~ionmd.cells.npt.NptRun.without`), so they end as they
+would have without it in the batch (each system's stage is deterministic and
+its own: :mod:`ionmd.cells.npt`); so do those of a system the caller removes. A
 system that melts (:data:`~ionmd.cells.npt.MELT_VOLUME_GROWTH`, the framework
 rule) ends at the end of its stage with its reason, as melting ends an NVT run.
 """
@@ -111,24 +112,20 @@ class NptPhase:
         return out
 
     def remove(self, keys: Sequence[str]) -> None:
-        """``keys`` leave their stage (no record); the others of their group
-        start it again without them, as after a blow-up (an NPT state cannot
-        drop a system), so they end exactly as if the removed had never been
-        there, at the cost of the steps they had run."""
+        """``keys`` leave their stage (no record); the others of their group go
+        on without them (:meth:`NptRun.without`), as they would have had the
+        removed never been there."""
         gone = set(keys)
         self._ended = [e for e in self._ended if e.key not in gone]
         for g in list(self.groups):
-            rest = [s for s in g.run.systems if s.key not in gone]
-            if len(rest) == len(g.run.systems):
+            out = {j for j, s in enumerate(g.run.systems) if s.key in gone}
+            if not out:
                 continue
-            if rest:
-                log.info(
-                    f"NPT stage: {', '.join(sorted(gone & set(self.keys)))} stopped; "
-                    f"{len(rest)} others of its group start their stage again"
-                )
-                g.run = NptRun(rest, **self._run_args)
-            else:
+            run = g.run.without(out)
+            if run is None:
                 self.groups.remove(g)
+            else:
+                g.run = run
 
     def production_spec(self, spec: SystemSpec, record: Mapping[str, Any]) -> SystemSpec:
         return at_npt_cell(spec, dict(record))
@@ -142,21 +139,29 @@ class NptPhase:
             self._ended_one(s, r, steps_total=g.steps_total)
 
     def _blown(self, g: _NptGroup) -> None:
-        """Some of ``g`` blew up: they end; the others start again without them."""
+        """Some of ``g`` blew up: they end; the others go on without them
+        (:meth:`NptRun.without`: from where they are, or, when the model failed
+        inside the step, from their stage's start)."""
         results = g.run.results()
-        rest = [s for j, s in enumerate(g.run.systems) if j not in g.run.blown]
-        for j, reason in g.run.blown.items():
-            s = g.run.systems[j]
-            self._ended_one(s, results[j], steps_total=g.steps_total, failed=reason)
-        if rest:  # said now: the loop records the failure when the stage ends
-            for j, reason in g.run.blown.items():
-                log.warning(
-                    f"NPT stage: {g.run.systems[j].key}: {reason}; the stage of the "
-                    f"other {len(rest)} runs again from its start"
-                )
-            g.run = NptRun(rest, **self._run_args)
-        else:
+        blown = dict(g.run.blown)
+        systems = list(g.run.systems)
+        for j, reason in blown.items():
+            self._ended_one(
+                systems[j], results[j], steps_total=g.steps_total, failed=reason
+            )
+        run = g.run.without(set(blown))
+        if run is None:
             self.groups.remove(g)
+            return
+        how = "go on without it" if run is g.run else "start their stage again"
+        for j, reason in blown.items():  # said now: recorded when the stage ends
+            log.warning(
+                f"NPT stage: {systems[j].key}: {reason}; the others ({len(run.systems)}) "
+                f"{how}"
+            )
+        g.run = run
+        if run.done:
+            self._end(g)
 
     def _ended_one(
         self, s: SystemSpec, r: Any, *, steps_total: int, failed: str | None = None

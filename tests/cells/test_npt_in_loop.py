@@ -247,3 +247,41 @@ def test_a_system_removed_in_its_stage_leaves_the_others_as_without_it(tmp_path)
     )
     np.testing.assert_array_equal(a.cell, b.cell)
     np.testing.assert_array_equal(a.positions, b.positions)
+
+
+def test_a_kill_after_a_blow_up_resumes_to_the_same_file(tmp_path):
+    """A blown-up system leaves its group's NPT state (the others go on); a kill
+    after that resumes the smaller group from its checkpoint, bit for bit."""
+
+    def squeezed() -> list[SystemSpec]:
+        out = []
+        for a, mid in ((4.0, "bad"), (5.30, "ok")):  # a = 4 Å springs out past ×2
+            atoms = bulk("Ar", "fcc", a=a, cubic=True).repeat((2, 2, 2))
+            atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
+            out.append(SystemSpec(material_id=mid, atoms=atoms, temperature_K=30.0))
+        return out
+
+    def run(path, model, **kw):
+        stage = NptPhase(
+            model=model,
+            settings=SETTINGS,
+            timestep_fs=MD.timestep_fs,
+            thermostat_tau_fs=MD.thermostat_tau_fs,
+            mobile_species="Li",
+        )
+        return run_batch(
+            squeezed(), model, md=MD, out_path=path, model_name="lj", stage=stage, **kw
+        )
+
+    ref = run(tmp_path / "ref.h5", Counting())
+    assert list(ref.failed) == ["bad_30K"]
+    out = tmp_path / "md.h5"
+    with pytest.raises(KeyboardInterrupt):
+        run(out, Counting(), stop_after_step=17)  # the blow-up is at step 3
+    model = Counting()
+    got = run(out, model, resume=True)
+    assert model.stage_calls == N_STAGE - 15  # from the checkpoint at step 15
+    assert got.stage_records == ref.stage_records and got.failed == ref.failed
+    a, b = read_system(tmp_path / "ref.h5", "ok_30K"), read_system(out, "ok_30K")
+    np.testing.assert_array_equal(a.positions, b.positions)
+    np.testing.assert_array_equal(a.cell, b.cell)
