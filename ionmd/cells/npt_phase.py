@@ -107,6 +107,10 @@ class NptPhase:
             return None
         return min(g.run.n_steps - g.run.steps_done for g in self.groups)
 
+    def held(self) -> list[tuple[str, int]]:
+        running = [(s.key, len(s.atoms)) for g in self.groups for s in g.run.systems]
+        return [(e.key, len(e.spec.atoms)) for e in self._ended] + running
+
     def take_ended(self) -> list[StageEnd]:
         out, self._ended = self._ended, []
         return out

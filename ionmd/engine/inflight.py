@@ -161,6 +161,11 @@ class InFlightBatch:
         """The atoms of the systems in their stage."""
         return 0 if self.stage is None else self.stage.n_atoms
 
+    def staged(self) -> list[tuple[str, int]]:
+        """The systems the stage holds (in it, or ended and not yet in the
+        production) with their atoms, oldest first."""
+        return [] if self.stage is None else self.stage.held()
+
     def stage_steps_left(self) -> list[int]:
         """Steps until the next system's stage ends ([] when none is in one)."""
         left = None if self.stage is None else self.stage.steps_left()
@@ -259,7 +264,9 @@ class InFlightBatch:
         if clash:
             raise InputError(f"system {clash[0]} is already in this run")
         if self.stage is not None:
+            self.entering = list(systems)  # their first force call may not fit
             self.stage.enter(systems, steps_total=steps_total)
+            self.entering = []
             return
         self._add_production(systems, steps_total=steps_total)
 
@@ -410,7 +417,13 @@ class InFlightBatch:
         again when they re-enter)."""
         if not keys:
             return
-        gone = set(keys)
+        for k in keys:  # a stage it ran is run again when it re-enters
+            self.stage_records.pop(k, None)
+        staged = {k for k, _ in self.staged()} & set(keys)
+        if staged:  # in their stage: they leave it (the others go on)
+            assert self.stage is not None
+            self.stage.remove(sorted(staged))
+        gone = set(keys) - staged
         sizes = dict(zip(self.keys, self.atoms_per_system(), strict=True))
         for k in gone:  # the steps they ran are run again when they re-enter
             self.atom_steps -= self.local_step(k) * sizes[k]

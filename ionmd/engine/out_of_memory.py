@@ -12,9 +12,10 @@ which systems wait: the study's fixed batch keeps them in its checkpoint
 (:mod:`ionmd.engine.runner`), the adaptive loop at the front of its queue
 (:class:`~ionmd.campaign.adaptive.loop.AdaptiveLoop`); they re-enter, from their
 step 0, when the owner refills. A batch of one system that does not fit cannot
-be made smaller: the error goes on to the caller, as it does for a batch with a
-stage before its production (``cell = "npt"``, :mod:`ionmd.engine.staging`):
-the campaign splits that batch in two (:mod:`ionmd.campaign.batch_loop`).
+be made smaller: the error goes on to the caller. Systems in their stage
+before the production (``cell = "npt"``, :mod:`ionmd.engine.staging`) count
+with the batch and are evicted after its production's newest
+(:func:`shrink_to`).
 """
 
 from __future__ import annotations
@@ -61,13 +62,15 @@ def run_halving_on_oom[O: BatchOwner, R](
             return owner, run(owner)
         except (RuntimeError, MemoryError) as exc:
             batch = owner.batch
-            n_systems = len(batch.keys) + len(batch.entering)
-            # a batch with a stage (cell = "npt") is not halved here: its
-            # systems in their stage are not in the batch's cohorts to evict;
-            # the caller splits it (the campaign's last resort)
-            if not is_out_of_memory(exc) or n_systems < 2 or batch.stage is not None:
+            staged = batch.staged()  # in their stage (cell = "npt")
+            n_systems = len(batch.keys) + len(batch.entering) + len(staged)
+            if not is_out_of_memory(exc) or n_systems < 2:
                 raise
-            n_atoms = batch.n_atoms + sum(len(s.atoms) for s in batch.entering)  # type: ignore[arg-type]
+            n_atoms = (
+                batch.n_atoms
+                + sum(len(s.atoms) for s in batch.entering)  # type: ignore[arg-type]
+                + sum(n for _, n in staged)
+            )
             capacity = owner.capacity_atoms
         del owner, batch  # its device memory, before the reopened batch takes any
         release_device_memory()
@@ -109,9 +112,13 @@ def halved_capacity(*, held_atoms: int, capacity_atoms: int) -> int:
 def shrink_to(batch: InFlightBatch, *, capacity_atoms: int) -> list[str]:
     """Evict the newest systems of ``batch`` until it holds at most
     ``capacity_atoms`` atoms (one system at least); returns their keys, in batch
-    order, for the caller to re-enter later."""
-    keys = batch.keys
-    sizes = batch.atoms_per_system()
+    order, for the caller to re-enter later. Systems in their stage (``cell =
+    "npt"``) come after those in the production (they entered later, and lose
+    the least); an evicted one leaves its stage and runs it again when it
+    re-enters."""
+    staged = batch.staged()
+    keys = batch.keys + [k for k, _ in staged]
+    sizes = batch.atoms_per_system() + [n for _, n in staged]
     keep = 1
     while keep < len(keys) and sum(sizes[: keep + 1]) <= capacity_atoms:
         keep += 1

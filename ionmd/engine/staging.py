@@ -66,6 +66,10 @@ class Stage(Protocol):
     def take_ended(self) -> list[StageEnd]:
         """The systems whose stage ended since the last call."""
 
+    def held(self) -> list[tuple[str, int]]:
+        """Every system the stage holds, in its stage or ended and not yet taken,
+        with its atoms, oldest first (what an out-of-memory halving may evict)."""
+
     def remove(self, keys: Sequence[str]) -> None:
         """Take ``keys`` out of their stage before it ends (a caller that stops
         them: they never enter the production and get no record); the others

@@ -290,15 +290,15 @@ def test_the_progress_worst_case_counts_the_stages_still_to_run() -> None:
     assert got == 500 + 10 * (60 + 70) + 20 * (60 + 100) + 5 * (60 - 30)
 
 
-def test_out_of_memory_stops_the_loop_with_one_line(
+def test_out_of_memory_halves_the_loop_with_systems_in_their_stage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The engine does not halve a batch with systems in their stage (main,
-    engine/out_of_memory.py): an allocation failure in the adaptive loop under
-    cell = "npt" ends the campaign with one line saying so and what to do, not
-    the device's error from deep inside (nor a split of the in-flight batch)."""
+    """An allocation failure when the two systems' production runs together (a
+    device of 32 atoms): the engine halves the capacity, the newest system goes
+    back to the queue and, when it re-enters, runs its stage again; both end
+    with their own stage row (before: the loop stopped with a one-line error,
+    the engine did not halve a batch with a stage)."""
     from ionmd.engine import inflight
-    from ionmd.errors import IonmdError
 
     real = inflight.nh.nh_step
 
@@ -308,12 +308,17 @@ def test_out_of_memory_stops_the_loop_with_one_line(
         return real(st, *args, **kwargs)
 
     monkeypatch.setattr(inflight.nh, "nh_step", small_device)
-    with pytest.raises(IonmdError) as err:
-        _run(tmp_path, "oom")
-    text = str(err.value)
-    assert len(text.splitlines()) == 1
-    assert 'out of device memory in the adaptive loop with cell = "npt"' in text
-    assert "max_atoms_per_batch" in text and "injected" in text
+    out = _run(tmp_path, "oom")
+    st = _state(out)
+    assert st["done"] and st["oom_capacity_atoms"] == 32
+    # the newest in the batch's order (the added 50 K entered first, at the
+    # queue's front) waits; here it is then cancelled, colder than the caged 50 K
+    assert [e["key"] for e in st["events"] if e["event"] == "requeue"] == ["lj_li_40K"]
+    assert all(r["outcome"] != "failed" for r in st["systems"].values()), st["systems"]
+    ran = {k for k, r in st["systems"].items() if r["entered_step"] is not None}
+    assert ran == {"lj_li_50K"}
+    # an evicted system's stage row goes with it (it runs its stage again)
+    assert set(_cells(out)) == ran
 
 
 def test_a_system_that_melts_in_its_stage_is_finished_melted(

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from ionmd.campaign.adaptive.settings import AdaptiveSettings
 from ionmd.campaign.protocols.interface import PlanProjection
 from ionmd.engine.systems import SystemSpec
-from ionmd.errors import IonmdError
 
 if TYPE_CHECKING:
     from ionmd.campaign.adaptive.loop import AdaptiveLoop
@@ -91,13 +90,7 @@ class AdaptiveProtocol:
                 capacity=capacity, share=share,
             )  # fmt: skip
 
-        try:
-            return run_adaptive(make_loop, capacity_atoms=capacity)
-        except (RuntimeError, MemoryError) as exc:
-            stopped = _stage_out_of_memory(exc, config=config, capacity=capacity)
-            if stopped is None:
-                raise
-            raise stopped from exc
+        return run_adaptive(make_loop, capacity_atoms=capacity)
 
     def _loop(
         self,
@@ -170,26 +163,6 @@ class AdaptiveProtocol:
         for r in rows:
             r["batches"] = []
         return PlanProjection(n_batches=1, sections={"adaptive": section})
-
-
-def _stage_out_of_memory(
-    exc: BaseException, *, config: CampaignConfig, capacity: int
-) -> IonmdError | None:
-    """For an allocation failure under ``cell = "npt"`` (else None) one line that
-    says why the loop stopped: the engine does not halve a batch with systems in
-    their stage (:mod:`ionmd.engine.out_of_memory`), and splitting the one
-    in-flight batch in two campaign batches would split its queue and state."""
-    from ionmd.engine.out_of_memory import is_out_of_memory, release_device_memory
-
-    if config.cell != "npt" or not is_out_of_memory(exc):
-        return None
-    release_device_memory()
-    return IonmdError(
-        f'out of device memory in the adaptive loop with cell = "npt" (capacity '
-        f"{capacity} atoms): a batch with systems in their NPT stage is not halved; "
-        "set max_atoms_per_batch lower and run into a new --out "
-        f"({str(exc).strip()[:120]})"
-    )
 
 
 __all__ = ["AdaptiveProtocol"]
