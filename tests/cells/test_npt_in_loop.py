@@ -58,25 +58,42 @@ class Counting:
         return self.inner(state, **kw)
 
 
+def argon_li(a_A: float, temperature_K: float, mid: str, *, seed: int = 3) -> SystemSpec:
+    """A 32-atom fcc argon cell at lattice constant ``a_A``, one atom Li."""
+    atoms = bulk("Ar", "fcc", a=a_A, cubic=True).repeat((2, 2, 2))
+    atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
+    return SystemSpec(
+        material_id=mid, atoms=atoms, temperature_K=temperature_K, run_seed=seed
+    )
+
+
 def _systems() -> list[SystemSpec]:
-    out = []
-    for a, t, mid in ((5.30, 30.0, "Ar"), (5.40, 60.0, "Ar2")):
-        atoms = bulk("Ar", "fcc", a=a, cubic=True).repeat((2, 2, 2))
-        atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
-        out.append(SystemSpec(material_id=mid, atoms=atoms, temperature_K=t, run_seed=3))
-    return out
+    return [argon_li(5.30, 30.0, "Ar"), argon_li(5.40, 60.0, "Ar2")]
 
 
-def _run(path, model, **kw):
+def squeezed() -> list[SystemSpec]:
+    """A system whose cell blows up at step 3 (a = 4 Å springs out past ×2),
+    and one that does not."""
+    return [argon_li(4.0, 30.0, "bad", seed=0), argon_li(5.30, 30.0, "ok", seed=0)]
+
+
+def _run(path, model, *, systems=None, settings=SETTINGS, md=MD, **kw):
+    """``run_batch`` of ``systems`` (default :func:`_systems`) with the NPT stage."""
     stage = NptPhase(
         model=model,
-        settings=SETTINGS,
-        timestep_fs=MD.timestep_fs,
-        thermostat_tau_fs=MD.thermostat_tau_fs,
+        settings=settings,
+        timestep_fs=md.timestep_fs,
+        thermostat_tau_fs=md.thermostat_tau_fs,
         mobile_species="Li",
     )
     return run_batch(
-        _systems(), model, md=MD, out_path=path, model_name="lj", stage=stage, **kw
+        _systems() if systems is None else systems,
+        model,
+        md=md,
+        out_path=path,
+        model_name="lj",
+        stage=stage,
+        **kw,
     )
 
 
@@ -162,16 +179,7 @@ def test_a_system_that_melts_in_its_stage_is_failed_in_the_run_file(tmp_path):
     the stage's series, and never enters the production; the other runs."""
     hot = CellSettings(cell="npt", npt_ps=0.4, pressure_GPa=-5.0)  # tension: runs away
     model = load_model("lj", device="cpu", dtype=torch.float64)
-    stage = NptPhase(
-        model=model,
-        settings=hot,
-        timestep_fs=MD.timestep_fs,
-        thermostat_tau_fs=MD.thermostat_tau_fs,
-        mobile_species="Li",
-    )
-    summary = run_batch(
-        _systems(), model, md=MD, out_path=tmp_path / "md.h5", model_name="lj", stage=stage
-    )
+    summary = _run(tmp_path / "md.h5", model, settings=hot)
     assert summary.failed, "the test needs a system its stage ends"
     for key, why in summary.failed.items():
         run = read_system(tmp_path / "md.h5", key)
@@ -211,25 +219,8 @@ def test_a_kill_after_a_blow_up_resumes_to_the_same_file(tmp_path):
     """A blown-up system leaves its group's NPT state (the others go on); a kill
     after that resumes the smaller group from its checkpoint, bit for bit."""
 
-    def squeezed() -> list[SystemSpec]:
-        out = []
-        for a, mid in ((4.0, "bad"), (5.30, "ok")):  # a = 4 Å springs out past ×2
-            atoms = bulk("Ar", "fcc", a=a, cubic=True).repeat((2, 2, 2))
-            atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
-            out.append(SystemSpec(material_id=mid, atoms=atoms, temperature_K=30.0))
-        return out
-
     def run(path, model, **kw):
-        stage = NptPhase(
-            model=model,
-            settings=SETTINGS,
-            timestep_fs=MD.timestep_fs,
-            thermostat_tau_fs=MD.thermostat_tau_fs,
-            mobile_species="Li",
-        )
-        return run_batch(
-            squeezed(), model, md=MD, out_path=path, model_name="lj", stage=stage, **kw
-        )
+        return _run(path, model, systems=squeezed(), **kw)
 
     ref = run(tmp_path / "ref.h5", Counting())
     assert list(ref.failed) == ["bad_30K"]

@@ -10,13 +10,8 @@ import logging
 
 import numpy as np
 import pytest
-from ase.build import bulk
 
-from ionmd.cells.npt_phase import NptPhase
-from ionmd.cells.settings import CellSettings
-from ionmd.engine.runner import run_batch
-from ionmd.engine.systems import SystemSpec
-from tests.cells.test_npt_in_loop import MD, N_STAGE, Counting, _run
+from tests.cells.test_npt_in_loop import N_STAGE, Counting, _run, squeezed
 
 
 @pytest.fixture(autouse=True)
@@ -61,22 +56,8 @@ def test_a_resumed_stage_does_not_start_again(tmp_path, caplog):
 
 def test_a_blow_up_is_said_and_the_others_go_on(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="ionmd")
-    systems = []
-    for a, mid in ((4.0, "bad"), (5.30, "ok")):  # a = 4 Å springs out past ×2
-        atoms = bulk("Ar", "fcc", a=a, cubic=True).repeat((2, 2, 2))
-        atoms.set_chemical_symbols(["Li"] + ["Ar"] * (len(atoms) - 1))
-        systems.append(SystemSpec(material_id=mid, atoms=atoms, temperature_K=30.0))
     model = Counting()
-    stage = NptPhase(
-        model=model,
-        settings=CellSettings(cell="npt", npt_ps=0.4),
-        timestep_fs=MD.timestep_fs,
-        thermostat_tau_fs=MD.thermostat_tau_fs,
-        mobile_species="Li",
-    )
-    summary = run_batch(
-        systems, model, md=MD, out_path=tmp_path / "md.h5", model_name="lj", stage=stage
-    )
+    summary = _run(tmp_path / "md.h5", model, systems=squeezed())
     reason = summary.failed["bad_30K"]
     assert reason.startswith("cell blew up during the NPT stage")
     messages = [r.getMessage() for r in caplog.records]

@@ -11,28 +11,18 @@ the loop, saying so."""
 import pytest
 import torch
 
-from ionmd.cells.npt_phase import NptPhase
 from ionmd.cells.settings import CellSettings
 from ionmd.engine.checkpoint import batch_fingerprint
-from ionmd.engine.runner import run_batch
 from ionmd.errors import InputError
 from tests.cells.test_npt_in_loop import MD, Counting, _same_file, _systems
+from tests.cells.test_npt_in_loop import _run as run_in_loop
 
 AS_INTS = (CellSettings(cell="npt", npt_ps=0.4, pressure_GPa=0), MD.replace(timestep_fs=10))
 AS_FLOATS = (CellSettings(cell="npt", npt_ps=0.4), MD)
 
 
 def _run(path, settings, md, **kw):
-    stage = NptPhase(
-        model=(model := Counting()),
-        settings=settings,
-        timestep_fs=md.timestep_fs,
-        thermostat_tau_fs=md.thermostat_tau_fs,
-        mobile_species="Li",
-    )
-    return run_batch(
-        _systems(), model, md=md, out_path=path, model_name="lj", stage=stage, **kw
-    )
+    return run_in_loop(path, Counting(), settings=settings, md=md, **kw)
 
 
 def _killed_in_the_stage(path, spelling) -> None:
