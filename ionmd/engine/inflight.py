@@ -503,11 +503,14 @@ class InFlightBatch:
         end = self.step + int(n_steps)
         last_flush = time.perf_counter()
         with interrupts.deferred():
-            while self.step < end and (self.cohorts or self.staging):
-                if self.staging:  # the stage's systems: one step of their own
+            while self.step < end:
+                staging = self.staging  # (one list per step, not three)
+                if not (self.cohorts or staging):
+                    break
+                if staging:  # the stage's systems: one step of their own
                     assert self.stage is not None
                     self.atom_steps += self.stage.n_atoms
-                    self.system_steps += len(self.staging)
+                    self.system_steps += len(staging)
                     self.stage.step()
                 if self.cohorts:
                     self.st = nh.nh_step(self.st, self.model, kT=self.kT, dt=self.dt)
